@@ -1,0 +1,44 @@
+"""Re-check firmware images and keys the way the bootloader would.
+
+Each format module exposes ``matches(data: bytes) -> bool`` and
+``verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport``.
+The format is chosen by content, never by file name.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+from .model import ImageReport, Problem, UnusableInput, VerifyOptions
+
+__all__ = ["ImageReport", "Problem", "UnusableInput", "VerifyOptions", "verify_file", "verify_bytes"]
+
+
+def _format_modules() -> list[ModuleType]:
+    # Imported here so that `bootdiag explain` without --image never pays for the crypto imports.
+    from . import esp_image, mcuboot, tegra
+
+    return [mcuboot, esp_image, tegra]
+
+
+def verify_bytes(data: bytes, path: str, options: VerifyOptions | None = None) -> ImageReport:
+    options = options or VerifyOptions()
+    for module in _format_modules():
+        if module.matches(data, options):
+            return module.verify(data, path, options)
+    raise UnusableInput(f"{path}: not a recognised image or key (ESP image, MCUboot image, Jetson signed file or key)")
+
+
+def verify_file(path: str | Path, options: VerifyOptions | None = None) -> ImageReport:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise UnusableInput(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise UnusableInput(f"{p}: is a directory, not an image file") from None
+    except OSError as exc:
+        raise UnusableInput(f"{p}: cannot read ({exc.strerror})") from None
+    if not data:
+        raise UnusableInput(f"{p}: file is empty")
+    return verify_bytes(data, str(p), options)
