@@ -47,3 +47,4 @@ class VerifyOptions(BaseModel):
     header_size: int | None = None
     fuse_hash: str | None = None
     fuse_info: str | None = None  # path to an odmfuseread.sh fuse_info.txt
+    mcuboot_port: str | None = None  # "zephyr" | "tfm": picks the port's MAX_BOOT_RECORD_SZ default

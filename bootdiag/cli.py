@@ -1,0 +1,233 @@
+"""Command line: wiring only; every behaviour lives in the library modules.
+
+Exit status (all commands): 0 healthy / valid, 1 diagnosed / problems found, 2 usage or input
+error (one line on stderr), 3 a failure was seen but no rule explains it, 4 internal error,
+130 interrupted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import BootdiagError, InputError
+from .report import ExitCode
+
+app = typer.Typer(
+    name="bootdiag",
+    help="Explain secure-boot failures from boot logs and firmware images (ESP32, MCUboot/TF-M, NVIDIA Jetson).\n\n"
+    "Exit status: 0 healthy, 1 diagnosed, 2 usage or input error, 3 failure seen but unexplained, 4 internal error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class VerifyFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str, code: int = ExitCode.USAGE) -> typer.Exit:
+    typer.echo(f"bootdiag: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bootdiag {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+) -> None:
+    pass
+
+
+def _capture_path(capture: Optional[str]) -> Optional[str]:
+    if (capture is None or capture == "-") and sys.stdin.isatty():
+        raise _fail("no capture given: pass a file, or pipe one in (cat boot.log | bootdiag explain)")
+    return capture
+
+
+@app.command()
+def explain(
+    capture: Annotated[Optional[str], typer.Argument(help="Capture file (plain or .gz); '-' or nothing reads standard input.", show_default=False)] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text for people, json for programs, markdown for bug reports.")] = Format.text,
+    rules: Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra rule file or directory (repeatable).")] = None,
+    color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force colour on or off (default: on for a terminal, off when piped or NO_COLOR is set).", show_default=False)] = None,
+) -> None:
+    """Read a boot or flashing log and say what went wrong, why, the evidence lines and the fix.
+
+    Accepts a raw serial capture or a whole pasted forum post; lines that are not log output are ignored.
+
+    Examples:
+
+      bootdiag explain boot.log
+
+      idf.py monitor | tee boot.log; bootdiag explain boot.log --format json
+    """
+    from .pipeline import default_rules, explain_stream
+    from .render import render
+    from .rules import load_rules
+    from .sources import iter_chunks, open_capture
+
+    path = _capture_path(capture)
+    rule_set = load_rules(rules) if rules else list(default_rules())
+    stream, name = open_capture(path)
+    try:
+        report = explain_stream(iter_chunks(stream), name, rule_set)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    render(report, fmt.value, sys.stdout, color=color)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def events(
+    capture: Annotated[Optional[str], typer.Argument(help="Capture file; '-' or nothing reads standard input.", show_default=False)] = None,
+    all_lines: Annotated[bool, typer.Option("--all", help="Also print lines no grammar claims, as Unparsed.")] = False,
+) -> None:
+    """Print the typed events read from a capture, one JSON object per line (for grammar and rule work)."""
+    from .lines import iter_lines
+    from .parse import LineParser
+    from .sources import iter_chunks, open_capture
+
+    stream, _ = open_capture(_capture_path(capture))
+    parser = LineParser()
+    out = sys.stdout
+    if all_lines:
+        items = parser.all_lines(iter_lines(iter_chunks(stream)))
+    else:
+        from .lines import iter_blocks
+
+        items = parser.events(iter_blocks(iter_chunks(stream)))
+    for event in items:
+        out.write(event.model_dump_json())
+        out.write("\n")
+
+
+@app.command("rules")
+def rules_cmd(
+    rule_id: Annotated[Optional[str], typer.Argument(help="Show one rule in full.", show_default=False)] = None,
+    fmt: Annotated[VerifyFormat, typer.Option("--format", "-f", help="text or json.")] = VerifyFormat.text,
+    extra: Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra rule file or directory to load and validate.")] = None,
+) -> None:
+    """List the root causes bootdiag knows (the rule catalogue), or show one rule."""
+    from .rules import load_rules
+
+    rules = load_rules(extra or [])
+    if rule_id is not None:
+        matches = [r for r in rules if r.id == rule_id]
+        if not matches:
+            raise _fail(f"no rule {rule_id!r}; `bootdiag rules` lists them")
+        rules = matches
+    if fmt is VerifyFormat.json:
+        json.dump([r.model_dump(mode="json", by_alias=True) for r in rules], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    if rule_id is not None:
+        rule = rules[0]
+        typer.echo(f"{rule.id}: {rule.title}\nplatform: {rule.platform}, confidence: {rule.confidence}, priority: {rule.priority}\n")
+        typer.echo(rule.explain + "\n\nfix:")
+        for line in rule.fix:
+            typer.echo(f"  > {line}")
+        return
+    width = max(len(r.id) for r in rules)
+    for rule in rules:
+        typer.echo(f"{rule.id:<{width}}  {rule.title}")
+
+
+@app.command()
+def verify(
+    image: Annotated[Path, typer.Argument(help="Firmware image, signed file or key to check (format detected by content).")],
+    key: Annotated[Optional[list[str]], typer.Option("--key", "-k", help="Public or private key the image should be signed with (repeatable).")] = None,
+    key_digest: Annotated[Optional[list[str]], typer.Option("--key-digest", help="Trusted public-key digest in hex, as burned in eFuse (repeatable).")] = None,
+    efuse: Annotated[Optional[str], typer.Option("--efuse", help="Output of `espefuse summary` (text or --format json): its key digests are trusted.")] = None,
+    chip: Annotated[Optional[str], typer.Option("--chip", help="Target chip: esp32, esp32s3, ..., t186, t194, t234.")] = None,
+    offset: Annotated[Optional[str], typer.Option("--offset", help="Where the image starts inside a merged flash dump (e.g. 0x1000).")] = None,
+    measured_boot: Annotated[bool, typer.Option("--measured-boot", help="MCUboot: the bootloader has MCUBOOT_MEASURED_BOOT; require a boot record.")] = False,
+    max_record_size: Annotated[Optional[int], typer.Option("--max-record-size", help="MCUboot: largest boot record the bootloader accepts, in bytes.")] = None,
+    security_counter: Annotated[bool, typer.Option("--security-counter", help="MCUboot: hardware rollback protection is on; require SEC_CNT.")] = False,
+    header_size: Annotated[Optional[str], typer.Option("--header-size", help="MCUboot: expected image header size (e.g. 0x400).")] = None,
+    fuse_hash: Annotated[Optional[str], typer.Option("--fuse-hash", help="Jetson: the PKC public key hash burned in fuses (hex).")] = None,
+    fuse_info: Annotated[Optional[str], typer.Option("--fuse-info", help="Jetson: fuse_info.txt from odmfuseread.sh.")] = None,
+    fmt: Annotated[VerifyFormat, typer.Option("--format", "-f", help="text or json.")] = VerifyFormat.text,
+) -> None:
+    """Check an image or key the way the bootloader would, and say precisely what is wrong.
+
+    Exit status: 0 valid, 1 problems found, 2 unusable input (missing file, not a key, unknown format).
+    """
+    from .verify import UnusableInput, VerifyOptions, verify_file
+
+    try:
+        options = VerifyOptions(
+            keys=key or [], key_digests=key_digest or [], efuse_summary=efuse, chip=chip,
+            offset=int(offset, 0) if offset else None, measured_boot=measured_boot, max_record_size=max_record_size,
+            security_counter=security_counter, header_size=int(header_size, 0) if header_size else None,
+            fuse_hash=fuse_hash, fuse_info=fuse_info,
+        )
+    except ValueError:
+        raise _fail("--offset and --header-size take a number such as 0x1000") from None
+    try:
+        report = verify_file(image, options)
+    except UnusableInput as exc:
+        raise _fail(str(exc)) from None
+    if fmt is VerifyFormat.json:
+        json.dump(report.model_dump(mode="json"), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        status = "valid" if report.ok else "INVALID"
+        typer.echo(f"{report.path}: {report.format}, {status}")
+        for problem in report.problems:
+            typer.echo(f"  {problem.id}: {problem.message}")
+        for name, value in report.info.items():
+            if isinstance(value, (str, int, float, bool)):
+                typer.echo(f"  {name}: {value}")
+    raise typer.Exit(ExitCode.HEALTHY if report.ok else ExitCode.DIAGNOSED)
+
+
+def main() -> None:
+    """Console entry point: one-line errors and documented exit codes, never a traceback."""
+    try:
+        # Without standalone mode click returns typer.Exit's code instead of exiting.
+        result = app(standalone_mode=False)
+        sys.exit(result if isinstance(result, int) else ExitCode.HEALTHY)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (BootdiagError, InputError) as exc:
+        print(f"bootdiag: {exc}", file=sys.stderr)
+        sys.exit(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        print("bootdiag: interrupted", file=sys.stderr)
+        sys.exit(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # Reader went away (e.g. `| head`): not an error worth a message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitCode.HEALTHY)
+    except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, a line and an exit code
+        if isinstance(exc, typer.TyperException) and hasattr(exc, "show"):
+            exc.show()  # click-style usage error: "Usage: ..." and the reason
+            sys.exit(ExitCode.USAGE)
+        if isinstance(exc, typer.Abort):
+            sys.exit(ExitCode.INTERRUPTED)
+        if os.environ.get("BOOTDIAG_DEBUG"):
+            raise
+        print(f"bootdiag: internal error: {type(exc).__name__}: {exc} (set BOOTDIAG_DEBUG=1 for details)", file=sys.stderr)
+        sys.exit(ExitCode.INTERNAL)

@@ -1,0 +1,166 @@
+"""Evaluate rules over a stream of events, one boot session at a time, in bounded memory.
+
+Per session and rule only the first event matching each condition is kept (that is the
+evidence); context conditions (``scope = "capture"``) remember the latest match across the whole
+capture. A session is judged when the next one opens or the stream ends; ``pending()`` gives the
+current session's provisional matches for live display.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .events import Event
+from .rules import Condition, Rule, condition_matches
+
+MAX_FAILURES_PER_SESSION = 10
+
+
+@dataclass
+class Match:
+    """A rule satisfied in one session: its captures by name and its evidence events."""
+
+    rule: Rule
+    session: int
+    captures: dict[str, Event]
+    evidence: list[Event]
+
+
+@dataclass
+class _RuleState:
+    rule: Rule
+    required: list[Event | None]
+    any_hit: Event | None = None
+    any_name: str | None = None
+    optional: dict[int, Event] = field(default_factory=dict)
+    vetoed: bool = False
+    progress: int = 0  # next condition index expected, with when.ordered
+
+
+@dataclass
+class SessionResult:
+    index: int
+    matches: list[Match]
+    failures: list[Event]
+    first_line: int
+    last_line: int
+
+
+class Engine:
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        # kind -> (rule index, role, condition index, condition): only relevant rules see an event.
+        self._dispatch: dict[str, list[tuple[int, str, int, Condition]]] = defaultdict(list)
+        self._capture_conditions: list[tuple[int, str, int, Condition]] = []
+        for r, rule in enumerate(rules):
+            for role in ("all", "any", "none", "optional"):
+                for c, cond in enumerate(getattr(rule.when, role)):
+                    entry = (r, role, c, cond)
+                    if cond.scope == "capture":
+                        self._capture_conditions.append(entry)
+                    self._dispatch[cond.event].append(entry)
+        self._capture_seen: dict[tuple[int, str, int], Event] = {}
+        self._session = 0
+        self._reset_session()
+
+    def _reset_session(self) -> None:
+        self._states = [_RuleState(rule, [None] * len(rule.when.all)) for rule in self.rules]
+        self._failures: list[Event] = []
+        self._first_line = 0
+        self._last_line = 0
+
+    # ---------------------------------------------------------------- feeding
+    def feed(self, event: Event, new_session: bool) -> SessionResult | None:
+        """Add one event; returns the result of the session it closed, if it opened a new one."""
+        closed = None
+        if new_session:
+            closed = self.close_session()
+            self._session += 1
+        if not self._first_line:
+            self._first_line = event.line
+        self._last_line = event.line
+        if event.is_failure() and len(self._failures) < MAX_FAILURES_PER_SESSION:
+            self._failures.append(event)
+        for kind in type(event).kinds:
+            for r, role, c, cond in self._dispatch.get(kind, ()):
+                if condition_matches(cond, event):
+                    self._record(r, role, c, cond, event)
+        return closed
+
+    def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:
+        if cond.scope == "capture":
+            self._capture_seen[(r, role, c)] = event
+            return
+        state = self._states[r]
+        if role == "all":
+            if state.required[c] is not None:
+                return
+            if state.rule.when.ordered and c != state.progress:
+                return
+            state.required[c] = event
+            if state.rule.when.ordered:
+                state.progress += 1
+                while state.progress < len(state.required) and state.rule.when.all[state.progress].scope == "capture":
+                    state.progress += 1
+        elif role == "any":
+            if state.any_hit is None:
+                state.any_hit, state.any_name = event, cond.name
+        elif role == "none":
+            state.vetoed = True
+        elif role == "optional":
+            state.optional.setdefault(c, event)
+
+    # ---------------------------------------------------------------- judging
+    def _capture_event(self, r: int, role: str, c: int) -> Event | None:
+        return self._capture_seen.get((r, role, c))
+
+    def _evaluate(self, r: int, state: _RuleState) -> Match | None:
+        rule = state.rule
+        if state.vetoed:
+            return None
+        if any(
+            self._capture_event(r, "none", c) is not None for c, cond in enumerate(rule.when.none) if cond.scope == "capture"
+        ):
+            return None
+        captures: dict[str, Event] = {}
+        evidence: list[Event] = []
+        for c, cond in enumerate(rule.when.all):
+            hit = self._capture_event(r, "all", c) if cond.scope == "capture" else state.required[c]
+            if hit is None:
+                return None
+            evidence.append(hit)
+            if cond.name:
+                captures[cond.name] = hit
+        if rule.when.any:
+            hit, name = state.any_hit, state.any_name
+            if hit is None:
+                for c, cond in enumerate(rule.when.any):
+                    if cond.scope == "capture" and (found := self._capture_event(r, "any", c)) is not None:
+                        hit, name = found, cond.name
+                        break
+            if hit is None:
+                return None
+            evidence.append(hit)
+            if name:
+                captures[name] = hit
+        for c, cond in enumerate(rule.when.optional):
+            hit = self._capture_event(r, "optional", c) if cond.scope == "capture" else state.optional.get(c)
+            if hit is not None:
+                evidence.append(hit)
+                if cond.name:
+                    captures[cond.name] = hit
+        unique = {e.line: e for e in evidence}
+        return Match(rule, self._session, captures, [unique[k] for k in sorted(unique)])
+
+    def pending(self) -> list[Match]:
+        """Matches of the session still open (live view: may change as more lines arrive)."""
+        matches = [m for r, s in enumerate(self._states) if (m := self._evaluate(r, s)) is not None]
+        superseded = {target for m in matches for target in m.rule.supersedes}
+        return [m for m in matches if m.rule.id not in superseded]
+
+    def close_session(self) -> SessionResult | None:
+        if not self._first_line:
+            return None
+        result = SessionResult(self._session, self.pending(), self._failures, self._first_line, self._last_line)
+        self._reset_session()
+        return result

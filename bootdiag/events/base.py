@@ -1,0 +1,52 @@
+"""The base of every event: small, immutable, and carrying its evidence (line number, raw text).
+
+Each concrete event class declares ``kind: Literal["ClassName"] = "ClassName"``; that field is the
+discriminator of the union built in :mod:`bootdiag.events`. Class-level attributes tell the later
+stages what an event means without any per-line logic there:
+
+- ``boundary``: ``(group, rank)`` when the event can open a new boot session (see :mod:`bootdiag.session`);
+- ``failure``: the event by itself says something went wrong (used for "unexplained" failures);
+- ``facts()``: environment facts for the report (chip, tool versions).
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+REGISTRY: dict[str, type["Event"]] = {}
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    line: int
+    text: str
+
+    family: ClassVar[str] = "generic"
+    boundary: ClassVar[tuple[str, int] | None] = None
+    failure: ClassVar[bool] = False
+    # Names of this class and its event base classes: a rule naming a base matches every subclass.
+    kinds: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kinds = frozenset(c.__name__ for c in cls.__mro__ if issubclass(c, Event) and c is not Event)
+        REGISTRY[cls.__name__] = cls
+
+    def is_failure(self) -> bool:
+        return self.failure
+
+    def facts(self) -> dict[str, str]:
+        return {}
+
+    def fields(self) -> dict[str, Any]:
+        """The event's own fields (without kind/line/text), for templates and JSON."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("kind", "line", "text")}
+
+
+class Unparsed(Event):
+    """A line no grammar claims: forum prose, application output. Context, never an error."""
+
+    kind: Literal["Unparsed"] = "Unparsed"

@@ -1,0 +1,133 @@
+"""Bytes to numbered, cleaned text lines.
+
+Rules of the road, so that a capture from any terminal, logger or forum paste reads the same:
+- CR, CRLF and LF each end a line (a CRLF split across two reads still counts once);
+- ANSI escape sequences (ESP-IDF and Zephyr colour codes) and NUL bytes are removed;
+- invalid UTF-8 never fails: it becomes U+FFFD;
+- a line longer than ``MAX_LINE_BYTES`` keeps its first ``MAX_LINE_BYTES`` bytes and the rest is
+  skipped, so a 20 MB line costs linear time and bounded memory.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+MAX_LINE_BYTES = 16 * 1024
+
+# CSI sequences (ESC [ ... final byte), two-byte ESC sequences, and stray ESC/NUL bytes.
+_ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x1b\x00]")
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
+
+
+class Line(NamedTuple):
+    """One line of a capture: its 1-based number, its cleaned text and an optional arrival time."""
+
+    no: int
+    text: str
+    t: float | None = None
+
+
+class TextBlock(NamedTuple):
+    """A run of whole lines, already cleaned and joined by ``\\n``; ``first_no`` numbers the first."""
+
+    first_no: int
+    text: str
+    count: int
+
+
+def clean(raw: bytes) -> str:
+    """Strip ANSI/NUL from one or more LF-separated lines and decode them without failing."""
+    if b"\x1b" in raw or b"\x00" in raw:
+        raw = _ANSI.sub(b"", raw)
+    return raw.decode("utf-8", "replace")
+
+
+class LineSplitter:
+    """Incremental splitter: feed byte chunks, get :class:`TextBlock` runs of complete lines.
+
+    Holds at most one partial line (capped at ``MAX_LINE_BYTES``) between chunks, so memory
+    stays flat whatever the capture's length.
+    """
+
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        self._max_line = max_line
+        self._pending = bytearray()
+        self._overflow = False  # inside an over-long line: drop bytes until its end
+        self._skip_lf = False  # the previous chunk ended in CR: a leading LF belongs to it
+        self.next_no = 1
+
+    def feed(self, chunk: bytes) -> TextBlock | None:
+        if self._skip_lf and chunk[:1] == b"\n":
+            chunk = chunk[1:]
+        self._skip_lf = False
+        if not chunk:
+            return None
+        last = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        if last < 0:
+            self._hold(chunk)
+            return None
+        self._skip_lf = chunk[last] == 0x0D and last == len(chunk) - 1
+        head, tail = chunk[: last + 1], chunk[last + 1 :]
+        block = self._complete(head)
+        self._hold(tail)
+        return block
+
+    def flush(self) -> TextBlock | None:
+        """End of stream: the unterminated last line, if any."""
+        if not self._pending and not self._overflow:
+            return None
+        data = bytes(self._pending)
+        self._pending.clear()
+        self._overflow = False
+        return self._emit(_NEWLINE.split(data))
+
+    def _hold(self, data: bytes) -> None:
+        if self._overflow or not data:
+            return
+        room = self._max_line - len(self._pending)
+        if len(data) > room:
+            self._pending += data[:room]
+            self._overflow = True
+        else:
+            self._pending += data
+
+    def _complete(self, head: bytes) -> TextBlock:
+        parts = _NEWLINE.split(head)
+        parts.pop()  # head ends with a separator: the last piece is empty
+        if self._pending or self._overflow:
+            # The held partial line continues into this chunk (unless it already overflowed).
+            parts[0] = bytes(self._pending) if self._overflow else bytes(self._pending) + parts[0]
+            self._pending.clear()
+            self._overflow = False
+        limit = self._max_line
+        return self._emit([p[:limit] if len(p) > limit else p for p in parts])
+
+    def _emit(self, parts: list[bytes]) -> TextBlock:
+        block = TextBlock(self.next_no, clean(b"\n".join(parts)), len(parts))
+        self.next_no += len(parts)
+        return block
+
+
+def iter_blocks(chunks: Iterable[bytes], max_line: int = MAX_LINE_BYTES) -> Iterator[TextBlock]:
+    """Turn raw chunks into blocks of complete, cleaned lines."""
+    splitter = LineSplitter(max_line)
+    for chunk in chunks:
+        block = splitter.feed(chunk)
+        if block is not None:
+            yield block
+    block = splitter.flush()
+    if block is not None:
+        yield block
+
+
+def iter_lines(chunks: Iterable[bytes], max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
+    """Every line of a capture, numbered from 1."""
+    for block in iter_blocks(chunks, max_line):
+        for offset, text in enumerate(block.text.split("\n")):
+            yield Line(block.first_no + offset, text)
+
+
+def lines_from_text(text: str) -> Iterator[Line]:
+    """Lines of an in-memory string, with the same cleaning as a byte stream."""
+    return iter_lines([text.encode("utf-8", "surrogatepass")])

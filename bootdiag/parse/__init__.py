@@ -1,0 +1,102 @@
+"""Lines -> typed events.
+
+Speed comes from not looking at most lines: every family contributes a trigger regex, and one
+combined regex is run over a whole block of text (in C); only the lines it hits are handed to
+the families, and only those families' grammars ever run.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from ..events import Event, Unparsed
+from ..lines import Line, TextBlock, iter_blocks, lines_from_text
+from .base import Family
+
+# Capture tools prefix lines with host time: "[12:00:01.123] ", "12:00:01.123 -> ", "[2026-01-02 10:00:00] ".
+HOST_PREFIX = re.compile(
+    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[\d\d:\d\d:\d\d[.,]\d+\]\s?|\d\d:\d\d:\d\d\.\d+\s*->\s?"
+    r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\]\s?)?\s*"
+)
+
+
+def default_families() -> list[Family]:
+    from .esp_idf import EspIdfFamily
+    from .esp_rom import EspRomFamily
+    from .esptool import EsptoolFamily
+
+    families: list[Family] = [EspIdfFamily(), EsptoolFamily(), EspRomFamily()]
+    families.extend(_optional_families())
+    return families
+
+
+def _optional_families() -> list[Family]:
+    """Families of other platforms, registered when their module is present."""
+    found: list[Family] = []
+    for module_name, class_name in (("mcuboot", "McubootFamily"), ("tegraflash", "TegraFamily")):
+        try:
+            module = __import__(f"{__name__}.{module_name}", fromlist=[class_name])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{module_name}":
+                raise
+            continue
+        found.append(getattr(module, class_name)())
+    return found
+
+
+class LineParser:
+    """Stateful parser for one capture (families remember e.g. the chip for boot-mode decoding)."""
+
+    def __init__(self, families: list[Family] | None = None) -> None:
+        self.families = families if families is not None else default_families()
+        self.prefilter = re.compile("|".join(f"(?:{f.trigger})" for f in self.families), re.MULTILINE)
+
+    def parse_line(self, text: str, no: int) -> Event | None:
+        """The event for one line, or ``None`` when no family claims it."""
+        body = HOST_PREFIX.match(text)
+        body_text = text[body.end():] if body else text
+        body_text = body_text.rstrip()
+        if not body_text:
+            return None
+        for family in self.families:
+            if family.claims(body_text):
+                event = family.parse(body_text, no)
+                if event is not None:
+                    return event
+        return None
+
+    def events_in_block(self, block: TextBlock) -> Iterator[Event]:
+        text = block.text
+        no = block.first_no
+        pos = 0  # start of the line whose number is `no`
+        last_line_start = -1
+        for m in self.prefilter.finditer(text):
+            start = text.rfind("\n", 0, m.start()) + 1
+            if start == last_line_start:
+                continue  # several triggers on one line
+            no += text.count("\n", pos, start)
+            pos = start
+            last_line_start = start
+            end = text.find("\n", m.end())
+            event = self.parse_line(text[start : end if end >= 0 else len(text)], no)
+            if event is not None:
+                yield event
+
+    def events(self, blocks: Iterable[TextBlock]) -> Iterator[Event]:
+        for block in blocks:
+            yield from self.events_in_block(block)
+
+    def all_lines(self, lines: Iterable[Line]) -> Iterator[Event]:
+        """Every line as an event, unclaimed ones as :class:`Unparsed` (for grammar work)."""
+        for line in lines:
+            event = self.parse_line(line.text, line.no) if self.prefilter.search(line.text) else None
+            yield event if event is not None else Unparsed(line=line.no, text=line.text)
+
+
+def parse_text(text: str) -> list[Event]:
+    """All events of an in-memory capture (convenience for the Python API and tests)."""
+    parser = LineParser()
+    return list(parser.events(iter_blocks([text.encode("utf-8", "surrogatepass")])))
+
+
+__all__ = ["LineParser", "parse_text", "lines_from_text", "default_families"]

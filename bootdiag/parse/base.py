@@ -1,0 +1,38 @@
+"""What every log family provides to the line parser."""
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from ..events import Event
+
+
+class Family(Protocol):
+    """A log family: a cheap trigger for the prefilter, and a parser for the lines it claims."""
+
+    name: str
+    # A regex (source text) that finds, anywhere in a line, a sign that the line may belong to
+    # this family and matter to a rule. All families' triggers are joined into one prefilter.
+    trigger: str
+
+    def claims(self, text: str) -> bool: ...
+
+    def parse(self, text: str, no: int) -> Event | None: ...
+
+
+def int_auto(token: str) -> int:
+    """``0x1f`` or ``31``; bare hex digits (IDF ``%08x`` fields) are parsed as hex by the caller."""
+    return int(token, 0) if token.lower().startswith("0x") else int(token)
+
+
+def hex_int(token: str) -> int:
+    return int(token, 16)
+
+
+def compile_trigger(*alternatives: str) -> str:
+    return "|".join(f"(?:{a})" for a in alternatives)
+
+
+def first_match(pattern: re.Pattern[str], text: str) -> str | None:
+    m = pattern.search(text)
+    return m.group(0) if m else None

@@ -1,0 +1,163 @@
+"""ESP mask ROM lines -> events (grammar: grammars/esp_rom.lark)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from lark import Token, Transformer
+from lark.exceptions import LarkError
+
+from ..events import Event
+from ..events import esp as ev
+from .base import compile_trigger, hex_int, int_auto
+from .grammar import load_grammar
+
+Parsed = tuple[type[Event], dict[str, Any]]
+
+# ESP32 ROM banners are dated ("ets Jun  8 2016", "ets Jul 29 2019"); newer chips name themselves.
+_ROM_CHIP = re.compile(r"ESP-ROM:(esp32[a-z0-9]*)")
+
+
+def decode_boot_mode(chip: str | None, value: int, text: str | None) -> bool | None:
+    """Did the strapping pins select download mode? ``None`` when it cannot be told.
+
+    The byte is the GPIO_STRAP register (esptool docs, boot-mode-selection.rst):
+    ESP32: GPIO0 is bit 0x10 (high = flash boot), download when bits 0x18 are both low;
+    S2/S3/C3/C6/H2...: the boot strap is bit 0x08 (high = flash boot).
+    The printed name, when present, is the ROM's own decoding and wins.
+    """
+    if text:
+        upper = text.upper()
+        if "DOWNLOAD" in upper or "UART_BOOT" in upper or "USB_BOOT" in upper:
+            return True
+        if upper.startswith(("(SP", "(HSPI", "(SPI")) or "FLASH_BOOT" in upper:
+            return False
+    if chip == "esp32":
+        if value & 0x10:
+            return False
+        return (value & 0x18) == 0 or (value & 0x1F) == 0x0F
+    if chip and chip.startswith("esp32"):
+        return not value & 0x08
+    return None
+
+
+def _unwrap(mode_text: str) -> str | None:
+    """``(SPI_FAST_FLASH_BOOT)`` -> ``SPI_FAST_FLASH_BOOT``; keeps nested parentheses intact."""
+    text = mode_text.strip()
+    text = text[1:] if text.startswith("(") else text
+    text = text[:-1] if text.endswith(")") else text
+    return text or None
+
+
+class _RomTransformer(Transformer):
+    def banner_ets(self, items: list[Token]) -> Parsed:
+        return ev.RomBanner, {"rom": "ets " + " ".join(items), "chip": "esp32"}
+
+    def banner_esp_rom(self, items: list[Token]) -> Parsed:
+        rom = str(items[0])
+        return ev.RomBanner, {"rom": "ESP-ROM:" + rom, "chip": rom.split("-")[0]}
+
+    def reset(self, items: list[Token | None]) -> Parsed:
+        code, name, mode, mode_text = items
+        return ev.RomReset, {
+            "reason_code": int(code, 16),
+            "reason": str(name) if name else None,
+            "boot_mode": int(mode, 16),
+            "boot_mode_name": _unwrap(str(mode_text)) if mode_text else None,
+            "_mode_text": str(mode_text) if mode_text else None,
+        }
+
+    def waiting(self, _: list[Token]) -> Parsed:
+        return ev.RomWaitingForDownload, {}
+
+    def flash_mode(self, items: list[Token]) -> Parsed:
+        return ev.RomFlashMode, {"mode": str(items[0]), "clock_div": int(items[1])}
+
+    def invalid_header(self, items: list[Token]) -> Parsed:
+        return ev.RomInvalidHeader, {"value": int(items[0], 16)}
+
+    def flash_read_err(self, items: list[Token]) -> Parsed:
+        return ev.RomFlashReadError, {"code": int(items[0])}
+
+    def csum_err(self, items: list[Token]) -> Parsed:
+        return ev.RomChecksumError, {"calculated": int(items[0], 16), "expected": int(items[1], 16)}
+
+    def rom_abort(self, items: list[Token]) -> Parsed:
+        return ev.RomAbort, {"file": str(items[0]), "source_line": int(items[1])}
+
+    def sig_block_invalid(self, items: list[Token]) -> Parsed:
+        return ev.SigBlockInvalid, {"block": int(items[0]), "reason": str(items[1]).strip()}
+
+    def sig_block_untrusted(self, items: list[Token]) -> Parsed:
+        return ev.SigBlockUntrustedKey, {"block": int(items[0])}
+
+    def sig_check_failed(self, _: list[Token]) -> Parsed:
+        return ev.RomSignatureCheckFailed, {}
+
+    def sb_failed(self, items: list[Token]) -> Parsed:
+        return ev.RomSecureBootFailed, {"message": str(items[0])}
+
+    def no_sig_block(self, items: list[Token]) -> Parsed:
+        return ev.RomNoSignatureBlock, {"found": int(items[0], 16)}
+
+    def valid_key_blocks(self, items: list[Token]) -> Parsed:
+        return ev.RomValidKeyBlocks, {"count": int(items[0])}
+
+    def sb_ok(self, items: list[Token]) -> Parsed:
+        return ev.RomSecureBootOk, {"message": str(items[0])}
+
+    def sha_mismatch(self, _: list[Token]) -> Parsed:
+        return ev.RomShaMismatch, {}
+
+    def invalid_image_block(self, _: list[Token]) -> Parsed:
+        return ev.RomInvalidImageBlock, {}
+
+    def load(self, items: list[Token]) -> Parsed:
+        return ev.RomLoad, {"address": hex_int(items[0]), "length": int_auto(items[1])}
+
+    def entry(self, items: list[Token]) -> Parsed:
+        return ev.RomEntry, {"address": hex_int(items[0])}
+
+
+_TRANSFORMER = _RomTransformer()
+
+
+@lru_cache(maxsize=4096)
+def parse_rom_text(text: str) -> Parsed | None:
+    try:
+        tree = load_grammar("esp_rom").parse(text)
+    except LarkError:
+        return None
+    return _TRANSFORMER.transform(tree)
+
+
+class EspRomFamily:
+    name = "esp-rom"
+    trigger = compile_trigger(
+        r"rst:0x", r"\bets [A-Z][a-z]{2} ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
+        r"invalid header:", r"flash read err", r"csum err", r"ets_main\.c", r"Sig block \d", r"Signature Check Failed",
+        r"(?i:secure boot (verification|check|v2 enabled))", r"No signature block magic", r"Valid secure boot key",
+        r"SHA-256 comparison failed", r"Invalid image block", r"^load:0x", r"^entry 0x",
+    )
+
+    def __init__(self) -> None:
+        self._claim = re.compile(self.trigger)
+        self.chip: str | None = None  # from the last ROM banner: decodes the boot-mode byte
+
+    def claims(self, text: str) -> bool:
+        return self._claim.search(text) is not None
+
+    def parse(self, text: str, no: int) -> Event | None:
+        parsed = parse_rom_text(text)
+        if parsed is None:
+            return None
+        cls, fields = parsed
+        if cls is ev.RomBanner:
+            self.chip = fields["chip"]
+        elif cls is ev.RomReset:
+            fields = dict(fields)
+            mode_text = fields.pop("_mode_text")
+            fields["chip"] = self.chip
+            fields["download"] = decode_boot_mode(self.chip, fields["boot_mode"], mode_text)
+        return cls(line=no, text=text, **fields)

@@ -1,0 +1,83 @@
+"""The whole flow for one capture: bytes -> lines -> events -> sessions -> findings -> report."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from .engine import Engine
+from .events import Event
+from .lines import LineSplitter, TextBlock
+from .parse import LineParser
+from .report import Report, ReportBuilder
+from .rules import Rule, load_rules
+from .session import SessionTracker
+from .sources import iter_chunks, open_capture
+
+
+@cache
+def default_rules() -> tuple[Rule, ...]:
+    return tuple(load_rules())
+
+
+class Analyzer:
+    """Incremental analysis of one capture: feed bytes as they come, ask for the report any time."""
+
+    def __init__(self, source: str = "<capture>", rules: Iterable[Rule] | None = None) -> None:
+        self.parser = LineParser()
+        self.splitter = LineSplitter()
+        self.sessions = SessionTracker()
+        self.engine = Engine(list(rules) if rules is not None else list(default_rules()))
+        self.builder = ReportBuilder(source)
+
+    def feed_bytes(self, chunk: bytes) -> list[Event]:
+        block = self.splitter.feed(chunk)
+        return self.feed_block(block) if block is not None else []
+
+    def feed_block(self, block: TextBlock) -> list[Event]:
+        self.builder.lines = block.first_no + block.count - 1
+        events = list(self.parser.events_in_block(block))
+        for event in events:
+            self.feed_event(event)
+        return events
+
+    def feed_event(self, event: Event) -> None:
+        self.builder.events += 1
+        self.builder.add_facts(event)
+        closed = self.engine.feed(event, self.sessions.starts_new(event))
+        if closed is not None:
+            self.builder.add_session(closed)
+
+    def finish(self) -> Report:
+        """End of stream: judge the last session and build the final report."""
+        block = self.splitter.flush()
+        if block is not None:
+            self.feed_block(block)
+        closed = self.engine.close_session()
+        if closed is not None:
+            self.builder.add_session(closed)
+        return self.builder.build()
+
+    def snapshot(self) -> Report:
+        """The report so far, counting the open session's provisional matches (for live display)."""
+        builder = copy.copy(self.builder)
+        builder._first, builder._last, builder._count = dict(builder._first), dict(builder._last), dict(builder._count)
+        return builder.build(self.engine.pending())
+
+
+def explain_stream(chunks: Iterable[bytes], source: str = "<capture>", rules: Iterable[Rule] | None = None) -> Report:
+    analyzer = Analyzer(source, rules)
+    for chunk in chunks:
+        analyzer.feed_bytes(chunk)
+    return analyzer.finish()
+
+
+def explain(capture: str | bytes | Path, rules: Iterable[Rule] | None = None, source: str | None = None) -> Report:
+    """Explain a capture given as text, bytes or a path. A pure function of its input."""
+    if isinstance(capture, Path):
+        stream, name = open_capture(capture)
+        with stream:
+            return explain_stream(iter_chunks(stream), source or name, rules)
+    data = capture.encode("utf-8", "surrogatepass") if isinstance(capture, str) else capture
+    return explain_stream([data], source or "<text>", rules)

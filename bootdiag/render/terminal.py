@@ -1,0 +1,72 @@
+"""Human view: root cause first, then why, the evidence lines, and the fix commands."""
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from ..report import Finding, Report
+
+
+def use_color(out: TextIO, color: bool | None) -> bool:
+    if color is not None:
+        return color
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(out, "isatty") and out.isatty()
+
+
+def render_terminal(report: Report, out: TextIO, color: bool | None = None) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    colored = use_color(out, color)
+    console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, soft_wrap=not colored, emoji=False)
+    if report.status == "healthy":
+        console.print(f"[bold green]healthy[/]: no failure found in {escape(report.source)} ({report.stats.get('lines', 0)} lines, {report.stats.get('sessions', 0)} boot/tool sessions)")
+        return
+    if report.status == "unexplained":
+        console.print(f"[bold yellow]unexplained failure[/] in {escape(report.source)}: no rule explains these lines")
+        for ev in report.unexplained:
+            console.print(f"  [dim]{ev.line:>6}[/] {escape(ev.text)}")
+        console.print("\nRun `bootdiag rules` for what bootdiag knows; `bootdiag events FILE` shows how each line was read.")
+        return
+    for i, finding in enumerate(report.findings):
+        if i:
+            console.print()
+        _finding(console, finding, primary=i == 0)
+    _context(console, report)
+
+
+def _finding(console, finding: Finding, primary: bool) -> None:  # console: rich.console.Console
+    from rich.markup import escape
+
+    label = "root cause" if primary else "also"
+    seen = f", seen {finding.occurrences}x" if finding.occurrences > 1 else ""
+    console.print(f"[bold red]{label}[/]: [bold]{escape(finding.title)}[/]  [dim]({finding.id}, {finding.confidence} confidence{seen})[/]")
+    console.print()
+    console.print(escape(finding.explanation))
+    if finding.evidence:
+        console.print("\n[bold]evidence[/]")
+        for ev in finding.evidence:
+            console.print(f"  [dim]{ev.line:>6}[/] {escape(ev.text)}")
+    if finding.candidates:
+        console.print("\n[bold]possible causes[/] (what each predicts, how to tell)")
+        for n, cand in enumerate(finding.candidates, 1):
+            console.print(f"  {n}. {escape(cand.cause)}\n     predicts: {escape(cand.predicts)}\n     check:    {escape(cand.check)}")
+    console.print("\n[bold]fix[/]")
+    for step in finding.fix:
+        console.print(f"  [cyan]>[/] {escape(step)}")
+    if finding.docs:
+        console.print("\n[bold]docs[/]")
+        for url in finding.docs:
+            console.print(f"  {escape(url)}")
+
+
+def _context(console, report: Report) -> None:
+    from rich.markup import escape
+
+    if report.context:
+        facts = ", ".join(f"{k}={v}" for k, v in sorted(report.context.items()))
+        console.print(f"\n[dim]context: {escape(facts)}[/]")
