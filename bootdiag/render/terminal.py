@@ -24,6 +24,10 @@ def render_terminal(report: Report, out: TextIO, color: bool | None = None) -> N
     colored = use_color(out, color)
     console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, soft_wrap=not colored, emoji=False)
     if report.status == "healthy":
+        if not report.stats.get("events"):
+            # Nothing judged: say so rather than imply a healthy boot (binary data, wrong baud, prose only).
+            console.print(f"[bold yellow]nothing to judge[/]: no boot or flashing log lines recognised in {escape(report.source)} ({report.stats.get('lines', 0)} lines read)")
+            return
         console.print(f"[bold green]healthy[/]: no failure found in {escape(report.source)} ({report.stats.get('lines', 0)} lines, {report.stats.get('sessions', 0)} boot/tool sessions)")
         return
     if report.status == "unexplained":

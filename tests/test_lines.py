@@ -1,0 +1,66 @@
+"""Bytes to lines: never fails, keeps numbering, bounded per line."""
+from __future__ import annotations
+
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bootdiag.lines import MAX_LINE_BYTES, Line, iter_lines
+
+
+def texts(chunks: list[bytes]) -> list[str]:
+    return [line.text for line in iter_lines(chunks)]
+
+
+def test_every_line_ending_ends_a_line_and_numbers_follow_an_editor() -> None:
+    lines = list(iter_lines([b"a\r\nb\rc\nd"]))
+    assert lines == [Line(1, "a"), Line(2, "b"), Line(3, "c"), Line(4, "d")]
+
+
+def test_crlf_split_across_reads_counts_once() -> None:
+    assert texts([b"one\r", b"\ntwo\r", b"\n"]) == ["one", "two"]
+
+
+def test_ansi_colour_and_nul_are_removed() -> None:
+    raw = b"\x1b[0;32mI (31) boot: ESP-IDF v5.1 2nd stage bootloader\x1b[0m\x00\r\n"
+    assert texts([raw]) == ["I (31) boot: ESP-IDF v5.1 2nd stage bootloader"]
+
+
+def test_invalid_utf8_becomes_replacement_characters() -> None:
+    assert texts([b"ok \xff\xfe end\n"]) == ["ok \ufffd\ufffd end"]
+
+
+def test_multibyte_character_split_between_reads_survives() -> None:
+    data = "µs déjà\n".encode()
+    assert texts([data[:1], data[1:2], data[2:]]) == ["µs déjà"]
+
+
+def test_long_line_is_cut_and_following_lines_keep_their_numbers() -> None:
+    long = b"x" * (MAX_LINE_BYTES * 3)
+    lines = list(iter_lines([long[:5000], long[5000:], b"\nafter\n"]))
+    assert len(lines[0].text) == MAX_LINE_BYTES
+    assert lines[1] == Line(2, "after")
+
+
+def test_twenty_megabyte_line_costs_linear_time() -> None:
+    chunk = b"A" * (1 << 16)
+    start = time.perf_counter()
+    small = list(iter_lines([chunk] * 32 + [b"\n"]))  # 2 MB
+    t_small = time.perf_counter() - start
+    start = time.perf_counter()
+    big = list(iter_lines([chunk] * 320 + [b"\n"]))  # 20 MB
+    t_big = time.perf_counter() - start
+    assert len(small) == len(big) == 1
+    # Linear: ten times the bytes must not cost a hundred times the time (generous for CI noise).
+    assert t_big < max(20 * t_small, 0.5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=200), max_size=20))
+def test_any_bytes_decode_and_line_numbers_are_consecutive(chunks: list[bytes]) -> None:
+    lines = list(iter_lines(chunks))
+    assert [line.no for line in lines] == list(range(1, len(lines) + 1))
+    joined = b"".join(chunks)
+    separators = joined.count(b"\n") + joined.count(b"\r") - joined.count(b"\r\n")
+    assert len(lines) in (separators, separators + 1)

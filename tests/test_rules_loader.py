@@ -1,0 +1,77 @@
+"""Rule files are validated on load; every mistake names the file, the rule and the field."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bootdiag.errors import RuleError
+from bootdiag.rules import load_rule_file, load_rules
+
+GOOD = '''
+[[rule]]
+id = "test.example"
+title = "Example"
+platform = "esp-idf"
+when.all = [ { event = "SigBlockInvalid", where = { reason = { re = "digest" } }, as = "sig" } ]
+explain = "Block {sig.block} at line {sig.line}."
+fix = ["do it"]
+'''
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_rules_load() -> None:
+    rules = load_rules()
+    assert len({r.id for r in rules}) == len(rules) > 10
+
+
+def test_a_valid_rule_loads(tmp_path: Path) -> None:
+    (rule,) = load_rule_file(write(tmp_path, GOOD))
+    assert rule.id == "test.example"
+
+
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        (('event = "SigBlockInvalid"', 'event = "SigBlockInvalidd"'), "when.all[0].event: unknown event 'SigBlockInvalidd'"),
+        (("where = { reason", "where = { reasons"), "when.all[0].where.reasons: SigBlockInvalid has no field 'reasons'"),
+        (('re = "digest"', 're = "(unclosed"'), "bad regular expression"),
+        (('re = "digest"', 'regex = "digest"'), "unknown operator 'regex'"),
+        (("{sig.block}", "{sig.blocks}"), "SigBlockInvalid has no field 'blocks'"),
+        (("{sig.block}", "{other.block}"), "template uses {other}"),
+        (('fix = ["do it"]', "fix = []"), "fix"),
+        (('title = "Example"', 'title = "Example"\ncolour = "red"'), "colour"),
+        (('id = "test.example"', 'id = "No Dots"'), "id"),
+    ],
+)
+def test_mistakes_name_file_rule_and_field(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(RuleError) as info:
+        load_rule_file(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert expected in message
+    assert "test.example" in message or "No Dots" in message
+
+
+def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "\n[[rule]\n")
+    with pytest.raises(RuleError, match="not valid TOML"):
+        load_rule_file(path)
+
+
+def test_duplicate_id_across_files_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    (tmp_path / "again.toml").write_text(GOOD)
+    with pytest.raises(RuleError, match="already defined"):
+        load_rules([tmp_path])
+
+
+def test_extra_rules_path_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="no such rule file"):
+        load_rules([tmp_path / "missing.toml"])
