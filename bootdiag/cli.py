@@ -71,8 +71,15 @@ def explain(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text for people, json for programs, markdown for bug reports.")] = Format.text,
     rules: Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra rule file or directory (repeatable).")] = None,
     color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force colour on or off (default: on for a terminal, off when piped or NO_COLOR is set).", show_default=False)] = None,
+    image: Annotated[Optional[list[str]], typer.Option("--image", "-i", help="The image the device rejected: verified and joined to the log (repeatable).")] = None,
+    key: Annotated[Optional[list[str]], typer.Option("--key", "-k", help="Public or private signing key for --image (repeatable).")] = None,
+    efuse: Annotated[Optional[str], typer.Option("--efuse", help="`espefuse summary` output: the key digests the device trusts.")] = None,
+    config: Annotated[Optional[list[str]], typer.Option("--config", help="Build configuration: ESP-IDF sdkconfig, TF-M/Zephyr CMakeCache.txt or .config (repeatable).")] = None,
 ) -> None:
     """Read a boot or flashing log and say what went wrong, why, the evidence lines and the fix.
+
+    With --image (and --key, --efuse, --config) the files are checked too, and what they show
+    decides between the causes the log alone leaves open.
 
     Accepts a raw serial capture or a whole pasted forum post; lines that are not log output are ignored.
 
@@ -89,14 +96,31 @@ def explain(
 
     path = _capture_path(capture)
     rule_set = load_rules(rules) if rules else list(default_rules())
+    context, checked = _context_events(image or [], key or [], efuse, config or [])
     stream, name = open_capture(path)
     try:
-        report = explain_stream(iter_chunks(stream), name, rule_set)
+        report = explain_stream(iter_chunks(stream), name, rule_set, context)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+    report.verification = [r.model_dump(mode="json") for r in checked]
     render(report, fmt.value, sys.stdout, color=color)
     raise typer.Exit(report.exit_code)
+
+
+def _context_events(images: list[str], keys: list[str], efuse: Optional[str], configs: list[str]):
+    """Events from the files beside the log, and the verifier reports (both empty without files)."""
+    if not images and not configs:
+        if keys or efuse:
+            raise _fail("--key and --efuse go with --image")
+        return [], []
+    from .join import config_events, verify_images
+    from .verify import VerifyOptions
+
+    reports, events = verify_images(images, VerifyOptions(keys=keys, efuse_summary=efuse)) if images else ([], [])
+    for path in configs:
+        events.extend(config_events(path))
+    return events, reports
 
 
 @app.command()

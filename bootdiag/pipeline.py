@@ -24,12 +24,17 @@ def default_rules() -> tuple[Rule, ...]:
 class Analyzer:
     """Incremental analysis of one capture: feed bytes as they come, ask for the report any time."""
 
-    def __init__(self, source: str = "<capture>", rules: Iterable[Rule] | None = None) -> None:
+    def __init__(
+        self, source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = ()
+    ) -> None:
         self.parser = LineParser()
         self.splitter = LineSplitter()
         self.sessions = SessionTracker()
         self.engine = Engine(list(rules) if rules is not None else list(default_rules()))
         self.builder = ReportBuilder(source)
+        # Facts from beside the log (verified images, build settings) are known before its first line.
+        for event in context:
+            self.engine.feed(event, new_session=False)
 
     def feed_bytes(self, chunk: bytes) -> list[Event]:
         block = self.splitter.feed(chunk)
@@ -66,8 +71,10 @@ class Analyzer:
         return builder.build(self.engine.pending())
 
 
-def explain_stream(chunks: Iterable[bytes], source: str = "<capture>", rules: Iterable[Rule] | None = None) -> Report:
-    analyzer = Analyzer(source, rules)
+def explain_stream(
+    chunks: Iterable[bytes], source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = ()
+) -> Report:
+    analyzer = Analyzer(source, rules, context)
     for chunk in chunks:
         analyzer.feed_bytes(chunk)
     return analyzer.finish()

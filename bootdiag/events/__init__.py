@@ -11,7 +11,7 @@ from pydantic import Field, TypeAdapter
 
 from importlib import import_module
 
-from . import esp  # noqa: F401  (registers the ESP family)
+from . import artifacts, esp  # noqa: F401  (registers the image/config and ESP events)
 from .base import REGISTRY, Event, Unparsed
 
 # Other platforms register themselves the same way when their module is present.

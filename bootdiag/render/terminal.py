@@ -54,7 +54,8 @@ def _finding(console, finding: Finding, primary: bool) -> None:  # console: rich
     if finding.evidence:
         console.print("\n[bold]evidence[/]")
         for ev in finding.evidence:
-            console.print(f"  [dim]{ev.line:>6}[/] {escape(ev.text)}")
+            where = f"{ev.line:>6}" if ev.line else "  file"  # line 0: from a verified image or config
+            console.print(f"  [dim]{where}[/] {escape(ev.text)}")
     if finding.candidates:
         console.print("\n[bold]possible causes[/] (what each predicts, how to tell)")
         for n, cand in enumerate(finding.candidates, 1):
