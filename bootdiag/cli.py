@@ -75,6 +75,7 @@ def explain(
     key: Annotated[Optional[list[str]], typer.Option("--key", "-k", help="Public or private signing key for --image (repeatable).")] = None,
     efuse: Annotated[Optional[str], typer.Option("--efuse", help="`espefuse summary` output: the key digests the device trusts.")] = None,
     config: Annotated[Optional[list[str]], typer.Option("--config", help="Build configuration: ESP-IDF sdkconfig, TF-M/Zephyr CMakeCache.txt or .config (repeatable).")] = None,
+    example: Annotated[bool, typer.Option("--example", help="Explain the bundled example capture (an ESP32 whose signed bootloader was rewritten by esptool).")] = False,
 ) -> None:
     """Read a boot or flashing log and say what went wrong, why, the evidence lines and the fix.
 
@@ -94,6 +95,10 @@ def explain(
     from .rules import load_rules
     from .sources import iter_chunks, open_capture
 
+    if example:
+        from .resources import bundled_example
+
+        capture = str(bundled_example())
     path = _capture_path(capture)
     rule_set = load_rules(rules) if rules else list(default_rules())
     context, checked = _context_events(image or [], key or [], efuse, config or [])
