@@ -1,6 +1,6 @@
 """Re-check firmware images and keys the way the bootloader would.
 
-Each format module exposes ``matches(data: bytes) -> bool`` and
+Each format module exposes ``matches(data: bytes, options: VerifyOptions) -> bool`` and
 ``verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport``.
 The format is chosen by content, never by file name.
 """
