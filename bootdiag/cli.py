@@ -222,13 +222,9 @@ def verify(
         json.dump(report.model_dump(mode="json"), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        status = "valid" if report.ok else "INVALID"
-        typer.echo(f"{report.path}: {report.format}, {status}")
-        for problem in report.problems:
-            typer.echo(f"  {problem.id}: {problem.message}")
-        for name, value in report.info.items():
-            if isinstance(value, (str, int, float, bool)):
-                typer.echo(f"  {name}: {value}")
+        from .render.verify_text import render_verify_text
+
+        render_verify_text(report, sys.stdout)
     raise typer.Exit(ExitCode.HEALTHY if report.ok else ExitCode.DIAGNOSED)
 
 
