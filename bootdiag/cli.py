@@ -76,6 +76,7 @@ def explain(
     efuse: Annotated[Optional[str], typer.Option("--efuse", help="`espefuse summary` output: the key digests the device trusts.")] = None,
     config: Annotated[Optional[list[str]], typer.Option("--config", help="Build configuration: ESP-IDF sdkconfig, TF-M/Zephyr CMakeCache.txt or .config (repeatable).")] = None,
     example: Annotated[bool, typer.Option("--example", help="Explain the bundled example capture (an ESP32 whose signed bootloader was rewritten by esptool).")] = False,
+    redact: Annotated[bool, typer.Option("--redact", help="Replace MAC/IP addresses, serial numbers, chip ids, Wi-Fi names, user names and key material with placeholders.")] = False,
 ) -> None:
     """Read a boot or flashing log and say what went wrong, why, the evidence lines and the fix.
 
@@ -109,7 +110,14 @@ def explain(
         if stream is not sys.stdin.buffer:
             stream.close()
     report.verification = [r.model_dump(mode="json") for r in checked]
+    if redact:
+        from .redact import redact_report
+
+        report = redact_report(report)
     render(report, fmt.value, sys.stdout, color=color)
+    from .ci_summary import append_step_summary
+
+    append_step_summary(report)
     raise typer.Exit(report.exit_code)
 
 
@@ -126,6 +134,44 @@ def _context_events(images: list[str], keys: list[str], efuse: Optional[str], co
     for path in configs:
         events.extend(config_events(path))
     return events, reports
+
+
+@app.command("report")
+def report_cmd(
+    capture: Annotated[Optional[str], typer.Argument(help="Capture file (plain or .gz); '-' or nothing reads standard input.", show_default=False)] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the zip (a directory gets bootdiag-report.zip).")] = Path("bootdiag-report.zip"),
+    redact: Annotated[bool, typer.Option("--redact", help="Redact the capture and every report in the bundle (see explain --redact).")] = False,
+    rules: Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra rule file or directory (repeatable).")] = None,
+    image: Annotated[Optional[list[str]], typer.Option("--image", "-i", help="Image the device rejected: verified, joined to the log, result in verify.json (repeatable).")] = None,
+    key: Annotated[Optional[list[str]], typer.Option("--key", "-k", help="Public or private signing key for --image (repeatable).")] = None,
+    efuse: Annotated[Optional[str], typer.Option("--efuse", help="`espefuse summary` output: used for the diagnosis and included in the bundle.")] = None,
+    config: Annotated[Optional[list[str]], typer.Option("--config", help="Build configuration (sdkconfig, CMakeCache.txt, .config): used and included (repeatable).")] = None,
+) -> None:
+    """Write one zip for a bug report: capture, report.json, report.md, verifier output, manifest.
+
+    The manifest lists the sha256 of every file. Exit status as for explain.
+
+    Example:
+
+      bootdiag report boot.log --image build/app.bin --key key.pem --redact -o bug-1234.zip
+    """
+    from .bundle import write_bundle
+    from .ci_summary import append_step_summary
+    from .pipeline import default_rules
+    from .rules import load_rules
+
+    path = _capture_path(capture)
+    rule_set = load_rules(rules) if rules else list(default_rules())
+    context, checked = _context_events(image or [], key or [], efuse, config or [])
+    bundle = write_bundle(
+        path, output, rules=rule_set, context=context, verification=checked,
+        inputs=[*([efuse] if efuse else []), *(config or [])], redact=redact,
+    )
+    report = bundle.report
+    verdict = f"root cause {report.findings[0].id}" if report.findings else report.status
+    typer.echo(f"wrote {bundle.path} ({len(bundle.entries) + 1} files{', redacted' if redact else ''}): {verdict}")
+    append_step_summary(report)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()

@@ -1,33 +1,221 @@
-"""Paste-ready GitHub Markdown: root cause heading, explanation, fix, evidence in <details>."""
+"""Paste-ready GitHub-flavoured Markdown for a bug report, a forum post or a CI job summary.
+
+Root cause first (heading with the rule id, explanation, fix), a table when several findings
+apply, evidence lines with their line numbers in a collapsed ``<details>`` block, image
+verification results, and the environment read from the log. Log text only ever appears inside
+code fences, and prose is escaped, so placeholders such as ``<mac-1>`` or ``<signed image>``
+show as written instead of vanishing as HTML tags.
+"""
 from __future__ import annotations
 
-from typing import TextIO
+import re
+from typing import Any, TextIO
 
-from ..report import Report
+from ..report import Evidence, Finding, Report
+
+MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture has the rest
+
+# Facts from the log, in the order a maintainer asks for them, with their display names.
+ENVIRONMENT_LABELS = {
+    "chip": "Chip",
+    "chip_revision": "Chip revision",
+    "esp_idf": "ESP-IDF",
+    "mcuboot": "MCUboot",
+    "tfm": "TF-M",
+    "zephyr": "Zephyr",
+    "l4t": "L4T",
+    "jetpack": "JetPack",
+    "board": "Board",
+    "esptool": "esptool",
+    "espsecure": "espsecure",
+    "espefuse": "espefuse",
+    "imgtool": "imgtool",
+    "flash_mode": "Flash mode",
+    "flash_size": "Flash size",
+    "flash_speed": "Flash speed",
+}
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_MARKUP = re.compile(r"[\\*\[\]~]|(?<!\w)_|_(?!\w)")
+# Fix steps: a command begins with one of these tools, at the start or after "label: ".
+_COMMAND = re.compile(
+    r"(?<![\w./-])(?:sudo\s+)?(?:python3?\s+-m\s+\S+|esptool|espsecure|espefuse|imgtool|idf\.py|west|bootdiag|openssl"
+    r"|tegrarcm_v2|tegraflash|nv_fuse_read|\./\S+|[\w-]+\.sh)(?:\.py)?(?=\s)"
+)
+# Where a command stops and the explanation resumes.
+_COMMAND_END = re.compile(r"\s{2,}|;\s|:\s|,\s|\s\(|\s(?:before|must|then|and then|to)\s")
 
 
-def _fence(lines: list[str]) -> str:
+def escape(text: str) -> str:
+    """Escape Markdown and HTML in prose; code spans written as `...` stay code spans."""
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_escape_plain(text[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_escape_plain(text[pos:]))
+    return "".join(out)
+
+
+def _escape_plain(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), text)
+
+
+def code(text: str) -> str:
+    """Inline code that survives backticks inside it."""
+    ticks = "`"
+    while ticks in text:
+        ticks += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def cell(text: str) -> str:
+    return escape(" ".join(text.split())).replace("|", "\\|")
+
+
+def fence(lines: list[str], lang: str = "text") -> str:
     body = "\n".join(lines)
-    fence = "```"
-    while fence in body:
-        fence += "`"
-    return f"{fence}text\n{body}\n{fence}"
+    ticks = "```"
+    while ticks in body:
+        ticks += "`"
+    return f"{ticks}{lang}\n{body}\n{ticks}"
+
+
+def fix_step(step: str) -> str:
+    """One fix step: the command in code, the words around it as prose."""
+    if "`" in step:
+        return escape(step)
+    m = _COMMAND.search(step)
+    if m is None:
+        return escape(step)
+    lead = step[: m.start()]
+    if lead and not (lead.endswith(": ") or lead.strip() in ("Or", "or")):
+        return escape(step)
+    end = _COMMAND_END.search(step, m.end())
+    stop = end.start() if end else len(step)
+    command = step[m.start() : stop].rstrip(".")
+    rest = step[m.start() + len(command) :]
+    return escape(lead) + code(command) + (" " + escape(rest.strip()) if rest.strip() else "")
+
+
+def _evidence_lines(evidence: list[Evidence]) -> list[str]:
+    width = max((len(str(e.line)) for e in evidence), default=1)
+    lines = []
+    for e in evidence:
+        where = str(e.line).rjust(width) if e.line else "file".rjust(width)  # line 0: an image or config file
+        text = e.text if len(e.text) <= MAX_EVIDENCE_CHARS else e.text[:MAX_EVIDENCE_CHARS] + " [...]"
+        lines.append(f"{where}  {text}")
+    return lines
+
+
+def _details(summary: str, body: str, open_: bool = False) -> str:
+    return f"<details{' open' if open_ else ''}><summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def _lines_of(finding: Finding) -> str:
+    numbers = sorted({e.line for e in finding.evidence if e.line})
+    return ", ".join(str(n) for n in numbers) or "-"
+
+
+def _finding_body(finding: Finding, source: str) -> list[str]:
+    parts = [escape(finding.explanation)]
+    if finding.fix:
+        parts.append("**Fix**\n\n" + "\n".join(f"- {fix_step(step)}" for step in finding.fix))
+    if finding.candidates:
+        rows = "\n".join(
+            f"{n}. {escape(c.cause)}  \n   Predicts: {escape(c.predicts)}  \n   Check: {escape(c.check)}"
+            for n, c in enumerate(finding.candidates, 1)
+        )
+        parts.append("**Possible causes** (what each predicts, and how to tell them apart)\n\n" + rows)
+    if finding.docs:
+        parts.append("**Docs:** " + " · ".join(f"<{url}>" for url in finding.docs))
+    if finding.evidence:
+        count = len(finding.evidence)
+        summary = f"Evidence: {count} line{'s' if count != 1 else ''} from {escape(source)}"
+        parts.append(_details(summary, fence(_evidence_lines(finding.evidence))))
+    return parts
+
+
+def _confidence(finding: Finding) -> str:
+    seen = ""
+    if finding.occurrences > 1:
+        seen = f", seen in {finding.occurrences} boot sessions (lines {finding.first_line} to {finding.last_line})"
+    return f"{finding.confidence} confidence{seen}"
+
+
+def _findings_table(findings: list[Finding]) -> str:
+    rows = ["| # | Finding | Rule | Confidence | Lines |", "|---|---|---|---|---|"]
+    for n, f in enumerate(findings, 1):
+        rows.append(f"| {n} | {cell(f.title)} | {code(f.id)} | {f.confidence} | {_lines_of(f)} |")
+    return "\n".join(rows)
+
+
+def _verification(entries: list[dict[str, Any]]) -> str:
+    rows = ["| File | Format | Result |", "|---|---|---|"]
+    for entry in entries:
+        problems = entry.get("problems") or []
+        if entry.get("ok"):
+            result = "valid"
+        else:
+            result = "<br>".join(f"{code(str(p.get('id', '')))}: {cell(str(p.get('message', '')))}" for p in problems) or "invalid"
+        rows.append(f"| {cell(str(entry.get('path', '')))} | {cell(str(entry.get('format', '')))} | {result} |")
+    return "### Image verification\n\n" + "\n".join(rows)
+
+
+def environment(report: Report) -> list[tuple[str, str]]:
+    """(label, value) pairs: bootdiag itself, then the versions and chip read from the log."""
+    rows = [("bootdiag", f"{report.tool.get('version', '')} (report schema {report.schema_})")]
+    facts = dict(report.context)
+    for key, label in ENVIRONMENT_LABELS.items():
+        if key in facts:
+            rows.append((label, facts.pop(key)))
+    rows.extend((key, value) for key, value in sorted(facts.items()))
+    stats = report.stats
+    if stats:
+        rows.append(("Capture", f"{report.source}: {stats.get('lines', 0)} lines, {stats.get('sessions', 0)} boot/tool sessions"))
+    else:
+        rows.append(("Capture", report.source))
+    return rows
+
+
+def _environment(report: Report) -> str:
+    rows = ["| | |", "|---|---|"] + [f"| {cell(label)} | {cell(value)} |" for label, value in environment(report)]
+    return "### Environment\n\n" + "\n".join(rows)
+
+
+def markdown_text(report: Report) -> str:
+    parts: list[str] = []
+    source = code(report.source)
+    if report.status == "healthy":
+        if report.stats.get("events"):
+            parts.append(f"## bootdiag: no boot failure found\n\nNo failure in {source}.")
+        else:
+            parts.append(f"## bootdiag: nothing to judge\n\nNo boot or flashing log lines recognised in {source}.")
+    elif report.status == "unexplained":
+        parts.append(
+            f"## bootdiag: unexplained failure\n\nA failure was seen in {source}, but no rule explains it. "
+            "The lines that show it are below; `bootdiag events` shows how each line was read."
+        )
+        parts.append(_details(f"Failure lines: {len(report.unexplained)}", fence(_evidence_lines(report.unexplained)), open_=True))
+    else:
+        top = report.findings[0]
+        parts.append(f"## Root cause: {escape(top.title)} ({code(top.id)})")
+        parts.append(f"Found by bootdiag in {source}, {_confidence(top)}.")
+        parts.extend(_finding_body(top, report.source))
+        others = report.findings[1:]
+        if others:
+            parts.append(f"### All findings\n\n{_findings_table(report.findings)}")
+            for n, finding in enumerate(others, 2):
+                body = "\n\n".join([f"*{_confidence(finding)}*", *_finding_body(finding, report.source)])
+                parts.append(_details(f"{n}. {escape(finding.title)} ({code(finding.id)})", body))
+    if report.verification:
+        parts.append(_verification(report.verification))
+    parts.append(_environment(report))
+    return "\n\n".join(parts) + "\n"
 
 
 def render_markdown(report: Report, out: TextIO) -> None:
-    parts: list[str] = []
-    if report.status == "healthy":
-        parts.append(f"### bootdiag: healthy\n\nNo failure found in `{report.source}`.")
-    elif report.status == "unexplained":
-        parts.append("### bootdiag: unexplained failure\n\nNo rule explains these lines:")
-        parts.append(_fence([f"{e.line:>6}  {e.text}" for e in report.unexplained]))
-    for i, f in enumerate(report.findings):
-        parts.append(f"### {'Root cause' if i == 0 else 'Also'}: {f.title} (`{f.id}`)")
-        parts.append(f"{f.explanation}\n\n*Confidence: {f.confidence}*" + (f", seen {f.occurrences} times" if f.occurrences > 1 else ""))
-        parts.append("**Fix**\n\n" + "\n".join(f"- `{step}`" if step.startswith(("esptool", "espsecure", "espefuse", "imgtool", "idf.py", "bootdiag", "sudo")) else f"- {step}" for step in f.fix))
-        if f.evidence:
-            parts.append("<details><summary>Evidence (" + str(len(f.evidence)) + " lines)</summary>\n\n" + _fence([f"{e.line:>6}  {e.text}" for e in f.evidence]) + "\n\n</details>")
-    env = dict(report.context)
-    env["bootdiag"] = report.tool.get("version", "")
-    parts.append("<details><summary>Environment</summary>\n\n" + "\n".join(f"- {k}: {v}" for k, v in sorted(env.items())) + "\n\n</details>")
-    out.write("\n\n".join(parts) + "\n")
+    out.write(markdown_text(report))
