@@ -175,6 +175,46 @@ def report_cmd(
 
 
 @app.command()
+def tail(
+    port: Annotated[Optional[str], typer.Argument(help="Device path (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port, rfc2217://host:port, loop://); nothing picks the only port found.", show_default=False)] = None,
+    baud: Annotated[int, typer.Option("--baud", "-b", min=1, help="Baud rate.")] = 115200,
+    save: Annotated[Optional[Path], typer.Option("--save", "-s", help="Write every byte received, unmodified, to this file (replaced if it exists).")] = None,
+    exit_on_finding: Annotated[bool, typer.Option("--exit-on-finding", help="Stop and print the report as soon as a root cause is found (exit 1).")] = False,
+    fmt: Annotated[VerifyFormat, typer.Option("--format", "-f", help="text, or json: stdout then carries only the final report and the live stream goes to stderr.")] = VerifyFormat.text,
+    reset: Annotated[bool, typer.Option("--reset", help="Reset the board through RTS/DTR (ESP32 dev boards) to capture its boot from the first line.")] = False,
+    timestamps: Annotated[bool, typer.Option("--timestamps", "-t", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")] = False,
+    color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force colour on or off (default: on for a terminal, off when piped or NO_COLOR is set).", show_default=False)] = None,
+    rules: Annotated[Optional[list[Path]], typer.Option("--rules", help="Extra rule file or directory (repeatable).")] = None,
+) -> None:
+    """Read a serial port live: show each line as it arrives and the diagnosis as soon as it is certain.
+
+    Lines carry their capture line number, coloured by level; lines bootdiag read as events are
+    marked with '>'. A finding is shown the moment its rule's conditions are met, and is updated or
+    withdrawn if a later line of the same boot changes the picture. A line without its newline yet
+    is shown after 0.15 s and parsed once it completes (or when tail stops), so line numbers match
+    `bootdiag explain` on the saved capture.
+
+    The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
+    port goes away (unplugged), tail says so, waits for it and carries on. Ctrl-C prints the report;
+    the exit status is the one `explain` gives (0 healthy, 1 diagnosed, 3 unexplained).
+
+    Examples:
+
+      bootdiag tail /dev/ttyUSB0 --reset --save boot.log
+
+      bootdiag tail socket://192.168.1.20:3333 --exit-on-finding --format json
+    """
+    from .rules import load_rules
+    from .tail import TailOptions, run_tail
+
+    options = TailOptions(
+        port=port, baud=baud, save=save, exit_on_finding=exit_on_finding, fmt=fmt.value, reset=reset,
+        timestamps=timestamps, color=color, rules=load_rules(rules) if rules else None,
+    )
+    raise typer.Exit(run_tail(options))
+
+
+@app.command()
 def events(
     capture: Annotated[Optional[str], typer.Argument(help="Capture file; '-' or nothing reads standard input.", show_default=False)] = None,
     all_lines: Annotated[bool, typer.Option("--all", help="Also print lines no grammar claims, as Unparsed.")] = False,
