@@ -11,6 +11,7 @@ port's file descriptor when it has one.
 from __future__ import annotations
 
 import os
+import re
 import select
 import time
 from dataclasses import dataclass
@@ -145,6 +146,14 @@ def close_quietly(port_obj: serial.SerialBase | None) -> None:
         pass
 
 
+_OPEN_PREFIX = re.compile(r"^[Cc]ould not open port .*?: ")
+_ERRNO = re.compile(r"\[Errno \d+\] ")
+_PATH_SUFFIX = re.compile(r": '[^']*'$")
+
+
 def _reason(exc: BaseException) -> str:
-    text = str(exc.args[-1] if isinstance(exc, serial.SerialException) and len(exc.args) == 2 else exc)
+    """pyserial's message without the parts the caller already says (port name, errno number)."""
+    if isinstance(exc, OSError) and isinstance(exc.errno, int):  # pyserial's SerialException is an OSError
+        return os.strerror(exc.errno)
+    text = _PATH_SUFFIX.sub("", _ERRNO.sub("", _OPEN_PREFIX.sub("", str(exc))))
     return text or type(exc).__name__
