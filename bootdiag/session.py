@@ -20,7 +20,7 @@ class SessionTracker:
 
     def starts_new(self, event: Event) -> bool:
         """Assign ``event`` to a session; ``True`` when it opens a new one (``index`` moved on)."""
-        boundary = type(event).boundary
+        boundary = event.session_boundary()
         opens = False
         if boundary is not None:
             group, rank = boundary

@@ -38,6 +38,10 @@ class Event(BaseModel):
     def is_failure(self) -> bool:
         return self.failure
 
+    def session_boundary(self) -> tuple[str, int] | None:
+        """``boundary`` for this event; a family may refine it per event (a log restarting mid-paste)."""
+        return type(self).boundary
+
     def facts(self) -> dict[str, str]:
         return {}
 
