@@ -52,7 +52,14 @@ class RomReset(RomEvent):
 
 
 class RomWaitingForDownload(RomEvent):
+    """``waiting for download`` / ``wait usb download``: the ROM now serves a host tool.
+
+    It opens a tool session, so an esptool run that follows (and uses the download mode on
+    purpose) belongs to the same attempt; a wait that no tool answers stays on its own.
+    """
+
     kind: Literal["RomWaitingForDownload"] = "RomWaitingForDownload"
+    boundary = ("tool", 0)
 
 
 class RomFlashMode(RomEvent):
@@ -126,14 +133,19 @@ class RomNoSignatureBlock(RomEvent):
 
 
 class RomValidKeyBlocks(RomEvent):
+    """``Valid secure boot key blocks: 0 1 2``: the indexes of the usable key digests, not a count
+    (esp-idf #13273 boots with ``... blocks: 0``; the C6 log in esp-rs/esp-hal #4770 lists ``0 1 2``)."""
+
     kind: Literal["RomValidKeyBlocks"] = "RomValidKeyBlocks"
-    count: int
+    blocks: list[int]
 
     def is_failure(self) -> bool:
-        return self.count == 0
+        return not self.blocks
 
 
 class RomSecureBootOk(RomEvent):
+    """``secure boot verification succeeded`` (``ECDSA secure boot ...`` on ECDSA chips), ``secure boot v2 enabled``."""
+
     kind: Literal["RomSecureBootOk"] = "RomSecureBootOk"
     message: str
 
@@ -397,10 +409,17 @@ class AppLoaded(EspLog):
 
 
 class BootSelection(EspLog):
-    """``No factory image, trying OTA 0`` / ``Defaulting to factory image`` / otadata problems."""
+    """``No factory image, trying OTA 0`` / ``Defaulting to factory image`` / otadata problems.
+
+    ``ota data partition invalid, falling back to factory`` is logged at E level, but the
+    bootloader goes on with the fallback: by itself it is no failure.
+    """
 
     kind: Literal["BootSelection"] = "BootSelection"
     detail: str
+
+    def is_failure(self) -> bool:
+        return False
 
 
 class FlashEncryptionEnabled(EspLog):
@@ -445,7 +464,7 @@ class ToolStart(ToolEvent):
     kind: Literal["ToolStart"] = "ToolStart"
     tool: str
     version: str
-    boundary = ("tool", 1)
+    boundary = ("tool", 2)
 
     def facts(self) -> dict[str, str]:
         return {self.tool: self.version}
@@ -458,7 +477,7 @@ class ToolCommand(ToolEvent):
     tool: str
     command: str | None = None
     args: list[str]
-    boundary = ("tool", 0)
+    boundary = ("tool", 1)
 
 
 class ToolChip(ToolEvent):

@@ -13,9 +13,10 @@ from ..events import Event, Unparsed
 from ..lines import Line, TextBlock, iter_blocks, lines_from_text
 from .base import Family
 
-# Capture tools prefix lines with host time: "[12:00:01.123] ", "12:00:01.123 -> ", "[2026-01-02 10:00:00] ".
+# Capture tools prefix lines with host time: "[12:00:01.123] ", "12:00:01.123 -> ", "[2026-01-02 10:00:00] ",
+# "[22:02:10]" (no fraction), or a bare "14:56:33.435305 " (the ESP32-C6 log in esp-rs/esp-hal #4770).
 HOST_PREFIX = re.compile(
-    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[\d\d:\d\d:\d\d[.,]\d+\]\s?|\d\d:\d\d:\d\d\.\d+\s*->\s?"
+    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)"
     r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\]\s?)?\s*"
 )
 

@@ -102,7 +102,7 @@ class _RomTransformer(Transformer):
         return ev.RomNoSignatureBlock, {"found": int(items[0], 16)}
 
     def valid_key_blocks(self, items: list[Token]) -> Parsed:
-        return ev.RomValidKeyBlocks, {"count": int(items[0])}
+        return ev.RomValidKeyBlocks, {"blocks": [int(i) for i in items]}
 
     def sb_ok(self, items: list[Token]) -> Parsed:
         return ev.RomSecureBootOk, {"message": str(items[0])}
@@ -137,7 +137,7 @@ class EspRomFamily:
     trigger = compile_trigger(
         r"rst:0x", r"\bets [A-Z][a-z]{2} ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
         r"invalid header:", r"flash read err", r"csum err", r"ets_main\.c", r"Sig block \d", r"Signature Check Failed",
-        r"(?i:secure boot (verification|check|v2 enabled))", r"No signature block magic", r"Valid secure boot key",
+        r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
         r"SHA-256 comparison failed", r"Invalid image block", r"^load:0x", r"^entry 0x",
     )
 

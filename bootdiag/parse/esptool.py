@@ -57,6 +57,9 @@ class _ToolTransformer(Transformer):
             return ev.ToolFatal, {"message": message, "connect_chip": chip, "reason": reason}
         return ev.ToolFatal, {"message": str(inner).strip()}
 
+    def serial_fatal(self, items: list[Token]) -> Parsed:
+        return ev.ToolFatal, {"message": str(items[1]).strip()}
+
     def connect_failure(self, items: list[Token]) -> tuple[str, str]:
         return str(items[1]).strip(), str(items[2]).strip()
 
@@ -119,6 +122,7 @@ class EsptoolFamily:
         r"A fatal error occurred", r"Wrong boot mode detected", r"Flash param", r"SHA digest in image",
         r"protected with a hash checksum", r"Security features enabled", r"Wrote \d+ bytes", r"Hash of data verified",
         r"Signature block \d", r"Signature is valid", r"Signed \d+ bytes",
+        r"SerialException:", r"A serial exception error occurred",
     )
 
     def __init__(self) -> None:

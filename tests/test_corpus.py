@@ -1,0 +1,172 @@
+"""Every corpus capture against its expectations, and every rule against the corpus.
+
+A case is ``corpus/<platform>/<case>.log`` with ``<case>.expect.toml`` beside it::
+
+    status = "diagnosed"                  # healthy | diagnosed | unexplained
+    top = "esp.unsigned_image"            # the first finding (diagnosed only)
+    findings = ["..."]                    # also present
+    absent = ["esp.wrong_signing_key"]    # must not appear (near-misses)
+    evidence = [12, 14]                   # lines in the top finding's evidence (unexplained: in the unexplained list)
+
+Each rule's ``corpus`` list names cases that must produce it, and some case must list it in ``absent``.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from bootdiag.pipeline import explain
+from bootdiag.report import Report
+from bootdiag.resources import bundled_example, data_dir
+from bootdiag.rules import Rule, load_rules
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CASES = sorted(CORPUS.glob("*/*.log"))
+STATUSES = {"healthy", "diagnosed", "unexplained"}
+EXPECT_KEYS = {"status", "top", "findings", "absent", "evidence"}
+RULES = load_rules()
+RULE_IDS = {rule.id for rule in RULES}
+
+
+def case_name(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@cache
+def expectation(path: Path) -> dict:
+    expect_file = path.with_suffix(".expect.toml")
+    assert expect_file.is_file(), f"{case_name(path)}: no {expect_file.name} beside the capture"
+    data = tomllib.loads(expect_file.read_text(encoding="utf-8"))
+    unknown = set(data) - EXPECT_KEYS
+    assert not unknown, f"{expect_file.name}: unknown keys {sorted(unknown)}"
+    assert data.get("status") in STATUSES, f"{expect_file.name}: status must be one of {sorted(STATUSES)}"
+    if data["status"] == "diagnosed":
+        assert data.get("top"), f"{expect_file.name}: a diagnosed case names its top finding"
+    else:
+        assert "top" not in data and not data.get("findings"), f"{expect_file.name}: only diagnosed cases have findings"
+    for key in ("findings", "absent"):
+        assert isinstance(data.get(key, []), list), f"{expect_file.name}: {key} is a list"
+    return data
+
+
+@cache
+def report_for(path: Path) -> Report:
+    return explain(path)
+
+
+def finding_ids(report: Report) -> list[str]:
+    return [f.id for f in report.findings]
+
+
+def case_path(name: str) -> Path:
+    return CORPUS / f"{name}.log"
+
+
+@pytest.mark.parametrize("path", CASES, ids=case_name)
+def test_case_matches_its_expectation(path: Path) -> None:
+    expect = expectation(path)
+    report = report_for(path)
+    ids = finding_ids(report)
+    where = f"{case_name(path)}: findings {ids}"
+    assert report.status == expect["status"], where
+    assert report.exit_code == {"healthy": 0, "diagnosed": 1, "unexplained": 3}[expect["status"]]
+    if "top" in expect:
+        assert ids[0] == expect["top"], where
+    for rule_id in expect.get("findings", []):
+        assert rule_id in ids, f"{where}: {rule_id} missing"
+    for rule_id in expect.get("absent", []):
+        assert rule_id not in ids, f"{where}: near-miss {rule_id} fired"
+    if expect.get("evidence"):
+        if report.findings:
+            shown = {e.line for e in report.findings[0].evidence}
+        else:
+            shown = {e.line for e in report.unexplained}
+        missing = sorted(set(expect["evidence"]) - shown)
+        assert not missing, f"{where}: evidence lines {missing} not shown (shown: {sorted(shown)})"
+    if report.findings:
+        top = report.findings[0]
+        assert top.evidence and top.fix, f"{where}: a finding shows evidence and a fix"
+        assert "[template error" not in top.explanation + " ".join(top.fix), f"{where}: {top.explanation}"
+
+
+@pytest.mark.parametrize("path", CASES, ids=case_name)
+def test_expectation_names_known_rules(path: Path) -> None:
+    expect = expectation(path)
+    named = ([expect["top"]] if "top" in expect else []) + expect.get("findings", []) + expect.get("absent", [])
+    unknown = sorted(set(named) - RULE_IDS)
+    assert not unknown, f"{case_name(path)}: no such rule {unknown}"
+
+
+def _skip_unshipped_platform(rule: Rule) -> None:
+    # Only a platform with neither a corpus directory nor a shipped rule file may lack cases.
+    if not (CORPUS / rule.platform).is_dir() and not (data_dir("rules") / f"{rule.platform}.toml").is_file():
+        pytest.skip(f"platform {rule.platform} has no corpus and no rule file yet")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_is_triggered_by_its_corpus_cases(rule: Rule) -> None:
+    _skip_unshipped_platform(rule)
+    assert rule.corpus, f"{rule.id}: names no corpus case"
+    for name in rule.corpus:
+        path = case_path(name)
+        assert path.is_file(), f"{rule.id}: corpus case {name} does not exist ({path})"
+        assert rule.id in finding_ids(report_for(path)), f"{rule.id}: case {name} does not give it"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_has_a_near_miss(rule: Rule) -> None:
+    _skip_unshipped_platform(rule)
+    near_misses = [case_name(p) for p in CASES if rule.id in expectation(p).get("absent", [])]
+    assert near_misses, f"{rule.id}: no corpus case lists it in 'absent'"
+
+
+def test_every_case_is_checked_by_a_rule_or_is_a_near_miss() -> None:
+    """A case no rule names and no expectation pins down would test nothing."""
+    listed = {name for rule in RULES for name in rule.corpus}
+    idle = [case_name(p) for p in CASES
+            if case_name(p) not in listed and not expectation(p).get("absent") and expectation(p)["status"] != "healthy"]
+    assert not idle, f"cases that check nothing: {idle}"
+
+
+def _cli(path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BOOTDIAG_DEBUG", "NO_COLOR")}
+    return subprocess.run([sys.executable, "-m", "bootdiag", "explain", str(path)], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def _cli_sample() -> list[Path]:
+    healthy = [p for p in CASES if expectation(p)["status"] == "healthy"]
+    diagnosed = [p for p in CASES if expectation(p)["status"] == "diagnosed"]
+    # Every healthy case on the ESP32 platform, the first healthy case of any other, and one diagnosed case.
+    sample = [p for p in healthy if p.parent.name == "esp-idf"]
+    seen = {"esp-idf"}
+    for p in healthy:
+        if p.parent.name not in seen:
+            seen.add(p.parent.name)
+            sample.append(p)
+    return sample + diagnosed[:1]
+
+
+@pytest.mark.parametrize("path", _cli_sample(), ids=case_name)
+def test_cli_exit_status(path: Path) -> None:
+    proc = _cli(path)
+    expected = {"healthy": 0, "diagnosed": 1, "unexplained": 3}[expectation(path)["status"]]
+    assert proc.returncode == expected, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bundled_example_is_diagnosed() -> None:
+    example = bundled_example()
+    assert example.is_file()
+    report = explain(example)
+    assert report.status == "diagnosed"
+    assert report.findings[0].id == "esp.image_modified_after_signing"
+    lines = {e.line for e in report.findings[0].evidence}
+    text = example.read_bytes().decode("utf-8", "replace").splitlines()
+    assert any("Sig block 0 invalid" in text[n - 1] for n in lines), "the ROM's digest line is part of the evidence"
