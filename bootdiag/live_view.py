@@ -86,7 +86,6 @@ class LiveView:
         self.marker = LineMarker(rules)
         self.sessions = SessionTracker()
         self._partial_shown = ""  # text of the unterminated line currently on screen
-        self._partial_prefix = ""  # the gutter it was drawn with (plain output appends after it)
 
     # ---------------------------------------------------------------- lines
     def lines(self, block: TextBlock, events: list[Event], started: float | None = None) -> None:
@@ -118,7 +117,8 @@ class LiveView:
                 self.out.write("\r\x1b[K")
             elif shown:
                 self.out.write("\n")
-            out = Text(gutter, style="dim")
+            out = Text()
+            out.append(gutter, style="dim")
             out.append(text, style=_STYLE.get(level or "", "") + (" bold" if marked else ""))
         out.append(suffix, style="cyan")
         self._partial_shown = ""
@@ -143,9 +143,10 @@ class LiveView:
         else:
             if shown:
                 self.out.write("\r\x1b[K" if self.redraw else "\n")
-            self._partial_prefix = f"{self._stamp(started)}{no:>6}   "
-            line = Text(self._partial_prefix, style="dim")
-            room = self.console.width - len(self._partial_prefix) - 1
+            prefix = f"{self._stamp(started)}{no:>6}   "
+            line = Text()
+            line.append(prefix, style="dim")
+            room = self.console.width - len(prefix) - 1
             if self.redraw and len(text) > room > 1:
                 # A redraw clears one row only: keep the partial line on one row, its newest end.
                 line.append("\u2026" + text[-(room - 1):])
@@ -177,7 +178,8 @@ class LiveView:
         f = change.finding
         if change.kind == "new":
             state = "final" if change.final else "provisional until this boot ends"
-            head = Text(">>> FINDING ", style="bold red")
+            head = Text()
+            head.append(">>> FINDING ", style="bold red")
             head.append(f"{f.title}", style="bold")
             head.append(f"  ({f.id}, {f.confidence} confidence; after line {change.line}, {state})", style="dim")
             self.console.print(head)
