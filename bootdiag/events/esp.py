@@ -26,7 +26,22 @@ class RomEvent(Event):
     family = "esp-rom"
 
 
-class RomBanner(RomEvent):
+class RomRetry(RomEvent):
+    """Base of the ROM lines that may belong to the ROM's own retry after a failed secure boot check.
+
+    When the ROM rejects the bootloader it aborts (``ets_main.c 371``) and the watchdog restarts it at
+    once; that retry is part of the same boot attempt, so a check that then passes (esp-idf #12781)
+    is seen together with the failure instead of in a later session.
+    """
+
+    kind: str = "RomRetry"
+    retry: bool = False
+
+    def session_boundary(self) -> tuple[str, int] | None:
+        return None if self.retry else type(self).boundary
+
+
+class RomBanner(RomRetry):
     """``ets Jul 29 2019 12:21:46`` (ESP32) or ``ESP-ROM:esp32s3-20210327`` (newer chips)."""
 
     kind: Literal["RomBanner"] = "RomBanner"
@@ -38,7 +53,7 @@ class RomBanner(RomEvent):
         return {"chip": self.chip} if self.chip else {}
 
 
-class RomReset(RomEvent):
+class RomReset(RomRetry):
     """``rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)``; boot mode decoded per chip."""
 
     kind: Literal["RomReset"] = "RomReset"
@@ -144,10 +159,14 @@ class RomValidKeyBlocks(RomEvent):
 
 
 class RomSecureBootOk(RomEvent):
-    """``secure boot verification succeeded`` (``ECDSA secure boot ...`` on ECDSA chips), ``secure boot v2 enabled``."""
+    """``secure boot verification succeeded`` (``ECDSA secure boot ...`` on ECDSA chips), ``secure boot v2 enabled``.
+
+    ``after_failure``: it came in the ROM's watchdog retry right after a failed check of the same boot.
+    """
 
     kind: Literal["RomSecureBootOk"] = "RomSecureBootOk"
     message: str
+    after_failure: bool = False
 
 
 class RomShaMismatch(RomEvent):

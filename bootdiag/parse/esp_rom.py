@@ -141,9 +141,18 @@ class EspRomFamily:
         r"SHA-256 comparison failed", r"Invalid image block", r"^load:0x", r"^entry 0x",
     )
 
+    # A banner this close after a failed ROM secure boot check (or its ets_main.c abort) is the watchdog
+    # restarting the ROM, not a new boot; the failure, abort, blank line and banner come back to back.
+    RETRY_WINDOW = 3
+    _SB_FAILURES = (ev.SigBlockInvalid, ev.SigBlockUntrustedKey, ev.RomSignatureCheckFailed, ev.RomSecureBootFailed,
+                    ev.RomNoSignatureBlock)
+
     def __init__(self) -> None:
         self._claim = re.compile(self.trigger)
         self.chip: str | None = None  # from the last ROM banner: decodes the boot-mode byte
+        self._sb_failed_at: int | None = None  # line of the last failed ROM check (or the abort after it)
+        self._retry_banner = False  # the last banner followed a failed check
+        self._in_retry = False  # a watchdog retry of a failed check is under way
 
     def claims(self, text: str) -> bool:
         return self._claim.search(text) is not None
@@ -155,9 +164,22 @@ class EspRomFamily:
         cls, fields = parsed
         if cls is ev.RomBanner:
             self.chip = fields["chip"]
+            self._retry_banner = self._sb_failed_at is not None and no - self._sb_failed_at <= self.RETRY_WINDOW
+            fields = {**fields, "retry": self._retry_banner}
         elif cls is ev.RomReset:
             fields = dict(fields)
             mode_text = fields.pop("_mode_text")
             fields["chip"] = self.chip
             fields["download"] = decode_boot_mode(self.chip, fields["boot_mode"], mode_text)
+            # Only a watchdog reset is the ROM's own retry; a power-on or software reset is a new boot.
+            self._in_retry = self._retry_banner and "WDT" in (fields["reason"] or "")
+            fields["retry"] = self._in_retry
+            self._retry_banner = False
+            self._sb_failed_at = None
+        elif cls in self._SB_FAILURES or (cls is ev.RomAbort and self._sb_failed_at is not None):
+            self._sb_failed_at = no
+        elif cls is ev.RomSecureBootOk and "succeeded" in fields["message"]:
+            # "secure boot v2 enabled" only states the eFuse; the verdict is "... verification succeeded".
+            fields = {**fields, "after_failure": self._in_retry}
+            self._in_retry = False
         return cls(line=no, text=text, **fields)
