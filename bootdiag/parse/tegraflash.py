@@ -341,13 +341,11 @@ class TegraFamily:
 
     def parse(self, text: str, no: int) -> Event | None:
         t, body = split_stamp(text)
-        if t is None:
-            program = _PROGRAM_START.search(body)
-            if program is not None:
-                if not _typed(body[: program.start()], program.group(0)):
-                    return self._host(text, no)
-                body = body[program.start():].rstrip("”\"'`?.,)")
         parsed = parse_tegra_body(body) if body else None
+        if parsed is None and t is None:
+            program = _PROGRAM_START.search(body)
+            if program is not None and _typed(body[: program.start()], program.group(0)):
+                parsed = parse_tegra_body(body[program.start():].rstrip("”\"'`?.,)"))
         if parsed is None:
             if t is None:
                 return self._host(text, no)
