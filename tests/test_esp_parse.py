@@ -1,0 +1,110 @@
+"""ESP32 log lines that real captures contain, each read into the right event (or none)."""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.events import Unparsed
+from bootdiag.events import esp as ev
+from bootdiag.lines import lines_from_text
+from bootdiag.parse import LineParser, parse_text
+from bootdiag.session import SessionTracker
+
+
+def one(line: str):
+    events = parse_text(line + "\n")
+    assert len(events) == 1, events
+    return events[0]
+
+
+def test_key_blocks_are_indexes_not_a_count() -> None:
+    # esp-idf #13273 boots fine with "... blocks: 0"; esp-rs/esp-hal #4770 (C6) lists three.
+    single = one("Valid secure boot key blocks: 0")
+    assert isinstance(single, ev.RomValidKeyBlocks) and single.blocks == [0] and not single.is_failure()
+    assert one("Valid secure boot key blocks: 0 1 2").blocks == [0, 1, 2]
+    assert one("Valid secure boot key blocks:").is_failure()
+
+
+@pytest.mark.parametrize("line", ["ECDSA secure boot verification succeeded", "secure boot verification succeeded",
+                                  "secure boot v2 enabled"])
+def test_rom_secure_boot_ok(line: str) -> None:
+    assert isinstance(one(line), ev.RomSecureBootOk)
+
+
+def test_forum_title_is_not_a_rom_failure() -> None:
+    assert parse_text("Secure Boot Verification failed\n") == []
+    assert isinstance(one("secure boot verification failed"), ev.RomSecureBootFailed)
+    assert isinstance(one("Secure boot check fail"), ev.RomSecureBootFailed)
+
+
+@pytest.mark.parametrize("banner,chip", [("ESP-ROM:esp32c3-api1-20210207", "esp32c3"), ("ESP-ROM:esp32s2-rc4-20191025", "esp32s2"),
+                                         ("ESP-ROM:esp32s3-20210327", "esp32s3")])
+def test_rom_banners_with_revision_tags(banner: str, chip: str) -> None:
+    event = one(banner)
+    assert isinstance(event, ev.RomBanner) and event.chip == chip
+
+
+@pytest.mark.parametrize("prefix", ["[22:02:10]", "[12:00:01.123] ", "14:56:33.435305 ", "12:00:01.123 -> "])
+def test_host_timestamps(prefix: str) -> None:
+    event = one(prefix + "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)")
+    assert isinstance(event, ev.RomReset) and event.boot_mode == 0x13
+
+
+def test_newer_flash_speed_wording_and_esp_fail_code() -> None:
+    speed = one("I (31) boot.esp32s3: Boot SPI Speed : 80MHz")
+    assert isinstance(speed, ev.BootFlashConfig) and (speed.setting, speed.value) == ("speed", "80MHz")
+    failed = one("E (266) boot: Secure Boot v2 failed (-1)")
+    assert isinstance(failed, ev.SecureBootEnableFailed) and failed.error == -1
+
+
+@pytest.mark.parametrize("line,message", [
+    ("serial.serialutil.SerialException: [Errno 2] could not open port /dev/ttyUSB0: [Errno 2] No such file or directory: '/dev/ttyUSB0'",
+     "[Errno 2] could not open port /dev/ttyUSB0"),
+    ("A serial exception error occurred: Could not configure port: (5, 'Input/output error')", "Could not configure port"),
+])
+def test_serial_port_errors_outside_the_fatal_wrapper(line: str, message: str) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolFatal) and event.message.startswith(message)
+
+
+def test_otadata_fallback_is_no_failure() -> None:
+    event = one("E (120) boot: ota data partition invalid, falling back to factory")
+    assert isinstance(event, ev.BootSelection) and not event.is_failure()
+
+
+def sessions(text: str) -> list[list[str]]:
+    """Event kinds grouped by boot/tool session."""
+    tracker, parser, grouped = SessionTracker(), LineParser(), []
+    for event in parser.all_lines(lines_from_text(text)):
+        if isinstance(event, Unparsed):
+            continue
+        if tracker.starts_new(event) or not grouped:
+            grouped.append([])
+        grouped[-1].append(event.kind)
+    return grouped
+
+
+FAILED_CHECK = ("ets Jul 29 2019 12:21:46\n\nrst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+                "Sig block 0 invalid: Image digest does not match\nsecure boot verification failed\nets_main.c 371 \n")
+
+
+def test_watchdog_retry_after_failed_check_is_the_same_boot() -> None:
+    text = FAILED_CHECK + ("ets Jul 29 2019 12:21:46\n\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+                           "secure boot verification succeeded\n")
+    groups = sessions(text)
+    assert len(groups) == 1, groups
+    ok = [e for e in parse_text(text) if isinstance(e, ev.RomSecureBootOk)]
+    assert ok[0].after_failure
+
+
+def test_power_on_after_failed_check_is_a_new_boot() -> None:
+    text = FAILED_CHECK + ("ets Jul 29 2019 12:21:46\n\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+                           "secure boot verification succeeded\n")
+    assert len(sessions(text)) == 2
+    ok = [e for e in parse_text(text) if isinstance(e, ev.RomSecureBootOk)]
+    assert not ok[0].after_failure
+
+
+def test_esptool_run_after_download_wait_joins_it() -> None:
+    text = ("rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\nwaiting for download\n"
+            "esptool.py v4.7.0\nConnecting....\nChip is ESP32-D0WD-V3 (revision v3.0)\n")
+    assert sessions(text) == [["RomReset"], ["RomWaitingForDownload", "ToolStart", "ToolConnecting", "ToolChip"]]
