@@ -96,6 +96,18 @@ def test_case_matches_its_expectation(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", CASES, ids=case_name)
+def test_findings_belong_to_the_case_platform(path: Path) -> None:
+    """Another platform's rules fire on a capture only where its expectation says so.
+
+    (MCUboot on an ESP32 may rightly show an ESP ROM finding; an unexpected one is a rule that is too loose.)
+    """
+    expect = expectation(path)
+    expected = set(expect.get("findings", [])) | ({expect["top"]} if "top" in expect else set())
+    foreign = [f.id for f in report_for(path).findings if f.platform != path.parent.name and f.id not in expected]
+    assert not foreign, f"{case_name(path)}: rules of another platform fired: {foreign}"
+
+
+@pytest.mark.parametrize("path", CASES, ids=case_name)
 def test_expectation_names_known_rules(path: Path) -> None:
     expect = expectation(path)
     named = ([expect["top"]] if "top" in expect else []) + expect.get("findings", []) + expect.get("absent", [])
