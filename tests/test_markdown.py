@@ -85,11 +85,11 @@ def test_occurrences_candidates_docs_and_verification() -> None:
 def test_environment_lists_versions_from_the_log_first() -> None:
     report = Report(
         source="b.log", status="healthy", findings=[], stats={"lines": 120, "events": 9, "sessions": 2},
-        context={"zzz_custom": "1", "esp_idf": "v5.1.2", "chip": "esp32s3", "esptool": "4.7.0", "mcuboot": "2.1.0", "l4t": "R35.4.1"},
+        context={"zzz_custom": "1", "esp_idf": "v5.1.2", "chip": "esp32s3", "esptool": "4.7.0", "mcuboot": "2.1.0", "l4t": "R35.4.1", "tf-m": "v2.0.0"},
     )
     md = markdown_text(report)
     rows = re.findall(r"^\| (.+?) \| (.+?) \|$", md.split("### Environment")[1], re.M)
-    assert [label for label, _ in rows] == ["bootdiag", "Chip", "ESP-IDF", "MCUboot", "L4T", "esptool", "zzz_custom", "Capture"]
+    assert [label for label, _ in rows] == ["bootdiag", "Chip", "ESP-IDF", "MCUboot", "TF-M", "L4T", "esptool", "zzz_custom", "Capture"]
     assert rows[0][1].endswith("(report schema bootdiag.report/1)")
     assert rows[-1][1] == "b.log: 120 lines, 2 boot/tool sessions"
     assert md.startswith("## bootdiag: no boot failure found")
