@@ -157,7 +157,7 @@ class Redactor:
             text = _USER_PATH.sub(self._user_path, text)
         if "@" in text:
             text = _PROMPT.sub(lambda m: "<user>@" + self.placeholder("host", m.group(2).lower()) + ":", text)
-            text = _EMAIL.sub(lambda m: self.placeholder("email", m.group(0).lower()), text)
+            text = _EMAIL.sub(self._email, text)
         if "br_cid" in low:
             text = _BR_CID.sub(self._br_cid, text)
         if "ecid" in low:
@@ -185,6 +185,11 @@ class Redactor:
         if _IPV4_HINT.search(text):
             text = _IPV4.sub(self._ipv4, text)
         return text
+
+    def _email(self, m: re.Match[str]) -> str:
+        if m.group(0).lower().startswith("git@"):  # a repository remote, not a person
+            return m.group(0)
+        return self.placeholder("email", m.group(0).lower())
 
     def _known_value(self, m: re.Match[str]) -> str:
         prefix = m.group(0)[: m.start(1) - m.start(0)]  # an "0x" before the id stays

@@ -74,6 +74,8 @@ def test_identifier_is_replaced(line: str, secret: str, expected: str) -> None:
         "tegrarcm_v2 --chip 0x19 0 --uid --download bct_br br_bct_BR.bct",
         "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
         "Chip ID: 9",
+        "git clone git@github.com:espressif/esp-idf.git",
+        "curve 1.2.840.10045.3.1.7, UUID 123e4567-e89b-12d3-a456-426614174000",
     ],
 )
 def test_maintainer_facts_are_kept(line: str) -> None:
