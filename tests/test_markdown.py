@@ -132,3 +132,24 @@ def test_fix_step(step: str, expected: str) -> None:
 
 def test_escape_keeps_code_spans_and_intraword_underscores() -> None:
     assert escape("CONFIG_SECURE_BOOT `a<b>_c` <mac-1> [x] _y_") == "CONFIG_SECURE_BOOT `a<b>_c` &lt;mac-1&gt; \\[x\\] \\_y\\_"
+
+
+def test_rendered_markdown_has_no_stray_html() -> None:
+    """Through a CommonMark parser, the only HTML is our own <details>/<summary>/<br>: every
+    placeholder and <angle> word in prose or tables is text, so GitHub shows it instead of dropping it."""
+    markdown_it = pytest.importorskip("markdown_it")
+    f = finding(
+        "esp.x", "Key <a> | b", [3], explanation="MAC <mac-1> at /home/<user>/x & `code <kept>`",
+        candidates=[Candidate(cause="<c>", predicts="<p>", check="<k>")],
+    )
+    report = Report(source="/home/<user>/b.log", status="diagnosed", findings=[f, finding("esp.y", "<y>", [9])],
+                    context={"chip": "<chip>"},
+                    verification=[{"path": "<img>", "format": "esp", "ok": False, "problems": [{"id": "p", "message": "<m>"}]}])
+    parser = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table")
+    tokens = parser.parse(markdown_text(report))
+    html = [t.content for t in tokens if t.type == "html_block"]
+    html += [c.content for t in tokens if t.children for c in t.children if c.type == "html_inline"]
+    assert html and all(re.fullmatch(r"\s*(</?details( open)?>|<summary>|</summary>|<br>)[\s\S]*", h) for h in html), html
+    text = parser.render(markdown_text(report))
+    for word in ("&lt;mac-1&gt;", "/home/&lt;user&gt;/x", "<code>code &lt;kept&gt;</code>", "Key &lt;a&gt; | b", "&lt;chip&gt;", "&lt;m&gt;"):
+        assert word in text
