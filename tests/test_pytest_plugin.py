@@ -163,3 +163,52 @@ def test_plugin_is_registered_and_import_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_teardown_failure_is_diagnosed_once_and_reaches_junit(pytester: pytest.Pytester, seed_capture: Path) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def board(bootdiag_capture):
+            bootdiag_capture.attach("serial.log")
+            yield
+            raise RuntimeError("board did not power down")
+
+        def test_fails_twice(board):
+            assert False, "call failed"
+
+        def test_fails_in_teardown(board):
+            pass
+        """
+    )
+    result = pytester.runpytest("--junitxml=junit.xml")
+    result.assert_outcomes(failed=1, passed=1, errors=2)
+    cases = {c.get("name"): c for c in ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")}
+    for name in ("test_fails_twice", "test_fails_in_teardown"):
+        props = [(p.get("name"), p.get("value")) for p in cases[name].iter("property")]
+        assert props.count(("bootdiag_status", "diagnosed")) == 1, (name, props)
+
+
+def test_analysis_error_does_not_hide_the_test_failure(pytester: pytest.Pytester, seed_capture: Path) -> None:
+    pytester.makeconftest(
+        """
+        import bootdiag.pipeline
+
+        def broken(*args, **kwargs):
+            raise MemoryError("out of memory")
+
+        bootdiag.pipeline.explain = broken
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_x(bootdiag_capture):
+            bootdiag_capture.attach("serial.log")
+            assert False, "the real failure"
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the real failure*", "*- bootdiag -*", "bootdiag could not analyse serial.log: MemoryError: out of memory"])
