@@ -24,7 +24,7 @@ Parsed = tuple[type[Event], dict[str, Any]]
 # tegraflash_internal.py: print('[ %8.4f ] %s' % (diff_time, string)); forum copies collapse the padding
 # and sometimes keep BBCode ([b]...[/b]) or markdown bold (**...**) around it.
 _STAMP = re.compile(r"^(?:\[/?b\]|\*\*)*\[\s*(\d+\.\d+)\s*\]\s?(?:\[/?b\]|\*\*)*")
-_EMPHASIS = re.compile(r"^(?:\[/?b\]|\*\*)+|(?:\[/?b\]|\*\*)+$")
+_EMPHASIS = re.compile(r"^(?:\[/?b\]|\*\*(?!\*))+|(?:\[/?b\]|(?<!\*)\*\*)+$")
 # Where a typed command starts after a prompt, "sudo", "bash", a quote or "$ ".
 _PROGRAM_START = re.compile(
     r"(?:^|(?<=[\s\"'“`$]))(?:[\w.~/-]*/)?(?:flash\.sh|odmfuse\.sh|odmfuseread\.sh|flashcmd\.txt|doflash\.sh"

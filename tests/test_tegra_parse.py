@@ -1,0 +1,249 @@
+"""Jetson flash output: identifier decoding, grammar, and how runs become sessions."""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.events import event_from_dict
+from bootdiag.events import tegra as ev
+from bootdiag.parse import LineParser, parse_text
+from bootdiag.parse.tegra_decode import args_signing, decode_br_cid, file_signing
+from bootdiag.parse.tegraflash import TegraFamily, split_stamp
+from bootdiag.pipeline import explain
+from bootdiag.session import SessionTracker
+
+
+# ------------------------------------------------------------------ BR_CID (worked examples: Jetson reference §1.5)
+@pytest.mark.parametrize(
+    "value,chip,auth,level",
+    [
+        ("0x80012344705DE8033400000003FF8100", "t234", "NS", "production"),  # meta-tegra#1892
+        ("0x81012344705DE8033400000003FF8100", "t234", "PKC", "production"),  # code 810: RSA-3K
+        ("0x8a012344705DE8033400000003FF8100", "t234", "SBKPKC", "production"),  # code 8a0: SBK + P-256
+        ("0x00012344705DE8033400000003FF8100", "t234", None, "nofuse"),
+        ("0x88021911645838891c00000019028200", "t194", "NS", "production"),
+        ("0xA8021911645838891c00000019028200", "t194", "PKC", "production"),
+        ("0xe8021911645838891c00000019028200", "t194", "SBKPKC", "production"),
+        ("0x18021911645838891c00000019028200", "t194", None, "nofuse"),
+        ("0x8180100164122242040000000b020380", "t186", "NS", "production"),
+        ("0xa180100164122242040000000b020380", "t186", "PKC", "production"),
+        ("0x621010016445b507200000000c000100", "t210", "PKC", "production"),
+    ],
+)
+def test_br_cid_decodes_chip_and_fuse_state(value: str, chip: str, auth: str | None, level: str) -> None:
+    decoded = decode_br_cid(value)
+    assert (decoded.chip, decoded.auth, decoded.fuse_level) == (chip, auth, level)
+
+
+def test_br_cid_names_the_t234_key_type() -> None:
+    assert decode_br_cid("0x82012344705DE8033400000003FF8100").key_type == "ECDSA P-256"
+    assert decode_br_cid("0xa8021911645838891c00000019028200").key_type == "RSA-3072"
+
+
+@pytest.mark.parametrize(
+    "name,mode",
+    [
+        ("mb1_bct_MB1_sigheader.bct.encrypt", "zero-key"),
+        ("mb1_bct_MB1_sigheader.bct.signed", "pkc"),
+        ("mb1_t234_prod_aligned_sigheader_encrypt.bin.signed", "sbkpkc"),
+        ("mb1_bct_MB1.bct_sigheader.encrypt.signed", "sbkpkc"),
+        ("rcm_1_signed.rcm", "pkc"),
+        ("rcm_2_encrypt.rcm", "zero-key"),
+        ("rcm_list_signed.xml", None),  # used by zero-key runs too
+        ("br_bct_BR.bct", None),
+    ],
+)
+def test_file_suffix_says_how_it_was_signed(name: str, mode: str | None) -> None:
+    assert file_signing(name) == mode
+
+
+def test_keyed_files_outrank_zero_key_ones_and_tegrasign_key_counts() -> None:
+    assert args_signing("tegrarcm_v2", ["--download", "bct_br", "br_bct_BR.bct", "--download", "mb1", "a.bin.encrypt", "--download", "bct_mb1", "b.bct.signed"]) == "pkc"
+    assert args_signing("tegrasign_v3.py", ["--key", "None", "--list", "images_list.xml"]) == "zero-key"
+    assert args_signing("tegrasign_v3.py", ["--key", "rsa_priv.pem", "--list", "images_list.xml"]) == "pkc"
+    assert args_signing("tegrarcm_v2", ["--isapplet"]) is None
+
+
+# ------------------------------------------------------------------ grammar
+def one(text: str) -> ev.TegraEvent:
+    events = parse_text(text + "\n")
+    assert len(events) == 1, events
+    return events[0]
+
+
+def test_stamps_are_split_whatever_the_padding_or_markup() -> None:
+    assert split_stamp("[   2.0769 ] Sending BCTs") == (2.0769, "Sending BCTs")
+    assert split_stamp("[ 2.0769 ] Sending BCTs") == (2.0769, "Sending BCTs")
+    assert split_stamp("[b][  20.0803 ] tegrarcm_v2 --boot recovery") == (20.0803, "tegrarcm_v2 --boot recovery")
+    assert split_stamp("[ 0.0197 ] **ERROR: failed to read rcm_state**") == (0.0197, "ERROR: failed to read rcm_state")
+
+
+def test_download_command_and_its_failure_report() -> None:
+    cmd = one("[ 2.0795 ] tegrarcm_v2 --download bct_bootrom br_bct_BR.bct --download bct_mb1 mb1_bct_MB1_sigheader.bct.signed")
+    assert isinstance(cmd, ev.TegraToolCommand) and cmd.signing == "pkc" and cmd.t == 2.0795
+    assert cmd.downloads == ["bct_bootrom=br_bct_BR.bct", "bct_mb1=mb1_bct_MB1_sigheader.bct.signed"]
+    failed = one("Command tegrarcm_v2 --chip 0x18 --rcm rcm_list_signed.xml --skipuid")
+    assert isinstance(failed, ev.TegraFailedCommand) and failed.chip == "t186"
+    rv = one("Error: Return value 24")
+    assert isinstance(rv, ev.TegraReturnValue) and rv.code == 24 and rv.is_failure()
+
+
+def test_device_lines_relayed_by_tegrarcm_and_from_the_uart() -> None:
+    loader = one("[ 2.1208 ] 000000001d1d1118: E> LOADER: Failed to verify Stage2Signature SHA2.")
+    assert isinstance(loader, ev.TegraDeviceAuthFailure)
+    assert (loader.level, loader.module, loader.message) == ("E", "LOADER", "Failed to verify Stage2Signature SHA2.")
+    mts = one("[0360.204] C> MTS error (2) : dram alias check failure")
+    assert type(mts) is ev.TegraDeviceLog and mts.level == "C" and mts.is_failure()
+    info = one("I> Burning fuses")
+    assert type(info) is ev.TegraDeviceLog and not info.is_failure()
+
+
+def test_br_cid_and_flash_sh_header_give_the_board_state() -> None:
+    cid = one("[   0.0385 ] BR_CID: 0x80012344705DE8033400000003FF8100")
+    assert isinstance(cid, ev.TegraBrCid) and cid.secured is False and cid.auth == "NS" and cid.chip == "t234"
+    auth = one("# OpMode: production, Boot Authentication: PKC, ")
+    assert isinstance(auth, ev.TegraTargetAuth) and auth.secured is True
+    preprod = one("# OpMode: pre-production, Boot Authentication: , ")
+    assert preprod.secured is False
+    release = one("# R35 , REVISION: 3.1")
+    assert isinstance(release, ev.TegraL4tRelease) and release.release == "R35.3.1"
+
+
+@pytest.mark.parametrize(
+    "line,cls",
+    [
+        ("[ 0.0399 ] ERROR: might be timeout in USB write.", ev.TegraUsbTimeout),
+        ("[ 0.0566 ] Boot Rom communication failed", ev.TegraBootRomFailed),
+        ("[ 0.0193 ] File rcm_state open failed", ev.TegraRcmStateMissing),
+        ("[ 0.0197 ] ERROR: failed to read rcm_state", ev.TegraRcmStateMissing),
+        ("[ 19.8434 ] Cannot Open USB", ev.TegraUsbNotReady),
+        ("[ 20.8811 ] USB communication failed.Check if device is in recovery", ev.TegraUsbNotReady),
+        ("Error: None of the bootloaders are running on device. Check the UART log.", ev.TegraBootloaderNotRunning),
+        ("Error: probing the target board failed.", ev.TegraProbeFailed),
+        ("flash.sh requires root privilege", ev.TegraNotRoot),
+        ("Failed flashing t186ref.", ev.TegraFlashFailed),
+        ("*** The target t186ref has been flashed successfully. ***", ev.TegraFlashSucceeded),
+        ("Welcome to Tegra Flash", ev.TegraflashBanner),
+        ("[ 459.4635 ] Writing partition kernel with boot_sigheader.img.encrypt", ev.TegraWritePartition),
+        ("[ 21.8203 ] Writing partition A_kernel with boot_sigheader.img.encrypt [ 47120384 bytes ]", ev.TegraWritePartition),
+        ("ERR: Target is configured for secure boot (PKC); use -u option to specify key file", ev.TegraKeyGuard),
+    ],
+)
+def test_line_kinds(line: str, cls: type) -> None:
+    assert type(one(line)) is cls
+
+
+def test_benign_usb_noise_is_not_a_failure() -> None:
+    for line in ("[ 19.8434 ] Cannot Open USB", "[ 0.0197 ] ERROR: failed to read rcm_state"):
+        assert not one(line).is_failure()
+
+
+def test_flash_sh_guards_say_what_the_board_is_and_what_was_given() -> None:
+    ns = one("Error: either RSA key file and/or SBK key file are provided for none SBK and PKC protected target board.")
+    assert isinstance(ns, ev.TegraKeyGuard) and (ns.board_auth, ns.signing) == ("NS", "pkc")
+    pkc = one("Error: Either RSA key file is not provided or SBK key file is provided for PKC protected target board.")
+    assert (pkc.board_auth, pkc.signing) == ("PKC", None)
+
+
+def test_typed_commands_inside_prose_are_found_but_mentions_are_not() -> None:
+    cmd = one("  2. Sign the boot files by “$ sudo ./flash.sh --no-flash -u rsa_priv.pem jetson-xavier-nx-devkit-emmc mmcblk0p1”")
+    assert isinstance(cmd, ev.FlashScriptCommand)
+    assert (cmd.key_file, cmd.board, cmd.signing) == ("rsa_priv.pem", "jetson-xavier-nx-devkit-emmc", "pkc")
+    assert parse_text("Orin AGX flashing with doflash.sh fails after Sending mb1\n") == []
+
+
+def test_generic_phrases_need_the_tegraflash_stamp() -> None:
+    assert parse_text("Sending BCTs\nWriting partition kernel with boot.img\n") == []
+
+
+def test_host_lines() -> None:
+    wsl = one("Linux DESKTOP-7Q2M1 5.15.153.1-microsoft-standard-WSL2 #1 SMP Fri Mar 29 23:14:13 UTC 2024 x86_64 GNU/Linux")
+    assert isinstance(wsl, ev.TegraHost) and wsl.environment == "wsl" and wsl.problem
+    vm = one("I'm flashing from Ubuntu 16.04 running in VMware Workstation 12")
+    assert vm.environment == "vm"
+    assert parse_text("I tried a native host instead of VMware\n") == []  # named only to be ruled out
+
+
+def test_ubuntu_release_is_judged_against_the_l4t_release() -> None:
+    events = parse_text("Host is Ubuntu 22.04\n# R35 , REVISION: 3.1\n")
+    assert events[-1].problem and "Ubuntu 22.04" in events[-1].problem
+    events = parse_text("# R35 , REVISION: 3.1\nHost is Ubuntu 20.04.6 LTS\n")
+    assert events[-1].problem is None
+
+
+def test_events_round_trip_through_json() -> None:
+    for event in parse_text("[ 0.0385 ] BR_CID: 0x80012344705DE8033400000003FF8100\nError: Return value 3\n"):
+        assert event_from_dict(event.model_dump()) == event
+
+
+# ------------------------------------------------------------------ runs and sessions
+def sessions_of(text: str) -> list[list[int]]:
+    tracker = SessionTracker()
+    grouped: list[list[int]] = []
+    for event in parse_text(text):
+        if tracker.starts_new(event) or not grouped:
+            grouped.append([])
+        grouped[-1].append(event.line)
+    return grouped
+
+
+FAILED_RUN = (
+    "[ 2.0769 ] Sending BCTs\n"
+    "[ 2.0795 ] tegrarcm_v2 --download bct_bootrom br_bct_BR.bct --download bct_mb1 mb1_bct_MB1_sigheader.bct.signed\n"
+    "[ 2.1208 ] 000000001d1d1118: E> LOADER: Failed to verify Stage2Signature SHA2.\n"
+    "Error: Return value 24\n"
+)
+
+
+def test_stamps_after_the_run_ended_open_a_new_session() -> None:
+    fragment = "[ 459.4635 ] Writing partition kernel with boot_sigheader.img.encrypt\n"
+    assert sessions_of(FAILED_RUN + fragment) == [[1, 2, 3, 4], [5]]
+
+
+def test_stamps_going_back_open_a_new_session() -> None:
+    text = "[ 12.5000 ] Sending BCTs\n[ 12.6000 ] Sending bct_br\n[ 0.0021 ] Generating RCM messages\n[ 0.0040 ] Signing RCM messages\n"
+    assert sessions_of(text) == [[1, 2], [3, 4]]
+
+
+def test_a_restart_on_a_line_without_an_event_is_carried_to_the_next_one() -> None:
+    text = FAILED_RUN + "[ 0.0011 ] [................................................] 100%\n[ 0.0200 ] Sending BCTs\n"
+    assert sessions_of(text) == [[1, 2, 3, 4], [6]]
+
+
+def test_small_reorderings_within_a_run_are_not_restarts() -> None:
+    text = "[ 0.1306 ] Generating signatures\n[ 0.1297 ] Generating br-bct\n[ 0.1460 ] Signing BCT\n"
+    assert sessions_of(text) == [[1, 2, 3]]
+
+
+def test_flash_sh_then_two_tegraflash_runs() -> None:
+    text = (
+        "sudo ./flash.sh jetson-tx2 mmcblk0p1\n# OpMode: production, Boot Authentication: NS, \n"
+        "./tegraflash.py --chip 0x18 --cmd \"dump eeprom boardinfo cvm.bin\"\nWelcome to Tegra Flash\n[ 0.0024 ] Generating RCM messages\n"
+        "./tegraflash.py --chip 0x18 --cmd \"flash; reboot\"\nWelcome to Tegra Flash\n[ 0.0021 ] Generating RCM messages\n"
+    )
+    assert sessions_of(text) == [[1, 2, 3, 4, 5], [6, 7, 8]]
+
+
+def test_family_state_is_per_parser() -> None:
+    first, second = LineParser(), LineParser()
+    tegra = next(f for f in first.families if isinstance(f, TegraFamily))
+    list(first.events_in_block(next(iter(_blocks(FAILED_RUN)))))
+    assert tegra._ended
+    assert not next(f for f in second.families if isinstance(f, TegraFamily))._ended
+
+
+def _blocks(text: str):
+    from bootdiag.lines import iter_blocks
+
+    return iter_blocks([text.encode()])
+
+
+def test_fuse_state_from_an_earlier_run_reaches_the_failing_one() -> None:
+    text = (
+        "sudo ./flash.sh jetson-agx-orin-devkit internal\n[ 0.0385 ] BR_CID: 0x81012344705DE8033400000003FF8100\n"
+        "./tegraflash.py --chip 0x23 --cmd \"flash; reboot\"\nWelcome to Tegra Flash\n"
+        "[ 0.0383 ] tegrarcm_v2 --new_session --chip 0x23 0 --download bct_br br_bct_BR.bct --download mb1 mb1_t234_prod_aligned_sigheader.bin.encrypt\n"
+        "[ 0.0395 ] Sending bct_br\n[ 5.0399 ] ERROR: might be timeout in USB write.\nError: Return value 3\n"
+    )
+    report = explain(text)
+    assert [f.id for f in report.findings] == ["tegra.key_mismatch"]
+    assert 2 in {e.line for e in report.findings[0].evidence}
