@@ -17,7 +17,10 @@ MAX_LINE_BYTES = 16 * 1024
 
 # CSI sequences (ESC [ ... final byte), two-byte ESC sequences, and stray ESC/NUL bytes.
 _ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x1b\x00]")
+# The same without NUL: a single literal first byte lets the regex engine jump from ESC to ESC.
+_ANSI_NO_NUL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])?")
 _NEWLINE = re.compile(rb"\r\n|\r|\n")
+_SEPARATOR = re.compile(rb"[\r\n]")
 
 
 class Line(NamedTuple):
@@ -38,8 +41,10 @@ class TextBlock(NamedTuple):
 
 def clean(raw: bytes) -> str:
     """Strip ANSI/NUL from one or more LF-separated lines and decode them without failing."""
-    if b"\x1b" in raw or b"\x00" in raw:
+    if b"\x00" in raw:
         raw = _ANSI.sub(b"", raw)
+    elif b"\x1b" in raw:
+        raw = _ANSI_NO_NUL.sub(b"", raw)
     return raw.decode("utf-8", "replace")
 
 
@@ -93,20 +98,47 @@ class LineSplitter:
             self._pending += data
 
     def _complete(self, head: bytes) -> TextBlock:
-        parts = _NEWLINE.split(head)
-        parts.pop()  # head ends with a separator: the last piece is empty
-        if self._pending or self._overflow:
-            # The held partial line continues into this chunk (unless it already overflowed).
-            parts[0] = bytes(self._pending) if self._overflow else bytes(self._pending) + parts[0]
-            self._pending.clear()
-            self._overflow = False
-        limit = self._max_line
-        return self._emit([p[:limit] if len(p) > limit else p for p in parts])
+        # Whole-chunk byte operations (in C) instead of a list of lines: the common case never
+        # looks at a line on its own.
+        if self._overflow:
+            # The held line already has its ``max_line`` bytes: drop the rest of it.
+            head = bytes(self._pending) + head[_SEPARATOR.search(head).start() :]
+        elif self._pending:
+            head = bytes(self._pending) + head
+        self._pending.clear()
+        self._overflow = False
+        if b"\r" in head:
+            head = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        count = head.count(b"\n")
+        if _may_exceed(head, self._max_line):
+            limit = self._max_line
+            parts = head.split(b"\n")
+            parts.pop()  # head ends with a separator: the last piece is empty
+            head = b"\n".join(p[:limit] if len(p) > limit else p for p in parts) + b"\n"
+        block = TextBlock(self.next_no, clean(head[:-1]), count)
+        self.next_no += count
+        return block
 
     def _emit(self, parts: list[bytes]) -> TextBlock:
         block = TextBlock(self.next_no, clean(b"\n".join(parts)), len(parts))
         self.next_no += len(parts)
         return block
+
+
+def _may_exceed(data: bytes, limit: int) -> bool:
+    """Could a line of ``data`` (LF-separated) be longer than ``limit``? Never wrong when it says no.
+
+    A run of more than ``limit`` bytes without LF covers a whole aligned window of ``(limit+1)//2``
+    bytes, so it is enough to find an LF in each such window (memchr, a few calls per chunk).
+    """
+    if len(data) <= limit:
+        return False
+    window = (limit + 1) // 2
+    find = data.find
+    for start in range(0, len(data), window):
+        if find(b"\n", start, start + window) < 0:
+            return True
+    return False
 
 
 def iter_blocks(chunks: Iterable[bytes], max_line: int = MAX_LINE_BYTES) -> Iterator[TextBlock]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 
 from ..events import Event, Unparsed
 from ..lines import Line, TextBlock, iter_blocks, lines_from_text
 from .base import Family
+from .screen import TriggerScreen
 
 # Capture tools prefix lines with host time: "[12:00:01.123] ", "12:00:01.123 -> ", "[2026-01-02 10:00:00] ",
 # "[22:02:10]" (no fraction), or a bare "14:56:33.435305 " (the ESP32-C6 log in esp-rs/esp-hal #4770).
@@ -45,12 +47,23 @@ def _optional_families() -> list[Family]:
     return found
 
 
+@cache
+def trigger_screen(triggers: tuple[str, ...]) -> TriggerScreen:
+    """One screen per set of triggers and process (building it analyses every trigger)."""
+    return TriggerScreen(list(triggers))
+
+
 class LineParser:
     """Stateful parser for one capture (families remember e.g. the chip for boot-mode decoding)."""
 
     def __init__(self, families: list[Family] | None = None) -> None:
         self.families = families if families is not None else default_families()
-        self.prefilter = re.compile("|".join(f"(?:{f.trigger})" for f in self.families), re.MULTILINE)
+        self.screen = trigger_screen(tuple(f.trigger for f in self.families))
+
+    @property
+    def prefilter(self) -> re.Pattern[str]:
+        """All triggers as one regex (per-line use; blocks go through :attr:`screen`)."""
+        return self.screen.combined
 
     def parse_line(self, text: str, no: int) -> Event | None:
         """The event for one line, or ``None`` when no family claims it."""
@@ -70,16 +83,12 @@ class LineParser:
         text = block.text
         no = block.first_no
         pos = 0  # start of the line whose number is `no`
-        last_line_start = -1
-        for m in self.prefilter.finditer(text):
-            start = text.rfind("\n", 0, m.start()) + 1
-            if start == last_line_start:
-                continue  # several triggers on one line
-            no += text.count("\n", pos, start)
+        count = text.count
+        parse_line = self.parse_line
+        for start, end in self.screen.line_spans(text):
+            no += count("\n", pos, start)
             pos = start
-            last_line_start = start
-            end = text.find("\n", m.end())
-            event = self.parse_line(text[start : end if end >= 0 else len(text)], no)
+            event = parse_line(text[start:end], no)
             if event is not None:
                 yield event
 

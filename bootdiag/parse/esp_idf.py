@@ -11,12 +11,11 @@ from functools import lru_cache
 from typing import Any
 
 from lark import Token, Transformer
-from lark.exceptions import LarkError
 
 from ..events import Event
 from ..events import esp as ev
 from .base import compile_trigger, hex_int, int_auto
-from .grammar import load_grammar
+from .grammar import parse_or_none
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -193,9 +192,8 @@ _TRANSFORMER = _IdfTransformer()
 
 @lru_cache(maxsize=8192)
 def parse_message(msg: str) -> Parsed | None:
-    try:
-        tree = load_grammar("esp_idf", "message").parse(msg)
-    except LarkError:
+    tree = parse_or_none("esp_idf", "message", msg)
+    if tree is None:
         return None
     return _TRANSFORMER.transform(tree)
 

@@ -6,12 +6,11 @@ from functools import lru_cache
 from typing import Any
 
 from lark import Token, Transformer
-from lark.exceptions import LarkError
 
 from ..events import Event
 from ..events import esp as ev
 from .base import compile_trigger, hex_int, int_auto
-from .grammar import load_grammar
+from .grammar import parse_or_none
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -125,9 +124,8 @@ _TRANSFORMER = _RomTransformer()
 
 @lru_cache(maxsize=4096)
 def parse_rom_text(text: str) -> Parsed | None:
-    try:
-        tree = load_grammar("esp_rom").parse(text)
-    except LarkError:
+    tree = parse_or_none("esp_rom", "start", text)
+    if tree is None:
         return None
     return _TRANSFORMER.transform(tree)
 

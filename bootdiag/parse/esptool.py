@@ -6,13 +6,12 @@ from functools import lru_cache
 from typing import Any
 
 from lark import Token, Transformer
-from lark.exceptions import LarkError
 
 from ..events import Event
 from ..events import esp as ev
 from ..events.esp import chip_family
 from .base import compile_trigger, hex_int
-from .grammar import load_grammar
+from .grammar import parse_or_none
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -108,9 +107,8 @@ _TRANSFORMER = _ToolTransformer()
 
 @lru_cache(maxsize=4096)
 def parse_tool_text(text: str) -> Parsed | None:
-    try:
-        tree = load_grammar("esptool").parse(text)
-    except LarkError:
+    tree = parse_or_none("esptool", "start", text)
+    if tree is None:
         return None
     return _TRANSFORMER.transform(tree)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -31,3 +32,42 @@ def load_grammar(name: str, start: str = "start"):  # -> lark.Lark (imported laz
         return Lark(text, parser="lalr", start=start, cache=cache_file)
     except OSError:
         return Lark(text, parser="lalr", start=start)
+
+
+@cache
+def start_screen(name: str, start: str = "start") -> re.Pattern[str] | None:
+    """A regex every text the grammar accepts matches at its start, ``None`` when none can be built.
+
+    It is ignored tokens, then one of the tokens the LALR parser accepts in its start state: a
+    text that does not begin that way is rejected without running the lexer and parser (whose
+    errors cost tens of microseconds each, and most lines a grammar is offered are not its own).
+    """
+    lark = load_grammar(name, start)
+    try:
+        conf = lark.lexer_conf
+        if lark.options.lexer not in ("contextual", "basic") or conf.re_module is not re:
+            return None
+        table = lark.parser.parser.parser.parse_table
+        actions = table.states[table.start_states[start]]
+        terminals = {t.name: t for t in conf.terminals}
+        first = [terminals[n].pattern.to_regexp() for n in actions if n in terminals]
+        ignore = [terminals[n].pattern.to_regexp() for n in conf.ignore]
+    except (AttributeError, KeyError):  # another Lark layout: no screen, same results
+        return None
+    if "$END" in actions or not first:
+        return None  # the empty text is accepted
+    skip = "(?:" + "|".join(f"(?:{p})" for p in ignore) + ")*" if ignore else ""
+    return re.compile(skip + "(?:" + "|".join(f"(?:{p})" for p in first) + ")", conf.g_regex_flags)
+
+
+def parse_or_none(name: str, start: str, text: str):  # -> lark.Tree | None
+    """The parse tree of ``text``, or ``None`` when the grammar rejects it."""
+    from lark.exceptions import LarkError
+
+    screen = start_screen(name, start)
+    if screen is not None and screen.match(text) is None:
+        return None
+    try:
+        return load_grammar(name, start).parse(text)
+    except LarkError:
+        return None

@@ -1,0 +1,324 @@
+"""Find the lines a set of trigger regexes can match, at the speed of a literal scan.
+
+A combined trigger regex run over a block costs time at every character for every alternative
+(the regex engine tries each one in turn), so it grows with the number of families. Instead:
+
+1. every trigger alternative is analysed (``re`` syntax tree) for literals that any match must
+   contain, e.g. ``[EW] \\([\\d:.]+\\) `` needs ``E (`` or ``W (``;
+2. each literal is anchored on its rarest character and checked around it with lookbehind and
+   lookahead, so one screen regex over the block starts work only where such a character is
+   (the engine skips the other characters in C);
+3. a line the screen hits is confirmed with only the triggers whose literals are anchored on the
+   character that hit: a line is reported exactly when some trigger matches somewhere in it.
+
+A trigger without such a literal (``\\w+: failed``) cannot be screened; then the whole set falls back
+to the combined regex, and :attr:`TriggerScreen.unanchored` names the culprits.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+# Share of each character in boot logs (corpus, seeds, Jetson logs and generated app output);
+# characters not listed are rarer still.
+CHAR_SHARE = {
+    " ": 0.12, "e": 0.05, "t": 0.047, "s": 0.041, "i": 0.038, "1": 0.037, "0": 0.035, "2": 0.032, "a": 0.031,
+    ":": 0.029, "5": 0.025, "r": 0.025, "n": 0.023, "3": 0.02, "p": 0.02, "6": 0.02, "(": 0.02, ")": 0.02,
+    "o": 0.02, "8": 0.019, "9": 0.019, ".": 0.018, "4": 0.018, "d": 0.017, "c": 0.016, "I": 0.016, "7": 0.015,
+    "_": 0.015, "m": 0.014, "l": 0.012, "b": 0.012, "f": 0.012, "u": 0.012, "h": 0.012, "=": 0.01, "T": 0.009,
+    "g": 0.008, ",": 0.008, "E": 0.006, "w": 0.005, "/": 0.005, "y": 0.005, "k": 0.004, "v": 0.004, "A": 0.004,
+    "N": 0.002, "D": 0.002, "S": 0.002, "-": 0.002, "C": 0.002, "M": 0.002, "V": 0.002, ">": 0.002, "G": 0.002,
+    "Q": 0.002, "%": 0.002, "q": 0.0015, "x": 0.0014, "P": 0.0011, "F": 0.0008, "z": 0.0007, "W": 0.0007,
+    "O": 0.0007, "H": 0.0006, "R": 0.0005, "B": 0.0004, "!": 0.0003, "L": 0.0003, "U": 0.0003, "#": 0.0002,
+    "[": 0.0002, "]": 0.0001, "J": 0.0001,
+}
+_RARE = 0.00005
+# Under IGNORECASE, ``re`` also equates these code points with ASCII letters (checked in tests).
+_CASE_EXTRA = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+_MAX_EXPANSION = 8  # a small character class ([EW]) becomes that many literals at most
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+    ignorecase: bool = False
+
+    def share(self) -> float:
+        """Rough chance that this literal starts at a given character of a log."""
+        p = 1.0
+        for ch in self.text:
+            p *= _char_share(ch, self.ignorecase)
+        return p
+
+    def anchor(self) -> int:
+        """Index of the character the screen starts from: the rarest one."""
+        return min(range(len(self.text)), key=lambda i: (_char_share(self.text[i], self.ignorecase), -i))
+
+
+def _char_share(ch: str, ignorecase: bool) -> float:
+    if ignorecase and ch.lower() != ch.upper():
+        return CHAR_SHARE.get(ch.lower(), _RARE) + CHAR_SHARE.get(ch.upper(), _RARE)
+    return CHAR_SHARE.get(ch, _RARE)
+
+
+def case_variants(ch: str) -> set[str]:
+    """Every character ``re`` matches for ``ch`` under IGNORECASE (ASCII letters and uncased)."""
+    variants = {ch, ch.lower(), ch.upper()}
+    variants |= set(_CASE_EXTRA.get(ch.lower(), ""))
+    return {v for v in variants if len(v) == 1}
+
+
+# ------------------------------------------------------------------ required literals
+LiteralSet = frozenset[Literal]
+
+
+def _worst(choice: LiteralSet) -> float:
+    return max(lit.share() for lit in choice)
+
+
+def _best(choices: list[LiteralSet]) -> LiteralSet | None:
+    return min(choices, key=_worst) if choices else None
+
+
+def _class_chars(items: list[tuple[object, object]]) -> list[str] | None:
+    """The characters of a small positive class such as ``[EW]``; ``None`` when not small."""
+    chars: list[str] = []
+    for op, av in items:
+        if op is sre.LITERAL:
+            chars.append(chr(av))  # type: ignore[arg-type]
+        elif op is sre.RANGE and av[1] - av[0] < _MAX_EXPANSION:  # type: ignore[index]
+            chars.extend(chr(c) for c in range(av[0], av[1] + 1))  # type: ignore[index]
+        else:
+            return None
+    return chars if len(chars) <= _MAX_EXPANSION else None
+
+
+def required_literals(items: list[tuple[object, object]], ignorecase: bool = False) -> list[LiteralSet]:
+    """Sets of literals such that every match of the sequence ``items`` contains one of each set."""
+    found: list[LiteralSet] = []
+    runs = [""]
+
+    def close() -> None:
+        nonlocal runs
+        if all(runs):
+            found.append(frozenset(Literal(r, ignorecase) for r in runs))
+        runs = [""]
+
+    for op, av in items:
+        if op is sre.LITERAL:
+            runs = [r + chr(av) for r in runs]  # type: ignore[arg-type]
+            continue
+        if op is sre.IN:
+            chars = _class_chars(av)  # type: ignore[arg-type]
+            if chars and len(runs) * len(chars) <= _MAX_EXPANSION:
+                runs = [r + c for r in runs for c in chars]
+                continue
+        close()
+        if op is sre.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av  # type: ignore[misc]
+            inner = (ignorecase or bool(add_flags & sre.SRE_FLAG_IGNORECASE)) and not del_flags & sre.SRE_FLAG_IGNORECASE
+            found.extend(required_literals(sub.data, inner))
+        elif op is sre.BRANCH:
+            union = _branch_literals(av[1], ignorecase)  # type: ignore[index]
+            if union is not None:
+                found.append(union)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, _high, sub = av  # type: ignore[misc]
+            if low >= 1:
+                found.extend(required_literals(sub.data, ignorecase))
+        elif op is sre.ATOMIC_GROUP:
+            found.extend(required_literals(av.data, ignorecase))  # type: ignore[union-attr]
+    close()
+    return found
+
+
+def _branch_literals(alternatives: list[sre_parse.SubPattern], ignorecase: bool) -> LiteralSet | None:
+    union: set[Literal] = set()
+    for alt in alternatives:
+        best = _best(required_literals(alt.data, ignorecase))
+        if best is None:
+            return None
+        union |= best
+    return frozenset(union)
+
+
+def split_alternatives(source: str) -> list[str]:
+    """Split ``a|(?:b|c)|d`` at top-level ``|`` (outside groups and classes), recursing into
+    groups that are a whole alternative: ``["a", "b", "c", "d"]``."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    start = 0
+    i = 0
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "^":
+                i += 1
+            if source[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    parts.append(source[start:])
+    result: list[str] = []
+    for part in parts:
+        inner = _plain_group_body(part)
+        result.extend(split_alternatives(inner) if inner is not None else [part])
+    return result
+
+
+def _plain_group_body(part: str) -> str | None:
+    """``(?:x)`` -> ``x`` when the group spans the whole part; else ``None``."""
+    if not part.startswith("(?:") or not part.endswith(")"):
+        return None
+    depth = 0
+    in_class = False
+    i = 0
+    while i < len(part):
+        ch = part[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if part[i + 1 : i + 2] == "^":
+                i += 1
+            if part[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(part) - 1:
+                return None
+        i += 1
+    return part[3:-1]
+
+
+# ------------------------------------------------------------------ the screen
+class TriggerScreen:
+    """Lines of a text block where any of ``triggers`` (regex sources) matches."""
+
+    def __init__(self, triggers: list[str], flags: int = re.MULTILINE) -> None:
+        self.triggers = list(triggers)
+        self.flags = flags
+        self.alternatives = [alt for t in triggers for alt in split_alternatives(t)]
+        self.unanchored: list[str] = []
+        self.literals: dict[str, LiteralSet] = {}
+        by_anchor: dict[str, set[int]] = {}
+        lookarounds: dict[str, set[str]] = {}
+        for index, alt in enumerate(self.alternatives):
+            choice = _best(required_literals(sre_parse.parse(alt, flags).data, bool(flags & re.IGNORECASE)))
+            if choice is None:
+                self.unanchored.append(alt)
+                continue
+            self.literals[alt] = choice
+            for lit in choice:
+                at = lit.anchor()
+                chars = case_variants(lit.text[at]) if lit.ignorecase else {lit.text[at]}
+                check = _around(lit, at)
+                for ch in chars:
+                    by_anchor.setdefault(ch, set()).add(index)
+                    lookarounds.setdefault(ch, set()).add(check)
+        self.screen: re.Pattern[str] | None = None
+        # Anchor character -> the alternatives to confirm a hit with (compiled on first use:
+        # start-up time matters more than the first block).
+        self._confirm_for = {ch: tuple(sorted(indices)) for ch, indices in by_anchor.items()}
+        self._confirm: dict[str, re.Pattern[str]] = {}
+        self._compiled: dict[tuple[int, ...], re.Pattern[str]] = {}
+        if self.unanchored or not by_anchor:
+            return
+        branches = []
+        # Frequent anchor characters first: the engine tries the alternatives in order.
+        for ch in sorted(lookarounds, key=lambda c: -_char_share(c, False)):
+            checks = sorted(lookarounds[ch])
+            rest = "" if "" in checks else "(?:" + "|".join(checks) + ")"
+            branches.append(re.escape(ch) + rest)
+        self.screen = re.compile("|".join(branches), flags)
+
+    @cached_property
+    def combined(self) -> re.Pattern[str]:
+        """All triggers as one regex (the fallback when a trigger cannot be screened)."""
+        return re.compile("|".join(f"(?:{t})" for t in self.triggers), self.flags)
+
+    def _confirmer(self, ch: str) -> re.Pattern[str]:
+        indices = self._confirm_for[ch]
+        pattern = self._compiled.get(indices)
+        if pattern is None:
+            pattern = re.compile("|".join(f"(?:{self.alternatives[i]})" for i in indices), self.flags)
+            self._compiled[indices] = pattern
+        self._confirm[ch] = pattern
+        return pattern
+
+    def line_spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of every line of ``text`` (``\\n``-separated) that some trigger matches."""
+        if self.screen is None:
+            yield from self._combined_spans(text)
+            return
+        search = self.screen.search
+        find, rfind = text.find, text.rfind
+        confirm = self._confirm
+        size = len(text)
+        pos = 0
+        line_end = -1
+        tried: set[str] = set()
+        while (m := search(text, pos)) is not None:
+            hit = m.start()
+            if hit > line_end:
+                line_start = rfind("\n", 0, hit) + 1
+                line_end = find("\n", hit)
+                if line_end < 0:
+                    line_end = size
+                tried = set()
+            ch = text[hit]
+            # A screen match consumes its literal, which may hide another literal starting inside
+            # it: after a miss the scan goes on from the next character, not after the match.
+            pos = hit + 1
+            if ch in tried:
+                continue
+            tried.add(ch)
+            pattern = confirm.get(ch) or self._confirmer(ch)
+            if pattern.search(text, line_start, line_end) is not None:
+                yield line_start, line_end
+                pos = line_end + 1
+
+    def _combined_spans(self, text: str) -> Iterator[tuple[int, int]]:
+        last_start = -1
+        for m in self.combined.finditer(text):
+            start = text.rfind("\n", 0, m.start()) + 1
+            if start == last_start:
+                continue
+            last_start = start
+            end = text.find("\n", start)
+            yield start, end if end >= 0 else len(text)
+
+
+def _around(lit: Literal, at: int) -> str:
+    """The rest of ``lit`` after its anchor character, then a lookbehind for the whole literal.
+
+    Starting with a literal character lets the engine reject the alternative with one compare.
+    """
+    after = re.escape(lit.text[at + 1 :])
+    behind = f"(?<={re.escape(lit.text)})" if at else ""
+    body = after + behind
+    return f"(?i:{body})" if lit.ignorecase and body else body
