@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import TextIO
-
-from rich.console import Console
-from rich.text import Text
 
 from .events import Event
 from .lines import TextBlock, clean
@@ -33,6 +31,8 @@ _WARNING_WORDS = re.compile(r"\b(?:WARN(?:ING)?|[Ww]arning:)")
 _LEVEL_OF = {"E": "error", "W": "warning", "I": "info", "D": "debug", "V": "debug",
              "err": "error", "wrn": "warning", "inf": "info", "dbg": "debug"}
 _STYLE = {"error": "red", "warning": "yellow", "info": "", "debug": "dim"}
+# SGR codes, written directly: a serial console at 921600 baud is thousands of lines a second.
+_SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -76,16 +76,24 @@ class LiveView:
     except :meth:`partial`, whose line the next call finishes or redraws."""
 
     def __init__(self, out: TextIO, rules: Iterable[Rule], color: bool | None = None, timestamps: bool = False) -> None:
-        colored = use_color(out, color)
         self.out = out
-        self.console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False,
-                               markup=False, emoji=False, soft_wrap=True)
+        self.colored = use_color(out, color)
         # Redrawing needs a terminal, not colour: NO_COLOR on a terminal still gets clean redraws.
         self.redraw = hasattr(out, "isatty") and out.isatty() and os.environ.get("TERM") != "dumb"
         self.timestamps = timestamps
         self.marker = LineMarker(rules)
         self.sessions = SessionTracker()
         self._partial_shown = ""  # text of the unterminated line currently on screen
+
+    def _paint(self, text: str, style: str) -> str:
+        if not self.colored or not style or not text:
+            return text
+        codes = ";".join(_SGR[word] for word in style.split())
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
 
     # ---------------------------------------------------------------- lines
     def lines(self, block: TextBlock, events: list[Event], started: float | None = None) -> None:
@@ -94,35 +102,29 @@ class LiveView:
         for event in events:
             by_line[event.line].append(event)
         first_stamp, stamp = self._stamp(started), self._stamp(None)
+        parts: list[str] = []
         for offset, text in enumerate(block.text.split("\n")):
             no = block.first_no + offset
             here = by_line.get(no, [])
             if any([self.sessions.starts_new(e) for e in here]):  # a list: every event must be counted
-                self._finish_partial_for_message()
-                self.console.print(Text(f"{'':{len(stamp)}}{'':>6}   --- next boot / tool run ---", style="dim"))
-            self._line(no, printable(text), here, first_stamp if offset == 0 else stamp)
+                parts.append(self._clear_partial())
+                parts.append(self._paint(f"{'':{len(stamp)}}{'':>6}   --- next boot / tool run ---", "dim") + "\n")
+            parts.append(self._line(no, printable(text), here, first_stamp if offset == 0 else stamp))
+        self._write("".join(parts))
 
-    def _line(self, no: int, text: str, events: list[Event], stamp: str) -> None:
+    def _line(self, no: int, text: str, events: list[Event], stamp: str) -> str:
         marked = [e for e in events if self.marker.marks(e)]
         failed = any(e.is_failure() for e in events)
         level = "error" if failed else self._event_level(events) or line_level(text)
-        gutter = f"{stamp}{no:>6} {'>' if marked else ' '} "
-        suffix = "  [" + ", ".join(dict.fromkeys(e.kind for e in marked)) + "]" if marked else ""
-        shown = self._partial_shown
+        style = _STYLE.get(level or "", "")
+        suffix = self._paint("  [" + ", ".join(dict.fromkeys(e.kind for e in marked)) + "]", "cyan") if marked else ""
+        shown, self._partial_shown = self._partial_shown, ""
         if shown and not self.redraw and text.startswith(shown):
             # Piped: the start of this line is already out; finish it.
-            out = Text(text[len(shown):], style=_STYLE.get(level or "", ""))
-        else:
-            if shown and self.redraw:
-                self.out.write("\r\x1b[K")
-            elif shown:
-                self.out.write("\n")
-            out = Text()
-            out.append(gutter, style="dim")
-            out.append(text, style=_STYLE.get(level or "", "") + (" bold" if marked else ""))
-        out.append(suffix, style="cyan")
-        self._partial_shown = ""
-        self.console.print(out)
+            return self._paint(text[len(shown):], style) + suffix + "\n"
+        lead = ("\r\x1b[K" if self.redraw else "\n") if shown else ""
+        gutter = self._paint(f"{stamp}{no:>6} {'>' if marked else ' '} ", "dim")
+        return lead + gutter + self._paint(text, f"{style} bold" if marked else style) + suffix + "\n"
 
     @staticmethod
     def _event_level(events: list[Event]) -> str | None:
@@ -138,29 +140,24 @@ class LiveView:
         shown = self._partial_shown
         if text == shown:
             return
-        if shown and not self.redraw and text.startswith(shown):
-            self.console.print(Text(text[len(shown):], style="dim"), end="")
-        else:
-            if shown:
-                self.out.write("\r\x1b[K" if self.redraw else "\n")
-            prefix = f"{self._stamp(started)}{no:>6}   "
-            line = Text()
-            line.append(prefix, style="dim")
-            room = self.console.width - len(prefix) - 1
-            if self.redraw and len(text) > room > 1:
-                # A redraw clears one row only: keep the partial line on one row, its newest end.
-                line.append("\u2026" + text[-(room - 1):])
-            else:
-                line.append(text)
-            self.console.print(line, end="")
         self._partial_shown = text
-        self.out.flush()
+        if shown and not self.redraw and text.startswith(shown):
+            self._write(text[len(shown):])
+            return
+        lead = ("\r\x1b[K" if self.redraw else "\n") if shown else ""
+        prefix = f"{self._stamp(started)}{no:>6}   "
+        room = shutil.get_terminal_size().columns - len(prefix) - 1
+        if self.redraw and len(text) > room > 1:
+            # A redraw clears one row only: keep the partial line on one row, its newest end.
+            text = "\u2026" + text[-(room - 1):]
+        self._write(lead + self._paint(prefix, "dim") + text)
 
-    def _finish_partial_for_message(self) -> None:
-        """Make room for a message under a shown partial line (it is drawn again in full later)."""
-        if self._partial_shown:
-            self.out.write("\r\x1b[K" if self.redraw else "\n")
-            self._partial_shown = ""
+    def _clear_partial(self) -> str:
+        """What makes room for a message under a shown partial line (drawn again in full later)."""
+        if not self._partial_shown:
+            return ""
+        self._partial_shown = ""
+        return "\r\x1b[K" if self.redraw else "\n"
 
     def _stamp(self, at: float | None) -> str:
         if not self.timestamps:
@@ -170,41 +167,35 @@ class LiveView:
 
     # ---------------------------------------------------------------- diagnosis
     def changes(self, changes: list[FindingChange]) -> None:
-        for change in changes:
-            self._finish_partial_for_message()
-            self._change(change)
+        self._write("".join(self._clear_partial() + self._change(change) for change in changes))
 
-    def _change(self, change: FindingChange) -> None:
+    def _change(self, change: FindingChange) -> str:
         f = change.finding
-        if change.kind == "new":
-            state = "final" if change.final else "provisional until this boot ends"
-            head = Text()
-            head.append(">>> FINDING ", style="bold red")
-            head.append(f"{f.title}", style="bold")
-            head.append(f"  ({f.id}, {f.confidence} confidence; after line {change.line}, {state})", style="dim")
-            self.console.print(head)
-            self.console.print(Text(f"    {f.explanation}"))
-            numbers = [str(e.line) for e in f.evidence if e.line]  # line 0: from an image or config file
-            if numbers:
-                self.console.print(Text("    evidence: lines " + ", ".join(numbers), style="dim"))
-            for step in f.fix:
-                self.console.print(Text(f"    fix > {step}", style="cyan"))
-        elif change.kind == "updated":
-            self.console.print(Text(f">>> updated {f.id}: {change.detail} (after line {change.line})", style="cyan"))
-        elif change.kind == "final":
-            self.console.print(Text(f">>> final {f.id}: its boot session ended (after line {change.line})", style="green"))
-        else:
-            self.console.print(Text(f">>> withdrawn {f.id}: {change.detail} (after line {change.line})", style="yellow"))
+        after = f"after line {change.line}"
+        if change.kind == "updated":
+            return self._paint(f">>> updated {f.id}: {change.detail} ({after})", "cyan") + "\n"
+        if change.kind == "final":
+            return self._paint(f">>> final {f.id}: its boot session ended ({after})", "green") + "\n"
+        if change.kind == "withdrawn":
+            return self._paint(f">>> withdrawn {f.id}: {change.detail} ({after})", "yellow") + "\n"
+        state = "final" if change.final else "provisional until this boot ends"
+        lines = [
+            self._paint(">>> FINDING ", "bold red") + self._paint(f.title, "bold")
+            + self._paint(f"  ({f.id}, {f.confidence} confidence; {after}, {state})", "dim"),
+            f"    {f.explanation}",
+        ]
+        numbers = [str(e.line) for e in f.evidence if e.line]  # line 0: from an image or config file
+        if numbers:
+            lines.append(self._paint("    evidence: lines " + ", ".join(numbers), "dim"))
+        lines += [self._paint(f"    fix > {step}", "cyan") for step in f.fix]
+        return "\n".join(lines) + "\n"
 
     # ---------------------------------------------------------------- everything else
     def notice(self, message: str, style: str = "yellow") -> None:
         """A message from bootdiag itself (port state, baud advice), set apart from device output."""
-        self._finish_partial_for_message()
-        self.console.print(Text(f"--- {message}", style=style))
+        self._write(self._clear_partial() + self._paint(f"--- {message}", style) + "\n")
 
     def close(self) -> None:
         """End a shown partial line so what follows starts on its own line."""
-        if self._partial_shown:
-            self.out.write("\n")
+        self._write("\n" if self._partial_shown else "")
         self._partial_shown = ""
-        self.out.flush()

@@ -47,7 +47,7 @@ def is_url(port: str) -> bool:
 def available_ports() -> list[PortInfo]:
     """Serial ports the system lists (USB adapters, on-board UARTs), sorted by device name."""
     return sorted(
-        (PortInfo(p.device, p.description if p.description and p.description != "n/a" else p.hwid) for p in list_ports.comports()),
+        (PortInfo(p.device, next((d for d in (p.description, p.hwid) if d and d != "n/a"), "")) for p in list_ports.comports()),
         key=lambda p: p.device,
     )
 
@@ -58,7 +58,7 @@ def choose_port(ports: list[PortInfo]) -> PortInfo:
         return ports[0]
     if not ports:
         raise PortError("no serial port found; plug the board in, or pass PORT (a device path or socket://host:port)")
-    listing = "; ".join(f"{p.device} ({p.description})" for p in ports)
+    listing = "; ".join(f"{p.device} ({p.description})" if p.description else p.device for p in ports)
     raise PortError(f"{len(ports)} serial ports found, pass one as PORT: {listing}")
 
 

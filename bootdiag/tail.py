@@ -133,7 +133,8 @@ class Tail:
     def _pick_port(self) -> str:
         ports = available_ports()
         chosen = choose_port(ports)
-        print(f"bootdiag: using {chosen.device} ({chosen.description}), the only serial port found", file=self.stderr)
+        about = f" ({chosen.description})" if chosen.description else ""
+        print(f"bootdiag: using {chosen.device}{about}, the only serial port found", file=self.stderr)
         return chosen.device
 
     # ---------------------------------------------------------------- the loop

@@ -121,11 +121,11 @@ def test_piped_partial_line_interrupted_by_a_message_is_shown_again_whole() -> N
 def test_marks_events_rules_use_and_shows_control_bytes_harmlessly() -> None:
     live, out = view()
     analyzer = Analyzer("<t>")
-    block_text = "I (296835) esp_image: Verifying image signature...\nE (296835) secure_boot_v1: image has invalid signature version field 0xf6b60c7a\n\x07\x08ok"
+    block_text = "Hello from the app\nE (296835) secure_boot_v1: image has invalid signature version field 0xf6b60c7a\n\x07\x08ok"
     events = analyzer.feed_block(TextBlock(1, block_text, 3))
     live.lines(TextBlock(1, block_text, 3), events)
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("     1   I (296835)")
+    assert lines[0] == "     1   Hello from the app"
     assert lines[1].startswith("     2 > E (296835)") and lines[1].endswith("[SecureBootV1BadVersion]")
     assert lines[2] == "     3   \ufffd\ufffdok"
 
