@@ -19,6 +19,11 @@ HEALTHY_BOOT = (
 )
 
 
+def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    # Hypothesis's plugin costs seconds per in-process session and plays no part here.
+    return pytester.runpytest("-p", "no:hypothesispytest", *args)
+
+
 @pytest.fixture
 def seed_capture(pytester: pytest.Pytester) -> Path:
     path = pytester.path / "serial.log"
@@ -37,7 +42,7 @@ def test_failing_test_with_fixture_capture_shows_bootdiag_section(pytester: pyte
             bootdiag_capture.attach("serial.log")
         """
     )
-    result = pytester.runpytest("--junitxml=junit.xml")
+    result = run_inner(pytester, "--junitxml=junit.xml")
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines([
         "*device did not come back after OTA*",
@@ -66,7 +71,7 @@ def test_bytes_written_to_the_fixture_and_redaction(pytester: pytest.Pytester) -
             raise RuntimeError("flashing failed")
         """
     )
-    result = pytester.runpytest("--bootdiag-redact")
+    result = run_inner(pytester, "--bootdiag-redact")
     result.assert_outcomes(failed=1)
     out = result.stdout.str()
     assert "- bootdiag -" in out and "root cause:" in out
@@ -84,7 +89,7 @@ def test_run_capture_option_diagnoses_only_what_the_test_added(pytester: pytest.
             assert False
         """
     )
-    result = pytester.runpytest(f"--bootdiag-capture={log}")
+    result = run_inner(pytester, f"--bootdiag-capture={log}")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*- bootdiag -*", "healthy: no failure found in *run.log (3 lines, 1 boot/tool sessions)"])
     assert "esp.unsigned_image" not in result.stdout.str()
@@ -106,7 +111,7 @@ def test_setup_failure_and_ini_option(pytester: pytest.Pytester, seed_capture: P
             pass
         """
     )
-    result = pytester.runpytest()
+    result = run_inner(pytester)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*- bootdiag -*", "root cause: Image is not signed*"])
 
@@ -126,7 +131,7 @@ def test_pytest_embedded_dut_log(pytester: pytest.Pytester, seed_capture: Path) 
         """
     )
     pytester.makepyfile("def test_app(dut):\n    assert 0\n")
-    result = pytester.runpytest()
+    result = run_inner(pytester)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*- bootdiag -*", "root cause: Image is not signed*"])
 
@@ -141,13 +146,13 @@ def test_several_captures_get_a_section_each(pytester: pytest.Pytester, seed_cap
             assert 0
         """
     )
-    result = pytester.runpytest()
+    result = run_inner(pytester)
     result.stdout.fnmatch_lines(["*- bootdiag: serial.log -*", "root cause: *", "*- bootdiag: other.log -*", "healthy: *"])
 
 
 def test_no_capture_no_section(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x():\n    assert 0\n")
-    result = pytester.runpytest()
+    result = run_inner(pytester)
     result.assert_outcomes(failed=1)
     assert "- bootdiag" not in result.stdout.str()
 
@@ -183,7 +188,7 @@ def test_teardown_failure_is_diagnosed_once_and_reaches_junit(pytester: pytest.P
             pass
         """
     )
-    result = pytester.runpytest("--junitxml=junit.xml")
+    result = run_inner(pytester, "--junitxml=junit.xml")
     result.assert_outcomes(failed=1, passed=1, errors=2)
     cases = {c.get("name"): c for c in ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")}
     for name in ("test_fails_twice", "test_fails_in_teardown"):
@@ -209,6 +214,6 @@ def test_analysis_error_does_not_hide_the_test_failure(pytester: pytest.Pytester
             assert False, "the real failure"
         """
     )
-    result = pytester.runpytest()
+    result = run_inner(pytester)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*the real failure*", "*- bootdiag -*", "bootdiag could not analyse serial.log: MemoryError: out of memory"])
