@@ -24,6 +24,10 @@ class Match:
     session: int
     captures: dict[str, Event]
     evidence: list[Event]
+    # First and last line of the events that made the rule fire in this session (not context
+    # from earlier sessions or from files beside the log): where the finding "is" in the capture.
+    first_line: int = 0
+    last_line: int = 0
 
 
 @dataclass
@@ -124,11 +128,14 @@ class Engine:
             return None
         captures: dict[str, Event] = {}
         evidence: list[Event] = []
+        triggers: list[int] = []
         for c, cond in enumerate(rule.when.all):
             hit = self._capture_event(r, "all", c) if cond.scope == "capture" else state.required[c]
             if hit is None:
                 return None
             evidence.append(hit)
+            if cond.scope == "session":
+                triggers.append(hit.line)
             if cond.name:
                 captures[cond.name] = hit
         if rule.when.any:
@@ -141,6 +148,8 @@ class Engine:
             if hit is None:
                 return None
             evidence.append(hit)
+            if hit is state.any_hit:
+                triggers.append(hit.line)
             if name:
                 captures[name] = hit
         for c, cond in enumerate(rule.when.optional):
@@ -149,8 +158,11 @@ class Engine:
                 evidence.append(hit)
                 if cond.name:
                     captures[cond.name] = hit
-        unique = {e.line: e for e in evidence}
-        return Match(rule, self._session, captures, [unique[k] for k in sorted(unique)])
+        # One entry per event; events from files beside the log all have line 0, so key on text too.
+        unique = {(e.line, e.text): e for e in evidence}
+        ordered = [unique[k] for k in sorted(unique)]
+        lines = triggers or [e.line for e in ordered if e.line] or [0]
+        return Match(rule, self._session, captures, ordered, min(lines), max(lines))
 
     def pending(self) -> list[Match]:
         """Matches of the session still open (live view: may change as more lines arrive)."""

@@ -128,13 +128,13 @@ class ReportBuilder:
             if name in first.captures:
                 explanation += " " + render_template(note, first.captures, count)
         if count > 1:
-            explanation += f" Seen in {count} boot sessions, first at line {first.evidence[0].line}, last at line {last.evidence[-1].line}."
+            explanation += f" Seen in {count} boot sessions, first at line {first.first_line}, last at line {last.last_line}."
         return Finding(
             id=rule.id, title=rule.title, platform=rule.platform, confidence=rule.confidence,
             explanation=explanation, evidence=[Evidence.of(e) for e in first.evidence],
             fix=self._fix_lines(first), docs=rule.docs,
-            candidates=rule.candidates, occurrences=count, first_line=first.evidence[0].line,
-            last_line=last.evidence[-1].line, priority=rule.priority,
+            candidates=rule.candidates, occurrences=count, first_line=first.first_line,
+            last_line=last.last_line, priority=rule.priority,
         )
 
     @staticmethod

@@ -88,3 +88,10 @@ def test_healthy_boot(tmp_path: Path) -> None:
     text = RESET + VERIFY + "I (20) secure_boot_v2: Signature verified successfully!\n" + "I (30) main_task: Calling app_main()\n"
     report = explain(text, rules(tmp_path))
     assert report.status == "healthy" and report.exit_code == 0 and not report.findings
+
+
+def test_finding_is_placed_at_its_own_session_not_at_earlier_context(tmp_path: Path) -> None:
+    text = "Flash params set to 0x0220\n" + RESET + "I (5) boot: x\n" + RESET + VERIFY + SIG_BAD
+    (finding,) = explain(text, rules(tmp_path)).findings
+    assert finding.evidence[0].line == 1  # the esptool line is shown as context...
+    assert (finding.first_line, finding.last_line) == (5, 6)  # ...but the failure is where it happened
