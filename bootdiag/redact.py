@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .report import Report
 
 KEY_MATERIAL = "<redacted key material>"
+MAX_PENDING = 1 << 20  # longest line held whole while streaming
 
 # Report fields that name rules, events and links, never device data.
 _KEEP_KEYS = frozenset({"schema", "id", "event", "platform", "confidence", "status", "docs", "tool", "format"})
@@ -232,6 +233,8 @@ class Redactor:
         for chunk in chunks:
             data = pending + chunk
             cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+            if cut == 0 and len(data) > MAX_PENDING:
+                cut = len(data)  # a line without end (binary noise): redact it in pieces, memory stays flat
             if cut == 0:
                 pending = data
                 continue

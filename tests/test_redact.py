@@ -214,3 +214,10 @@ def test_every_format_is_redacted(tmp_path: Path, fmt: str) -> None:
         assert secret not in proc.stdout
     if fmt != "text":
         assert "home/<user>/boot.log" in proc.stdout
+
+
+def test_stream_of_one_endless_line_is_passed_through_in_bounded_pieces() -> None:
+    data = b"x" * (3 << 20) + b" MAC: 24:0a:c4:12:34:56"
+    pieces = list(Redactor().stream(data[i : i + (1 << 16)] for i in range(0, len(data), 1 << 16)))
+    assert max(len(p) for p in pieces) <= (1 << 20) + (1 << 16)
+    assert b"".join(pieces) == b"x" * (3 << 20) + b" MAC: <mac-1>"
