@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .events import Event
-from .rules import Condition, Rule, condition_matches
+from .rules import Condition, Rule, When, condition_matches
 
 MAX_FAILURES_PER_SESSION = 10
 
@@ -33,6 +33,7 @@ class Match:
 @dataclass
 class _RuleState:
     rule: Rule
+    when: When
     required: list[Event | None]
     any_hit: Event | None = None
     any_name: str | None = None
@@ -53,12 +54,14 @@ class SessionResult:
 class Engine:
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        # kind -> (rule index, role, condition index, condition): only relevant rules see an event.
+        # Each alternative of each rule is matched on its own; "r" below indexes these variants.
+        self._variants = [(rule, when) for rule in rules for when in rule.all_whens()]
+        # kind -> (variant index, role, condition index, condition): only relevant rules see an event.
         self._dispatch: dict[str, list[tuple[int, str, int, Condition]]] = defaultdict(list)
         self._capture_conditions: list[tuple[int, str, int, Condition]] = []
-        for r, rule in enumerate(rules):
+        for r, (rule, when) in enumerate(self._variants):
             for role in ("all", "any", "none", "optional"):
-                for c, cond in enumerate(getattr(rule.when, role)):
+                for c, cond in enumerate(getattr(when, role)):
                     entry = (r, role, c, cond)
                     if cond.scope == "capture":
                         self._capture_conditions.append(entry)
@@ -68,7 +71,7 @@ class Engine:
         self._reset_session()
 
     def _reset_session(self) -> None:
-        self._states = [_RuleState(rule, [None] * len(rule.when.all)) for rule in self.rules]
+        self._states = [_RuleState(rule, when, [None] * len(when.all)) for rule, when in self._variants]
         self._failures: list[Event] = []
         self._first_line = 0
         self._last_line = 0
@@ -99,12 +102,12 @@ class Engine:
         if role == "all":
             if state.required[c] is not None:
                 return
-            if state.rule.when.ordered and c != state.progress:
+            if state.when.ordered and c != state.progress:
                 return
             state.required[c] = event
-            if state.rule.when.ordered:
+            if state.when.ordered:
                 state.progress += 1
-                while state.progress < len(state.required) and state.rule.when.all[state.progress].scope == "capture":
+                while state.progress < len(state.required) and state.when.all[state.progress].scope == "capture":
                     state.progress += 1
         elif role == "any":
             if state.any_hit is None:
@@ -119,17 +122,17 @@ class Engine:
         return self._capture_seen.get((r, role, c))
 
     def _evaluate(self, r: int, state: _RuleState) -> Match | None:
-        rule = state.rule
+        rule, when = state.rule, state.when
         if state.vetoed:
             return None
         if any(
-            self._capture_event(r, "none", c) is not None for c, cond in enumerate(rule.when.none) if cond.scope == "capture"
+            self._capture_event(r, "none", c) is not None for c, cond in enumerate(when.none) if cond.scope == "capture"
         ):
             return None
         captures: dict[str, Event] = {}
         evidence: list[Event] = []
         triggers: list[int] = []
-        for c, cond in enumerate(rule.when.all):
+        for c, cond in enumerate(when.all):
             hit = self._capture_event(r, "all", c) if cond.scope == "capture" else state.required[c]
             if hit is None:
                 return None
@@ -138,10 +141,10 @@ class Engine:
                 triggers.append(hit.line)
             if cond.name:
                 captures[cond.name] = hit
-        if rule.when.any:
+        if when.any:
             hit, name = state.any_hit, state.any_name
             if hit is None:
-                for c, cond in enumerate(rule.when.any):
+                for c, cond in enumerate(when.any):
                     if cond.scope == "capture" and (found := self._capture_event(r, "any", c)) is not None:
                         hit, name = found, cond.name
                         break
@@ -152,7 +155,7 @@ class Engine:
                 triggers.append(hit.line)
             if name:
                 captures[name] = hit
-        for c, cond in enumerate(rule.when.optional):
+        for c, cond in enumerate(when.optional):
             hit = self._capture_event(r, "optional", c) if cond.scope == "capture" else state.optional.get(c)
             if hit is not None:
                 evidence.append(hit)
@@ -166,9 +169,12 @@ class Engine:
 
     def pending(self) -> list[Match]:
         """Matches of the session still open (live view: may change as more lines arrive)."""
-        matches = [m for r, s in enumerate(self._states) if (m := self._evaluate(r, s)) is not None]
-        superseded = {target for m in matches for target in m.rule.supersedes}
-        return [m for m in matches if m.rule.id not in superseded]
+        matches: dict[str, Match] = {}
+        for r, state in enumerate(self._states):
+            if state.rule.id not in matches and (m := self._evaluate(r, state)) is not None:
+                matches[state.rule.id] = m  # the first alternative that holds speaks for the rule
+        superseded = {target for m in matches.values() for target in m.rule.supersedes}
+        return [m for m in matches.values() if m.rule.id not in superseded]
 
     def close_session(self) -> SessionResult | None:
         if not self._first_line:

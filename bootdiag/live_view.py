@@ -62,8 +62,9 @@ class LineMarker:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self._conditions: dict[str, list[Condition]] = defaultdict(list)
         for rule in rules:
-            for cond in (*rule.when.all, *rule.when.any, *rule.when.none, *rule.when.optional):
-                self._conditions[cond.event].append(cond)
+            for when in rule.all_whens():
+                for cond in (*when.all, *when.any, *when.none, *when.optional):
+                    self._conditions[cond.event].append(cond)
 
     def marks(self, event: Event) -> bool:
         if event.is_failure():

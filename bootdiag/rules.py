@@ -12,11 +12,12 @@ A rule names event patterns within one boot session and the root cause they reve
     fix = ["espsecure.py sign_data --version 1 ..."]
 
 Conditions: ``event`` (a kind or a base kind), ``where`` (field -> value, or an operator table
-with ``re``, ``in``, ``not``, ``gt``/``gte``/``lt``/``lte``, ``present``), ``as`` (a name for
+with ``re``, ``not_re``, ``in``, ``not``, ``gt``/``gte``/``lt``/``lte``, ``present``), ``as`` (a name for
 templates), ``scope`` (``session``, or ``capture`` for context seen earlier in the whole capture).
 ``when.all`` must all match (in order with ``when.ordered = true``), one of ``when.any`` must
 match, none of ``when.none`` may, and ``when.optional`` are collected when present: ``notes``
-keyed by their names are appended to the explanation when they matched.
+keyed by their names are appended to the explanation when they matched. ``[[rule.also_when]]``
+tables are alternatives with the same keys: the rule holds when any alternative does.
 Any mistake is an error that names the file, the rule and the field.
 """
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .errors import RuleError
 from .events import REGISTRY, Event
 from .resources import data_dir
 
-_OPERATORS = {"re", "in", "not", "gt", "gte", "lt", "lte", "present"}
+_OPERATORS = {"re", "not_re", "in", "not", "gt", "gte", "lt", "lte", "present"}
 _BUILTIN_FIELDS = {"line", "text", "kind"}
 
 
@@ -76,6 +77,9 @@ class Rule(BaseModel):
     priority: int = 50  # higher ranks first: specific causes above generic ones
     confidence: Literal["high", "medium", "low"] = "high"
     when: When
+    # Alternatives: the rule also holds when one of these does (e.g. a generic log line joined
+    # with what a verified image shows). Templates may use only captures every alternative has.
+    also_when: list[When] = Field(default_factory=list)
     explain: str
     notes: dict[str, str] = Field(default_factory=dict)
     fix: list[str] = Field(min_length=1)
@@ -92,11 +96,13 @@ class Rule(BaseModel):
             raise ValueError("a rule needs at least one condition in when.all or when.any")
         return when
 
-    def required_captures(self) -> set[str]:
-        return {c.name for c in self.when.all if c.name}
+    def all_whens(self) -> list[When]:
+        return [self.when, *self.also_when]
 
-    def optional_captures(self) -> set[str]:
-        return {c.name for c in self.when.any + self.when.optional if c.name}
+    def required_captures(self) -> set[str]:
+        """Captures present whichever alternative matched: usable in explain and fix."""
+        sets = [{c.name for c in when.all if c.name} for when in self.all_whens()]
+        return set.intersection(*sets)
 
 
 # ------------------------------------------------------------------ semantic validation
@@ -120,11 +126,12 @@ def _check_condition(cond: Condition, where: str) -> None:
             unknown = set(predicate) - _OPERATORS
             if unknown:
                 raise ValueError(f"{where}.where.{field}: unknown operator {sorted(unknown)[0]!r} (use one of {', '.join(sorted(_OPERATORS))})")
-            if "re" in predicate:
-                try:
-                    re.compile(predicate["re"])
-                except re.error as exc:
-                    raise ValueError(f"{where}.where.{field}.re: bad regular expression: {exc}") from None
+            for op in ("re", "not_re"):
+                if op in predicate:
+                    try:
+                        re.compile(predicate[op])
+                    except re.error as exc:
+                        raise ValueError(f"{where}.where.{field}.{op}: bad regular expression: {exc}") from None
 
 
 def _template_names(template: str, where: str) -> list[tuple[str, str | None]]:
@@ -142,10 +149,15 @@ def _template_names(template: str, where: str) -> list[tuple[str, str | None]]:
 
 
 def _check_templates(rule: Rule) -> None:
-    kinds = {c.name: c.event for c in rule.when.all + rule.when.any + rule.when.optional if c.name}
-    names = [c.name for c in rule.when.all + rule.when.any + rule.when.optional if c.name]
-    if len(names) != len(set(names)):
-        raise ValueError("when: the same 'as' name is used twice")
+    kinds: dict[str, str] = {}
+    for w, when in enumerate(rule.all_whens()):
+        where = "when" if w == 0 else f"also_when[{w - 1}]"
+        names = [c.name for c in when.all + when.any + when.optional if c.name]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{where}: the same 'as' name is used twice")
+        for cond in when.all + when.any + when.optional:
+            if cond.name and kinds.setdefault(cond.name, cond.event) != cond.event:
+                raise ValueError(f"{where}: {cond.name!r} names a {cond.event} here but a {kinds[cond.name]} elsewhere")
 
     def check(template: str, where: str, allowed: set[str]) -> None:
         for capture, attr in _template_names(template, where):
@@ -172,9 +184,13 @@ def _check_templates(rule: Rule) -> None:
 
 
 def validate_rule(rule: Rule) -> None:
-    for role in ("all", "any", "none", "optional"):
-        for i, cond in enumerate(getattr(rule.when, role)):
-            _check_condition(cond, f"when.{role}[{i}]")
+    for w, when in enumerate(rule.all_whens()):
+        prefix = "when" if w == 0 else f"also_when[{w - 1}]"
+        if not when.all and not when.any:
+            raise ValueError(f"{prefix}: needs at least one condition in all or any")
+        for role in ("all", "any", "none", "optional"):
+            for i, cond in enumerate(getattr(when, role)):
+                _check_condition(cond, f"{prefix}.{role}[{i}]")
     _check_templates(rule)
 
 
@@ -251,6 +267,9 @@ def _value_matches(value: Any, predicate: Any) -> bool:
             return False
         elif op == "re":
             if re.search(arg, str(value)) is None:
+                return False
+        elif op == "not_re":
+            if re.search(arg, str(value)) is not None:
                 return False
         elif op == "in":
             if value not in arg:

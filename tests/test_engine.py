@@ -95,3 +95,54 @@ def test_finding_is_placed_at_its_own_session_not_at_earlier_context(tmp_path: P
     (finding,) = explain(text, rules(tmp_path)).findings
     assert finding.evidence[0].line == 1  # the esptool line is shown as context...
     assert (finding.first_line, finding.last_line) == (5, 6)  # ...but the failure is where it happened
+
+
+ALTERNATIVE = '''
+[[rule]]
+id = "t.alt"
+title = "specific line, or generic line plus what the image shows"
+platform = "esp-idf"
+when.all = [ { event = "SigBlockInvalid", as = "sig" } ]
+explain = "mismatch"
+notes.sig = "log line {sig.line}."
+notes.img = "image: {img.message}."
+fix = ["x"]
+
+[[rule.also_when]]
+all = [ { event = "SecureBootV2VerifyFailed", as = "generic" },
+        { event = "ImageChecked", where = { tlvs = { not_re = "SEC_CNT" } }, scope = "capture", as = "img_ok" } ]
+optional = [ { event = "ImageProblem", scope = "capture", as = "img" } ]
+'''
+
+
+def test_alternative_joins_a_generic_line_with_image_facts(tmp_path: Path) -> None:
+    from bootdiag.events.artifacts import ImageChecked, ImageProblem
+    from bootdiag.pipeline import explain_stream
+
+    path = tmp_path / "alt.toml"
+    path.write_text(ALTERNATIVE)
+    rules = load_rule_file(path)
+    generic = b"E (50) secure_boot_v2: Secure Boot V2 verification failed.\n"
+    assert explain(generic.decode(), rules).status == "unexplained"  # the log alone: no cause
+
+    def image(tlvs: list[str]) -> list:
+        return [ImageChecked(line=0, text=f"app.bin: {tlvs}", image="app.bin", format="mcuboot", ok=False, problems=["p"], tlvs=tlvs),
+                ImageProblem(line=0, text="app.bin: p: digest differs", image="app.bin", format="mcuboot", problem="p", message="digest differs")]
+
+    report = explain_stream([generic], "x", rules, image(["SHA256"]))
+    (finding,) = report.findings
+    assert finding.explanation == "mismatch image: digest differs."
+    assert [e.line for e in finding.evidence] == [0, 0, 1]  # both image events kept, then the log line
+    assert finding.first_line == 1
+    assert explain_stream([generic], "x", rules, image(["SHA256", "SEC_CNT"])).status == "unexplained"
+
+
+def test_explain_may_not_use_a_capture_missing_from_an_alternative(tmp_path: Path) -> None:
+    import pytest
+
+    from bootdiag.errors import RuleError
+
+    path = tmp_path / "alt.toml"
+    path.write_text(ALTERNATIVE.replace('explain = "mismatch"', 'explain = "at {sig.line}"'))
+    with pytest.raises(RuleError, match="template uses {sig}"):
+        load_rule_file(path)
