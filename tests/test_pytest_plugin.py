@@ -1,6 +1,7 @@
 """The pytest plugin: a failed hardware test shows the diagnosis of its serial capture."""
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -196,17 +197,15 @@ def test_teardown_failure_is_diagnosed_once_and_reaches_junit(pytester: pytest.P
         assert props.count(("bootdiag_status", "diagnosed")) == 1, (name, props)
 
 
-def test_analysis_error_does_not_hide_the_test_failure(pytester: pytest.Pytester, seed_capture: Path) -> None:
-    pytester.makeconftest(
-        """
-        import bootdiag.pipeline
+def test_analysis_error_does_not_hide_the_test_failure(
+    pytester: pytest.Pytester, seed_capture: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise MemoryError("out of memory")
 
-        def broken(*args, **kwargs):
-            raise MemoryError("out of memory")
-
-        bootdiag.pipeline.explain = broken
-        """
-    )
+    # The inner session runs in this process and imports the module from sys.modules (an earlier
+    # inner session may have dropped it there); monkeypatch restores it afterwards.
+    monkeypatch.setattr(importlib.import_module("bootdiag.pipeline"), "explain", broken)
     pytester.makepyfile(
         """
         def test_x(bootdiag_capture):
