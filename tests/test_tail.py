@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -90,6 +91,7 @@ def test_seed_003_through_socket_url(tmp_path: Path) -> None:
         conn.close()
     finally:
         server.close()
+    assert re.search(r"^\d\d:\d\d:\d\d\.\d{3}     37 > E \(296835\) secure_boot_v1", run.text(), re.M), "--timestamps"
 
 
 @need_seed
@@ -190,6 +192,28 @@ def test_usb_port_unplugged_then_replugged(tmp_path: Path, capture: bytes) -> No
     report = explain_json(save)
     assert code == exit_status(report)
     assert report["findings"] and f"root cause: {report['findings'][0]['title']}" in out
+
+
+def test_stopped_while_waiting_for_a_port_that_never_returns(tmp_path: Path, capture: bytes) -> None:
+    first, _ = halves(capture)
+    server = CaptureServer()
+    save = tmp_path / "capture.log"
+    run = TailRun(server.url, "--save", str(save))
+    try:
+        conn = server.accept()
+        run.wait_for(READY)
+        conn.sendall(first)
+        run.wait_for(f"{last_line_number(first):>6} ")
+        conn.close()
+    finally:
+        server.close()
+    run.wait_for("waiting for it to come back")
+    code, out, err = run.finish(signal.SIGTERM)  # SIGTERM ends tail as Ctrl-C does
+    assert_no_traceback(out, err)
+    assert save.read_bytes() == first
+    report = explain_json(save)
+    assert code == exit_status(report)
+    assert "end of stream: report" in out and f"root cause: {report['findings'][0]['title']}" in out
 
 
 # ---------------------------------------------------------------- Ctrl-C, stalls, baud
