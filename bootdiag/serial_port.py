@@ -110,7 +110,7 @@ def read_available(port_obj: serial.SerialBase, wait: float) -> bytes:
     """
     data = _read_now(port_obj)
     if data:
-        return data
+        return _drain(port_obj, data)
     fileno = _fileno(port_obj)
     if fileno is None:
         time.sleep(min(wait, POLL_INTERVAL))
@@ -119,7 +119,23 @@ def read_available(port_obj: serial.SerialBase, wait: float) -> bytes:
             select.select([fileno], [], [], wait)
         except (OSError, ValueError) as exc:  # descriptor closed under us
             raise PortLost(_reason(exc)) from None
-    return _read_now(port_obj)
+    data = _read_now(port_obj)
+    return _drain(port_obj, data) if data else data
+
+
+def _drain(port_obj: serial.SerialBase, first: bytes) -> bytes:
+    """``first`` and whatever else is already there: rfc2217:// hands over one byte per read."""
+    chunks, size = [first], len(first)
+    while size < READ_SIZE:
+        try:
+            more = _read_now(port_obj)
+        except PortLost:
+            break  # keep what was read; the next call meets the failure again and reports it
+        if not more:
+            break
+        chunks.append(more)
+        size += len(more)
+    return b"".join(chunks)
 
 
 def _read_now(port_obj: serial.SerialBase) -> bytes:

@@ -10,7 +10,8 @@ Behaviour worth knowing:
   arrived later, and the line numbers would no longer match the saved capture.
 - ``--save`` writes each chunk unmodified, unbuffered, before anything else looks at it.
 - A port that goes away (USB unplugged, TCP peer gone) is waited for and reopened; the capture
-  and the analysis carry on across the gap.
+  and the analysis carry on across the gap, the bytes joined as received (a line cut by the unplug
+  continues with the first bytes after it, as in the saved capture).
 - SIGINT (Ctrl-C) and SIGTERM end the stream: the report is printed and the exit status is the one
   ``explain`` gives. A second Ctrl-C stops at once (exit 130).
 """

@@ -13,7 +13,7 @@ from bootdiag.lines import TextBlock
 from bootdiag.live_findings import FindingTracker
 from bootdiag.live_view import LiveView, line_level
 from bootdiag.pipeline import Analyzer, default_rules
-from bootdiag.serial_port import PortError, PortInfo, choose_port, open_port, pulse_reset, read_available
+from bootdiag.serial_port import PortError, PortInfo, PortLost, choose_port, open_port, pulse_reset, read_available
 from bootdiag.tail import PartialLine
 
 from tail_support import SEED_003, uart_resample
@@ -214,3 +214,25 @@ def test_loop_url_reads_what_was_written() -> None:
         assert read_available(port, 0.5) == b"rst:0x1 (POWERON_RESET)\r\n"
     finally:
         port.close()
+
+
+class ByteAtATimePort:
+    """A transport that hands over one byte per read (as pyserial's rfc2217:// does), then fails."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = bytearray(data)
+
+    def read(self, size: int) -> bytes:
+        if not self.data:
+            raise serial.SerialException("connection failed (reader thread died)")
+        return bytes([self.data.pop(0)])
+
+    def fileno(self) -> int:
+        raise NotImplementedError
+
+
+def test_bytes_read_before_a_failure_are_kept_and_the_failure_reported_next() -> None:
+    port = ByteAtATimePort(b"rst:0x1\r\n")
+    assert read_available(port, 0.01) == b"rst:0x1\r\n"  # type: ignore[arg-type]
+    with pytest.raises(PortLost, match="reader thread died"):
+        read_available(port, 0.01)  # type: ignore[arg-type]
