@@ -314,6 +314,28 @@ def verify(
     raise typer.Exit(ExitCode.HEALTHY if report.ok else ExitCode.DIAGNOSED)
 
 
+class ScanFormat(str, Enum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+@app.command()
+def scan(
+    paths: Annotated[list[str], typer.Argument(help="Capture files, directories (walked) or globs ('logs/**/*.log.gz'); .gz is read as is.", show_default=False)],
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core).", show_default=False)] = None,
+    fmt: Annotated[ScanFormat, typer.Option("--format", "-f", help="jsonl: one JSON line per capture on stdout, cause table on stderr; table: only the cause table.")] = ScanFormat.jsonl,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Run on a Dask cluster (tcp://host:8786); workers must see the paths (shared disk or s3:// URLs). Needs bootdiag[dask].", show_default=False)] = None,
+) -> None:
+    """Explain many captures in parallel: one JSON line per capture, then the root causes by count.
+
+    Exit status: 1 if any capture is diagnosed, else 3 if a failure is unexplained, else 2 if a
+    capture could not be read, else 0. Unreadable files give a JSON line with "error"; the scan goes on.
+    """
+    from .scan import run
+
+    raise typer.Exit(run(paths, jobs, fmt.value, scheduler, sys.stdout, sys.stderr))
+
+
 def main() -> None:
     """Console entry point: one-line errors and documented exit codes, never a traceback."""
     try:

@@ -1,0 +1,23 @@
+"""The table of root causes over many captures (``bootdiag scan``)."""
+from __future__ import annotations
+
+from typing import TextIO
+
+
+def render_cause_table(rows: list[tuple[str, int, str]], out: TextIO, color: bool | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .terminal import use_color
+
+    total = sum(n for _, n, _ in rows)
+    colored = use_color(out, color)
+    console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, emoji=False, width=None if colored else 160)
+    table = Table(title=f"root causes in {total} capture{'s' if total != 1 else ''}", title_justify="left")
+    table.add_column("root cause")
+    table.add_column("captures", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("first capture", overflow="fold")
+    for cause, count, example in rows:
+        table.add_row(cause, str(count), f"{100 * count / total:.1f}%" if total else "-", example)
+    console.print(table)
