@@ -16,6 +16,7 @@ from lark.exceptions import LarkError
 from ..events import Event
 from ..events import tegra as ev
 from . import tegra_decode as dec
+from .base import compile_trigger
 from .grammar import load_grammar
 from .tegra_host import parse_host_line, ubuntu_problem
 
@@ -311,20 +312,19 @@ def split_stamp(text: str) -> tuple[float | None, str]:
 
 class TegraFamily:
     name = "tegra"
-    # Specific on purpose: it is joined with every other family's trigger and run over whole blocks, where
-    # each alternative is tried at every position. A one-character lookahead rejects most positions
-    # at once; only lines that open with one of these characters (or a stamp) are looked at further.
-    trigger = (
-        r"(?=[\[/EWBFCIRU#*VPHu])(?:"
-        r"\[ *\d+\.\d{4} \]"  # tegraflash stamp; kernel printk stamps have 6 decimals and no space before ']'
-        r"|/(?:tegra(?:rcm|sign|bct|host|devflash|parser|keyhash|flash)|flash\.sh|odmfuse|flashcmd\.txt|doflash\.sh|l4t_initrd_flash\.sh)"
-        r"|E(?:rror: (?:Return value|None of the bootloaders|probing the target|[Ee]ither RSA|L4T does not support"
-        r"|The Actual SoC|The RSA key file|Invalid fuse configuration|read fuse)|RR: (?:Target is configured|could not retrieve)|> )"
-        r"|W(?:elcome to Tegra Flash|SL|> )|BR_CID:|Boot Rom communication|Command (?:\S*/)?tegra"
-        r"|F(?:ailed flashing |use (?:burning|read) (?:failed|successful)|using burning successful)"
-        r"|[CI]> |# (?:OpMode:|R\d+ , REVISION)|Reading board information failed|\*\*\* The (?:target|ODM fuse)"
-        r"|Ubuntu \d\d\.\d\d|usbipd|VMware|VirtualBox|Parallels|Hyper-V)"
-        r"|^(?:flash\.sh requires root privilege|bash flashcmd\.txt|tegra\w+ --)"
+    # Specific on purpose: joined with every other family's trigger. Each alternative is a plain phrase so
+    # that the trigger screen (parse/screen.py) can anchor it on a rare character of a literal.
+    trigger = compile_trigger(
+        r"\[ *\d+\.\d{4} \]",  # tegraflash stamp; kernel printk stamps have 6 decimals and no space before ']'
+        r"tegrarcm|tegrasign|tegrabct|tegrahost|tegradevflash|tegraparser|tegrakeyhash|tegraflash",
+        r"flash\.sh|odmfuse|flashcmd\.txt",
+        r"Welcome to Tegra Flash|BR_CID:|Boot Rom communication|might be timeout in USB|rcm_state",
+        r"Error: Return value|Error: None of the bootloaders|Error: probing the target|Error: [Ee]ither RSA",
+        r"Error: L4T does not support|Error: The Actual SoC|Error: The RSA key file|Error: Invalid fuse configuration|Error: read fuse",
+        r"[ECIW]> ",  # device log levels
+        r"Failed flashing |flashed successfully|Reading board information failed|# OpMode:|# R\d+ , REVISION",
+        r"ERR: Target is configured|ERR: could not retrieve|Fuse burning|Fuse read|Fusing burning|ODM fuse has been burned",
+        r"WSL|usbipd|VMware|VirtualBox|Parallels|Hyper-V|Ubuntu \d\d\.\d\d",
     )
 
     def __init__(self) -> None:
