@@ -1,0 +1,45 @@
+"""Every capture in corpus/mcuboot/ gives what its .expect.toml says (status, top, findings, absent, evidence)."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bootdiag.pipeline import explain
+from bootdiag.rules import load_rules
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "mcuboot"
+CASES = sorted(p.name.removesuffix(".expect.toml") for p in CORPUS.glob("*.expect.toml"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case(case: str) -> None:
+    expect = tomllib.loads((CORPUS / f"{case}.expect.toml").read_text())
+    report = explain(CORPUS / f"{case}.log")
+    ids = [f.id for f in report.findings]
+    assert report.status == expect["status"], (ids, [u.text for u in report.unexplained])
+    if "top" in expect:
+        assert ids and ids[0] == expect["top"], ids
+    for rule_id in expect.get("findings", []):
+        assert rule_id in ids
+    for rule_id in expect.get("absent", []):
+        assert rule_id not in ids, ids
+    if expect.get("evidence"):
+        lines = {e.line for e in report.findings[0].evidence}
+        assert set(expect["evidence"]) <= lines, sorted(lines)
+
+
+def test_every_mcuboot_rule_has_cases_and_a_near_miss() -> None:
+    absent = set()
+    for path in CORPUS.glob("*.expect.toml"):
+        absent.update(tomllib.loads(path.read_text()).get("absent", []))
+    for rule in load_rules():
+        if rule.platform != "mcuboot":
+            continue
+        assert rule.corpus, rule.id
+        for name in rule.corpus:
+            platform, case = name.split("/")
+            assert platform == "mcuboot" and case in CASES, (rule.id, name)
+            assert rule.id in [f.id for f in explain(CORPUS / f"{case}.log").findings], (rule.id, case)
+        assert rule.id in absent, f"{rule.id} has no near-miss case"

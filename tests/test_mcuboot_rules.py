@@ -1,0 +1,54 @@
+"""MCUboot parsing and rules on whole captures: the measured-boot case in every wire format, seed 002."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bootdiag.parse import parse_text
+from bootdiag.pipeline import explain
+
+SEED_002 = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "002_a7627d92c4bf82be.txt"
+TAIL = ["Image index: 1, Swap type: none", "Failed to add image data to shared area", "Unable to find bootable image"]
+LEVELS = ["INF", "ERR", "ERR"]
+WIRES = {
+    "tf-m": ("\r\n", lambda lvl, m: f"[{lvl}] {m}"),
+    "zephyr-minimal": ("\n", lambda lvl, m: f"{lvl[0]}: {m}"),
+    "zephyr-log": ("\r\n", lambda lvl, m: f"[00:00:00.041,289] <{lvl.lower()[:1] + {'INF': 'nf', 'ERR': 'rr'}[lvl]}> mcuboot: {m}"),
+    "espressif": ("\n\r", lambda lvl, m: f"[esp32c3] [{lvl}] {m}"),
+}
+
+
+@pytest.mark.parametrize("wire", sorted(WIRES))
+def test_missing_boot_record_from_the_log_alone(wire: str) -> None:
+    eol, fmt = WIRES[wire]
+    report = explain(eol.join(fmt(lvl, m) for lvl, m in zip(LEVELS, TAIL)) + eol)
+    assert report.exit_code == 1
+    assert report.findings[0].id == "mcuboot.missing_boot_record"
+
+
+def test_not_valid_before_the_shared_area_line_is_not_pinned_on_the_boot_record() -> None:
+    log = "[INF] Image index: 1, Swap type: none\n[ERR] Image in the primary slot is not valid!\n[ERR] Unable to find bootable image\n"
+    ids = [f.id for f in explain(log).findings]
+    assert ids[0] == "mcuboot.image_not_valid"
+    assert "mcuboot.missing_boot_record" not in ids
+    assert len(explain(log).findings[0].candidates) >= 5
+
+
+def test_app_banner_after_the_jump_does_not_open_a_session() -> None:
+    log = "*** Booting Zephyr OS build v3.2.99 ***\nI: Starting bootloader\nI: Jumping to the first image slot\n*** Booting Zephyr OS build v3.2.99 ***\n"
+    report = explain(log)
+    assert report.stats["sessions"] == 1 and report.status == "healthy"
+    assert [e.kind for e in parse_text(log)][-1] == "ZephyrAppBanner"
+
+
+def test_application_minimal_log_lines_are_not_mcuboot_events() -> None:
+    assert parse_text("I: sensor ready\nE: sensor read failed (-5)\n") == []
+
+
+@pytest.mark.skipif(not SEED_002.is_file(), reason="shared/seeds is not beside the checkout")
+def test_seed_002_prose_without_log_lines_gives_no_diagnosis() -> None:
+    # The article quotes no raw log line: its "not valid" story must not become a boot-record finding.
+    report = explain(SEED_002)
+    assert report.status == "healthy" and report.findings == []
+    assert report.stats["events"] == 0
