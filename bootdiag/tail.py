@@ -263,6 +263,9 @@ class Tail:
         if self.options.save is not None:
             print(f"bootdiag: capture saved to {self.options.save}", file=self.stderr)
         self._render(report)
+        from .ci_summary import append_step_summary
+
+        append_step_summary(report)  # no-op outside GitHub Actions
         return int(report.exit_code)
 
     def _render(self, report: Report) -> None:
