@@ -91,3 +91,21 @@ def test_unusable_image_is_a_one_line_input_error(log: Path, tmp_path: Path) -> 
     proc = subprocess.run([sys.executable, "-m", "bootdiag", "explain", str(log), "--image", str(garbage)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "not a recognised image" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_build_configuration_is_quoted_as_evidence(log: Path, app: bytes, tmp_path: Path) -> None:
+    key = signing_key("ecdsa256")
+    rewritten = patched(sign(app, 2, key), 2, bytes([0x00]))
+    sdkconfig = tmp_path / "sdkconfig"
+    sdkconfig.write_text('CONFIG_ESPTOOLPY_FLASHSIZE_4MB=y\nCONFIG_ESPTOOLPY_FLASHSIZE="4MB"\nCONFIG_LOG_DEFAULT_LEVEL=3\n')
+    report = explain(log, "--image", str(scratch(rewritten)), "--key", str(key), "--config", str(sdkconfig))
+    top = report["findings"][0]
+    assert top["id"] == "esp.image_modified_after_signing"
+    assert "The build configuration says 4MB (sdkconfig: CONFIG_ESPTOOLPY_FLASHSIZE=4MB)" in top["explanation"]
+    assert "sdkconfig: CONFIG_ESPTOOLPY_FLASHSIZE=4MB" in [e["text"] for e in top["evidence"]]
+
+
+def test_missing_configuration_file_is_an_input_error(log: Path, tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bootdiag", "explain", str(log), "--config", str(tmp_path / "none")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "cannot read configuration" in proc.stderr and "Traceback" not in proc.stderr
