@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from bootdiag.pipeline import explain
-from bootdiag.rules import load_rules
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "mcuboot"
 CASES = sorted(p.name.removesuffix(".expect.toml") for p in CORPUS.glob("*.expect.toml"))
@@ -28,18 +27,3 @@ def test_case(case: str) -> None:
     if expect.get("evidence"):
         lines = {e.line for e in report.findings[0].evidence}
         assert set(expect["evidence"]) <= lines, sorted(lines)
-
-
-def test_every_mcuboot_rule_has_cases_and_a_near_miss() -> None:
-    absent = set()
-    for path in CORPUS.glob("*.expect.toml"):
-        absent.update(tomllib.loads(path.read_text()).get("absent", []))
-    for rule in load_rules():
-        if rule.platform != "mcuboot":
-            continue
-        assert rule.corpus, rule.id
-        for name in rule.corpus:
-            platform, case = name.split("/")
-            assert platform == "mcuboot" and case in CASES, (rule.id, name)
-            assert rule.id in [f.id for f in explain(CORPUS / f"{case}.log").findings], (rule.id, case)
-        assert rule.id in absent, f"{rule.id} has no near-miss case"
