@@ -17,12 +17,11 @@ from functools import lru_cache
 from typing import Any
 
 from lark import Token, Transformer, Tree
-from lark.exceptions import LarkError
 
 from ..events import Event
 from ..events import mcuboot as ev
 from .base import compile_trigger, int_auto
-from .grammar import load_grammar
+from .grammar import parse_or_none
 from .mcuboot_trace import ValidationTrace
 
 Parsed = tuple[type[Event], dict[str, Any]]
@@ -371,26 +370,21 @@ def _transform(tree: Tree | Token) -> Parsed | None:
 @lru_cache(maxsize=8192)
 def parse_message(msg: str) -> Parsed | None:
     """The typed event class and fields for one message, or None for a message the grammar does not know."""
-    try:
-        return _transform(load_grammar("mcuboot", "message").parse(msg))
-    except LarkError:
-        return None
+    tree = parse_or_none("mcuboot", "message", msg)
+    return _transform(tree) if tree is not None else None
 
 
 @lru_cache(maxsize=1024)
 def parse_bare(text: str) -> Parsed | None:
-    try:
-        return _transform(load_grammar("mcuboot", "bare").parse(text))
-    except LarkError:
-        return None
+    tree = parse_or_none("mcuboot", "bare", text)
+    return _transform(tree) if tree is not None else None
 
 
 @lru_cache(maxsize=8192)
 def parse_envelope(text: str) -> tuple[str, str | None, str, str | None] | None:
     """``(wire, level, message, zephyr source)`` of an MCUboot-shaped line, or None."""
-    try:
-        tree = load_grammar("mcuboot", "line").parse(text)
-    except LarkError:
+    tree = parse_or_none("mcuboot", "line", text)
+    if tree is None:
         return None
     envelope, *body = tree.children
     message = str(body[0]).strip() if body else ""

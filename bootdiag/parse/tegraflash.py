@@ -11,13 +11,12 @@ from functools import lru_cache
 from typing import Any
 
 from lark import Token, Transformer
-from lark.exceptions import LarkError
 
 from ..events import Event
 from ..events import tegra as ev
 from . import tegra_decode as dec
 from .base import compile_trigger
-from .grammar import load_grammar
+from .grammar import parse_or_none
 from .tegra_host import parse_host_line, ubuntu_problem
 
 Parsed = tuple[type[Event], dict[str, Any]]
@@ -295,11 +294,8 @@ _TRANSFORMER = _TegraTransformer()
 
 @lru_cache(maxsize=8192)
 def parse_tegra_body(body: str) -> Parsed | None:
-    try:
-        tree = load_grammar("tegraflash").parse(body)
-    except LarkError:
-        return None
-    return _TRANSFORMER.transform(tree)
+    tree = parse_or_none("tegraflash", "start", body)
+    return _TRANSFORMER.transform(tree) if tree is not None else None
 
 
 def split_stamp(text: str) -> tuple[float | None, str]:
