@@ -150,9 +150,24 @@ def split_alternatives(source: str) -> list[str]:
     """Split ``a|(?:b|c)|d`` at top-level ``|`` (outside groups and classes), recursing into
     groups that are a whole alternative: ``["a", "b", "c", "d"]``."""
     parts: list[str] = []
+    start = 0
+    for i, ch, depth in _structure(source):
+        if ch == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+    parts.append(source[start:])
+    result: list[str] = []
+    for part in parts:
+        inner = _plain_group_body(part)
+        result.extend(split_alternatives(inner) if inner is not None else [part])
+    return result
+
+
+def _structure(source: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, character, group depth after it)`` for each character of a regex source that is
+    neither escaped nor inside a ``[...]`` class: what both splitting and unwrapping need."""
     depth = 0
     in_class = False
-    start = 0
     i = 0
     while i < len(source):
         ch = source[i]
@@ -168,50 +183,22 @@ def split_alternatives(source: str) -> list[str]:
                 i += 1
             if source[i + 1 : i + 2] == "]":
                 i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(source[start:i])
-            start = i + 1
+        else:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            yield i, ch, depth
         i += 1
-    parts.append(source[start:])
-    result: list[str] = []
-    for part in parts:
-        inner = _plain_group_body(part)
-        result.extend(split_alternatives(inner) if inner is not None else [part])
-    return result
 
 
 def _plain_group_body(part: str) -> str | None:
     """``(?:x)`` -> ``x`` when the group spans the whole part; else ``None``."""
     if not part.startswith("(?:") or not part.endswith(")"):
         return None
-    depth = 0
-    in_class = False
-    i = 0
-    while i < len(part):
-        ch = part[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            if ch == "]":
-                in_class = False
-        elif ch == "[":
-            in_class = True
-            if part[i + 1 : i + 2] == "^":
-                i += 1
-            if part[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0 and i != len(part) - 1:
-                return None
-        i += 1
+    for i, ch, depth in _structure(part):
+        if ch == ")" and depth == 0 and i != len(part) - 1:
+            return None
     return part[3:-1]
 
 
