@@ -58,14 +58,10 @@ class Engine:
         self._variants = [(rule, when) for rule in rules for when in rule.all_whens()]
         # kind -> (variant index, role, condition index, condition): only relevant rules see an event.
         self._dispatch: dict[str, list[tuple[int, str, int, Condition]]] = defaultdict(list)
-        self._capture_conditions: list[tuple[int, str, int, Condition]] = []
         for r, (rule, when) in enumerate(self._variants):
             for role in ("all", "any", "none", "optional"):
                 for c, cond in enumerate(getattr(when, role)):
-                    entry = (r, role, c, cond)
-                    if cond.scope == "capture":
-                        self._capture_conditions.append(entry)
-                    self._dispatch[cond.event].append(entry)
+                    self._dispatch[cond.event].append((r, role, c, cond))
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
         self._session = 0
         self._reset_session()
