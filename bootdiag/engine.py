@@ -8,12 +8,14 @@ current session's provisional matches for live display.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .events import Event
-from .rules import Condition, Rule, When, condition_matches
+from .rules import Condition, Rule, When, compile_condition
 
 MAX_FAILURES_PER_SESSION = 10
+_Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
 
 
 @dataclass
@@ -56,12 +58,14 @@ class Engine:
         self.rules = rules
         # Each alternative of each rule is matched on its own; "r" below indexes these variants.
         self._variants = [(rule, when) for rule in rules for when in rule.all_whens()]
-        # kind -> (variant index, role, condition index, condition): only relevant rules see an event.
-        self._dispatch: dict[str, list[tuple[int, str, int, Condition]]] = defaultdict(list)
+        # kind -> (variant index, role, condition index, condition, its test): only relevant rules
+        # see an event; the per-class lists are built on the first event of each class.
+        self._dispatch: dict[str, list[_Entry]] = defaultdict(list)
         for r, (rule, when) in enumerate(self._variants):
             for role in ("all", "any", "none", "optional"):
                 for c, cond in enumerate(getattr(when, role)):
-                    self._dispatch[cond.event].append((r, role, c, cond))
+                    self._dispatch[cond.event].append((r, role, c, cond, compile_condition(cond)))
+        self._by_class: dict[type[Event], list[_Entry]] = {}
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
         self._session = 0
         self._reset_session()
@@ -84,10 +88,12 @@ class Engine:
         self._last_line = event.line
         if event.is_failure() and len(self._failures) < MAX_FAILURES_PER_SESSION:
             self._failures.append(event)
-        for kind in type(event).kinds:
-            for r, role, c, cond in self._dispatch.get(kind, ()):
-                if condition_matches(cond, event):
-                    self._record(r, role, c, cond, event)
+        entries = self._by_class.get(type(event))
+        if entries is None:
+            entries = self._by_class[type(event)] = [e for kind in type(event).kinds for e in self._dispatch.get(kind, ())]
+        for r, role, c, cond, test in entries:
+            if test(event):
+                self._record(r, role, c, cond, event)
         return closed
 
     def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:

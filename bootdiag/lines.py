@@ -6,6 +6,10 @@ Rules of the road, so that a capture from any terminal, logger or forum paste re
 - invalid UTF-8 never fails: it becomes U+FFFD;
 - a line longer than ``MAX_LINE_BYTES`` keeps its first ``MAX_LINE_BYTES`` bytes and the rest is
   skipped, so a 20 MB line costs linear time and bounded memory.
+
+Cleaning is lazy where it costs most: a block keeps its colour codes and the CR of CRLF endings
+(:func:`clean_line` removes them), because stripping them from every line costs more than the
+whole screen that decides which few lines are read at all.
 """
 from __future__ import annotations
 
@@ -17,10 +21,12 @@ MAX_LINE_BYTES = 16 * 1024
 
 # CSI sequences (ESC [ ... final byte), two-byte ESC sequences, and stray ESC/NUL bytes.
 _ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x1b\x00]")
-# The same without NUL: a single literal first byte lets the regex engine jump from ESC to ESC.
-_ANSI_NO_NUL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])?")
+# The same without NUL, on text: a single literal first character lets the regex engine jump
+# from ESC to ESC.
+_ANSI_TEXT = re.compile("\x1b(?:\\[[0-?]*[ -/]*[@-~]|[@-Z\\\\-_])?")
 _NEWLINE = re.compile(rb"\r\n|\r|\n")
 _SEPARATOR = re.compile(rb"[\r\n]")
+_LONE_CR = re.compile(rb"\r[^\n]")
 
 
 class Line(NamedTuple):
@@ -32,19 +38,39 @@ class Line(NamedTuple):
 
 
 class TextBlock(NamedTuple):
-    """A run of whole lines, already cleaned and joined by ``\\n``; ``first_no`` numbers the first."""
+    """A run of whole lines joined by ``\\n``; ``first_no`` numbers the first.
+
+    Lines may still carry ANSI escapes and a trailing CR: read a line through :func:`clean_line`
+    (or :meth:`lines`).
+    """
 
     first_no: int
     text: str
     count: int
 
+    def lines(self) -> Iterator[str]:
+        return (clean_line(text) for text in self.text.split("\n"))
+
+
+def clean_line(text: str) -> str:
+    """One line of a :class:`TextBlock` without colour codes and line-ending CR."""
+    if "\x1b" in text:
+        text = _ANSI_TEXT.sub("", text)
+    return text[:-1] if text.endswith("\r") else text
+
 
 def clean(raw: bytes) -> str:
     """Strip ANSI/NUL from one or more LF-separated lines and decode them without failing."""
+    if b"\x00" in raw or b"\x1b" in raw:
+        raw = _ANSI.sub(b"", raw)
+    return raw.decode("utf-8", "replace")
+
+
+def _decode_block(raw: bytes) -> str:
+    """Decode LF-separated lines; NULs (and, in those rare blocks, colour codes) go now, since a NUL
+    inside a word would hide it from the screen."""
     if b"\x00" in raw:
         raw = _ANSI.sub(b"", raw)
-    elif b"\x1b" in raw:
-        raw = _ANSI_NO_NUL.sub(b"", raw)
     return raw.decode("utf-8", "replace")
 
 
@@ -107,7 +133,9 @@ class LineSplitter:
             head = bytes(self._pending) + head
         self._pending.clear()
         self._overflow = False
-        if b"\r" in head:
+        # CRLF stays (a trailing CR is harmless to the screen, and counting is cheaper than
+        # rewriting); a lone CR ends a line, so a block that has one is rewritten.
+        if b"\r" in head and (head.endswith(b"\r") or _LONE_CR.search(head)):
             head = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         count = head.count(b"\n")
         if _may_exceed(head, self._max_line):
@@ -115,12 +143,12 @@ class LineSplitter:
             parts = head.split(b"\n")
             parts.pop()  # head ends with a separator: the last piece is empty
             head = b"\n".join(p[:limit] if len(p) > limit else p for p in parts) + b"\n"
-        block = TextBlock(self.next_no, clean(head[:-1]), count)
+        block = TextBlock(self.next_no, _decode_block(head[:-1]), count)
         self.next_no += count
         return block
 
     def _emit(self, parts: list[bytes]) -> TextBlock:
-        block = TextBlock(self.next_no, clean(b"\n".join(parts)), len(parts))
+        block = TextBlock(self.next_no, _decode_block(b"\n".join(parts)), len(parts))
         self.next_no += len(parts)
         return block
 
@@ -156,7 +184,7 @@ def iter_blocks(chunks: Iterable[bytes], max_line: int = MAX_LINE_BYTES) -> Iter
 def iter_lines(chunks: Iterable[bytes], max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
     """Every line of a capture, numbered from 1."""
     for block in iter_blocks(chunks, max_line):
-        for offset, text in enumerate(block.text.split("\n")):
+        for offset, text in enumerate(block.lines()):
             yield Line(block.first_no + offset, text)
 
 

@@ -104,7 +104,7 @@ class LiveView:
             by_line[event.line].append(event)
         first_stamp, stamp = self._stamp(started), self._stamp(None)
         parts: list[str] = []
-        for offset, text in enumerate(block.text.split("\n")):
+        for offset, text in enumerate(block.lines()):
             no = block.first_no + offset
             here = by_line.get(no, [])
             if any([self.sessions.starts_new(e) for e in here]):  # a list: every event must be counted

@@ -22,10 +22,11 @@ Any mistake is an error that names the file, the rule and the field.
 """
 from __future__ import annotations
 
+import operator
 import re
 import string
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -256,39 +257,57 @@ def load_rules(extra: Iterable[str | Path] = ()) -> list[Rule]:
 
 
 # ------------------------------------------------------------------ predicates
-def _value_matches(value: Any, predicate: Any) -> bool:
+Test = Callable[[Any], bool]
+
+
+def _op_test(op: str, arg: Any) -> Test:
+    """One operator of a ``where`` table as a test of a field's value (patterns compiled once)."""
+    if op == "present":
+        return lambda value: (value is not None) == bool(arg)
+    if op in ("re", "not_re"):
+        search = re.compile(arg).search
+        if op == "re":
+            return lambda value: value is not None and search(str(value)) is not None
+        return lambda value: value is not None and search(str(value)) is None
+    if op == "in":
+        return lambda value: value is not None and value in arg
+    if op == "not":
+        return lambda value: value is not None and value != arg
+    compare = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}[op]
+    return lambda value: value is not None and compare(value, arg)
+
+
+def _value_test(predicate: Any) -> Test:
     if not isinstance(predicate, dict):
-        return value == predicate
-    for op, arg in predicate.items():
-        if op == "present":
-            if (value is not None) != bool(arg):
+        return lambda value: value == predicate
+    tests = [_op_test(op, arg) for op, arg in predicate.items()]
+    if len(tests) == 1:
+        return tests[0]
+    return lambda value: all(test(value) for test in tests)
+
+
+def compile_condition(cond: Condition) -> Callable[[Event], bool]:
+    """``cond``'s ``where`` table as one function of an event of a matching kind."""
+    tests = [(field, _value_test(pred)) for field, pred in cond.where.items()]
+    if not tests:
+        return lambda event: True
+
+    def matches(event: Event) -> bool:
+        for field, test in tests:
+            if not test(getattr(event, field, None)):
                 return False
-        elif value is None:
-            return False
-        elif op == "re":
-            if re.search(arg, str(value)) is None:
-                return False
-        elif op == "not_re":
-            if re.search(arg, str(value)) is not None:
-                return False
-        elif op == "in":
-            if value not in arg:
-                return False
-        elif op == "not":
-            if value == arg:
-                return False
-        elif op == "gt" and not value > arg:
-            return False
-        elif op == "gte" and not value >= arg:
-            return False
-        elif op == "lt" and not value < arg:
-            return False
-        elif op == "lte" and not value <= arg:
-            return False
-    return True
+        return True
+
+    return matches
+
+
+_compiled: dict[int, tuple[Condition, Callable[[Event], bool]]] = {}
 
 
 def condition_matches(cond: Condition, event: Event) -> bool:
     if cond.event not in type(event).kinds:
         return False
-    return all(_value_matches(getattr(event, field, None), pred) for field, pred in cond.where.items())
+    entry = _compiled.get(id(cond))
+    if entry is None or entry[0] is not cond:
+        entry = _compiled[id(cond)] = (cond, compile_condition(cond))
+    return entry[1](event)

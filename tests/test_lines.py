@@ -64,3 +64,17 @@ def test_any_bytes_decode_and_line_numbers_are_consecutive(chunks: list[bytes]) 
     joined = b"".join(chunks)
     separators = joined.count(b"\n") + joined.count(b"\r") - joined.count(b"\r\n")
     assert len(lines) in (separators, separators + 1)
+
+
+def test_blocks_keep_colour_and_crlf_until_a_line_is_read() -> None:
+    from bootdiag.lines import LineSplitter, clean_line
+
+    block = LineSplitter().feed(b"\x1b[0;32mI (31) boot: ok\x1b[0m\r\nplain\r\n")
+    assert block is not None and block.count == 2
+    assert block.text.split("\n")[0] == "\x1b[0;32mI (31) boot: ok\x1b[0m\r"  # the screen sees it as sent
+    assert list(block.lines()) == ["I (31) boot: ok", "plain"]
+    assert clean_line("a\x1b[1;31mb\r") == "ab"
+
+
+def test_a_lone_carriage_return_still_ends_a_line_inside_a_crlf_capture() -> None:
+    assert texts([b"one\r\ntwo\rthree\r\n"]) == ["one", "two", "three"]

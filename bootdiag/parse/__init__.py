@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 
 from ..events import Event, Unparsed
-from ..lines import Line, TextBlock, iter_blocks, lines_from_text
+from ..lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
 from .base import Family
 from .screen import TriggerScreen
 
@@ -48,9 +48,9 @@ def _optional_families() -> list[Family]:
 
 
 @cache
-def trigger_screen(triggers: tuple[str, ...]) -> TriggerScreen:
+def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = ()) -> TriggerScreen:
     """One screen per set of triggers and process (building it analyses every trigger)."""
-    return TriggerScreen(list(triggers))
+    return TriggerScreen(list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None)
 
 
 class LineParser:
@@ -58,7 +58,8 @@ class LineParser:
 
     def __init__(self, families: list[Family] | None = None) -> None:
         self.families = families if families is not None else default_families()
-        self.screen = trigger_screen(tuple(f.trigger for f in self.families))
+        noise = tuple(n for f in self.families if (n := getattr(f, "noise", None)))
+        self.screen = trigger_screen(tuple(f.trigger for f in self.families), noise)
 
     @property
     def prefilter(self) -> re.Pattern[str]:
@@ -66,7 +67,9 @@ class LineParser:
         return self.screen.combined
 
     def parse_line(self, text: str, no: int) -> Event | None:
-        """The event for one line, or ``None`` when no family claims it."""
+        """The event for one line (as a block holds it, see :func:`clean_line`), or ``None`` when no
+        family claims it."""
+        text = clean_line(text)
         body = HOST_PREFIX.match(text)
         body_text = text[body.end():] if body else text
         body_text = body_text.rstrip()

@@ -14,6 +14,10 @@ class Family(Protocol):
     # A regex (source text) that finds, anywhere in a line, a sign that the line may belong to
     # this family and matter to a rule. All families' triggers are joined into one prefilter.
     trigger: str
+    # Optional: a regex for the start of lines of this family that no rule needs, whatever they
+    # contain (e.g. an application's informational log lines). The screen passes over them.
+    noise: str | None
+
 
     def claims(self, text: str) -> bool: ...
 

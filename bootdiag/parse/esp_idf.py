@@ -213,6 +213,11 @@ class EspIdfFamily:
         PANIC.pattern,
     )
 
+    # Informational lines of other tags (the application's own), with IDF's green for I (log.h
+    # LOG_COLOR_I "\033[0;32m"; D and V have none): the screen passes over them. Lines behind a
+    # host timestamp or in other colours are still screened.
+    noise = rf"(?:\x1b\[0;32m)?+[IDV] \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) (?!(?:{_BOOT_TAG_PATTERN})[:.])"
+
     def claims(self, text: str) -> bool:
         return ENVELOPE.match(text) is not None or PANIC.match(text) is not None
 

@@ -14,7 +14,8 @@ from .grammar import parse_or_none
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
-# ESP32 ROM banners are dated ("ets Jun  8 2016", "ets Jul 29 2019"); newer chips name themselves.
+# ESP32 ROM banners are dated ("ets Jun  8 2016", "ets Jul 29 2019"; ESP8266: "ets Jan  8 2013");
+# newer chips name themselves (reference esp.md, ROM boot messages).
 _ROM_CHIP = re.compile(r"ESP-ROM:(esp32[a-z0-9]*)")
 
 
@@ -133,8 +134,8 @@ def parse_rom_text(text: str) -> Parsed | None:
 class EspRomFamily:
     name = "esp-rom"
     trigger = compile_trigger(
-        r"rst:0x", r"\bets [A-Z][a-z]{2} ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
-        r"invalid header:", r"flash read err", r"csum err", r"ets_main\.c", r"Sig block \d", r"Signature Check Failed",
+        r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
+        r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_main\.c", r"Sig block \d", r"Signature Check Failed",
         r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
         r"SHA-256 comparison failed", r"Invalid image block", r"^load:0x", r"^entry 0x",
     )

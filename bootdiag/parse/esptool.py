@@ -118,8 +118,8 @@ class EsptoolFamily:
     trigger = compile_trigger(
         r"\besp(?:tool|efuse|secure)\b", r"Connecting\.\.", r"Chip is ", r"Chip type:", r"Detecting chip type",
         r"A fatal error occurred", r"Wrong boot mode detected", r"Flash param", r"SHA digest in image",
-        r"protected with a hash checksum", r"Security features enabled", r"Wrote \d+ bytes", r"Hash of data verified",
-        r"Signature block \d", r"Signature is valid", r"Signed \d+ bytes",
+        r"protected with a hash checksum", r"Security features enabled", r"Wrote (?=\d+ bytes)", r"Hash of data verified",
+        r"Signature block \d", r"Signature is valid", r"Signed (?=\d+ bytes)",
         r"SerialException:", r"A serial exception error occurred",
     )
 

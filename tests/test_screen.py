@@ -1,0 +1,81 @@
+"""The trigger screen finds exactly the lines some trigger matches, minus the families' noise lines."""
+from __future__ import annotations
+
+import re
+from re import _parser
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bootdiag.parse import LineParser
+from bootdiag.parse.screen import TriggerScreen, leading_chars
+
+# Pieces of real lines: trigger literals, near-misses, colour codes, IDF envelopes of boot and app tags.
+_PIECES = [
+    "I (31) boot: ", "I (12345) wifi: ", "D (7) esp_image: ", "V (9) mqtt: ", "W (5) wifi: ", "E (6) app: ",
+    "\x1b[0;32m", "\x1b[0;31m", "\x1b[0m", "\r", "Sig block 0 invalid", "Sig blocks", "rst:0x1 (POWERON)",
+    "ets Jul 29 2019", "ets Jan  8 2013", "ets Mar 1", "csum err:0x9a!=0x89", "csum error", "esptool.py v4.7",
+    "tools", "[INF] Starting bootloader", "[inf]", "I: Starting bootloader", "I: hello", "<err> mcuboot: x",
+    "E> LOADER: Failed", "W>", "tegrarcm_v2", "Wrote 1024 bytes", "Wrote data", "flash read err, 1000",
+    "Guru Meditation Error", "heartbeat 12", "abc", " ", "(", ")", ":", "0x",
+]
+
+
+def _screen_and_truth() -> tuple[TriggerScreen, re.Pattern[str], re.Pattern[str]]:
+    screen = LineParser().screen
+    assert screen.noise is not None
+    return screen, re.compile("|".join(f"(?:{t})" for t in screen.triggers)), re.compile(screen.noise)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=5).map("".join), min_size=1, max_size=12))
+def test_screen_reports_trigger_lines_and_passes_over_noise(lines: list[str]) -> None:
+    screen, truth, noise = _screen_and_truth()
+    text = "\n".join(lines)
+    starts = [sum(len(line) + 1 for line in lines[:i]) for i in range(len(lines))]
+    reported = {starts.index(start) for start, _end in screen.line_spans(text)}
+    for i, line in enumerate(lines):
+        matches = truth.search(line) is not None
+        if i in reported:
+            assert matches, f"line {i} reported without a trigger: {line!r}"
+        is_noise = noise.match(line) is not None
+        if matches and not is_noise:
+            assert i in reported, f"trigger line {i} missed: {line!r}"
+        if is_noise and 0 < i < len(lines) - 1:
+            assert i not in reported, f"noise line {i} screened: {line!r}"
+
+
+def test_a_boot_line_between_app_lines_is_found() -> None:
+    screen, _truth, _noise = _screen_and_truth()
+    app = "\x1b[0;32mI (1234) wifi: connected\x1b[0m\r"
+    text = "\n".join([app] * 50 + ["\x1b[0;32mI (31) boot: ESP-IDF v5.1 2nd stage bootloader\x1b[0m\r"] + [app] * 50)
+    spans = list(screen.line_spans(text))
+    assert [text[a:b] for a, b in spans] == ["\x1b[0;32mI (31) boot: ESP-IDF v5.1 2nd stage bootloader\x1b[0m\r"]
+
+
+def test_app_lines_that_mention_a_tool_are_noise_but_errors_are_not() -> None:
+    screen, _truth, _noise = _screen_and_truth()
+    lines = ["start", "I (5) main: esptool.py was here", "E (6) main: esptool.py failed", "end"]
+    text = "\n".join(lines)
+    assert [text[a:b] for a, b in screen.line_spans(text)] == ["E (6) main: esptool.py failed"]
+
+
+def _lead(source: str) -> tuple[frozenset[str], str] | None:
+    return leading_chars(source, _parser.parse(source).data)
+
+
+def test_leading_characters_of_a_trigger() -> None:
+    assert _lead(r"[EW] \([\d:.]+\) ") == (frozenset("EW"), r" \([\d:.]+\) ")
+    assert _lead(r"\bSig block \d") == (frozenset("S"), r"ig block \d")
+    assert _lead(r"\(x") == (frozenset("("), "x")
+    assert _lead(r"Q") == (frozenset("Q"), "")
+    assert _lead(r"\d+ bytes") is None
+    assert _lead(r"a*b") is None
+    assert _lead(r"(?:ab|cd)") is None
+    assert _lead(r"[A-Z]x") is None  # too many characters to stop on
+
+
+def test_a_screen_without_noise_reports_every_trigger_line() -> None:
+    screen = TriggerScreen([r"Sig block \d", r"[EW] \(\d+\) "])
+    text = "I (1) wifi: Sig block 0\nnothing\nW (2) x: y"
+    assert [text[a:b] for a, b in screen.line_spans(text)] == ["I (1) wifi: Sig block 0", "W (2) x: y"]
