@@ -16,6 +16,7 @@ from .rules import Condition, Rule, When, compile_condition
 
 MAX_FAILURES_PER_SESSION = 10
 _Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
+_MEMO_SIZE = 4096  # distinct (class, field values) remembered; then it starts over
 
 
 @dataclass
@@ -65,13 +66,20 @@ class Engine:
             for role in ("all", "any", "none", "optional"):
                 for c, cond in enumerate(getattr(when, role)):
                     self._dispatch[cond.event].append((r, role, c, cond, compile_condition(cond)))
-        self._by_class: dict[type[Event], list[_Entry]] = {}
+        self._by_class: dict[type[Event], tuple[list[_Entry], tuple[str, ...]]] = {}
+        self._memo: dict[tuple[object, ...], list[_Entry]] = {}
+        # Variants that can hold with no event of the session (files beside the log alone): judged
+        # every session; the others only in sessions where one of their conditions saw an event.
+        self._context_only = [
+            r for r, (_rule, when) in enumerate(self._variants)
+            if all(c.scope == "capture" for c in when.all) and (not when.any or any(c.scope == "capture" for c in when.any))
+        ]
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
         self._session = 0
         self._reset_session()
 
     def _reset_session(self) -> None:
-        self._states = [_RuleState(rule, when, [None] * len(when.all)) for rule, when in self._variants]
+        self._states: dict[int, _RuleState] = {}  # created on a variant's first event of the session
         self._failures: list[Event] = []
         self._first_line = 0
         self._last_line = 0
@@ -88,19 +96,38 @@ class Engine:
         self._last_line = event.line
         if event.is_failure() and len(self._failures) < MAX_FAILURES_PER_SESSION:
             self._failures.append(event)
-        entries = self._by_class.get(type(event))
-        if entries is None:
-            entries = self._by_class[type(event)] = [e for kind in type(event).kinds for e in self._dispatch.get(kind, ())]
-        for r, role, c, cond, test in entries:
-            if test(event):
-                self._record(r, role, c, cond, event)
+        for r, role, c, cond, _test in self._matching(event):
+            self._record(r, role, c, cond, event)
         return closed
+
+    def _matching(self, event: Event) -> list[_Entry]:
+        """The conditions ``event`` satisfies. Boot loops repeat the same events with new line
+        numbers, so the answer is remembered per class and values of the fields the tests read."""
+        cls = type(event)
+        plan = self._by_class.get(cls)
+        if plan is None:
+            entries = [e for kind in cls.kinds for e in self._dispatch.get(kind, ())]
+            fields = tuple(sorted({f for e in entries for f in e[3].where}))
+            plan = self._by_class[cls] = (entries, fields)
+        entries, fields = plan
+        if not entries:
+            return entries
+        try:
+            key = (cls, *(getattr(event, f, None) for f in fields))
+            hit = self._memo.get(key)
+        except TypeError:  # a list-valued field: not hashable, test every time
+            return [e for e in entries if e[4](event)]
+        if hit is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            hit = self._memo[key] = [e for e in entries if e[4](event)]
+        return hit
 
     def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:
         if cond.scope == "capture":
             self._capture_seen[(r, role, c)] = event
             return
-        state = self._states[r]
+        state = self._states.get(r) or self._new_state(r)
         if role == "all":
             if state.required[c] is not None:
                 return
@@ -118,6 +145,11 @@ class Engine:
             state.vetoed = True
         elif role == "optional":
             state.optional.setdefault(c, event)
+
+    def _new_state(self, r: int) -> _RuleState:
+        rule, when = self._variants[r]
+        state = self._states[r] = _RuleState(rule, when, [None] * len(when.all))
+        return state
 
     # ---------------------------------------------------------------- judging
     def _capture_event(self, r: int, role: str, c: int) -> Event | None:
@@ -172,7 +204,8 @@ class Engine:
     def pending(self) -> list[Match]:
         """Matches of the session still open (live view: may change as more lines arrive)."""
         matches: dict[str, Match] = {}
-        for r, state in enumerate(self._states):
+        for r in sorted(self._states.keys() | set(self._context_only)):
+            state = self._states.get(r) or self._new_state(r)
             if state.rule.id not in matches and (m := self._evaluate(r, state)) is not None:
                 matches[state.rule.id] = m  # the first alternative that holds speaks for the rule
         superseded = {target for m in matches.values() for target in m.rule.supersedes}

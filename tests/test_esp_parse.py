@@ -108,3 +108,13 @@ def test_esptool_run_after_download_wait_joins_it() -> None:
     text = ("rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\nwaiting for download\n"
             "esptool.py v4.7.0\nConnecting....\nChip is ESP32-D0WD-V3 (revision v3.0)\n")
     assert sessions(text) == [["RomReset"], ["RomWaitingForDownload", "ToolStart", "ToolConnecting", "ToolChip"]]
+
+
+def test_a_repeated_message_is_the_same_event_at_its_own_line_and_time() -> None:
+    from bootdiag.parse import parse_text
+
+    first, again = parse_text("I (39) boot: chip revision: 3\nI (41) boot: chip revision: 3\n")
+    assert type(again) is type(first)
+    assert (again.line, again.ms, again.text) == (2, 41, "I (41) boot: chip revision: 3")
+    assert again == type(first)(**{**first.model_dump(), "line": 2, "ms": 41, "text": "I (41) boot: chip revision: 3"})
+    assert again.model_dump_json() != first.model_dump_json() and first.line == 1  # the first is untouched

@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 REGISTRY: dict[str, type["Event"]] = {}
+_new = object.__new__
+_set = object.__setattr__
 
 
 class Event(BaseModel):
@@ -44,6 +46,20 @@ class Event(BaseModel):
 
     def facts(self) -> dict[str, str]:
         return {}
+
+    def moved(self, line: int, text: str, **changes: Any) -> Event:
+        """The same event at another line: a boot loop repeats its lines, and a copy costs a
+        third of a validated construction. ``changes`` must already have their fields' types.
+
+        Pydantic keeps field values in ``__dict__`` and three bookkeeping attributes, set here as
+        its own ``__copy__`` sets them (pydantic v2, ``BaseModel.__copy__``).
+        """
+        copy = _new(type(self))
+        _set(copy, "__dict__", {**self.__dict__, "line": line, "text": text, **changes})
+        _set(copy, "__pydantic_fields_set__", self.__pydantic_fields_set__)
+        _set(copy, "__pydantic_extra__", None)
+        _set(copy, "__pydantic_private__", None)
+        return copy
 
     def fields(self) -> dict[str, Any]:
         """The event's own fields (without kind/line/text), for templates and JSON."""

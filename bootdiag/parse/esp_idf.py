@@ -33,6 +33,7 @@ _BOOT_TAG_PATTERN = (
     r"|cpu_start|main_task|app_init|app_start|esp_ota_ops"
 )
 _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
+_SEEN_SIZE = 4096  # distinct messages remembered per capture
 _PARTITION_USAGE = {"factory": "factory", "test": "test", "ota": "ota"}
 
 
@@ -218,6 +219,9 @@ class EspIdfFamily:
     # host timestamp or in other colours are still screened.
     noise = rf"(?:\x1b\[0;32m)?+[IDV] \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) (?!(?:{_BOOT_TAG_PATTERN})[:.])"
 
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str, str], Event] = {}
+
     def claims(self, text: str) -> bool:
         return ENVELOPE.match(text) is not None or PANIC.match(text) is not None
 
@@ -227,9 +231,19 @@ class EspIdfFamily:
             p = PANIC.match(text)
             return ev.Panic(line=no, text=text, message=p.group(0)) if p else None
         level, stamp, tag, msg = m.group("level", "stamp", "tag", "msg")
-        envelope = {"level": level, "ms": stamp_to_ms(stamp), "tag": tag, "msg": msg}
+        ms = stamp_to_ms(stamp)
+        # The same message from the same tag is the same event but for its place and time.
+        seen = self._seen.get((level, tag, msg))
+        if seen is not None:
+            return seen.moved(no, text, ms=ms)
+        envelope = {"level": level, "ms": ms, "tag": tag, "msg": msg}
         parsed = parse_message(msg.strip()) if (level in "EW" or _TYPED_TAGS.fullmatch(tag)) else None
         if parsed is None:
-            return ev.EspLog(line=no, text=text, **envelope)
-        cls, fields = parsed
-        return cls(line=no, text=text, **envelope, **fields)
+            event: Event = ev.EspLog(line=no, text=text, **envelope)
+        else:
+            cls, fields = parsed
+            event = cls(line=no, text=text, **envelope, **fields)
+        if len(self._seen) >= _SEEN_SIZE:
+            self._seen.clear()
+        self._seen[(level, tag, msg)] = event
+        return event
