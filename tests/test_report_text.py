@@ -203,6 +203,17 @@ def test_prose_before_a_pasted_log_shares_its_session() -> None:
     assert [f.id for f in report.findings] == ["mcuboot.image_not_valid"]
 
 
+def test_a_pasted_boot_that_reaches_its_image_outweighs_an_old_story() -> None:
+    text = (
+        "Before re-signing, BL2 said the image in the primary slot is not valid. Now it boots:\n"
+        "[INF] Starting bootloader\n[INF] Image index: 1, Swap type: none\n[INF] Image index: 0, Swap type: none\n"
+        "[INF] Bootloader chainload address offset: 0x10000\n[INF] Jumping to the first image slot\n"
+        "Booting TF-M v2.1.0\n"
+    )
+    report = explain(text)
+    assert report.status == "healthy", [f.id for f in report.findings]
+
+
 def test_prose_alone_is_one_report_finding_with_its_command_notes() -> None:
     report = explain("the image in the primary slot is not valid\n" + SEED_COMMAND + "\n")
     top = report.findings[0]
