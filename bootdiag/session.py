@@ -5,6 +5,8 @@ host tool run (esptool, tegraflash). Events that can open a session declare
 ``boundary = (group, rank)``. A boundary event continues the current session when it belongs to
 the same group and comes later in that group's order (a ROM banner then its reset line then the
 bootloader banner are one boot); otherwise it opens a new session.
+Events that are not steps of a boot (``occupies_session = False``: a report's prose) leave the
+session empty for this purpose, so the boot a report goes on to paste shares its session.
 """
 from __future__ import annotations
 
@@ -30,5 +32,6 @@ class SessionTracker:
                 opens = True
             if continues or opens or self._group is None or self._empty:
                 self._group, self._rank = group, rank
-        self._empty = False
+        if type(event).occupies_session:
+            self._empty = False
         return opens

@@ -47,8 +47,9 @@ def test_application_minimal_log_lines_are_not_mcuboot_events() -> None:
 
 
 @pytest.mark.skipif(not SEED_002.is_file(), reason="shared/seeds is not beside the checkout")
-def test_seed_002_prose_without_log_lines_gives_no_diagnosis() -> None:
-    # The article quotes no raw log line: its "not valid" story must not become a boot-record finding.
+def test_seed_002_prose_is_read_as_a_report_not_as_a_log() -> None:
+    # The article quotes no raw log line: its "not valid" story must not become a boot-record finding,
+    # and nothing in it is taken for a line MCUboot printed.
     report = explain(SEED_002)
-    assert report.status == "healthy" and report.findings == []
-    assert report.stats["events"] == 0
+    assert [f.id for f in report.findings] == ["mcuboot.reported_not_valid"]
+    assert not [e for e in parse_text(SEED_002.read_text(encoding="utf-8")) if e.family == "mcuboot"]

@@ -33,3 +33,28 @@ def test_seed_gives_its_root_cause(seed: str, rule_id: str) -> None:
     assert report["findings"][0]["id"] == rule_id
     assert report["findings"][0]["evidence"], "a finding always shows its evidence lines"
     assert report["findings"][0]["fix"]
+
+
+SEED_002 = SEEDS / "002_a7627d92c4bf82be.txt"
+
+
+@pytest.mark.skipif(not SEED_002.is_file(), reason="shared/seeds is not beside the checkout")
+def test_seed_002_article_reads_as_its_story() -> None:
+    # An article with no raw log: its "not valid" path must not be pinned on the boot record alone.
+    proc = run_explain(SEED_002)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1, proc.stderr
+    assert report["status"] == "diagnosed"
+    ids = [f["id"] for f in report["findings"]]
+    assert ids[0] == "mcuboot.reported_not_valid"
+    assert "mcuboot.missing_boot_record" not in ids
+    top = report["findings"][0]
+    causes = [c["cause"] for c in top["candidates"]]
+    assert len(causes) >= 6
+    assert any("security counter" in c for c in causes)
+    assert sum("boot record" in c for c in causes) == 1, "the boot record is one candidate among several"
+    assert "no -s/--security-counter" in top["explanation"]
+    assert "Missing argument 'OUTFILE'" in top["explanation"], "the quoted --boot-record has no sw_type"
+    assert {e["line"] for e in top["evidence"]} >= {2, 26}
+    assert any("-s <" in fix and "--boot-record SPE" in fix for fix in top["fix"])
+    assert any("bootdiag verify" in fix and "--security-counter" in fix for fix in top["fix"])

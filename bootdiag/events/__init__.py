@@ -15,7 +15,7 @@ from . import artifacts, esp  # noqa: F401  (registers the image/config and ESP 
 from .base import REGISTRY, Event, Unparsed
 
 # Other platforms register themselves the same way when their module is present.
-for _family in ("mcuboot", "tegra"):
+for _family in ("mcuboot", "tegra", "reported"):
     try:
         import_module(f"{__name__}.{_family}")
     except ModuleNotFoundError as _exc:

@@ -29,6 +29,9 @@ class Event(BaseModel):
     family: ClassVar[str] = "generic"
     boundary: ClassVar[tuple[str, int] | None] = None
     failure: ClassVar[bool] = False
+    # False for context that is not a step of a boot (a report's prose): it joins the session of
+    # the boot that follows it instead of making that boot open a session of its own.
+    occupies_session: ClassVar[bool] = True
     # Names of this class and its event base classes: a rule naming a base matches every subclass.
     kinds: ClassVar[frozenset[str]] = frozenset()
 

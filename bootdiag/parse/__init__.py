@@ -36,7 +36,10 @@ def default_families() -> list[Family]:
 def _optional_families() -> list[Family]:
     """Families of other platforms, registered when their module is present."""
     found: list[Family] = []
-    for module_name, class_name in (("mcuboot", "McubootFamily"), ("tegraflash", "TegraFamily")):
+    # report_text reads prose: it comes last, so real log lines always go to their own family first.
+    for module_name, class_name in (
+        ("mcuboot", "McubootFamily"), ("tegraflash", "TegraFamily"), ("report_text", "ReportTextFamily"),
+    ):
         try:
             module = __import__(f"{__name__}.{module_name}", fromlist=[class_name])
         except ModuleNotFoundError as exc:
