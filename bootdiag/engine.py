@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from operator import attrgetter
 from dataclasses import dataclass, field
 
 from .events import Event
@@ -41,7 +42,6 @@ class _RuleState:
     any_hit: Event | None = None
     any_name: str | None = None
     optional: dict[int, Event] = field(default_factory=dict)
-    vetoed: bool = False
     progress: int = 0  # next condition index expected, with when.ordered
 
 
@@ -80,6 +80,7 @@ class Engine:
 
     def _reset_session(self) -> None:
         self._states: dict[int, _RuleState] = {}  # created on a variant's first event of the session
+        self._vetoed: set[int] = set()  # variants a "none" condition ruled out in this session
         self._failures: list[Event] = []
         self._first_line = 0
         self._last_line = 0
@@ -100,6 +101,11 @@ class Engine:
             self._record(r, role, c, cond, event)
         return closed
 
+    def reads(self, event: Event) -> bool:
+        """Whether feeding ``event`` can change anything: a condition it satisfies, a failure to
+        keep. (Its facts were taken the first time; a repeat that reads nothing can be skipped.)"""
+        return event.is_failure() or bool(self._matching(event))
+
     def _matching(self, event: Event) -> list[_Entry]:
         """The conditions ``event`` satisfies. Boot loops repeat the same events with new line
         numbers, so the answer is remembered per class and values of the fields the tests read."""
@@ -107,15 +113,15 @@ class Engine:
         plan = self._by_class.get(cls)
         if plan is None:
             entries = [e for kind in cls.kinds for e in self._dispatch.get(kind, ())]
-            fields = tuple(sorted({f for e in entries for f in e[3].where}))
-            plan = self._by_class[cls] = (entries, fields)
-        entries, fields = plan
+            fields = sorted({f for e in entries for f in e[3].where})
+            plan = self._by_class[cls] = (entries, attrgetter(*fields) if fields else None)
+        entries, values = plan
         if not entries:
             return entries
         try:
-            key = (cls, *(getattr(event, f, None) for f in fields))
+            key = (cls, values(event)) if values is not None else cls
             hit = self._memo.get(key)
-        except TypeError:  # a list-valued field: not hashable, test every time
+        except (TypeError, AttributeError):  # a list-valued field (not hashable): test every time
             return [e for e in entries if e[4](event)]
         if hit is None:
             if len(self._memo) >= _MEMO_SIZE:
@@ -126,6 +132,9 @@ class Engine:
     def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:
         if cond.scope == "capture":
             self._capture_seen[(r, role, c)] = event
+            return
+        if role == "none":
+            self._vetoed.add(r)
             return
         state = self._states.get(r) or self._new_state(r)
         if role == "all":
@@ -141,8 +150,6 @@ class Engine:
         elif role == "any":
             if state.any_hit is None:
                 state.any_hit, state.any_name = event, cond.name
-        elif role == "none":
-            state.vetoed = True
         elif role == "optional":
             state.optional.setdefault(c, event)
 
@@ -157,8 +164,6 @@ class Engine:
 
     def _evaluate(self, r: int, state: _RuleState) -> Match | None:
         rule, when = state.rule, state.when
-        if state.vetoed:
-            return None
         if any(
             self._capture_event(r, "none", c) is not None for c, cond in enumerate(when.none) if cond.scope == "capture"
         ):
@@ -204,7 +209,7 @@ class Engine:
     def pending(self) -> list[Match]:
         """Matches of the session still open (live view: may change as more lines arrive)."""
         matches: dict[str, Match] = {}
-        for r in sorted(self._states.keys() | set(self._context_only)):
+        for r in sorted((self._states.keys() | set(self._context_only)) - self._vetoed):
             state = self._states.get(r) or self._new_state(r)
             if state.rule.id not in matches and (m := self._evaluate(r, state)) is not None:
                 matches[state.rule.id] = m  # the first alternative that holds speaks for the rule

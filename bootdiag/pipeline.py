@@ -31,10 +31,24 @@ class Analyzer:
         self.splitter = LineSplitter()
         self.sessions = SessionTracker()
         self.engine = Engine(list(rules) if rules is not None else list(default_rules()))
+        # A boot loop repeats most lines unchanged: a repeat that no rule reads, that neither fails
+        # nor opens a session, is counted as a line and not made into an event again.
+        self._wanted: dict[int, tuple[Event, bool]] = {}
+        self.parser.wanted = self._still_wanted
         self.builder = ReportBuilder(source)
         # Facts from beside the log (verified images, build settings) are known before its first line.
         for event in context:
             self.engine.feed(event, new_session=False)
+
+    def _still_wanted(self, earlier: Event) -> bool:
+        known = self._wanted.get(id(earlier))
+        if known is None or known[0] is not earlier:
+            if len(self._wanted) >= 4096:
+                self._wanted.clear()
+            known = self._wanted[id(earlier)] = (
+                earlier, earlier.session_boundary() is not None or self.engine.reads(earlier)
+            )
+        return known[1]
 
     def feed_bytes(self, chunk: bytes) -> list[Event]:
         block = self.splitter.feed(chunk)

@@ -3,7 +3,6 @@
 They carry ``line = 0`` (not a line of the capture) and are fed before the capture, so rules use
 them as context with ``scope = "capture"``. Their ``text`` is what the report shows as evidence.
 """
-from __future__ import annotations
 
 from typing import Literal
 

@@ -8,7 +8,6 @@ stages what an event means without any per-line logic there:
 - ``failure``: the event by itself says something went wrong (used for "unexplained" failures);
 - ``facts()``: environment facts for the report (chip, tool versions).
 """
-from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
@@ -20,7 +19,7 @@ _set = object.__setattr__
 
 
 class Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: str
     line: int
@@ -50,7 +49,7 @@ class Event(BaseModel):
     def facts(self) -> dict[str, str]:
         return {}
 
-    def moved(self, line: int, text: str, **changes: Any) -> Event:
+    def moved(self, line: int, text: str, **changes: Any) -> "Event":
         """The same event at another line: a boot loop repeats its lines, and a copy costs a
         third of a validated construction. ``changes`` must already have their fields' types.
 

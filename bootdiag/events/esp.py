@@ -3,7 +3,6 @@
 Message strings and their meanings are documented in the grammars (``grammars/esp_*.lark``,
 ``grammars/esptool.lark``) with their upstream sources.
 """
-from __future__ import annotations
 
 from typing import Literal
 

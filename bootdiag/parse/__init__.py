@@ -7,7 +7,7 @@ the families, and only those families' grammars ever run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
 from ..events import Event, Unparsed
@@ -61,6 +61,11 @@ class LineParser:
 
     def __init__(self, families: list[Family] | None = None) -> None:
         self.families = families if families is not None else default_families()
+        # Whether a repeat of an event still matters to the reader (an analysis: some rule reads
+        # it, it fails or opens a session); ``None`` keeps every event.
+        self.wanted: Callable[[Event], bool] | None = None
+        # Families that recognise a line they have already read, before any cleaning (boot loops).
+        self._repeating = [f for f in self.families if hasattr(f, "repeat")]
         noise = tuple(n for f in self.families if (n := getattr(f, "noise", None)))
         self.screen = trigger_screen(tuple(f.trigger for f in self.families), noise)
 
@@ -72,6 +77,13 @@ class LineParser:
     def parse_line(self, text: str, no: int) -> Event | None:
         """The event for one line (as a block holds it, see :func:`clean_line`), or ``None`` when no
         family claims it."""
+        for family in self._repeating:
+            known = family.repeat(text)
+            if known is not None:
+                earlier, detail = known
+                if self.wanted is not None and not self.wanted(earlier):
+                    return None
+                return family.repeat_at(earlier, text, detail, no)
         text = clean_line(text)
         body = HOST_PREFIX.match(text)
         body_text = text[body.end():] if body else text

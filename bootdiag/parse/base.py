@@ -19,6 +19,11 @@ class Family(Protocol):
     noise: str | None
 
 
+    # Optional, for boot loops: ``repeat(raw) -> (earlier event, detail) | None`` for a line (as a
+    # block holds it) whose message this family already read in this capture, found without
+    # cleaning or parsing the line; ``repeat_at(earlier, raw, detail, no)`` then makes this line's
+    # event (the caller may not need it: a repeat that matters to no rule is only counted).
+
     def claims(self, text: str) -> bool: ...
 
     def parse(self, text: str, no: int) -> Event | None: ...

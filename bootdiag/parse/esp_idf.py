@@ -22,6 +22,12 @@ Parsed = tuple[type[Event], dict[str, Any]]
 ENVELOPE = re.compile(
     r"(?P<level>[EWIDV]) \((?P<stamp>\d+|\d\d:\d\d:\d\d\.\d+)\) (?P<tag>[A-Za-z0-9_.\-/]+): ?(?P<msg>.*)"
 )
+# The same on a line as it arrives, in IDF's colours (log.h LOG_COLOR_x, LOG_RESET_COLOR); a message
+# with trailing blanks or colour inside does not match and is read the long way.
+_RAW_ENVELOPE = re.compile(
+    r"(?:\x1b\[0;3[123]m)?(?P<level>[EWIDV]) \((?P<stamp>\d+|\d\d:\d\d:\d\d\.\d+)\) (?P<tag>[A-Za-z0-9_.\-/]+): ?"
+    r"(?P<msg>[^\x1b\r\n]*+)(?:\x1b\[0m)?\r?\Z"
+)
 # IDF panic handler and heap checker (esp_system/panic.c, heap/multi_heap.c): no envelope.
 PANIC = re.compile(
     r"Guru Meditation Error.*|abort\(\) was called at PC.*|CORRUPT HEAP:.*|assert failed:.*"
@@ -221,6 +227,22 @@ class EspIdfFamily:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str, str], Event] = {}
+
+    def repeat(self, raw: str) -> tuple[Event, re.Match[str]] | None:
+        """A line as the block holds it (colour, CR) whose message this capture already had: that
+        event, found without cleaning or parsing the line; ``None`` sends it the long way."""
+        m = _RAW_ENVELOPE.match(raw)
+        if m is None:
+            return None
+        seen = self._seen.get(m.group("level", "tag", "msg"))
+        if seen is None or seen.text[-1:] != raw[m.end("msg") - 1 : m.end("msg")]:
+            return None  # new, or a different line that ends in blanks (the long way strips them)
+        return seen, m
+
+    @staticmethod
+    def repeat_at(earlier: Event, raw: str, m: re.Match[str], no: int) -> Event:
+        """``earlier`` moved to this line, with its own text and time."""
+        return earlier.moved(no, raw[m.start("level") : m.end("msg")], ms=stamp_to_ms(m.group("stamp")))
 
     def claims(self, text: str) -> bool:
         return ENVELOPE.match(text) is not None or PANIC.match(text) is not None

@@ -131,6 +131,11 @@ def parse_rom_text(text: str) -> Parsed | None:
     return _TRANSFORMER.transform(tree)
 
 
+# Lines whose event depends on nothing but their text (the others read the chip or the retry state).
+_CONTEXT_FREE = (ev.RomLoad, ev.RomEntry, ev.RomFlashMode)
+_SEEN_SIZE = 1024
+
+
 class EspRomFamily:
     name = "esp-rom"
     trigger = compile_trigger(
@@ -152,15 +157,32 @@ class EspRomFamily:
         self._sb_failed_at: int | None = None  # line of the last failed ROM check (or the abort after it)
         self._retry_banner = False  # the last banner followed a failed check
         self._in_retry = False  # a watchdog retry of a failed check is under way
+        self._seen: dict[str, Event] = {}  # text -> event, for lines that read the same anywhere
 
     def claims(self, text: str) -> bool:
         return self._claim.search(text) is not None
+
+    def repeat(self, raw: str) -> tuple[Event, str] | None:
+        """An earlier event of the same text, for lines whose meaning needs no context (loads,
+        entry, flash mode): the ROM prints them unchanged on every boot."""
+        text = raw[:-1] if raw.endswith("\r") else raw
+        seen = self._seen.get(text)
+        return (seen, text) if seen is not None else None
+
+    @staticmethod
+    def repeat_at(earlier: Event, raw: str, text: str, no: int) -> Event:
+        return earlier.moved(no, text)
 
     def parse(self, text: str, no: int) -> Event | None:
         parsed = parse_rom_text(text)
         if parsed is None:
             return None
         cls, fields = parsed
+        if cls in _CONTEXT_FREE:
+            event = cls(line=no, text=text, **fields)
+            if len(self._seen) < _SEEN_SIZE:
+                self._seen[text] = event
+            return event
         if cls is ev.RomBanner:
             self.chip = fields["chip"]
             self._retry_banner = self._sb_failed_at is not None and no - self._sb_failed_at <= self.RETRY_WINDOW

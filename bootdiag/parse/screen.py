@@ -283,6 +283,7 @@ class TriggerScreen:
         by_anchor: dict[str, set[int]] = {}
         lookarounds: dict[str, set[str]] = {}
         ignorecase = bool(flags & re.IGNORECASE)
+        self._sure: set[str] = set()
         for index, alt in enumerate(self.alternatives):
             tree = sre_parse.parse(alt, flags)
             choice = _best(required_literals(tree.data, ignorecase))
@@ -291,9 +292,17 @@ class TriggerScreen:
                 # The alternative starts with one of a few characters: stop on those and run the
                 # rest of the alternative right there, in C (no literal hit to confirm in Python).
                 chars, rest = lead
+                # Without a dropped ``\\b`` the check is the whole alternative: an empty group named
+                # for it then tells line_spans that the hit needs no confirming.
+                exact = not alt.startswith("\\b")
                 for ch in chars:
                     by_anchor.setdefault(ch, set()).add(index)
-                    lookarounds.setdefault(ch, set()).add(f"(?={rest})" if rest else "")
+                    if exact:
+                        name = f"sure{len(self._sure)}"
+                        self._sure.add(name)
+                        lookarounds.setdefault(ch, set()).add(f"(?={rest})(?P<{name}>)")
+                    else:
+                        lookarounds.setdefault(ch, set()).add(f"(?={rest})" if rest else "")
                 continue
             if choice is None:
                 self.unanchored.append(alt)
@@ -316,9 +325,11 @@ class TriggerScreen:
             return
         branches = []
         if noise:
-            # A newline, then one or more noise lines: starting with a literal keeps the screen's
-            # first-character test, which is what makes the scan fast.
-            branches.append(f"(?P<noise>\\n(?:(?:{noise})[^\\n]*+\\n)++)")  # possessive: nothing to undo
+            # A newline, then one or more noise lines. Every branch starts with a plain character
+            # (no group around it): that keeps the compiled pattern's first-character test, which is
+            # what makes the scan fast. No trigger anchors on a newline, so a match that starts with
+            # one is a run of noise.
+            branches.append(f"\\n(?:(?:{noise})[^\\n]*+\\n)++")  # possessive: nothing to undo
         # Frequent anchor characters first: the engine tries the alternatives in order.
         for ch in sorted(lookarounds, key=lambda c: -_char_share(c, False)):
             checks = sorted(lookarounds[ch])
@@ -348,15 +359,24 @@ class TriggerScreen:
         search = self.screen.search
         find, rfind = text.find, text.rfind
         confirm = self._confirm
+        sure = self._sure
         size = len(text)
         pos = 0
         line_end = -1
         tried: set[str] = set()
         while (m := search(text, pos)) is not None:
-            if m.lastgroup == "noise":
+            hit = m.start()
+            if text[hit] == "\n":
                 pos = m.end() - 1  # the last newline: it may start the next run
                 continue
-            hit = m.start()
+            if m.lastgroup in sure:  # the screen ran the whole trigger: no need to confirm
+                line_start = rfind("\n", 0, hit) + 1
+                line_end = find("\n", hit)
+                if line_end < 0:
+                    line_end = size
+                yield line_start, line_end
+                pos = line_end
+                continue
             if hit > line_end:
                 line_start = rfind("\n", 0, hit) + 1
                 line_end = find("\n", hit)
