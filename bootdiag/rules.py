@@ -27,6 +27,7 @@ import re
 import string
 import tomllib
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,6 +108,7 @@ class Rule(BaseModel):
 
 
 # ------------------------------------------------------------------ semantic validation
+@cache
 def _fields_of(kind: str) -> set[str]:
     """Fields a condition or template may name: model fields plus read-only properties."""
     cls = REGISTRY[kind]
