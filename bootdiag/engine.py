@@ -34,7 +34,7 @@ class Match:
     last_line: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _RuleState:
     rule: Rule
     when: When
@@ -70,6 +70,10 @@ class Engine:
         self._memo: dict[tuple[object, ...], list[_Entry]] = {}
         # Variants that can hold with no event of the session (files beside the log alone): judged
         # every session; the others only in sessions where one of their conditions saw an event.
+        # Per variant: the indices of its session-scope "all" conditions.
+        self._session_all = [
+            [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self._variants
+        ]
         self._context_only = [
             r for r, (_rule, when) in enumerate(self._variants)
             if all(c.scope == "capture" for c in when.all) and (not when.any or any(c.scope == "capture" for c in when.any))
@@ -101,10 +105,29 @@ class Engine:
             self._record(r, role, c, cond, event)
         return closed
 
-    def reads(self, event: Event) -> bool:
-        """Whether feeding ``event`` can change anything: a condition it satisfies, a failure to
-        keep. (Its facts were taken the first time; a repeat that reads nothing can be skipped.)"""
-        return event.is_failure() or bool(self._matching(event))
+    def needs(self, event: Event) -> bool:
+        """Whether feeding ``event`` now would change anything: a failure still to keep, or a
+        condition it satisfies whose place in this session is still empty (the first event of
+        each condition is the evidence; a capture-wide condition keeps the latest, so always)."""
+        if event.is_failure() and len(self._failures) < MAX_FAILURES_PER_SESSION:
+            return True
+        states = self._states
+        for r, role, c, cond, _test in self._matching(event):
+            if cond.scope == "capture":
+                return True
+            if role == "none":
+                if r not in self._vetoed:
+                    return True
+                continue
+            state = states.get(r)
+            if (
+                state is None
+                or (role == "all" and state.required[c] is None)
+                or (role == "any" and state.any_hit is None)
+                or (role == "optional" and c not in state.optional)
+            ):
+                return True
+        return False
 
     def _matching(self, event: Event) -> list[_Entry]:
         """The conditions ``event`` satisfies. Boot loops repeat the same events with new line
@@ -164,6 +187,9 @@ class Engine:
 
     def _evaluate(self, r: int, state: _RuleState) -> Match | None:
         rule, when = state.rule, state.when
+        # Most touched rules lack an event of their own in the session: say so before any work.
+        if None in state.required and any(state.required[c] is None for c in self._session_all[r]):
+            return None
         if any(
             self._capture_event(r, "none", c) is not None for c, cond in enumerate(when.none) if cond.scope == "capture"
         ):

@@ -18,7 +18,14 @@ from .sources import iter_chunks, open_capture
 
 @cache
 def default_rules() -> tuple[Rule, ...]:
-    return tuple(load_rules())
+    """The shipped rules, validated once: later runs load them from the build cache, keyed by the
+    rule files and the modules that validate them."""
+    from .build_cache import cached
+    from .rules import rule_files
+
+    package = Path(__file__).parent
+    sources = [*rule_files(), package / "rules.py", *sorted((package / "events").glob("*.py"))]
+    return cached("rules", sources, lambda: tuple(load_rules()))
 
 
 class Analyzer:
@@ -31,9 +38,9 @@ class Analyzer:
         self.splitter = LineSplitter()
         self.sessions = SessionTracker()
         self.engine = Engine(list(rules) if rules is not None else list(default_rules()))
-        # A boot loop repeats most lines unchanged: a repeat that no rule reads, that neither fails
-        # nor opens a session, is counted as a line and not made into an event again.
-        self._wanted: dict[int, tuple[Event, bool]] = {}
+        # A boot loop repeats most lines unchanged: a repeat that opens no session and would change
+        # nothing in this one (no rule reads it, or its place is taken) is counted as a line and not
+        # made into an event again.
         self.parser.wanted = self._still_wanted
         self.builder = ReportBuilder(source)
         # Facts from beside the log (verified images, build settings) are known before its first line.
@@ -41,14 +48,7 @@ class Analyzer:
             self.engine.feed(event, new_session=False)
 
     def _still_wanted(self, earlier: Event) -> bool:
-        known = self._wanted.get(id(earlier))
-        if known is None or known[0] is not earlier:
-            if len(self._wanted) >= 4096:
-                self._wanted.clear()
-            known = self._wanted[id(earlier)] = (
-                earlier, earlier.session_boundary() is not None or self.engine.reads(earlier)
-            )
-        return known[1]
+        return earlier.session_boundary() is not None or self.engine.needs(earlier)
 
     def feed_bytes(self, chunk: bytes) -> list[Event]:
         block = self.splitter.feed(chunk)

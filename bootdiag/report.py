@@ -15,6 +15,8 @@ from .engine import Match, SessionResult
 from .events import Event
 from .rules import Candidate
 
+_NO_FACTS = Event.facts
+
 SCHEMA = "bootdiag.report/1"
 MAX_UNEXPLAINED = 20
 
@@ -106,6 +108,8 @@ class ReportBuilder:
         self.lines = 0
 
     def add_facts(self, event: Event) -> None:
+        if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
+            return
         for key, value in event.facts().items():
             self.context.setdefault(key, value)
 

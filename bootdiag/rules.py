@@ -42,7 +42,7 @@ _BUILTIN_FIELDS = {"line", "text", "kind"}
 
 
 class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
 
     event: str
     where: dict[str, Any] = Field(default_factory=dict)
@@ -51,7 +51,7 @@ class Condition(BaseModel):
 
 
 class When(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     all: list[Condition] = Field(default_factory=list)
     any: list[Condition] = Field(default_factory=list)
@@ -63,7 +63,7 @@ class When(BaseModel):
 class Candidate(BaseModel):
     """One possible cause behind a generic failure line, and the check that tells it apart."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     cause: str
     predicts: str
@@ -71,7 +71,7 @@ class Candidate(BaseModel):
 
 
 class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str = Field(pattern=r"^[a-z0-9_-]+\.[a-z0-9_.]+$")
     title: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from pathlib import Path
 
 from ..events import Event, Unparsed
 from ..lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
@@ -52,8 +53,15 @@ def _optional_families() -> list[Family]:
 
 @cache
 def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = ()) -> TriggerScreen:
-    """One screen per set of triggers and process (building it analyses every trigger)."""
-    return TriggerScreen(list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None)
+    """One screen per set of triggers, built once (analysing every trigger takes a while) and kept
+    in the build cache between runs."""
+    from ..build_cache import cached
+    from . import screen
+
+    def build() -> TriggerScreen:
+        return TriggerScreen(list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None)
+
+    return cached("screen", [Path(screen.__file__), "\0".join(triggers), "\0".join(noise)], build)
 
 
 class LineParser:
@@ -65,7 +73,7 @@ class LineParser:
         # it, it fails or opens a session); ``None`` keeps every event.
         self.wanted: Callable[[Event], bool] | None = None
         # Families that recognise a line they have already read, before any cleaning (boot loops).
-        self._repeating = [f for f in self.families if hasattr(f, "repeat")]
+        self._repeating = [(f.repeat, f.repeat_at) for f in self.families if hasattr(f, "repeat")]
         noise = tuple(n for f in self.families if (n := getattr(f, "noise", None)))
         self.screen = trigger_screen(tuple(f.trigger for f in self.families), noise)
 
@@ -77,13 +85,12 @@ class LineParser:
     def parse_line(self, text: str, no: int) -> Event | None:
         """The event for one line (as a block holds it, see :func:`clean_line`), or ``None`` when no
         family claims it."""
-        for family in self._repeating:
-            known = family.repeat(text)
+        for repeat, repeat_at in self._repeating:
+            known = repeat(text)
             if known is not None:
-                earlier, detail = known
-                if self.wanted is not None and not self.wanted(earlier):
+                if self.wanted is not None and not self.wanted(known[0]):
                     return None
-                return family.repeat_at(earlier, text, detail, no)
+                return repeat_at(known[0], text, known[1], no)
         text = clean_line(text)
         body = HOST_PREFIX.match(text)
         body_text = text[body.end():] if body else text

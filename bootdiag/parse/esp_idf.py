@@ -251,7 +251,7 @@ class EspIdfFamily:
         m = ENVELOPE.match(text)
         if m is None:
             p = PANIC.match(text)
-            return ev.Panic(line=no, text=text, message=p.group(0)) if p else None
+            return ev.Panic.trusted(line=no, text=text, message=p.group(0)) if p else None
         level, stamp, tag, msg = m.group("level", "stamp", "tag", "msg")
         ms = stamp_to_ms(stamp)
         # The same message from the same tag is the same event but for its place and time.
@@ -261,10 +261,10 @@ class EspIdfFamily:
         envelope = {"level": level, "ms": ms, "tag": tag, "msg": msg}
         parsed = parse_message(msg.strip()) if (level in "EW" or _TYPED_TAGS.fullmatch(tag)) else None
         if parsed is None:
-            event: Event = ev.EspLog(line=no, text=text, **envelope)
+            event: Event = ev.EspLog.trusted(line=no, text=text, **envelope)
         else:
             cls, fields = parsed
-            event = cls(line=no, text=text, **envelope, **fields)
+            event = cls.trusted(line=no, text=text, **envelope, **fields)
         if len(self._seen) >= _SEEN_SIZE:
             self._seen.clear()
         self._seen[(level, tag, msg)] = event

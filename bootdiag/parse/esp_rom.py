@@ -179,7 +179,7 @@ class EspRomFamily:
             return None
         cls, fields = parsed
         if cls in _CONTEXT_FREE:
-            event = cls(line=no, text=text, **fields)
+            event = cls.trusted(line=no, text=text, **fields)
             if len(self._seen) < _SEEN_SIZE:
                 self._seen[text] = event
             return event
@@ -203,4 +203,4 @@ class EspRomFamily:
             # "secure boot v2 enabled" only states the eFuse; the verdict is "... verification succeeded".
             fields = {**fields, "after_failure": self._in_retry}
             self._in_retry = False
-        return cls(line=no, text=text, **fields)
+        return cls.trusted(line=no, text=text, **fields)

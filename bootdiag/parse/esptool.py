@@ -138,4 +138,4 @@ class EsptoolFamily:
         cls, fields = parsed
         if cls is ev.ToolCommand and fields["command"] is None and not any(a.startswith("-") for a in fields["args"]):
             return None  # prose that mentions the tool ("esptool.py in directory ...")
-        return cls(line=no, text=text, **fields)
+        return cls.trusted(line=no, text=text, **fields)

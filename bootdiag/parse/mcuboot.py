@@ -432,12 +432,12 @@ class McubootFamily:
         wire, level, message, source = envelope
         base = {"wire": wire, "level": level, "msg": message}
         if wire == "zephyr-log" and source not in _MCUBOOT_SOURCES:
-            return ev.ZephyrAppLog(line=no, text=text, source=source or "", **base)
+            return ev.ZephyrAppLog.trusted(line=no, text=text, source=source or "", **base)
         if wire == "zephyr-minimal" and not self._minimal.match(text):
             return None
         parsed = parse_message(message)
         if parsed is None:
-            return None if wire == "zephyr-minimal" else ev.McubootLog(line=no, text=text, **base)
+            return None if wire == "zephyr-minimal" else ev.McubootLog.trusted(line=no, text=text, **base)
         return self._build(parsed, no, text, base)
 
     # ---------------------------------------------------------------- positional meaning
@@ -455,13 +455,13 @@ class McubootFamily:
         elif cls in (ev.McubootValidateSlot, ev.McubootValidateStart):
             self._begin_validation(cls is ev.McubootValidateSlot)
         if issubclass(cls, ev.McubootDebug):
-            self.trace.observe(cls(line=no, text=text, **base, **fields))
+            self.trace.observe(cls.trusted(line=no, text=text, **base, **fields))
         elif cls is ev.McubootImageInvalid:
             fields.update(image=self.image, debug_verdict=self.trace.verdict(), tlvs=list(self.trace.found))
             self.trace, self._trace_has_start = ValidationTrace(), False
         elif cls in (ev.McubootSharedDataFailed, ev.McubootBadMagic) and fields.get("image") is None:
             fields["image"] = self.image
-        return cls(line=no, text=text, **base, **fields)
+        return cls.trusted(line=no, text=text, **base, **fields)
 
     def _restart(self) -> None:
         self.image = None

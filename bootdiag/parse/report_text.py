@@ -95,4 +95,4 @@ class ReportTextFamily:
         if parsed is None:
             return None
         cls, fields = parsed
-        return cls(line=no, text=text, **dict(fields))
+        return cls.trusted(line=no, text=text, **dict(fields))

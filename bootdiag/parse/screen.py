@@ -300,7 +300,8 @@ class TriggerScreen:
                     if exact:
                         name = f"sure{len(self._sure)}"
                         self._sure.add(name)
-                        lookarounds.setdefault(ch, set()).add(f"(?={rest})(?P<{name}>)")
+                        # ...and the match runs on to the end of the line, which is then known.
+                        lookarounds.setdefault(ch, set()).add(f"(?={rest})[^\\n]*+(?P<{name}>)")
                     else:
                         lookarounds.setdefault(ch, set()).add(f"(?={rest})" if rest else "")
                 continue
@@ -369,12 +370,9 @@ class TriggerScreen:
             if text[hit] == "\n":
                 pos = m.end() - 1  # the last newline: it may start the next run
                 continue
-            if m.lastgroup in sure:  # the screen ran the whole trigger: no need to confirm
-                line_start = rfind("\n", 0, hit) + 1
-                line_end = find("\n", hit)
-                if line_end < 0:
-                    line_end = size
-                yield line_start, line_end
+            if m.lastgroup in sure:  # the screen ran the whole trigger, to the end of the line
+                line_end = m.end()
+                yield rfind("\n", 0, hit) + 1, line_end
                 pos = line_end
                 continue
             if hit > line_end:

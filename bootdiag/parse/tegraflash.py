@@ -362,7 +362,7 @@ class TegraFamily:
             self._l4t_major = fields["major"]
             if self._ubuntu:
                 fields = {**fields, "problem": ubuntu_problem(self._ubuntu, fields["major"])}
-        return cls(line=no, text=text, t=t, new_run=new_run, **fields)
+        return cls.trusted(line=no, text=text, t=t, new_run=new_run, **fields)
 
     def _track(self, t: float, event: bool = True) -> bool:
         """Note a stamp; True when this line is the first event of a new run (a restart seen on
@@ -385,4 +385,4 @@ class TegraFamily:
             self._ubuntu = found["version"]
             if self._l4t_major is not None:
                 found["problem"] = ubuntu_problem(found["version"], self._l4t_major)
-        return ev.TegraHost(line=no, text=text, **found)
+        return ev.TegraHost.trusted(line=no, text=text, **found)

@@ -1,0 +1,62 @@
+"""The build cache serves what an earlier run built from the same sources, and never fails a run."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bootdiag import build_cache
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "bootdiag"
+
+
+def test_a_second_run_gets_the_first_runs_value_until_a_source_changes(cache_home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "rules.toml"
+    source.write_text("a")
+    builds: list[int] = []
+
+    def build() -> dict[str, int]:
+        builds.append(1)
+        return {"n": len(builds)}
+
+    assert build_cache.cached("thing", [source], build) == {"n": 1}
+    assert build_cache.cached("thing", [source], build) == {"n": 1}
+    assert len(builds) == 1
+    source.write_text("b")
+    assert build_cache.cached("thing", [source], build) == {"n": 2}
+
+
+def test_a_damaged_entry_is_built_again(cache_home: Path) -> None:
+    assert build_cache.cached("thing", ["x"], lambda: 1) == 1
+    (entry,) = cache_home.glob("thing-*.pickle")
+    entry.write_bytes(b"\x80\x05 not a pickle")
+    assert build_cache.cached("thing", ["x"], lambda: 2) == 2
+    assert build_cache.cached("thing", ["x"], lambda: 3) == 2  # and stored again, whole
+
+
+def test_an_unusable_cache_folder_only_means_building(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert build_cache.cached("thing", ["x"], lambda: 7) == 7
+
+
+def test_the_shipped_rules_and_screen_come_back_the_same_from_the_cache(cache_home: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from bootdiag.pipeline import default_rules; from bootdiag.parse import LineParser;"
+        "r = default_rules(); s = LineParser().screen;"
+        "print(hashlib.sha256(repr([x.model_dump() for x in r]).encode()).hexdigest(),"
+        " hashlib.sha256(s.screen.pattern.encode()).hexdigest(), sorted(s._confirm_for.items()))"
+    )
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(cache_home.parent)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle")) == ["rules", "screen"]
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert first == second
