@@ -105,6 +105,10 @@ class Engine:
             self._record(r, role, c, cond, event)
         return closed
 
+    def reads(self, event: Event) -> bool:
+        """Whether any rule ever reads ``event``: a condition it satisfies, or a failure to keep."""
+        return event.is_failure() or bool(self._matching(event))
+
     def needs(self, event: Event) -> bool:
         """Whether feeding ``event`` now would change anything: a failure still to keep, or a
         condition it satisfies whose place in this session is still empty (the first event of

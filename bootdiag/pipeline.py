@@ -42,13 +42,23 @@ class Analyzer:
         # nothing in this one (no rule reads it, or its place is taken) is counted as a line and not
         # made into an event again.
         self.parser.wanted = self._still_wanted
+        self._inert: dict[int, Event] = {}  # earlier events no rule reads at all, by identity
         self.builder = ReportBuilder(source)
         # Facts from beside the log (verified images, build settings) are known before its first line.
         for event in context:
             self.engine.feed(event, new_session=False)
 
     def _still_wanted(self, earlier: Event) -> bool:
-        return earlier.session_boundary() is not None or self.engine.needs(earlier)
+        known = self._inert.get(id(earlier))
+        if known is not None and known is earlier:
+            return False
+        if earlier.session_boundary() is not None or self.engine.needs(earlier):
+            return True
+        if not self.engine.reads(earlier):  # never: remember it, most repeats are such lines
+            if len(self._inert) >= 4096:
+                self._inert.clear()
+            self._inert[id(earlier)] = earlier
+        return False
 
     def feed_bytes(self, chunk: bytes) -> list[Event]:
         block = self.splitter.feed(chunk)
