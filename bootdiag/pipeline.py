@@ -32,16 +32,20 @@ class Analyzer:
     """Incremental analysis of one capture: feed bytes as they come, ask for the report any time."""
 
     def __init__(
-        self, source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = ()
+        self, source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = (),
+        every_event: bool = False,
     ) -> None:
-        self.parser = LineParser()
+        """``every_event``: parse every line the long way and make every event, even repeats that
+        change nothing (a live view marks each line; the report is the same either way)."""
+        self.parser = LineParser(reuse_repeats=not every_event)
         self.splitter = LineSplitter()
         self.sessions = SessionTracker()
         self.engine = Engine(list(rules) if rules is not None else list(default_rules()))
         # A boot loop repeats most lines unchanged: a repeat that opens no session and would change
         # nothing in this one (no rule reads it, or its place is taken) is counted as a line and not
         # made into an event again.
-        self.parser.wanted = self._still_wanted
+        if not every_event:
+            self.parser.wanted = self._still_wanted
         self._inert: dict[int, Event] = {}  # earlier events no rule reads at all, by identity
         self.builder = ReportBuilder(source)
         # Facts from beside the log (verified images, build settings) are known before its first line.

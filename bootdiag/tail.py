@@ -121,7 +121,7 @@ class Tail:
         self.stdout, self.stderr = stdout, stderr
         self.rules = options.rules if options.rules is not None else list(default_rules())
         self.port_name = options.port or self._pick_port()
-        self.analyzer = Analyzer(self.port_name, self.rules)
+        self.analyzer = Analyzer(self.port_name, self.rules, every_event=True)  # each line shows its events
         # With JSON, stdout carries the report alone; the live stream goes to stderr.
         live_out = stderr if options.fmt == "json" else stdout
         self.view = LiveView(live_out, self.rules, color=options.color, timestamps=options.timestamps)

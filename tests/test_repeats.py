@@ -21,10 +21,7 @@ CAPTURES = sorted((ROOT / "corpus").glob("*/*.log"))
 
 
 def report(data: bytes, shortcuts: bool) -> Report:
-    analyzer = Analyzer("<capture>")
-    if not shortcuts:
-        analyzer.parser.wanted = None  # every repeat becomes an event again
-        analyzer.parser._repeating = []  # and every line is parsed the long way
+    analyzer = Analyzer("<capture>", every_event=not shortcuts)
     for start in range(0, len(data), 4096):  # blocks end mid-boot, as reads do
         analyzer.feed_bytes(data[start : start + 4096])
     return analyzer.finish()

@@ -67,13 +67,13 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = ()) -> Tr
 class LineParser:
     """Stateful parser for one capture (families remember e.g. the chip for boot-mode decoding)."""
 
-    def __init__(self, families: list[Family] | None = None) -> None:
+    def __init__(self, families: list[Family] | None = None, reuse_repeats: bool = True) -> None:
         self.families = families if families is not None else default_families()
         # Whether a repeat of an event still matters to the reader (an analysis: some rule reads
         # it, it fails or opens a session); ``None`` keeps every event.
         self.wanted: Callable[[Event], bool] | None = None
         # Families that recognise a line they have already read, before any cleaning (boot loops).
-        self._repeating = [(f.repeat, f.repeat_at) for f in self.families if hasattr(f, "repeat")]
+        self._repeating = [(f.repeat, f.repeat_at) for f in self.families if reuse_repeats and hasattr(f, "repeat")]
         noise = tuple(n for f in self.families if (n := getattr(f, "noise", None)))
         self.screen = trigger_screen(tuple(f.trigger for f in self.families), noise)
 
