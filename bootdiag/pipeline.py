@@ -70,9 +70,12 @@ class Analyzer:
 
     def feed_block(self, block: TextBlock) -> list[Event]:
         self.builder.lines = block.first_no + block.count - 1
-        events = list(self.parser.events_in_block(block))
-        for event in events:
+        events = []
+        # Each event is fed before the next line is read: whether a repeat still matters depends
+        # on the session as it stands at that line.
+        for event in self.parser.events_in_block(block):
             self.feed_event(event)
+            events.append(event)
         return events
 
     def feed_event(self, event: Event) -> None:

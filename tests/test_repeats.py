@@ -45,3 +45,24 @@ def test_a_boot_loop_skips_most_repeats_and_counts_every_boot() -> None:
     fast, slow = report(data, True), report(data, False)
     assert fast.stats["events"] < slow.stats["events"] / 2
     assert fast.findings[0].occurrences == slow.findings[0].occurrences == 100
+
+
+def test_a_repeat_in_a_new_boot_counts_even_when_the_last_boot_had_it(tmp_path: Path) -> None:
+    # A rule that needs an ordinary line (no failure) in every boot: each boot of a loop read in
+    # one piece must count, though the line repeats the previous boot's word for word.
+    from bootdiag.rules import load_rule_file
+
+    rule_file = tmp_path / "r.toml"
+    rule_file.write_text(
+        '[[rule]]\nid = "t.flash_config_seen"\ntitle = "t"\nplatform = "esp-idf"\n'
+        'when.all = [ { event = "BootFlashConfig", as = "cfg" } ]\nexplain = "seen at {cfg.line}"\nfix = ["none"]\n'
+    )
+    rules = load_rule_file(rule_file)
+    data = capture_bytes("bootloop", 3700)  # 100 boots
+    for size in (len(data), 4096, 1000):  # one block, or blocks that end inside a boot
+        for every_event in (False, True):
+            analyzer = Analyzer("<capture>", rules, every_event=every_event)
+            for start in range(0, len(data), size):
+                analyzer.feed_bytes(data[start : start + size])
+            report = analyzer.finish()
+            assert report.findings[0].occurrences == 100, (size, every_event)
