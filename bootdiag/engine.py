@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from operator import attrgetter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .events import Event
 from .rules import Condition, Rule, When, compile_condition
@@ -41,7 +41,6 @@ class _RuleState:
     required: list[Event | None]
     any_hit: Event | None = None
     any_name: str | None = None
-    optional: dict[int, Event] = field(default_factory=dict)
     progress: int = 0  # next condition index expected, with when.ordered
 
 
@@ -74,6 +73,10 @@ class Engine:
         self._session_all = [
             [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self._variants
         ]
+        # Per variant: an "any" list with no capture-wide condition needs an event of the session.
+        self._any_needs_session = [
+            bool(when.any) and all(cond.scope == "session" for cond in when.any) for _rule, when in self._variants
+        ]
         self._context_only = [
             r for r, (_rule, when) in enumerate(self._variants)
             if all(c.scope == "capture" for c in when.all) and (not when.any or any(c.scope == "capture" for c in when.any))
@@ -85,6 +88,7 @@ class Engine:
     def _reset_session(self) -> None:
         self._states: dict[int, _RuleState] = {}  # created on a variant's first event of the session
         self._vetoed: set[int] = set()  # variants a "none" condition ruled out in this session
+        self._optional: dict[tuple[int, int], Event] = {}  # (variant, condition) -> first event
         self._failures: list[Event] = []
         self._first_line = 0
         self._last_line = 0
@@ -123,13 +127,12 @@ class Engine:
                 if r not in self._vetoed:
                     return True
                 continue
+            if role == "optional":
+                if (r, c) not in self._optional:
+                    return True
+                continue
             state = states.get(r)
-            if (
-                state is None
-                or (role == "all" and state.required[c] is None)
-                or (role == "any" and state.any_hit is None)
-                or (role == "optional" and c not in state.optional)
-            ):
+            if state is None or (role == "all" and state.required[c] is None) or (role == "any" and state.any_hit is None):
                 return True
         return False
 
@@ -163,6 +166,9 @@ class Engine:
         if role == "none":
             self._vetoed.add(r)
             return
+        if role == "optional":  # kept aside: alone it cannot make a rule hold
+            self._optional.setdefault((r, c), event)
+            return
         state = self._states.get(r) or self._new_state(r)
         if role == "all":
             if state.required[c] is not None:
@@ -177,8 +183,6 @@ class Engine:
         elif role == "any":
             if state.any_hit is None:
                 state.any_hit, state.any_name = event, cond.name
-        elif role == "optional":
-            state.optional.setdefault(c, event)
 
     def _new_state(self, r: int) -> _RuleState:
         rule, when = self._variants[r]
@@ -193,6 +197,8 @@ class Engine:
         rule, when = state.rule, state.when
         # Most touched rules lack an event of their own in the session: say so before any work.
         if None in state.required and any(state.required[c] is None for c in self._session_all[r]):
+            return None
+        if state.any_hit is None and self._any_needs_session[r]:
             return None
         if any(
             self._capture_event(r, "none", c) is not None for c, cond in enumerate(when.none) if cond.scope == "capture"
@@ -225,7 +231,7 @@ class Engine:
             if name:
                 captures[name] = hit
         for c, cond in enumerate(when.optional):
-            hit = self._capture_event(r, "optional", c) if cond.scope == "capture" else state.optional.get(c)
+            hit = self._capture_event(r, "optional", c) if cond.scope == "capture" else self._optional.get((r, c))
             if hit is not None:
                 evidence.append(hit)
                 if cond.name:
