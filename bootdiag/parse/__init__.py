@@ -69,8 +69,9 @@ class LineParser:
 
     def __init__(self, families: list[Family] | None = None, reuse_repeats: bool = True) -> None:
         self.families = families if families is not None else default_families()
-        # Whether a repeat of an event still matters to the reader (an analysis: some rule reads
-        # it, it fails or opens a session); ``None`` keeps every event.
+        # Asked, for a line that repeats an earlier event, whether it still matters to the reader
+        # (an analysis: it opens a session, or would change this one's rule state); ``None`` keeps
+        # every event.
         self.wanted: Callable[[Event], bool] | None = None
         # Families that recognise a line they have already read, before any cleaning (boot loops).
         self._repeating = [(f.repeat, f.repeat_at) for f in self.families if reuse_repeats and hasattr(f, "repeat")]

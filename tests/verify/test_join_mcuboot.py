@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from mcuboot_fixtures import key_path, signed_image
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "mcuboot"
