@@ -92,6 +92,10 @@ class LineParser:
                 if self.wanted is not None and not self.wanted(known[0]):
                     return None
                 return repeat_at(known[0], text, known[1], no)
+        return self._parse_new(text, no)
+
+    def _parse_new(self, text: str, no: int) -> Event | None:
+        """A line no family has seen the like of: clean it and offer it to each family in turn."""
         text = clean_line(text)
         body = HOST_PREFIX.match(text)
         body_text = text[body.end():] if body else text
@@ -110,13 +114,23 @@ class LineParser:
         no = block.first_no
         pos = 0  # start of the line whose number is `no`
         count = text.count
-        parse_line = self.parse_line
+        parse_new = self._parse_new
+        repeating, wanted = self._repeating, self.wanted
         for start, end in self.screen.line_spans(text):
             no += count("\n", pos, start)
             pos = start
-            event = parse_line(text[start:end], no)
-            if event is not None:
-                yield event
+            line = text[start:end]
+            # parse_line, unrolled: this loop runs once per line that can matter
+            for repeat, repeat_at in repeating:
+                known = repeat(line)
+                if known is not None:
+                    if wanted is None or wanted(known[0]):
+                        yield repeat_at(known[0], line, known[1], no)
+                    break
+            else:
+                event = parse_new(line, no)
+                if event is not None:
+                    yield event
 
     def events(self, blocks: Iterable[TextBlock]) -> Iterator[Event]:
         for block in blocks:

@@ -227,22 +227,39 @@ class EspIdfFamily:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str, str], Event] = {}
+        # (line up to its stamp, line after it) -> (event, where its clean text starts, how much
+        # follows it): a line met before but for its time, found with two string splits.
+        self._by_shape: dict[tuple[str, str], tuple[Event, int, int]] = {}
 
-    def repeat(self, raw: str) -> tuple[Event, re.Match[str]] | None:
+    def repeat(self, raw: str) -> tuple[Event, tuple[int, int, int]] | None:
         """A line as the block holds it (colour, CR) whose message this capture already had: that
-        event, found without cleaning or parsing the line; ``None`` sends it the long way."""
+        event and (start, end, ms) of this line, found without cleaning or parsing the line;
+        ``None`` sends it the long way."""
+        head, sep, tail = raw.partition(") ")
+        if sep:
+            opening = head.find("(")
+            shape = self._by_shape.get((head[:opening], tail))
+            if shape is not None and head[opening + 1 :].isdigit():
+                earlier, start, after = shape
+                return earlier, (start, len(raw) - after, int(head[opening + 1 :]))
         m = _RAW_ENVELOPE.match(raw)
         if m is None:
             return None
         seen = self._seen.get(m.group("level", "tag", "msg"))
         if seen is None or seen.text[-1:] != raw[m.end("msg") - 1 : m.end("msg")]:
             return None  # new, or a different line that ends in blanks (the long way strips them)
-        return seen, m
+        stamp = m.group("stamp")
+        if sep and stamp.isdigit():
+            if len(self._by_shape) >= _SEEN_SIZE:
+                self._by_shape.clear()
+            self._by_shape[(head[: head.find("(")], tail)] = (seen, m.start("level"), len(raw) - m.end("msg"))
+        return seen, (m.start("level"), m.end("msg"), stamp_to_ms(stamp))
 
     @staticmethod
-    def repeat_at(earlier: Event, raw: str, m: re.Match[str], no: int) -> Event:
+    def repeat_at(earlier: Event, raw: str, place: tuple[int, int, int], no: int) -> Event:
         """``earlier`` moved to this line, with its own text and time."""
-        return earlier.moved(no, raw[m.start("level") : m.end("msg")], ms=stamp_to_ms(m.group("stamp")))
+        start, end, ms = place
+        return earlier.moved(no, raw[start:end], ms=ms)
 
     def claims(self, text: str) -> bool:
         return ENVELOPE.match(text) is not None or PANIC.match(text) is not None
