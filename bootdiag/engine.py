@@ -81,6 +81,12 @@ class Engine:
             r for r, (_rule, when) in enumerate(self._variants)
             if all(c.scope == "capture" for c in when.all) and (not when.any or any(c.scope == "capture" for c in when.any))
         ]
+        self._context_only_set = frozenset(self._context_only)
+        # Judging order: rules that supersede others first, then as given (alternatives in order).
+        by_rule = sorted(range(len(self._variants)), key=lambda r: (-len(self._variants[r][0].supersedes), r))
+        self._judge_order = [0] * len(self._variants)
+        for rank, r in enumerate(by_rule):
+            self._judge_order[r] = rank
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
         self._session = 0
         self._reset_session()
@@ -244,13 +250,20 @@ class Engine:
 
     def pending(self) -> list[Match]:
         """Matches of the session still open (live view: may change as more lines arrive)."""
-        matches: dict[str, Match] = {}
-        for r in sorted((self._states.keys() | set(self._context_only)) - self._vetoed):
+        matches: dict[str, tuple[int, Match]] = {}
+        superseded: set[str] = set()
+        # Rules that supersede others are judged first, so the ones they hide need no judging.
+        for r in sorted((self._states.keys() | self._context_only_set) - self._vetoed, key=self._judge_order.__getitem__):
+            rule = self._variants[r][0]
+            rule_id = rule.id
+            # A hidden rule that hides nothing itself cannot change the outcome: skip it.
+            if rule_id in matches or (rule_id in superseded and not rule.supersedes):
+                continue
             state = self._states.get(r) or self._new_state(r)
-            if state.rule.id not in matches and (m := self._evaluate(r, state)) is not None:
-                matches[state.rule.id] = m  # the first alternative that holds speaks for the rule
-        superseded = {target for m in matches.values() for target in m.rule.supersedes}
-        return [m for m in matches.values() if m.rule.id not in superseded]
+            if (m := self._evaluate(r, state)) is not None:
+                matches[rule_id] = (r, m)  # the first alternative that holds speaks for the rule
+                superseded.update(rule.supersedes)
+        return [m for _r, m in sorted(matches.values(), key=lambda item: item[0]) if m.rule.id not in superseded]
 
     def close_session(self) -> SessionResult | None:
         if not self._first_line:

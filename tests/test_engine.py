@@ -146,3 +146,18 @@ def test_explain_may_not_use_a_capture_missing_from_an_alternative(tmp_path: Pat
     path.write_text(ALTERNATIVE.replace('explain = "mismatch"', 'explain = "at {sig.line}"'))
     with pytest.raises(RuleError, match="template uses {sig}"):
         load_rule_file(path)
+
+
+def test_a_hidden_rule_still_hides_what_it_supersedes(tmp_path: Path) -> None:
+    # top hides middle, middle hides bottom: all three hold, only top is reported, whatever order
+    # the engine judges them in.
+    chain = "".join(
+        f'[[rule]]\nid = "t.{name}"\ntitle = "{name}"\nplatform = "esp-idf"\npriority = {prio}\n'
+        f'when.any = [ {{ event = "SigBlockInvalid" }} ]\nexplain = "{name}"\nfix = ["f"]\n'
+        + (f'supersedes = ["t.{hides}"]\n' if hides else "") + "\n"
+        for name, prio, hides in (("top", 30, "middle"), ("middle", 20, "bottom"), ("bottom", 10, None))
+    )
+    path = tmp_path / "chain.toml"
+    path.write_text(chain)
+    report = explain(RESET + SIG_BAD, load_rule_file(path))
+    assert [f.id for f in report.findings] == ["t.top"]
