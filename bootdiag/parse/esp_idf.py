@@ -236,12 +236,21 @@ class EspIdfFamily:
         event and (start, end, ms) of this line, found without cleaning or parsing the line;
         ``None`` sends it the long way."""
         head, sep, tail = raw.partition(") ")
-        if sep:
-            opening = head.find("(")
-            shape = self._by_shape.get((head[:opening], tail))
-            if shape is not None and head[opening + 1 :].isdigit():
-                earlier, start, after = shape
-                return earlier, (start, len(raw) - after, int(head[opening + 1 :]))
+        if not sep:
+            return None  # no "(stamp) ": not an IDF line
+        opening = head.find("(")
+        shape = self._by_shape.get((head[:opening], tail))
+        if shape is not None and head[opening + 1 :].isdigit():
+            earlier, start, after = shape
+            return earlier, (start, len(raw) - after, int(head[opening + 1 :]))
+        # Before the full envelope match, the same split tells whether the message was seen at
+        # all (most new lines were not): "L (" ends the head, "tag: msg" is the tail.
+        body = tail[:-1] if tail.endswith("\r") else tail
+        if body.endswith("\x1b[0m"):
+            body = body[:-4]
+        tag, _, msg = body.partition(":")
+        if (head[opening - 2 : opening - 1], tag, msg[1:] if msg.startswith(" ") else msg) not in self._seen:
+            return None
         m = _RAW_ENVELOPE.match(raw)
         if m is None:
             return None
@@ -249,7 +258,7 @@ class EspIdfFamily:
         if seen is None or seen.text[-1:] != raw[m.end("msg") - 1 : m.end("msg")]:
             return None  # new, or a different line that ends in blanks (the long way strips them)
         stamp = m.group("stamp")
-        if sep and stamp.isdigit():
+        if stamp.isdigit():
             if len(self._by_shape) >= _SEEN_SIZE:
                 self._by_shape.clear()
             self._by_shape[(head[: head.find("(")], tail)] = (seen, m.start("level"), len(raw) - m.end("msg"))
