@@ -89,7 +89,7 @@ class LineParser:
         for repeat, repeat_at in self._repeating:
             known = repeat(text)
             if known is not None:
-                if self.wanted is not None and not self.wanted(known[0]):
+                if self.wanted is not None and known[0] is not None and not self.wanted(known[0]):
                     return None
                 return repeat_at(known[0], text, known[1], no)
         return self._parse_new(text, no)
@@ -124,7 +124,8 @@ class LineParser:
             for repeat, repeat_at in repeating:
                 known = repeat(line)
                 if known is not None:
-                    if wanted is None or wanted(known[0]):
+                    # No earlier event: the family must read the line again (its state follows it).
+                    if wanted is None or known[0] is None or wanted(known[0]):
                         yield repeat_at(known[0], line, known[1], no)
                     break
             else:

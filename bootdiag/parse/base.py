@@ -22,7 +22,9 @@ class Family(Protocol):
     # Optional, for boot loops: ``repeat(raw) -> (earlier event, detail) | None`` for a line (as a
     # block holds it) whose message this family already read in this capture, found without
     # cleaning or parsing the line; ``repeat_at(earlier, raw, detail, no)`` then makes this line's
-    # event (the caller may not need it: a repeat that matters to no rule is only counted).
+    # event (the caller may not need it: a repeat that matters to no rule is only counted). An
+    # earlier event of ``None`` means the line must be read again, whoever asks: it moves the
+    # family's own state.
 
     def claims(self, text: str) -> bool: ...
 

@@ -157,32 +157,39 @@ class EspRomFamily:
         self._sb_failed_at: int | None = None  # line of the last failed ROM check (or the abort after it)
         self._retry_banner = False  # the last banner followed a failed check
         self._in_retry = False  # a watchdog retry of a failed check is under way
-        self._seen: dict[str, Event] = {}  # text -> event, for lines that read the same anywhere
+        # text -> its event when the text alone decides it, else None (read again, state and all)
+        self._seen: dict[str, Event | None] = {}
 
     def claims(self, text: str) -> bool:
         return self._claim.search(text) is not None
 
-    def repeat(self, raw: str) -> tuple[Event, str] | None:
-        """An earlier event of the same text, for lines whose meaning needs no context (loads,
-        entry, flash mode): the ROM prints them unchanged on every boot."""
+    def repeat(self, raw: str) -> tuple[Event | None, str] | None:
+        """A line this family read before, word for word (the ROM prints the same lines on every
+        boot). Lines whose meaning needs no context (loads, entry, flash mode) give their earlier
+        event; the others give ``None``: they must be read again, as they move the family's state
+        (chip, retry window), but without cleaning them or asking the other families."""
         text = raw[:-1] if raw.endswith("\r") else raw
-        seen = self._seen.get(text)
-        return (seen, text) if seen is not None else None
+        if text in self._seen:
+            return self._seen[text], text
+        return None
 
-    @staticmethod
-    def repeat_at(earlier: Event, raw: str, text: str, no: int) -> Event:
-        return earlier.moved(no, text)
+    def repeat_at(self, earlier: Event | None, raw: str, text: str, no: int) -> Event:
+        if earlier is not None:
+            return earlier.moved(no, text)
+        return self._event(*parse_rom_text(text), text, no)  # type: ignore[misc]
 
     def parse(self, text: str, no: int) -> Event | None:
         parsed = parse_rom_text(text)
         if parsed is None:
             return None
-        cls, fields = parsed
+        event = self._event(*parsed, text, no)
+        if len(self._seen) < _SEEN_SIZE:
+            self._seen[text] = event if type(event) in _CONTEXT_FREE else None
+        return event
+
+    def _event(self, cls: type[Event], fields: dict[str, Any], text: str, no: int) -> Event:
         if cls in _CONTEXT_FREE:
-            event = cls.trusted(line=no, text=text, **fields)
-            if len(self._seen) < _SEEN_SIZE:
-                self._seen[text] = event
-            return event
+            return cls.trusted(line=no, text=text, **fields)
         if cls is ev.RomBanner:
             self.chip = fields["chip"]
             self._retry_banner = self._sb_failed_at is not None and no - self._sb_failed_at <= self.RETRY_WINDOW
