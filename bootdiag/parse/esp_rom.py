@@ -142,7 +142,7 @@ class EspRomFamily:
         r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
         r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_main\.c", r"Sig block \d", r"Signature Check Failed",
         r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
-        r"SHA-256 comparison failed", r"Invalid image block", r"^load:0x", r"^entry 0x",
+        r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x",
     )
 
     # A banner this close after a failed ROM secure boot check (or its ets_main.c abort) is the watchdog

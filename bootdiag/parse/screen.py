@@ -309,13 +309,20 @@ class TriggerScreen:
                 self.unanchored.append(alt)
                 continue
             self.literals[alt] = choice
+            # A trigger that is one plain string is found whole by its literal check: sure too.
+            whole = len(choice) == 1 and all(op is sre.LITERAL for op, _av in tree.data)
             for lit in choice:
                 at = lit.anchor()
                 chars = case_variants(lit.text[at]) if lit.ignorecase else {lit.text[at]}
                 check = _around(lit, at)
                 for ch in chars:
                     by_anchor.setdefault(ch, set()).add(index)
-                    lookarounds.setdefault(ch, set()).add(check)
+                    if whole:
+                        name = f"sure{len(self._sure)}"
+                        self._sure.add(name)
+                        lookarounds.setdefault(ch, set()).add(f"{check}[^\\n]*+(?P<{name}>)")
+                    else:
+                        lookarounds.setdefault(ch, set()).add(check)
         self.screen: re.Pattern[str] | None = None
         # Anchor character -> the alternatives to confirm a hit with (compiled on first use:
         # start-up time matters more than the first block).
