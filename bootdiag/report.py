@@ -41,7 +41,7 @@ class Evidence(BaseModel):
 
     @classmethod
     def of(cls, event: Event) -> "Evidence":
-        return cls(line=event.line, text=event.text, event=event.kind)
+        return cls.model_construct(line=event.line, text=event.text, event=event.kind)
 
 
 class Finding(BaseModel):
@@ -133,11 +133,13 @@ class ReportBuilder:
                 explanation += " " + render_template(note, first.captures, count)
         if count > 1:
             explanation += f" Seen in {count} boot sessions, first at line {first.first_line}, last at line {last.last_line}."
-        return Finding(
+        # Built from validated rules and events: constructed without validating again, so a text
+        # report builds no schema (JSON output builds its serializer when it needs it).
+        return Finding.model_construct(
             id=rule.id, title=rule.title, platform=rule.platform, confidence=rule.confidence,
             explanation=explanation, evidence=[Evidence.of(e) for e in first.evidence],
-            fix=self._fix_lines(first), docs=rule.docs,
-            candidates=rule.candidates, occurrences=count, first_line=first.first_line,
+            fix=self._fix_lines(first), docs=list(rule.docs),
+            candidates=list(rule.candidates), occurrences=count, first_line=first.first_line,
             last_line=last.last_line, priority=rule.priority,
         )
 
@@ -156,8 +158,8 @@ class ReportBuilder:
         order = {"high": 0, "medium": 1, "low": 2}
         findings.sort(key=lambda f: (-f.priority, order[f.confidence], f.first_line))
         status = "diagnosed" if findings else ("unexplained" if self._unexplained else "healthy")
-        return Report(
+        return Report.model_construct(
             source=self.source, status=status, findings=findings,
-            unexplained=[] if findings else self._unexplained, context=self.context,
+            unexplained=[] if findings else list(self._unexplained), context=dict(self.context),
             stats={"lines": self.lines, "events": self.events, "sessions": self.sessions},
         )

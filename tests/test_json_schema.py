@@ -77,3 +77,14 @@ def test_a_real_report_has_exactly_the_schema_fields() -> None:
     for finding in data["findings"]:
         assert set(finding) == set(schema["$defs"]["Finding"]["properties"])
     assert Report.model_validate(data).to_json_dict() == data, "the JSON reads back into the same report"
+
+
+def test_a_report_built_without_validation_is_what_validation_makes() -> None:
+    from bootdiag.pipeline import explain
+    from bootdiag.report import Report
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "corpus").glob("*/*.log"))[::7]:
+        report = explain(path)
+        again = Report.model_validate(report.to_json_dict())  # every field valid as it stands
+        assert again.to_json_dict() == report.to_json_dict()
+        assert [type(f).__name__ for f in report.findings] == ["Finding"] * len(report.findings)
