@@ -33,7 +33,8 @@ class ExitCode(IntEnum):
 
 
 class Evidence(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Schemas are built on first validation or JSON output, not at import: a text report needs none.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     line: int
     text: str
@@ -45,6 +46,8 @@ class Evidence(BaseModel):
 
 
 class Finding(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     title: str
     platform: str
@@ -61,7 +64,7 @@ class Finding(BaseModel):
 
 
 class Report(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
     schema_: str = Field(default=SCHEMA, alias="schema")
     tool: dict[str, str] = Field(default_factory=lambda: {"name": "bootdiag", "version": __version__})
