@@ -32,6 +32,9 @@ class Match:
     # from earlier sessions or from files beside the log): where the finding "is" in the capture.
     first_line: int = 0
     last_line: int = 0
+    # Boot attempts it stands for: a ROM that retries a failed check in the same session (see
+    # Engine.feed) fails once per attempt, and each failed attempt counts as an occurrence.
+    weight: int = 1
 
 
 @dataclass(slots=True)
@@ -96,6 +99,9 @@ class Engine:
         self._vetoed: set[int] = set()  # variants a "none" condition ruled out in this session
         self._optional: dict[tuple[int, int], Event] = {}  # (variant, condition) -> first event
         self._failures: list[Event] = []
+        self._failed_attempts = 0  # attempts of this boot that ended in a failure, before the current one
+        self._attempt_failed = False  # the current attempt has failed
+        self._last_failure_line = 0
         self._first_line = 0
         self._last_line = 0
 
@@ -109,8 +115,17 @@ class Engine:
         if not self._first_line:
             self._first_line = event.line
         self._last_line = event.line
-        if event.is_failure() and len(self._failures) < MAX_FAILURES_PER_SESSION:
-            self._failures.append(event)
+        if type(event).boundary is not None and event.session_boundary() is None:
+            # It would open a session but is this one's retry (the ESP ROM after a failed check):
+            # a new attempt of the same boot.
+            if self._attempt_failed:
+                self._failed_attempts += 1
+                self._attempt_failed = False
+        if event.is_failure():
+            self._attempt_failed = True
+            self._last_failure_line = event.line
+            if len(self._failures) < MAX_FAILURES_PER_SESSION:
+                self._failures.append(event)
         for r, role, c, cond, _test in self._matching(event):
             self._record(r, role, c, cond, event)
         return closed
@@ -123,7 +138,7 @@ class Engine:
         """Whether feeding ``event`` now would change anything: a failure still to keep, or a
         condition it satisfies whose place in this session is still empty (the first event of
         each condition is the evidence; a capture-wide condition keeps the latest, so always)."""
-        if event.is_failure() and len(self._failures) < MAX_FAILURES_PER_SESSION:
+        if event.is_failure() and (len(self._failures) < MAX_FAILURES_PER_SESSION or not self._attempt_failed):
             return True
         states = self._states
         for r, role, c, cond, _test in self._matching(event):
@@ -263,7 +278,13 @@ class Engine:
             if (m := self._evaluate(r, state)) is not None:
                 matches[rule_id] = (r, m)  # the first alternative that holds speaks for the rule
                 superseded.update(rule.supersedes)
-        return [m for _r, m in sorted(matches.values(), key=lambda item: item[0]) if m.rule.id not in superseded]
+        found = [m for _r, m in sorted(matches.values(), key=lambda item: item[0]) if m.rule.id not in superseded]
+        attempts = self._failed_attempts + self._attempt_failed
+        if attempts > 1:
+            for m in found:
+                m.weight = attempts
+                m.last_line = max(m.last_line, self._last_failure_line)
+        return found
 
     def close_session(self) -> SessionResult | None:
         if not self._first_line:

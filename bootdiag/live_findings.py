@@ -79,7 +79,7 @@ class FindingTracker:
         if added:
             parts.append("evidence line " + ", ".join(str(n) for n in added) + " added")
         if after.occurrences != before.occurrences:
-            parts.append(f"seen in {after.occurrences} boot sessions")
+            parts.append(f"seen {after.occurrences} times")
         if not parts and after.explanation != before.explanation:
             parts.append("explanation refined")
         if not parts and after.fix != before.fix:

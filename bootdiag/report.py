@@ -122,7 +122,7 @@ class ReportBuilder:
             rule_id = match.rule.id
             self._first.setdefault(rule_id, match)
             self._last[rule_id] = match
-            self._count[rule_id] = self._count.get(rule_id, 0) + 1
+            self._count[rule_id] = self._count.get(rule_id, 0) + match.weight
         if not result.matches and result.failures:
             room = MAX_UNEXPLAINED - len(self._unexplained)
             self._unexplained.extend(Evidence.of(e) for e in result.failures[: max(0, room)])
@@ -135,7 +135,7 @@ class ReportBuilder:
             if name in first.captures:
                 explanation += " " + render_template(note, first.captures, count)
         if count > 1:
-            explanation += f" Seen in {count} boot sessions, first at line {first.first_line}, last at line {last.last_line}."
+            explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
         # Built from validated rules and events: constructed without validating again, so a text
         # report builds no schema (JSON output builds its serializer when it needs it).
         return Finding.model_construct(

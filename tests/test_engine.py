@@ -161,3 +161,15 @@ def test_a_hidden_rule_still_hides_what_it_supersedes(tmp_path: Path) -> None:
     path.write_text(chain)
     report = explain(RESET + SIG_BAD, load_rule_file(path))
     assert [f.id for f in report.findings] == ["t.top"]
+
+
+def test_each_failed_rom_retry_counts_but_a_retry_that_passes_does_not() -> None:
+    corpus = Path(__file__).resolve().parents[1] / "corpus" / "esp-idf"
+    # Power-on, check fails, the watchdog retries the ROM, the check fails again: two occurrences.
+    loop = explain(corpus / "sb1-bootloader-digest-check-fail.log")
+    assert (loop.findings[0].occurrences, loop.findings[0].first_line, loop.findings[0].last_line) == (2, 28, 37)
+    # A check that fails once and passes on the retry is one transient failure.
+    for name in ("sb2-s3-transient-rom-fault-tg0wdt.log", "sb2-transient-rom-fault-after-restart.log"):
+        once = explain(corpus / name)
+        assert once.findings[0].id == "esp.secure_boot_transient_failure"
+        assert once.findings[0].occurrences == 1, name

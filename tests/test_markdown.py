@@ -75,7 +75,7 @@ def test_occurrences_candidates_docs_and_verification() -> None:
         {"path": "boot.bin", "format": "esp", "ok": True, "problems": []},
     ])
     md = markdown_text(report)
-    assert "seen in 3 boot sessions (lines 5 to 90)" in md
+    assert "seen 3 times (lines 5 to 90)" in md
     assert "1. Key &lt;a&gt; differs" in md and "Predicts: `digest` mismatch" in md
     assert "**Docs:** <https://docs.espressif.com/x>" in md
     assert "| app.bin | esp | `esp.sbv2.digest_mismatch`: digest \\| differs |" in md

@@ -147,7 +147,7 @@ def _finding_body(finding: Finding, source: str) -> list[str]:
 def _confidence(finding: Finding) -> str:
     seen = ""
     if finding.occurrences > 1:
-        seen = f", seen in {finding.occurrences} boot sessions (lines {finding.first_line} to {finding.last_line})"
+        seen = f", seen {finding.occurrences} times (lines {finding.first_line} to {finding.last_line})"
     return f"{finding.confidence} confidence{seen}"
 
 
