@@ -292,18 +292,12 @@ class TriggerScreen:
                 # The alternative starts with one of a few characters: stop on those and run the
                 # rest of the alternative right there, in C (no literal hit to confirm in Python).
                 chars, rest = lead
-                # Without a dropped ``\\b`` the check is the whole alternative: an empty group named
-                # for it then tells line_spans that the hit needs no confirming.
+                # Without a dropped ``\\b`` the check is the whole alternative.
                 exact = not alt.startswith("\\b")
                 for ch in chars:
                     by_anchor.setdefault(ch, set()).add(index)
-                    if exact:
-                        name = f"sure{len(self._sure)}"
-                        self._sure.add(name)
-                        # ...and the match runs on to the end of the line, which is then known.
-                        lookarounds.setdefault(ch, set()).add(f"(?={rest})[^\\n]*+(?P<{name}>)")
-                    else:
-                        lookarounds.setdefault(ch, set()).add(f"(?={rest})" if rest else "")
+                    check = f"(?={rest})" if rest else ""
+                    lookarounds.setdefault(ch, set()).add(self._sure_check(check) if exact else check)
                 continue
             if choice is None:
                 self.unanchored.append(alt)
@@ -317,12 +311,7 @@ class TriggerScreen:
                 check = _around(lit, at)
                 for ch in chars:
                     by_anchor.setdefault(ch, set()).add(index)
-                    if whole:
-                        name = f"sure{len(self._sure)}"
-                        self._sure.add(name)
-                        lookarounds.setdefault(ch, set()).add(f"{check}[^\\n]*+(?P<{name}>)")
-                    else:
-                        lookarounds.setdefault(ch, set()).add(check)
+                    lookarounds.setdefault(ch, set()).add(self._sure_check(check) if whole else check)
         self.screen: re.Pattern[str] | None = None
         # Anchor character -> the alternatives to confirm a hit with (compiled on first use:
         # start-up time matters more than the first block).
@@ -344,6 +333,14 @@ class TriggerScreen:
             rest = "" if "" in checks else "(?:" + "|".join(checks) + ")"
             branches.append(re.escape(ch) + rest)
         self.screen = re.compile("|".join(branches), flags)
+
+    def _sure_check(self, check: str) -> str:
+        """``check``, when it tests a whole trigger, made to run on to the end of the line and end
+        in an empty group named for it: a hit through it needs no confirming in Python, and its
+        end is the line's end."""
+        name = f"sure{len(self._sure)}"
+        self._sure.add(name)
+        return f"{check}[^\\n]*+(?P<{name}>)"
 
     @cached_property
     def combined(self) -> re.Pattern[str]:
