@@ -16,12 +16,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TextIO
 
+from .engine import Engine
 from .events import Event
 from .lines import TextBlock, clean
 from .live_findings import FindingChange
 from .parse import HOST_PREFIX
 from .render.terminal import use_color
-from .rules import Condition, Rule, condition_matches
+from .rules import Rule
 from .session import SessionTracker
 
 _ESP_LEVEL = re.compile(r"([EWIDV]) \(\d+\) ")  # ESP-IDF: "E (296835) tag: msg"
@@ -60,16 +61,11 @@ class LineMarker:
     """Decides which events are worth marking: those a rule condition matches, and failures."""
 
     def __init__(self, rules: Iterable[Rule]) -> None:
-        self._conditions: dict[str, list[Condition]] = defaultdict(list)
-        for rule in rules:
-            for when in rule.all_whens():
-                for cond in (*when.all, *when.any, *when.none, *when.optional):
-                    self._conditions[cond.event].append(cond)
+        # The engine's own index of conditions answers it; this one is never fed.
+        self._engine = Engine(list(rules))
 
     def marks(self, event: Event) -> bool:
-        if event.is_failure():
-            return True
-        return any(condition_matches(c, event) for kind in type(event).kinds for c in self._conditions.get(kind, ()))
+        return self._engine.reads(event)
 
 
 class LiveView:

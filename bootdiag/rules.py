@@ -301,15 +301,3 @@ def compile_condition(cond: Condition) -> Callable[[Event], bool]:
         return True
 
     return matches
-
-
-_compiled: dict[int, tuple[Condition, Callable[[Event], bool]]] = {}
-
-
-def condition_matches(cond: Condition, event: Event) -> bool:
-    if cond.event not in type(event).kinds:
-        return False
-    entry = _compiled.get(id(cond))
-    if entry is None or entry[0] is not cond:
-        entry = _compiled[id(cond)] = (cond, compile_condition(cond))
-    return entry[1](event)
