@@ -89,6 +89,7 @@ class LineParser:
         for repeat, repeat_at in self._repeating:
             known = repeat(text)
             if known is not None:
+                # No earlier event: the family must read the line again (its state follows it).
                 if self.wanted is not None and known[0] is not None and not self.wanted(known[0]):
                     return None
                 return repeat_at(known[0], text, known[1], no)
@@ -114,24 +115,13 @@ class LineParser:
         no = block.first_no
         pos = 0  # start of the line whose number is `no`
         count = text.count
-        parse_new = self._parse_new
-        repeating, wanted = self._repeating, self.wanted
+        parse_line = self.parse_line
         for start, end in self.screen.line_spans(text):
             no += count("\n", pos, start)
             pos = start
-            line = text[start:end]
-            # parse_line, unrolled: this loop runs once per line that can matter
-            for repeat, repeat_at in repeating:
-                known = repeat(line)
-                if known is not None:
-                    # No earlier event: the family must read the line again (its state follows it).
-                    if wanted is None or known[0] is None or wanted(known[0]):
-                        yield repeat_at(known[0], line, known[1], no)
-                    break
-            else:
-                event = parse_new(line, no)
-                if event is not None:
-                    yield event
+            event = parse_line(text[start:end], no)
+            if event is not None:
+                yield event
 
     def events(self, blocks: Iterable[TextBlock]) -> Iterator[Event]:
         for block in blocks:
