@@ -74,30 +74,29 @@ class Event(BaseModel):
                 data[name] = value
         if given != len(values):
             raise TypeError(f"{cls.__name__} has no field {sorted(set(values) - set(defaults))[0]!r}")
-        event = _new(cls)
-        _set(event, "__dict__", data)
-        _set(event, "__pydantic_fields_set__", set(values))
-        _set(event, "__pydantic_extra__", None)
-        _set(event, "__pydantic_private__", None)
-        return event
+        return _assemble(cls, data, set(values))
 
     def moved(self, line: int, text: str, **changes: Any) -> "Event":
         """The same event at another line: a boot loop repeats its lines, and a copy costs a
-        third of a validated construction. ``changes`` must already have their fields' types.
-
-        Pydantic keeps field values in ``__dict__`` and three bookkeeping attributes, set here as
-        its own ``__copy__`` sets them (pydantic v2, ``BaseModel.__copy__``).
-        """
-        copy = _new(type(self))
-        _set(copy, "__dict__", {**self.__dict__, "line": line, "text": text, **changes})
-        _set(copy, "__pydantic_fields_set__", self.__pydantic_fields_set__)
-        _set(copy, "__pydantic_extra__", None)
-        _set(copy, "__pydantic_private__", None)
-        return copy
+        third of a validated construction. ``changes`` must already have their fields' types."""
+        data = {**self.__dict__, "line": line, "text": text, **changes}
+        return _assemble(type(self), data, self.__pydantic_fields_set__)
 
     def fields(self) -> dict[str, Any]:
         """The event's own fields (without kind/line/text), for templates and JSON."""
         return {k: v for k, v in self.__dict__.items() if k not in ("kind", "line", "text")}
+
+
+def _assemble(cls: type[Event], data: dict[str, Any], fields_set: set[str]) -> Event:
+    """An instance of ``cls`` holding ``data`` as is. Pydantic keeps field values in ``__dict__``
+    plus three bookkeeping attributes, set here as its own ``__copy__`` sets them (pydantic v2,
+    ``BaseModel.__copy__``)."""
+    event = _new(cls)
+    _set(event, "__dict__", data)
+    _set(event, "__pydantic_fields_set__", fields_set)
+    _set(event, "__pydantic_extra__", None)
+    _set(event, "__pydantic_private__", None)
+    return event
 
 
 def _defaults_of(cls: type[Event]) -> dict[str, tuple[Any, Any]]:
