@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from operator import attrgetter
 from dataclasses import dataclass
+from operator import attrgetter
 
 from .events import Event
 from .rules import Condition, Rule, When, compile_condition
@@ -68,10 +68,9 @@ class Engine:
             for role in ("all", "any", "none", "optional"):
                 for c, cond in enumerate(getattr(when, role)):
                     self._dispatch[cond.event].append((r, role, c, cond, compile_condition(cond)))
-        self._by_class: dict[type[Event], tuple[list[_Entry], tuple[str, ...]]] = {}
-        self._memo: dict[tuple[object, ...], list[_Entry]] = {}
-        # Variants that can hold with no event of the session (files beside the log alone): judged
-        # every session; the others only in sessions where one of their conditions saw an event.
+        # class -> (its entries, a getter of the field values their tests read), built on first use.
+        self._by_class: dict[type[Event], tuple[list[_Entry], Callable[[Event], object] | None]] = {}
+        self._memo: dict[object, list[_Entry]] = {}
         # Per variant: the indices of its session-scope "all" conditions.
         self._session_all = [
             [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self._variants
@@ -80,16 +79,14 @@ class Engine:
         self._any_needs_session = [
             bool(when.any) and all(cond.scope == "session" for cond in when.any) for _rule, when in self._variants
         ]
-        self._context_only = [
-            r for r, (_rule, when) in enumerate(self._variants)
-            if all(c.scope == "capture" for c in when.all) and (not when.any or any(c.scope == "capture" for c in when.any))
-        ]
-        self._context_only_set = frozenset(self._context_only)
+        # Variants that can hold with no event of the session (files beside the log alone): judged
+        # every session; the others only in sessions where one of their conditions saw an event.
+        self._context_only = frozenset(
+            r for r in range(len(self._variants)) if not self._session_all[r] and not self._any_needs_session[r]
+        )
         # Judging order: rules that supersede others first, then as given (alternatives in order).
         by_rule = sorted(range(len(self._variants)), key=lambda r: (-len(self._variants[r][0].supersedes), r))
-        self._judge_order = [0] * len(self._variants)
-        for rank, r in enumerate(by_rule):
-            self._judge_order[r] = rank
+        self._judge_order = {r: rank for rank, r in enumerate(by_rule)}
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
         self._session = 0
         self._reset_session()
@@ -268,7 +265,7 @@ class Engine:
         matches: dict[str, tuple[int, Match]] = {}
         superseded: set[str] = set()
         # Rules that supersede others are judged first, so the ones they hide need no judging.
-        for r in sorted((self._states.keys() | self._context_only_set) - self._vetoed, key=self._judge_order.__getitem__):
+        for r in sorted((self._states.keys() | self._context_only) - self._vetoed, key=self._judge_order.__getitem__):
             rule = self._variants[r][0]
             rule_id = rule.id
             # A hidden rule that hides nothing itself cannot change the outcome: skip it.
