@@ -15,7 +15,7 @@ from lark import Token, Transformer
 from ..events import Event
 from ..events import esp as ev
 from .base import compile_trigger, hex_int, int_auto
-from .grammar import parse_or_none
+from .grammar import parse_and_transform
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -199,10 +199,7 @@ _TRANSFORMER = _IdfTransformer()
 
 @lru_cache(maxsize=8192)
 def parse_message(msg: str) -> Parsed | None:
-    tree = parse_or_none("esp_idf", "message", msg)
-    if tree is None:
-        return None
-    return _TRANSFORMER.transform(tree)
+    return parse_and_transform("esp_idf", "message", msg, _TRANSFORMER.transform)
 
 
 def stamp_to_ms(stamp: str) -> int:

@@ -10,7 +10,7 @@ from lark import Token, Transformer
 from ..events import Event
 from ..events import esp as ev
 from .base import compile_trigger, hex_int, int_auto
-from .grammar import parse_or_none
+from .grammar import parse_and_transform
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -125,10 +125,7 @@ _TRANSFORMER = _RomTransformer()
 
 @lru_cache(maxsize=4096)
 def parse_rom_text(text: str) -> Parsed | None:
-    tree = parse_or_none("esp_rom", "start", text)
-    if tree is None:
-        return None
-    return _TRANSFORMER.transform(tree)
+    return parse_and_transform("esp_rom", "start", text, _TRANSFORMER.transform)
 
 
 # Lines whose event depends on nothing but their text (the others read the chip or the retry state).

@@ -11,7 +11,7 @@ from ..events import Event
 from ..events import esp as ev
 from ..events.esp import chip_family
 from .base import compile_trigger, hex_int
-from .grammar import parse_or_none
+from .grammar import parse_and_transform
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -107,10 +107,7 @@ _TRANSFORMER = _ToolTransformer()
 
 @lru_cache(maxsize=4096)
 def parse_tool_text(text: str) -> Parsed | None:
-    tree = parse_or_none("esptool", "start", text)
-    if tree is None:
-        return None
-    return _TRANSFORMER.transform(tree)
+    return parse_and_transform("esptool", "start", text, _TRANSFORMER.transform)
 
 
 class EsptoolFamily:

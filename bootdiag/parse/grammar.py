@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..resources import data_dir
+
+T = TypeVar("T")
 
 
 def _cache_dir() -> Path | None:
@@ -71,3 +75,9 @@ def parse_or_none(name: str, start: str, text: str):  # -> lark.Tree | None
         return load_grammar(name, start).parse(text)
     except LarkError:
         return None
+
+
+def parse_and_transform(name: str, start: str, text: str, transform: Callable[[Any], T]) -> T | None:
+    """``transform`` of the parse tree of ``text``, or ``None`` when the grammar rejects it."""
+    tree = parse_or_none(name, start, text)
+    return transform(tree) if tree is not None else None

@@ -21,7 +21,7 @@ from lark import Token, Transformer, Tree
 from ..events import Event
 from ..events import mcuboot as ev
 from .base import compile_trigger, int_auto
-from .grammar import parse_or_none
+from .grammar import parse_and_transform, parse_or_none
 from .mcuboot_trace import ValidationTrace
 
 Parsed = tuple[type[Event], dict[str, Any]]
@@ -370,14 +370,12 @@ def _transform(tree: Tree | Token) -> Parsed | None:
 @lru_cache(maxsize=8192)
 def parse_message(msg: str) -> Parsed | None:
     """The typed event class and fields for one message, or None for a message the grammar does not know."""
-    tree = parse_or_none("mcuboot", "message", msg)
-    return _transform(tree) if tree is not None else None
+    return parse_and_transform("mcuboot", "message", msg, _transform)
 
 
 @lru_cache(maxsize=1024)
 def parse_bare(text: str) -> Parsed | None:
-    tree = parse_or_none("mcuboot", "bare", text)
-    return _transform(tree) if tree is not None else None
+    return parse_and_transform("mcuboot", "bare", text, _transform)
 
 
 @lru_cache(maxsize=8192)

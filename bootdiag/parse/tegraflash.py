@@ -16,7 +16,7 @@ from ..events import Event
 from ..events import tegra as ev
 from . import tegra_decode as dec
 from .base import compile_trigger
-from .grammar import parse_or_none
+from .grammar import parse_and_transform
 from .tegra_host import parse_host_line, ubuntu_problem
 
 Parsed = tuple[type[Event], dict[str, Any]]
@@ -294,8 +294,7 @@ _TRANSFORMER = _TegraTransformer()
 
 @lru_cache(maxsize=8192)
 def parse_tegra_body(body: str) -> Parsed | None:
-    tree = parse_or_none("tegraflash", "start", body)
-    return _TRANSFORMER.transform(tree) if tree is not None else None
+    return parse_and_transform("tegraflash", "start", body, _TRANSFORMER.transform)
 
 
 def split_stamp(text: str) -> tuple[float | None, str]:
