@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Protocol
 
 from ..events import Event
@@ -18,7 +19,6 @@ class Family(Protocol):
     # contain (e.g. an application's informational log lines). The screen passes over them.
     noise: str | None
 
-
     # Optional, for boot loops: ``repeat(raw) -> (earlier event, detail) | None`` for a line (as a
     # block holds it) whose message this family already read in this capture, found without
     # cleaning or parsing the line; ``repeat_at(earlier, raw, detail, no)`` then makes this line's
@@ -29,6 +29,19 @@ class Family(Protocol):
     def claims(self, text: str) -> bool: ...
 
     def parse(self, text: str, no: int) -> Event | None: ...
+
+
+class ClaimsByTrigger:
+    """For a family whose lines are the ones its trigger finds somewhere in them."""
+
+    trigger: str
+
+    @cached_property
+    def _claim(self) -> re.Pattern[str]:
+        return re.compile(self.trigger)
+
+    def claims(self, text: str) -> bool:
+        return self._claim.search(text) is not None
 
 
 def int_auto(token: str) -> int:

@@ -9,7 +9,7 @@ from lark import Token, Transformer
 
 from ..events import Event
 from ..events import esp as ev
-from .base import compile_trigger, hex_int, int_auto
+from .base import ClaimsByTrigger, compile_trigger, hex_int, int_auto
 from .grammar import parse_and_transform
 
 Parsed = tuple[type[Event], dict[str, Any]]
@@ -133,7 +133,7 @@ _CONTEXT_FREE = (ev.RomLoad, ev.RomEntry, ev.RomFlashMode)
 _SEEN_SIZE = 1024
 
 
-class EspRomFamily:
+class EspRomFamily(ClaimsByTrigger):
     name = "esp-rom"
     trigger = compile_trigger(
         r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
@@ -149,16 +149,12 @@ class EspRomFamily:
                     ev.RomNoSignatureBlock)
 
     def __init__(self) -> None:
-        self._claim = re.compile(self.trigger)
         self.chip: str | None = None  # from the last ROM banner: decodes the boot-mode byte
         self._sb_failed_at: int | None = None  # line of the last failed ROM check (or the abort after it)
         self._retry_banner = False  # the last banner followed a failed check
         self._in_retry = False  # a watchdog retry of a failed check is under way
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
-
-    def claims(self, text: str) -> bool:
-        return self._claim.search(text) is not None
 
     def repeat(self, raw: str) -> tuple[Event | None, str] | None:
         """A line this family read before, word for word (the ROM prints the same lines on every

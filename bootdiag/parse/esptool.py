@@ -10,7 +10,7 @@ from lark import Token, Transformer
 from ..events import Event
 from ..events import esp as ev
 from ..events.esp import chip_family
-from .base import compile_trigger, hex_int
+from .base import ClaimsByTrigger, compile_trigger, hex_int
 from .grammar import parse_and_transform
 
 Parsed = tuple[type[Event], dict[str, Any]]
@@ -110,7 +110,7 @@ def parse_tool_text(text: str) -> Parsed | None:
     return parse_and_transform("esptool", "start", text, _TRANSFORMER.transform)
 
 
-class EsptoolFamily:
+class EsptoolFamily(ClaimsByTrigger):
     name = "esptool"
     trigger = compile_trigger(
         r"\besp(?:tool|efuse|secure)\b", r"Connecting\.\.", r"Chip is ", r"Chip type:", r"Detecting chip type",
@@ -119,12 +119,6 @@ class EsptoolFamily:
         r"Signature block \d", r"Signature is valid", r"Signed (?=\d+ bytes)",
         r"SerialException:", r"A serial exception error occurred",
     )
-
-    def __init__(self) -> None:
-        self._claim = re.compile(self.trigger)
-
-    def claims(self, text: str) -> bool:
-        return self._claim.search(text) is not None
 
     def parse(self, text: str, no: int) -> Event | None:
         program = _PROGRAM_START.search(text)

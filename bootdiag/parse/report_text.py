@@ -16,7 +16,7 @@ from typing import Any
 
 from ..events import Event
 from ..events import reported as ev
-from .base import compile_trigger
+from .base import ClaimsByTrigger, compile_trigger
 from .imgtool_command import parse_sign_command
 
 _NOT_VALID = (
@@ -71,7 +71,7 @@ def parse_report_line(text: str) -> tuple[type[Event], tuple[tuple[str, Any], ..
     return None
 
 
-class ReportTextFamily:
+class ReportTextFamily(ClaimsByTrigger):
     name = "report_text"
     # Each alternative carries an uppercase literal, punctuation or a rare letter for the trigger
     # screen (parse/screen.py); the message phrases are case-insensitive as prose is.
@@ -83,12 +83,6 @@ class ReportTextFamily:
         r"(?i:bootable image)",
         r"(?i:data to (?:the )?shared (?:memory )?area)",
     )
-
-    def __init__(self) -> None:
-        self._claim = re.compile(self.trigger)
-
-    def claims(self, text: str) -> bool:
-        return self._claim.search(text) is not None
 
     def parse(self, text: str, no: int) -> Event | None:
         parsed = parse_report_line(text)

@@ -15,7 +15,7 @@ from lark import Token, Transformer
 from ..events import Event
 from ..events import tegra as ev
 from . import tegra_decode as dec
-from .base import compile_trigger
+from .base import ClaimsByTrigger, compile_trigger
 from .grammar import parse_and_transform
 from .tegra_host import parse_host_line, ubuntu_problem
 
@@ -305,7 +305,7 @@ def split_stamp(text: str) -> tuple[float | None, str]:
     return None, _EMPHASIS.sub("", text).strip()
 
 
-class TegraFamily:
+class TegraFamily(ClaimsByTrigger):
     name = "tegra"
     # Specific on purpose: joined with every other family's trigger. Each alternative is a plain phrase so
     # that the trigger screen (parse/screen.py) can anchor it on a rare character of a literal.
@@ -323,16 +323,12 @@ class TegraFamily:
     )
 
     def __init__(self) -> None:
-        self._claim = re.compile(self.trigger)
         self._last_t: float | None = None
         self._ended = False
         self._restart_pending = False
         self.chip: str | None = None
         self._ubuntu: str | None = None  # host release named earlier in the capture
         self._l4t_major: int | None = None
-
-    def claims(self, text: str) -> bool:
-        return self._claim.search(text) is not None
 
     def parse(self, text: str, no: int) -> Event | None:
         t, body = split_stamp(text)
