@@ -258,7 +258,7 @@ class EspIdfFamily:
         if stamp.isdigit():
             if len(self._by_shape) >= _SEEN_SIZE:
                 self._by_shape.clear()
-            self._by_shape[(head[: head.find("(")], tail)] = (seen, m.start("level"), len(raw) - m.end("msg"))
+            self._by_shape[(head[:opening], tail)] = (seen, m.start("level"), len(raw) - m.end("msg"))
         return seen, (m.start("level"), m.end("msg"), stamp_to_ms(stamp))
 
     @staticmethod
