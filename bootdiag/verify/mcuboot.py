@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from . import cbor
 from .keys import KeyMaterial, PublicKey, key_algorithm, load_key, public_der
-from .model import ImageReport, Problem, VerifyOptions
+from .model import Findings, ImageReport, VerifyOptions
 
 FORMAT = "mcuboot"
 
@@ -128,18 +128,6 @@ class Tlv:
 
 
 @dataclass
-class Findings:
-    problems: list[Problem] = field(default_factory=list)
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, problem_id: str, message: str, **detail: Any) -> None:
-        self.problems.append(Problem(id=f"mcuboot.{problem_id}", message=message, detail=detail))
-
-    def has(self, problem_id: str) -> bool:
-        return any(p.id == f"mcuboot.{problem_id}" for p in self.problems)
-
-
-@dataclass
 class TlvLayout:
     tlvs: list[Tlv] = field(default_factory=list)
     end: int | None = None  # end of the unprotected area, None if it could not be read
@@ -201,7 +189,7 @@ def _info_at(data: bytes, offset: int, endian: str) -> tuple[int | None, int]:
 
 def verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport:
     keys = [load_key(p) for p in options.keys]
-    found = Findings()
+    found = Findings("mcuboot")
     _check_image(bytes(data), options, keys, found)
     return ImageReport(format=FORMAT, path=path, ok=not found.problems, problems=found.problems, info=found.info)
 

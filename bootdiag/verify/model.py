@@ -1,6 +1,7 @@
 """Result model shared by every image/key verifier."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,3 +49,18 @@ class VerifyOptions(BaseModel):
     fuse_hash: str | None = None
     fuse_info: str | None = None  # path to an odmfuseread.sh fuse_info.txt
     mcuboot_port: str | None = None  # "zephyr" | "tfm": picks the port's MAX_BOOT_RECORD_SZ default
+
+
+@dataclass
+class Findings:
+    """What checking one file found: problems under ``platform``'s ids, and facts for the report."""
+
+    platform: str
+    problems: list[Problem] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, problem_id: str, message: str, **detail: Any) -> None:
+        self.problems.append(Problem(id=f"{self.platform}.{problem_id}", message=message, detail=detail))
+
+    def has(self, problem_id: str) -> bool:
+        return any(p.id == f"{self.platform}.{problem_id}" for p in self.problems)

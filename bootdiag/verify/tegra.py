@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .keys import KeyMaterial, PublicKey, is_key_material, key_algorithm, load_key, parse_key
 from .mcuboot import mcuboot_key_hash
-from .model import ImageReport, Problem, UnusableInput, VerifyOptions
+from .model import Findings, ImageReport, UnusableInput, VerifyOptions
 
 FORMAT_KEY = "tegra-key"
 FORMAT_SIGNED = "tegra-signed"
@@ -234,15 +234,6 @@ def _is_t186_sigheader(data: bytes) -> bool:
 # ---------------------------------------------------------------------------------------------- verify
 
 
-@dataclass
-class Findings:
-    problems: list[Problem] = field(default_factory=list)
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, problem_id: str, message: str, **detail: Any) -> None:
-        self.problems.append(Problem(id=f"tegra.{problem_id}", message=message, detail=detail))
-
-
 def verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport:
     data = bytes(data)
     layout = _bch_layout(data)
@@ -261,7 +252,7 @@ def _report(fmt: str, path: str, found: Findings) -> ImageReport:
 
 
 def _check_key_file(key: KeyMaterial, options: VerifyOptions) -> Findings:
-    found = Findings()
+    found = Findings("tegra")
     kind = key_algorithm(key.public_key)
     hashes = _fuse_hashes(key.public_key)
     found.info.update(
@@ -353,7 +344,7 @@ def _check_boot_security_info(kind: str, fused: FusedValue, found: Findings) -> 
 
 
 def _check_bch(data: bytes, layout: BchLayout, options: VerifyOptions) -> Findings:
-    found = Findings()
+    found = Findings("tegra")
     pcp = data[layout.pcp_offset : layout.pcp_offset + PCP_SIZE[layout.chip]]
     magic_id = data[layout.magic_id_offset : layout.magic_id_offset + 4].rstrip(b"\x00").decode("ascii", "replace")
     payload_length = struct.unpack_from("<I", data, layout.magic_id_offset + 4)[0]
@@ -439,7 +430,7 @@ def _key_block(public_key: PublicKey, chip: str) -> bytes | None:
 
 
 def _check_t186_sigheader(data: bytes, options: VerifyOptions) -> Findings:
-    found = Findings()
+    found = Findings("tegra")
     sign_type = struct.unpack_from("<I", data, T186_SIGNTYPE_OFFSET)[0]
     found.info.update(
         chip="t186",
