@@ -5,8 +5,10 @@ Every failure becomes a one-line :class:`UnusableInput`; callers never see a par
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -158,36 +160,45 @@ def _parse_pem(data: bytes, source: str) -> KeyMaterial:
 def _parse_pem_block(block: bytes, label: str, source: str) -> KeyMaterial:
     container, private = _PEM_LABELS[label]
     if container == "pkcs8-encrypted" or b"Proc-Type: 4,ENCRYPTED" in block:
-        raise UnusableInput(f"{source}: key is password-protected; give the public key or a decrypted copy")
-    try:
+        raise UnusableInput(f"{source}: {_PASSWORD_PROTECTED}")
+
+    def load() -> Any:
         if container == "openssh":
-            key = serialization.load_ssh_private_key(block, password=None)
-        elif private:
+            return serialization.load_ssh_private_key(block, password=None)
+        if private:
             # only the public half is used, so RSA's slow private-key consistency check buys nothing
-            key = serialization.load_pem_private_key(block, password=None, unsafe_skip_rsa_key_validation=True)
-        else:
-            key = serialization.load_pem_public_key(block)
-    except TypeError:
-        raise UnusableInput(f"{source}: key is password-protected; give the public key or a decrypted copy") from None
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise UnusableInput(f"{source}: unreadable {label} block ({_first_line(exc)})") from None
-    public = key.public_key() if private else key
-    return KeyMaterial(source, public, private, "pem", container)
+            return serialization.load_pem_private_key(block, password=None, unsafe_skip_rsa_key_validation=True)
+        return serialization.load_pem_public_key(block)
+
+    return _key_material(load, source, f"unreadable {label} block", private, "pem", container)
 
 
 def _parse_der(data: bytes, source: str) -> KeyMaterial:
     container, private = _der_container(data)
-    try:
+
+    def load() -> Any:
         if private:
-            key = serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
-        else:
-            key = serialization.load_der_public_key(data)
-    except TypeError:
-        raise UnusableInput(f"{source}: key is password-protected; give the public key or a decrypted copy") from None
+            return serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
+        return serialization.load_der_public_key(data)
+
+    return _key_material(load, source, "DER data is not a readable key", private, "der", container)
+
+
+_PASSWORD_PROTECTED = "key is password-protected; give the public key or a decrypted copy"
+
+
+def _key_material(
+    load: Callable[[], Any], source: str, unreadable: str, private: bool, encoding: str, container: str
+) -> KeyMaterial:
+    """``load()``'s key as KeyMaterial; the library's errors become one line that says what is wrong."""
+    try:
+        key = load()
+    except TypeError:  # the library's way of saying a password is needed
+        raise UnusableInput(f"{source}: {_PASSWORD_PROTECTED}") from None
     except (ValueError, UnsupportedAlgorithm) as exc:
-        raise UnusableInput(f"{source}: DER data is not a readable key ({_first_line(exc)})") from None
+        raise UnusableInput(f"{source}: {unreadable} ({_first_line(exc)})") from None
     public = key.public_key() if private else key
-    return KeyMaterial(source, public, private, "der", container)
+    return KeyMaterial(source, public, private, encoding, container)
 
 
 def _der_container(data: bytes) -> tuple[str, bool]:
