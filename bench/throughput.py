@@ -48,7 +48,7 @@ def baseline_lines_per_s(path: Path, repeat: int) -> tuple[float, int]:
 
 
 def explain_lines_per_s(path: Path, repeat: int):
-    from bootdiag.pipeline import explain
+    from bootdiag.core.pipeline import explain
 
     explain("")  # rules, grammars and the trigger screen are built once per process
     best, report = float("inf"), None
@@ -64,7 +64,7 @@ def explain_lines_per_s(path: Path, repeat: int):
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from bootdiag.pipeline import explain
+from bootdiag.core.pipeline import explain
 
 def peak_mb():
     try:

@@ -13,8 +13,8 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .pipeline import explain
-    from .parse import parse_text as parse
+    from bootdiag.core.pipeline import explain
+    from bootdiag.core.parse import parse_text as parse
 
 __all__ = ["__version__", "explain", "parse", "verify"]
 
@@ -22,15 +22,15 @@ __all__ = ["__version__", "explain", "parse", "verify"]
 def __getattr__(name: str) -> Any:
     # Lazy: `import bootdiag` stays cheap; the pipeline loads on first use.
     if name == "explain":
-        from .pipeline import explain
+        from bootdiag.core.pipeline import explain
 
         return explain
     if name == "parse":
-        from .parse import parse_text
+        from bootdiag.core.parse import parse_text
 
         return parse_text
     if name == "verify":
-        from .verify import verify_file
+        from bootdiag.verify import verify_file
 
         return verify_file
     raise AttributeError(f"module 'bootdiag' has no attribute {name!r}")

@@ -1,3 +1,3 @@
-from .cli import main
+from bootdiag.app.cli import main
 
 main()

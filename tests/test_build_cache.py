@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag import build_cache
+from bootdiag.core import cache as build_cache
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_the_shipped_rules_and_screen_come_back_the_same_from_the_cache(cache_ho
     import sys
 
     code = (
-        "import hashlib; from bootdiag.pipeline import default_rules; from bootdiag.parse import LineParser;"
+        "import hashlib; from bootdiag.core.pipeline import default_rules; from bootdiag.core.parse import LineParser;"
         "r = default_rules(); s = LineParser().screen;"
         "print(hashlib.sha256(repr([x.model_dump() for x in r]).encode()).hexdigest(),"
         " hashlib.sha256(s.screen.pattern.encode()).hexdigest(), sorted(s._confirm_for.items()))"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_redact import IDENTIFIERS, SEED, run_bootdiag, seed_with_identifiers
 
-from bootdiag.bundle import BUNDLE_SCHEMA, check_bundle, write_bundle
+from bootdiag.app.bundle import BUNDLE_SCHEMA, check_bundle, write_bundle
 
 pytestmark = pytest.mark.skipif(not SEED.is_file(), reason="shared/seeds is not beside the checkout")
 

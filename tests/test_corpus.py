@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.pipeline import explain
-from bootdiag.report import Report
-from bootdiag.resources import bundled_example, data_dir
-from bootdiag.rules import Rule, load_rules
+from bootdiag.core.pipeline import explain
+from bootdiag.core.report import Report
+from bootdiag.core.resources import bundled_example, data_dir
+from bootdiag.core.rules import Rule, load_rules
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 CASES = sorted(CORPUS.glob("*/*.log"))

@@ -9,9 +9,9 @@ import pytest
 
 distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
 
-from bootdiag.distributed import explain_texts, scan_with_dask  # noqa: E402
-from bootdiag.pipeline import explain  # noqa: E402
-from bootdiag.scan import scan  # noqa: E402
+from bootdiag.app.distributed import explain_texts, scan_with_dask  # noqa: E402
+from bootdiag.core.pipeline import explain  # noqa: E402
+from bootdiag.app.scan import scan  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from generate import capture_bytes  # noqa: E402

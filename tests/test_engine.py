@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bootdiag.pipeline import explain
-from bootdiag.rules import load_rule_file
+from bootdiag.core.pipeline import explain
+from bootdiag.core.rules import load_rule_file
 
 RULES = '''
 [[rule]]
@@ -110,14 +110,14 @@ fix = ["x"]
 
 [[rule.also_when]]
 all = [ { event = "SecureBootV2VerifyFailed", as = "generic" },
-        { event = "ImageChecked", where = { tlvs = { not_re = "SEC_CNT" } }, scope = "capture", as = "img_ok" } ]
+        { event = "ImageChecked", where = { tlvs = { contains_none = ["SEC_CNT"] } }, scope = "capture", as = "img_ok" } ]
 optional = [ { event = "ImageProblem", scope = "capture", as = "img" } ]
 '''
 
 
 def test_alternative_joins_a_generic_line_with_image_facts(tmp_path: Path) -> None:
-    from bootdiag.events.artifacts import ImageChecked, ImageProblem
-    from bootdiag.pipeline import explain_stream
+    from bootdiag.core.artifacts import ImageChecked, ImageProblem
+    from bootdiag.core.pipeline import explain_stream
 
     path = tmp_path / "alt.toml"
     path.write_text(ALTERNATIVE)
@@ -140,7 +140,7 @@ def test_alternative_joins_a_generic_line_with_image_facts(tmp_path: Path) -> No
 def test_explain_may_not_use_a_capture_missing_from_an_alternative(tmp_path: Path) -> None:
     import pytest
 
-    from bootdiag.errors import RuleError
+    from bootdiag.core.errors import RuleError
 
     path = tmp_path / "alt.toml"
     path.write_text(ALTERNATIVE.replace('explain = "mismatch"', 'explain = "at {sig.line}"'))

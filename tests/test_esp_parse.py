@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from bootdiag.events import Unparsed
-from bootdiag.events import esp as ev
-from bootdiag.lines import lines_from_text
-from bootdiag.parse import LineParser, parse_text
-from bootdiag.session import SessionTracker
+from bootdiag.core.events import Unparsed
+from bootdiag.platforms.esp import events as ev
+from bootdiag.core.lines import lines_from_text
+from bootdiag.core.parse import LineParser, parse_text
+from bootdiag.core.session import SessionTracker
 
 
 def one(line: str):
@@ -111,7 +111,7 @@ def test_esptool_run_after_download_wait_joins_it() -> None:
 
 
 def test_a_repeated_message_is_the_same_event_at_its_own_line_and_time() -> None:
-    from bootdiag.parse import parse_text
+    from bootdiag.core.parse import parse_text
 
     first, again = parse_text("I (39) boot: chip revision: 3\nI (41) boot: chip revision: 3\n")
     assert type(again) is type(first)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.events import Event
-from bootdiag.events.esp import ChipRevision
-from bootdiag.parse import parse_text
+from bootdiag.core.events import Event
+from bootdiag.platforms.esp.events import ChipRevision
+from bootdiag.core.parse import parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))

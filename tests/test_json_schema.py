@@ -2,7 +2,7 @@
 
 When a change to the report model is intended, regenerate the committed copy and review the diff:
 
-    python -m bootdiag.schema > tests/data/report-schema.json
+    python -m bootdiag.core.schema > tests/data/report-schema.json
 
 Adding an optional field keeps ``bootdiag.report/1``. Removing or renaming a field, changing its
 type, or making it required breaks consumers: that needs ``bootdiag.report/2`` (report.SCHEMA).
@@ -13,11 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bootdiag.report import SCHEMA, Report
-from bootdiag.schema import report_schema
+from bootdiag.core.report import SCHEMA, Report
+from bootdiag.core.schema import report_schema
 
 SNAPSHOT = Path(__file__).parent / "data" / "report-schema.json"
-UPDATE = "python -m bootdiag.schema > tests/data/report-schema.json"
+UPDATE = "python -m bootdiag.core.schema > tests/data/report-schema.json"
 
 
 def without_descriptions(node: Any) -> Any:
@@ -67,7 +67,7 @@ def test_no_field_of_version_1_was_removed_retyped_or_made_required() -> None:
 
 
 def test_a_real_report_has_exactly_the_schema_fields() -> None:
-    from bootdiag.pipeline import explain
+    from bootdiag.core.pipeline import explain
 
     report = explain(b"rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\nSig block 0 invalid: Image digest does not match\r\n")
     data = report.to_json_dict()
@@ -80,8 +80,8 @@ def test_a_real_report_has_exactly_the_schema_fields() -> None:
 
 
 def test_a_report_built_without_validation_is_what_validation_makes() -> None:
-    from bootdiag.pipeline import explain
-    from bootdiag.report import Report
+    from bootdiag.core.pipeline import explain
+    from bootdiag.core.report import Report
 
     for path in sorted((Path(__file__).resolve().parents[1] / "corpus").glob("*/*.log"))[::7]:
         report = explain(path)

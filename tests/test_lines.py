@@ -6,7 +6,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bootdiag.lines import MAX_LINE_BYTES, Line, iter_lines
+from bootdiag.core.lines import MAX_LINE_BYTES, Line, iter_lines
 
 
 def texts(chunks: list[bytes]) -> list[str]:
@@ -67,7 +67,7 @@ def test_any_bytes_decode_and_line_numbers_are_consecutive(chunks: list[bytes]) 
 
 
 def test_blocks_keep_colour_and_crlf_until_a_line_is_read() -> None:
-    from bootdiag.lines import LineSplitter, clean_line
+    from bootdiag.core.lines import LineSplitter, clean_line
 
     block = LineSplitter().feed(b"\x1b[0;32mI (31) boot: ok\x1b[0m\r\nplain\r\n")
     assert block is not None and block.count == 2

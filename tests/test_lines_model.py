@@ -6,7 +6,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bootdiag.lines import clean, iter_lines
+from bootdiag.core.lines import clean, iter_lines
 
 _ALPHABET = st.sampled_from([b"a", b"b", b" ", b"\r", b"\n", b"\r\n", b"\x1b[0;31m", b"\x1b[0m", b"\x1b", b"\x00", b"\xc3\xa9", b"\xff"])
 

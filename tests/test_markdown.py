@@ -8,8 +8,8 @@ import pytest
 from test_redact import IDENTIFIERS, SEED, run_bootdiag, seed_with_identifiers
 
 from bootdiag.render.markdown import escape, fix_step, markdown_text
-from bootdiag.report import Evidence, Finding, Report
-from bootdiag.rules import Candidate
+from bootdiag.core.report import Evidence, Finding, Report
+from bootdiag.core.rules import Candidate
 
 
 def finding(rule_id: str, title: str, lines: list[int], **extra: object) -> Finding:

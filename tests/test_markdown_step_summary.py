@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from test_redact import SEED, run_bootdiag, seed_with_identifiers
 
-from bootdiag.ci_summary import append_step_summary
-from bootdiag.report import Report
+from bootdiag.app.ci_summary import append_step_summary
+from bootdiag.core.report import Report
 
 pytestmark = pytest.mark.skipif(not SEED.is_file(), reason="shared/seeds is not beside the checkout")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.pipeline import explain
+from bootdiag.core.pipeline import explain
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "mcuboot"
 CASES = sorted(p.name.removesuffix(".expect.toml") for p in CORPUS.glob("*.expect.toml"))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.parse import parse_text
-from bootdiag.pipeline import explain
+from bootdiag.core.parse import parse_text
+from bootdiag.core.pipeline import explain
 
 SEED_002 = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "002_a7627d92c4bf82be.txt"
 TAIL = ["Image index: 1, Swap type: none", "Failed to add image data to shared area", "Unable to find bootable image"]

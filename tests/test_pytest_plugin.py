@@ -161,10 +161,10 @@ def test_no_capture_no_section(pytester: pytest.Pytester) -> None:
 def test_plugin_is_registered_and_import_light() -> None:
     from importlib.metadata import entry_points
 
-    assert [e.value for e in entry_points(group="pytest11") if e.name == "bootdiag"] == ["bootdiag.pytest_plugin"]
+    assert [e.value for e in entry_points(group="pytest11") if e.name == "bootdiag"] == ["bootdiag.app.pytest_plugin"]
     code = (
-        "import sys, bootdiag.pytest_plugin; "
-        "heavy = sorted(m for m in ('pydantic', 'lark', 'rich', 'typer', 'bootdiag.pipeline') if m in sys.modules); "
+        "import sys, bootdiag.app.pytest_plugin; "
+        "heavy = sorted(m for m in ('pydantic', 'lark', 'rich', 'typer', 'bootdiag.core.pipeline') if m in sys.modules); "
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -205,7 +205,7 @@ def test_analysis_error_does_not_hide_the_test_failure(
 
     # The inner session runs in this process and imports the module from sys.modules (an earlier
     # inner session may have dropped it there); monkeypatch restores it afterwards.
-    monkeypatch.setattr(importlib.import_module("bootdiag.pipeline"), "explain", broken)
+    monkeypatch.setattr(importlib.import_module("bootdiag.core.pipeline"), "explain", broken)
     pytester.makepyfile(
         """
         def test_x(bootdiag_capture):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bootdiag.rules import load_rules
+from bootdiag.core.rules import load_rules
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.redact import KEY_MATERIAL, Redactor, redact_report
-from bootdiag.report import Evidence, Finding, Report
+from bootdiag.core.redact import KEY_MATERIAL, Redactor, redact_report
+from bootdiag.core.report import Evidence, Finding, Report
 
 SHA256 = "8f1b3a4ca0a5f9e5b2d2c3a1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.pipeline import Analyzer
-from bootdiag.report import Report
+from bootdiag.core.pipeline import Analyzer
+from bootdiag.core.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -50,7 +50,7 @@ def test_a_boot_loop_skips_most_repeats_and_counts_every_boot() -> None:
 def test_a_repeat_in_a_new_boot_counts_even_when_the_last_boot_had_it(tmp_path: Path) -> None:
     # A rule that needs an ordinary line (no failure) in every boot: each boot of a loop read in
     # one piece must count, though the line repeats the previous boot's word for word.
-    from bootdiag.rules import load_rule_file
+    from bootdiag.core.rules import load_rule_file
 
     rule_file = tmp_path / "r.toml"
     rule_file.write_text(

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bootdiag.events.reported import ImgtoolSignCommand, ReportedLogMessage, ReportedSetting
-from bootdiag.parse import LineParser, default_families, parse_text
-from bootdiag.parse.report_text import ReportTextFamily
-from bootdiag.parse.screen import TriggerScreen
-from bootdiag.pipeline import explain
+from bootdiag.platforms.reported.events import ImgtoolSignCommand, ReportedLogMessage, ReportedSetting
+from bootdiag.core.parse import LineParser, default_families, parse_text
+from bootdiag.platforms.reported.prose import ReportTextFamily
+from bootdiag.core.parse.screen import TriggerScreen
+from bootdiag.core.pipeline import explain
 
 
 def only_event(line: str):

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.errors import RuleError
-from bootdiag.rules import load_rule_file, load_rules
+from bootdiag.core.errors import RuleError
+from bootdiag.core.rules import load_rule_file, load_rules
 
 GOOD = '''
 [[rule]]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import bootdiag
-from bootdiag.scan import cause_counts, exit_status, expand, scan, summarize
+from bootdiag.app.scan import cause_counts, exit_status, expand, scan, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))

@@ -7,8 +7,8 @@ from re import _parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bootdiag.parse import LineParser
-from bootdiag.parse.screen import TriggerScreen, leading_chars
+from bootdiag.core.parse import LineParser
+from bootdiag.core.parse.screen import TriggerScreen, leading_chars
 
 # Pieces of real lines: trigger literals, near-misses, colour codes, IDF envelopes of boot and app tags.
 _PIECES = [

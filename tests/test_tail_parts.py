@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import serial
 
-from bootdiag.baud import COMMON_RATES, GarbageMeter, baud_advice
-from bootdiag.lines import TextBlock
-from bootdiag.live_findings import FindingTracker
-from bootdiag.live_view import LiveView, line_level
-from bootdiag.pipeline import Analyzer, default_rules
-from bootdiag.serial_port import PortError, PortInfo, PortLost, choose_port, open_port, pulse_reset, read_available
-from bootdiag.tail import PartialLine
+from bootdiag.core.baud import COMMON_RATES, GarbageMeter, baud_advice
+from bootdiag.core.lines import TextBlock
+from bootdiag.app.live_findings import FindingTracker
+from bootdiag.render.live import LiveView, line_level
+from bootdiag.core.pipeline import Analyzer, default_rules
+from bootdiag.core.serial_port import PortError, PortInfo, PortLost, choose_port, open_port, pulse_reset, read_available
+from bootdiag.app.tail import PartialLine
 
 from tail_support import SEED_003, uart_resample
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from bootdiag.events import event_from_dict
-from bootdiag.events import tegra as ev
-from bootdiag.parse import LineParser, parse_text
-from bootdiag.parse.tegra_decode import args_signing, decode_br_cid, file_signing
-from bootdiag.parse.tegraflash import TegraFamily, split_stamp
-from bootdiag.pipeline import explain
-from bootdiag.session import SessionTracker
+from bootdiag.core.kinds import event_from_dict
+from bootdiag.platforms.tegra import events as ev
+from bootdiag.core.parse import LineParser, parse_text
+from bootdiag.platforms.tegra.decode import args_signing, decode_br_cid, file_signing
+from bootdiag.platforms.tegra.tegraflash import TegraFamily, split_stamp
+from bootdiag.core.pipeline import explain
+from bootdiag.core.session import SessionTracker
 
 
 # ------------------------------------------------------------------ BR_CID (worked examples: Jetson reference §1.5)
@@ -232,7 +232,7 @@ def test_family_state_is_per_parser() -> None:
 
 
 def _blocks(text: str):
-    from bootdiag.lines import iter_blocks
+    from bootdiag.core.lines import iter_blocks
 
     return iter_blocks([text.encode()])
 

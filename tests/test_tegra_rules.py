@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.pipeline import explain
+from bootdiag.core.pipeline import explain
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_000 = SEEDS / "000_187d5b13f2c6e3eb.txt"

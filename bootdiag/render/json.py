@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ..report import Report
+from bootdiag.core.report import Report
 
 
 def render_json(report: Report, out: TextIO) -> None:

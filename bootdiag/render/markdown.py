@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
-from ..report import Evidence, Finding, Report
+from bootdiag.core.report import Evidence, Finding, Report
 
 MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture has the rest
 

@@ -8,7 +8,7 @@ def render_cause_table(rows: list[tuple[str, int, str]], out: TextIO, color: boo
     from rich.console import Console
     from rich.table import Table
 
-    from .terminal import use_color
+    from bootdiag.render.terminal import use_color
 
     total = sum(n for _, n, _ in rows)
     colored = use_color(out, color)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
-from ..report import Finding, Report
+from bootdiag.core.report import Finding, Report
 
 
 def use_color(out: TextIO, color: bool | None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from ..verify.model import ImageReport
+from bootdiag.verify.model import ImageReport
 
 _INDENT = "  "
 

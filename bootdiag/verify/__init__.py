@@ -1,24 +1,26 @@
 """Re-check firmware images and keys the way the bootloader would.
 
-Each format module exposes ``matches(data: bytes, options: VerifyOptions) -> bool`` and
+Each platform names its verifier module (``Platform.verifier``), which exposes
+``matches(data: bytes, options: VerifyOptions) -> bool`` and
 ``verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport``.
 The format is chosen by content, never by file name.
 """
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
-from .model import ImageReport, Problem, UnusableInput, VerifyOptions
+from bootdiag import platforms as registry
+from bootdiag.verify.model import ImageReport, Problem, UnusableInput, VerifyOptions
 
 __all__ = ["ImageReport", "Problem", "UnusableInput", "VerifyOptions", "verify_file", "verify_bytes"]
 
 
 def _format_modules() -> list[ModuleType]:
-    # Imported here so that `bootdiag explain` without --image never pays for the crypto imports.
-    from . import esp_image, mcuboot, tegra
-
-    return [mcuboot, esp_image, tegra]
+    # Imported on first use, so that `bootdiag explain` without --image never pays for the crypto imports.
+    ordered = sorted((p for p in registry.platforms() if p.verifier), key=lambda p: p.verify_order)
+    return [import_module(p.verifier) for p in ordered]  # type: ignore[arg-type]
 
 
 def verify_bytes(data: bytes, path: str, options: VerifyOptions | None = None) -> ImageReport:

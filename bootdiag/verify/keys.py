@@ -14,7 +14,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 
-from .model import UnusableInput
+from bootdiag.verify.model import UnusableInput
 
 PublicKey = (
     rsa.RSAPublicKey
@@ -272,3 +272,17 @@ def _der_second_child(data: bytes) -> tuple[int, bytes] | None:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def platform_digests(public_key: PublicKey) -> dict[str, str]:
+    """For every platform the key may serve, the digest it burns or compiles in ({label: hex})."""
+    from importlib import import_module
+
+    from bootdiag import platforms as registry
+
+    found: dict[str, str] = {}
+    for platform in registry.platforms():
+        if platform.key_digests:
+            module, _, function = platform.key_digests.partition(":")
+            found.update(getattr(import_module(module), function)(public_key))
+    return found

@@ -21,7 +21,7 @@ import espsecure
 from cryptography.hazmat.primitives import serialization
 from esptool import bin_image
 
-from bootdiag.verify import esp_image
+from bootdiag.platforms.esp import image as esp_image
 from bootdiag.verify.model import ImageReport, VerifyOptions
 
 ESP32 = "esp32"

@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bootdiag.verify import esp_image
+from bootdiag.platforms.esp import image as esp_image
 from bootdiag.verify.model import ImageReport, UnusableInput, VerifyOptions
 from esp_fixtures import build_app, build_bootloader, scratch, sign, signing_key
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bootdiag.verify import esp_image
+from bootdiag.platforms.esp import image as esp_image
 from bootdiag.verify.model import UnusableInput, VerifyOptions
 from esp_fixtures import (
     build_app,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bootdiag.verify import cbor
+from bootdiag.platforms.mcuboot import cbor
 
 SCALARS = st.one_of(
     st.none(),

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from bootdiag.verify import mcuboot
+from bootdiag.platforms.mcuboot import image as mcuboot
 from bootdiag.verify.keys import load_key
 from bootdiag.verify.model import VerifyOptions
 from mcuboot_fixtures import (

@@ -6,7 +6,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bootdiag.verify import mcuboot
+from bootdiag.platforms.mcuboot import image as mcuboot
 from bootdiag.verify.model import ImageReport, UnusableInput, VerifyOptions
 from mcuboot_fixtures import key_path, signed_image
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bootdiag.verify import mcuboot
+from bootdiag.platforms.mcuboot import image as mcuboot
 from bootdiag.verify.model import VerifyOptions
 
 from mcuboot_fixtures import (

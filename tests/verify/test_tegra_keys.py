@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bootdiag.verify import tegra
+from bootdiag.platforms.tegra import signed as tegra
 from bootdiag.verify.keys import is_key_material, load_key, parse_key
 from bootdiag.verify.model import UnusableInput, VerifyOptions
 from tegra_fixtures import RSA2048_T234_UNSUPPORTED, VECTORS, private_key, serialise

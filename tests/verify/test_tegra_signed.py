@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bootdiag.verify import mcuboot, tegra
+from bootdiag.platforms.mcuboot import image as mcuboot
+from bootdiag.platforms.tegra import signed as tegra
 from bootdiag.verify.keys import parse_key
 from bootdiag.verify.model import UnusableInput, VerifyOptions
 from tegra_fixtures import VECTORS, rsa_pcp_t194, t186_sigheader, t194_bch, t234_bch

@@ -1,0 +1,246 @@
+"""Many captures at once: every file under the given paths, in parallel across cores.
+
+Each capture gives one summary record (a plain dict, one JSON line): its status, its root cause
+and its findings with counts and lines. A capture that cannot be read gives a record with an
+``error`` instead; nothing stops the scan. :func:`cause_counts` folds the records into the table of
+root causes by count.
+
+:func:`summarize` is a pure function of a path (or an ``fsspec`` URL such as ``s3://bucket/x.log``)
+and only needs importable, picklable pieces, so process pools and Dask workers run it as is.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+SCHEMA = "bootdiag.scan/1"
+HEALTHY, UNEXPLAINED, ERROR = "(healthy)", "(unexplained)", "(unreadable)"
+
+
+# ------------------------------------------------------------------ which captures
+def expand(paths: Iterable[str]) -> Iterator[str]:
+    """Files named by ``paths``: files as given, directories walked (hidden entries skipped),
+    glob patterns (``**`` included) expanded; URLs (``s3://...``) passed through. A path that
+    names nothing is passed through too, so that it is reported as unreadable."""
+    for item in paths:
+        if "://" in item:
+            yield item
+            continue
+        if glob.has_magic(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                yield item
+            for match in matches:
+                yield from _walk(match) if os.path.isdir(match) else [match]
+        elif os.path.isdir(item):
+            yield from _walk(item)
+        else:
+            yield item
+
+
+def _walk(directory: str) -> Iterator[str]:
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield os.path.join(root, name)
+
+
+# ------------------------------------------------------------------ one capture
+def summarize(path: str) -> dict[str, Any]:
+    """The summary record of one capture file; never raises for a bad file."""
+    from bootdiag.core.errors import BootdiagError, InputError
+    from bootdiag.core.pipeline import explain_stream
+
+    try:
+        stream = _open(path)
+        try:
+            report = explain_stream(_chunks(stream), path)
+        finally:
+            stream.close()
+            inner = getattr(stream, "fileobj", None)  # a GzipFile does not close the file it reads
+            if inner is not None:
+                inner.close()
+    except (InputError, BootdiagError, OSError, EOFError) as exc:
+        return error_record(path, str(exc))
+    except Exception as exc:  # noqa: BLE001 - zlib.error, lzma errors...: one record, not a crash
+        return error_record(path, f"{type(exc).__name__}: {exc}")
+    return report_record(report, path)
+
+
+def error_record(path: str, message: str) -> dict[str, Any]:
+    return {"schema": SCHEMA, "path": path, "status": "error", "top": None, "findings": [], "error": message}
+
+
+def report_record(report: Any, path: str) -> dict[str, Any]:
+    """The summary of a :class:`~bootdiag.core.report.Report` as a JSON-ready dict."""
+    return {
+        "schema": SCHEMA,
+        "path": path,
+        "status": report.status,
+        "top": report.findings[0].id if report.findings else None,
+        "findings": [
+            {"id": f.id, "occurrences": f.occurrences, "first_line": f.first_line, "last_line": f.last_line}
+            for f in report.findings
+        ],
+        "lines": report.stats.get("lines", 0),
+        "events": report.stats.get("events", 0),
+        "sessions": report.stats.get("sessions", 0),
+        "error": None,
+    }
+
+
+def _open(path: str):
+    if "://" in path:
+        try:
+            import fsspec
+        except ImportError:
+            from bootdiag.core.errors import InputError
+
+            raise InputError(f"{path}: reading URLs needs fsspec (pip install bootdiag[dask])") from None
+        return fsspec.open(path, "rb", compression="infer").open()
+    from bootdiag.core.sources import open_capture
+
+    if os.path.isdir(path):
+        from bootdiag.core.errors import InputError
+
+        raise InputError(f"{path}: is a directory")
+    return open_capture(path)[0]
+
+
+def _chunks(stream) -> Iterator[bytes]:
+    from bootdiag.core.sources import iter_chunks
+
+    return iter_chunks(stream)
+
+
+def _warm_up() -> None:
+    """Load rules, grammars and the trigger screen once per worker process, not per file."""
+    from bootdiag.core.pipeline import explain
+
+    explain("")
+
+
+# ------------------------------------------------------------------ many captures
+def scan(
+    paths: Iterable[str], jobs: int | None = None, progress: Callable[[dict[str, Any]], None] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Summary records of every capture under ``paths``, in path order.
+
+    ``jobs`` worker processes (default: one per core); ``jobs=1`` works in this process.
+    """
+    files = list(expand(paths))
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if jobs == 1 or len(files) <= 1:
+        results: Iterable[dict[str, Any]] = map(summarize, files)
+        for record in results:
+            if progress:
+                progress(record)
+            yield record
+        return
+    # Chunks amortise the round trip for many small captures yet keep the cores evenly busy.
+    chunksize = max(1, min(32, len(files) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(files)), initializer=_warm_up) as pool:
+        for record in pool.map(summarize, files, chunksize=chunksize):
+            if progress:
+                progress(record)
+            yield record
+
+
+def count_files(paths: Iterable[str]) -> int:
+    return sum(1 for _ in expand(paths))
+
+
+def cause_counts(records: Iterable[dict[str, Any]]) -> list[tuple[str, int, str]]:
+    """``(root cause, captures, first such capture)``, most frequent first."""
+    counts: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for record in records:
+        key = _cause(record)
+        counts[key] += 1
+        example.setdefault(key, record["path"])
+    return [(cause, n, example[cause]) for cause, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _cause(record: dict[str, Any]) -> str:
+    if record["status"] == "error":
+        return ERROR
+    if record["status"] == "healthy":
+        return HEALTHY
+    if record["status"] == "unexplained":
+        return UNEXPLAINED
+    return record["top"]
+
+
+def exit_status(records: Iterable[dict[str, Any]]) -> int:
+    """1 if any capture is diagnosed, else 3 if any failure is unexplained, else 2 if any capture
+    could not be read, else 0."""
+    statuses = {r["status"] for r in records}
+    for status, code in (("diagnosed", 1), ("unexplained", 3), ("error", 2)):
+        if status in statuses:
+            return code
+    return 0
+
+
+# ------------------------------------------------------------------ the command
+def run(paths: list[str], jobs: int | None, fmt: str, scheduler: str | None, out, err) -> int:  # out, err: TextIO
+    """``bootdiag scan``: JSON lines (or nothing) on ``out``, the cause table last; returns the exit status."""
+    import json
+
+    from bootdiag.render.scan import render_cause_table
+
+    total = count_files(paths)
+    if total == 0:
+        from bootdiag.core.errors import InputError
+
+        raise InputError("no capture files under the given paths")
+    records: list[dict[str, Any]] = []
+    with _progress(err, total) as advance:
+        if scheduler:
+            from bootdiag.app.distributed import scan_with_dask
+
+            stream: Iterable[dict[str, Any]] = scan_with_dask(paths, scheduler, progress=advance)
+        else:
+            stream = scan(paths, jobs, progress=advance)
+        for record in stream:
+            records.append(_slim(record))
+            if fmt == "jsonl":
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.flush()
+    render_cause_table(cause_counts(records), out if fmt == "table" else err)
+    return exit_status(records)
+
+
+def _slim(record: dict[str, Any]) -> dict[str, Any]:
+    # Only what the table and the exit status need: memory stays small over many captures.
+    return {"path": record["path"], "status": record["status"], "top": record["top"]}
+
+
+class _progress:
+    """A progress bar on a terminal; nothing when ``err`` is a pipe or a file."""
+
+    def __init__(self, err, total: int) -> None:
+        self._bar = None
+        if hasattr(err, "isatty") and err.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.console import Console
+
+            self._bar = Progress(
+                TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                console=Console(file=err), transient=True,
+            )
+            self._task = self._bar.add_task("scan", total=total)
+
+    def __enter__(self) -> Callable[[dict[str, Any]], None]:
+        if self._bar is None:
+            return lambda record: None
+        self._bar.start()
+        return lambda record: self._bar.advance(self._task)  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,291 @@
+"""Evaluate rules over a stream of events, one boot session at a time, in bounded memory.
+
+Per session and rule only the first event matching each condition is kept (that is the
+evidence); context conditions (``scope = "capture"``) remember the latest match across the whole
+capture. A session is judged when the next one opens or the stream ends; ``pending()`` gives the
+current session's provisional matches for live display.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+
+from bootdiag.core.events import Event
+from bootdiag.core.rules import Condition, Rule, When, compile_condition
+
+MAX_FAILURES_PER_SESSION = 10
+_Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
+_MEMO_SIZE = 4096  # distinct (class, field values) remembered; then it starts over
+
+
+@dataclass
+class Match:
+    """A rule satisfied in one session: its captures by name and its evidence events."""
+
+    rule: Rule
+    session: int
+    captures: dict[str, Event]
+    evidence: list[Event]
+    # First and last line of the events that made the rule fire in this session (not context
+    # from earlier sessions or from files beside the log): where the finding "is" in the capture.
+    first_line: int = 0
+    last_line: int = 0
+    # Boot attempts it stands for: a ROM that retries a failed check in the same session (see
+    # Engine.feed) fails once per attempt, and each failed attempt counts as an occurrence.
+    weight: int = 1
+
+
+@dataclass(slots=True)
+class _RuleState:
+    rule: Rule
+    when: When
+    required: list[Event | None]
+    any_hit: Event | None = None
+    any_name: str | None = None
+    progress: int = 0  # next condition index expected, with when.ordered
+
+
+@dataclass
+class SessionResult:
+    index: int
+    matches: list[Match]
+    failures: list[Event]
+    first_line: int
+    last_line: int
+
+
+class Engine:
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        # Each alternative of each rule is matched on its own; "r" below indexes these variants.
+        self._variants = [(rule, when) for rule in rules for when in rule.all_whens()]
+        # kind -> (variant index, role, condition index, condition, its test): only relevant rules
+        # see an event; the per-class lists are built on the first event of each class.
+        self._dispatch: dict[str, list[_Entry]] = defaultdict(list)
+        for r, (rule, when) in enumerate(self._variants):
+            for role in ("all", "any", "none", "optional"):
+                for c, cond in enumerate(getattr(when, role)):
+                    self._dispatch[cond.event].append((r, role, c, cond, compile_condition(cond)))
+        # class -> (its entries, a getter of the field values their tests read), built on first use.
+        self._by_class: dict[type[Event], tuple[list[_Entry], Callable[[Event], object] | None]] = {}
+        self._memo: dict[object, list[_Entry]] = {}
+        # Per variant: the indices of its session-scope "all" conditions.
+        self._session_all = [
+            [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self._variants
+        ]
+        # Per variant: an "any" list with no capture-wide condition needs an event of the session.
+        self._any_needs_session = [
+            bool(when.any) and all(cond.scope == "session" for cond in when.any) for _rule, when in self._variants
+        ]
+        # Variants that can hold with no event of the session (files beside the log alone): judged
+        # every session; the others only in sessions where one of their conditions saw an event.
+        self._context_only = frozenset(
+            r for r in range(len(self._variants)) if not self._session_all[r] and not self._any_needs_session[r]
+        )
+        # Judging order: rules that supersede others first, then as given (alternatives in order).
+        by_rule = sorted(range(len(self._variants)), key=lambda r: (-len(self._variants[r][0].supersedes), r))
+        self._judge_order = {r: rank for rank, r in enumerate(by_rule)}
+        self._capture_seen: dict[tuple[int, str, int], Event] = {}
+        self._session = 0
+        self._reset_session()
+
+    def _reset_session(self) -> None:
+        self._states: dict[int, _RuleState] = {}  # created on a variant's first event of the session
+        self._vetoed: set[int] = set()  # variants a "none" condition ruled out in this session
+        self._optional: dict[tuple[int, int], Event] = {}  # (variant, condition) -> first event
+        self._failures: list[Event] = []
+        self._failed_attempts = 0  # attempts of this boot that ended in a failure, before the current one
+        self._attempt_failed = False  # the current attempt has failed
+        self._last_failure_line = 0
+        self._first_line = 0
+        self._last_line = 0
+
+    # ---------------------------------------------------------------- feeding
+    def feed(self, event: Event, new_session: bool) -> SessionResult | None:
+        """Add one event; returns the result of the session it closed, if it opened a new one."""
+        closed = None
+        if new_session:
+            closed = self.close_session()
+            self._session += 1
+        if not self._first_line:
+            self._first_line = event.line
+        self._last_line = event.line
+        if type(event).boundary is not None and event.session_boundary() is None:
+            # It would open a session but is this one's retry (the ESP ROM after a failed check):
+            # a new attempt of the same boot.
+            if self._attempt_failed:
+                self._failed_attempts += 1
+                self._attempt_failed = False
+        if event.is_failure():
+            self._attempt_failed = True
+            self._last_failure_line = event.line
+            if len(self._failures) < MAX_FAILURES_PER_SESSION:
+                self._failures.append(event)
+        for r, role, c, cond, _test in self._matching(event):
+            self._record(r, role, c, cond, event)
+        return closed
+
+    def reads(self, event: Event) -> bool:
+        """Whether any rule ever reads ``event``: a condition it satisfies, or a failure to keep."""
+        return event.is_failure() or bool(self._matching(event))
+
+    def needs(self, event: Event) -> bool:
+        """Whether feeding ``event`` now would change anything: a failure still to keep, or a
+        condition it satisfies whose place in this session is still empty (the first event of
+        each condition is the evidence; a capture-wide condition keeps the latest, so always)."""
+        if event.is_failure() and (len(self._failures) < MAX_FAILURES_PER_SESSION or not self._attempt_failed):
+            return True
+        states = self._states
+        for r, role, c, cond, _test in self._matching(event):
+            if cond.scope == "capture":
+                return True
+            if role == "none":
+                if r not in self._vetoed:
+                    return True
+                continue
+            if role == "optional":
+                if (r, c) not in self._optional:
+                    return True
+                continue
+            state = states.get(r)
+            if state is None or (role == "all" and state.required[c] is None) or (role == "any" and state.any_hit is None):
+                return True
+        return False
+
+    def _matching(self, event: Event) -> list[_Entry]:
+        """The conditions ``event`` satisfies. Boot loops repeat the same events with new line
+        numbers, so the answer is remembered per class and values of the fields the tests read."""
+        cls = type(event)
+        plan = self._by_class.get(cls)
+        if plan is None:
+            entries = [e for kind in cls.kinds for e in self._dispatch.get(kind, ())]
+            fields = sorted({f for e in entries for f in e[3].where})
+            plan = self._by_class[cls] = (entries, attrgetter(*fields) if fields else None)
+        entries, values = plan
+        if not entries:
+            return entries
+        try:
+            key = (cls, values(event)) if values is not None else cls
+            hit = self._memo.get(key)
+        except (TypeError, AttributeError):  # a list-valued field (not hashable): test every time
+            return [e for e in entries if e[4](event)]
+        if hit is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            hit = self._memo[key] = [e for e in entries if e[4](event)]
+        return hit
+
+    def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:
+        if cond.scope == "capture":
+            self._capture_seen[(r, role, c)] = event
+            return
+        if role == "none":
+            self._vetoed.add(r)
+            return
+        if role == "optional":  # kept aside: alone it cannot make a rule hold
+            self._optional.setdefault((r, c), event)
+            return
+        state = self._states.get(r) or self._new_state(r)
+        if role == "all":
+            if state.required[c] is not None:
+                return
+            if state.when.ordered and c != state.progress:
+                return
+            state.required[c] = event
+            if state.when.ordered:
+                state.progress += 1
+                while state.progress < len(state.required) and state.when.all[state.progress].scope == "capture":
+                    state.progress += 1
+        elif role == "any":
+            if state.any_hit is None:
+                state.any_hit, state.any_name = event, cond.name
+
+    def _new_state(self, r: int) -> _RuleState:
+        rule, when = self._variants[r]
+        state = self._states[r] = _RuleState(rule, when, [None] * len(when.all))
+        return state
+
+    # ---------------------------------------------------------------- judging
+    def _capture_event(self, r: int, role: str, c: int) -> Event | None:
+        return self._capture_seen.get((r, role, c))
+
+    def _evaluate(self, r: int, state: _RuleState) -> Match | None:
+        rule, when = state.rule, state.when
+        # Most touched rules lack an event of their own in the session: say so before any work.
+        if None in state.required and any(state.required[c] is None for c in self._session_all[r]):
+            return None
+        if state.any_hit is None and self._any_needs_session[r]:
+            return None
+        if any(
+            self._capture_event(r, "none", c) is not None for c, cond in enumerate(when.none) if cond.scope == "capture"
+        ):
+            return None
+        captures: dict[str, Event] = {}
+        evidence: list[Event] = []
+        triggers: list[int] = []
+        for c, cond in enumerate(when.all):
+            hit = self._capture_event(r, "all", c) if cond.scope == "capture" else state.required[c]
+            if hit is None:
+                return None
+            evidence.append(hit)
+            if cond.scope == "session":
+                triggers.append(hit.line)
+            if cond.name:
+                captures[cond.name] = hit
+        if when.any:
+            hit, name = state.any_hit, state.any_name
+            if hit is None:
+                for c, cond in enumerate(when.any):
+                    if cond.scope == "capture" and (found := self._capture_event(r, "any", c)) is not None:
+                        hit, name = found, cond.name
+                        break
+            if hit is None:
+                return None
+            evidence.append(hit)
+            if hit is state.any_hit:
+                triggers.append(hit.line)
+            if name:
+                captures[name] = hit
+        for c, cond in enumerate(when.optional):
+            hit = self._capture_event(r, "optional", c) if cond.scope == "capture" else self._optional.get((r, c))
+            if hit is not None:
+                evidence.append(hit)
+                if cond.name:
+                    captures[cond.name] = hit
+        # One entry per event; events from files beside the log all have line 0, so key on text too.
+        unique = {(e.line, e.text): e for e in evidence}
+        ordered = [unique[k] for k in sorted(unique)]
+        lines = triggers or [e.line for e in ordered if e.line] or [0]
+        return Match(rule, self._session, captures, ordered, min(lines), max(lines))
+
+    def pending(self) -> list[Match]:
+        """Matches of the session still open (live view: may change as more lines arrive)."""
+        matches: dict[str, tuple[int, Match]] = {}
+        superseded: set[str] = set()
+        # Rules that supersede others are judged first, so the ones they hide need no judging.
+        for r in sorted((self._states.keys() | self._context_only) - self._vetoed, key=self._judge_order.__getitem__):
+            rule = self._variants[r][0]
+            rule_id = rule.id
+            # A hidden rule that hides nothing itself cannot change the outcome: skip it.
+            if rule_id in matches or (rule_id in superseded and not rule.supersedes):
+                continue
+            state = self._states.get(r) or self._new_state(r)
+            if (m := self._evaluate(r, state)) is not None:
+                matches[rule_id] = (r, m)  # the first alternative that holds speaks for the rule
+                superseded.update(rule.supersedes)
+        found = [m for _r, m in sorted(matches.values(), key=lambda item: item[0]) if m.rule.id not in superseded]
+        attempts = self._failed_attempts + self._attempt_failed
+        if attempts > 1:
+            for m in found:
+                m.weight = attempts
+                m.last_line = max(m.last_line, self._last_failure_line)
+        return found
+
+    def close_session(self) -> SessionResult | None:
+        if not self._first_line:
+            return None
+        result = SessionResult(self._session, self.pending(), self._failures, self._first_line, self._last_line)
+        self._reset_session()
+        return result

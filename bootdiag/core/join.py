@@ -1,0 +1,75 @@
+"""Join the files beside a log to it: verified images and build configuration become events.
+
+The log says what the device rejected; the image and configuration say why. Rules combine both
+(conditions with ``scope = "capture"`` on ImageChecked / ImageProblem / BuildSetting).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from bootdiag.core.errors import InputError
+from bootdiag.core.artifacts import BuildSetting, ImageChecked, ImageProblem
+from bootdiag.core.events import Event
+from bootdiag.verify.model import ImageReport, UnusableInput, VerifyOptions
+
+# Settings that decide a diagnosis (ESP-IDF Kconfig, TF-M/MCUboot CMake options, Zephyr Kconfig).
+RELEVANT_SETTING = re.compile(
+    r"(CONFIG_)?(SECURE_|ESPTOOLPY_FLASH|ESPTOOLPY_HEADER|BOOTLOADER_|PARTITION_TABLE_|ESP32_REV_MIN|ESP_REV_MIN"
+    r"|MCUBOOT|MEASURED_BOOT|BOOT_|TFM_|BL2|PLATFORM_DEFAULT_NV|CRYPTO_HW|SIGNATURE_|IMAGE_)\w*"
+)
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::[A-Z]+)?\s*=\s*(.*?)\s*$")
+
+
+def image_events(report: ImageReport) -> list[Event]:
+    name = Path(report.path).name
+    tlvs = [str(t.get("name") or t.get("type")) for t in report.info.get("tlvs", []) if isinstance(t, dict)]
+    problems = [p.id for p in report.problems]
+    verdict = "valid" if report.ok else "problems: " + ", ".join(problems)
+    listing = f"; TLVs: {', '.join(tlvs) if tlvs else 'none'}" if report.format == "mcuboot" else ""
+    checked = ImageChecked(
+        line=0, text=f"{name} ({report.format}): {verdict}{listing}",
+        image=name, format=report.format, ok=report.ok, problems=problems, tlvs=tlvs,
+    )
+    found: list[Event] = [checked]
+    for problem in report.problems:
+        found.append(ImageProblem(line=0, text=f"{name}: {problem.id}: {problem.message}", image=name,
+                                  format=report.format, problem=problem.id, message=problem.message))
+    return found
+
+
+def verify_images(images: Iterable[str], options: VerifyOptions) -> tuple[list[ImageReport], list[Event]]:
+    from bootdiag.verify import verify_file
+
+    reports: list[ImageReport] = []
+    events: list[Event] = []
+    for image in images:
+        try:
+            report = verify_file(image, options)
+        except UnusableInput as exc:
+            raise InputError(str(exc)) from None
+        reports.append(report)
+        events.extend(image_events(report))
+    return reports, events
+
+
+def config_events(path: str | Path) -> list[Event]:
+    """``NAME=value`` / ``NAME:TYPE=value`` lines (sdkconfig, .config, CMakeCache.txt) that matter."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read configuration ({exc.strerror or exc})") from None
+    events: list[Event] = []
+    for raw in text.splitlines():
+        m = _ASSIGNMENT.match(raw)
+        if not m or not RELEVANT_SETTING.fullmatch(m.group(1)):
+            continue
+        name, value = m.group(1), m.group(2).strip('"')
+        events.append(BuildSetting(line=0, text=f"{p.name}: {name}={value}", source=p.name, name=name.removeprefix("CONFIG_"), value=value))
+    # "# CONFIG_X is not set" is how Kconfig writes a disabled boolean.
+    for m in re.finditer(r"^# (CONFIG_\w+) is not set$", text, re.MULTILINE):
+        if RELEVANT_SETTING.fullmatch(m.group(1)):
+            events.append(BuildSetting(line=0, text=f"{p.name}: {m.group(1)} is not set", source=p.name, name=m.group(1).removeprefix("CONFIG_"), value="n"))
+    return events

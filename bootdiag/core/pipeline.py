@@ -1,0 +1,127 @@
+"""The whole flow for one capture: bytes -> lines -> events -> sessions -> findings -> report."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from bootdiag import platforms as registry
+from bootdiag.core.engine import Engine
+from bootdiag.core.events import Event
+from bootdiag.core.lines import LineSplitter, TextBlock
+from bootdiag.core.parse import LineParser
+from bootdiag.core.report import Report, ReportBuilder
+from bootdiag.core.rules import Rule, load_rules
+from bootdiag.core.session import SessionTracker
+from bootdiag.core.sources import iter_chunks, open_capture
+
+
+def default_rules() -> tuple[Rule, ...]:
+    """The registered platforms' rules, validated once: later runs load them from the build cache,
+    keyed by the rule files, the rule modules and the platforms' events and catalogues."""
+    return _default_rules(registry.registry_key())
+
+
+@cache
+def _default_rules(key: tuple[str, ...]) -> tuple[Rule, ...]:
+    from bootdiag.core import rules as rules_package
+    from bootdiag.core.cache import cached
+    from bootdiag.core.rules import rule_files
+
+    modules = sorted(Path(rules_package.__file__).parent.glob("*.py"))
+    sources = [*rule_files(), *modules, *registry.source_files(), "\0".join(key)]
+    return cached("rules", sources, lambda: tuple(load_rules()))
+
+
+class Analyzer:
+    """Incremental analysis of one capture: feed bytes as they come, ask for the report any time."""
+
+    def __init__(
+        self, source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = (),
+        every_event: bool = False,
+    ) -> None:
+        """``every_event``: parse every line the long way and make every event, even repeats that
+        change nothing (a live view marks each line; the report is the same either way)."""
+        self.parser = LineParser(reuse_repeats=not every_event)
+        self.splitter = LineSplitter()
+        self.sessions = SessionTracker()
+        self.engine = Engine(list(rules) if rules is not None else list(default_rules()))
+        # A boot loop repeats most lines unchanged: a repeat that opens no session and would change
+        # nothing in this one (no rule reads it, or its place is taken) is counted as a line and not
+        # made into an event again.
+        if not every_event:
+            self.parser.wanted = self._still_wanted
+        self._inert: dict[int, Event] = {}  # earlier events no rule reads at all, by identity
+        self.builder = ReportBuilder(source)
+        # Facts from beside the log (verified images, build settings) are known before its first line.
+        for event in context:
+            self.engine.feed(event, new_session=False)
+
+    def _still_wanted(self, earlier: Event) -> bool:
+        known = self._inert.get(id(earlier))
+        if known is not None and known is earlier:
+            return False
+        if earlier.session_boundary() is not None or self.engine.needs(earlier):
+            return True
+        if not self.engine.reads(earlier):  # never: remember it, most repeats are such lines
+            if len(self._inert) >= 4096:
+                self._inert.clear()
+            self._inert[id(earlier)] = earlier
+        return False
+
+    def feed_bytes(self, chunk: bytes) -> list[Event]:
+        block = self.splitter.feed(chunk)
+        return self.feed_block(block) if block is not None else []
+
+    def feed_block(self, block: TextBlock) -> list[Event]:
+        self.builder.lines = block.first_no + block.count - 1
+        events = []
+        # Each event is fed before the next line is read: whether a repeat still matters depends
+        # on the session as it stands at that line.
+        for event in self.parser.events_in_block(block):
+            self.feed_event(event)
+            events.append(event)
+        return events
+
+    def feed_event(self, event: Event) -> None:
+        self.builder.events += 1
+        self.builder.add_facts(event)
+        closed = self.engine.feed(event, self.sessions.starts_new(event))
+        if closed is not None:
+            self.builder.add_session(closed)
+
+    def finish(self) -> Report:
+        """End of stream: judge the last session and build the final report."""
+        block = self.splitter.flush()
+        if block is not None:
+            self.feed_block(block)
+        closed = self.engine.close_session()
+        if closed is not None:
+            self.builder.add_session(closed)
+        return self.builder.build()
+
+    def snapshot(self) -> Report:
+        """The report so far, counting the open session's provisional matches (for live display)."""
+        builder = copy.copy(self.builder)
+        builder._first, builder._last, builder._count = dict(builder._first), dict(builder._last), dict(builder._count)
+        return builder.build(self.engine.pending())
+
+
+def explain_stream(
+    chunks: Iterable[bytes], source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = ()
+) -> Report:
+    analyzer = Analyzer(source, rules, context)
+    for chunk in chunks:
+        analyzer.feed_bytes(chunk)
+    return analyzer.finish()
+
+
+def explain(capture: str | bytes | Path, rules: Iterable[Rule] | None = None, source: str | None = None) -> Report:
+    """Explain a capture given as text, bytes or a path. A pure function of its input."""
+    if isinstance(capture, Path):
+        stream, name = open_capture(capture)
+        with stream:
+            return explain_stream(iter_chunks(stream), source or name, rules)
+    data = capture.encode("utf-8", "surrogatepass") if isinstance(capture, str) else capture
+    return explain_stream([data], source or "<text>", rules)

@@ -1,0 +1,100 @@
+"""What a platform tells the generic stages: the one contract between ``core`` and ``platforms/<name>``.
+
+A platform package (``bootdiag/platforms/<name>/__init__.py``) defines ``PLATFORM = Platform(...)``
+and nothing in the generic code names it: the registry (:mod:`bootdiag.platforms`) lists the
+packages, and every stage asks the registry for the pieces it needs (families to parse lines,
+event modules to register, rule and grammar files, the problem catalogue and verifier, fact labels,
+redaction patterns, level names). Pieces that cost imports (grammars, crypto) are named by module
+path and loaded on first use, so a command pays only for what it touches.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from bootdiag.core.parse.family import Family
+
+Level = Literal["error", "warning", "info", "debug"]
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """An identifier this platform's output carries: ``pattern`` group 2 is replaced by a
+    ``<kind-N>`` placeholder, groups 1 and 3 (a label, a kept prefix or suffix) stay.
+
+    ``hint`` is a lower-case substring every match contains: the pattern only runs on lines that
+    have it, so a long capture costs a substring test per line and pattern.
+    """
+
+    kind: str
+    hint: str
+    pattern: re.Pattern[str]
+    keep: int = 0  # leading characters of the value that stay (they describe, not identify)
+
+
+@dataclass(frozen=True)
+class LevelStyle:
+    """How this platform's lines say their level: ``pattern`` (searched at the start of the line's
+    body) has a group named ``level`` whose text ``names`` maps to a level."""
+
+    pattern: re.Pattern[str]
+    names: Mapping[str, Level]
+
+
+@dataclass(frozen=True)
+class VerifyOption:
+    """A command-line option that fills one field of the platform's verify options model."""
+
+    flag: str  # "--fuse-info"
+    field: str  # the field of ``Platform.verify_options`` it sets
+    help: str
+    metavar: str | None = None  # None: a flag without a value (a boolean)
+    number: bool = False  # the value is an integer, decimal or 0x-hex
+    repeat: bool = False  # may be given several times (the field is a list)
+    # Commands that take it besides `verify`: explain/report/check read files beside the log.
+    beside_log: bool = False
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str  # prefix of its rule ids, problem ids and message ids: "esp" -> "esp.unsigned_image"
+    title: str  # one line for people: "ESP32 family: ROM, ESP-IDF bootloader, esptool"
+    # Its line families (objects with trigger/claims/parse), in the order lines are offered to them.
+    families: Callable[[], Sequence["Family"]] = tuple
+    # Modules whose import defines (and so registers) its event classes.
+    event_modules: Sequence[str] = ()
+    # Grammar name -> file; a bare file name is looked up in the top-level grammars/ folder.
+    grammars: Mapping[str, str | Path] = field(default_factory=dict)
+    # Rule files; a bare file name is looked up in the top-level rules/ folder.
+    rule_files: Sequence[str | Path] = ()
+    # Problem id (without the platform prefix) -> one line: what the verifier found.
+    problems: Mapping[str, str] = field(default_factory=dict)
+    # Module with ``matches(data, options) -> bool`` and ``verify(data, path, options) -> ImageReport``.
+    verifier: str | None = None
+    verify_order: int = 50  # verifiers are asked in this order whether a file is theirs
+    # "module:function" giving, for a public key, the digests this platform burns or compiles in
+    # ({label: hex}); empty when the key cannot serve it. A key file's report lists every platform's.
+    key_digests: str | None = None
+    # Its own verify options (a pydantic model with defaults for every field) and their flags.
+    verify_options: type["BaseModel"] | None = None
+    options: Sequence[VerifyOption] = ()
+    chips: Sequence[str] = ()  # values --chip may take for it
+    facts: Mapping[str, str] = field(default_factory=dict)  # context key -> label, in display order
+    tools: Sequence[str] = ()  # command names a fix line may start with
+    settings: str | None = None  # regex of build-setting names (sdkconfig, CMakeCache) that matter
+    redactions: Sequence[Redaction] = ()
+    levels: Sequence[LevelStyle] = ()
+    # Upstream message catalogues (TOML); a bare file name is looked up in the top-level messages/.
+    message_files: Sequence[str | Path] = ()
+
+    def problem_id(self, short: str) -> str:
+        return f"{self.name}.{short}"
+
+    def option_defaults(self) -> Any:
+        return self.verify_options() if self.verify_options is not None else None

@@ -1,0 +1,168 @@
+"""The one result model every renderer reads, and how session matches become it.
+
+Findings are grouped by rule across sessions: a capture of N identical failing boots gives one
+finding with ``occurrences = N`` and the first and last line where it was seen.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bootdiag import __version__
+from bootdiag.core.engine import Match, SessionResult
+from bootdiag.core.events import Event
+from bootdiag.core.rules import Candidate
+
+_NO_FACTS = Event.facts
+
+SCHEMA = "bootdiag.report/1"
+MAX_UNEXPLAINED = 20
+
+
+class ExitCode(IntEnum):
+    """Process exit status, shared by every command that judges a capture or an image."""
+
+    HEALTHY = 0
+    DIAGNOSED = 1
+    USAGE = 2
+    UNEXPLAINED = 3
+    INTERNAL = 4
+    INTERRUPTED = 130
+
+
+class Evidence(BaseModel):
+    # Schemas are built on first validation or JSON output, not at import: a text report needs none.
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    line: int
+    text: str
+    event: str
+
+    @classmethod
+    def of(cls, event: Event) -> "Evidence":
+        return cls.model_construct(line=event.line, text=event.text, event=event.kind)
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    title: str
+    platform: str
+    confidence: Literal["high", "medium", "low"]
+    explanation: str
+    evidence: list[Evidence]
+    fix: list[str]
+    docs: list[str] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list)
+    occurrences: int = 1
+    first_line: int
+    last_line: int
+    priority: int = Field(default=50, exclude=True)
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
+
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    tool: dict[str, str] = Field(default_factory=lambda: {"name": "bootdiag", "version": __version__})
+    source: str
+    status: Literal["healthy", "diagnosed", "unexplained"]
+    findings: list[Finding]
+    unexplained: list[Evidence] = Field(default_factory=list)
+    context: dict[str, str] = Field(default_factory=dict)
+    stats: dict[str, int] = Field(default_factory=dict)
+    verification: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {
+            "healthy": ExitCode.HEALTHY,
+            "diagnosed": ExitCode.DIAGNOSED,
+            "unexplained": ExitCode.UNEXPLAINED,
+        }[self.status]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def render_template(template: str, captures: dict[str, Event], count: int) -> str:
+    try:
+        return template.format(**captures, count=count)
+    except (AttributeError, KeyError, IndexError, ValueError) as exc:
+        # Validation guarantees names and fields; a format spec that does not fit a value lands here.
+        return f"{template} [template error: {exc}]"
+
+
+class ReportBuilder:
+    """Collects session results and environment facts; ``build()`` ranks and summarises."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._first: dict[str, Match] = {}
+        self._last: dict[str, Match] = {}
+        self._count: dict[str, int] = {}
+        self._unexplained: list[Evidence] = []
+        self.context: dict[str, str] = {}
+        self.sessions = 0
+        self.events = 0
+        self.lines = 0
+
+    def add_facts(self, event: Event) -> None:
+        if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
+            return
+        for key, value in event.facts().items():
+            self.context.setdefault(key, value)
+
+    def add_session(self, result: SessionResult) -> None:
+        self.sessions += 1
+        for match in result.matches:
+            rule_id = match.rule.id
+            self._first.setdefault(rule_id, match)
+            self._last[rule_id] = match
+            self._count[rule_id] = self._count.get(rule_id, 0) + match.weight
+        if not result.matches and result.failures:
+            room = MAX_UNEXPLAINED - len(self._unexplained)
+            self._unexplained.extend(Evidence.of(e) for e in result.failures[: max(0, room)])
+
+    def finding(self, rule_id: str) -> Finding:
+        first, last, count = self._first[rule_id], self._last[rule_id], self._count[rule_id]
+        rule = first.rule
+        explanation = render_template(rule.explain, first.captures, count)
+        for name, note in rule.notes.items():
+            if name in first.captures:
+                explanation += " " + render_template(note, first.captures, count)
+        if count > 1:
+            explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
+        # Built from validated rules and events: constructed without validating again, so a text
+        # report builds no schema (JSON output builds its serializer when it needs it).
+        return Finding.model_construct(
+            id=rule.id, title=rule.title, platform=rule.platform, confidence=rule.confidence,
+            explanation=explanation, evidence=[Evidence.of(e) for e in first.evidence],
+            fix=self._fix_lines(first), docs=list(rule.docs),
+            candidates=list(rule.candidates), occurrences=count, first_line=first.first_line,
+            last_line=last.last_line, priority=rule.priority,
+        )
+
+    @staticmethod
+    def _fix_lines(match: Match) -> list[str]:
+        lines = [line for name, extra in match.rule.fix_if.items() if name in match.captures for line in extra]
+        lines += match.rule.fix
+        return [render_template(line, match.captures, 1) for line in lines]
+
+    def build(self, pending: list[Match] = ()) -> Report:
+        for match in pending:  # the open session of a live stream, provisionally
+            self._first.setdefault(match.rule.id, match)
+            self._last.setdefault(match.rule.id, match)
+            self._count.setdefault(match.rule.id, 1)
+        findings = [self.finding(rule_id) for rule_id in self._first]
+        order = {"high": 0, "medium": 1, "low": 2}
+        findings.sort(key=lambda f: (-f.priority, order[f.confidence], f.first_line))
+        status = "diagnosed" if findings else ("unexplained" if self._unexplained else "healthy")
+        return Report.model_construct(
+            source=self.source, status=status, findings=findings,
+            unexplained=[] if findings else list(self._unexplained), context=dict(self.context),
+            stats={"lines": self.lines, "events": self.events, "sessions": self.sessions},
+        )

@@ -1,0 +1,17 @@
+"""Rules are data: TOML files named by the platforms (and ``--rules``), validated on load.
+
+:mod:`~bootdiag.core.rules.model` is what a rule may hold, :mod:`~bootdiag.core.rules.validate`
+checks it against the registered events, fields and value sets, :mod:`~bootdiag.core.rules.load`
+reads files and reports every mistake at once, :mod:`~bootdiag.core.rules.predicates` turns
+conditions into tests.
+"""
+from bootdiag.core.errors import RuleError
+from bootdiag.core.rules.load import load_rule_file, load_rules, rule_files
+from bootdiag.core.rules.model import Candidate, Condition, Rule, When
+from bootdiag.core.rules.predicates import compile_condition
+from bootdiag.core.rules.validate import validate_rule
+
+__all__ = [
+    "Candidate", "Condition", "Rule", "RuleError", "When", "compile_condition", "load_rule_file", "load_rules",
+    "rule_files", "validate_rule",
+]

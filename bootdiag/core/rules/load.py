@@ -1,0 +1,102 @@
+"""Reading rule files: every file's every mistake, each with its file, rule and field."""
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bootdiag import platforms as registry
+from bootdiag.core.errors import RuleError
+from bootdiag.core.rules.model import Rule
+from bootdiag.core.rules.validate import rule_errors
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read rule file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
+
+
+def rules_in(path: Path, errors: list[str]) -> list[Rule]:
+    """The valid rules of one file; the mistakes go to ``errors`` as ``file: rule ID: field: message``."""
+    data = _read(path)
+    unknown = sorted(set(data) - {"rule"})
+    if unknown:
+        errors.append(f"{path}: unknown top-level key {unknown[0]!r} (rules go in [[rule]] tables)")
+    tables = data.get("rule", [])
+    if not isinstance(tables, list):
+        errors.append(f"{path}: 'rule' must be an array of tables ([[rule]])")
+        return []
+    rules = []
+    for i, raw in enumerate(tables):
+        name = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
+        try:
+            rule = Rule.model_validate(raw)
+        except ValidationError as exc:
+            errors.extend(f"{path}: rule {name}: {_location(e['loc'])}: {e['msg']}" for e in exc.errors())
+            continue
+        found = rule_errors(rule)
+        errors.extend(f"{path}: rule {name}: {message}" for message in found)
+        if not found:
+            rules.append(rule)
+    return rules
+
+
+def _raise(errors: list[str]) -> None:
+    if len(errors) == 1:
+        raise RuleError(errors[0])
+    raise RuleError(f"{len(errors)} mistakes in the rules:\n  " + "\n  ".join(errors))
+
+
+def load_rule_file(path: Path) -> list[Rule]:
+    errors: list[str] = []
+    rules = rules_in(path, errors)
+    if errors:
+        _raise(errors)
+    return rules
+
+
+def rule_files(extra: Iterable[str | Path] = ()) -> list[Path]:
+    """The registered platforms' rule files, then ``extra`` files and directories (``*.toml``)."""
+    files = registry.rule_files()
+    for item in extra:
+        p = Path(item)
+        if p.is_dir():
+            files.extend(sorted(p.glob("*.toml")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise RuleError(f"{p}: no such rule file or directory")
+    return files
+
+
+def load_rules(extra: Iterable[str | Path] = ()) -> list[Rule]:
+    """The shipped rules plus any extra files or directories; ids must be unique. Every mistake in
+    every file is reported at once."""
+    rules: list[Rule] = []
+    errors: list[str] = []
+    seen: dict[str, Path] = {}
+    for path in rule_files(extra):
+        for rule in rules_in(path, errors):
+            if rule.id in seen:
+                errors.append(f"{path}: rule {rule.id}: id already defined in {seen[rule.id]}")
+                continue
+            seen[rule.id] = path
+            rules.append(rule)
+    for rule in rules:
+        for target in rule.supersedes:
+            if target not in seen:
+                errors.append(f"{seen[rule.id]}: rule {rule.id}: supersedes: unknown rule {target!r}")
+    if errors:
+        _raise(errors)
+    return rules

@@ -1,0 +1,224 @@
+"""What pydantic cannot check in a rule: that it speaks of events, fields and values that exist.
+
+Every check adds to a list instead of stopping, so a rules file reports all its mistakes at once;
+each message starts with the field's location in the rule (``when.all[0].where.reason: ...``).
+"""
+from __future__ import annotations
+
+import re
+import string
+import types
+import typing
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
+
+from bootdiag.core import kinds
+from bootdiag.core.events import REGISTRY
+from bootdiag.core.rules.model import Condition, Rule
+from bootdiag.core.rules.predicates import LIST_OPERATORS, OPERATORS
+
+_BUILTIN_FIELDS = {"line", "text", "kind"}
+_SCALAR = (str, int, float, bool)
+
+
+@cache
+def fields_of(kind: str) -> frozenset[str]:
+    """Fields a condition or template may name: model fields plus read-only properties."""
+    cls = REGISTRY[kind]
+    properties = {name for name in dir(cls) if isinstance(getattr(cls, name, None), property) and not name.startswith("_")}
+    return frozenset(set(cls.model_fields) | properties | _BUILTIN_FIELDS)
+
+
+def _annotation(kind: str, field: str) -> Any:
+    info = REGISTRY[kind].model_fields.get(field)
+    return info.annotation if info is not None else None
+
+
+def _strip_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _item_type(annotation: Any) -> Any | None:
+    """The item type of a list field, ``None`` for any other field."""
+    annotation = _strip_optional(annotation)
+    if get_origin(annotation) in (list, tuple, frozenset, set):
+        args = get_args(annotation)
+        return args[0] if args else Any
+    return None
+
+
+def _allowed(kind: str, field: str, annotation: Any) -> frozenset[Any] | None:
+    """The values a field can take, when they are a closed set: a ``Literal``, or a vocabulary the
+    event class names for the field (problem ids, message ids)."""
+    vocabulary = REGISTRY[kind].value_sets.get(field)
+    if vocabulary is not None:
+        return frozenset(vocabulary())
+    annotation = _strip_optional(annotation)
+    if get_origin(annotation) is Literal:
+        return frozenset(get_args(annotation))
+    return None
+
+
+def _type_error(annotation: Any, value: Any) -> str | None:
+    annotation = _strip_optional(annotation)
+    if get_origin(annotation) is Literal or annotation is Any or annotation is None:
+        return None
+    if annotation in _SCALAR:
+        ok = isinstance(value, annotation) and not (annotation is int and isinstance(value, bool))
+        if annotation is float and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        return None if ok else f"{value!r} is not a {annotation.__name__}"
+    return None
+
+
+def _check_values(kind: str, field: str, annotation: Any, values: list[Any], where: str, errors: list[str]) -> None:
+    allowed = _allowed(kind, field, annotation)
+    for value in values:
+        if allowed is not None and value not in allowed:
+            close = sorted(a for a in allowed if isinstance(a, str) and isinstance(value, str) and value.lower() in a.lower())
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (one of: {', '.join(map(repr, sorted(allowed, key=str)[:12]))}{', ...' if len(allowed) > 12 else ''})"
+            errors.append(f"{where}: {value!r} is not a value {kind}.{field} takes{hint}")
+        elif allowed is None and (problem := _type_error(annotation, value)):
+            errors.append(f"{where}: {problem}, the type of {kind}.{field}")
+
+
+def check_condition(cond: Condition, where: str, errors: list[str]) -> None:
+    known = kinds.known_kinds()
+    if cond.event not in known:
+        close = [k for k in known if k.lower() == cond.event.lower()]
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        errors.append(f"{where}.event: unknown event {cond.event!r}{hint}")
+        return
+    fields = fields_of(cond.event)
+    for field, predicate in cond.where.items():
+        at = f"{where}.where.{field}"
+        if field not in fields:
+            errors.append(f"{at}: {cond.event} has no field {field!r} (it has: {', '.join(sorted(fields - _BUILTIN_FIELDS))})")
+            continue
+        annotation = _annotation(cond.event, field)
+        item = _item_type(annotation)
+        if not isinstance(predicate, dict):
+            if item is not None:
+                errors.append(f"{at}: {field} is a list; compare its items with contains, contains_any or contains_none")
+            else:
+                _check_values(cond.event, field, annotation, [predicate], at, errors)
+            continue
+        unknown = sorted(set(predicate) - OPERATORS)
+        if unknown:
+            errors.append(f"{at}: unknown operator {unknown[0]!r} (use one of {', '.join(sorted(OPERATORS))})")
+        for op, arg in predicate.items():
+            if op in ("re", "not_re"):
+                if item is not None:
+                    errors.append(f"{at}.{op}: {field} is a list; use contains, contains_any or contains_none")
+                _check_pattern(arg, f"{at}.{op}", errors)
+            elif op == "empty":
+                if item is None or not isinstance(arg, bool):
+                    errors.append(f"{at}.empty: takes true or false, for a list field")
+            elif op in LIST_OPERATORS:
+                if item is None:
+                    errors.append(f"{at}.{op}: {field} is not a list (use ==, in or not)")
+                    continue
+                values = [arg] if op == "contains" else arg
+                if not isinstance(values, list):
+                    errors.append(f"{at}.{op}: takes a list of items")
+                    continue
+                _check_values(cond.event, field, item, values, f"{at}.{op}", errors)
+            elif op in ("in", "not"):
+                if item is not None:
+                    errors.append(f"{at}.{op}: {field} is a list; use contains, contains_any or contains_none")
+                    continue
+                values = arg if op == "in" else [arg]
+                if not isinstance(values, list):
+                    errors.append(f"{at}.{op}: takes a list of values")
+                    continue
+                _check_values(cond.event, field, annotation, values, f"{at}.{op}", errors)
+            elif op == "present" and not isinstance(arg, bool):
+                errors.append(f"{at}.present: takes true or false")
+
+
+def _check_pattern(pattern: Any, where: str, errors: list[str]) -> None:
+    if not isinstance(pattern, str):
+        errors.append(f"{where}: a pattern is a string")
+        return
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        errors.append(f"{where}: bad regular expression: {exc}")
+
+
+def _template_names(template: str, where: str, errors: list[str]) -> list[tuple[str, str | None]]:
+    names = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        errors.append(f"{where}: bad template: {exc}")
+        return []
+    for _, field_name, _, _ in parsed:
+        if field_name is None:
+            continue
+        capture, _, attr = field_name.partition(".")
+        names.append((capture, attr or None))
+    return names
+
+
+def _check_templates(rule: Rule, errors: list[str]) -> None:
+    kinds_by_name: dict[str, str] = {}
+    for w, when in enumerate(rule.all_whens()):
+        where = "when" if w == 0 else f"also_when[{w - 1}]"
+        names = [c.name for c in when.all + when.any + when.optional if c.name]
+        if len(names) != len(set(names)):
+            errors.append(f"{where}: the same 'as' name is used twice")
+        for cond in when.all + when.any + when.optional:
+            if cond.name and kinds_by_name.setdefault(cond.name, cond.event) != cond.event:
+                errors.append(f"{where}: {cond.name!r} names a {cond.event} here but a {kinds_by_name[cond.name]} elsewhere")
+    known = kinds.known_kinds()
+
+    def check(template: str, where: str, allowed: set[str]) -> None:
+        for capture, attr in _template_names(template, where, errors):
+            if capture == "count" and attr is None:
+                continue
+            if capture not in allowed:
+                errors.append(f"{where}: template uses {{{capture}}}, which is not a capture that is always present here (have: {', '.join(sorted(allowed)) or 'none'})")
+            elif attr is not None and kinds_by_name[capture] in known and attr not in fields_of(kinds_by_name[capture]):
+                errors.append(f"{where}: {kinds_by_name[capture]} has no field {attr!r}")
+
+    required = rule.required_captures()
+    check(rule.explain, "explain", required)
+    for i, fix in enumerate(rule.fix):
+        check(fix, f"fix[{i}]", required)
+    for key, note in rule.notes.items():
+        if key not in kinds_by_name:
+            errors.append(f"notes.{key}: no condition is named {key!r}")
+        else:
+            check(note, f"notes.{key}", required | {key})
+    for key, lines in rule.fix_if.items():
+        if key not in kinds_by_name:
+            errors.append(f"fix_if.{key}: no condition is named {key!r}")
+            continue
+        for i, line in enumerate(lines):
+            check(line, f"fix_if.{key}[{i}]", required | {key})
+
+
+def rule_errors(rule: Rule) -> list[str]:
+    """Every mistake in a rule that pydantic accepted, each prefixed with its field."""
+    errors: list[str] = []
+    for w, when in enumerate(rule.all_whens()):
+        prefix = "when" if w == 0 else f"also_when[{w - 1}]"
+        if not when.all and not when.any:
+            errors.append(f"{prefix}: needs at least one condition in all or any")
+        for role in ("all", "any", "none", "optional"):
+            for i, cond in enumerate(getattr(when, role)):
+                check_condition(cond, f"{prefix}.{role}[{i}]", errors)
+    _check_templates(rule, errors)
+    return errors
+
+
+def validate_rule(rule: Rule) -> None:
+    """Raise ``ValueError`` with every mistake of ``rule`` (one per line)."""
+    errors = rule_errors(rule)
+    if errors:
+        raise ValueError("\n".join(errors))

@@ -1,0 +1,54 @@
+"""Where bytes come from: a file, standard input, or (for `tail`) a serial port.
+
+Everything here yields raw ``bytes`` chunks; decoding and line splitting happen in
+:mod:`bootdiag.core.lines`, so a source never fails on content.
+"""
+from __future__ import annotations
+
+import gzip
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from bootdiag.core.errors import InputError
+
+CHUNK_SIZE = 1 << 16
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def open_capture(path: str | Path | None) -> tuple[BinaryIO, str]:
+    """Open a capture for reading; ``None`` or ``"-"`` means standard input.
+
+    Gzip-compressed captures (CI artefacts) are read transparently, detected by content.
+    Returns the binary stream and a display name.
+    """
+    if path is None or str(path) == "-":
+        return sys.stdin.buffer, "<stdin>"
+    p = Path(path)
+    try:
+        stream: BinaryIO = open(p, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a directory, not a capture file") from None
+    except PermissionError:
+        raise InputError(f"{p}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot open ({exc.strerror or exc})") from None
+    if stream.peek(2)[:2] == _GZIP_MAGIC if hasattr(stream, "peek") else False:
+        return gzip.GzipFile(fileobj=stream, mode="rb"), str(p)  # type: ignore[return-value]
+    return stream, str(p)
+
+
+def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """Read a stream in fixed-size chunks; read errors become :class:`InputError`."""
+    read = getattr(stream, "read1", stream.read)
+    while True:
+        try:
+            chunk = read(size)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise InputError(f"read failed: {exc}") from None
+        if not chunk:
+            return
+        yield chunk

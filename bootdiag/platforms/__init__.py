@@ -1,0 +1,100 @@
+"""The registry: the platforms bootdiag knows, one line each.
+
+Every stage asks this module for the platforms and their pieces; no generic module names one.
+A new platform is a package with ``PLATFORM = Platform(...)`` in its ``__init__.py`` (see
+CONTRIBUTING.md), its grammar and rule files, and one line below. Other packages can add one
+at run time with :func:`register` (tests do); what is built from the platforms is keyed by
+:func:`registry_key`, so a registration takes effect at the next analysis.
+"""
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+from importlib.util import find_spec
+from pathlib import Path
+
+from bootdiag.core.platform import Platform
+from bootdiag.core.resources import data_dir
+
+PLATFORMS: list[str] = [
+    "bootdiag.platforms.esp",
+    "bootdiag.platforms.mcuboot",
+    "bootdiag.platforms.tegra",
+    # Last: it reads prose, and real log lines must reach their own platform's families first.
+    "bootdiag.platforms.reported",
+]
+
+
+def register(module: str, first: bool = False) -> None:
+    """Add the platform package ``module`` (a dotted name); ``first`` offers it lines before the others."""
+    if module in PLATFORMS:
+        return
+    if first:
+        PLATFORMS.insert(0, module)
+    else:
+        PLATFORMS.insert(len(PLATFORMS) - 1, module)  # the prose reader stays last
+
+
+def unregister(module: str) -> None:
+    if module in PLATFORMS:
+        PLATFORMS.remove(module)
+
+
+def registry_key() -> tuple[str, ...]:
+    """What everything built from the platforms is keyed by (a registration changes it)."""
+    return tuple(PLATFORMS)
+
+
+@cache
+def _load(names: tuple[str, ...]) -> tuple[Platform, ...]:
+    return tuple(import_module(name).PLATFORM for name in names)
+
+
+def platforms() -> tuple[Platform, ...]:
+    return _load(registry_key())
+
+
+def platform(name: str) -> Platform:
+    for p in platforms():
+        if p.name == name:
+            return p
+    raise KeyError(name)
+
+
+def resolve(item: str | Path, folder: str) -> Path:
+    """A platform's data file: a bare name lives in the project's top-level ``folder``."""
+    p = Path(item)
+    return p if p.is_absolute() else data_dir(folder) / p
+
+
+def rule_files() -> list[Path]:
+    return [resolve(f, "rules") for p in platforms() for f in p.rule_files]
+
+
+def grammar_file(name: str) -> Path:
+    for p in platforms():
+        if name in p.grammars:
+            return resolve(p.grammars[name], "grammars")
+    raise KeyError(f"no platform has a grammar named {name!r}")
+
+
+def message_files() -> list[Path]:
+    return [resolve(f, "messages") for p in platforms() for f in p.message_files]
+
+
+def source_files() -> list[Path]:
+    """The platform packages' descriptors and event modules, found without importing the event
+    modules: what caches of things validated against them are keyed by."""
+    files = []
+    for name in PLATFORMS:
+        spec = find_spec(name)
+        files.append(Path(spec.origin if spec and spec.origin else name))
+        for module in import_module(name).PLATFORM.event_modules:
+            spec = find_spec(module)
+            files.append(Path(spec.origin if spec and spec.origin else module))
+    return files
+
+
+def problem_catalogue() -> dict[str, str]:
+    """Every verifier problem id (with its platform prefix) -> its one-line meaning."""
+    return {p.problem_id(short): doc for p in platforms() for short, doc in p.problems.items()}

@@ -1,0 +1,78 @@
+"""ESP32 family: the mask ROM, the ESP-IDF bootloader and app start-up, esptool/espsecure/espefuse,
+and the verifier for ESP images and their Secure Boot V1/V2 signatures."""
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from bootdiag.core.platform import LevelStyle, Platform, Redaction, VerifyOption
+from bootdiag.platforms.esp.chips import CHIPS
+
+
+def _families():
+    from bootdiag.platforms.esp.esptool import EsptoolFamily
+    from bootdiag.platforms.esp.idf import EspIdfFamily
+    from bootdiag.platforms.esp.rom import EspRomFamily
+
+    return [EspIdfFamily(), EsptoolFamily(), EspRomFamily()]
+
+
+class EspVerifyOptions(BaseModel):
+    efuse_summary: str | None = None  # path to an `espefuse summary` output (text or JSON)
+    key_digests: list[str] = Field(default_factory=list)  # hex key digests as burned in eFuse
+
+
+PROBLEMS = {
+    "image.bad_magic": "The first byte is not 0xE9: no ESP image starts here.",
+    "image.bad_header": "The 24-byte image header holds values no ESP image has (segment count, chip id, flash fields).",
+    "image.bad_segment": "A segment's length or load address is impossible: the image is corrupted or not an ESP image.",
+    "image.truncated": "The file ends inside the image (header, a segment, the checksum or the appended SHA-256).",
+    "image.checksum_mismatch": "The XOR checksum byte after the segments does not match them.",
+    "image.hash_mismatch": "The SHA-256 appended to the image does not match its bytes: changed after it was built.",
+    "image.wrong_chip": "The image header names another chip than the target.",
+    "sbv1.no_signature": "Secure Boot V1 expects a signature block after the image and finds none.",
+    "sbv1.signature_invalid": "The Secure Boot V1 ECDSA signature does not verify with the given key.",
+    "sbv2.no_signature_block": "No valid Secure Boot V2 signature block in the signature sector.",
+    "sbv2.digest_mismatch": "A Secure Boot V2 signature block signs another digest: the image changed after signing.",
+    "sbv2.signature_invalid": "A Secure Boot V2 signature does not verify with the public key in its own block.",
+    "sbv2.wrong_key": "The image is signed by a key the device does not trust (eFuse digests or given keys).",
+}
+
+PLATFORM = Platform(
+    name="esp",
+    title="ESP32 family: ROM, ESP-IDF bootloader and start-up, esptool / espsecure / espefuse",
+    families=_families,
+    event_modules=("bootdiag.platforms.esp.events",),
+    grammars={"esp_idf": "esp_idf.lark", "esp_rom": "esp_rom.lark", "esptool": "esptool.lark"},
+    rule_files=("esp-idf.toml",),
+    problems=PROBLEMS,
+    verifier="bootdiag.platforms.esp.image",
+    verify_order=20,
+    key_digests="bootdiag.platforms.esp.secure_boot:key_digests",
+    verify_options=EspVerifyOptions,
+    options=(
+        VerifyOption("--efuse", "efuse_summary", "`espefuse summary` output (text or JSON): the key digests the device trusts.", "FILE", beside_log=True),
+        VerifyOption("--key-digest", "key_digests", "A trusted public-key digest in hex, as burned in eFuse (repeatable).", "HEX", repeat=True),
+    ),
+    chips=tuple(chip.name for chip in CHIPS),
+    facts={
+        "esp_idf": "ESP-IDF",
+        "esptool": "esptool",
+        "espsecure": "espsecure",
+        "espefuse": "espefuse",
+        "flash_mode": "Flash mode",
+        "flash_size": "Flash size",
+        "flash_speed": "Flash speed",
+    },
+    tools=("esptool", "espsecure", "espefuse", r"idf\.py"),
+    settings=r"SECURE_|ESPTOOLPY_FLASH|ESPTOOLPY_HEADER|BOOTLOADER_|PARTITION_TABLE_|ESP32_REV_MIN|ESP_REV_MIN",
+    redactions=(
+        # ESP-IDF Wi-Fi driver: `wifi:connected with <ssid>, aid = 1, channel 6, ...`;
+        # protocol_examples_common: `Connecting to <ssid>...`.
+        Redaction("ssid", "connected with", re.compile(r"(wifi:connected with )(.+?)(, aid = )")),
+        Redaction("ssid", "connecting to", re.compile(r"(example_connect: Connecting to )(.+?)(\.\.\.)")),
+    ),
+    # ESP-IDF log.h: "E (296835) tag: msg"
+    levels=(LevelStyle(re.compile(r"^(?P<level>[EWIDV]) \(\d+\) "), {"E": "error", "W": "warning", "I": "info", "D": "debug", "V": "debug"}),),
+)

@@ -1,0 +1,132 @@
+"""esptool / espefuse / espsecure console output -> events (grammar: grammars/esptool.lark)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from lark import Token, Transformer
+
+from bootdiag.core.events import Event
+from bootdiag.platforms.esp import events as ev
+from bootdiag.platforms.esp.events import chip_family
+from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, hex_int
+from bootdiag.core.parse.grammar import parse_and_transform
+
+Parsed = tuple[type[Event], dict[str, Any]]
+
+# A command line may be prefixed by a prompt, "python -m", an interpreter or a path; cut there.
+_PROGRAM_START = re.compile(r"(?:^|(?<=[\s/\\\"'=]))(?:esptool|espefuse|espsecure)(?:\.py)?(?=\s|$)")
+# Subcommands by both spellings (v4 underscores, v5 hyphens): a command line names one of them.
+_SUBCOMMANDS = frozenset(
+    c.replace("-", "_")
+    for c in (
+        "write_flash", "merge_bin", "elf2image", "image_info", "read_flash", "erase_flash", "erase_region",
+        "verify_flash", "flash_id", "chip_id", "read_mac", "sign_data", "verify_signature", "signature_info_v2",
+        "digest_sbv2_public_key", "generate_signing_key", "encrypt_flash_data", "decrypt_flash_data",
+        "burn_key", "burn_key_digest", "burn_efuse", "summary", "dump", "adc_info", "get_security_info",
+        "burn_bit", "read_protect_efuse", "write_protect_efuse", "set_flash_voltage", "digest_secure_bootloader",
+    )
+)
+
+
+class _ToolTransformer(Transformer):
+    def tool_start(self, items: list[Token]) -> Parsed:
+        return ev.ToolStart, {"tool": str(items[0]).removesuffix(".py"), "version": str(items[1]).lstrip("v")}
+
+    def tool_command(self, items: list[Token]) -> Parsed:
+        args = [str(a) for a in items[1:]]
+        command = next((a.replace("-", "_") for a in args if a.replace("-", "_") in _SUBCOMMANDS), None)
+        return ev.ToolCommand, {"tool": str(items[0]).removesuffix(".py"), "command": command, "args": args}
+
+    def connecting(self, items: list[Token]) -> Parsed:
+        return ev.ToolConnecting, {"attempts": max(1, str(items[0]).count("_") + str(items[0]).count("."))}
+
+    def chip(self, items: list[Token]) -> Parsed:
+        return ev.ToolChip, {"chip": chip_family(str(items[-1]))}
+
+    def mac(self, items: list[Token]) -> Parsed | None:
+        return None  # MAC addresses matter only to redaction, which works on text
+
+    def fatal(self, items: list[Any]) -> Parsed:
+        inner = items[0]
+        if isinstance(inner, tuple):  # connect_failure
+            chip, reason = inner
+            message = f"Failed to connect to {chip}: {reason}"
+            return ev.ToolFatal, {"message": message, "connect_chip": chip, "reason": reason}
+        return ev.ToolFatal, {"message": str(inner).strip()}
+
+    def serial_fatal(self, items: list[Token]) -> Parsed:
+        return ev.ToolFatal, {"message": str(items[1]).strip()}
+
+    def connect_failure(self, items: list[Token]) -> tuple[str, str]:
+        return str(items[1]).strip(), str(items[2]).strip()
+
+    def wrong_boot_mode(self, items: list[Token]) -> Parsed:
+        return ev.ToolWrongBootMode, {"boot_mode": hex_int(items[0])}
+
+    def flash_params(self, items: list[Token]) -> Parsed:
+        return ev.ToolFlashParamsSet, {"value": hex_int(items[1])}
+
+    def sha_updated(self, _: list[Token]) -> Parsed:
+        return ev.ToolShaUpdated, {}
+
+    def hash_protected(self, items: list[Token]) -> Parsed:
+        return ev.ToolHashProtected, {"address": hex_int(items[0]), "setting": str(items[1])}
+
+    def security_keeps(self, _: list[Token]) -> Parsed:
+        return ev.ToolSecurityKeepsFlashSettings, {}
+
+    def wrote(self, items: list[Token | None]) -> Parsed:
+        return ev.ToolWrote, {"size": int(items[0]), "address": hex_int(items[2])}
+
+    def hash_verified(self, _: list[Token]) -> Parsed:
+        return ev.ToolHashVerified, {}
+
+    def sig_block_valid(self, items: list[Token]) -> Parsed:
+        return ev.EspsecureBlock, {"block": int(items[0]), "valid": True}
+
+    def sig_block_invalid(self, items: list[Token]) -> Parsed:
+        return ev.EspsecureBlock, {"block": int(items[0]), "valid": False}
+
+    def sig_block_verified(self, items: list[Token]) -> Parsed:
+        return ev.EspsecureVerified, {"block": int(items[0])}
+
+    def v1_signature_valid(self, _: list[Token]) -> Parsed:
+        return ev.EspsecureVerified, {"block": None}
+
+    def sig_block_not_by_key(self, items: list[Token]) -> Parsed:
+        return ev.EspsecureNotSignedByKey, {"block": int(items[0])}
+
+    def signed(self, items: list[Token]) -> Parsed:
+        return ev.EspsecureSigned, {"size": int(items[0]), "file": str(items[1]).split(".")[0].strip("\" ")}
+
+
+_TRANSFORMER = _ToolTransformer()
+
+
+@lru_cache(maxsize=4096)
+def parse_tool_text(text: str) -> Parsed | None:
+    return parse_and_transform("esptool", "start", text, _TRANSFORMER.transform)
+
+
+class EsptoolFamily(ClaimsByTrigger):
+    name = "esptool"
+    trigger = compile_trigger(
+        r"\besp(?:tool|efuse|secure)\b", r"Connecting\.\.", r"Chip is ", r"Chip type:", r"Detecting chip type",
+        r"A fatal error occurred", r"Wrong boot mode detected", r"Flash param", r"SHA digest in image",
+        r"protected with a hash checksum", r"Security features enabled", r"Wrote (?=\d+ bytes)", r"Hash of data verified",
+        r"Signature block \d", r"Signature is valid", r"Signed (?=\d+ bytes)",
+        r"SerialException:", r"A serial exception error occurred",
+    )
+
+    def parse(self, text: str, no: int) -> Event | None:
+        program = _PROGRAM_START.search(text)
+        subject = text[program.start():] if program else text
+        parsed = parse_tool_text(subject)
+        if parsed is None:
+            return None
+        cls, fields = parsed
+        if cls is ev.ToolCommand and fields["command"] is None and not any(a.startswith("-") for a in fields["args"]):
+            return None  # prose that mentions the tool ("esptool.py in directory ...")
+        return cls.trusted(line=no, text=text, **fields)

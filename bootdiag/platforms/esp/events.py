@@ -1,0 +1,626 @@
+"""Events of the ESP32 family: mask ROM, ESP-IDF bootloader/app, and esptool/espefuse/espsecure.
+
+Message strings and their meanings are documented in the grammars (``grammars/esp_*.lark``,
+``grammars/esptool.lark``) with their upstream sources.
+"""
+
+from typing import Literal
+
+from bootdiag.core.events import Event
+
+# ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
+BOOT_TAGS = frozenset(
+    {
+        "boot", "esp_image", "secure_boot", "secure_boot_v1", "secure_boot_v2", "secure_boot_v2_rsa",
+        "secure_boot_v2_ecdsa", "flash_parts", "flash_encrypt", "boot_comm", "bootloader_flash",
+        "efuse", "boot.esp32", "boot.esp32s2", "boot.esp32s3", "boot.esp32c3", "boot.esp32c6",
+        "boot.esp32c2", "boot.esp32h2", "boot.esp32p4", "boot.esp32c5", "esp_ota_ops", "spi_flash",
+    }
+)
+
+
+# ---------------------------------------------------------------- mask ROM (no level, no tag)
+class RomEvent(Event):
+    kind: str = "RomEvent"
+    family = "esp-rom"
+
+
+class RomRetry(RomEvent):
+    """Base of the ROM lines that may belong to the ROM's own retry after a failed secure boot check.
+
+    When the ROM rejects the bootloader it aborts (``ets_main.c 371``) and the watchdog restarts it at
+    once; that retry is part of the same boot attempt, so a check that then passes (esp-idf #12781)
+    is seen together with the failure instead of in a later session.
+    """
+
+    kind: str = "RomRetry"
+    retry: bool = False
+
+    def session_boundary(self) -> tuple[str, int] | None:
+        return None if self.retry else type(self).boundary
+
+
+class RomBanner(RomRetry):
+    """``ets Jul 29 2019 12:21:46`` (ESP32) or ``ESP-ROM:esp32s3-20210327`` (newer chips)."""
+
+    kind: Literal["RomBanner"] = "RomBanner"
+    rom: str
+    chip: str | None = None
+    boundary = ("device", 0)
+
+    def facts(self) -> dict[str, str]:
+        return {"chip": self.chip} if self.chip else {}
+
+
+class RomReset(RomRetry):
+    """``rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)``; boot mode decoded per chip."""
+
+    kind: Literal["RomReset"] = "RomReset"
+    reason_code: int
+    reason: str | None = None
+    boot_mode: int
+    boot_mode_name: str | None = None
+    download: bool | None = None  # True when the strapping pins selected download (UART/USB) boot
+    chip: str | None = None
+    boundary = ("device", 1)
+
+
+class RomWaitingForDownload(RomEvent):
+    """``waiting for download`` / ``wait usb download``: the ROM now serves a host tool.
+
+    It opens a tool session, so an esptool run that follows (and uses the download mode on
+    purpose) belongs to the same attempt; a wait that no tool answers stays on its own.
+    """
+
+    kind: Literal["RomWaitingForDownload"] = "RomWaitingForDownload"
+    boundary = ("tool", 0)
+
+
+class RomFlashMode(RomEvent):
+    """``mode:DIO, clock div:2`` — the flash mode in the bootloader header as the ROM read it."""
+
+    kind: Literal["RomFlashMode"] = "RomFlashMode"
+    mode: str
+    clock_div: int
+
+
+class RomInvalidHeader(RomEvent):
+    kind: Literal["RomInvalidHeader"] = "RomInvalidHeader"
+    value: int
+    failure = True
+
+
+class RomFlashReadError(RomEvent):
+    kind: Literal["RomFlashReadError"] = "RomFlashReadError"
+    code: int
+    failure = True
+
+
+class RomChecksumError(RomEvent):
+    kind: Literal["RomChecksumError"] = "RomChecksumError"
+    calculated: int
+    expected: int
+    failure = True
+
+
+class RomAbort(RomEvent):
+    """``ets_main.c 371``: the ROM gave up on the second-stage bootloader."""
+
+    kind: Literal["RomAbort"] = "RomAbort"
+    file: str
+    source_line: int
+    failure = True
+
+
+class SigBlockInvalid(RomEvent):
+    """ROM Secure Boot V2 check of one signature block: ``Sig block 0 invalid: Image digest does not match``."""
+
+    kind: Literal["SigBlockInvalid"] = "SigBlockInvalid"
+    block: int
+    reason: str
+    failure = True
+
+
+class SigBlockUntrustedKey(RomEvent):
+    kind: Literal["SigBlockUntrustedKey"] = "SigBlockUntrustedKey"
+    block: int
+    failure = True
+
+
+class RomSignatureCheckFailed(RomEvent):
+    kind: Literal["RomSignatureCheckFailed"] = "RomSignatureCheckFailed"
+    failure = True
+
+
+class RomSecureBootFailed(RomEvent):
+    """``secure boot verification failed`` (SBv2 ROM) or ``secure boot check fail`` (SBv1 digest)."""
+
+    kind: Literal["RomSecureBootFailed"] = "RomSecureBootFailed"
+    message: str
+    failure = True
+
+
+class RomNoSignatureBlock(RomEvent):
+    kind: Literal["RomNoSignatureBlock"] = "RomNoSignatureBlock"
+    found: int
+    failure = True
+
+
+class RomValidKeyBlocks(RomEvent):
+    """``Valid secure boot key blocks: 0 1 2``: the indexes of the usable key digests, not a count
+    (esp-idf #13273 boots with ``... blocks: 0``; the C6 log in esp-rs/esp-hal #4770 lists ``0 1 2``)."""
+
+    kind: Literal["RomValidKeyBlocks"] = "RomValidKeyBlocks"
+    blocks: list[int]
+
+    def is_failure(self) -> bool:
+        return not self.blocks
+
+
+class RomSecureBootOk(RomEvent):
+    """``secure boot verification succeeded`` (``ECDSA secure boot ...`` on ECDSA chips), ``secure boot v2 enabled``.
+
+    ``after_failure``: it came in the ROM's watchdog retry right after a failed check of the same boot.
+    """
+
+    kind: Literal["RomSecureBootOk"] = "RomSecureBootOk"
+    message: str
+    after_failure: bool = False
+
+
+class RomShaMismatch(RomEvent):
+    """``SHA-256 comparison failed:`` — newer ROMs boot anyway when secure boot is off."""
+
+    kind: Literal["RomShaMismatch"] = "RomShaMismatch"
+
+
+class RomInvalidImageBlock(RomEvent):
+    kind: Literal["RomInvalidImageBlock"] = "RomInvalidImageBlock"
+    failure = True
+
+
+class RomLoad(RomEvent):
+    kind: Literal["RomLoad"] = "RomLoad"
+    address: int
+    length: int
+
+
+class RomEntry(RomEvent):
+    kind: Literal["RomEntry"] = "RomEntry"
+    address: int
+
+
+class Panic(Event):
+    """Unprefixed crash output from the IDF panic handler or the heap checker."""
+
+    kind: Literal["Panic"] = "Panic"
+    family = "esp-idf"
+    message: str
+    failure = True
+
+
+# ---------------------------------------------------------------- ESP-IDF log lines
+class EspLog(Event):
+    """Any ESP-IDF log line: ``I (31) boot: message`` (or a ``(hh:mm:ss.mmm)`` stamp)."""
+
+    kind: Literal["EspLog"] = "EspLog"
+    family = "esp-idf"
+    level: str
+    ms: int | None = None
+    tag: str
+    msg: str
+
+    def is_failure(self) -> bool:
+        return self.failure or (self.level == "E" and self.tag in BOOT_TAGS)
+
+
+class BootloaderStart(EspLog):
+    kind: Literal["BootloaderStart"] = "BootloaderStart"
+    idf_version: str
+    boundary = ("device", 2)
+
+    def facts(self) -> dict[str, str]:
+        return {"esp_idf": self.idf_version}
+
+
+class BootFlashConfig(EspLog):
+    """``boot.esp32: SPI Flash Size : 4MB`` — read from the bootloader's own image header."""
+
+    kind: Literal["BootFlashConfig"] = "BootFlashConfig"
+    setting: str  # speed | mode | size
+    value: str
+
+    def facts(self) -> dict[str, str]:
+        return {f"flash_{self.setting}": self.value}
+
+
+class ChipRevision(EspLog):
+    kind: Literal["ChipRevision"] = "ChipRevision"
+    revision: str
+
+    def facts(self) -> dict[str, str]:
+        return {"chip_revision": self.revision}
+
+
+class PartitionEntry(EspLog):
+    kind: Literal["PartitionEntry"] = "PartitionEntry"
+    index: int
+    label: str
+    usage: str
+    type: int
+    subtype: int
+    offset: int
+    length: int
+
+
+class PartitionTableError(EspLog):
+    kind: Literal["PartitionTableError"] = "PartitionTableError"
+    problem: str
+    failure = True
+
+
+class PartitionBeyondFlash(EspLog):
+    """``partition 3 invalid - offset 0x... size 0x... exceeds flash chip size 0x...``"""
+
+    kind: Literal["PartitionBeyondFlash"] = "PartitionBeyondFlash"
+    index: int
+    offset: int
+    size: int
+    flash_size: int
+    failure = True
+
+
+class ImageSegment(EspLog):
+    kind: Literal["ImageSegment"] = "ImageSegment"
+    index: int
+    paddr: int
+    vaddr: int
+    size: int
+    mapping: str | None = None
+
+
+class ImageVerifyingSignature(EspLog):
+    kind: Literal["ImageVerifyingSignature"] = "ImageVerifyingSignature"
+
+
+class SecureBootNotEnabledYet(EspLog):
+    kind: Literal["SecureBootNotEnabledYet"] = "SecureBootNotEnabledYet"
+
+
+class SecureBootVerifyingWith(EspLog):
+    kind: Literal["SecureBootVerifyingWith"] = "SecureBootVerifyingWith"
+    scheme: str
+
+
+class SignatureVerified(EspLog):
+    kind: Literal["SignatureVerified"] = "SignatureVerified"
+
+
+class SecureBootV2VerifyFailed(EspLog):
+    kind: Literal["SecureBootV2VerifyFailed"] = "SecureBootV2VerifyFailed"
+
+
+class ImageSignatureFailed(EspLog):
+    """``esp_image: Secure boot signature verification failed``."""
+
+    kind: Literal["ImageSignatureFailed"] = "ImageSignatureFailed"
+
+
+class ImageHashFailed(EspLog):
+    """``Image hash failed - image is corrupt``: the appended SHA-256 does not match the image."""
+
+    kind: Literal["ImageHashFailed"] = "ImageHashFailed"
+
+
+class ImageCorrupted(EspLog):
+    """``image corrupted on flash``: after a signature failure, the appended SHA-256 is wrong too."""
+
+    kind: Literal["ImageCorrupted"] = "ImageCorrupted"
+    failure = True
+
+
+class ImageSignatureBad(EspLog):
+    """``image valid, signature bad``: the appended SHA-256 is right, only the signature fails."""
+
+    kind: Literal["ImageSignatureBad"] = "ImageSignatureBad"
+    failure = True
+
+
+class SecureBootV1BadVersion(EspLog):
+    """``image has invalid signature version field 0x...``: no V1 signature after the image."""
+
+    kind: Literal["SecureBootV1BadVersion"] = "SecureBootV1BadVersion"
+    value: int
+
+
+class SecureBootV1Result(EspLog):
+    kind: Literal["SecureBootV1Result"] = "SecureBootV1Result"
+    result: int
+
+
+class SecureBootKeyMismatch(EspLog):
+    """The image's signing key is not among the trusted key digests (eFuse or running app)."""
+
+    kind: Literal["SecureBootKeyMismatch"] = "SecureBootKeyMismatch"
+    detail: str
+    failure = True
+
+
+class SecureBootSchemeMismatch(EspLog):
+    kind: Literal["SecureBootSchemeMismatch"] = "SecureBootSchemeMismatch"
+    detail: str
+    failure = True
+
+
+class SecureBootEnabling(EspLog):
+    """First boot: ``enabling secure boot v2...`` (or V1 digest generation)."""
+
+    kind: Literal["SecureBootEnabling"] = "SecureBootEnabling"
+    version: int
+
+
+class SecureBootAlreadyEnabled(EspLog):
+    kind: Literal["SecureBootAlreadyEnabled"] = "SecureBootAlreadyEnabled"
+
+
+class SecureBootEnabled(EspLog):
+    kind: Literal["SecureBootEnabled"] = "SecureBootEnabled"
+
+
+class BootloaderImageInvalid(EspLog):
+    """``bootloader image appears invalid! error 8194`` while enabling secure boot."""
+
+    kind: Literal["BootloaderImageInvalid"] = "BootloaderImageInvalid"
+    error: int
+
+
+class SecureBootEnableFailed(EspLog):
+    """``Secure Boot v2 failed (8194)`` / ``FAILED TO ENABLE SECURE BOOT (%d).``"""
+
+    kind: Literal["SecureBootEnableFailed"] = "SecureBootEnableFailed"
+    error: int
+
+
+class InvalidMagicByte(EspLog):
+    kind: Literal["InvalidMagicByte"] = "InvalidMagicByte"
+    address: int
+
+
+class InvalidSpiParameter(EspLog):
+    kind: Literal["InvalidSpiParameter"] = "InvalidSpiParameter"
+    address: int
+    parameter: str
+    value: int
+
+
+class ImageTooLarge(EspLog):
+    kind: Literal["ImageTooLarge"] = "ImageTooLarge"
+    image_length: int
+    partition_length: int
+
+
+class ChecksumFailed(EspLog):
+    kind: Literal["ChecksumFailed"] = "ChecksumFailed"
+    calculated: int
+    expected: int
+
+
+class ChipMismatch(EspLog):
+    kind: Literal["ChipMismatch"] = "ChipMismatch"
+    detail: str
+    failure = True
+
+
+class PartitionNotBootable(EspLog):
+    kind: Literal["PartitionNotBootable"] = "PartitionNotBootable"
+    partition: str  # factory | test | ota
+    slot: int | None = None
+
+
+class NoBootablePartition(EspLog):
+    kind: Literal["NoBootablePartition"] = "NoBootablePartition"
+
+
+class AppLoaded(EspLog):
+    kind: Literal["AppLoaded"] = "AppLoaded"
+    offset: int
+
+
+class BootSelection(EspLog):
+    """``No factory image, trying OTA 0`` / ``Defaulting to factory image`` / otadata problems.
+
+    ``ota data partition invalid, falling back to factory`` is logged at E level, but the
+    bootloader goes on with the fallback: by itself it is no failure.
+    """
+
+    kind: Literal["BootSelection"] = "BootSelection"
+    detail: str
+
+    def is_failure(self) -> bool:
+        return False
+
+
+class FlashEncryptionEnabled(EspLog):
+    kind: Literal["FlashEncryptionEnabled"] = "FlashEncryptionEnabled"
+    plaintext_flashes_left: int
+
+
+class FlashEncryptionProgress(EspLog):
+    """First-boot encryption in place: ``Encrypting partition 2 at offset 0x...``, ``Flash encryption completed``."""
+
+    kind: Literal["FlashEncryptionProgress"] = "FlashEncryptionProgress"
+    detail: str
+
+
+class FlashEncryptionMode(EspLog):
+    kind: Literal["FlashEncryptionMode"] = "FlashEncryptionMode"
+    mode: str
+
+
+class FlashEncryptionError(EspLog):
+    kind: Literal["FlashEncryptionError"] = "FlashEncryptionError"
+    detail: str
+    failure = True
+
+
+class AppStarted(EspLog):
+    """The application is running: the boot chain succeeded."""
+
+    kind: Literal["AppStarted"] = "AppStarted"
+    detail: str
+
+
+# ---------------------------------------------------------------- esptool / espefuse / espsecure
+class ToolEvent(Event):
+    kind: str = "ToolEvent"
+    family = "esptool"
+
+
+class ToolStart(ToolEvent):
+    """``esptool.py v4.7.0`` / ``esptool v5.0.0`` / ``espefuse.py v3.1`` / ``espsecure v5.6.0``."""
+
+    kind: Literal["ToolStart"] = "ToolStart"
+    tool: str
+    version: str
+    boundary = ("tool", 2)
+
+    def facts(self) -> dict[str, str]:
+        return {self.tool: self.version}
+
+
+class ToolCommand(ToolEvent):
+    """A command line invoking esptool/espefuse/espsecure, as pasted or echoed by idf.py."""
+
+    kind: Literal["ToolCommand"] = "ToolCommand"
+    tool: str
+    command: str | None = None
+    args: list[str]
+    boundary = ("tool", 1)
+
+
+class ToolChip(ToolEvent):
+    kind: Literal["ToolChip"] = "ToolChip"
+    chip: str
+
+    def facts(self) -> dict[str, str]:
+        return {"chip": self.chip}
+
+
+class ToolConnecting(ToolEvent):
+    kind: Literal["ToolConnecting"] = "ToolConnecting"
+    attempts: int
+
+
+def chip_family(name: str) -> str:
+    """``ESP32-D0WD-V3 (revision v3.1)`` -> ``esp32``; ``ESP32-S3`` -> ``esp32s3``."""
+    head = name.strip().split(" ")[0].upper()
+    for family in ("ESP32-S2", "ESP32-S3", "ESP32-C2", "ESP32-C3", "ESP32-C5", "ESP32-C6", "ESP32-C61", "ESP32-H2", "ESP32-P4"):
+        if head.startswith(family):
+            return family.replace("-", "").lower()
+    return "esp32" if head.startswith("ESP32") else head.lower()
+
+
+# Strapping pin that selects download mode, per chip (esptool docs boot-mode-selection.rst;
+# ESP-IDF hardware design guidelines).
+DOWNLOAD_STRAPS = {
+    "esp32": "GPIO0 low (and GPIO2 low or floating) while EN/reset is released",
+    "esp32s2": "GPIO0 low while reset is released (GPIO46 low)",
+    "esp32s3": "GPIO0 low while reset is released (GPIO46 low)",
+    "esp32c2": "GPIO9 low while reset is released (GPIO8 high)",
+    "esp32c3": "GPIO9 low while reset is released (GPIO8 high)",
+    "esp32c6": "GPIO9 low while reset is released (GPIO8 high)",
+    "esp32h2": "GPIO9 low while reset is released (GPIO8 high)",
+    "esp32c5": "GPIO28 low while reset is released",
+    "esp32p4": "GPIO35 low while reset is released",
+}
+
+
+class ToolFatal(ToolEvent):
+    """``A fatal error occurred: ...``; connection failures are split into chip and reason."""
+
+    kind: Literal["ToolFatal"] = "ToolFatal"
+    message: str
+    connect_chip: str | None = None
+    reason: str | None = None
+    failure = True
+
+    @property
+    def download_pins(self) -> str:
+        chip = chip_family(self.connect_chip) if self.connect_chip else ""
+        return DOWNLOAD_STRAPS.get(chip, "the boot strapping pin low (GPIO0 on ESP32/S2/S3, GPIO9 on C2/C3/C6/H2) while reset is released")
+
+    @property
+    def message_era(self) -> str:
+        """Which esptool versions print this connection error (esptool loader.py history)."""
+        reason = self.reason or self.message
+        if "packet header" in reason or "packet content" in reason:
+            return "esptool 3.1 or older (v3.2+ says 'No serial data received' or 'Wrong boot mode detected')"
+        if "Wrong boot mode" in reason:
+            return "esptool 3.2 or newer: it saw the chip print a normal boot log, so the reset into download mode did not happen"
+        if "No serial data" in reason:
+            return "esptool 3.2 or newer: nothing at all came back from the chip"
+        return "esptool"
+
+
+class ToolWrongBootMode(ToolEvent):
+    """``Wrong boot mode detected (0x13)! The chip needs to be in download mode.`` (esptool >= 3.2)."""
+
+    kind: Literal["ToolWrongBootMode"] = "ToolWrongBootMode"
+    boot_mode: int
+
+
+class ToolFlashParamsSet(ToolEvent):
+    """``Flash params set to 0x0220`` — esptool rewrote bytes 2-3 of the image header."""
+
+    kind: Literal["ToolFlashParamsSet"] = "ToolFlashParamsSet"
+    value: int
+
+
+class ToolShaUpdated(ToolEvent):
+    kind: Literal["ToolShaUpdated"] = "ToolShaUpdated"
+
+
+class ToolHashProtected(ToolEvent):
+    """esptool 4.0-4.7 refused to rewrite a hash-protected image header."""
+
+    kind: Literal["ToolHashProtected"] = "ToolHashProtected"
+    address: int
+    setting: str
+
+
+class ToolSecurityKeepsFlashSettings(ToolEvent):
+    kind: Literal["ToolSecurityKeepsFlashSettings"] = "ToolSecurityKeepsFlashSettings"
+
+
+class ToolWrote(ToolEvent):
+    kind: Literal["ToolWrote"] = "ToolWrote"
+    size: int
+    address: int
+
+
+class ToolHashVerified(ToolEvent):
+    kind: Literal["ToolHashVerified"] = "ToolHashVerified"
+
+
+class EspsecureBlock(ToolEvent):
+    """``Signature block 0 is valid (RSA).`` / ``Signature block 1 invalid. Skipping.``"""
+
+    kind: Literal["EspsecureBlock"] = "EspsecureBlock"
+    block: int
+    valid: bool
+
+
+class EspsecureVerified(ToolEvent):
+    kind: Literal["EspsecureVerified"] = "EspsecureVerified"
+    block: int | None = None
+
+
+class EspsecureNotSignedByKey(ToolEvent):
+    kind: Literal["EspsecureNotSignedByKey"] = "EspsecureNotSignedByKey"
+    block: int
+
+
+class EspsecureSigned(ToolEvent):
+    kind: Literal["EspsecureSigned"] = "EspsecureSigned"
+    size: int
+    file: str

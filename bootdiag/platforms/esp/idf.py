@@ -1,0 +1,294 @@
+"""ESP-IDF log lines -> events (message grammar: grammars/esp_idf.lark).
+
+The envelope ``<L> (<stamp>) <tag>: <message>`` is one regular expression; the message of a
+line from a boot-relevant tag (or any error/warning) is parsed by the grammar, cached by text,
+since boot loops repeat the same messages.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from lark import Token, Transformer
+
+from bootdiag.core.events import Event
+from bootdiag.platforms.esp import events as ev
+from bootdiag.core.parse.family import compile_trigger, hex_int, int_auto
+from bootdiag.core.parse.grammar import parse_and_transform
+
+Parsed = tuple[type[Event], dict[str, Any]]
+
+ENVELOPE = re.compile(
+    r"(?P<level>[EWIDV]) \((?P<stamp>\d+|\d\d:\d\d:\d\d\.\d+)\) (?P<tag>[A-Za-z0-9_.\-/]+): ?(?P<msg>.*)"
+)
+# The same on a line as it arrives, in IDF's colours (log.h LOG_COLOR_x, LOG_RESET_COLOR); a message
+# with trailing blanks or colour inside does not match and is read the long way.
+_RAW_ENVELOPE = re.compile(
+    r"(?:\x1b\[0;3[123]m)?(?P<level>[EWIDV]) \((?P<stamp>\d+|\d\d:\d\d:\d\d\.\d+)\) (?P<tag>[A-Za-z0-9_.\-/]+): ?"
+    r"(?P<msg>[^\x1b\r\n]*+)(?:\x1b\[0m)?\r?\Z"
+)
+# IDF panic handler and heap checker (esp_system/panic.c, heap/multi_heap.c): no envelope.
+PANIC = re.compile(
+    r"Guru Meditation Error.*|abort\(\) was called at PC.*|CORRUPT HEAP:.*|assert failed:.*"
+    r"|\*\*\*ERROR\*\*\* A stack overflow.*|Brownout detector was triggered"
+)
+# Tags whose informational lines carry boot facts; other tags reach the grammar only at E/W level.
+_BOOT_TAG_PATTERN = (
+    r"boot(?:\.esp32\w*)?|esp_image|secure_boot\w*|flash_encrypt|flash_parts|boot_comm|efuse"
+    r"|cpu_start|main_task|app_init|app_start|esp_ota_ops"
+)
+_TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
+_SEEN_SIZE = 4096  # distinct messages remembered per capture
+_PARTITION_USAGE = {"factory": "factory", "test": "test", "ota": "ota"}
+
+
+class _IdfTransformer(Transformer):
+    def bootloader_start(self, items: list[Token]) -> Parsed:
+        return ev.BootloaderStart, {"idf_version": str(items[0])}
+
+    def chip_revision(self, items: list[Token]) -> Parsed:
+        return ev.ChipRevision, {"revision": str(items[0])}
+
+    def flash_config(self, items: list[Token]) -> Parsed:
+        setting = str(items[0]).split()[-1].lower()  # Speed | Mode | Size
+        return ev.BootFlashConfig, {"setting": setting, "value": str(items[1]).strip()}
+
+    def partition_entry(self, items: list[Token]) -> Parsed:
+        index, label, usage, ptype, subtype, offset, length = items
+        return ev.PartitionEntry, {
+            "index": int(index), "label": str(label), "usage": str(usage).strip(),
+            "type": hex_int(ptype), "subtype": hex_int(subtype), "offset": hex_int(offset), "length": hex_int(length),
+        }
+
+    def segment(self, items: list[Token]) -> Parsed:
+        index, paddr, vaddr, size, _decimal, *mapping = items
+        return ev.ImageSegment, {
+            "index": int(index), "paddr": hex_int(paddr), "vaddr": hex_int(vaddr), "size": hex_int(size),
+            "mapping": str(mapping[0]) if mapping else None,
+        }
+
+    def verifying_signature(self, _: list[Token]) -> Parsed:
+        return ev.ImageVerifyingSignature, {}
+
+    def sb_not_enabled_yet(self, _: list[Token]) -> Parsed:
+        return ev.SecureBootNotEnabledYet, {}
+
+    def verifying_with(self, items: list[Token]) -> Parsed:
+        return ev.SecureBootVerifyingWith, {"scheme": str(items[0])}
+
+    def signature_verified(self, _: list[Token]) -> Parsed:
+        return ev.SignatureVerified, {}
+
+    def sbv2_verify_failed(self, _: list[Token]) -> Parsed:
+        return ev.SecureBootV2VerifyFailed, {}
+
+    def image_signature_failed(self, _: list[Token]) -> Parsed:
+        return ev.ImageSignatureFailed, {}
+
+    def image_hash_failed(self, _: list[Token]) -> Parsed:
+        return ev.ImageHashFailed, {}
+
+    def image_corrupted(self, _: list[Token]) -> Parsed:
+        return ev.ImageCorrupted, {}
+
+    def signature_bad(self, _: list[Token]) -> Parsed:
+        return ev.ImageSignatureBad, {}
+
+    def v1_bad_version(self, items: list[Token]) -> Parsed:
+        return ev.SecureBootV1BadVersion, {"value": hex_int(items[0].removeprefix("0x"))}
+
+    def v1_result(self, items: list[Token]) -> Parsed:
+        return ev.SecureBootV1Result, {"result": int(items[0])}
+
+    def key_mismatch(self, items: list[Token]) -> Parsed:
+        return ev.SecureBootKeyMismatch, {"detail": " ".join(str(i) for i in items if i)}
+
+    def scheme_mismatch(self, items: list[Token]) -> Parsed:
+        return ev.SecureBootSchemeMismatch, {"detail": str(items[0])}
+
+    def sb_enabling_v2(self, _: list[Token]) -> Parsed:
+        return ev.SecureBootEnabling, {"version": 2}
+
+    def sb_enabling_v1(self, _: list[Token]) -> Parsed:
+        return ev.SecureBootEnabling, {"version": 1}
+
+    def sb_already_enabled(self, _: list[Token]) -> Parsed:
+        return ev.SecureBootAlreadyEnabled, {}
+
+    def sb_enabled(self, _: list[Token]) -> Parsed:
+        return ev.SecureBootEnabled, {}
+
+    def bootloader_invalid(self, items: list[Token]) -> Parsed:
+        return ev.BootloaderImageInvalid, {"error": int(items[0])}
+
+    def sb_enable_failed(self, items: list[Token]) -> Parsed:
+        return ev.SecureBootEnableFailed, {"error": int(items[0])}
+
+    def invalid_magic(self, items: list[Token]) -> Parsed:
+        return ev.InvalidMagicByte, {"address": int_auto(items[0])}
+
+    def invalid_spi(self, items: list[Token]) -> Parsed:
+        return ev.InvalidSpiParameter, {"address": int_auto(items[0]), "parameter": str(items[1]), "value": int(items[2])}
+
+    def image_too_large(self, items: list[Token]) -> Parsed:
+        return ev.ImageTooLarge, {"image_length": int(items[0]), "partition_length": int(items[1])}
+
+    def checksum_failed(self, items: list[Token]) -> Parsed:
+        return ev.ChecksumFailed, {"calculated": int_auto(items[0]), "expected": int_auto(items[1])}
+
+    def chip_mismatch(self, items: list[Token]) -> Parsed:
+        return ev.ChipMismatch, {"detail": " ".join(str(i) for i in items if i)}
+
+    def not_bootable(self, items: list[Token | None]) -> Parsed:
+        kind, slot = items
+        partition = "test" if "test" in kind else ("factory" if kind == "Factory" else "ota")
+        return ev.PartitionNotBootable, {"partition": partition, "slot": int(slot) if slot else None}
+
+    def no_bootable(self, _: list[Token]) -> Parsed:
+        return ev.NoBootablePartition, {}
+
+    def app_loaded(self, items: list[Token]) -> Parsed:
+        return ev.AppLoaded, {"offset": int_auto(items[0])}
+
+    def boot_selection(self, items: list[Token]) -> Parsed:
+        return ev.BootSelection, {"detail": " ".join(str(i) for i in items if i)}
+
+    def _pt(self, problem: str) -> Parsed:
+        return ev.PartitionTableError, {"problem": problem}
+
+    def pt_unverified(self, _: list[Token]) -> Parsed:
+        return self._pt("unverified")
+
+    def pt_load_error(self, _: list[Token]) -> Parsed:
+        return self._pt("load_error")
+
+    def pt_bad_magic(self, _: list[Token]) -> Parsed:
+        return self._pt("bad_magic")
+
+    def pt_unterminated(self, _: list[Token]) -> Parsed:
+        return self._pt("unterminated")
+
+    def pt_bad_md5(self, _: list[Token]) -> Parsed:
+        return self._pt("bad_md5")
+
+    def partition_beyond_flash(self, items: list[Token]) -> Parsed:
+        index, offset, size, flash = items
+        return ev.PartitionBeyondFlash, {
+            "index": int(index), "offset": int_auto(offset), "size": int_auto(size), "flash_size": int_auto(flash),
+        }
+
+    def fe_enabled(self, items: list[Token]) -> Parsed:
+        return ev.FlashEncryptionEnabled, {"plaintext_flashes_left": int(items[0])}
+
+    def fe_progress(self, items: list[Token]) -> Parsed:
+        return ev.FlashEncryptionProgress, {"detail": " ".join(str(i) for i in items if i)}
+
+    def fe_mode(self, items: list[Token]) -> Parsed:
+        return ev.FlashEncryptionMode, {"mode": str(items[0])}
+
+    def fe_error(self, items: list[Token]) -> Parsed:
+        return ev.FlashEncryptionError, {"detail": " ".join(str(i) for i in items if i)}
+
+    def app_started(self, items: list[Token]) -> Parsed:
+        return ev.AppStarted, {"detail": str(items[0])}
+
+
+_TRANSFORMER = _IdfTransformer()
+
+
+@lru_cache(maxsize=8192)
+def parse_message(msg: str) -> Parsed | None:
+    return parse_and_transform("esp_idf", "message", msg, _TRANSFORMER.transform)
+
+
+def stamp_to_ms(stamp: str) -> int:
+    if ":" not in stamp:
+        return int(stamp)
+    hours, minutes, seconds = stamp.split(":")
+    return int((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)
+
+
+class EspIdfFamily:
+    name = "esp-idf"
+    trigger = compile_trigger(
+        r"[EW] \([\d:.]+\) ",
+        rf"[IDV] \([\d:.]+\) (?:{_BOOT_TAG_PATTERN})[:.]",
+        PANIC.pattern,
+    )
+
+    # Informational lines of other tags (the application's own), with IDF's green for I (log.h
+    # LOG_COLOR_I "\033[0;32m"; D and V have none): the screen passes over them. Lines behind a
+    # host timestamp or in other colours are still screened.
+    noise = rf"(?:\x1b\[0;32m)?+[IDV] \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) (?!(?:{_BOOT_TAG_PATTERN})[:.])"
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str, str], Event] = {}
+        # (line up to its stamp, line after it) -> (event, where its clean text starts, how much
+        # follows it): a line met before but for its time, found with two string splits.
+        self._by_shape: dict[tuple[str, str], tuple[Event, int, int]] = {}
+
+    def repeat(self, raw: str) -> tuple[Event, tuple[int, int, int]] | None:
+        """A line as the block holds it (colour, CR) whose message this capture already had: that
+        event and (start, end, ms) of this line, found without cleaning or parsing the line;
+        ``None`` sends it the long way."""
+        head, sep, tail = raw.partition(") ")
+        if not sep:
+            return None  # no "(stamp) ": not an IDF line
+        opening = head.find("(")
+        shape = self._by_shape.get((head[:opening], tail))
+        if shape is not None and head[opening + 1 :].isdigit():
+            earlier, start, after = shape
+            return earlier, (start, len(raw) - after, int(head[opening + 1 :]))
+        # Before the full envelope match, the same split tells whether the message was seen at
+        # all (most new lines were not): "L (" ends the head, "tag: msg" is the tail.
+        body = tail[:-1] if tail.endswith("\r") else tail
+        if body.endswith("\x1b[0m"):
+            body = body[:-4]
+        tag, _, msg = body.partition(":")
+        if (head[opening - 2 : opening - 1], tag, msg[1:] if msg.startswith(" ") else msg) not in self._seen:
+            return None
+        m = _RAW_ENVELOPE.match(raw)
+        if m is None:
+            return None
+        seen = self._seen.get(m.group("level", "tag", "msg"))
+        if seen is None or seen.text[-1:] != raw[m.end("msg") - 1 : m.end("msg")]:
+            return None  # new, or a different line that ends in blanks (the long way strips them)
+        stamp = m.group("stamp")
+        if stamp.isdigit():
+            if len(self._by_shape) >= _SEEN_SIZE:
+                self._by_shape.clear()
+            self._by_shape[(head[:opening], tail)] = (seen, m.start("level"), len(raw) - m.end("msg"))
+        return seen, (m.start("level"), m.end("msg"), stamp_to_ms(stamp))
+
+    @staticmethod
+    def repeat_at(earlier: Event, raw: str, place: tuple[int, int, int], no: int) -> Event:
+        """``earlier`` moved to this line, with its own text and time."""
+        start, end, ms = place
+        return earlier.moved(no, raw[start:end], ms=ms)
+
+    def claims(self, text: str) -> bool:
+        return ENVELOPE.match(text) is not None or PANIC.match(text) is not None
+
+    def parse(self, text: str, no: int) -> Event | None:
+        m = ENVELOPE.match(text)
+        if m is None:
+            p = PANIC.match(text)
+            return ev.Panic.trusted(line=no, text=text, message=p.group(0)) if p else None
+        level, stamp, tag, msg = m.group("level", "stamp", "tag", "msg")
+        ms = stamp_to_ms(stamp)
+        # The same message from the same tag is the same event but for its place and time.
+        seen = self._seen.get((level, tag, msg))
+        if seen is not None:
+            return seen.moved(no, text, ms=ms)
+        envelope = {"level": level, "ms": ms, "tag": tag, "msg": msg}
+        parsed = parse_message(msg.strip()) if (level in "EW" or _TYPED_TAGS.fullmatch(tag)) else None
+        if parsed is None:
+            event: Event = ev.EspLog.trusted(line=no, text=text, **envelope)
+        else:
+            cls, fields = parsed
+            event = cls.trusted(line=no, text=text, **envelope, **fields)
+        if len(self._seen) >= _SEEN_SIZE:
+            self._seen.clear()
+        self._seen[(level, tag, msg)] = event
+        return event

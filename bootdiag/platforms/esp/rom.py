@@ -1,0 +1,206 @@
+"""ESP mask ROM lines -> events (grammar: grammars/esp_rom.lark)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from lark import Token, Transformer
+
+from bootdiag.core.events import Event
+from bootdiag.platforms.esp import events as ev
+from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, hex_int, int_auto
+from bootdiag.core.parse.grammar import parse_and_transform
+
+Parsed = tuple[type[Event], dict[str, Any]]
+
+# ESP32 ROM banners are dated ("ets Jun  8 2016", "ets Jul 29 2019"; ESP8266: "ets Jan  8 2013");
+# newer chips name themselves (reference esp.md, ROM boot messages).
+_ROM_CHIP = re.compile(r"ESP-ROM:(esp32[a-z0-9]*)")
+
+
+def decode_boot_mode(chip: str | None, value: int, text: str | None) -> bool | None:
+    """Did the strapping pins select download mode? ``None`` when it cannot be told.
+
+    The byte is the GPIO_STRAP register (esptool docs, boot-mode-selection.rst):
+    ESP32: GPIO0 is bit 0x10 (high = flash boot), download when bits 0x18 are both low;
+    S2/S3/C3/C6/H2...: the boot strap is bit 0x08 (high = flash boot).
+    The printed name, when present, is the ROM's own decoding and wins.
+    """
+    if text:
+        upper = text.upper()
+        if "DOWNLOAD" in upper or "UART_BOOT" in upper or "USB_BOOT" in upper:
+            return True
+        if upper.startswith(("(SP", "(HSPI", "(SPI")) or "FLASH_BOOT" in upper:
+            return False
+    if chip == "esp32":
+        if value & 0x10:
+            return False
+        return (value & 0x18) == 0 or (value & 0x1F) == 0x0F
+    if chip and chip.startswith("esp32"):
+        return not value & 0x08
+    return None
+
+
+def _unwrap(mode_text: str) -> str | None:
+    """``(SPI_FAST_FLASH_BOOT)`` -> ``SPI_FAST_FLASH_BOOT``; keeps nested parentheses intact."""
+    text = mode_text.strip()
+    text = text[1:] if text.startswith("(") else text
+    text = text[:-1] if text.endswith(")") else text
+    return text or None
+
+
+class _RomTransformer(Transformer):
+    def banner_ets(self, items: list[Token]) -> Parsed:
+        return ev.RomBanner, {"rom": "ets " + " ".join(items), "chip": "esp32"}
+
+    def banner_esp_rom(self, items: list[Token]) -> Parsed:
+        rom = str(items[0])
+        return ev.RomBanner, {"rom": "ESP-ROM:" + rom, "chip": rom.split("-")[0]}
+
+    def reset(self, items: list[Token | None]) -> Parsed:
+        code, name, mode, mode_text = items
+        return ev.RomReset, {
+            "reason_code": int(code, 16),
+            "reason": str(name) if name else None,
+            "boot_mode": int(mode, 16),
+            "boot_mode_name": _unwrap(str(mode_text)) if mode_text else None,
+            "_mode_text": str(mode_text) if mode_text else None,
+        }
+
+    def waiting(self, _: list[Token]) -> Parsed:
+        return ev.RomWaitingForDownload, {}
+
+    def flash_mode(self, items: list[Token]) -> Parsed:
+        return ev.RomFlashMode, {"mode": str(items[0]), "clock_div": int(items[1])}
+
+    def invalid_header(self, items: list[Token]) -> Parsed:
+        return ev.RomInvalidHeader, {"value": int(items[0], 16)}
+
+    def flash_read_err(self, items: list[Token]) -> Parsed:
+        return ev.RomFlashReadError, {"code": int(items[0])}
+
+    def csum_err(self, items: list[Token]) -> Parsed:
+        return ev.RomChecksumError, {"calculated": int(items[0], 16), "expected": int(items[1], 16)}
+
+    def rom_abort(self, items: list[Token]) -> Parsed:
+        return ev.RomAbort, {"file": str(items[0]), "source_line": int(items[1])}
+
+    def sig_block_invalid(self, items: list[Token]) -> Parsed:
+        return ev.SigBlockInvalid, {"block": int(items[0]), "reason": str(items[1]).strip()}
+
+    def sig_block_untrusted(self, items: list[Token]) -> Parsed:
+        return ev.SigBlockUntrustedKey, {"block": int(items[0])}
+
+    def sig_check_failed(self, _: list[Token]) -> Parsed:
+        return ev.RomSignatureCheckFailed, {}
+
+    def sb_failed(self, items: list[Token]) -> Parsed:
+        return ev.RomSecureBootFailed, {"message": str(items[0])}
+
+    def no_sig_block(self, items: list[Token]) -> Parsed:
+        return ev.RomNoSignatureBlock, {"found": int(items[0], 16)}
+
+    def valid_key_blocks(self, items: list[Token]) -> Parsed:
+        return ev.RomValidKeyBlocks, {"blocks": [int(i) for i in items]}
+
+    def sb_ok(self, items: list[Token]) -> Parsed:
+        return ev.RomSecureBootOk, {"message": str(items[0])}
+
+    def sha_mismatch(self, _: list[Token]) -> Parsed:
+        return ev.RomShaMismatch, {}
+
+    def invalid_image_block(self, _: list[Token]) -> Parsed:
+        return ev.RomInvalidImageBlock, {}
+
+    def load(self, items: list[Token]) -> Parsed:
+        return ev.RomLoad, {"address": hex_int(items[0]), "length": int_auto(items[1])}
+
+    def entry(self, items: list[Token]) -> Parsed:
+        return ev.RomEntry, {"address": hex_int(items[0])}
+
+
+_TRANSFORMER = _RomTransformer()
+
+
+@lru_cache(maxsize=4096)
+def parse_rom_text(text: str) -> Parsed | None:
+    return parse_and_transform("esp_rom", "start", text, _TRANSFORMER.transform)
+
+
+# Lines whose event depends on nothing but their text (the others read the chip or the retry state).
+_CONTEXT_FREE = (ev.RomLoad, ev.RomEntry, ev.RomFlashMode)
+_SEEN_SIZE = 1024
+
+
+class EspRomFamily(ClaimsByTrigger):
+    name = "esp-rom"
+    trigger = compile_trigger(
+        r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
+        r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_main\.c", r"Sig block \d", r"Signature Check Failed",
+        r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
+        r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x",
+    )
+
+    # A banner this close after a failed ROM secure boot check (or its ets_main.c abort) is the watchdog
+    # restarting the ROM, not a new boot; the failure, abort, blank line and banner come back to back.
+    RETRY_WINDOW = 3
+    _SB_FAILURES = (ev.SigBlockInvalid, ev.SigBlockUntrustedKey, ev.RomSignatureCheckFailed, ev.RomSecureBootFailed,
+                    ev.RomNoSignatureBlock)
+
+    def __init__(self) -> None:
+        self.chip: str | None = None  # from the last ROM banner: decodes the boot-mode byte
+        self._sb_failed_at: int | None = None  # line of the last failed ROM check (or the abort after it)
+        self._retry_banner = False  # the last banner followed a failed check
+        self._in_retry = False  # a watchdog retry of a failed check is under way
+        # text -> its event when the text alone decides it, else None (read again, state and all)
+        self._seen: dict[str, Event | None] = {}
+
+    def repeat(self, raw: str) -> tuple[Event | None, str] | None:
+        """A line this family read before, word for word (the ROM prints the same lines on every
+        boot). Lines whose meaning needs no context (loads, entry, flash mode) give their earlier
+        event; the others give ``None``: they must be read again, as they move the family's state
+        (chip, retry window), but without cleaning them or asking the other families."""
+        text = raw[:-1] if raw.endswith("\r") else raw
+        if text in self._seen:
+            return self._seen[text], text
+        return None
+
+    def repeat_at(self, earlier: Event | None, raw: str, text: str, no: int) -> Event:
+        if earlier is not None:
+            return earlier.moved(no, text)
+        return self._event(*parse_rom_text(text), text, no)  # type: ignore[misc]
+
+    def parse(self, text: str, no: int) -> Event | None:
+        parsed = parse_rom_text(text)
+        if parsed is None:
+            return None
+        event = self._event(*parsed, text, no)
+        if len(self._seen) < _SEEN_SIZE:
+            self._seen[text] = event if type(event) in _CONTEXT_FREE else None
+        return event
+
+    def _event(self, cls: type[Event], fields: dict[str, Any], text: str, no: int) -> Event:
+        if cls in _CONTEXT_FREE:
+            return cls.trusted(line=no, text=text, **fields)
+        if cls is ev.RomBanner:
+            self.chip = fields["chip"]
+            self._retry_banner = self._sb_failed_at is not None and no - self._sb_failed_at <= self.RETRY_WINDOW
+            fields = {**fields, "retry": self._retry_banner}
+        elif cls is ev.RomReset:
+            fields = dict(fields)
+            mode_text = fields.pop("_mode_text")
+            fields["chip"] = self.chip
+            fields["download"] = decode_boot_mode(self.chip, fields["boot_mode"], mode_text)
+            # Only a watchdog reset is the ROM's own retry; a power-on or software reset is a new boot.
+            self._in_retry = self._retry_banner and "WDT" in (fields["reason"] or "")
+            fields["retry"] = self._in_retry
+            self._retry_banner = False
+            self._sb_failed_at = None
+        elif cls in self._SB_FAILURES or (cls is ev.RomAbort and self._sb_failed_at is not None):
+            self._sb_failed_at = no
+        elif cls is ev.RomSecureBootOk and "succeeded" in fields["message"]:
+            # "secure boot v2 enabled" only states the eFuse; the verdict is "... verification succeeded".
+            fields = {**fields, "after_failure": self._in_retry}
+            self._in_retry = False
+        return cls.trusted(line=no, text=text, **fields)

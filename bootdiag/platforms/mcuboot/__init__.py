@@ -1,0 +1,76 @@
+"""MCUboot in its ports (Zephyr, TF-M BL2, Espressif, mbed, Mynewt): the bootloader's log lines,
+and the verifier for MCUboot images (header, TLVs, hash, signature, boot record)."""
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
+
+
+def _families():
+    from bootdiag.platforms.mcuboot.log import McubootFamily
+
+    return [McubootFamily()]
+
+
+class McubootVerifyOptions(BaseModel):
+    measured_boot: bool = False  # MCUBOOT_MEASURED_BOOT: a boot record is required
+    max_record_size: int | None = None  # MAX_BOOT_RECORD_SZ of the bootloader
+    security_counter: bool = False  # MCUBOOT_HW_ROLLBACK_PROT: SEC_CNT is required
+    header_size: int | None = None  # the ih_hdr_size the firmware is linked for
+    mcuboot_port: str | None = None  # "zephyr" | "tfm": picks the port's MAX_BOOT_RECORD_SZ default
+
+
+PROBLEMS = {
+    "truncated": "The file ends inside the header, the image or its TLV area.",
+    "bad_magic": "The header magic is not MCUboot's: not a signed MCUboot image.",
+    "header_size": "ih_hdr_size does not match where the firmware's code starts (MCUboot jumps to slot + ih_hdr_size).",
+    "bad_tlv_info": "The TLV area is malformed: bad magic, a length that overruns the file, or entries that do not fit.",
+    "missing_hash": "No SHA-256/384/512 TLV: MCUboot cannot validate the image.",
+    "hash_mismatch": "The image hash TLV does not match the header and payload: changed after signing or corrupted.",
+    "no_signature": "No signature TLV: the image is unsigned.",
+    "signature_invalid": "The signature TLV does not verify with the key whose hash the image carries.",
+    "wrong_key": "The image is signed with a key other than the given ones.",
+    "missing_security_counter": "No SEC_CNT TLV, and the bootloader requires one (hardware rollback protection).",
+    "missing_boot_record": "No BOOT_RECORD TLV, and measured boot requires one.",
+    "bad_boot_record": "The BOOT_RECORD TLV is not the CBOR map measured boot expects.",
+    "boot_record_too_large": "The BOOT_RECORD TLV is larger than the bootloader's MAX_BOOT_RECORD_SZ.",
+}
+
+PLATFORM = Platform(
+    name="mcuboot",
+    title="MCUboot: Zephyr / nRF Connect SDK, TF-M BL2, Espressif, mbed and Mynewt ports; imgtool",
+    families=_families,
+    event_modules=("bootdiag.platforms.mcuboot.events",),
+    grammars={"mcuboot": "mcuboot.lark"},
+    rule_files=("mcuboot.toml",),
+    problems=PROBLEMS,
+    verifier="bootdiag.platforms.mcuboot.image",
+    verify_order=10,
+    key_digests="bootdiag.platforms.mcuboot.image:key_digests",
+    verify_options=McubootVerifyOptions,
+    options=(
+        VerifyOption("--measured-boot", "measured_boot", "The bootloader has MCUBOOT_MEASURED_BOOT: require a boot record."),
+        VerifyOption("--max-record-size", "max_record_size", "Largest boot record the bootloader accepts, in bytes.", "BYTES", number=True),
+        VerifyOption("--security-counter", "security_counter", "Hardware rollback protection is on: require SEC_CNT."),
+        VerifyOption("--header-size", "header_size", "Expected image header size (e.g. 0x400).", "BYTES", number=True),
+    ),
+    facts={
+        "mcuboot": "MCUboot",
+        "mcuboot_signature": "MCUboot signature",
+        "tf-m": "TF-M",
+        "tfm": "TF-M",
+        "zephyr": "Zephyr",
+        "bootloader_os": "OS",
+        "imgtool": "imgtool",
+    },
+    tools=("imgtool", "west"),
+    settings=r"MCUBOOT|MEASURED_BOOT|BOOT_|TFM_|BL2|PLATFORM_DEFAULT_NV|CRYPTO_HW|SIGNATURE_|IMAGE_",
+    # MCUboot's own "[ERR] msg"; Zephyr logging "<err> mcuboot: msg"
+    levels=(
+        LevelStyle(re.compile(r"\[(?P<level>ERR|WRN|INF|DBG)\]"), {"ERR": "error", "WRN": "warning", "INF": "info", "DBG": "debug"}),
+        LevelStyle(re.compile(r"<(?P<level>err|wrn|inf|dbg)>"), {"err": "error", "wrn": "warning", "inf": "info", "dbg": "debug"}),
+    ),
+)

@@ -1,0 +1,473 @@
+"""MCUboot console lines -> events (grammar: grammars/mcuboot.lark).
+
+The envelope (wire format) and the message are parsed separately, each cached by text. A line
+is claimed only when its envelope is one of MCUboot's; a Zephyr minimal-mode line (``I: msg``,
+which any Zephyr application prints too) only when its message is one MCUboot prints.
+
+The family keeps a little state per capture, because some lines mean different things by
+position: the image index of the last ``Image index:`` line (the failure lines do not repeat
+it), whether the bootloader has already jumped (a Zephyr banner after the jump is the
+application's, before it the bootloader's), and the debug lines of the validation in progress
+(:mod:`bootdiag.platforms.mcuboot.trace`), which turn the generic "not valid" line into a verdict.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from lark import Token, Transformer, Tree
+
+from bootdiag.core.events import Event
+from bootdiag.platforms.mcuboot import events as ev
+from bootdiag.core.parse.family import compile_trigger, int_auto
+from bootdiag.core.parse.grammar import parse_and_transform, parse_or_none
+from bootdiag.platforms.mcuboot.trace import ValidationTrace
+
+Parsed = tuple[type[Event], dict[str, Any]]
+
+_LEVELS = {
+    "ERR": "error", "WRN": "warning", "NOT": "notice", "INF": "info", "DBG": "debug", "VER": "debug",
+    "E": "error", "W": "warning", "I": "info", "D": "debug",
+    "err": "error", "wrn": "warning", "inf": "info", "dbg": "debug",
+}
+# Zephyr log sources that are the bootloader itself (boot/zephyr/main.c, bootutil_public.c).
+_MCUBOOT_SOURCES = frozenset({"mcuboot", "mcuboot_util"})
+# First words of the messages MCUboot prints in Zephyr minimal mode (every I:/E: line of an
+# application would otherwise reach the grammar).
+_MINIMAL_STARTS = (
+    r"Starting |Image |Unable to|Failed |Boot|Jumping|Primary|Secondary|Scratch|Swap type|[Ii]nsufficient"
+    r"|Cannot upgrade|Not enough|required \d|Detected|panic!|Erasing|Security|Binary|Reset address|[Bb]ad image"
+    r"|No slot|Enter the serial|Never should|bootutil_|boot_validate|ED25519|Cleared|\d+ status write"
+)
+_BARE_START = re.compile(r"\*\*\* (?:Booting|Using) |Booting TF-M\b|\[(?:Sec Thread|Attest|Crypto)\]")
+_BANNER_VERSION = re.compile(r"\s(?:build|version)\s+(\S+)|\s(v?\d+\.\d+\S*)\s*$")
+
+
+def _int(token: Token | str) -> int:
+    return int_auto(str(token))
+
+
+def _split_banner(text: str) -> tuple[str, str]:
+    """``Zephyr OS build v3.2.99-ncs1`` -> (``Zephyr OS``, ``v3.2.99-ncs1``)."""
+    text = text.strip()
+    m = _BANNER_VERSION.search(" " + text)
+    if m is None:
+        parts = text.rsplit(None, 1)
+        return (parts[0], parts[1]) if len(parts) == 2 else (text, "")
+    version = m.group(1) or m.group(2)
+    product = text[: m.start() - 1 if m.start() else 0].strip() or text.split()[0]
+    return product, version
+
+
+class _MessageTransformer(Transformer):
+    # ---- boot flow
+    def start_normal(self, _: list[Token]) -> Parsed:
+        return ev.McubootStart, {}
+
+    def start_direct_xip(self, _: list[Token]) -> Parsed:
+        return ev.McubootStart, {"direct_xip": True}
+
+    def serial_recovery(self, _: list[Token]) -> Parsed:
+        return ev.McubootSerialRecovery, {}
+
+    def never_here(self, _: list[Token]) -> Parsed:
+        return ev.McubootNeverHere, {}
+
+    def no_bootable(self, _: list[Token]) -> Parsed:
+        return ev.McubootNoBootableImage, {}
+
+    def chainload(self, items: list[Token]) -> Parsed:
+        return ev.McubootChainload, {"offset": _int(items[0])}
+
+    def image_version(self, items: list[Token]) -> Parsed:
+        return ev.McubootImageVersion, {"version": str(items[0])}
+
+    def jump_normal(self, _: list[Token]) -> Parsed:
+        return ev.McubootJump, {}
+
+    def jump_direct_xip(self, _: list[Token]) -> Parsed:
+        return ev.McubootJump, {"direct_xip": True}
+
+    def esp_start(self, items: list[Token]) -> Parsed:
+        return ev.McubootJump, {"entry": _int(items[0])}
+
+    # ---- swap state
+    def swap_state(self, items: list[Token]) -> Parsed:
+        area, magic, swap_type, copy_done, image_ok = items
+        return ev.McubootSwapState, {
+            "area": str(area).split()[0].lower(), "magic": str(magic),
+            "swap_type": _int(swap_type), "copy_done": _int(copy_done), "image_ok": _int(image_ok),
+        }
+
+    def swap_type_indexed(self, items: list[Token]) -> Parsed:
+        return ev.McubootSwapType, {"image": int(items[0]), "swap_type": str(items[1]).strip()}
+
+    def swap_type_plain(self, items: list[Token]) -> Parsed:
+        return ev.McubootSwapType, {"swap_type": str(items[0]).strip()}
+
+    def boot_source(self, items: list[Token]) -> Parsed:
+        return ev.McubootBootSource, {"source": str(items[0]).strip()}
+
+    def unreachable(self, items: list[Token]) -> Parsed:
+        return ev.McubootSecondaryUnreachable, {"image": int(items[0])}
+
+    # ---- validation
+    def image_invalid(self, items: list[Token]) -> Parsed:
+        return ev.McubootImageInvalid, {"slot": str(items[0])}
+
+    def shared_measured(self, _: list[Token]) -> Parsed:
+        return ev.McubootSharedDataFailed, {"area": "measured_boot"}
+
+    def shared_measured_v17(self, items: list[Token]) -> Parsed:
+        return ev.McubootSharedDataFailed, {"area": "measured_boot", "image": int(items[0])}
+
+    def shared_data_sharing(self, _: list[Token]) -> Parsed:
+        return ev.McubootSharedDataFailed, {"area": "data_sharing"}
+
+    def sec_counter_low(self, items: list[Token]) -> Parsed:
+        return ev.McubootSecurityCounterLow, {"value": int(items[0]), "monotonic": int(items[1])}
+
+    def _sec(self, problem: str) -> Parsed:
+        return ev.McubootSecurityCounterError, {"problem": problem}
+
+    def sec_update_not_possible(self, _: list[Token]) -> Parsed:
+        return self._sec("update_not_possible")
+
+    def sec_update_failed(self, _: list[Token]) -> Parsed:
+        return self._sec("update_failed")
+
+    def sec_lock_failed(self, _: list[Token]) -> Parsed:
+        return self._sec("lock_failed")
+
+    def sec_init_failed(self, _: list[Token]) -> Parsed:
+        return self._sec("init_failed")
+
+    def downgrade_overwrite(self, _: list[Token]) -> Parsed:
+        return ev.McubootDowngradePrevented, {}
+
+    def downgrade_swap(self, items: list[Token]) -> Parsed:
+        return ev.McubootDowngradePrevented, {"image": int(items[0])}
+
+    def downgrade_swap_old(self, _: list[Token]) -> Parsed:
+        return ev.McubootDowngradePrevented, {}
+
+    def _address(self, problem: str) -> Parsed:
+        return ev.McubootSlotAddressError, {"problem": problem}
+
+    def wrong_upload_address(self, _: list[Token]) -> Parsed:
+        return self._address("wrong_upload_address")
+
+    def not_designated(self, _: list[Token]) -> Parsed:
+        return self._address("not_for_primary_slot")
+
+    def not_designated_old(self, _: list[Token]) -> Parsed:
+        return self._address("not_for_primary_slot")
+
+    def rom_fixed_mismatch(self, _: list[Token]) -> Parsed:
+        return self._address("built_for_other_slot")
+
+    def load_address_unreadable(self, _: list[Token]) -> Parsed:
+        return self._address("load_address_unreadable")
+
+    def bad_magic(self, items: list[Token]) -> Parsed:
+        fields: dict[str, Any] = {"magic": _int(items[1])}
+        if len(items) > 2:
+            fields["image"] = int(items[2])
+        return ev.McubootBadMagic, fields
+
+    def too_large(self, items: list[Token]) -> Parsed:
+        return ev.McubootImageTooLarge, {"size": int(items[0]), "limit": int(items[1])}
+
+    def layout_cannot_upgrade(self, items: list[Token]) -> Parsed:
+        return ev.McubootLayoutProblem, {"problem": "cannot upgrade: " + str(items[0]).strip()}
+
+    def layout_no_space(self, _: list[Token]) -> Parsed:
+        return ev.McubootLayoutProblem, {"problem": "not enough free space to run swap upgrade"}
+
+    def layout_required(self, items: list[Token]) -> Parsed:
+        return ev.McubootLayoutProblem, {"problem": f"swap needs {items[0]} bytes, {items[1]} available"}
+
+    def layout_max_sectors(self, items: list[Token]) -> Parsed:
+        return ev.McubootLayoutProblem, {"problem": "more sectors than BOOT_MAX_IMG_SECTORS", "max_sectors": int(items[0])}
+
+    def header_read(self, items: list[Token]) -> Parsed:
+        return ev.McubootHeaderReadFailed, {"image": int(items[0]) if items else None}
+
+    def status_inconsistent(self, _: list[Token]) -> Parsed:
+        return ev.McubootStatusError, {"problem": "inconsistent swap status"}
+
+    def status_panic(self, _: list[Token]) -> Parsed:
+        return ev.McubootStatusError, {"problem": "panic"}
+
+    def status_write(self, _: list[Token]) -> Parsed:
+        return ev.McubootStatusError, {"problem": "status write failures during the swap"}
+
+    def status_read(self, _: list[Token]) -> Parsed:
+        return ev.McubootStatusError, {"problem": "boot status unreadable"}
+
+    def flash_open(self, _: list[Token]) -> Parsed:
+        return ev.McubootFlashOpenFailed, {}
+
+    # ---- upgrades
+    def up_overwrite(self, items: list[Token]) -> Parsed:
+        return ev.McubootUpgradeStep, {"step": "overwrite", "image": int(items[0])}
+
+    def up_erase_primary(self, _: list[Token]) -> Parsed:
+        return ev.McubootUpgradeStep, {"step": "erase_primary"}
+
+    def up_copy(self, items: list[Token]) -> Parsed:
+        return ev.McubootUpgradeStep, {"step": "copy", "image": int(items[0]), "detail": str(items[1])}
+
+    def up_swap(self, items: list[Token]) -> Parsed:
+        return ev.McubootUpgradeStep, {"step": "swap", "detail": str(items[0])}
+
+    def up_erase_secondary(self, _: list[Token]) -> Parsed:
+        return ev.McubootUpgradeStep, {"step": "erase_secondary"}
+
+    def up_stuck_revert(self, items: list[Token]) -> Parsed:
+        return ev.McubootUpgradeStep, {"step": "stuck_revert_cleared", "image": int(items[0])}
+
+    # ---- TF-M BL2 around MCUboot
+    def crypto_done(self, items: list[Token]) -> Parsed:
+        keys = str(items[1]).strip() if len(items) > 1 else None
+        return ev.McubootCryptoInit, {"sig_type": str(items[0]), "keys": keys}
+
+    def crypto_done_v20(self, _: list[Token]) -> Parsed:
+        return ev.McubootCryptoInit, {}
+
+    def platform_error(self, items: list[Token]) -> Parsed:
+        return ev.McubootPlatformError, {"step": str(items[0])}
+
+    def pre_load_failed(self, items: list[Token]) -> Parsed:
+        return ev.McubootPlatformError, {"step": f"pre-load step for image {items[0]}"}
+
+    def post_load_failed(self, items: list[Token]) -> Parsed:
+        return ev.McubootPlatformError, {"step": f"post-load step for image {items[0]}"}
+
+    def dummy_keys(self, _: list[Token]) -> Parsed:
+        return ev.McubootDummyKeys, {}
+
+    # ---- direct-XIP / RAM load
+    def xip_version(self, items: list[Token]) -> Parsed:
+        return ev.McubootXipSlot, {"slot": str(items[0]).lower(), "version": str(items[1])}
+
+    def xip_not_found(self, items: list[Token]) -> Parsed:
+        return ev.McubootXipSlot, {"slot": str(items[1]).lower(), "image": int(items[0])}
+
+    def xip_not_found_v17(self, items: list[Token]) -> Parsed:
+        return ev.McubootXipSlot, {"slot": str(items[0]).lower()}
+
+    def xip_loaded(self, items: list[Token]) -> Parsed:
+        return ev.McubootXipLoaded, {"image": int(items[0]), "slot": str(items[1])}
+
+    def xip_loaded_v17(self, items: list[Token]) -> Parsed:
+        return ev.McubootXipLoaded, {"slot": str(items[0])}
+
+    def no_slot(self, items: list[Token]) -> Parsed:
+        return ev.McubootNoSlotToLoad, {"image": int(items[0])}
+
+    def sig_failed(self, items: list[Token]) -> Parsed:
+        return ev.McubootSignatureFailed, {"code": int(items[0])}
+
+    def enc_error(self, _: list[Token]) -> Parsed:
+        return ev.McubootEncryptionError, {}
+
+    # ---- Espressif port
+    def mcuboot_banner(self, items: list[Token]) -> Parsed:
+        return ev.McubootBanner, {"version": str(items[0])}
+
+    def esp_header_size(self, items: list[Token]) -> Parsed:
+        return ev.McubootHeaderSize, {"value": _int(items[1])}
+
+    def esp_info(self, _: list[Token]) -> Parsed:
+        return ev.McubootLog, {}
+
+    def esp_load_failed(self, items: list[Token]) -> Parsed:
+        return ev.McubootEspLoadFailed, {"problem": str(items[0])}
+
+    # ---- debug lines
+    def dbg_validate_start(self, _: list[Token]) -> Parsed:
+        return ev.McubootValidateStart, {}
+
+    def dbg_tlv_iteration_failed(self, _: list[Token]) -> Parsed:
+        return ev.McubootTlvProblem, {"problem": "TLV iteration failed"}
+
+    def dbg_tlv_beyond(self, _: list[Token]) -> Parsed:
+        return ev.McubootTlvProblem, {"problem": "TLV beyond image size"}
+
+    def dbg_tlv_not_permitted(self, items: list[Token]) -> Parsed:
+        return ev.McubootTlvProblem, {"problem": f"TLV {items[0]} not permitted"}
+
+    def dbg_tlv_malformed(self, _: list[Token]) -> Parsed:
+        return ev.McubootTlvProblem, {"problem": "malformed TLV area"}
+
+    def dbg_tlv_area(self, _: list[Token]) -> Parsed:
+        return ev.McubootDebugLine, {}
+
+    def dbg_pure_expected(self, _: list[Token]) -> Parsed:
+        return ev.McubootDebugLine, {}
+
+    def dbg_iter_search(self, _: list[Token]) -> Parsed:
+        return ev.McubootDebugLine, {}
+
+    def dbg_expected(self, items: list[Token]) -> Parsed:
+        which = str(items[0]).split("_")[1].lower()
+        return ev.McubootTlvExpected, {"which": which, "tlv": int(items[1])}
+
+    def dbg_iter_begin(self, items: list[Token]) -> Parsed:
+        return ev.McubootTlvIterBegin, {"tlv": int(items[0]), "protected": items[1] != "0"}
+
+    def dbg_tlv_found(self, items: list[Token]) -> Parsed:
+        return ev.McubootTlvFound, {"tlv": int(items[0]), "offset": int(items[1]), "size": int(items[2])}
+
+    def dbg_tlv_not_found(self, items: list[Token]) -> Parsed:
+        return ev.McubootTlvNotFound, {"tlv": int(items[0])}
+
+    def dbg_prot_tlv_not_found(self, items: list[Token]) -> Parsed:
+        return ev.McubootTlvNotFound, {"tlv": int(items[0]), "protected": True}
+
+    def dbg_verify_sig(self, items: list[Token]) -> Parsed:
+        return ev.McubootVerifySig, {"key_kind": str(items[0]), "key_id": int(items[1])}
+
+    def dbg_find_key(self, items: list[Token]) -> Parsed:
+        return ev.McubootFindKey, {"image": int(items[0]) if items else None}
+
+    def dbg_validate_slot(self, items: list[Token]) -> Parsed:
+        return ev.McubootValidateSlot, {"slot": int(items[0]), "expected_swap_type": int(items[1])}
+
+    def dbg_header_invalid(self, items: list[Token]) -> Parsed:
+        return ev.McubootHeaderInvalid, {"slot": int(items[0])}
+
+    # ---- what the started image prints
+    def console_banner(self, items: list[Token]) -> Parsed:
+        verb = str(items[0])
+        product, version = _split_banner(str(items[1]))
+        if product == "MCUboot" and verb == "Booting":
+            return ev.McubootBanner, {"version": version}
+        cls = ev.ZephyrBootBanner if verb == "Booting" else ev.ZephyrInfoBanner
+        return cls, {"product": product, "version": version}
+
+    def tfm_banner(self, items: list[Token]) -> Parsed:
+        return ev.TfmBanner, {"version": str(items[0]) if items else ""}
+
+    def tfm_secure(self, items: list[Token]) -> Parsed:
+        partition = str(items[0]).strip("[]")
+        rest = str(items[1]).strip() if len(items) > 1 else ""
+        if partition == "Attest" and rest.startswith("Boot record is not available"):
+            return ev.TfmBootRecordUnavailable, {}
+        return ev.TfmSecureLog, {"partition": partition}
+
+
+_TRANSFORMER = _MessageTransformer()
+
+
+def _transform(tree: Tree | Token) -> Parsed | None:
+    result = _TRANSFORMER.transform(tree)
+    return result if isinstance(result, tuple) else None
+
+
+@lru_cache(maxsize=8192)
+def parse_message(msg: str) -> Parsed | None:
+    """The typed event class and fields for one message, or None for a message the grammar does not know."""
+    return parse_and_transform("mcuboot", "message", msg, _transform)
+
+
+@lru_cache(maxsize=1024)
+def parse_bare(text: str) -> Parsed | None:
+    return parse_and_transform("mcuboot", "bare", text, _transform)
+
+
+@lru_cache(maxsize=8192)
+def parse_envelope(text: str) -> tuple[str, str | None, str, str | None] | None:
+    """``(wire, level, message, zephyr source)`` of an MCUboot-shaped line, or None."""
+    tree = parse_or_none("mcuboot", "line", text)
+    if tree is None:
+        return None
+    envelope, *body = tree.children
+    message = str(body[0]).strip() if body else ""
+    tokens = {t.type: str(t) for t in envelope.children if isinstance(t, Token)}
+    if envelope.data == "zephyr_log":
+        return "zephyr-log", _LEVELS[tokens["ZLEVEL"]], message, tokens["ZSOURCE"]
+    if envelope.data == "zephyr_minimal":
+        return "zephyr-minimal", _LEVELS[tokens["MIN_LEVEL"][0]], message, None
+    wire = "espressif" if envelope.data == "espressif" else "bracket"
+    return wire, _LEVELS[tokens["LEVEL_TAG"].strip("[]")], message, None
+
+
+class McubootFamily:
+    name = "mcuboot"
+    trigger = compile_trigger(
+        r"\[(?:ERR|WRN|NOT|INF|DBG|VER)\]",
+        r"<(?:err|wrn|inf|dbg)> \w",
+        rf"\b[EWID]: (?:{_MINIMAL_STARTS})",
+        r"\*\*\* (?:Booting|Using) ",
+        r"Booting TF-M\b",
+        r"\[(?:Sec Thread|Attest)\]",
+    )
+    _envelope_start = re.compile(
+        r"\[(?:ERR|WRN|NOT|INF|DBG|VER)\]|\[esp32[a-z0-9]*\] \[|[EWID]: |(?:\[[0-9:.,]+\] )?<(?:err|wrn|inf|dbg)> "
+    )
+    _minimal = re.compile(rf"[EWID]: (?:{_MINIMAL_STARTS})")
+
+    def __init__(self) -> None:
+        self.image: int | None = None  # from the last "Image index: N" line
+        self.handed_over = False  # "Jumping to the first image slot" seen since the bootloader started
+        self.trace = ValidationTrace()
+        self._trace_has_start = False
+
+    def claims(self, text: str) -> bool:
+        return self._envelope_start.match(text) is not None or _BARE_START.match(text) is not None
+
+    def parse(self, text: str, no: int) -> Event | None:
+        if _BARE_START.match(text):
+            parsed = parse_bare(text)
+            if parsed is not None:
+                return self._build(parsed, no, text, {"wire": "banner", "msg": text})
+        envelope = parse_envelope(text)
+        if envelope is None:
+            return None
+        wire, level, message, source = envelope
+        base = {"wire": wire, "level": level, "msg": message}
+        if wire == "zephyr-log" and source not in _MCUBOOT_SOURCES:
+            return ev.ZephyrAppLog.trusted(line=no, text=text, source=source or "", **base)
+        if wire == "zephyr-minimal" and not self._minimal.match(text):
+            return None
+        parsed = parse_message(message)
+        if parsed is None:
+            return None if wire == "zephyr-minimal" else ev.McubootLog.trusted(line=no, text=text, **base)
+        return self._build(parsed, no, text, base)
+
+    # ---------------------------------------------------------------- positional meaning
+    def _build(self, parsed: Parsed, no: int, text: str, base: dict[str, Any]) -> Event:
+        cls, fields = parsed
+        fields = dict(fields)
+        if cls in (ev.McubootStart, ev.McubootBanner):
+            self._restart()
+        elif cls is ev.ZephyrBootBanner and self.handed_over:
+            cls = ev.ZephyrAppBanner
+        elif cls is ev.McubootSwapType and fields.get("image") is not None:
+            self.image = fields["image"]
+        elif cls is ev.McubootJump:
+            self.handed_over = True
+        elif cls in (ev.McubootValidateSlot, ev.McubootValidateStart):
+            self._begin_validation(cls is ev.McubootValidateSlot)
+        if issubclass(cls, ev.McubootDebug):
+            self.trace.observe(cls.trusted(line=no, text=text, **base, **fields))
+        elif cls is ev.McubootImageInvalid:
+            fields.update(image=self.image, debug_verdict=self.trace.verdict(), tlvs=list(self.trace.found))
+            self.trace, self._trace_has_start = ValidationTrace(), False
+        elif cls in (ev.McubootSharedDataFailed, ev.McubootBadMagic) and fields.get("image") is None:
+            fields["image"] = self.image
+        return cls.trusted(line=no, text=text, **base, **fields)
+
+    def _restart(self) -> None:
+        self.image = None
+        self.handed_over = False
+        self.trace, self._trace_has_start = ValidationTrace(), False
+
+    def _begin_validation(self, from_slot_check: bool) -> None:
+        # boot_validate_slot prints its line first, then bootutil_img_validate; either opens a trace.
+        if from_slot_check or self._trace_has_start:
+            self.trace = ValidationTrace()
+        self._trace_has_start = not from_slot_check

@@ -1,0 +1,376 @@
+"""Events of NVIDIA Jetson flashing: flash.sh / odmfuse.sh, tegraflash.py and its tools, and device UART lines.
+
+Log strings and their sources are documented in ``grammars/tegraflash.lark``. A flash run is one
+session: a script or ``tegraflash.py`` command line, the ``Welcome to Tegra Flash`` banner, or a
+tegraflash stamp that restarts (stamps going back, or stamps after a run ended) opens the next one.
+"""
+
+from typing import Literal
+
+from bootdiag.core.events import Event
+
+# A run that restarts mid-paste always opens a session (rank 0 never continues one).
+RUN_RESTART = ("tool", 0)
+
+
+class TegraEvent(Event):
+    kind: str = "TegraEvent"
+    family = "tegra"
+    t: float | None = None  # tegraflash's "[ %8.4f ]" stamp: seconds since that tegraflash run started
+    new_run: bool = False  # the stamp went back, or came after the previous run had ended
+
+    def session_boundary(self) -> tuple[str, int] | None:
+        return RUN_RESTART if self.new_run else type(self).boundary
+
+
+# ---------------------------------------------------------------- what was sent, signed how
+class TegraSigning(TegraEvent):
+    """Anything that shows how the host signed the images: zero-key, PKC, or PKC+SBK."""
+
+    kind: str = "TegraSigning"
+    signing: str | None = None  # zero-key | pkc | sbkpkc
+
+    @property
+    def signing_name(self) -> str:
+        return {"zero-key": "zero key", "pkc": "PKC", "sbkpkc": "PKC + SBK"}.get(self.signing or "", "unknown")
+
+
+class FlashScriptCommand(TegraSigning):
+    """``sudo ./flash.sh -u rsa_priv.pem jetson-xavier-nx-devkit-emmc mmcblk0p1`` (also odmfuse.sh, flashcmd.txt)."""
+
+    kind: Literal["FlashScriptCommand"] = "FlashScriptCommand"
+    program: str
+    args: list[str]
+    key_file: str | None = None  # flash.sh -u / odmfuse.sh -k
+    sbk_file: str | None = None  # flash.sh -v / odmfuse.sh -S
+    board: str | None = None
+    boundary = ("tool", 0)
+
+    @property
+    def command(self) -> str:
+        return " ".join([self.program, *self.args])
+
+
+class TegraflashCommand(TegraSigning):
+    """``./tegraflash.py --chip 0x19 ... --cmd "flash; reboot"``: one tegraflash run starts."""
+
+    kind: Literal["TegraflashCommand"] = "TegraflashCommand"
+    args: list[str]
+    chip: str | None = None
+    cmd: str | None = None
+    boundary = ("tool", 1)
+
+    def facts(self) -> dict[str, str]:
+        return {"chip": self.chip} if self.chip else {}
+
+
+class TegraflashBanner(TegraEvent):
+    """``Welcome to Tegra Flash``."""
+
+    kind: Literal["TegraflashBanner"] = "TegraflashBanner"
+    boundary = ("tool", 2)
+
+
+class TegraToolCommand(TegraSigning):
+    """A tool run by tegraflash, echoed with its arguments: ``tegrarcm_v2 --download bct_mb1 x.signed``."""
+
+    kind: Literal["TegraToolCommand"] = "TegraToolCommand"
+    tool: str
+    args: list[str]
+    chip: str | None = None
+    downloads: list[str] = []  # "slot=file" for each --download
+
+    @property
+    def images(self) -> str:
+        return ", ".join(d.split("=", 1)[1] for d in self.downloads) or " ".join(self.args)
+
+    def facts(self) -> dict[str, str]:
+        return {"chip": self.chip} if self.chip else {}
+
+
+class TegraFailedCommand(TegraToolCommand):
+    """``Command tegrarcm_v2 ...``: the command line tegraflash prints under ``Error: Return value N``."""
+
+    kind: Literal["TegraFailedCommand"] = "TegraFailedCommand"
+
+
+class TegraKeyGuard(TegraSigning):
+    """flash.sh / meta-tegra refusing the key files for the board's fuse state, before any USB traffic."""
+
+    kind: Literal["TegraKeyGuard"] = "TegraKeyGuard"
+    message: str
+    board_auth: str | None = None  # what the board is, per the message: NS | PKC | SBKPKC | SBK | nofuse
+    failure = True
+
+
+# ---------------------------------------------------------------- what the board is
+class TegraBoardSecurity(TegraEvent):
+    """Evidence of the board's fuse state; ``secured`` is None when it cannot be told."""
+
+    kind: str = "TegraBoardSecurity"
+    chip: str | None = None
+    auth: str | None = None  # NS | PKC | SBKPKC | SBK
+    secured: bool | None = None
+
+    @property
+    def state(self) -> str:
+        if self.secured is True:
+            return f"fused for secure boot ({self.auth})"
+        if self.secured is False:
+            return "not fused for secure boot (" + (self.auth or "pre-production") + ")"
+        return "fuse state unknown"
+
+
+class TegraBrCid(TegraBoardSecurity):
+    """``BR_CID: 0x88021911645838891c00000019028200``, decoded as flash.sh does."""
+
+    kind: Literal["TegraBrCid"] = "TegraBrCid"
+    value: str
+    fuse_level: str
+    key_type: str | None = None
+    code: str
+
+    def facts(self) -> dict[str, str]:
+        found = {"board_auth": self.auth or self.fuse_level}
+        if self.chip:
+            found["chip"] = self.chip
+        return found
+
+
+class TegraTargetAuth(TegraBoardSecurity):
+    """flash.sh header ``# OpMode: production, Boot Authentication: NS,``."""
+
+    kind: Literal["TegraTargetAuth"] = "TegraTargetAuth"
+    opmode: str
+
+    def facts(self) -> dict[str, str]:
+        return {"board_auth": self.auth or self.opmode}
+
+
+class TegraTargetBoard(TegraEvent):
+    """flash.sh header ``# Name: jetson-xavier-nx-devkit-emmc, Board Family: t186ref, SoC: Tegra 194,``."""
+
+    kind: Literal["TegraTargetBoard"] = "TegraTargetBoard"
+    name: str
+    board_family: str | None = None
+    soc: str | None = None
+
+    def facts(self) -> dict[str, str]:
+        return {"board": self.name}
+
+
+class TegraHostCheck(TegraEvent):
+    """An event that can show the flashing host is unsupported; ``problem`` says why."""
+
+    kind: str = "TegraHostCheck"
+    problem: str | None = None
+
+
+class TegraL4tRelease(TegraHostCheck):
+    """flash.sh header ``# R35 , REVISION: 3.1``; ``problem`` when the host distribution seen before it
+    is not one this release supports."""
+
+    kind: Literal["TegraL4tRelease"] = "TegraL4tRelease"
+    release: str  # "R35.3.1"
+    major: int
+
+    def facts(self) -> dict[str, str]:
+        return {"l4t": self.release}
+
+
+class TegraRcmVersion(TegraEvent):
+    """``RCM version 0X190001``; a value that names no chip (``0X8``) means garbled USB reads."""
+
+    kind: Literal["TegraRcmVersion"] = "TegraRcmVersion"
+    version: int
+    chip: str | None = None
+
+    @property
+    def plausible(self) -> bool:
+        return self.chip is not None
+
+
+# ---------------------------------------------------------------- progress
+class TegraPhase(TegraEvent):
+    """tegraflash's own progress lines: ``Sending BCTs``, ``Boot Rom communication``, ``Flashing the device``."""
+
+    kind: Literal["TegraPhase"] = "TegraPhase"
+    name: str
+
+
+class TegraSending(TegraEvent):
+    """tegrarcm_v2 ``Sending bct_br`` / ``Sending mb1``: the item the BootROM or applet is being sent."""
+
+    kind: Literal["TegraSending"] = "TegraSending"
+    item: str
+
+
+class TegraWritePartition(TegraEvent):
+    """``Writing partition kernel with boot_sigheader.img.encrypt [ 48271360 bytes ]``."""
+
+    kind: Literal["TegraWritePartition"] = "TegraWritePartition"
+    partition: str
+    file: str
+    signing: str | None = None
+
+
+class TegraVersionReport(TegraEvent):
+    """``Applet version 01.00.0000`` / ``MB2 Applet version`` / ``Bootloader version``: that stage answers."""
+
+    kind: Literal["TegraVersionReport"] = "TegraVersionReport"
+    component: str
+    version: str
+
+
+class TegraZeroKeySigning(TegraEvent):
+    """tegrasign ``Assuming zero filled SBK key``: no key given, images become ``*.encrypt``."""
+
+    kind: Literal["TegraZeroKeySigning"] = "TegraZeroKeySigning"
+
+
+# ---------------------------------------------------------------- device and USB
+class TegraDeviceLog(TegraEvent):
+    """A device log line relayed by tegrarcm or read on the UART: ``E> LOADER: ...``, ``C> MTS error ...``."""
+
+    kind: Literal["TegraDeviceLog"] = "TegraDeviceLog"
+    level: str  # E C I W ...
+    module: str | None = None
+    message: str
+
+    def is_failure(self) -> bool:
+        return self.level in ("E", "C")
+
+
+class TegraDeviceAuthFailure(TegraDeviceLog):
+    """The device refused a signature or hash: ``E> LOADER: Failed to verify Stage2Signature SHA2.``"""
+
+    kind: Literal["TegraDeviceAuthFailure"] = "TegraDeviceAuthFailure"
+    failure = True
+
+    def is_failure(self) -> bool:
+        return True
+
+
+class TegraUsbTimeout(TegraEvent):
+    """``ERROR: might be timeout in USB write.``: the device stopped taking data (or the host lost it)."""
+
+    kind: Literal["TegraUsbTimeout"] = "TegraUsbTimeout"
+    direction: str  # write | read
+    failure = True
+
+
+class TegraUsbNotReady(TegraEvent):
+    """``USB communication failed.Check if device is in recovery``, ``Cannot Open USB``: normal while the
+    device re-enumerates between stages; only the run's result says whether it mattered."""
+
+    kind: Literal["TegraUsbNotReady"] = "TegraUsbNotReady"
+    message: str
+
+
+class TegraRcmStateMissing(TegraEvent):
+    """``File rcm_state open failed`` / ``ERROR: failed to read rcm_state``: no state file yet (Orin, benign)."""
+
+    kind: Literal["TegraRcmStateMissing"] = "TegraRcmStateMissing"
+
+
+class TegraBootRomFailed(TegraEvent):
+    """``Boot Rom communication failed``."""
+
+    kind: Literal["TegraBootRomFailed"] = "TegraBootRomFailed"
+    failure = True
+
+
+class TegraBootromError(TegraEvent):
+    """``Bootrom returned error 13`` / ``Boot error = 0x...``."""
+
+    kind: Literal["TegraBootromError"] = "TegraBootromError"
+    code: int
+    failure = True
+
+
+class TegraUidReadFailed(TegraEvent):
+    """``Failed to read UID``: a second ``--uid`` in the same RCM session."""
+
+    kind: Literal["TegraUidReadFailed"] = "TegraUidReadFailed"
+    failure = True
+
+
+# ---------------------------------------------------------------- results
+class TegraReturnValue(TegraEvent):
+    """``Error: Return value 24``: a tool exited non-zero; tegraflash stops."""
+
+    kind: Literal["TegraReturnValue"] = "TegraReturnValue"
+    code: int
+    failure = True
+
+
+class TegraError(TegraEvent):
+    """``Error: <message>`` from tegraflash or flash.sh, ``ERROR:``/``ERR:`` from a tool or meta-tegra."""
+
+    kind: Literal["TegraError"] = "TegraError"
+    message: str
+    failure = True
+
+
+class TegraProbeFailed(TegraError):
+    """``Error: probing the target board failed.``: the BR_CID probe got no answer."""
+
+    kind: Literal["TegraProbeFailed"] = "TegraProbeFailed"
+
+
+class TegraBootloaderNotRunning(TegraError):
+    """``Error: None of the bootloaders are running on device. Check the UART log.``"""
+
+    kind: Literal["TegraBootloaderNotRunning"] = "TegraBootloaderNotRunning"
+
+
+class TegraSocMismatch(TegraError):
+    """``Error: The Actual SoC ID(0x19) mismatches intended <board> SoC ID(0x23).``"""
+
+    kind: Literal["TegraSocMismatch"] = "TegraSocMismatch"
+
+
+class TegraNotRoot(TegraEvent):
+    """``flash.sh requires root privilege``."""
+
+    kind: Literal["TegraNotRoot"] = "TegraNotRoot"
+    failure = True
+
+
+class TegraFlashSucceeded(TegraEvent):
+    """``*** The target t186ref has been flashed successfully. ***``"""
+
+    kind: Literal["TegraFlashSucceeded"] = "TegraFlashSucceeded"
+    target: str
+
+
+class TegraFlashFailed(TegraEvent):
+    """``Failed flashing t186ref.`` / ``Reading board information failed.``"""
+
+    kind: Literal["TegraFlashFailed"] = "TegraFlashFailed"
+    message: str
+    failure = True
+
+
+class TegraFuseResult(TegraEvent):
+    """``Fuse burning failed``, ``Fuse read successful``, ``*** The ODM fuse has been burned successfully. ***``"""
+
+    kind: Literal["TegraFuseResult"] = "TegraFuseResult"
+    operation: str  # burn | read
+    ok: bool
+
+    def is_failure(self) -> bool:
+        return not self.ok
+
+
+# ---------------------------------------------------------------- the host
+class TegraHost(TegraHostCheck):
+    """What the capture says about the flashing host: distribution, WSL, a VM, usbipd passthrough."""
+
+    kind: Literal["TegraHost"] = "TegraHost"
+    environment: str  # ubuntu | wsl | vm | usbipd
+    name: str
+    version: str | None = None
+
+    def facts(self) -> dict[str, str]:
+        return {"host": self.name + (f" {self.version}" if self.version else "")}

@@ -1,0 +1,198 @@
+"""The terminal side of ``bootdiag tail``: received lines as they arrive, and the diagnosis as it forms.
+
+Each line is shown with its capture line number (the numbers the report's evidence uses, and that
+``bootdiag explain`` gives on the saved capture), coloured by log level; a line that bootdiag read
+as an event a rule looks at, or as a failure, is marked with ``>`` and the event's name. A line
+still waiting for its newline is shown as far as it has arrived; on a terminal it is redrawn when it
+completes, when piped the rest is appended.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TextIO
+
+from bootdiag.core.engine import Engine
+from bootdiag.core.events import Event
+from bootdiag.core.lines import TextBlock, clean
+from bootdiag.app.live_findings import FindingChange
+from bootdiag.core.parse import HOST_PREFIX
+from bootdiag.render.terminal import use_color
+from bootdiag.core.rules import Rule
+from bootdiag.core.session import SessionTracker
+
+_ESP_LEVEL = re.compile(r"([EWIDV]) \(\d+\) ")  # ESP-IDF: "E (296835) tag: msg"
+_TAG_LEVEL = re.compile(r"\[(ERR|WRN|INF|DBG)\]|<(err|wrn|inf|dbg)>")  # MCUboot "[ERR]", Zephyr "<err>"
+_ERROR_WORDS = re.compile(r"\b(?:ERROR|FATAL|[Ee]rror:|[Ff]ailed|Guru Meditation|abort\(\)|CORRUPT HEAP|panic)")
+_WARNING_WORDS = re.compile(r"\b(?:WARN(?:ING)?|[Ww]arning:)")
+_LEVEL_OF = {"E": "error", "W": "warning", "I": "info", "D": "debug", "V": "debug",
+             "err": "error", "wrn": "warning", "inf": "info", "dbg": "debug"}
+_STYLE = {"error": "red", "warning": "yellow", "info": "", "debug": "dim"}
+# SGR codes, written directly: a serial console at 921600 baud is thousands of lines a second.
+_SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def line_level(text: str) -> str | None:
+    """``error``, ``warning``, ``info`` or ``debug`` from how the line is written, if it says."""
+    prefix = HOST_PREFIX.match(text)
+    body = text[prefix.end():] if prefix else text
+    if m := _ESP_LEVEL.match(body):
+        return _LEVEL_OF[m.group(1)]
+    if m := _TAG_LEVEL.search(body):
+        return _LEVEL_OF[(m.group(1) or m.group(2)).lower()]
+    if _ERROR_WORDS.search(body):
+        return "error"
+    if _WARNING_WORDS.search(body):
+        return "warning"
+    return None
+
+
+def printable(text: str) -> str:
+    """Control characters (from line noise or a wrong baud) would move the cursor: show them as U+FFFD."""
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
+class LineMarker:
+    """Decides which events are worth marking: those a rule condition matches, and failures."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        # The engine's own index of conditions answers it; this one is never fed.
+        self._engine = Engine(list(rules))
+
+    def marks(self, event: Event) -> bool:
+        return self._engine.reads(event)
+
+
+class LiveView:
+    """Writes the live stream to ``out``; every method leaves the terminal at the start of a line
+    except :meth:`partial`, whose line the next call finishes or redraws."""
+
+    def __init__(self, out: TextIO, rules: Iterable[Rule], color: bool | None = None, timestamps: bool = False) -> None:
+        self.out = out
+        self.colored = use_color(out, color)
+        # Redrawing needs a terminal, not colour: NO_COLOR on a terminal still gets clean redraws.
+        self.redraw = hasattr(out, "isatty") and out.isatty() and os.environ.get("TERM") != "dumb"
+        self.timestamps = timestamps
+        self.marker = LineMarker(rules)
+        self.sessions = SessionTracker()
+        self._partial_shown = ""  # text of the unterminated line currently on screen
+
+    def _paint(self, text: str, style: str) -> str:
+        if not self.colored or not style or not text:
+            return text
+        codes = ";".join(_SGR[word] for word in style.split())
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    # ---------------------------------------------------------------- lines
+    def lines(self, block: TextBlock, events: list[Event], started: float | None = None) -> None:
+        """Show complete lines; ``started`` is when the first of them began to arrive."""
+        by_line: dict[int, list[Event]] = defaultdict(list)
+        for event in events:
+            by_line[event.line].append(event)
+        first_stamp, stamp = self._stamp(started), self._stamp(None)
+        parts: list[str] = []
+        for offset, text in enumerate(block.lines()):
+            no = block.first_no + offset
+            here = by_line.get(no, [])
+            if any([self.sessions.starts_new(e) for e in here]):  # a list: every event must be counted
+                parts.append(self._clear_partial())
+                parts.append(self._paint(f"{'':{len(stamp)}}{'':>6}   --- next boot / tool run ---", "dim") + "\n")
+            parts.append(self._line(no, printable(text), here, first_stamp if offset == 0 else stamp))
+        self._write("".join(parts))
+
+    def _line(self, no: int, text: str, events: list[Event], stamp: str) -> str:
+        marked = [e for e in events if self.marker.marks(e)]
+        failed = any(e.is_failure() for e in events)
+        level = "error" if failed else self._event_level(events) or line_level(text)
+        style = _STYLE.get(level or "", "")
+        suffix = self._paint("  [" + ", ".join(dict.fromkeys(e.kind for e in marked)) + "]", "cyan") if marked else ""
+        shown, self._partial_shown = self._partial_shown, ""
+        if shown and not self.redraw and text.startswith(shown):
+            # Piped: the start of this line is already out; finish it.
+            return self._paint(text[len(shown):], style) + suffix + "\n"
+        lead = ("\r\x1b[K" if self.redraw else "\n") if shown else ""
+        gutter = self._paint(f"{stamp}{no:>6} {'>' if marked else ' '} ", "dim")
+        return lead + gutter + self._paint(text, f"{style} bold" if marked else style) + suffix + "\n"
+
+    @staticmethod
+    def _event_level(events: list[Event]) -> str | None:
+        for event in events:
+            level = getattr(event, "level", None)
+            if isinstance(level, str) and level in _LEVEL_OF:
+                return _LEVEL_OF[level]
+        return None
+
+    def partial(self, raw: bytes, no: int, started: float | None = None) -> None:
+        """Show an unterminated line as far as it has arrived (it stalled: no newline yet)."""
+        text = printable(clean(raw))
+        shown = self._partial_shown
+        if text == shown:
+            return
+        self._partial_shown = text
+        if shown and not self.redraw and text.startswith(shown):
+            self._write(text[len(shown):])
+            return
+        lead = ("\r\x1b[K" if self.redraw else "\n") if shown else ""
+        prefix = f"{self._stamp(started)}{no:>6}   "
+        room = shutil.get_terminal_size().columns - len(prefix) - 1
+        if self.redraw and len(text) > room > 1:
+            # A redraw clears one row only: keep the partial line on one row, its newest end.
+            text = "\u2026" + text[-(room - 1):]
+        self._write(lead + self._paint(prefix, "dim") + text)
+
+    def _clear_partial(self) -> str:
+        """What makes room for a message under a shown partial line (drawn again in full later)."""
+        if not self._partial_shown:
+            return ""
+        self._partial_shown = ""
+        return "\r\x1b[K" if self.redraw else "\n"
+
+    def _stamp(self, at: float | None) -> str:
+        if not self.timestamps:
+            return ""
+        at = time.time() if at is None else at
+        return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at % 1 * 1000):03d} "
+
+    # ---------------------------------------------------------------- diagnosis
+    def changes(self, changes: list[FindingChange]) -> None:
+        self._write("".join(self._clear_partial() + self._change(change) for change in changes))
+
+    def _change(self, change: FindingChange) -> str:
+        f = change.finding
+        after = f"after line {change.line}"
+        if change.kind == "updated":
+            return self._paint(f">>> updated {f.id}: {change.detail} ({after})", "cyan") + "\n"
+        if change.kind == "final":
+            return self._paint(f">>> final {f.id}: its boot session ended ({after})", "green") + "\n"
+        if change.kind == "withdrawn":
+            return self._paint(f">>> withdrawn {f.id}: {change.detail} ({after})", "yellow") + "\n"
+        state = "final" if change.final else "provisional until this boot ends"
+        lines = [
+            self._paint(">>> FINDING ", "bold red") + self._paint(f.title, "bold")
+            + self._paint(f"  ({f.id}, {f.confidence} confidence; {after}, {state})", "dim"),
+            f"    {f.explanation}",
+        ]
+        numbers = [str(e.line) for e in f.evidence if e.line]  # line 0: from an image or config file
+        if numbers:
+            lines.append(self._paint("    evidence: lines " + ", ".join(numbers), "dim"))
+        lines += [self._paint(f"    fix > {step}", "cyan") for step in f.fix]
+        return "\n".join(lines) + "\n"
+
+    # ---------------------------------------------------------------- everything else
+    def notice(self, message: str, style: str = "yellow") -> None:
+        """A message from bootdiag itself (port state, baud advice), set apart from device output."""
+        self._write(self._clear_partial() + self._paint(f"--- {message}", style) + "\n")
+
+    def close(self) -> None:
+        """End a shown partial line so what follows starts on its own line."""
+        self._write("\n" if self._partial_shown else "")
+        self._partial_shown = ""
