@@ -89,7 +89,7 @@ def test_environment_lists_versions_from_the_log_first() -> None:
     )
     md = markdown_text(report)
     rows = re.findall(r"^\| (.+?) \| (.+?) \|$", md.split("### Environment")[1], re.M)
-    assert [label for label, _ in rows] == ["bootdiag", "Chip", "ESP-IDF", "MCUboot", "TF-M", "L4T", "esptool", "zzz_custom", "Capture"]
+    assert [label for label, _ in rows] == ["bootdiag", "Chip", "ESP-IDF", "esptool", "MCUboot", "TF-M", "L4T", "zzz_custom", "Capture"]
     assert rows[0][1].endswith("(report schema bootdiag.report/1)")
     assert rows[-1][1] == "b.log: 120 lines, 2 boot/tool sessions"
     assert md.startswith("## bootdiag: no boot failure found")

@@ -99,7 +99,7 @@ def test_generic_finding_superseded_by_the_specific_one() -> None:
 # ---------------------------------------------------------------- the view
 def view(**kwargs) -> tuple[LiveView, io.StringIO]:
     out = io.StringIO()
-    return LiveView(out, default_rules(), color=False, **kwargs), out
+    return LiveView(out, Analyzer("<t>").marks, color=False, **kwargs), out
 
 
 def test_piped_partial_line_is_finished_in_place() -> None:

@@ -124,7 +124,7 @@ class Tail:
         self.analyzer = Analyzer(self.port_name, self.rules, every_event=True)  # each line shows its events
         # With JSON, stdout carries the report alone; the live stream goes to stderr.
         live_out = stderr if options.fmt == "json" else stdout
-        self.view = LiveView(live_out, self.rules, color=options.color, timestamps=options.timestamps)
+        self.view = LiveView(live_out, self.analyzer.marks, color=options.color, timestamps=options.timestamps)
         self.tracker = FindingTracker(self.rules)
         self.meter = GarbageMeter()
         self.partial = PartialLine()
@@ -194,7 +194,7 @@ class Tail:
 
     def _analyse(self, block: TextBlock, started: float | None) -> list[FindingChange]:
         events = self.analyzer.feed_block(block)
-        self.view.lines(block, events, started)
+        self.view.lines(block, events, started, self.analyzer.session_starts)
         if not events:
             return []
         live = self.analyzer.snapshot()

@@ -54,6 +54,10 @@ class Event(BaseModel):
     def facts(self) -> dict[str, str]:
         return {}
 
+    def level_name(self) -> str | None:
+        """``error``, ``warning``, ``info`` or ``debug`` when the line carried a log level."""
+        return None
+
     @classmethod
     def trusted(cls, **values: Any) -> "Event":
         """An event from a parser's own values, which already have their fields' types (the tests

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
+from bootdiag import platforms as registry
 from bootdiag.core.errors import InputError
 from bootdiag.core.artifacts import BuildSetting, ImageChecked, ImageProblem
 from bootdiag.core.events import Event
 from bootdiag.verify.model import ImageReport, UnusableInput, VerifyOptions
 
-# Settings that decide a diagnosis (ESP-IDF Kconfig, TF-M/MCUboot CMake options, Zephyr Kconfig).
-RELEVANT_SETTING = re.compile(
-    r"(CONFIG_)?(SECURE_|ESPTOOLPY_FLASH|ESPTOOLPY_HEADER|BOOTLOADER_|PARTITION_TABLE_|ESP32_REV_MIN|ESP_REV_MIN"
-    r"|MCUBOOT|MEASURED_BOOT|BOOT_|TFM_|BL2|PLATFORM_DEFAULT_NV|CRYPTO_HW|SIGNATURE_|IMAGE_)\w*"
-)
+
+
+@cache
+def _relevant_setting(key: tuple[str, ...]) -> re.Pattern[str]:
+    """Settings that decide a diagnosis: the names the platforms say matter (Kconfig's ``CONFIG_``
+    prefix or not)."""
+    names = "|".join(f"(?:{p.settings})" for p in registry.platforms() if p.settings) or "(?!)"
+    return re.compile(rf"(CONFIG_)?(?:{names})\w*")
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::[A-Z]+)?\s*=\s*(.*?)\s*$")
 
 
@@ -27,7 +32,8 @@ def image_events(report: ImageReport) -> list[Event]:
     tlvs = [str(t.get("name") or t.get("type")) for t in report.info.get("tlvs", []) if isinstance(t, dict)]
     problems = [p.id for p in report.problems]
     verdict = "valid" if report.ok else "problems: " + ", ".join(problems)
-    listing = f"; TLVs: {', '.join(tlvs) if tlvs else 'none'}" if report.format == "mcuboot" else ""
+    # A format that lists TLVs (or says it has none) shows them: rules read them from the event.
+    listing = f"; TLVs: {', '.join(tlvs) if tlvs else 'none'}" if "tlvs" in report.info else ""
     checked = ImageChecked(
         line=0, text=f"{name} ({report.format}): {verdict}{listing}",
         image=name, format=report.format, ok=report.ok, problems=problems, tlvs=tlvs,
@@ -62,14 +68,15 @@ def config_events(path: str | Path) -> list[Event]:
     except OSError as exc:
         raise InputError(f"{p}: cannot read configuration ({exc.strerror or exc})") from None
     events: list[Event] = []
+    relevant = _relevant_setting(registry.registry_key())
     for raw in text.splitlines():
         m = _ASSIGNMENT.match(raw)
-        if not m or not RELEVANT_SETTING.fullmatch(m.group(1)):
+        if not m or not relevant.fullmatch(m.group(1)):
             continue
         name, value = m.group(1), m.group(2).strip('"')
         events.append(BuildSetting(line=0, text=f"{p.name}: {name}={value}", source=p.name, name=name.removeprefix("CONFIG_"), value=value))
     # "# CONFIG_X is not set" is how Kconfig writes a disabled boolean.
     for m in re.finditer(r"^# (CONFIG_\w+) is not set$", text, re.MULTILINE):
-        if RELEVANT_SETTING.fullmatch(m.group(1)):
+        if relevant.fullmatch(m.group(1)):
             events.append(BuildSetting(line=0, text=f"{p.name}: {m.group(1)} is not set", source=p.name, name=m.group(1).removeprefix("CONFIG_"), value="n"))
     return events

@@ -53,6 +53,7 @@ class Analyzer:
         if not every_event:
             self.parser.wanted = self._still_wanted
         self._inert: dict[int, Event] = {}  # earlier events no rule reads at all, by identity
+        self.session_starts: list[int] = []  # lines where the last block's events opened a session
         self.builder = ReportBuilder(source)
         # Facts from beside the log (verified images, build settings) are known before its first line.
         for event in context:
@@ -76,6 +77,7 @@ class Analyzer:
 
     def feed_block(self, block: TextBlock) -> list[Event]:
         self.builder.lines = block.first_no + block.count - 1
+        self.session_starts = []
         events = []
         # Each event is fed before the next line is read: whether a repeat still matters depends
         # on the session as it stands at that line.
@@ -87,9 +89,16 @@ class Analyzer:
     def feed_event(self, event: Event) -> None:
         self.builder.events += 1
         self.builder.add_facts(event)
-        closed = self.engine.feed(event, self.sessions.starts_new(event))
+        opens = self.sessions.starts_new(event)
+        if opens:
+            self.session_starts.append(event.line)
+        closed = self.engine.feed(event, opens)
         if closed is not None:
             self.builder.add_session(closed)
+
+    def marks(self, event: Event) -> bool:
+        """Whether a rule reads ``event`` or it is a failure: what a live view marks."""
+        return self.engine.reads(event)
 
     def finish(self) -> Report:
         """End of stream: judge the last session and build the final report."""

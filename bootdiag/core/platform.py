@@ -40,11 +40,16 @@ class Redaction:
 
 @dataclass(frozen=True)
 class LevelStyle:
-    """How this platform's lines say their level: ``pattern`` (searched at the start of the line's
-    body) has a group named ``level`` whose text ``names`` maps to a level."""
+    """How this platform's lines say their level: ``pattern`` is searched in the line (after any
+    terminal-program prefix); its group ``level`` is looked up in ``names``, or, without ``names``,
+    a match means ``level``."""
 
     pattern: re.Pattern[str]
-    names: Mapping[str, Level]
+    names: Mapping[str, Level] | None = None
+    level: Level = "error"
+
+    def level_of(self, match: re.Match[str]) -> Level:
+        return self.names[match.group("level")] if self.names is not None else self.level
 
 
 @dataclass(frozen=True)

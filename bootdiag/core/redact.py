@@ -7,14 +7,18 @@ pointing at the right lines of a redacted capture.
 
 Kept on purpose: key digests and image hashes (bare hex), memory addresses such as ``0x3fff0030``,
 chip names and versions. They are what a maintainer needs, and they identify a build, not a person
-or a unit. For ``BR_CID`` the first six hex digits stay too: they encode the fuse level, chip id and
-revision that flash.sh decodes (tegra.md section 1.5); the rest is the unit's own id.
+or a unit. Platforms add the identifiers their own output carries (:class:`~bootdiag.core.platform.Redaction`),
+and may keep the part of one that describes the board rather than the unit.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from bootdiag import platforms as registry
+from bootdiag.core.platform import Redaction
 
 if TYPE_CHECKING:
     from bootdiag.core.report import Report
@@ -53,17 +57,8 @@ _SERIAL_BY_ID = re.compile(r"(/dev/serial/by-id/[^\s/]*_)([^\s_/]+)(-if\d+)")
 # macOS names FTDI/CP210x ports after the adapter's USB serial string.
 _SERIAL_MACOS = re.compile(r"(/dev/(?:cu|tty)\.usbserial-)(\w+)")
 
-# tegrarcm_v2 prints `BR_CID: 0x` + 32 hex digits (tegra.md section 1.5).
-_BR_CID = re.compile(rf"(?i)(\bBR_CID\s*[:=]\s*0x)([{_HEX}]{{6}})([{_HEX}]{{8,}})")
-_ECID = re.compile(rf"(?i)(?<![A-Za-z])(ecid\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})")
-_UID = re.compile(
-    rf"(?i)(?<![\w-])((?:chip_uid|uid|unique[ _]id|TID Read from Device)\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})"
-)
+_UID = re.compile(rf"(?i)(?<![\w-])((?:chip_uid|uid|unique[ _]id)\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})")
 
-# ESP-IDF Wi-Fi driver: `wifi:connected with <ssid>, aid = 1, channel 6, ...`;
-# protocol_examples_common: `Connecting to <ssid>...`.
-_SSID_ESP = re.compile(r"(wifi:connected with )(.+?)(, aid = )")
-_SSID_CONNECTING = re.compile(r"(example_connect: Connecting to )(.+?)(\.\.\.)")
 _SSID_LABELLED = re.compile(
     r"(?i)((?<![A-Za-z])(?:ssid)\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;\"'](?:[^,;\"']*?[^\s,;\"'.])?)"
     r"(?=\s*(?:[,;\"']|$|\s{2}|\s+(?:password|passwd|pwd|psk|channel|bssid|rssi|auth)\b))"
@@ -121,14 +116,16 @@ class Redactor:
             alternatives = "|".join(re.escape(k) for k in sorted(self._known, key=len, reverse=True))
             self._known_re = re.compile(rf"(?i)(?<![0-9A-Za-z])(?:0x)?({alternatives})(?![0-9A-Za-z])")
 
-    def _labelled(self, kind: str) -> Callable[[re.Match[str]], str]:
+    def _labelled(self, kind: str, keep: int = 0) -> Callable[[re.Match[str]], str]:
+        """Group 2 becomes a placeholder (its first ``keep`` characters stay); groups 1 and 3 stay."""
+
         def replace(m: re.Match[str]) -> str:
             value = m.group(2)
             if value.startswith("<"):
                 return m.group(0)
-            name = self.placeholder(kind, value.strip("\"'").lower())
+            name = value[:keep] + self.placeholder(kind, value.strip("\"'").lower())
             self._remember(value, name)
-            return m.group(1) + name + (m.group(3) if m.lastindex and m.lastindex >= 3 else "")
+            return m.group(1) + name + (m.group(3) or "" if m.lastindex and m.lastindex >= 3 else "")
 
         return replace
 
@@ -159,20 +156,15 @@ class Redactor:
         if "@" in text:
             text = _PROMPT.sub(lambda m: "<user>@" + self.placeholder("host", m.group(2).lower()) + ":", text)
             text = _EMAIL.sub(self._email, text)
-        if "br_cid" in low:
-            text = _BR_CID.sub(self._br_cid, text)
-        if "ecid" in low:
-            text = _ECID.sub(self._labelled("ecid"), text)
-        if "uid" in low or "tid read" in low:
+        for redaction in _platform_redactions(registry.registry_key()):
+            if redaction.hint in low:
+                text = redaction.pattern.sub(self._labelled(redaction.kind, redaction.keep), text)
+        if "uid" in low:
             text = _UID.sub(self._labelled("uid"), text)
         if "serial" in low or "s/n" in low:
             text = _SERIAL_BY_ID.sub(self._labelled("serial"), text)
             text = _SERIAL_MACOS.sub(self._labelled("serial"), text)
             text = _SERIAL_LABELLED.sub(self._labelled("serial"), text)
-        if "connected with" in text:
-            text = _SSID_ESP.sub(self._labelled("ssid"), text)
-        if "Connecting to" in text:
-            text = _SSID_CONNECTING.sub(self._labelled("ssid"), text)
         if "ssid" in low:
             text = _SSID_LABELLED.sub(self._labelled("ssid"), text)
         if any(word in low for word in _PASSWORD_WORDS):
@@ -200,12 +192,6 @@ class Redactor:
         if m.group(2).lower() in _SHARED_HOMES:
             return m.group(0)
         return m.group(1) + "<user>"
-
-    def _br_cid(self, m: re.Match[str]) -> str:
-        unit = m.group(3)
-        replacement = m.group(2) + self.placeholder("ecid", (m.group(2) + unit).lower())
-        self._remember(m.group(2) + unit, replacement)
-        return m.group(1) + replacement
 
     def _ipv4(self, m: re.Match[str]) -> str:
         if _IPV4_KEEP.fullmatch(m.group(1)):
@@ -276,6 +262,11 @@ class Redactor:
 _PASSWORD_WORDS = ("password", "passwd", "passphrase", "pwd", "psk")
 _MAC_HINT = re.compile(rf"[{_HEX}]{{2}}[:-][{_HEX}]{{2}}[:-][{_HEX}]{{2}}")
 _IPV4_HINT = re.compile(r"\d\.\d+\.\d+\.\d")
+
+
+@cache
+def _platform_redactions(key: tuple[str, ...]) -> tuple[Redaction, ...]:
+    return tuple(r for p in registry.platforms() for r in p.redactions)
 
 
 def redact_report(report: Report, redactor: Redactor | None = None) -> Report:

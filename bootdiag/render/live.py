@@ -5,6 +5,10 @@ Each line is shown with its capture line number (the numbers the report's eviden
 as an event a rule looks at, or as a failure, is marked with ``>`` and the event's name. A line
 still waiting for its newline is shown as far as it has arrived; on a terminal it is redrawn when it
 completes, when piped the rest is appended.
+
+The view decides nothing itself: which events matter and where a boot session starts come from the
+analysis that reads the stream (:class:`~bootdiag.core.pipeline.Analyzer`), and the level names
+each platform's lines use from the registry.
 """
 from __future__ import annotations
 
@@ -13,24 +17,23 @@ import re
 import shutil
 import time
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Callable, Collection
+from functools import cache
+from typing import TYPE_CHECKING, TextIO
 
-from bootdiag.core.engine import Engine
+from bootdiag import platforms as registry
 from bootdiag.core.events import Event
 from bootdiag.core.lines import TextBlock, clean
-from bootdiag.app.live_findings import FindingChange
 from bootdiag.core.parse import HOST_PREFIX
+from bootdiag.core.platform import LevelStyle
 from bootdiag.render.terminal import use_color
-from bootdiag.core.rules import Rule
-from bootdiag.core.session import SessionTracker
 
-_ESP_LEVEL = re.compile(r"([EWIDV]) \(\d+\) ")  # ESP-IDF: "E (296835) tag: msg"
-_TAG_LEVEL = re.compile(r"\[(ERR|WRN|INF|DBG)\]|<(err|wrn|inf|dbg)>")  # MCUboot "[ERR]", Zephyr "<err>"
-_ERROR_WORDS = re.compile(r"\b(?:ERROR|FATAL|[Ee]rror:|[Ff]ailed|Guru Meditation|abort\(\)|CORRUPT HEAP|panic)")
+if TYPE_CHECKING:
+    from bootdiag.app.live_findings import FindingChange
+
+_ERROR_WORDS = re.compile(r"\b(?:ERROR|FATAL|[Ee]rror:|[Ff]ailed|abort\(\)|panic)")
 _WARNING_WORDS = re.compile(r"\b(?:WARN(?:ING)?|[Ww]arning:)")
-_LEVEL_OF = {"E": "error", "W": "warning", "I": "info", "D": "debug", "V": "debug",
-             "err": "error", "wrn": "warning", "inf": "info", "dbg": "debug"}
+_LEVELS = frozenset({"error", "warning", "info", "debug"})
 _STYLE = {"error": "red", "warning": "yellow", "info": "", "debug": "dim"}
 # SGR codes, written directly: a serial console at 921600 baud is thousands of lines a second.
 _SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
@@ -41,10 +44,9 @@ def line_level(text: str) -> str | None:
     """``error``, ``warning``, ``info`` or ``debug`` from how the line is written, if it says."""
     prefix = HOST_PREFIX.match(text)
     body = text[prefix.end():] if prefix else text
-    if m := _ESP_LEVEL.match(body):
-        return _LEVEL_OF[m.group(1)]
-    if m := _TAG_LEVEL.search(body):
-        return _LEVEL_OF[(m.group(1) or m.group(2)).lower()]
+    for style in _level_styles(registry.registry_key()):
+        if m := style.pattern.search(body):
+            return style.level_of(m)
     if _ERROR_WORDS.search(body):
         return "error"
     if _WARNING_WORDS.search(body):
@@ -52,34 +54,31 @@ def line_level(text: str) -> str | None:
     return None
 
 
+@cache
+def _level_styles(key: tuple[str, ...]) -> tuple[LevelStyle, ...]:
+    return tuple(style for p in registry.platforms() for style in p.levels)
+
+
 def printable(text: str) -> str:
     """Control characters (from line noise or a wrong baud) would move the cursor: show them as U+FFFD."""
     return _UNPRINTABLE.sub("\ufffd", text)
-
-
-class LineMarker:
-    """Decides which events are worth marking: those a rule condition matches, and failures."""
-
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        # The engine's own index of conditions answers it; this one is never fed.
-        self._engine = Engine(list(rules))
-
-    def marks(self, event: Event) -> bool:
-        return self._engine.reads(event)
 
 
 class LiveView:
     """Writes the live stream to ``out``; every method leaves the terminal at the start of a line
     except :meth:`partial`, whose line the next call finishes or redraws."""
 
-    def __init__(self, out: TextIO, rules: Iterable[Rule], color: bool | None = None, timestamps: bool = False) -> None:
+    def __init__(
+        self, out: TextIO, marks: Callable[[Event], bool] = lambda event: False, color: bool | None = None,
+        timestamps: bool = False,
+    ) -> None:
+        """``marks`` says whether an event is one a rule reads (the analysis's own answer)."""
         self.out = out
         self.colored = use_color(out, color)
         # Redrawing needs a terminal, not colour: NO_COLOR on a terminal still gets clean redraws.
         self.redraw = hasattr(out, "isatty") and out.isatty() and os.environ.get("TERM") != "dumb"
         self.timestamps = timestamps
-        self.marker = LineMarker(rules)
-        self.sessions = SessionTracker()
+        self.marks = marks
         self._partial_shown = ""  # text of the unterminated line currently on screen
 
     def _paint(self, text: str, style: str) -> str:
@@ -93,8 +92,11 @@ class LiveView:
         self.out.flush()
 
     # ---------------------------------------------------------------- lines
-    def lines(self, block: TextBlock, events: list[Event], started: float | None = None) -> None:
-        """Show complete lines; ``started`` is when the first of them began to arrive."""
+    def lines(
+        self, block: TextBlock, events: list[Event], started: float | None = None, session_starts: Collection[int] = (),
+    ) -> None:
+        """Show complete lines; ``started`` is when the first of them began to arrive, ``session_starts``
+        the lines where the analysis opened a new boot or tool session."""
         by_line: dict[int, list[Event]] = defaultdict(list)
         for event in events:
             by_line[event.line].append(event)
@@ -103,14 +105,14 @@ class LiveView:
         for offset, text in enumerate(block.lines()):
             no = block.first_no + offset
             here = by_line.get(no, [])
-            if any([self.sessions.starts_new(e) for e in here]):  # a list: every event must be counted
+            if no in session_starts:
                 parts.append(self._clear_partial())
                 parts.append(self._paint(f"{'':{len(stamp)}}{'':>6}   --- next boot / tool run ---", "dim") + "\n")
             parts.append(self._line(no, printable(text), here, first_stamp if offset == 0 else stamp))
         self._write("".join(parts))
 
     def _line(self, no: int, text: str, events: list[Event], stamp: str) -> str:
-        marked = [e for e in events if self.marker.marks(e)]
+        marked = [e for e in events if e.is_failure() or self.marks(e)]
         failed = any(e.is_failure() for e in events)
         level = "error" if failed else self._event_level(events) or line_level(text)
         style = _STYLE.get(level or "", "")
@@ -126,9 +128,9 @@ class LiveView:
     @staticmethod
     def _event_level(events: list[Event]) -> str | None:
         for event in events:
-            level = getattr(event, "level", None)
-            if isinstance(level, str) and level in _LEVEL_OF:
-                return _LEVEL_OF[level]
+            level = event.level_name()
+            if level in _LEVELS:
+                return level
         return None
 
     def partial(self, raw: bytes, no: int, started: float | None = None) -> None:

@@ -9,44 +9,37 @@ show as written instead of vanishing as HTML tags.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any, TextIO
+
+from bootdiag import platforms as registry
 
 from bootdiag.core.report import Evidence, Finding, Report
 
 MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture has the rest
 
-# Facts from the log, in the order a maintainer asks for them, with their display names.
-ENVIRONMENT_LABELS = {
-    "chip": "Chip",
-    "chip_revision": "Chip revision",
-    "esp_idf": "ESP-IDF",
-    "mcuboot": "MCUboot",
-    "mcuboot_signature": "MCUboot signature",
-    "tf-m": "TF-M",
-    "tfm": "TF-M",
-    "zephyr": "Zephyr",
-    "bootloader_os": "OS",
-    "l4t": "L4T",
-    "jetpack": "JetPack",
-    "board": "Board",
-    "board_auth": "Board authentication",
-    "host": "Host",
-    "esptool": "esptool",
-    "espsecure": "espsecure",
-    "espefuse": "espefuse",
-    "imgtool": "imgtool",
-    "flash_mode": "Flash mode",
-    "flash_size": "Flash size",
-    "flash_speed": "Flash speed",
-}
+# Facts every platform may give, first, in the order a maintainer asks for them; each platform's
+# own facts (tool and firmware versions) follow under the labels it gives them.
+GENERIC_LABELS = {"chip": "Chip", "chip_revision": "Chip revision", "board": "Board", "host": "Host"}
+
+
+def environment_labels() -> dict[str, str]:
+    labels = dict(GENERIC_LABELS)
+    for platform in registry.platforms():
+        labels.update(platform.facts)
+    return labels
+
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _MARKUP = re.compile(r"[\\*\[\]~]|(?<!\w)_|_(?!\w)")
-# Fix steps: a command begins with one of these tools, at the start or after "label: ".
-_COMMAND = re.compile(
-    r"(?<![\w./-])(?:sudo\s+)?(?:python3?\s+-m\s+\S+|esptool|espsecure|espefuse|imgtool|idf\.py|west|bootdiag|openssl"
-    r"|tegrarcm_v2|tegraflash|nv_fuse_read|\./\S+|[\w-]+\.sh)(?:\.py)?(?=\s)"
-)
+
+
+@cache
+def _command(key: tuple[str, ...]) -> re.Pattern[str]:
+    """Fix steps: a command begins with one of the platforms' tools (or a generic one), at the start
+    or after "label: "."""
+    tools = "|".join([r"python3?\s+-m\s+\S+", "bootdiag", "openssl", *(t for p in registry.platforms() for t in p.tools), r"\./\S+", r"[\w-]+\.sh"])
+    return re.compile(rf"(?<![\w./-])(?:sudo\s+)?(?:{tools})(?:\.py)?(?=\s)")
 # Where a command stops and the explanation resumes.
 _COMMAND_END = re.compile(r"\s{2,}|;\s|:\s|,\s|\s\(|\s(?:before|must|then|and then|to)\s")
 
@@ -93,7 +86,7 @@ def fix_step(step: str) -> str:
     """One fix step: the command in code, the words around it as prose."""
     if "`" in step:
         return escape(step)
-    m = _COMMAND.search(step)
+    m = _command(registry.registry_key()).search(step)
     if m is None:
         return escape(step)
     lead = step[: m.start()]
@@ -174,7 +167,7 @@ def environment(report: Report) -> list[tuple[str, str]]:
     """(label, value) pairs: bootdiag itself, then the versions and chip read from the log."""
     rows = [("bootdiag", f"{report.tool.get('version', '')} (report schema {report.schema_})")]
     facts = dict(report.context)
-    for key, label in ENVIRONMENT_LABELS.items():
+    for key, label in environment_labels().items():
         if key in facts:
             rows.append((label, facts.pop(key)))
     rows.extend((key, value) for key, value in sorted(facts.items()))

@@ -18,6 +18,10 @@ def _families():
     return [EspIdfFamily(), EsptoolFamily(), EspRomFamily()]
 
 
+# ESP-IDF log.h level letters
+LEVELS = {"E": "error", "W": "warning", "I": "info", "D": "debug", "V": "debug"}
+
+
 class EspVerifyOptions(BaseModel):
     efuse_summary: str | None = None  # path to an `espefuse summary` output (text or JSON)
     key_digests: list[str] = Field(default_factory=list)  # hex key digests as burned in eFuse
@@ -74,5 +78,9 @@ PLATFORM = Platform(
         Redaction("ssid", "connecting to", re.compile(r"(example_connect: Connecting to )(.+?)(\.\.\.)")),
     ),
     # ESP-IDF log.h: "E (296835) tag: msg"
-    levels=(LevelStyle(re.compile(r"^(?P<level>[EWIDV]) \(\d+\) "), {"E": "error", "W": "warning", "I": "info", "D": "debug", "V": "debug"}),),
+    levels=(
+        LevelStyle(re.compile(r"^(?P<level>[EWIDV]) \(\d+\) "), LEVELS),
+        # esp_system panic handler and heap checker print these without an envelope
+        LevelStyle(re.compile(r"Guru Meditation|CORRUPT HEAP"), level="error"),
+    ),
 )

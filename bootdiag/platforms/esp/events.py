@@ -200,6 +200,7 @@ class Panic(Event):
 
 
 # ---------------------------------------------------------------- ESP-IDF log lines
+_LEVEL_NAMES = {"E": "error", "W": "warning", "I": "info", "D": "debug", "V": "debug"}  # log.h
 class EspLog(Event):
     """Any ESP-IDF log line: ``I (31) boot: message`` (or a ``(hh:mm:ss.mmm)`` stamp)."""
 
@@ -212,6 +213,9 @@ class EspLog(Event):
 
     def is_failure(self) -> bool:
         return self.failure or (self.level == "E" and self.tag in BOOT_TAGS)
+
+    def level_name(self) -> str | None:
+        return _LEVEL_NAMES.get(self.level)
 
 
 class BootloaderStart(EspLog):

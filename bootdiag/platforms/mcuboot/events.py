@@ -32,6 +32,9 @@ class McubootEvent(Event):
     def is_failure(self) -> bool:
         return self.failure or self.level == "error"
 
+    def level_name(self) -> str | None:
+        return self.level if self.level in ("error", "warning", "info", "debug") else None
+
     @property
     def port(self) -> str:
         """Which build printed it, as far as the wire format tells."""

@@ -201,6 +201,7 @@ def _info_at(data: bytes, offset: int, endian: str) -> tuple[int | None, int]:
 def verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport:
     keys = [load_key(p) for p in options.keys]
     found = Findings("mcuboot")
+    found.info["tlvs"] = []  # MCUboot images are judged by their TLVs: always listed, even when none could be read
     _check_image(bytes(data), options, keys, found)
     return ImageReport(format=FORMAT, path=path, ok=not found.problems, problems=found.problems, info=found.info)
 

@@ -240,6 +240,9 @@ class TegraDeviceLog(TegraEvent):
     def is_failure(self) -> bool:
         return self.level in ("E", "C")
 
+    def level_name(self) -> str | None:
+        return {"E": "error", "C": "error", "W": "warning", "I": "info"}.get(self.level)
+
 
 class TegraDeviceAuthFailure(TegraDeviceLog):
     """The device refused a signature or hash: ``E> LOADER: Failed to verify Stage2Signature SHA2.``"""
