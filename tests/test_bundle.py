@@ -12,6 +12,7 @@ import pytest
 from test_redact import IDENTIFIERS, SEED, run_bootdiag, seed_with_identifiers
 
 from bootdiag.app.bundle import BUNDLE_SCHEMA, check_bundle, write_bundle
+from bootdiag.app.run import Job
 
 pytestmark = pytest.mark.skipif(not SEED.is_file(), reason="shared/seeds is not beside the checkout")
 
@@ -45,7 +46,7 @@ def test_bundle_files_and_manifest_hashes(tmp_path: Path) -> None:
 
 
 def test_check_bundle_notices_a_changed_file(tmp_path: Path) -> None:
-    bundle = write_bundle(seed_with_identifiers(tmp_path), tmp_path / "b.zip")
+    bundle = write_bundle(Job(capture=seed_with_identifiers(tmp_path)), tmp_path / "b.zip")
     files = members(bundle.path)
     files["report.md"] += b"edited\n"
     files["extra.txt"] = b"x"
@@ -85,7 +86,7 @@ def test_gzip_capture_is_stored_decompressed(tmp_path: Path) -> None:
     capture = seed_with_identifiers(tmp_path)
     packed = tmp_path / "boot.log.gz"
     packed.write_bytes(gzip.compress(capture.read_bytes()))
-    bundle = write_bundle(packed, tmp_path)
+    bundle = write_bundle(Job(capture=packed), tmp_path)
     assert bundle.path == tmp_path / "bootdiag-report.zip"
     assert members(bundle.path)["capture.log"] == capture.read_bytes()
     assert bundle.report.findings[0].id == "esp.unsigned_image"

@@ -144,7 +144,7 @@ def test_rendered_markdown_has_no_stray_html() -> None:
     )
     report = Report(source="/home/<user>/b.log", status="diagnosed", findings=[f, finding("esp.y", "<y>", [9])],
                     context={"chip": "<chip>"},
-                    verification=[{"path": "<img>", "format": "esp", "ok": False, "problems": [{"id": "p", "message": "<m>"}]}])
+                    verification=[{"path": "<img>", "format": "esp", "ok": False, "problems": [{"id": "esp.image.bad_magic", "message": "<m>"}]}])
     parser = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table")
     tokens = parser.parse(markdown_text(report))
     html = [t.content for t in tokens if t.type == "html_block"]

@@ -7,6 +7,7 @@ import pytest
 from test_redact import SEED, run_bootdiag, seed_with_identifiers
 
 from bootdiag.app.ci_summary import append_step_summary
+from bootdiag.app.environment import Environment
 from bootdiag.core.report import Report
 
 pytestmark = pytest.mark.skipif(not SEED.is_file(), reason="shared/seeds is not beside the checkout")
@@ -39,10 +40,13 @@ def test_report_command_appends_too(tmp_path: Path) -> None:
 def test_opt_out_and_unset(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     report = Report(source="b.log", status="healthy", findings=[], stats={"events": 3})
-    assert append_step_summary(report, {}) is False
-    assert append_step_summary(report, {"GITHUB_STEP_SUMMARY": str(summary), "BOOTDIAG_STEP_SUMMARY": "0"}) is False
+    def target(variables: dict[str, str]) -> Path | None:
+        return Environment(variables=variables).step_summary
+
+    assert append_step_summary(report, target({})) is False
+    assert append_step_summary(report, target({"GITHUB_STEP_SUMMARY": str(summary), "BOOTDIAG_STEP_SUMMARY": "0"})) is False
     assert not summary.exists()
-    assert append_step_summary(report, {"GITHUB_STEP_SUMMARY": str(summary)}) is True
+    assert append_step_summary(report, target({"GITHUB_STEP_SUMMARY": str(summary)})) is True
     assert summary.read_text().startswith("## bootdiag: no boot failure found")
 
 

@@ -205,7 +205,7 @@ def test_analysis_error_does_not_hide_the_test_failure(
 
     # The inner session runs in this process and imports the module from sys.modules (an earlier
     # inner session may have dropped it there); monkeypatch restores it afterwards.
-    monkeypatch.setattr(importlib.import_module("bootdiag.core.pipeline"), "explain", broken)
+    monkeypatch.setattr(importlib.import_module("bootdiag.app.run"), "explain_chunks", broken)
     pytester.makepyfile(
         """
         def test_x(bootdiag_capture):

@@ -164,8 +164,8 @@ def test_report_redaction_covers_every_field_and_keeps_the_rest() -> None:
     assert f.explanation.startswith("The board 800123<ecid-1> reports NS; host <ip-1>")
     assert f.fix == ["sudo ./flash.sh -u /home/<user>/keys/rsa.pem jetson-agx-orin-devkit mmcblk0p1"]
     assert out.source == "/home/<user>/logs/flash.log"
-    assert out.verification[0]["path"] == "/home/<user>/build/app.bin"
-    assert out.verification[0]["info"]["key_digest"] == SHA256
+    assert out.verification[0].path == "/home/<user>/build/app.bin"
+    assert out.verification[0].info["key_digest"] == SHA256
     assert (f.id, f.event if hasattr(f, "event") else None) == ("tegra.sample_rule", None)
     assert out.context == {"l4t": "R35.4.1", "chip": "t234"}
     assert f.priority == 80, "ranking survives redaction"

@@ -22,18 +22,17 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from bootdiag import __version__
+from bootdiag.app.environment import Environment
+from bootdiag.app.run import Job, finish, start
 from bootdiag.core.errors import InputError
-from bootdiag.core.events import Event
-from bootdiag.core.pipeline import Analyzer
 from bootdiag.core.redact import Redactor
 from bootdiag.core.report import Report
-from bootdiag.core.rules import Rule
 from bootdiag.core.sources import iter_chunks, open_capture
 
 BUNDLE_SCHEMA = "bootdiag.bundle/1"
@@ -108,38 +107,33 @@ def _input_names(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
         yield p, f"inputs/{name}"
 
 
-def write_bundle(
-    capture: str | Path | None,
-    output: str | Path,
-    *,
-    rules: Iterable[Rule] | None = None,
-    context: Iterable[Event] = (),
-    verification: Iterable[Any] = (),
-    inputs: Iterable[str | Path] = (),
-    redact: bool = False,
-) -> Bundle:
-    """Analyse ``capture`` (a path, or None/"-" for stdin) and write the bundle to ``output``.
+def write_bundle(job: Job, output: str | Path, env: Environment | None = None) -> Bundle:
+    """Analyse ``job``'s capture and write the bundle to ``output``.
 
-    ``verification`` holds the verifier's ImageReport objects for the images given beside the
-    log; ``inputs`` the other files given (eFuse summary, build configuration), copied as text.
+    The capture is stored as read (decompressed; redacted when the job asks), the verifier's
+    report for each image goes to verify.json, and the text files beside the log (configuration,
+    eFuse or fuse summaries) to inputs/.
     """
+    env = env or Environment()
     destination = _destination(output)
-    redactor = Redactor() if redact else None
-    stream, name = open_capture(capture)
-    analyzer = Analyzer(name, rules, context)
-    checked = [r.model_dump(mode="json") for r in verification]
+    redactor = Redactor() if job.redact else None
+    stream, name = open_capture(job.capture, stdin=env.stdin)
+    # The files beside the log are checked first: a bad one stops the run before anything is written.
+    started = start(replace(job, redact=False), name)
     fd, tmp_name = tempfile.mkstemp(prefix=".bootdiag-", suffix=".zip.part", dir=destination.parent)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            entries = [_write_capture(archive, stream, analyzer, redactor)]
-            report = analyzer.finish()
-            report.verification = checked
+            capture = _CaptureWriter(archive, redactor)
+            for chunk in iter_chunks(stream):
+                capture.write(chunk)  # the bundle keeps the bytes as read; the analysis reads them too
+                started.analyzer.feed_bytes(chunk)
+            entries = [capture.close()]
+            report = finish(started)
             if redactor is not None:
                 report = redactor.report(report)
-                checked = redactor.value(checked)
-            entries += _write_report(archive, report, checked)
-            for path, member in _input_names(inputs):
+            entries += _write_report(archive, report)
+            for path, member in _input_names(job.inputs()):
                 try:
                     data = path.read_bytes()
                 except OSError as exc:
@@ -147,39 +141,43 @@ def write_bundle(
                 if redactor is not None:
                     data = b"".join(redactor.stream([data]))
                 entries.append(_add(archive, member, data))
-            _add(archive, MANIFEST, _json_bytes(_manifest(report, entries, redact)))
+            _add(archive, MANIFEST, _json_bytes(_manifest(report, entries, job.redact)))
         os.replace(tmp_name, destination)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     finally:
-        if hasattr(stream, "close") and capture not in (None, "-"):
+        if stream is not env.stdin:
             stream.close()
-    return Bundle(destination, report, entries, redact)
+    return Bundle(destination, report, entries, job.redact)
 
 
-def _write_capture(archive: zipfile.ZipFile, stream: Any, analyzer: Analyzer, redactor: Redactor | None) -> BundleEntry:
-    def analysed(chunks: Iterable[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            analyzer.feed_bytes(chunk)  # the analysis always reads the original bytes
-            yield chunk
+class _CaptureWriter:
+    """capture.log, written chunk by chunk as the analysis reads it (redacted line by line)."""
 
-    chunks = analysed(iter_chunks(stream))
-    writer = _HashingWriter(archive, CAPTURE)
-    for piece in redactor.stream(chunks) if redactor is not None else chunks:
-        writer.write(piece)
-    return writer.close()
+    def __init__(self, archive: zipfile.ZipFile, redactor: Redactor | None) -> None:
+        self._writer = _HashingWriter(archive, CAPTURE)
+        self._lines = redactor.lines() if redactor is not None else None
+
+    def write(self, chunk: bytes) -> None:
+        self._writer.write(self._lines.feed(chunk) if self._lines is not None else chunk)
+
+    def close(self) -> BundleEntry:
+        if self._lines is not None:
+            self._writer.write(self._lines.flush())
+        return self._writer.close()
 
 
-def _write_report(archive: zipfile.ZipFile, report: Report, checked: list[dict[str, Any]]) -> list[BundleEntry]:
+def _write_report(archive: zipfile.ZipFile, report: Report) -> list[BundleEntry]:
     from bootdiag.render.markdown import markdown_text
 
+    data = report.to_json_dict()
     entries = [
-        _add(archive, "report.json", _json_bytes(report.to_json_dict())),
+        _add(archive, "report.json", _json_bytes(data)),
         _add(archive, "report.md", markdown_text(report).encode("utf-8")),
     ]
-    if checked:
-        entries.append(_add(archive, "verify.json", _json_bytes(checked)))
+    if data["verification"]:
+        entries.append(_add(archive, "verify.json", _json_bytes(data["verification"])))
     return entries
 
 
@@ -190,7 +188,7 @@ def _manifest(report: Report, entries: list[BundleEntry], redacted: bool) -> dic
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "source": report.source,
         "status": report.status,
-        "root_cause": report.findings[0].id if report.findings else None,
+        "root_cause": report.top.id if report.top else None,
         "redacted": redacted,
         "files": [{"path": e.path, "sha256": e.sha256, "size": e.size} for e in entries],
     }

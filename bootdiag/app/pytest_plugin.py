@@ -143,21 +143,17 @@ def _diagnose(name: str, data: bytes, redact: bool) -> tuple[str, str, str]:
     try:
         import io
 
-        from bootdiag.core.pipeline import explain
+        from bootdiag.app.run import Job, explain_chunks
         from bootdiag.render.terminal import render_terminal
 
-        report = explain(data, source=name)
-        if redact:
-            from bootdiag.core.redact import redact_report
-
-            report = redact_report(report)
+        report = explain_chunks(Job(redact=redact), [data], name)
         out = io.StringIO()
         render_terminal(report, out, color=False)
     except Exception as exc:  # noqa: BLE001 - a diagnosis problem must not hide the test's own failure
         message = f"bootdiag could not analyse {name}: {type(exc).__name__}: {exc}"
         return message, message, "error"
-    if report.findings:
-        top = report.findings[0]
+    top = report.top
+    if top is not None:
         lines = ", ".join(str(e.line) for e in top.evidence if e.line)
         summary = f"{top.id}: {top.title}" + (f" (lines {lines})" if lines else "")
     else:

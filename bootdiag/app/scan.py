@@ -54,12 +54,12 @@ def _walk(directory: str) -> Iterator[str]:
 def summarize(path: str) -> dict[str, Any]:
     """The summary record of one capture file; never raises for a bad file."""
     from bootdiag.core.errors import BootdiagError, InputError
-    from bootdiag.core.pipeline import explain_stream
+    from bootdiag.app.run import Job, explain_chunks
 
     try:
         stream = _open(path)
         try:
-            report = explain_stream(_chunks(stream), path)
+            report = explain_chunks(Job(), _chunks(stream), path)
         finally:
             stream.close()
             inner = getattr(stream, "fileobj", None)  # a GzipFile does not close the file it reads
@@ -82,7 +82,7 @@ def report_record(report: Any, path: str) -> dict[str, Any]:
         "schema": SCHEMA,
         "path": path,
         "status": report.status,
-        "top": report.findings[0].id if report.findings else None,
+        "top": report.top.id if report.top else None,
         "findings": [
             {"id": f.id, "occurrences": f.occurrences, "first_line": f.first_line, "last_line": f.last_line}
             for f in report.findings
@@ -184,63 +184,3 @@ def exit_status(records: Iterable[dict[str, Any]]) -> int:
         if status in statuses:
             return code
     return 0
-
-
-# ------------------------------------------------------------------ the command
-def run(paths: list[str], jobs: int | None, fmt: str, scheduler: str | None, out, err) -> int:  # out, err: TextIO
-    """``bootdiag scan``: JSON lines (or nothing) on ``out``, the cause table last; returns the exit status."""
-    import json
-
-    from bootdiag.render.scan import render_cause_table
-
-    total = count_files(paths)
-    if total == 0:
-        from bootdiag.core.errors import InputError
-
-        raise InputError("no capture files under the given paths")
-    records: list[dict[str, Any]] = []
-    with _progress(err, total) as advance:
-        if scheduler:
-            from bootdiag.app.distributed import scan_with_dask
-
-            stream: Iterable[dict[str, Any]] = scan_with_dask(paths, scheduler, progress=advance)
-        else:
-            stream = scan(paths, jobs, progress=advance)
-        for record in stream:
-            records.append(_slim(record))
-            if fmt == "jsonl":
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                out.flush()
-    render_cause_table(cause_counts(records), out if fmt == "table" else err)
-    return exit_status(records)
-
-
-def _slim(record: dict[str, Any]) -> dict[str, Any]:
-    # Only what the table and the exit status need: memory stays small over many captures.
-    return {"path": record["path"], "status": record["status"], "top": record["top"]}
-
-
-class _progress:
-    """A progress bar on a terminal; nothing when ``err`` is a pipe or a file."""
-
-    def __init__(self, err, total: int) -> None:
-        self._bar = None
-        if hasattr(err, "isatty") and err.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-            from rich.console import Console
-
-            self._bar = Progress(
-                TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                console=Console(file=err), transient=True,
-            )
-            self._task = self._bar.add_task("scan", total=total)
-
-    def __enter__(self) -> Callable[[dict[str, Any]], None]:
-        if self._bar is None:
-            return lambda record: None
-        self._bar.start()
-        return lambda record: self._bar.advance(self._task)  # type: ignore[union-attr]
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()

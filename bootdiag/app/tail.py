@@ -34,10 +34,9 @@ from bootdiag.core.errors import InputError
 from bootdiag.core.lines import MAX_LINE_BYTES, TextBlock
 from bootdiag.app.live_findings import FindingChange, FindingTracker
 from bootdiag.render.live import LiveView
-from bootdiag.core.pipeline import Analyzer, default_rules
+from bootdiag.app.environment import Environment
+from bootdiag.app.run import Job, finish, publish, start
 from bootdiag.render import render
-from bootdiag.core.report import Report
-from bootdiag.core.rules import Rule
 from bootdiag.core.serial_port import (
     PortError,
     PortLost,
@@ -66,7 +65,7 @@ class TailOptions:
     reset: bool = False
     timestamps: bool = False
     color: bool | None = None
-    rules: list[Rule] | None = None
+    job: Job = field(default_factory=Job)  # rules, and files beside the log
 
 
 class StopRequest:
@@ -116,16 +115,20 @@ class PartialLine:
 class Tail:
     """One live session on one port."""
 
-    def __init__(self, options: TailOptions, stdout: TextIO, stderr: TextIO) -> None:
+    def __init__(self, options: TailOptions, env: Environment) -> None:
         self.options = options
-        self.stdout, self.stderr = stdout, stderr
-        self.rules = options.rules if options.rules is not None else list(default_rules())
+        self.env = env
+        self.stdout, self.stderr = env.stdout, env.stderr
         self.port_name = options.port or self._pick_port()
-        self.analyzer = Analyzer(self.port_name, self.rules, every_event=True)  # each line shows its events
+        self.started = start(options.job, self.port_name, every_event=True)  # each line shows its events
+        self.analyzer = self.started.analyzer
         # With JSON, stdout carries the report alone; the live stream goes to stderr.
-        live_out = stderr if options.fmt == "json" else stdout
-        self.view = LiveView(live_out, self.analyzer.marks, color=options.color, timestamps=options.timestamps)
-        self.tracker = FindingTracker(self.rules)
+        live_out = self.stderr if options.fmt == "json" else self.stdout
+        self.view = LiveView(
+            live_out, self.analyzer.marks, color=env.color(live_out, options.color), timestamps=options.timestamps,
+            redraw=env.can_redraw(live_out),
+        )
+        self.tracker = FindingTracker(self.analyzer.engine.rules)
         self.meter = GarbageMeter()
         self.partial = PartialLine()
         self.port: serial.SerialBase | None = None
@@ -254,7 +257,7 @@ class Tail:
         block = self.analyzer.splitter.flush()  # the unterminated last line counts too
         if block is not None:
             self._analyse(block, self.partial.started)
-        report = self.analyzer.finish()
+        report = finish(self.started)
         self.view.close()
         if self.meter.tripped and not report.stats.get("events"):
             self.view.notice(baud_advice(self.options.baud))
@@ -262,17 +265,12 @@ class Tail:
             self.view.notice("end of stream: report", style="dim")
         if self.options.save is not None:
             print(f"bootdiag: capture saved to {self.options.save}", file=self.stderr)
-        self._render(report)
-        from bootdiag.app.ci_summary import append_step_summary
-
-        append_step_summary(report)  # no-op outside GitHub Actions
+        render(report, self.options.fmt, self.stdout, color=self.env.color(self.stdout, self.options.color))
+        self.stdout.flush()
+        publish(report, self.env)
         return int(report.exit_code)
 
-    def _render(self, report: Report) -> None:
-        render(report, self.options.fmt, self.stdout, color=self.options.color)
-        self.stdout.flush()
 
-
-def run_tail(options: TailOptions, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def run_tail(options: TailOptions, env: Environment | None = None) -> int:
     """Run ``bootdiag tail`` until the stream ends; returns the exit status (as ``explain``)."""
-    return Tail(options, stdout or sys.stdout, stderr or sys.stderr).run()
+    return Tail(options, env or Environment()).run()

@@ -97,6 +97,8 @@ class Platform:
     levels: Sequence[LevelStyle] = ()
     # Upstream message catalogues (TOML); a bare file name is looked up in the top-level messages/.
     message_files: Sequence[str | Path] = ()
+    # A corpus case ("<folder>/<case>") good for showing what bootdiag does (`explain --example`).
+    example: str | None = None
 
     def problem_id(self, short: str) -> str:
         return f"{self.name}.{short}"

@@ -215,19 +215,16 @@ class Redactor:
 
     def stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Redact a byte stream line by line; bytes that are not UTF-8 pass through unchanged."""
-        pending = b""
+        lines = self.lines()
         for chunk in chunks:
-            data = pending + chunk
-            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
-            if cut == 0 and len(data) > MAX_PENDING:
-                cut = len(data)  # a line without end (binary noise): redact it in pieces, memory stays flat
-            if cut == 0:
-                pending = data
-                continue
-            pending = data[cut:]
-            yield self._bytes(data[:cut])
-        if pending:
-            yield self._bytes(pending)
+            if out := lines.feed(chunk):
+                yield out
+        if out := lines.flush():
+            yield out
+
+    def lines(self) -> "LineRedactor":
+        """The same, for bytes pushed as they come."""
+        return LineRedactor(self)
 
     def _bytes(self, data: bytes) -> bytes:
         return self.text(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
@@ -262,6 +259,27 @@ class Redactor:
 _PASSWORD_WORDS = ("password", "passwd", "passphrase", "pwd", "psk")
 _MAC_HINT = re.compile(rf"[{_HEX}]{{2}}[:-][{_HEX}]{{2}}[:-][{_HEX}]{{2}}")
 _IPV4_HINT = re.compile(r"\d\.\d+\.\d+\.\d")
+
+
+class LineRedactor:
+    """Bytes in, redacted bytes out, whole lines at a time: an identifier split between two chunks
+    is seen whole."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._pending + chunk
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        if cut == 0 and len(data) > MAX_PENDING:
+            cut = len(data)  # a line without end (binary noise): redact it in pieces, memory stays flat
+        self._pending = data[cut:]
+        return self._redactor._bytes(data[:cut]) if cut else b""
+
+    def flush(self) -> bytes:
+        data, self._pending = self._pending, b""
+        return self._redactor._bytes(data) if data else b""
 
 
 @cache

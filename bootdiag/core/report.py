@@ -5,31 +5,21 @@ finding with ``occurrences = N`` and the first and last line where it was seen.
 """
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bootdiag import __version__
 from bootdiag.core.engine import Match, SessionResult
+from bootdiag.core.exit import ExitStatus
 from bootdiag.core.events import Event
 from bootdiag.core.rules import Candidate
+from bootdiag.verify.model import ImageReport
 
 _NO_FACTS = Event.facts
 
 SCHEMA = "bootdiag.report/1"
 MAX_UNEXPLAINED = 20
-
-
-class ExitCode(IntEnum):
-    """Process exit status, shared by every command that judges a capture or an image."""
-
-    HEALTHY = 0
-    DIAGNOSED = 1
-    USAGE = 2
-    UNEXPLAINED = 3
-    INTERNAL = 4
-    INTERRUPTED = 130
 
 
 class Evidence(BaseModel):
@@ -74,18 +64,22 @@ class Report(BaseModel):
     unexplained: list[Evidence] = Field(default_factory=list)
     context: dict[str, str] = Field(default_factory=dict)
     stats: dict[str, int] = Field(default_factory=dict)
-    verification: list[dict[str, Any]] = Field(default_factory=list)
+    verification: list[ImageReport] = Field(default_factory=list)
 
     @property
-    def exit_code(self) -> ExitCode:
-        return {
-            "healthy": ExitCode.HEALTHY,
-            "diagnosed": ExitCode.DIAGNOSED,
-            "unexplained": ExitCode.UNEXPLAINED,
-        }[self.status]
+    def exit_code(self) -> ExitStatus:
+        return _STATUS_EXIT[self.status]
+
+    @property
+    def top(self) -> Finding | None:
+        """The root cause: the first finding, when there is one."""
+        return self.findings[0] if self.findings else None
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
+
+
+_STATUS_EXIT = {"healthy": ExitStatus.OK, "diagnosed": ExitStatus.FOUND, "unexplained": ExitStatus.UNEXPLAINED}
 
 
 def render_template(template: str, captures: dict[str, Event], count: int) -> str:

@@ -15,8 +15,19 @@ def data_dir(name: str) -> Path:
     return _CHECKOUT / name
 
 
-def bundled_example() -> Path:
-    installed = _PACKAGE / "_data" / "examples" / "esp32-sbv2-digest-mismatch.log"
-    if installed.is_file():
-        return installed
-    return _CHECKOUT / "corpus" / "esp-idf" / "sb2-bootloader-header-rewritten-esptool3.log"
+def bundled_example() -> tuple[Path, str]:
+    """The example capture ``explain --example`` reads, and the root cause it must give.
+
+    Installed, it is ``_data/examples/example.log`` (pyproject.toml copies it there with its
+    expectations); in a source checkout, the corpus case the first platform with one names.
+    """
+    import tomllib
+
+    from bootdiag import platforms as registry
+
+    log = _PACKAGE / "_data" / "examples" / "example.log"
+    if not log.is_file():
+        case = next(p.example for p in registry.platforms() if p.example)
+        log = _CHECKOUT / "corpus" / f"{case}.log"
+    expect = tomllib.loads(log.with_suffix(".expect.toml").read_text(encoding="utf-8"))
+    return log, expect["top"]

@@ -17,14 +17,15 @@ CHUNK_SIZE = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def open_capture(path: str | Path | None) -> tuple[BinaryIO, str]:
-    """Open a capture for reading; ``None`` or ``"-"`` means standard input.
+def open_capture(path: str | Path | None, stdin: BinaryIO | None = None) -> tuple[BinaryIO, str]:
+    """Open a capture for reading; ``None`` or ``"-"`` means standard input (``stdin``, or the
+    process's own).
 
     Gzip-compressed captures (CI artefacts) are read transparently, detected by content.
     Returns the binary stream and a display name.
     """
     if path is None or str(path) == "-":
-        return sys.stdin.buffer, "<stdin>"
+        return (stdin if stdin is not None else sys.stdin.buffer), "<stdin>"
     p = Path(path)
     try:
         stream: BinaryIO = open(p, "rb")  # noqa: SIM115 - returned to the caller, who closes it

@@ -1,14 +1,31 @@
-"""Renderers: each turns a :class:`~bootdiag.core.report.Report` into text for one audience."""
+"""Renderers: each turns a :class:`~bootdiag.core.report.Report` into text for one audience.
+
+:data:`FORMATS` is the one list of report formats; every command that prints a report offers
+these names (a command that prints something else, such as ``verify`` or ``scan``, offers its own
+subset and says so in its help).
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TextIO
 
 from bootdiag.core.report import Report
 
-FORMATS = ("text", "json", "markdown")
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    help: str
 
 
-def render(report: Report, fmt: str, out: TextIO, color: bool | None = None) -> None:
+FORMATS: dict[str, Format] = {
+    "text": Format("text", "for people: root cause, evidence lines and the fix"),
+    "json": Format("json", "for programs: schema bootdiag.report/1 (python -m bootdiag.core.schema prints it)"),
+    "markdown": Format("markdown", "for bug reports and forum posts: GitHub-flavoured Markdown"),
+}
+
+
+def render(report: Report, fmt: str, out: TextIO, color: bool = False) -> None:
     if fmt == "json":
         from bootdiag.render.json import render_json
 

@@ -12,7 +12,6 @@ each platform's lines use from the registry.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import time
@@ -26,7 +25,6 @@ from bootdiag.core.events import Event
 from bootdiag.core.lines import TextBlock, clean
 from bootdiag.core.parse import HOST_PREFIX
 from bootdiag.core.platform import LevelStyle
-from bootdiag.render.terminal import use_color
 
 if TYPE_CHECKING:
     from bootdiag.app.live_findings import FindingChange
@@ -69,14 +67,14 @@ class LiveView:
     except :meth:`partial`, whose line the next call finishes or redraws."""
 
     def __init__(
-        self, out: TextIO, marks: Callable[[Event], bool] = lambda event: False, color: bool | None = None,
-        timestamps: bool = False,
+        self, out: TextIO, marks: Callable[[Event], bool] = lambda event: False, color: bool = False,
+        timestamps: bool = False, redraw: bool = False,
     ) -> None:
-        """``marks`` says whether an event is one a rule reads (the analysis's own answer)."""
+        """``marks`` says whether an event is one a rule reads (the analysis's own answer);
+        ``redraw``: the cursor may go back over a line (a terminal; NO_COLOR still redraws)."""
         self.out = out
-        self.colored = use_color(out, color)
-        # Redrawing needs a terminal, not colour: NO_COLOR on a terminal still gets clean redraws.
-        self.redraw = hasattr(out, "isatty") and out.isatty() and os.environ.get("TERM") != "dumb"
+        self.colored = color
+        self.redraw = redraw
         self.timestamps = timestamps
         self.marks = marks
         self._partial_shown = ""  # text of the unterminated line currently on screen

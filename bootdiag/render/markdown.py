@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from bootdiag import platforms as registry
 
 from bootdiag.core.report import Evidence, Finding, Report
+from bootdiag.verify.model import ImageReport
 
 MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture has the rest
 
@@ -151,15 +152,14 @@ def _findings_table(findings: list[Finding]) -> str:
     return "\n".join(rows)
 
 
-def _verification(entries: list[dict[str, Any]]) -> str:
+def _verification(entries: list[ImageReport]) -> str:
     rows = ["| File | Format | Result |", "|---|---|---|"]
     for entry in entries:
-        problems = entry.get("problems") or []
-        if entry.get("ok"):
+        if entry.ok:
             result = "valid"
         else:
-            result = "<br>".join(f"{code(str(p.get('id', '')))}: {cell(str(p.get('message', '')))}" for p in problems) or "invalid"
-        rows.append(f"| {cell(str(entry.get('path', '')))} | {cell(str(entry.get('format', '')))} | {result} |")
+            result = "<br>".join(f"{code(p.id)}: {cell(p.message)}" for p in entry.problems) or "invalid"
+        rows.append(f"| {cell(entry.path)} | {cell(entry.format)} | {result} |")
     return "### Image verification\n\n" + "\n".join(rows)
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 from typing import TextIO
 
 
-def render_cause_table(rows: list[tuple[str, int, str]], out: TextIO, color: bool | None = None) -> None:
+def render_cause_table(rows: list[tuple[str, int, str]], out: TextIO, color: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from bootdiag.render.terminal import use_color
-
     total = sum(n for _, n, _ in rows)
-    colored = use_color(out, color)
+    colored = color
     console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, emoji=False, width=None if colored else 160)
     table = Table(title=f"root causes in {total} capture{'s' if total != 1 else ''}", title_justify="left")
     table.add_column("root cause")

@@ -1,27 +1,16 @@
 """Human view: root cause first, then why, the evidence lines, and the fix commands."""
 from __future__ import annotations
 
-import os
 from typing import TextIO
 
 from bootdiag.core.report import Finding, Report
 
 
-def use_color(out: TextIO, color: bool | None) -> bool:
-    if color is not None:
-        return color
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(out, "isatty") and out.isatty()
-
-
-def render_terminal(report: Report, out: TextIO, color: bool | None = None) -> None:
+def render_terminal(report: Report, out: TextIO, color: bool = False) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    colored = use_color(out, color)
+    colored = color
     console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, soft_wrap=not colored, emoji=False)
     if report.status == "healthy":
         if not report.stats.get("events"):

@@ -50,6 +50,8 @@ PLATFORM = Platform(
     event_modules=("bootdiag.platforms.esp.events",),
     grammars={"esp_idf": "esp_idf.lark", "esp_rom": "esp_rom.lark", "esptool": "esptool.lark"},
     rule_files=("esp-idf.toml",),
+    # esptool 3.x rewrote a signed bootloader's header: the failure the README opens with
+    example="esp-idf/sb2-bootloader-header-rewritten-esptool3",
     problems=PROBLEMS,
     verifier="bootdiag.platforms.esp.image",
     verify_order=20,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from bootdiag.platforms.esp import secure_boot as esp_secure_boot
-from bootdiag.platforms.esp.chips import CHIPS, CHIPS_BY_ID, CHIPS_BY_NAME, Chip, chip_from_option, normalize_chip_name
+from bootdiag.platforms.esp.chips import CHIPS, CHIPS_BY_ID, FREQ_ESP32, CHIPS_BY_NAME, Chip, chip_from_option, normalize_chip_name
 from bootdiag.verify.model import Findings, ImageReport, Problem, UnusableInput, VerifyOptions
 
 IMAGE_MAGIC = 0xE9  # IDF esp_app_format.h ESP_IMAGE_HEADER_MAGIC
@@ -267,7 +267,7 @@ def locate_image(data: bytes, options: VerifyOptions) -> int:
 
 def flash_params(mode: int, size_freq: int, chip: Chip | None) -> dict[str, str]:
     size_code, freq_code = size_freq >> 4, size_freq & 0xF
-    freqs = chip.flash_freqs if chip else _FREQ_ESP32
+    freqs = chip.flash_freqs if chip else FREQ_ESP32
     return {
         "flash_mode": FLASH_MODES.get(mode, f"unknown (0x{mode:02x})"),
         "flash_size": FLASH_SIZES.get(size_code, f"unknown (0x{size_code:x})"),

@@ -1,0 +1,83 @@
+"""What a command gets from the world it runs in: its streams and the environment variables that
+change its behaviour, read in one place and handed to whatever needs them.
+
+==============================  ===========================================================
+``NO_COLOR`` / ``FORCE_COLOR``  colour off / on when no --color/--no-color is given
+``GITHUB_STEP_SUMMARY``         append the Markdown report to the GitHub Actions job summary
+``BOOTDIAG_STEP_SUMMARY=0``     ... except when this says not to
+``BOOTDIAG_DEBUG=1``            an internal error shows its traceback
+``TERM=dumb``                   no cursor movement in the live view
+``COLUMNS``                     width of text output (a terminal's own width otherwise)
+==============================  ===========================================================
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+PIPE_WIDTH = 100  # text written to a pipe or file wraps here
+
+
+def _off(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("0", "false", "no", "off")
+
+
+@dataclass
+class Environment:
+    stdin: BinaryIO = field(default_factory=lambda: sys.stdin.buffer)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    variables: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    # ------------------------------------------------------------------ streams
+    def is_terminal(self, stream: TextIO | BinaryIO) -> bool:
+        isatty = getattr(stream, "isatty", None)
+        try:
+            return bool(isatty and isatty())
+        except (OSError, ValueError):
+            return False
+
+    def stdin_is_terminal(self) -> bool:
+        return self.is_terminal(self.stdin)
+
+    def color(self, stream: TextIO, forced: bool | None = None) -> bool:
+        """Colour on ``stream``: --color/--no-color, else NO_COLOR / FORCE_COLOR, else a terminal."""
+        if forced is not None:
+            return forced
+        if self.variables.get("NO_COLOR"):
+            return False
+        if self.variables.get("FORCE_COLOR"):
+            return True
+        return self.is_terminal(stream)
+
+    def can_redraw(self, stream: TextIO) -> bool:
+        """Whether the cursor may go back over a line (a real terminal that is not TERM=dumb)."""
+        return self.is_terminal(stream) and self.variables.get("TERM") != "dumb"
+
+    def width(self, stream: TextIO) -> int:
+        """Columns for wrapping text: COLUMNS, else the terminal's width, else PIPE_WIDTH in a pipe."""
+        columns = self.variables.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 20:
+            return int(columns)
+        if self.is_terminal(stream):
+            return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns
+        return PIPE_WIDTH
+
+    # ------------------------------------------------------------------ settings
+    @property
+    def step_summary(self) -> Path | None:
+        """The GitHub Actions job summary file, unless turned off."""
+        target = self.variables.get("GITHUB_STEP_SUMMARY", "").strip()
+        if not target or _off(self.variables.get("BOOTDIAG_STEP_SUMMARY")):
+            return None
+        return Path(target)
+
+    @property
+    def debug(self) -> bool:
+        value = self.variables.get("BOOTDIAG_DEBUG", "")
+        return bool(value) and not _off(value)

@@ -1,0 +1,128 @@
+"""The whole job, once: a capture and the files beside it in, a report out.
+
+Every front end goes through here: ``explain`` and ``report`` (:func:`explain_job`), ``tail``
+(:func:`start` and :func:`finish` around its live loop), ``scan``, the pytest plugin and the Dask
+helpers. The steps: check the files beside the log (images, keys, configuration) and turn what
+they show into events; analyse the capture with them as context; attach the verifier's results;
+redact when asked; publish to the CI job summary.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bootdiag.app.environment import Environment
+from bootdiag.core.errors import InputError
+from bootdiag.core.events import Event
+from bootdiag.core.pipeline import Analyzer, default_rules
+from bootdiag.core.report import Report
+from bootdiag.core.rules import Rule, load_rules
+from bootdiag.core.sources import iter_chunks, open_capture
+
+
+@dataclass
+class Job:
+    """What one run is asked to judge, and how."""
+
+    capture: str | Path | None = None  # a path; None or "-" is standard input
+    images: Sequence[str] = ()  # images the device rejected: verified and joined to the log
+    keys: Sequence[str] = ()  # keys for the images
+    configs: Sequence[str] = ()  # build configuration files (sdkconfig, CMakeCache.txt, .config)
+    options: dict[str, Any] = field(default_factory=dict)  # platform verify options (flat field names)
+    chip: str | None = None
+    rule_files: Sequence[Path] = ()  # extra rule files or directories
+    redact: bool = False
+
+    def rules(self) -> list[Rule]:
+        return load_rules(self.rule_files) if self.rule_files else list(default_rules())
+
+    def inputs(self) -> list[str]:
+        """The text files beside the log that a bug report should carry (configs, option files)."""
+        named = [v for v in self.options.values() if isinstance(v, str) and Path(v).is_file()]
+        return [*named, *self.configs]
+
+
+@dataclass
+class Started:
+    """A job under way: the analysis, and what the files beside the log showed."""
+
+    job: Job
+    analyzer: Analyzer
+    verification: list[Any]  # ImageReport per image
+
+
+def files_beside_log(job: Job) -> tuple[list[Event], list[Any]]:
+    """Events from the images and configuration given with the log, and the verifier's reports."""
+    if not job.images and not job.configs:
+        if job.keys or any(v not in (None, False, [], ()) for v in job.options.values()):
+            raise InputError("--key and the verify options go with --image (the files they describe)")
+        return [], []
+    from bootdiag.core.join import config_events, verify_images
+    from bootdiag.verify import VerifyOptions
+
+    try:
+        options = VerifyOptions(keys=list(job.keys), chip=job.chip, **job.options)
+    except ValueError as exc:
+        raise InputError(_first_error(exc)) from None
+    reports, events = verify_images(job.images, options) if job.images else ([], [])
+    for path in job.configs:
+        events.extend(config_events(path))
+    return events, reports
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__")
+        message = str(first.get("msg", exc)).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
+    return str(exc)
+
+
+def start(job: Job, source: str, every_event: bool = False) -> Started:
+    context, verification = files_beside_log(job)
+    return Started(job, Analyzer(source, job.rules(), context, every_event=every_event), verification)
+
+
+def finish(started: Started) -> Report:
+    report = started.analyzer.finish()
+    report.verification = list(started.verification)
+    if started.job.redact:
+        from bootdiag.core.redact import redact_report
+
+        report = redact_report(report)
+    return report
+
+
+def explain_chunks(job: Job, chunks: Iterable[bytes], source: str, tap: Callable[[bytes], None] | None = None) -> Report:
+    """Judge a capture that arrives as chunks. ``tap`` sees every chunk as read (a bundle stores them)."""
+    started = start(job, source)
+    feed = started.analyzer.feed_bytes
+    for chunk in chunks:
+        if tap is not None:
+            tap(chunk)
+        feed(chunk)
+    return finish(started)
+
+
+def explain_job(job: Job, env: Environment | None = None, tap: Callable[[bytes], None] | None = None) -> Report:
+    """Read the job's capture (a file, or standard input) and judge it."""
+    env = env or Environment()
+    stream, name = open_capture(job.capture, stdin=env.stdin)
+    try:
+        return explain_chunks(job, iter_chunks(stream), name, tap)
+    finally:
+        if stream is not env.stdin:
+            stream.close()
+
+
+def publish(report: Report, env: Environment) -> bool:
+    """Append the report to the CI job summary when the environment asks for one."""
+    from bootdiag.app.ci_summary import append_step_summary
+
+    return append_step_summary(report, env.step_summary, env.stderr)
+
+
