@@ -1,12 +1,14 @@
 """Every corpus capture against its expectations, and every rule against the corpus.
 
-A case is ``corpus/<platform>/<case>.log`` with ``<case>.expect.toml`` beside it::
+A case is ``corpus/<platform>/<case>.expect.toml`` with its capture ``<case>.log`` beside it::
 
     status = "diagnosed"                  # healthy | diagnosed | unexplained
     top = "esp.unsigned_image"            # the first finding (diagnosed only)
     findings = ["..."]                    # also present
     absent = ["esp.wrong_signing_key"]    # must not appear (near-misses)
     evidence = [12, 14]                   # lines in the top finding's evidence (unexplained: in the unexplained list)
+    log = "other-case.log"                # another case's capture, read with this case's files
+    [[files]]                             # images, keys, configuration beside the log (tests/corpus_files.py)
 
 Each rule's ``corpus`` list names cases that must produce it, and some case must list it in ``absent``.
 """
@@ -23,13 +25,15 @@ import pytest
 
 from bootdiag.core.pipeline import explain
 from bootdiag.core.report import Report
-from bootdiag.core.resources import bundled_example, data_dir
+from bootdiag.app.example import bundled_example
+from bootdiag.core.resources import data_dir
 from bootdiag.core.rules import Rule, load_rules
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-CASES = sorted(CORPUS.glob("*/*.log"))
+EXPECT_SUFFIX = ".expect.toml"
+CASES = sorted(p.with_name(p.name.removesuffix(EXPECT_SUFFIX) + ".log") for p in CORPUS.glob(f"*/*{EXPECT_SUFFIX}"))
 STATUSES = {"healthy", "diagnosed", "unexplained"}
-EXPECT_KEYS = {"status", "top", "findings", "absent", "evidence"}
+EXPECT_KEYS = {"status", "top", "findings", "absent", "evidence", "log", "files"}
 RULES = load_rules()
 RULE_IDS = {rule.id for rule in RULES}
 
@@ -40,7 +44,7 @@ def case_name(path: Path) -> str:
 
 @cache
 def expectation(path: Path) -> dict:
-    expect_file = path.with_suffix(".expect.toml")
+    expect_file = path.with_suffix(EXPECT_SUFFIX)
     assert expect_file.is_file(), f"{case_name(path)}: no {expect_file.name} beside the capture"
     data = tomllib.loads(expect_file.read_text(encoding="utf-8"))
     unknown = set(data) - EXPECT_KEYS
@@ -55,9 +59,26 @@ def expectation(path: Path) -> dict:
     return data
 
 
+def capture_of(path: Path) -> Path:
+    """The log a case reads: its own, or the one its ``log`` key names."""
+    return path.with_name(expectation(path).get("log", path.name))
+
+
 @cache
 def report_for(path: Path) -> Report:
-    return explain(path)
+    expect = expectation(path)
+    if "files" not in expect:
+        return explain(capture_of(path))
+    from corpus_files import job_files
+
+    from bootdiag.app.run import Job, explain_job
+
+    return explain_job(Job(capture=capture_of(path), **job_files(path.parent, expect["files"])))
+
+
+def test_every_capture_is_read_by_a_case() -> None:
+    orphans = sorted(str(p.relative_to(CORPUS)) for p in CORPUS.glob("*/*.log") if p not in set(CASES) | {capture_of(c) for c in CASES})
+    assert not orphans, f"captures without an expectation: {orphans}"
 
 
 def finding_ids(report: Report) -> list[str]:
@@ -121,32 +142,17 @@ def _skip_unshipped_platform(rule: Rule) -> None:
         pytest.skip(f"platform {rule.platform} has no corpus and no rule file yet")
 
 
-ARTIFACT_EVENTS = {"ImageChecked", "ImageProblem", "BuildSetting"}
-
-
-def needs_files_beside_the_log(rule: Rule) -> bool:
-    """Every alternative requires a verified image or build setting: a log alone cannot trigger it."""
-    return all(any(c.event in ARTIFACT_EVENTS for c in when.all) for when in rule.all_whens())
-
-
-JOIN_TESTED = {"mcuboot.boot_record_too_large"}  # tests/verify/test_join_mcuboot.py
-
-
-def test_rules_that_need_an_image_are_tested_with_one() -> None:
-    assert {r.id for r in RULES if needs_files_beside_the_log(r)} == JOIN_TESTED
-
-
-@pytest.mark.parametrize("rule", [r for r in RULES if not needs_files_beside_the_log(r)], ids=lambda r: r.id)
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_is_triggered_by_its_corpus_cases(rule: Rule) -> None:
     _skip_unshipped_platform(rule)
     assert rule.corpus, f"{rule.id}: names no corpus case"
     for name in rule.corpus:
         path = case_path(name)
-        assert path.is_file(), f"{rule.id}: corpus case {name} does not exist ({path})"
+        assert path in CASES, f"{rule.id}: corpus case {name} does not exist ({path.with_suffix(EXPECT_SUFFIX)})"
         assert rule.id in finding_ids(report_for(path)), f"{rule.id}: case {name} does not give it"
 
 
-@pytest.mark.parametrize("rule", [r for r in RULES if not needs_files_beside_the_log(r)], ids=lambda r: r.id)
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_has_a_near_miss(rule: Rule) -> None:
     _skip_unshipped_platform(rule)
     near_misses = [case_name(p) for p in CASES if rule.id in expectation(p).get("absent", [])]
@@ -168,8 +174,9 @@ def _cli(path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _cli_sample() -> list[Path]:
-    healthy = [p for p in CASES if expectation(p)["status"] == "healthy"]
-    diagnosed = [p for p in CASES if expectation(p)["status"] == "diagnosed"]
+    alone = [p for p in CASES if "files" not in expectation(p)]
+    healthy = [p for p in alone if expectation(p)["status"] == "healthy"]
+    diagnosed = [p for p in alone if expectation(p)["status"] == "diagnosed"]
     # Every healthy case on the ESP32 platform, the first healthy case of any other, and one diagnosed case.
     sample = [p for p in healthy if p.parent.name == "esp-idf"]
     seen = {"esp-idf"}

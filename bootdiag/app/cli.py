@@ -145,7 +145,7 @@ def cmd_explain(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.render import render
 
     if args.example:
-        from bootdiag.core.resources import bundled_example
+        from bootdiag.app.example import bundled_example
 
         example, expected = bundled_example()
         report = explain_job(_job(args, str(example)), env)

@@ -83,6 +83,7 @@ class Platform:
     # Module with ``matches(data, options) -> bool`` and ``verify(data, path, options) -> ImageReport``.
     verifier: str | None = None
     verify_order: int = 50  # verifiers are asked in this order whether a file is theirs
+    verifies: str = ""  # what its verifier reads, for people: "ESP app and bootloader images"
     # "module:function" giving, for a public key, the digests this platform burns or compiles in
     # ({label: hex}); empty when the key cannot serve it. A key file's report lists every platform's.
     key_digests: str | None = None

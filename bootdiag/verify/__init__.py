@@ -28,7 +28,8 @@ def verify_bytes(data: bytes, path: str, options: VerifyOptions | None = None) -
     for module in _format_modules():
         if module.matches(data, options):
             return module.verify(data, path, options)
-    raise UnusableInput(f"{path}: not a recognised image or key (ESP image, MCUboot image, Jetson signed file or key)")
+    kinds = ", ".join(p.verifies for p in registry.platforms() if p.verifier and p.verifies)
+    raise UnusableInput(f"{path}: not a recognised image or key ({kinds})")
 
 
 def verify_file(path: str | Path, options: VerifyOptions | None = None) -> ImageReport:

@@ -54,6 +54,7 @@ PLATFORM = Platform(
     example="esp-idf/sb2-bootloader-header-rewritten-esptool3",
     problems=PROBLEMS,
     verifier="bootdiag.platforms.esp.image",
+    verifies="ESP app or bootloader image",
     verify_order=20,
     key_digests="bootdiag.platforms.esp.secure_boot:key_digests",
     verify_options=EspVerifyOptions,

@@ -48,6 +48,7 @@ PLATFORM = Platform(
     rule_files=("mcuboot.toml",),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.mcuboot.image",
+    verifies="MCUboot image",
     verify_order=10,
     key_digests="bootdiag.platforms.mcuboot.image:key_digests",
     verify_options=McubootVerifyOptions,

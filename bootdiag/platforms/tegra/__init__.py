@@ -45,6 +45,7 @@ PLATFORM = Platform(
     rule_files=("tegra.toml",),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.tegra.signed",
+    verifies="Jetson signed file or key",
     verify_order=30,  # also reads bare key files: after the image formats
     verify_options=TegraVerifyOptions,
     options=(
