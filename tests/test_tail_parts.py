@@ -10,7 +10,7 @@ import serial
 
 from bootdiag.core.baud import COMMON_RATES, GarbageMeter, baud_advice
 from bootdiag.core.lines import TextBlock
-from bootdiag.app.live_findings import FindingTracker
+from bootdiag.core.changes import FindingTracker
 from bootdiag.render.live import LiveView, line_level
 from bootdiag.core.pipeline import Analyzer, default_rules
 from bootdiag.core.serial_port import PortError, PortInfo, PortLost, choose_port, open_port, pulse_reset, read_available

@@ -32,7 +32,7 @@ import serial
 from bootdiag.core.baud import GarbageMeter, baud_advice
 from bootdiag.core.errors import InputError
 from bootdiag.core.lines import MAX_LINE_BYTES, TextBlock
-from bootdiag.app.live_findings import FindingChange, FindingTracker
+from bootdiag.core.changes import FindingChange, FindingTracker
 from bootdiag.render.live import LiveView
 from bootdiag.app.environment import Environment
 from bootdiag.app.run import Job, finish, publish, start

@@ -27,7 +27,7 @@ from bootdiag.core.parse import HOST_PREFIX
 from bootdiag.core.platform import LevelStyle
 
 if TYPE_CHECKING:
-    from bootdiag.app.live_findings import FindingChange
+    from bootdiag.core.changes import FindingChange
 
 _ERROR_WORDS = re.compile(r"\b(?:ERROR|FATAL|[Ee]rror:|[Ff]ailed|abort\(\)|panic)")
 _WARNING_WORDS = re.compile(r"\b(?:WARN(?:ING)?|[Ww]arning:)")
