@@ -75,3 +75,42 @@ def test_duplicate_id_across_files_is_an_error(tmp_path: Path) -> None:
 def test_extra_rules_path_must_exist(tmp_path: Path) -> None:
     with pytest.raises(RuleError, match="no such rule file"):
         load_rules([tmp_path / "missing.toml"])
+
+
+def test_every_mistake_in_a_file_is_listed_at_once(tmp_path: Path) -> None:
+    bad = GOOD.replace('event = "SigBlockInvalid"', 'event = "SigBlockInvalidd"') + GOOD.replace(
+        'id = "test.example"', 'id = "test.second"').replace("{sig.block}", "{sig.blocks}") + '''
+[[rule]]
+id = "test.image"
+title = "Image"
+platform = "esp-idf"
+when.all = [ { event = "ImageProblem", where = { problem = "esp.sbv2.digest_mismatchh" }, scope = "capture" },
+             { event = "ImageChecked", where = { problems = { re = "wrong_key" } }, scope = "capture" } ]
+explain = "x"
+fix = ["y"]
+'''
+    path = write(tmp_path, bad)
+    with pytest.raises(RuleError) as info:
+        load_rule_file(path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == "4 mistakes in the rules:"
+    assert f"{path}: rule test.example: when.all[0].event: unknown event 'SigBlockInvalidd'" in lines[1]
+    assert "rule test.second: explain: SigBlockInvalid has no field 'blocks'" in str(info.value)
+    assert ("rule test.image: when.all[0].where.problem: 'esp.sbv2.digest_mismatchh' is not a value ImageProblem.problem "
+            "takes (did you mean 'esp.sbv2.digest_mismatch'?)") in str(info.value)
+    assert "rule test.image: when.all[1].where.problems.re: problems is a list; use contains" in str(info.value)
+
+
+def test_list_operators_match_items_not_printed_lists(tmp_path: Path) -> None:
+    from bootdiag.core.artifacts import ImageChecked
+    from bootdiag.core.rules import compile_condition
+    from bootdiag.core.rules.model import Condition
+
+    checked = ImageChecked(line=0, text="x", image="a.bin", format="mcuboot", ok=False,
+                           problems=["mcuboot.hash_mismatch"], tlvs=["SHA256", "SEC_CNT"])
+    def holds(where: dict) -> bool:
+        return compile_condition(Condition(event="ImageChecked", where=where))(checked)
+    assert holds({"tlvs": {"contains": "SEC_CNT"}}) and not holds({"tlvs": {"contains": "SEC"}})
+    assert holds({"problems": {"contains_any": ["mcuboot.wrong_key", "mcuboot.hash_mismatch"]}})
+    assert holds({"tlvs": {"contains_none": ["BOOT_RECORD"]}}) and not holds({"tlvs": {"contains_none": ["SHA256"]}})
+    assert holds({"tlvs": {"empty": False}})

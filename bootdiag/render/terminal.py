@@ -16,19 +16,22 @@ def render_terminal(report: Report, out: TextIO, color: bool = False) -> None:
         if not report.stats.get("events"):
             # Nothing judged: say so rather than imply a healthy boot (binary data, wrong baud, prose only).
             console.print(f"[bold yellow]nothing to judge[/]: no boot or flashing log lines recognised in {escape(report.source)} ({report.stats.get('lines', 0)} lines read)")
-            return
-        console.print(f"[bold green]healthy[/]: no failure found in {escape(report.source)} ({report.stats.get('lines', 0)} lines, {report.stats.get('sessions', 0)} boot/tool sessions)")
+        else:
+            console.print(f"[bold green]healthy[/]: no failure found in {escape(report.source)} ({report.stats.get('lines', 0)} lines, {report.stats.get('sessions', 0)} boot/tool sessions)")
+        _verification(console, report)
         return
     if report.status == "unexplained":
         console.print(f"[bold yellow]unexplained failure[/] in {escape(report.source)}: no rule explains these lines")
         for ev in report.unexplained:
             console.print(f"  [dim]{ev.line:>6}[/] {escape(ev.text)}")
         console.print("\nRun `bootdiag rules` for what bootdiag knows; `bootdiag events FILE` shows how each line was read.")
+        _verification(console, report)
         return
     for i, finding in enumerate(report.findings):
         if i:
             console.print()
         _finding(console, finding, primary=i == 0)
+    _verification(console, report)
     _context(console, report)
 
 
@@ -56,6 +59,20 @@ def _finding(console, finding: Finding, primary: bool) -> None:  # console: rich
         console.print("\n[bold]docs[/]")
         for url in finding.docs:
             console.print(f"  {escape(url)}")
+
+
+def _verification(console, report: Report) -> None:  # console: rich.console.Console
+    """What the files given beside the log showed, whichever way the diagnosis went."""
+    from rich.markup import escape
+
+    if not report.verification:
+        return
+    console.print("\n[bold]files checked[/]")
+    for checked in report.verification:
+        verdict = "[green]valid[/]" if checked.ok else "[red]" + ", ".join(p.id for p in checked.problems) + "[/]"
+        console.print(f"  {escape(checked.path)} ({escape(checked.format)}): {verdict}")
+        for problem in checked.problems:
+            console.print(f"    [dim]{escape(problem.message)}[/]")
 
 
 def _context(console, report: Report) -> None:

@@ -5,6 +5,7 @@ each message starts with the field's location in the rule (``when.all[0].where.r
 """
 from __future__ import annotations
 
+import difflib
 import re
 import string
 import types
@@ -79,7 +80,8 @@ def _check_values(kind: str, field: str, annotation: Any, values: list[Any], whe
     allowed = _allowed(kind, field, annotation)
     for value in values:
         if allowed is not None and value not in allowed:
-            close = sorted(a for a in allowed if isinstance(a, str) and isinstance(value, str) and value.lower() in a.lower())
+            words = [a for a in allowed if isinstance(a, str)]
+            close = difflib.get_close_matches(value, words, n=1, cutoff=0.8) if isinstance(value, str) else []
             hint = f" (did you mean {close[0]!r}?)" if close else f" (one of: {', '.join(map(repr, sorted(allowed, key=str)[:12]))}{', ...' if len(allowed) > 12 else ''})"
             errors.append(f"{where}: {value!r} is not a value {kind}.{field} takes{hint}")
         elif allowed is None and (problem := _type_error(annotation, value)):
