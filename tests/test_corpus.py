@@ -32,7 +32,7 @@ from bootdiag.core.rules import Rule, load_rules
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 EXPECT_SUFFIX = ".expect.toml"
 CASES = sorted(p.with_name(p.name.removesuffix(EXPECT_SUFFIX) + ".log") for p in CORPUS.glob(f"*/*{EXPECT_SUFFIX}"))
-STATUSES = {"healthy", "diagnosed", "unexplained"}
+STATUSES = {"healthy", "diagnosed", "unexplained", "incomplete", "unrecognised"}
 EXPECT_KEYS = {"status", "top", "findings", "absent", "evidence", "log", "files"}
 RULES = load_rules()
 RULE_IDS = {rule.id for rule in RULES}
@@ -96,7 +96,7 @@ def test_case_matches_its_expectation(path: Path) -> None:
     ids = finding_ids(report)
     where = f"{case_name(path)}: findings {ids}"
     assert report.status == expect["status"], where
-    assert report.exit_code == {"healthy": 0, "diagnosed": 1, "unexplained": 3}[expect["status"]]
+    assert report.exit_code == {"healthy": 0, "diagnosed": 1, "unexplained": 3, "incomplete": 6, "unrecognised": 5}[expect["status"]]
     if "top" in expect:
         assert ids[0] == expect["top"], where
     for rule_id in expect.get("findings", []):
@@ -190,7 +190,7 @@ def _cli_sample() -> list[Path]:
 @pytest.mark.parametrize("path", _cli_sample(), ids=case_name)
 def test_cli_exit_status(path: Path) -> None:
     proc = _cli(path)
-    expected = {"healthy": 0, "diagnosed": 1, "unexplained": 3}[expectation(path)["status"]]
+    expected = {"healthy": 0, "diagnosed": 1, "unexplained": 3, "incomplete": 6, "unrecognised": 5}[expectation(path)["status"]]
     assert proc.returncode == expected, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
 

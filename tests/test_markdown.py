@@ -101,8 +101,8 @@ def test_unexplained_and_nothing_to_judge() -> None:
     assert md.startswith("## bootdiag: unexplained failure")
     block = details_blocks(md)[0]
     assert block.startswith("````text\n7  E (7) boot: ```odd``` failure\n````"), "a fence longer than any backtick run inside"
-    empty = markdown_text(Report(source="x.bin", status="healthy", findings=[], stats={"lines": 3, "events": 0}))
-    assert empty.startswith("## bootdiag: nothing to judge")
+    empty = markdown_text(Report(source="x.bin", status="unrecognised", findings=[], stats={"lines": 3, "events": 0}))
+    assert empty.startswith("## bootdiag: nothing recognised")
 
 
 def test_long_evidence_lines_are_cut() -> None:

@@ -38,10 +38,22 @@ class Event(BaseModel):
     # Fields whose values come from a catalogue (problem ids, message ids): field -> the catalogue.
     # Rule validation rejects a value the catalogue does not have.
     value_sets: ClassVar[dict[str, Callable[[], Collection[str]]]] = {}
+    # A family's event for a line it knows only by its envelope (a log line whose message its
+    # grammar does not read): such a class knows the message by the catalogue (its ``message_id``),
+    # and the parser does not look further. Only a class that says so itself is generic, not its subclasses.
+    generic: ClassVar[bool] = False
+    # The line shows a boot or a tool run that reached its end (the app started, the flash was
+    # verified): a capture is healthy only when something completed.
+    completion: ClassVar[bool] = False
+    # The boot hands over to the next stage here (the ROM jumps to the bootloader, the bootloader
+    # picks the image to start): when the capture goes on with lines nothing reads, the next
+    # stage is running, which shows the boot completed.
+    handoff: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.kinds = frozenset(c.__name__ for c in cls.__mro__ if issubclass(c, Event) and c is not Event)
+        cls.generic = bool(cls.__dict__.get("generic", False))
         REGISTRY[cls.__name__] = cls
 
     def is_failure(self) -> bool:
@@ -57,6 +69,10 @@ class Event(BaseModel):
     def level_name(self) -> str | None:
         """``error``, ``warning``, ``info`` or ``debug`` when the line carried a log level."""
         return None
+
+    def completes(self) -> bool:
+        """Whether this line shows a boot or tool run that reached its end."""
+        return type(self).completion
 
     @classmethod
     def trusted(cls, **values: Any) -> "Event":

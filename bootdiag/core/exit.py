@@ -10,6 +10,8 @@ class ExitStatus(IntEnum):
     USAGE = 2  # usage or input error (one line on stderr)
     UNEXPLAINED = 3  # a failure was seen, but no rule explains it
     INTERNAL = 4  # a bug in bootdiag (one line on stderr; BOOTDIAG_DEBUG=1 shows the traceback)
+    UNRECOGNISED = 5  # nothing in the input reads as a boot or flashing log
+    INCOMPLETE = 6  # a boot or flash was read, but it neither completed nor failed in the capture
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -19,6 +21,8 @@ MEANINGS: dict[ExitStatus, str] = {
     ExitStatus.USAGE: "usage or input error (one line on stderr)",
     ExitStatus.UNEXPLAINED: "a failure was seen, but no rule explains it",
     ExitStatus.INTERNAL: "internal error (a bug: please report it)",
+    ExitStatus.UNRECOGNISED: "nothing recognised: no boot or flashing log lines in the input",
+    ExitStatus.INCOMPLETE: "incomplete: the capture ends before the boot or flash completed, with no failure seen",
     ExitStatus.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

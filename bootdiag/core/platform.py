@@ -100,9 +100,29 @@ class Platform:
     message_files: Sequence[str | Path] = ()
     # A corpus case ("<folder>/<case>") good for showing what bootdiag does (`explain --example`).
     example: str | None = None
+    # Regexes for what begins one of its log lines (an envelope, or a message that always starts a
+    # line): a pasted line is cut before each, where a paste lost its newlines.
+    line_starts: Sequence[str] = ()
+    # "module:function" (str -> str): a line in another backend's envelope, or one that lost part of
+    # its own (the level letter), rewritten in the envelope its families read.
+    normalise: str | None = None
+    # "module:function" (Hit, str -> str | None): a catalogue message found without its envelope,
+    # written in that envelope, so the platform's families read it as if it had been printed whole.
+    canonical: str | None = None
+    # Regex for lines the message catalogue should see besides the failure words every platform
+    # shares (bootdiag.core.messages.FAILURE_WORDS): messages that say no such word.
+    message_trigger: str | None = None
 
     def problem_id(self, short: str) -> str:
         return f"{self.name}.{short}"
 
     def option_defaults(self) -> Any:
         return self.verify_options() if self.verify_options is not None else None
+
+
+def load_function(reference: str) -> Callable[..., Any]:
+    """The function a ``"module:function"`` reference names."""
+    from importlib import import_module
+
+    module, _, name = reference.partition(":")
+    return getattr(import_module(module), name)

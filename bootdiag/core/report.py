@@ -20,6 +20,7 @@ _NO_FACTS = Event.facts
 
 SCHEMA = "bootdiag.report/1"
 MAX_UNEXPLAINED = 20
+HANDED_OVER_LINES = 1  # lines after a hand-over that show the next stage running
 
 
 class Evidence(BaseModel):
@@ -59,7 +60,10 @@ class Report(BaseModel):
     schema_: str = Field(default=SCHEMA, alias="schema")
     tool: dict[str, str] = Field(default_factory=lambda: {"name": "bootdiag", "version": __version__})
     source: str
-    status: Literal["healthy", "diagnosed", "unexplained"]
+    # healthy: a boot or flash completed with no unexplained failure; diagnosed: a rule names the
+    # cause; unexplained: a failure no rule explains; incomplete: log lines were read, but the
+    # capture shows neither a completion nor a failure; unrecognised: nothing read as a log.
+    status: Literal["healthy", "diagnosed", "unexplained", "incomplete", "unrecognised"]
     findings: list[Finding]
     unexplained: list[Evidence] = Field(default_factory=list)
     context: dict[str, str] = Field(default_factory=dict)
@@ -79,7 +83,10 @@ class Report(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
 
-_STATUS_EXIT = {"healthy": ExitStatus.OK, "diagnosed": ExitStatus.FOUND, "unexplained": ExitStatus.UNEXPLAINED}
+_STATUS_EXIT = {
+    "healthy": ExitStatus.OK, "diagnosed": ExitStatus.FOUND, "unexplained": ExitStatus.UNEXPLAINED,
+    "incomplete": ExitStatus.INCOMPLETE, "unrecognised": ExitStatus.UNRECOGNISED,
+}
 
 
 def render_template(template: str, captures: dict[str, Event], count: int) -> str:
@@ -99,12 +106,23 @@ class ReportBuilder:
         self._last: dict[str, Match] = {}
         self._count: dict[str, int] = {}
         self._unexplained: list[Evidence] = []
+        self._quoted: list[Evidence] = []  # failures only quoted in prose
+        self.completed = False  # some boot or tool run reached its end
+        self._last_line = 0  # of the last event
+        self.log_events = 0  # events from log lines (not from a report's prose)
+        self._last_handoff = False  # the last event handed over to the next stage
         self.context: dict[str, str] = {}
         self.sessions = 0
         self.events = 0
         self.lines = 0
 
     def add_facts(self, event: Event) -> None:
+        if not self.completed and event.completes():
+            self.completed = True
+        if type(event).occupies_session:
+            self.log_events += 1
+            self._last_line = event.line
+            self._last_handoff = type(event).handoff
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
         for key, value in event.facts().items():
@@ -118,8 +136,19 @@ class ReportBuilder:
             self._last[rule_id] = match
             self._count[rule_id] = self._count.get(rule_id, 0) + match.weight
         if not result.matches and result.failures:
-            room = MAX_UNEXPLAINED - len(self._unexplained)
-            self._unexplained.extend(Evidence.of(e) for e in result.failures[: max(0, room)])
+            for failure in result.failures:
+                kept = self._quoted if getattr(failure, "quoted", False) else self._unexplained
+                if len(kept) < MAX_UNEXPLAINED:
+                    kept.append(Evidence.of(failure))
+
+    def _status(self, findings: list[Finding], unexplained: list[Evidence], completed: bool) -> str:
+        if findings:
+            return "diagnosed"
+        if unexplained:
+            return "unexplained"
+        if completed:
+            return "healthy"
+        return "incomplete" if self.log_events else "unrecognised"
 
     def finding(self, rule_id: str) -> Finding:
         first, last, count = self._first[rule_id], self._last[rule_id], self._count[rule_id]
@@ -154,9 +183,14 @@ class ReportBuilder:
         findings = [self.finding(rule_id) for rule_id in self._first]
         order = {"high": 0, "medium": 1, "low": 2}
         findings.sort(key=lambda f: (-f.priority, order[f.confidence], f.first_line))
-        status = "diagnosed" if findings else ("unexplained" if self._unexplained else "healthy")
+        unexplained = list(self._unexplained)
+        # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
+        completed = self.completed or (self._last_handoff and self.lines - self._last_line >= HANDED_OVER_LINES)
+        if not unexplained and not completed:
+            unexplained = list(self._quoted)  # a failure told in prose, and no log that shows otherwise
+        status = self._status(findings, unexplained, completed)
         return Report.model_construct(
             source=self.source, status=status, findings=findings,
-            unexplained=[] if findings else list(self._unexplained), context=dict(self.context),
+            unexplained=[] if findings else unexplained, context=dict(self.context),
             stats={"lines": self.lines, "events": self.events, "sessions": self.sessions},
         )

@@ -8,12 +8,14 @@ at run time with :func:`register` (tests do); what is built from the platforms i
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
 
-from bootdiag.core.platform import Platform
+from bootdiag.core.platform import Platform, load_function
 from bootdiag.core.resources import data_dir
 
 PLATFORMS: list[str] = [
@@ -98,3 +100,19 @@ def source_files() -> list[Path]:
 def problem_catalogue() -> dict[str, str]:
     """Every verifier problem id (with its platform prefix) -> its one-line meaning."""
     return {p.problem_id(short): doc for p in platforms() for short, doc in p.problems.items()}
+
+
+def line_starts() -> list[str]:
+    return [s for p in platforms() for s in p.line_starts]
+
+
+def normalisers() -> list[Callable[[str], str]]:
+    return [load_function(p.normalise) for p in platforms() if p.normalise]
+
+
+def canonical_line(hit: Any, text: str) -> str | None:
+    """A catalogue message written in its platform's envelope (None when the platform has no way)."""
+    for p in platforms():
+        if p.name == hit.known.platform and p.canonical:
+            return load_function(p.canonical)(hit, text)
+    return text[hit.start:]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 from bootdiag import platforms as registry
 from bootdiag.core.events import Event
 from bootdiag.core.lines import TextBlock, clean
-from bootdiag.core.parse import HOST_PREFIX
+from bootdiag.core.parse.unwrap import HOST_PREFIX
 from bootdiag.core.platform import LevelStyle
 
 if TYPE_CHECKING:

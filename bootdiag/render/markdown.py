@@ -188,10 +188,14 @@ def markdown_text(report: Report) -> str:
     parts: list[str] = []
     source = code(report.source)
     if report.status == "healthy":
-        if report.stats.get("events"):
-            parts.append(f"## bootdiag: no boot failure found\n\nNo failure in {source}.")
-        else:
-            parts.append(f"## bootdiag: nothing to judge\n\nNo boot or flashing log lines recognised in {source}.")
+        parts.append(f"## bootdiag: no boot failure found\n\nNo failure in {source}.")
+    elif report.status == "unrecognised":
+        parts.append(f"## bootdiag: nothing recognised\n\nNo boot or flashing log lines recognised in {source}.")
+    elif report.status == "incomplete":
+        parts.append(
+            f"## bootdiag: incomplete capture\n\n{source} shows a boot or flash that neither completed nor failed: "
+            "the capture may end too early, or the failure is silent."
+        )
     elif report.status == "unexplained":
         parts.append(
             f"## bootdiag: unexplained failure\n\nA failure was seen in {source}, but no rule explains it. "

@@ -12,12 +12,18 @@ def render_terminal(report: Report, out: TextIO, color: bool = False) -> None:
 
     colored = color
     console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, soft_wrap=not colored, emoji=False)
+    lines = report.stats.get("lines", 0)
+    if report.status == "unrecognised":
+        # Nothing judged: say so rather than imply a healthy boot (binary data, wrong baud, prose only).
+        console.print(f"[bold yellow]nothing recognised[/]: no boot or flashing log lines recognised in {escape(report.source)} ({lines} lines read)")
+        _verification(console, report)
+        return
+    if report.status == "incomplete":
+        console.print(f"[bold yellow]incomplete[/]: {escape(report.source)} shows a boot or flash that neither completed nor failed ({lines} lines): the capture may end too early, or the failure is silent")
+        _verification(console, report)
+        return
     if report.status == "healthy":
-        if not report.stats.get("events"):
-            # Nothing judged: say so rather than imply a healthy boot (binary data, wrong baud, prose only).
-            console.print(f"[bold yellow]nothing to judge[/]: no boot or flashing log lines recognised in {escape(report.source)} ({report.stats.get('lines', 0)} lines read)")
-        else:
-            console.print(f"[bold green]healthy[/]: no failure found in {escape(report.source)} ({report.stats.get('lines', 0)} lines, {report.stats.get('sessions', 0)} boot/tool sessions)")
+        console.print(f"[bold green]healthy[/]: no failure found in {escape(report.source)} ({lines} lines, {report.stats.get('sessions', 0)} boot/tool sessions)")
         _verification(console, report)
         return
     if report.status == "unexplained":

@@ -14,20 +14,22 @@ from pathlib import Path
 from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
+from bootdiag.core.messages import FAILURE_WORDS, Catalogue, CatalogueMessage, catalogue, completion_trigger
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
+from bootdiag.core.parse.unwrap import Unwrapper, is_prose
 
-# Capture tools prefix lines with host time: "[12:00:01.123] ", "12:00:01.123 -> ", "[2026-01-02 10:00:00] ",
-# "[22:02:10]" (no fraction), or a bare "14:56:33.435305 " (the ESP32-C6 log in esp-rs/esp-hal #4770).
-HOST_PREFIX = re.compile(
-    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)"
-    r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\]\s?)?\s*"
-)
 
 
 def default_families() -> list[Family]:
     """Every registered platform's families, platform by platform (the prose reader's last)."""
     return [family for platform in registry.platforms() for family in platform.families()]
+
+
+def message_triggers() -> tuple[str, ...]:
+    """What makes the trigger screen hand a line to the message catalogue: the failure words all
+    platforms share, and each platform's own."""
+    return (FAILURE_WORDS, completion_trigger(), *(p.message_trigger for p in registry.platforms() if p.message_trigger))
 
 
 @cache
@@ -55,39 +57,85 @@ class LineParser:
         # Families that recognise a line they have already read, before any cleaning (boot loops).
         self._repeating = [(f.repeat, f.repeat_at) for f in self.families if reuse_repeats and hasattr(f, "repeat")]
         noise = tuple(n for f in self.families if (n := getattr(f, "noise", None)))
-        self.screen = trigger_screen(tuple(f.trigger for f in self.families), noise)
+        self.screen = trigger_screen((*(f.trigger for f in self.families), *message_triggers()), noise)
+        self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers())
+        self._canonical = registry.canonical_line
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return catalogue()
 
     @property
     def prefilter(self) -> re.Pattern[str]:
         """All triggers as one regex (per-line use; blocks go through :attr:`screen`)."""
         return self.screen.combined
 
-    def parse_line(self, text: str, no: int) -> Event | None:
-        """The event for one line (as a block holds it, see :func:`clean_line`), or ``None`` when no
-        family claims it."""
+    def parse_line(self, text: str, no: int) -> list[Event]:
+        """The events of one line (as a block holds it, see :func:`clean_line`): usually one, none
+        when no family reads it, several when a paste glued log lines together."""
         for repeat, repeat_at in self._repeating:
             known = repeat(text)
             if known is not None:
                 # No earlier event: the family must read the line again (its state follows it).
                 if self.wanted is not None and known[0] is not None and not self.wanted(known[0]):
-                    return None
-                return repeat_at(known[0], text, known[1], no)
+                    return []
+                event = repeat_at(known[0], text, known[1], no)
+                return [event] if event is not None else []
         return self._parse_new(text, no)
 
-    def _parse_new(self, text: str, no: int) -> Event | None:
-        """A line no family has seen the like of: clean it and offer it to each family in turn."""
-        text = clean_line(text)
-        body = HOST_PREFIX.match(text)
-        body_text = text[body.end():] if body else text
-        body_text = body_text.rstrip()
-        if not body_text:
-            return None
+    def _parse_new(self, text: str, no: int) -> list[Event]:
+        """A line no family has seen the like of: unwrap it (a paste's quoting, glued lines) and
+        read each log line it holds."""
+        found = []
+        after_prose = False  # a sentence came first on this line: what follows it is quoted
+        for piece in self.unwrapper.pieces(clean_line(text)):
+            event = self._read(piece, no, after_prose)
+            if event is not None:
+                found.append(event)
+            elif not found and is_prose(piece):
+                after_prose = True
+        return found
+
+    def _offer(self, text: str, no: int) -> Event | None:
         for family in self.families:
-            if family.claims(body_text):
-                event = family.parse(body_text, no)
+            if family.claims(text):
+                event = family.parse(text, no)
                 if event is not None:
                     return event
         return None
+
+    def _read(self, text: str, no: int, quoted: bool = False) -> Event | None:
+        """The most specific event for one log line: a family's own, else the catalogue's.
+
+        A message a family does not know in detail (its generic event), or that stands without
+        the envelope its family needs, is looked up in the message catalogue: the generic event
+        then carries the message's id, and a bare message is offered again in its platform's own
+        envelope, so that it reads as if it had been printed whole. A message quoted in a sentence
+        (``quoted``, or a sentence before it on the line) is only what someone says happened: it
+        becomes a quoted catalogue message when it tells of a failure or a warning, and nothing else.
+        """
+        event = None if quoted else self._offer(text, no)
+        if event is not None:
+            return event
+        hit = self.catalogue.find(text)
+        if hit is None:
+            return None
+        known = hit.known
+        if quoted or (event is None and hit.start and is_prose(text[:hit.start])):
+            if known.severity not in ("failure", "warning"):
+                return None
+            return CatalogueMessage.trusted(
+                line=no, text=text, platform=known.platform, message=known.id, severity=known.severity,
+                values=hit.fields, quoted=True,
+            )
+        canonical = self._canonical(hit, text)
+        if canonical is not None and canonical != text:
+            again = self._offer(canonical, no)
+            if again is not None:
+                return again.moved(no, text)
+        return CatalogueMessage.trusted(
+            line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,
+        )
 
     def events_in_block(self, block: TextBlock) -> Iterator[Event]:
         text = block.text
@@ -98,9 +146,7 @@ class LineParser:
         for start, end in self.screen.line_spans(text):
             no += count("\n", pos, start)
             pos = start
-            event = parse_line(text[start:end], no)
-            if event is not None:
-                yield event
+            yield from parse_line(text[start:end], no)
 
     def events(self, blocks: Iterable[TextBlock]) -> Iterator[Event]:
         for block in blocks:
@@ -109,8 +155,8 @@ class LineParser:
     def all_lines(self, lines: Iterable[Line]) -> Iterator[Event]:
         """Every line as an event, unclaimed ones as :class:`Unparsed` (for grammar work)."""
         for line in lines:
-            event = self.parse_line(line.text, line.no) if self.prefilter.search(line.text) else None
-            yield event if event is not None else Unparsed(line=line.no, text=line.text)
+            events = self.parse_line(line.text, line.no) if self.prefilter.search(line.text) else []
+            yield from events or [Unparsed(line=line.no, text=line.text)]
 
 
 def parse_text(text: str) -> list[Event]:

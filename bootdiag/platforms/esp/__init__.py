@@ -6,6 +6,7 @@ import re
 
 from pydantic import BaseModel, Field
 
+from bootdiag.platforms.esp.paste import LINE_STARTS
 from bootdiag.core.platform import LevelStyle, Platform, Redaction, VerifyOption
 from bootdiag.platforms.esp.chips import CHIPS
 
@@ -49,6 +50,7 @@ PLATFORM = Platform(
     families=_families,
     event_modules=("bootdiag.platforms.esp.events",),
     grammars={"esp_idf": "esp_idf.lark", "esp_rom": "esp_rom.lark", "esptool": "esptool.lark"},
+    message_files=("esp-rom.toml", "esp-idf.toml", "esptool.toml"),
     rule_files=("esp-idf.toml",),
     # esptool 3.x rewrote a signed bootloader's header: the failure the README opens with
     example="esp-idf/sb2-bootloader-header-rewritten-esptool3",
@@ -86,4 +88,7 @@ PLATFORM = Platform(
         # esp_system panic handler and heap checker print these without an envelope
         LevelStyle(re.compile(r"Guru Meditation|CORRUPT HEAP"), level="error"),
     ),
+    line_starts=LINE_STARTS,
+    normalise="bootdiag.platforms.esp.paste:normalise",
+    canonical="bootdiag.platforms.esp.paste:canonical",
 )

@@ -7,6 +7,7 @@ Message strings and their meanings are documented in the grammars (``grammars/es
 from typing import Literal
 
 from bootdiag.core.events import Event
+from bootdiag.core.messages import catalogue, identify, message_ids
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
 BOOT_TAGS = frozenset(
@@ -187,6 +188,7 @@ class RomLoad(RomEvent):
 
 class RomEntry(RomEvent):
     kind: Literal["RomEntry"] = "RomEntry"
+    handoff = True
     address: int
 
 
@@ -206,13 +208,25 @@ class EspLog(Event):
 
     kind: Literal["EspLog"] = "EspLog"
     family = "esp-idf"
+    generic = True
     level: str
     ms: int | None = None
     tag: str
     msg: str
+    value_sets = {"message_id": message_ids}
+
+    @property
+    def message_id(self) -> str | None:
+        """The message catalogue's id of this line's message (no grammar reads it in detail)."""
+        return identify(self.msg)
 
     def is_failure(self) -> bool:
+        if (message_id := self.message_id) is not None:
+            return self.failure or catalogue().severity(message_id) == "failure"
         return self.failure or (self.level == "E" and self.tag in BOOT_TAGS)
+
+    def completes(self) -> bool:
+        return type(self).completion or (type(self).generic and catalogue().completes(self.message_id or ""))
 
     def level_name(self) -> str | None:
         return _LEVEL_NAMES.get(self.level)
@@ -427,6 +441,7 @@ class NoBootablePartition(EspLog):
 
 class AppLoaded(EspLog):
     kind: Literal["AppLoaded"] = "AppLoaded"
+    completion = True
     offset: int
 
 
@@ -471,6 +486,7 @@ class AppStarted(EspLog):
     """The application is running: the boot chain succeeded."""
 
     kind: Literal["AppStarted"] = "AppStarted"
+    completion = True
     detail: str
 
 
@@ -598,12 +614,14 @@ class ToolSecurityKeepsFlashSettings(ToolEvent):
 
 class ToolWrote(ToolEvent):
     kind: Literal["ToolWrote"] = "ToolWrote"
+    completion = True
     size: int
     address: int
 
 
 class ToolHashVerified(ToolEvent):
     kind: Literal["ToolHashVerified"] = "ToolHashVerified"
+    completion = True
 
 
 class EspsecureBlock(ToolEvent):
@@ -616,6 +634,7 @@ class EspsecureBlock(ToolEvent):
 
 class EspsecureVerified(ToolEvent):
     kind: Literal["EspsecureVerified"] = "EspsecureVerified"
+    completion = True
     block: int | None = None
 
 
@@ -626,5 +645,6 @@ class EspsecureNotSignedByKey(ToolEvent):
 
 class EspsecureSigned(ToolEvent):
     kind: Literal["EspsecureSigned"] = "EspsecureSigned"
+    completion = True
     size: int
     file: str

@@ -6,6 +6,7 @@ import re
 
 from pydantic import BaseModel
 
+from bootdiag.platforms.mcuboot.paste import LINE_STARTS
 from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
 
 
@@ -45,6 +46,7 @@ PLATFORM = Platform(
     families=_families,
     event_modules=("bootdiag.platforms.mcuboot.events",),
     grammars={"mcuboot": "mcuboot.lark"},
+    message_files=("mcuboot.toml",),
     rule_files=("mcuboot.toml",),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.mcuboot.image",
@@ -74,4 +76,7 @@ PLATFORM = Platform(
         LevelStyle(re.compile(r"\[(?P<level>ERR|WRN|INF|DBG)\]"), {"ERR": "error", "WRN": "warning", "INF": "info", "DBG": "debug"}),
         LevelStyle(re.compile(r"<(?P<level>err|wrn|inf|dbg)>"), {"err": "error", "wrn": "warning", "inf": "info", "dbg": "debug"}),
     ),
+    line_starts=LINE_STARTS,
+    normalise="bootdiag.platforms.mcuboot.paste:normalise",
+    canonical="bootdiag.platforms.mcuboot.paste:canonical",
 )

@@ -10,6 +10,7 @@ Message strings and their sources are listed in ``grammars/mcuboot.lark``.
 from typing import Literal
 
 from bootdiag.core.events import Event
+from bootdiag.core.messages import catalogue, identify, message_ids
 
 # TLV type numbers as MCUboot's debug lines print them (decimal), bootutil/image.h.
 TLV_NAMES = {
@@ -45,6 +46,21 @@ class McubootEvent(Event):
 
 class McubootLog(McubootEvent):
     kind: Literal["McubootLog"] = "McubootLog"
+    generic = True
+    value_sets = {"message_id": message_ids}
+
+    @property
+    def message_id(self) -> str | None:
+        """The message catalogue's id of this line's message (no grammar reads it in detail)."""
+        return identify(self.msg)
+
+    def is_failure(self) -> bool:
+        if (message_id := self.message_id) is not None:
+            return self.failure or catalogue().severity(message_id) == "failure"
+        return super().is_failure()
+
+    def completes(self) -> bool:
+        return type(self).completion or (type(self).generic and catalogue().completes(self.message_id or ""))
 
 
 # ---------------------------------------------------------------- banners and session starts
@@ -92,6 +108,7 @@ class McubootAppRunning(McubootEvent):
     """A line printed by the image MCUboot started: proof that the hand-over reached code that runs."""
 
     kind: str = "McubootAppRunning"
+    completion = True
 
 
 class ZephyrAppBanner(McubootAppRunning):
@@ -149,12 +166,14 @@ class McubootSwapType(McubootEvent):
     """``Image index: 1, Swap type: none`` (``Swap type: none`` before MCUboot 2.0)."""
 
     kind: Literal["McubootSwapType"] = "McubootSwapType"
+    handoff = True
     image: int | None = None
     swap_type: str
 
 
 class McubootBootSource(McubootEvent):
     kind: Literal["McubootBootSource"] = "McubootBootSource"
+    handoff = True
     source: str
 
 
@@ -351,6 +370,7 @@ class McubootChainload(McubootEvent):
     """``Bootloader chainload address offset: 0x80000``: the slot MCUboot boots from."""
 
     kind: Literal["McubootChainload"] = "McubootChainload"
+    completion = True
     offset: int
 
 
@@ -370,6 +390,7 @@ class McubootJump(McubootEvent):
     """``Jumping to the first image slot`` (or ``... the image slot``; Espressif ``start=0x40380000``)."""
 
     kind: Literal["McubootJump"] = "McubootJump"
+    completion = True
     direct_xip: bool = False
     entry: int | None = None
 

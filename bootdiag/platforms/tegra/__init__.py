@@ -42,6 +42,7 @@ PLATFORM = Platform(
     families=_families,
     event_modules=("bootdiag.platforms.tegra.events",),
     grammars={"tegraflash": "tegraflash.lark"},
+    message_files=("tegra.toml",),
     rule_files=("tegra.toml",),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.tegra.signed",
@@ -62,4 +63,6 @@ PLATFORM = Platform(
         Redaction("ecid", "ecid", re.compile(rf"(?i)((?<![A-Za-z])ecid\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})()")),
         Redaction("uid", "tid read", re.compile(rf"(?i)((?<![\w-])TID Read from Device\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})()")),
     ),
+    # tegraflash's "[ %8.4f ]" stamp, the UART's "[0360.204] E> ", and the lines flash.sh ends with
+    line_starts=(r"\[ *\d+\.\d{4} \] ", r"\[\d{4}\.\d{3}\] [A-Z]> ", r"Error: Return value", r"\*\*\* The target "),
 )

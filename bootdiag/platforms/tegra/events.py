@@ -197,6 +197,10 @@ class TegraPhase(TegraEvent):
     kind: Literal["TegraPhase"] = "TegraPhase"
     name: str
 
+    def completes(self) -> bool:
+        # tegraflash_internal.py prints these once every partition is written
+        return self.name in ("Flashing completed", "Secure Flashing completed", "Coldbooting the device")
+
 
 class TegraSending(TegraEvent):
     """tegrarcm_v2 ``Sending bct_br`` / ``Sending mb1``: the item the BootROM or applet is being sent."""
@@ -344,6 +348,7 @@ class TegraFlashSucceeded(TegraEvent):
     """``*** The target t186ref has been flashed successfully. ***``"""
 
     kind: Literal["TegraFlashSucceeded"] = "TegraFlashSucceeded"
+    completion = True
     target: str
 
 
@@ -364,6 +369,9 @@ class TegraFuseResult(TegraEvent):
 
     def is_failure(self) -> bool:
         return not self.ok
+
+    def completes(self) -> bool:
+        return self.ok
 
 
 # ---------------------------------------------------------------- the host

@@ -1,0 +1,120 @@
+"""What a paste wraps around log lines, taken off before a line is read.
+
+Real captures reach bootdiag through forums, issues and chat: quoted (``> ``), in backticks, as
+list items, with editor or ``cat -n`` line numbers, HTML-escaped (``&gt;``), with the terminal
+program's timestamps, with colour codes whose ESC byte was lost (``[0;31m``), and with their
+newlines lost so that several log lines sit on one. :func:`Unwrapper.pieces` gives the log lines a
+pasted line holds, each without its wrapping; they all keep the pasted line's number.
+
+It runs only on the lines the trigger screen picked (a line whose wrapping hides everything a
+trigger looks for is not read), so a clean capture pays nothing for it.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+
+# Terminal programs and loggers put the host's time first: "[12:00:01.123] ", "12:00:01.123 -> "
+# (Arduino IDE), "[2026-01-02 10:00:00] ", "[22:02:10]", a bare "14:56:33.435305 ", tio's
+# "[12:00:01.123] ", ISO dates "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z ".
+HOST_PREFIX = re.compile(
+    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)"
+    r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?(?:\s*->\s?|\s)"
+    r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\]\s?)?\s*"
+)
+
+# One layer of wrapping at the start of a pasted line.
+_LEAD = re.compile(
+    r"""(?:
+        >[ \t]?                              # forum and e-mail quote
+      | (?:[-*\u2022\u00b7+]|\d{1,4}[.)])[ \t]+ # bullet or numbered list item
+      | \d{1,6}(?:\t|[ \t]*[|\u2502][ \t]?)  # cat -n or an editor's gutter
+      | `+                                   # inline code, or a fence glued to the line
+      | \[\d{1,3}(?:;\d{1,3})*m              # a colour code that lost its ESC
+      | [ \t]+
+    )""",
+    re.X,
+)
+_TRAIL = re.compile(r"(?:[ \t]|`|\[\d{1,3}(?:;\d{1,3})*m)+$")
+_INNER_COLOUR = re.compile(r"\[\d{1,3}(?:;\d{1,3})*m")
+_ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
+_MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
+MIN_GLUED = 90  # shorter than this, a line is taken to hold one log line
+# A sentence: four words or more, most of them in lower case ("Before, every upload ended with").
+_WORDS = re.compile(r"[A-Za-z][a-z']*")
+
+
+_GARBLE = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def is_garbled(text: str) -> bool:
+    """Mostly undecodable or control bytes: a wrong baud rate or binary data, not a log line."""
+    if "\ufffd" not in text and text.isprintable():
+        return False
+    bad = len(_GARBLE.findall(text))
+    return bad >= 4 and bad * 5 >= len(text)
+
+
+def is_prose(text: str) -> bool:
+    """Whether ``text`` reads as a sentence rather than log output."""
+    words = _WORDS.findall(text)
+    return len(words) >= 4 and sum(w[0].islower() for w in words) >= 3
+
+
+def strip_wrapping(text: str) -> str:
+    """``text`` without the paste's wrapping around it (and any terminal timestamp)."""
+    if text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:]:
+        return text.rstrip()  # a line as a capture has it: nothing wraps it
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text).replace("\xa0", " ")
+    for _ in range(_MAX_LAYERS):
+        prefix = HOST_PREFIX.match(text)
+        if prefix and prefix.end():
+            text = text[prefix.end():]
+        m = _LEAD.match(text)
+        if m is None or not m.end():
+            break
+        text = text[m.end():]
+    if "m" in text and "[" in text:
+        text = _INNER_COLOUR.sub("", text)
+    return _TRAIL.sub("", text)
+
+
+class Unwrapper:
+    """Takes the wrapping off a pasted line and splits it where another log line starts.
+
+    ``line_starts`` are regexes (from the platforms) for what begins a log line of theirs: an
+    envelope such as ``E (123) tag:`` or ``[ERR]``, or a message that always begins a line. A line
+    is cut before every such start that is not its own beginning.
+    """
+
+    def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = ()) -> None:
+        self._starts = re.compile("|".join(f"(?:{s})" for s in line_starts)) if line_starts else None
+        self._normalisers = tuple(normalisers)
+
+    def pieces(self, text: str) -> list[str]:
+        text = strip_wrapping(text)
+        if not text or is_garbled(text):
+            return []
+        cuts = [0]
+        if self._starts is not None and len(text) >= MIN_GLUED:
+            for m in self._starts.finditer(text, 1):
+                at = m.start()
+                # A start glued to the end of the previous line (lost newline) or after a space.
+                if at - cuts[-1] >= 2 and (text[at - 1] in " \t>|" or not text[at - 1].isalnum()):
+                    cuts.append(at)
+        if len(cuts) == 1:
+            return [self._normalise(text)]
+        cuts.append(len(text))
+        found = []
+        for start, end in zip(cuts, cuts[1:]):
+            piece = strip_wrapping(text[start:end])
+            if piece:
+                found.append(self._normalise(piece))
+        return found
+
+    def _normalise(self, text: str) -> str:
+        for normalise in self._normalisers:
+            text = normalise(text)
+        return text

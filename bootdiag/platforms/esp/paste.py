@@ -1,0 +1,48 @@
+"""ESP lines as pastes leave them: cut apart, without their level letter, or without an envelope."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# What begins a line of ESP output: the ESP-IDF log envelope (log.h), the ROM's lines, the panic
+# handler's and esptool's. A pasted line is cut before each.
+LINE_STARTS = (
+    r"[EWIDV] \((?:\d+|\d\d:\d\d:\d\d\.\d+)\) [A-Za-z0-9_.\-/]+:",
+    r"ets [A-Z][a-z]{2} {1,2}\d", r"ESP-ROM:", r"Build:[A-Z][a-z]{2} ", r"rst:0x[0-9a-fA-F]+ \(", r"configsip: ",
+    r"clk_drv:0x", r"mode:(?:DIO|QIO|DOUT|QOUT|FASTRD)", r"load:0x[0-9a-fA-F]{8}, ?len:", r"entry 0x[0-9a-fA-F]{8}",
+    r"flash read err, ", r"invalid header: 0x", r"ets_main\.c \d", r"Falling back to built-in command", r"waiting for download",
+    r"SPIWP:0x", r"Saved PC:0x", r"Guru Meditation Error", r"Backtrace: ?0x", r"Rebooting\.\.\.",
+    r"A fatal error occurred:", r"esptool(?:\.py)? v\d", r"Serial port \S", r"Connecting\.\.", r"Chip is ESP",
+    r"Uploading stub", r"Stub running", r"Changing baud rate", r"Wrote \d+ bytes", r"Hash of data verified",
+    r"Hard resetting via",
+)
+# "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)
+_NO_LEVEL = re.compile(r"\((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
+_NO_STAMP = re.compile(r"([EWIDV]) ([A-Za-z_][A-Za-z0-9_.\-/]*): (?=\S)")
+_LETTER = {"error": "E", "warning": "W", "info": "I", "debug": "D"}
+
+
+def normalise(text: str) -> str:
+    """An ESP-IDF line in the envelope the family reads: a lost level letter is taken from the
+    message catalogue (``I`` when the message is not in it); a missing time becomes 0."""
+    if text[:1] == "(" and (m := _NO_LEVEL.match(text)):
+        from bootdiag.core.messages import catalogue
+
+        hit = catalogue().find(text[m.end():])
+        level = _LETTER.get(hit.known.level, "I") if hit is not None and hit.known.platform == "esp" else "I"
+        return f"{level} {text}"
+    if (m := _NO_STAMP.match(text)) is not None:
+        return f"{m.group(1)} (0) {m.group(2)}: {text[m.end():]}"
+    return text
+
+
+def canonical(hit: Any, text: str) -> str | None:
+    """A catalogued ESP message found without its envelope, printed as its source prints it."""
+    known, message = hit.known, text[hit.start:]
+    if known.envelope in ("idf", "idf_dram") and known.tag:
+        return f"{_LETTER.get(known.level, 'I')} (0) {known.tag.replace('*', '')}: {message}"
+    if known.envelope == "esptool" and known.tag == "fatal":
+        return f"A fatal error occurred: {message}"
+    if known.envelope == "esptool" and known.tag == "warning":
+        return f"Warning: {message}"
+    return message

@@ -1,0 +1,40 @@
+"""MCUboot lines as pastes and other log backends leave them."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# What begins a line of MCUboot output in each backend (boot/bootutil/include/bootutil/bootutil_log.h
+# and the ports' logging): MCUboot's own "[ERR]", Zephyr's "[00:00:00.004,000] <err>" and minimal
+# "E: ", mbed-trace "[ERR ][MCUb]:", the Espressif port "[esp32] [ERR]", and the Zephyr banners.
+LINE_STARTS = (
+    r"\[(?:ERR|WRN|INF|DBG|NOT|VER)\] ",
+    r"\[\d\d:\d\d:\d\d\.\d{3},\d{3}\] <(?:err|wrn|inf|dbg)> ",
+    r"(?<![\w:])[EWID]: (?=[A-Z*])",
+    r"\*\*\* (?:Booting|Using) ",
+    r"\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]",
+    r"\[(?:ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]:",
+)
+# mbed-trace: "[ERR ][MCUb]: msg", "[INFO][BL]: msg" (mbed-trace.c mbed_vtracef)
+_MBED = re.compile(r"\[(ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]: ?")
+# The Espressif port's ESP-IDF-style calls add a tag: "[esp32s3] [ERR] [flash_encrypt] msg"
+_ESPRESSIF_TAGGED = re.compile(r"(\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]) \[[\w ]+\] ")
+_MBED_LEVEL = {"ERR": "ERR", "WRN": "WRN", "WARN": "WRN", "INF": "INF", "INFO": "INF", "DBG": "DBG"}
+_BRACKET = {"error": "ERR", "warning": "WRN", "info": "INF", "debug": "DBG"}
+
+
+def normalise(text: str) -> str:
+    if text[:1] != "[":
+        return text
+    if (m := _MBED.match(text)) is not None:
+        return f"[{_MBED_LEVEL[m.group(1)]}] {text[m.end():]}"
+    if (m := _ESPRESSIF_TAGGED.match(text)) is not None:
+        return f"{m.group(1)} {text[m.end():]}"
+    return text
+
+
+def canonical(hit: Any, text: str) -> str | None:
+    known, message = hit.known, text[hit.start:]
+    if known.envelope == "console":
+        return message
+    return f"[{_BRACKET.get(known.level, 'INF')}] {message}"
