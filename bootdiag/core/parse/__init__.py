@@ -14,10 +14,12 @@ from pathlib import Path
 from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
-from bootdiag.core.messages import FAILURE_WORDS, Catalogue, CatalogueMessage, catalogue, completion_trigger
+from bootdiag.core.messages import (
+    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, UnreadFailure, catalogue, completion_trigger,
+)
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
-from bootdiag.core.parse.unwrap import Unwrapper, is_prose
+from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence
 
 
 
@@ -119,6 +121,8 @@ class LineParser:
             return event
         hit = self.catalogue.find(text)
         if hit is None:
+            if not quoted and FAILURE_SAID.search(text) and not is_sentence(text):
+                return UnreadFailure.trusted(line=no, text=text)
             return None
         known = hit.known
         if quoted or (event is None and hit.start and is_prose(text[:hit.start])):

@@ -57,9 +57,22 @@ def is_garbled(text: str) -> bool:
 
 
 def is_prose(text: str) -> bool:
-    """Whether ``text`` reads as a sentence rather than log output."""
+    """Whether ``text`` (words in front of a log message on the same line) reads as a sentence."""
     words = _WORDS.findall(text)
     return len(words) >= 4 and sum(w[0].islower() for w in words) >= 3
+
+
+# Words people write and log messages do not: first and second person, and the glue of sentences.
+_PERSON = frozenset({"i", "i'm", "i've", "my", "me", "we", "our", "us", "you", "your"})
+_GLUE = frozenset({"the", "when", "after", "but", "because", "so", "then", "and", "was", "were", "have", "had", "this", "that", "it"})
+
+
+def is_sentence(text: str) -> bool:
+    """Whether a whole line is someone writing rather than a program logging."""
+    words = [w.lower() for w in _WORDS.findall(text)]
+    if len(words) < 5:
+        return False
+    return any(w in _PERSON for w in words) or (len(words) >= 8 and sum(w in _GLUE for w in words) >= 3)
 
 
 def strip_wrapping(text: str) -> str:

@@ -40,7 +40,7 @@ _MINIMAL_STARTS = (
     r"|Cannot upgrade|Not enough|required \d|Detected|panic!|Erasing|Security|Binary|Reset address|[Bb]ad image"
     r"|No slot|Enter the serial|Never should|bootutil_|boot_validate|ED25519|Cleared|\d+ status write"
 )
-_BARE_START = re.compile(r"\*\*\* (?:Booting|Using) |Booting TF-M\b|\[(?:Sec Thread|Attest|Crypto)\]")
+_BARE_START = re.compile(r"\*{3,5} (?:Booting|Using) |Booting TF-M\b|\[(?:Sec Thread|Attest|Crypto)\]")
 _BANNER_VERSION = re.compile(r"\s(?:build|version)\s+(\S+)|\s(v?\d+\.\d+\S*)\s*$")
 
 
@@ -341,8 +341,8 @@ class _MessageTransformer(Transformer):
 
     # ---- what the started image prints
     def console_banner(self, items: list[Token]) -> Parsed:
-        verb = str(items[0])
-        product, version = _split_banner(str(items[1]))
+        verb, text = (str(i) for i in items if isinstance(i, Token) and i.type in ("BANNER_VERB", "BANNER_TEXT"))
+        product, version = _split_banner(text)
         if product == "MCUboot" and verb == "Booting":
             return ev.McubootBanner, {"version": version}
         cls = ev.ZephyrBootBanner if verb == "Booting" else ev.ZephyrInfoBanner
