@@ -243,6 +243,29 @@ def _catalogue(key: tuple[str, ...]) -> Catalogue:
     return cached("messages", [Path(__file__), *(path for _name, path in files), "\0".join(key)], build)
 
 
+def _longest_literal(known: Known) -> str:
+    chunks = [c.strip() for c in _CONVERSION.split(known.format) if c and c.strip()]
+    return max(chunks, key=len, default="")
+
+
+@cache
+def literal_triggers(message_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """Regexes for the lines of these catalogue messages (their longest fixed text): rules that read
+    a message with no failure word in it need the screen to hand its lines over."""
+    if not message_ids:
+        return ()
+    from bootdiag.core.cache import cached
+
+    files = [registry.resolve(f, "messages") for p in registry.platforms() for f in p.message_files]
+
+    def build() -> tuple[str, ...]:
+        by_id = catalogue().by_id
+        texts = {_longest_literal(by_id[i]) for i in message_ids if i in by_id}
+        return tuple(sorted(re.escape(x) for x in texts if len(x) >= MIN_LITERAL))
+
+    return cached("literal-triggers", [Path(__file__), *files, "\0".join(message_ids)], build)
+
+
 def completion_trigger() -> str:
     """A regex for the catalogued lines that show a boot or flash completed (their longest fixed
     text): the screen hands them to the parser, since they carry no failure word."""
@@ -258,11 +281,8 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
     def build() -> str:
         texts = set()
         for known in catalogue().entries:
-            if known.completes:
-                chunks = [c.strip() for c in _CONVERSION.split(known.format) if c and c.strip()]
-                longest = max(chunks, key=len, default="")
-                if len(longest) >= MIN_LITERAL:
-                    texts.add(re.escape(longest))
+            if known.completes and len(longest := _longest_literal(known)) >= MIN_LITERAL:
+                texts.add(re.escape(longest))
         return "|".join(sorted(texts)) or "(?!)"
 
     return cached("completion-trigger", [Path(__file__), *files, "\0".join(key)], build)
@@ -280,7 +300,7 @@ def identify(message: str, platform: str) -> str | None:
     shape = platform + "\0" + _DIGITS.sub("0", message)
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
-        hit = catalogue().find(message, platform)
+        hit = catalogue().find(message, platform) or catalogue().find(message)  # ports reuse others' code
         found = hit.known.id if hit is not None and hit.start == 0 else None
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:
             _IDENTIFIED.clear()
@@ -358,4 +378,6 @@ class UnreadFailure(Event):
 FAILURE_SAID = re.compile(
     r"(?i)(?<![\w-])(?:fail(?:ed|ure|s)?|error(?:s)?|fatal|unable to|cannot|can't|could not|couldn't|corrupt(?:ed)?"
     r"|panic|abort(?:ed)?|timed out|timeout)(?![\w-])"
+    # a Python tool that crashed: "FileNotFoundError: [Errno 2] ...", "TypeError: a bytes-like object ..."
+    r"|^[A-Z]\w*(?:Error|Exception): "
 )

@@ -11,6 +11,11 @@ from bootdiag.core.messages import catalogue, identify, message_ids
 from bootdiag.platforms.esp.chips import app_only_address
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
+# Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
+# every other tag is the application's.
+_BOOTLOADER_TAGS = frozenset({"esp_image", "flash_parts", "flash_encrypt", "boot_comm", "qio_mode", "efuse", "cache"})
+_BOOTLOADER_TAG_STARTS = ("boot", "secure_boot")
+
 BOOT_TAGS = frozenset(
     {
         "boot", "esp_image", "secure_boot", "secure_boot_v1", "secure_boot_v2", "secure_boot_v2_rsa",
@@ -260,7 +265,10 @@ class EspLog(Event):
         return self.failure or (self.level == "E" and self.tag in BOOT_TAGS)
 
     def completes(self) -> bool:
-        return type(self).completion or (type(self).generic and catalogue().completes(self.message_id or ""))
+        # A line from outside the second-stage bootloader is the app's own: the boot reached it.
+        if type(self).completion or not self.tag.startswith(_BOOTLOADER_TAG_STARTS) and self.tag not in _BOOTLOADER_TAGS:
+            return True
+        return catalogue().completes(self.message_id or "")
 
     def level_name(self) -> str | None:
         return _LEVEL_NAMES.get(self.level)

@@ -151,7 +151,7 @@ class EspRomFamily(ClaimsByTrigger):
     name = "esp-rom"
     trigger = compile_trigger(
         r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
-        r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_main\.c", r"Sig block \d", r"Signature Check Failed",
+        r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_\w+\.c \d", r"Sig block \d", r"Signature Check Failed",
         r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
         r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013",
     )
