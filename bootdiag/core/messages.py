@@ -289,6 +289,7 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
 
 
 _DIGITS = re.compile(r"\d+")
+_FUNCTION_PREFIX = re.compile(r"[A-Za-z_][\w.]*: ?")
 _IDENTIFIED: dict[str, str | None] = {}
 _IDENTIFIED_SIZE = 4096  # message shapes remembered; then it starts over
 
@@ -301,7 +302,9 @@ def identify(message: str, platform: str) -> str | None:
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
         hit = catalogue().find(message, platform) or catalogue().find(message)  # ports reuse others' code
-        found = hit.known.id if hit is not None and hit.start == 0 else None
+        # the message opens the text, or follows the name of the function that logged it ("func: ")
+        lead = message[: hit.start] if hit is not None else ""
+        found = hit.known.id if hit is not None and (not lead or _FUNCTION_PREFIX.fullmatch(lead)) else None
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:
             _IDENTIFIED.clear()
         _IDENTIFIED[shape] = found

@@ -159,10 +159,16 @@ class ReportBuilder:
                 explanation += " " + render_template(note, first.captures, count)
         if count > 1:
             explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
+        confidence = rule.confidence
+        lines = [e for e in first.evidence if e.line]
+        if lines and all(e.is_weak() for e in lines):
+            # Only what someone wrote says so (a message quoted in a sentence): the log is not in view.
+            confidence = "low"
+            explanation += " (This rests on messages quoted in the text, not on log lines: check them in a capture.)"
         # Built from validated rules and events: constructed without validating again, so a text
         # report builds no schema (JSON output builds its serializer when it needs it).
         return Finding.model_construct(
-            id=rule.id, title=rule.title, platform=rule.platform, confidence=rule.confidence,
+            id=rule.id, title=rule.title, platform=rule.platform, confidence=confidence,
             explanation=explanation, evidence=[Evidence.of(e) for e in first.evidence],
             fix=self._fix_lines(first), docs=list(rule.docs),
             candidates=list(rule.candidates), occurrences=count, first_line=first.first_line,

@@ -114,7 +114,9 @@ class _MessageTransformer(Transformer):
 
     # ---- validation
     def image_invalid(self, items: list[Token]) -> Parsed:
-        return ev.McubootImageInvalid, {"slot": str(items[0])}
+        slot = next(str(i) for i in items if i.type == "SLOT_NAME")
+        authenticated = not any(i.type == "AUTH_FAILED" for i in items)
+        return ev.McubootImageInvalid, {"slot": slot, **({} if authenticated else {"said": "signature_rejected"})}
 
     def shared_measured(self, _: list[Token]) -> Parsed:
         return ev.McubootSharedDataFailed, {"area": "measured_boot"}
@@ -455,7 +457,9 @@ class McubootFamily:
         if issubclass(cls, ev.McubootDebug):
             self.trace.observe(cls.trusted(line=no, text=text, **base, **fields))
         elif cls is ev.McubootImageInvalid:
-            fields.update(image=self.image, debug_verdict=self.trace.verdict(), tlvs=list(self.trace.found))
+            # The debug lines' verdict, else what the line itself says (older TF-M names the check).
+            said = fields.pop("said", None)
+            fields.update(image=self.image, debug_verdict=self.trace.verdict() or said, tlvs=list(self.trace.found))
             self.trace, self._trace_has_start = ValidationTrace(), False
         elif cls in (ev.McubootSharedDataFailed, ev.McubootBadMagic) and fields.get("image") is None:
             fields["image"] = self.image
