@@ -13,7 +13,7 @@ import copy
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 REGISTRY: dict[str, type["Event"]] = {}
 _new = object.__new__
@@ -26,6 +26,9 @@ class Event(BaseModel):
     kind: str
     line: int
     text: str
+    # The message stands quoted in a sentence (``I get "Sig block 0 invalid"``): what someone says
+    # happened, not a line of the log. Left out of JSON when false.
+    quoted: bool = Field(default=False, exclude_if=lambda quoted: not quoted)
 
     family: ClassVar[str] = "generic"
     boundary: ClassVar[tuple[str, int] | None] = None
@@ -80,7 +83,7 @@ class Event(BaseModel):
     def is_weak(self) -> bool:
         """A failure read with less than certainty (quoted in a sentence, or said in words nothing
         knows): it counts only when the capture shows no boot or flash that completed."""
-        return False
+        return self.quoted
 
     @classmethod
     def trusted(cls, **values: Any) -> "Event":

@@ -51,7 +51,7 @@ _PATTERN_OF = {
     "x": r"([0-9a-fA-F]+)", "X": r"([0-9a-fA-F]+)", "p": r"((?:0x)?[0-9a-fA-F]+)",
     "c": r"(.)", "f": r"(-?\d+(?:\.\d+)?)", "e": r"(\S+)", "E": r"(\S+)", "g": r"(\S+)", "G": r"(\S+)",
 }
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,}")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 MIN_LITERAL = 6  # characters of fixed text a format needs to be matched without its envelope
 
 
@@ -136,6 +136,7 @@ def format_pattern(text: str) -> tuple[str, int]:
     parts: list[str] = []
     literal = 0
     pos = 0
+    text = text.lstrip()  # a continuation line's indent: pastes and the unwrapper drop it
     conversions = list(_CONVERSION.finditer(text))
     for n, m in enumerate(conversions):
         chunk = text[pos:m.start()]
@@ -144,6 +145,10 @@ def format_pattern(text: str) -> tuple[str, int]:
         kind = m.group(2)
         if kind == "%":
             parts.append("%")
+        elif kind == "s" and m.start() == 0:
+            # A value that opens the message (a function, tag or eFuse name) is one word: it must not
+            # reach back over the words of a sentence that quotes the message.
+            parts.append("([^\\s\"'`\u201c\u2018]+)")
         elif kind == "s":
             parts.append("(.*)" if n == len(conversions) - 1 and not text[m.end():].strip() else "(.*?)")
         else:
@@ -159,6 +164,13 @@ def _literal(chunk: str) -> str:
     return r"\s+".join(re.escape(piece) for piece in re.split(r"\s+", chunk)) if chunk.strip() else (r"\s*" if chunk else "")
 
 
+def _index_words(fmt: str) -> set[str]:
+    """The words of a format a line is sure to contain: not those a value is glued to
+    (``BLOCK%d`` prints as ``BLOCK3``, one word)."""
+    marked = _CONVERSION.sub("\0", fmt)
+    return {w.lower() for token in re.split(r"[^\w\0]+", marked) if "\0" not in token for w in _WORD.findall(token)}
+
+
 class Catalogue:
     """Every registered platform's messages, indexed for matching lines."""
 
@@ -168,7 +180,7 @@ class Catalogue:
         counts: dict[str, int] = {}
         words_of = []
         for known in self.entries:
-            words = {w.lower() for w in _WORD.findall(_CONVERSION.sub(" ", known.format))}
+            words = _index_words(known.format)
             words_of.append(words)
             for w in words:
                 counts[w] = counts.get(w, 0) + 1
@@ -292,12 +304,19 @@ _DIGITS = re.compile(r"\d+")
 _FUNCTION_PREFIX = re.compile(r"[A-Za-z_][\w.]*: ?")
 _IDENTIFIED: dict[str, str | None] = {}
 _IDENTIFIED_SIZE = 4096  # message shapes remembered; then it starts over
+_EXACT: dict[str, dict[str, str | None]] = {}  # platform -> message -> id, before the shape is worked out
 
 
 def identify(message: str, platform: str) -> str | None:
     """The catalogue id of one of ``platform``'s messages that starts ``message`` (a log line
     without its envelope). Remembered by the message's shape, digits aside: formats put numbers
     where messages differ, and boot loops and applications repeat their messages."""
+    exact = _EXACT.get(platform)
+    if exact is None:
+        exact = _EXACT[platform] = {}
+    found = exact.get(message, exact)
+    if found is not exact:  # this very line was asked about before (rule conditions ask each event)
+        return found  # type: ignore[return-value]
     shape = platform + "\0" + _DIGITS.sub("0", message)
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
@@ -308,6 +327,9 @@ def identify(message: str, platform: str) -> str | None:
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:
             _IDENTIFIED.clear()
         _IDENTIFIED[shape] = found
+    if len(exact) >= _IDENTIFIED_SIZE:
+        exact.clear()
+    exact[message] = found
     return found  # type: ignore[return-value]
 
 
@@ -342,14 +364,10 @@ class CatalogueMessage(Event):
     message: str
     severity: Severity
     values: dict[str, str] = Field(default_factory=dict)
-    quoted: bool = False  # inside a sentence: what someone says happened, not a line of the log
     value_sets: ClassVar[dict[str, Any]] = {"message": message_ids, "message_id": message_ids}
 
     def is_failure(self) -> bool:
         return self.severity == "failure"
-
-    def is_weak(self) -> bool:
-        return self.quoted
 
     @property
     def message_id(self) -> str:

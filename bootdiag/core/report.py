@@ -97,6 +97,12 @@ def render_template(template: str, captures: dict[str, Event], count: int) -> st
         return f"{template} [template error: {exc}]"
 
 
+def _rests_on_quotes(match: Match) -> bool:
+    """Every line of the match's evidence is a message quoted in a sentence (Event.is_weak)."""
+    lines = [e for e in match.evidence if e.line]
+    return bool(lines) and all(e.is_weak() for e in lines)
+
+
 class ReportBuilder:
     """Collects session results and environment facts; ``build()`` ranks and summarises."""
 
@@ -160,8 +166,7 @@ class ReportBuilder:
         if count > 1:
             explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
         confidence = rule.confidence
-        lines = [e for e in first.evidence if e.line]
-        if lines and all(e.is_weak() for e in lines):
+        if _rests_on_quotes(first):
             # Only what someone wrote says so (a message quoted in a sentence): the log is not in view.
             confidence = "low"
             explanation += " (This rests on messages quoted in the text, not on log lines: check them in a capture.)"
@@ -188,12 +193,14 @@ class ReportBuilder:
             self._first.setdefault(match.rule.id, match)
             self._last.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
-        findings = [self.finding(rule_id) for rule_id in self._first]
+        # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
+        completed = self.completed or (self._last_handoff and self.lines - self._last_line >= HANDED_OVER_LINES)
+        # What a sentence quotes counts only when no log shows the boot or flash completing.
+        findings = [self.finding(rule_id) for rule_id, first in self._first.items()
+                    if not (completed and _rests_on_quotes(first))]
         order = {"high": 0, "medium": 1, "low": 2}
         findings.sort(key=lambda f: (-f.priority, order[f.confidence], f.first_line))
         unexplained = list(self._unexplained)
-        # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
-        completed = self.completed or (self._last_handoff and self.lines - self._last_line >= HANDED_OVER_LINES)
         if not unexplained and not completed:
             unexplained = list(self._weak)  # nothing certain failed, and no log shows the boot completing
         status = self._status(findings, unexplained, completed)

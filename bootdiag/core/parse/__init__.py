@@ -15,12 +15,12 @@ from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
 from bootdiag.core.messages import (
-    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, UnreadFailure, catalogue, completion_trigger,
+    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger,
     literal_triggers,
 )
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
-from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence
+from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_message
 
 
 
@@ -124,9 +124,13 @@ class LineParser:
         becomes a quoted catalogue message when it tells of a failure or a warning, and nothing else.
         """
         event = None if quoted else self._offer(text, no)
-        if event is not None:
+        if event is not None and (type(event).occupies_session or is_sentence(text)):
             return event
         hit = self.catalogue.find(text)
+        if event is not None and (hit is None or hit.start):
+            return event  # words of a written report
+        # else a written report's family took a bare log message for prose: read it as the message
+        event = None
         if hit is None:
             if not quoted and FAILURE_SAID.search(text) and not is_sentence(text):
                 return UnreadFailure.trusted(line=no, text=text)
@@ -135,6 +139,12 @@ class LineParser:
         if quoted or (event is None and hit.start and is_prose(text[:hit.start])):
             if known.severity not in ("failure", "warning"):
                 return None
+            # Read as its platform would print it: a failure keeps its own event (and the rules
+            # about it), marked quoted. Only failures: a quoted "flash done" shows nothing completed.
+            said = quoted_message(text, hit.start)
+            again = self._offer(self._canonical(Hit(known, 0, hit.fields), said) or said, no)
+            if again is not None and again.is_failure() and not again.is_weak():
+                return again.moved(no, text, quoted=True)
             return CatalogueMessage.trusted(
                 line=no, text=text, platform=known.platform, message=known.id, severity=known.severity,
                 values=hit.fields, quoted=True,
@@ -142,7 +152,7 @@ class LineParser:
         canonical = self._canonical(hit, text)
         if canonical is not None and canonical != text:
             again = self._offer(canonical, no)
-            if again is not None:
+            if again is not None and type(again).occupies_session:
                 return again.moved(no, text)
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,

@@ -4,6 +4,7 @@ Message strings and their meanings are documented in the grammars (``grammars/es
 ``grammars/esptool.lark``) with their upstream sources.
 """
 
+from functools import cached_property
 from typing import Literal
 
 from bootdiag.core.events import Event
@@ -76,6 +77,11 @@ class RomReset(RomRetry):
         the flash supply (ESP32 datasheet, strapping pins); 3.3 V flash chips then cannot be read."""
         return self.chip in (None, "esp32") and bool(self.boot_mode & 0x20) and not self.download
     boundary = ("device", 1)
+
+    def is_failure(self) -> bool:
+        # A brownout reset (RTCWDT_BROWN_OUT_RESET, BROWNOUT_RST, BROWN_OUT_RST): the supply failed
+        # the run before this boot, whatever this boot does.
+        return self.reason is not None and "BROWN" in self.reason
 
 
 class Esp8266Reset(RomReset):
@@ -254,7 +260,7 @@ class EspLog(Event):
     msg: str
     value_sets = {"message_id": message_ids}
 
-    @property
+    @cached_property  # rule conditions ask it of each event, many times
     def message_id(self) -> str | None:
         """The message catalogue's id of this line's message (no grammar reads it in detail)."""
         return identify(self.msg, "esp")

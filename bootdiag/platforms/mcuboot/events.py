@@ -7,6 +7,7 @@ Every MCUboot line keeps its wire format (``wire``: ``bracket`` for TF-M/Mynewt 
 Message strings and their sources are listed in ``grammars/mcuboot.lark``.
 """
 
+from functools import cached_property
 from typing import Literal
 
 from bootdiag.core.events import Event
@@ -49,7 +50,7 @@ class McubootLog(McubootEvent):
     generic = True
     value_sets = {"message_id": message_ids}
 
-    @property
+    @cached_property  # rule conditions ask it of each event, many times
     def message_id(self) -> str | None:
         """The message catalogue's id of this line's message (no grammar reads it in detail)."""
         return identify(self.msg, "mcuboot")

@@ -10,8 +10,9 @@ from typing import Any
 LINE_STARTS = (
     r"\[(?:ERR|WRN|INF|DBG|NOT|VER)\] ",
     r"\[\d\d:\d\d:\d\d\.\d{3},\d{3}\] <(?:err|wrn|inf|dbg)> ",
-    r"(?<![\w:])[EWID]: (?=[A-Z*])",
+    r"(?<![\w:])[EWID]: (?=[A-Za-z*])",
     r"\*\*\* (?:Booting|Using) ",
+    r"FATAL ERROR: ", r"assertion failed: ",  # TF-M's and the Espressif port's console lines
     r"\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]",
     r"\[(?:ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]:",
 )

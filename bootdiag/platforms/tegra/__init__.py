@@ -64,5 +64,7 @@ PLATFORM = Platform(
         Redaction("uid", "tid read", re.compile(rf"(?i)((?<![\w-])TID Read from Device\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})()")),
     ),
     # tegraflash's "[ %8.4f ]" stamp, the UART's "[0360.204] E> ", and the lines flash.sh ends with
-    line_starts=(r"\[ *\d+\.\d{4} \] ", r"\[\d{4}\.\d{3}\] [A-Z]> ", r"Error: Return value", r"\*\*\* The target "),
+    # tegraflash stamps, UART lines, and the unstamped lines tegraflash.py and flash.sh print on failure
+    line_starts=(r"\[ *\d+\.\d{4} \] ", r"\[\d{4}\.\d{3}\] [A-Z]> ", r"(?<=\] )Error: ", r"Error: Return value", r"\*\*\* The target ", r"\*\*\* Error: ",
+                 r"Command tegra\w+", r"Failed (?:flashing|to flash)", r"Reading board information failed"),
 )
