@@ -62,7 +62,7 @@ def _check(data: bytes, options: VerifyOptions) -> None:
         assert "\n" not in str(exc)
         return
     assert isinstance(report, ImageReport)
-    assert report.ok == (not report.problems)
+    assert report.ok == (not report.problems and not report.missing)
     assert report.format in ("esp-app", "esp-bootloader")
     json.dumps(report.model_dump())
 
