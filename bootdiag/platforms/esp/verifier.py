@@ -200,32 +200,36 @@ def _flash_report(data: bytes, path: str, options: VerifyOptions, layout: FlashL
                                  name="bootloader"))
         _check_bootloader_offset(layout, found)
     table = pt.read_table(data, layout.table_at) if layout.table_at is not None else None
-    claimed: list[tuple[int, int]] = []
+    starts: set[int] = set()  # file offsets of app partitions: the bootloader reads an app there
     if table is not None:
         assert layout.table_at is not None
         parts.append(_table_report(path, table, layout.table_at, base))
         for partition in table.partitions:
             if partition.is_app:
-                claimed.append((partition.offset - base, partition.offset - base + partition.size))
+                starts.add(partition.offset - base)
                 part = _partition_part(data, path, options, partition, base)
                 if part is not None:
                     parts.append(part)
     for at in layout.images:
-        if any(lo <= at < hi for lo, hi in claimed):
+        if at in starts or _inside_image(parts, at):
             continue
-        app = check_image(data, path, options, at, base + at, name=f"app at 0x{base + at:x}")
+        app = check_image(data, path, options, at, base + at, name="app")
         parts.append(app)
         if table is not None:
             found.add("flash.outside_partition",
-                      f"an app image sits at 0x{base + at:x}, inside no app partition of the partition table: "
-                      "the bootloader never boots it", address=f"0x{base + at:x}")
+                      f"an app image sits at 0x{base + at:x}, at the start of no app partition of the partition "
+                      "table: the bootloader never boots it", address=f"0x{base + at:x}")
     if table is not None and not any(p.name and p.name.startswith("app") for p in parts):
         _check_some_app(data, table, base, found)
     found.info.update(flash_address=f"0x{base:x}", chip=layout.chip.name if layout.chip else None,
                       size=len(data))
-    found.check(f"{len(parts)} part{'s' if len(parts) != 1 else ''} found: "
-                + ", ".join(f"{p.name} at 0x{p.address:x}" for p in parts if p.address is not None))
+    found.check(f"{len(parts)} part{'s' if len(parts) != 1 else ''} found, each checked at its flash address")
     return found.report(FORMAT_FLASH, path, parts=parts, length=len(data))
+
+
+def _inside_image(parts: list[ImageReport], at: int) -> bool:
+    """``at`` lies within an image already found (an 0xE9 byte in its data, say)."""
+    return any(p.offset is not None and p.length and p.offset < at < p.offset + p.length for p in parts)
 
 
 def _check_bootloader_offset(layout: FlashLayout, found: Findings) -> None:
@@ -265,7 +269,8 @@ def _partition_part(data: bytes, path: str, options: VerifyOptions, partition: p
     """What an app partition holds: None when it is erased or past the end of the file."""
     at = partition.offset - base
     region = data[at : at + partition.size]
-    name = f"app {partition.label} ({partition.kind().removeprefix('app ')})"
+    subtype = partition.kind().removeprefix("app ")
+    name = f"app {partition.label}" + (f" ({subtype})" if subtype != partition.label else "")
     if at < 0 or not region or region.count(ERASED) == len(region):
         return None
     if region[0] == IMAGE_MAGIC:

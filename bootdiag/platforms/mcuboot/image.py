@@ -414,6 +414,7 @@ def _plaintext(data: bytes, header: Header, layout: TlvLayout, enc_key: Encrypti
         # imgtool sign --clear: flag and ENC TLV set, payload left in plaintext. bootutil hashes the primary
         # slot as it is (it decrypts only images in the secondary slot), so this image is checked as plaintext.
         info["payload"] = "plaintext (imgtool --clear): valid as it is in the primary slot"
+        found.check("encrypted flag set, payload in plaintext (imgtool --clear): checked as plaintext")
         return data
     if not enc_tlvs:
         found.add("enc_tlv_missing", "the header flags say the payload is encrypted, but no ENC TLV carries "
