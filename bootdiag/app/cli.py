@@ -370,14 +370,14 @@ def build_parser() -> argparse.ArgumentParser:
         examples:
           bootdiag verify build/app.bin --key signing_key.pem
           bootdiag verify merged.bin --key sb.pem --efuse summary.txt
-          bootdiag verify zephyr.signed.hex --key root-ec-p256.pem --enc-key enc-ec256-priv.pem
+          bootdiag verify app.signed.hex --key root-ec-p256.pem --enc-key enc-ec256-priv.pem
           bootdiag verify signing_key.pem
         """)
     p.add_argument("file", type=Path, metavar="FILE", help="Image, merged flash image, Intel HEX or ELF file, or key.")
     p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="Public or private key the image should be signed with (repeatable; each image is checked against the keys that fit its scheme).")
     _chip(p)
     p.add_argument("--offset", type=_number, metavar="OFFSET", help="Check only the image starting at this offset of the file (e.g. 0x1000).")
-    p.add_argument("--address", type=_number, metavar="ADDRESS", help="Flash address the file is written to, as in `esptool write-flash ADDRESS FILE` (Intel HEX and ELF files give their own).")
+    p.add_argument("--address", type=_number, metavar="ADDRESS", help="Flash address the file is written to (the address a flashing command is given with it; Intel HEX and ELF files give their own).")
     _format(p, ["text", "json"])
     p.add_argument("-v", "--verbose", action="store_true", help="Every fact found (headers, segments, TLVs, signature blocks), not just the verdict.")
     _color(p)
