@@ -24,7 +24,7 @@ from bootdiag.platforms.esp import secure_boot as esp_secure_boot
 from bootdiag.platforms.esp.chips import (
     CHIPS, CHIPS_BY_ID, FIRST_LOADED_ADDRESS, FREQ_ESP32, MMU_PAGE_SIZE, Chip, chip_from_option, normalize_chip_name,
 )
-from bootdiag.verify.model import Findings, ImageReport, Problem, UnusableInput, VerifyOptions
+from bootdiag.verify.model import Findings, ImageReport, UnusableInput, VerifyOptions
 
 IMAGE_MAGIC = 0xE9  # IDF esp_app_format.h ESP_IMAGE_HEADER_MAGIC
 HEADER_LEN = 24  # IDF esp_app_format.h: esp_image_header_t is 24 bytes (static-asserted)

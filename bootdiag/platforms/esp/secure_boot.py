@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from bootdiag.verify.keys import KeyMaterial, load_key

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any
 
 from bootdiag.platforms.esp import partition_table as pt
 from bootdiag.platforms.esp.chips import CHIPS, CHIPS_BY_ID, Chip, chip_from_option
