@@ -73,12 +73,20 @@ def _verification(console, report: Report) -> None:  # console: rich.console.Con
 
     if not report.verification:
         return
+    from bootdiag.render.verify_text import verdict_text
+
     console.print("\n[bold]files checked[/]")
     for checked in report.verification:
-        verdict = "[green]valid[/]" if checked.ok else "[red]" + ", ".join(p.id for p in checked.problems) + "[/]"
+        problems = checked.all_problems()
+        if problems:
+            verdict = "[red]" + escape(", ".join(p.id for p in problems)) + "[/]"
+        else:
+            verdict = f"[{'green' if checked.ok else 'yellow'}]{verdict_text(checked)}[/]"
         console.print(f"  {escape(checked.path)} ({escape(checked.format)}): {verdict}")
-        for problem in checked.problems:
+        for problem in problems:
             console.print(f"    [dim]{escape(problem.message)}[/]")
+        for missing in checked.all_missing():
+            console.print(f"    [dim]missing: {escape(missing)}[/]")
 
 
 def _context(console, report: Report) -> None:

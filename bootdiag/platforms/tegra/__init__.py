@@ -46,8 +46,11 @@ PLATFORM = Platform(
     rule_files=("tegra.toml",),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.tegra.signed",
-    verifies="Jetson signed file or key",
-    verify_order=30,  # also reads bare key files: after the image formats
+    verifies="Jetson signed file",
+    verify_order=30,
+    key_digests="bootdiag.platforms.tegra.signed:key_digests",
+    key_check="bootdiag.platforms.tegra.signed:key_check",
+    check_options="bootdiag.platforms.tegra.signed:check_options",
     verify_options=TegraVerifyOptions,
     options=(
         VerifyOption("--fuse-hash", "fuse_hash", "The PKC public key hash burned in the fuses (hex).", "HEX"),
