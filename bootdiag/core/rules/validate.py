@@ -10,7 +10,7 @@ import re
 import string
 import types
 import typing
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Literal, get_args, get_origin
 
 from bootdiag.core import kinds
@@ -26,7 +26,8 @@ _SCALAR = (str, int, float, bool)
 def fields_of(kind: str) -> frozenset[str]:
     """Fields a condition or template may name: model fields plus read-only properties."""
     cls = REGISTRY[kind]
-    properties = {name for name in dir(cls) if isinstance(getattr(cls, name, None), property) and not name.startswith("_")}
+    properties = {name for name in dir(cls)
+                  if isinstance(getattr(cls, name, None), (property, cached_property)) and not name.startswith("_")}
     return frozenset(set(cls.model_fields) | properties | _BUILTIN_FIELDS)
 
 

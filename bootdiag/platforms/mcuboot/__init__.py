@@ -12,8 +12,9 @@ from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
 
 def _families():
     from bootdiag.platforms.mcuboot.log import McubootFamily
+    from bootdiag.platforms.mcuboot.west import WestFamily
 
-    return [McubootFamily()]
+    return [McubootFamily(), WestFamily()]
 
 
 class McubootVerifyOptions(BaseModel):

@@ -504,3 +504,52 @@ class McubootDebugLine(McubootDebug):
     """Another validation debug line (TLV area bounds, TLV searches): context for the trace."""
 
     kind: Literal["McubootDebugLine"] = "McubootDebugLine"
+
+
+# ---------------------------------------------------------------- west flash (bootdiag/platforms/mcuboot/west.py)
+class WestEvent(Event):
+    kind: str = "WestEvent"
+    family = "west"
+
+
+class WestFlashCommand(WestEvent):
+    """``west flash [--bin-file|--hex-file|--elf-file X]``: a flash run starts."""
+
+    kind: Literal["WestFlashCommand"] = "WestFlashCommand"
+    boundary = ("tool", 0)
+    requested: str | None = None  # the file the command names; None: the runner picks the build's default
+
+
+class WestFlashingFile(WestEvent):
+    """``-- runners.nrfjprog: Flashing file: build/zephyr/zephyr.hex``: the file the runner writes."""
+
+    kind: Literal["WestFlashingFile"] = "WestFlashingFile"
+    file: str
+    runner: str | None = None
+    requested: str | None = None  # from the command line before it, when the capture has one
+
+    @staticmethod
+    def _name(path: str) -> str:
+        return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def name(self) -> str:
+        return self._name(self.file)
+
+    @property
+    def signed(self) -> bool:
+        """An image MCUboot can boot: imgtool/west sign outputs (``*.signed.*``) and merged builds."""
+        name = self.name.lower()
+        return "signed" in name or name.startswith(("merged", "dfu_application", "app_update", "app_signed"))
+
+    @property
+    def other_than_requested(self) -> bool:
+        """The runner writes another file than the command named (it ignored --bin-file or --hex-file)."""
+        return self.requested is not None and self._name(self.requested) != self.name
+
+
+class WestFlashed(WestEvent):
+    """``-- runners.nrfjprog: Board with serial number 683123456 flashed successfully.``"""
+
+    kind: Literal["WestFlashed"] = "WestFlashed"
+    completion = True
