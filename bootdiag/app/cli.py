@@ -160,6 +160,18 @@ def cmd_explain(args: argparse.Namespace, env: Environment) -> int:
     return report.exit_code
 
 
+def cmd_check(args: argparse.Namespace, env: Environment) -> int:
+    from bootdiag.app.check import CheckJob, check_job
+    from bootdiag.app.run import publish
+    from bootdiag.render import render
+
+    job = CheckJob(folder=args.build_dir, options=_given_platform_options(args), keys=args.key, port=args.port, rule_files=args.rules)
+    report = check_job(job)
+    render(report, args.format, env.stdout, color=env.color(env.stdout, args.color))
+    publish(report, env)
+    return report.exit_code
+
+
 def cmd_report(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.bundle import write_bundle
     from bootdiag.app.run import publish
@@ -291,6 +303,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--example", action="store_true", help="Explain the bundled example capture (exit 0 when it is diagnosed as expected).")
     _chip(p)
     _files_beside_log(p)
+
+    p = command("check", cmd_check, "say before flashing whether the device will boot, from the build folder", """
+        Read a build folder as the build system left it and predict the boot: every check the build
+        allows (layout, sizes, signatures and keys, configuration against the images, the device's
+        fuses when given), each failure with the cause `explain` would name after the boot and its fix.
+        A check that needs a fact the folder does not hold says what would decide it.
+
+        Exit status as for explain: 0 will boot, 1 a failure is predicted, 3 a check failed that no rule
+        names, 6 no failure predicted but some checks are undecided.
+
+        examples:
+          bootdiag check build/
+          bootdiag check build/ --efuse efuse-summary.txt --format markdown
+          bootdiag check build/ --port /dev/ttyUSB0
+        """)
+    p.add_argument("build_dir", nargs="?", default=".", metavar="BUILD_DIR", help="The build folder (default: the current folder, or its build/ subfolder).")
+    p.add_argument("--port", metavar="PORT", help="Read the device's state through this serial port, read-only (never written to).")
+    p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="A public key the device trusts, besides those the build holds (repeatable).")
+    _format(p)
+    _rules(p)
+    _color(p)
+    _platform_options(p, beside_log_only=True)
 
     p = command("report", cmd_report, "write a zip for a bug report: capture, report, verifier output", """
         Write one zip to attach to a bug report: the capture, report.json, report.md, the verifier's

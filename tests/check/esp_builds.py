@@ -1,0 +1,166 @@
+"""ESP-IDF-shaped build folders: images made by esptool, signed by espsecure, laid out as idf.py build does.
+
+A folder holds flasher_args.json, config/sdkconfig.json, partition_table/partition-table.bin,
+bootloader/bootloader.bin and the app, each written as ESP-IDF v5 writes them. The partition table
+binary follows IDF gen_esp32part.py (no packaged tool makes one outside ESP-IDF).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import struct
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import esp_fixtures as esp
+
+CHIP = "esp32s3"
+FLASH_CODES = {"1MB": 0x00, "2MB": 0x10, "4MB": 0x20, "8MB": 0x30, "16MB": 0x40}  # header byte 3, high nibble
+FREQ_80M = 0x0F  # header byte 3, low nibble (esptool targets FLASH_FREQUENCY)
+
+
+@dataclass(frozen=True)
+class Part:
+    label: str
+    type: int
+    subtype: int
+    offset: int
+    size: int
+
+
+DEFAULT_TABLE = (
+    Part("nvs", 1, 0x02, 0x9000, 0x6000),
+    Part("phy_init", 1, 0x01, 0xF000, 0x1000),
+    Part("factory", 0, 0x00, 0x10000, 0x100000),
+)
+
+
+@dataclass(frozen=True)
+class EspBuildSpec:
+    """One build folder; the defaults give a signed Secure Boot V2 (ECDSA P-256) ESP32-S3 build that boots."""
+
+    chip: str = CHIP
+    secure_boot: bool = True
+    scheme: str = "ecdsa256"  # the configured V2 scheme: ecdsa256 or rsa3072
+    bootloader_key: str | None = "a"  # key name signing the bootloader (None: unsigned)
+    app_key: str | None = "a"
+    sign_scheme: str | None = None  # the scheme the images are signed with (default: the configured one)
+    flash_size: str = "4MB"  # in flasher_args.json and sdkconfig
+    header_flash_size: str | None = None  # what the bootloader was signed with (default: flash_size)
+    table: tuple[Part, ...] = DEFAULT_TABLE
+    table_offset: int = 0x8000
+    bootloader_offset: int | None = None  # default: the chip's
+    app_offset: int = 0x10000
+    app_padding: int = 0  # bytes added to the app before signing (makes it bigger)
+    bootloader_padding: int = 0
+    app_chip: str | None = None  # an app built for another chip
+    app_min_rev: int = 0
+    flash_encryption: str | None = None  # None, "development" or "release"
+    tamper_app: bool = False  # change the app after signing
+    extra_settings: dict[str, object] = field(default_factory=dict)
+
+
+def _pad_segment(data: bytes, extra: int) -> bytes:
+    return data + b"\x00" * extra
+
+
+@functools.lru_cache(maxsize=None)
+def _bootloader(chip: str, flash_size: str, padding: int) -> bytes:
+    dram, iram_a, iram_b = esp.BOOTLOADER_ADDRS[chip]
+    sections = [
+        (dram, esp.bootloader_descriptor() + bytes(range(256)) * 3),
+        (iram_a, b"\x11\x22\x33\x44" * 250 + b"\x00" * padding),
+        (iram_b, bytes((7 * i) & 0xFF for i in range(2000))),
+    ]
+    return esp.build_image(sections, chip, flash_size_freq=FLASH_CODES[flash_size] | FREQ_80M)
+
+
+@functools.lru_cache(maxsize=None)
+def _app(chip: str, padding: int, min_rev: int) -> bytes:
+    drom, dram, irom = esp.APP_ADDRS[chip]
+    rodata = esp.app_descriptor() + b"\x5a" * 700
+    sections = [(drom, rodata), (dram, b"\x44" * 400), (irom, bytes((3 * i) & 0xFF for i in range(3000)) + b"\x00" * padding)]
+    return esp.build_image(sections, chip, flash_size_freq=0x20 | FREQ_80M, min_rev_full=min_rev)
+
+
+@functools.lru_cache(maxsize=None)
+def _signed(data: bytes, scheme: str, key: str) -> bytes:
+    return esp.sign(data, 2, esp.signing_key(scheme, key))
+
+
+def key_digest(scheme: str, key: str) -> str:
+    return esp.sbv2_key_digest_hex(esp.signing_key(scheme, key))
+
+
+def partition_table(parts: tuple[Part, ...]) -> bytes:
+    # IDF gen_esp32part.py: "<2sBBLL16sL" per entry, then the MD5 entry, then 0xFF to 0xC00
+    body = b"".join(struct.pack("<2sBBLL16sL", b"\xaa\x50", p.type, p.subtype, p.offset, p.size, p.label.encode(), 0) for p in parts)
+    body += b"\xeb\xeb" + b"\xff" * 14 + hashlib.md5(body).digest()
+    return body.ljust(0xC00, b"\xff")
+
+
+def settings(spec: EspBuildSpec) -> dict[str, object]:
+    values: dict[str, object] = {
+        "IDF_TARGET": spec.chip,
+        "ESPTOOLPY_FLASHSIZE": spec.flash_size,
+        "ESPTOOLPY_FLASHMODE": "dio",
+        "ESPTOOLPY_FLASHFREQ": "80m",
+        "PARTITION_TABLE_OFFSET": spec.table_offset,
+        "SECURE_BOOT": spec.secure_boot,
+        "SECURE_BOOT_V2_ENABLED": spec.secure_boot,
+        "SECURE_BOOT_BUILD_SIGNED_BINARIES": spec.secure_boot,
+        "SECURE_BOOT_SIGNING_KEY": "secure_boot_signing_key.pem",
+        "SECURE_FLASH_ENC_ENABLED": spec.flash_encryption is not None,
+        "SECURE_FLASH_ENCRYPTION_MODE_DEVELOPMENT": spec.flash_encryption == "development",
+        "SECURE_FLASH_ENCRYPTION_MODE_RELEASE": spec.flash_encryption == "release",
+    }
+    if spec.secure_boot:
+        values["SECURE_BOOT_V2_RSA_ENABLED"] = spec.scheme == "rsa3072"
+        values["SECURE_BOOT_V2_ECC_ENABLED"] = spec.scheme != "rsa3072"
+        values["SECURE_BOOT_ECDSA_KEY_LEN_256_BITS"] = spec.scheme == "ecdsa256"
+    values.update(spec.extra_settings)
+    return values
+
+
+def write_build(folder: Path, spec: EspBuildSpec = EspBuildSpec()) -> Path:
+    """Write the build folder ``spec`` describes into ``folder`` (created); returns it."""
+    from bootdiag.platforms.esp.chips import CHIPS_BY_NAME
+
+    folder.mkdir(parents=True, exist_ok=True)
+    scheme = spec.sign_scheme or spec.scheme
+    loader = _bootloader(spec.chip, spec.header_flash_size or spec.flash_size, spec.bootloader_padding)
+    if spec.bootloader_key:
+        loader = _signed(loader, scheme, spec.bootloader_key)
+    app = _app(spec.app_chip or spec.chip, spec.app_padding, spec.app_min_rev)
+    if spec.app_key:
+        app = _signed(app, scheme, spec.app_key)
+    if spec.tamper_app:
+        app = esp.flipped(app, 0x100)
+    (folder / "bootloader").mkdir(exist_ok=True)
+    (folder / "bootloader" / "bootloader.bin").write_bytes(loader)
+    (folder / "demo.bin").write_bytes(app)
+    (folder / "partition_table").mkdir(exist_ok=True)
+    (folder / "partition_table" / "partition-table.bin").write_bytes(partition_table(spec.table))
+    (folder / "config").mkdir(exist_ok=True)
+    (folder / "config" / "sdkconfig.json").write_text(json.dumps(settings(spec), indent=4))
+    loader_offset = spec.bootloader_offset if spec.bootloader_offset is not None else CHIPS_BY_NAME[spec.chip].bootloader_offset
+    encrypted = "true" if spec.flash_encryption == "development" else "false"
+    roles = {
+        "bootloader": (loader_offset, "bootloader/bootloader.bin"),
+        "app": (spec.app_offset, "demo.bin"),
+        "partition-table": (spec.table_offset, "partition_table/partition-table.bin"),
+    }
+    args = {
+        "write_flash_args": ["--flash_mode", "dio", "--flash_size", spec.flash_size, "--flash_freq", "80m"],
+        "flash_settings": {"flash_mode": "dio", "flash_size": spec.flash_size, "flash_freq": "80m"},
+        "flash_files": {hex(offset): name for offset, name in roles.values()},
+        **{role: {"offset": hex(offset), "file": name, "encrypted": encrypted} for role, (offset, name) in roles.items()},
+        "extra_esptool_args": {"after": "no_reset", "before": "default_reset", "stub": True, "chip": spec.chip},
+    }
+    (folder / "flasher_args.json").write_text(json.dumps(args, indent=4))
+    return folder
+
+
+def spec(**changes: object) -> EspBuildSpec:
+    return replace(EspBuildSpec(), **changes)  # type: ignore[arg-type]
