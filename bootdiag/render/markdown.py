@@ -172,7 +172,9 @@ def environment(report: Report) -> list[tuple[str, str]]:
             rows.append((label, facts.pop(key)))
     rows.extend((key, value) for key, value in sorted(facts.items()))
     stats = report.stats
-    if stats:
+    if report.is_prediction:
+        rows.append(("Build folder", f"{report.source}: {len(report.checks)} checks"))
+    elif stats:
         rows.append(("Capture", f"{report.source}: {stats.get('lines', 0)} lines, {stats.get('sessions', 0)} boot/tool sessions"))
     else:
         rows.append(("Capture", report.source))
@@ -184,10 +186,40 @@ def _environment(report: Report) -> str:
     return "### Environment\n\n" + "\n".join(rows)
 
 
+def _prediction_heading(report: Report) -> list[str]:
+    """`bootdiag check`: will the device boot, and if not, the failure it will show."""
+    source, count = code(report.source), len(report.checks)
+    undecided = sum(c.outcome == "undecided" for c in report.checks)
+    if report.status == "healthy":
+        return [f"## bootdiag check: will boot\n\n{source} passes every check ({count})."]
+    if report.status == "incomplete":
+        return [f"## bootdiag check: no failure predicted, {undecided} checks undecided\n\n"
+                f"{source} fails no check, but {undecided} of {count} need a fact the build does not hold: the table says what would decide each."]
+    if report.status == "unexplained":
+        return [f"## bootdiag check: a check failed\n\nA check of {source} failed, but no rule names the cause: see the table."]
+    top = report.findings[0]
+    parts = [f"## Will fail: {escape(top.title)} ({code(top.id)})", f"Predicted by bootdiag check from {source}, {_confidence(top)}."]
+    parts.extend(_finding_body(top, report.source))
+    for n, finding in enumerate(report.findings[1:], 2):
+        body = "\n\n".join([f"*{_confidence(finding)}*", *_finding_body(finding, report.source)])
+        parts.append(_details(f"{n}. {escape(finding.title)} ({code(finding.id)})", body))
+    return parts
+
+
+def _checks_table(report: Report) -> str:
+    rows = ["| # | Result | File | Found |", "|---|---|---|---|"]
+    for c in report.checks:
+        found = cell(c.detail) + (f"<br>Would decide it: {cell(c.needs)}" if c.needs else "")
+        rows.append(f"| {c.number} | {'**FAIL**' if c.outcome == 'fail' else c.outcome} | {cell(c.subject)} | {found} |")
+    return "### Checks\n\n" + "\n".join(rows)
+
+
 def markdown_text(report: Report) -> str:
     parts: list[str] = []
     source = code(report.source)
-    if report.status == "healthy":
+    if report.is_prediction:
+        parts.extend(_prediction_heading(report))
+    elif report.status == "healthy":
         parts.append(f"## bootdiag: no boot failure found\n\nNo failure in {source}.")
     elif report.status == "unrecognised":
         parts.append(f"## bootdiag: nothing recognised\n\nNo boot or flashing log lines recognised in {source}.")
@@ -215,6 +247,8 @@ def markdown_text(report: Report) -> str:
                 parts.append(_details(f"{n}. {escape(finding.title)} ({code(finding.id)})", body))
     if report.verification:
         parts.append(_verification(report.verification))
+    if report.is_prediction:
+        parts.append(_checks_table(report))
     parts.append(_environment(report))
     return "\n\n".join(parts) + "\n"
 

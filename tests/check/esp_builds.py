@@ -58,6 +58,7 @@ class EspBuildSpec:
     app_min_rev: int = 0
     flash_encryption: str | None = None  # None, "development" or "release"
     tamper_app: bool = False  # change the app after signing
+    bad_app_signature: bool = False  # a signature block whose signature does not verify
     extra_settings: dict[str, object] = field(default_factory=dict)
 
 
@@ -135,6 +136,8 @@ def write_build(folder: Path, spec: EspBuildSpec = EspBuildSpec()) -> Path:
     app = _app(spec.app_chip or spec.chip, spec.app_padding, spec.app_min_rev)
     if spec.app_key:
         app = _signed(app, scheme, spec.app_key)
+    if spec.bad_app_signature:
+        app = corrupt_signature(app)
     if spec.tamper_app:
         app = esp.flipped(app, 0x100)
     (folder / "bootloader").mkdir(exist_ok=True)
@@ -164,3 +167,25 @@ def write_build(folder: Path, spec: EspBuildSpec = EspBuildSpec()) -> Path:
 
 def spec(**changes: object) -> EspBuildSpec:
     return replace(EspBuildSpec(), **changes)  # type: ignore[arg-type]
+
+
+def corrupt_signature(signed: bytes) -> bytes:
+    """Change one byte of the ECDSA signature in block 0 and fix the block's CRC: a well-formed block
+    whose signature no longer verifies (layout: espsecure generate_ecdsa_signature_block, SHA-256 form)."""
+    import zlib
+
+    sector = len(signed) - 4096
+    block = bytearray(signed[sector : sector + 1216])
+    block[4 + 32 + 65 + 10] ^= 0x01  # r, past the version, digest and key fields
+    block[1196:1200] = struct.pack("<I", zlib.crc32(bytes(block[:1196])))
+    return signed[:sector] + bytes(block) + signed[sector + 1216 :]
+
+
+@functools.lru_cache(maxsize=None)
+def efuse_flash_encrypted() -> Path:
+    """`espefuse summary` of a virtual ESP32-S3 with flash encryption enabled (SPI_BOOT_CRYPT_CNT = 1)."""
+    fuses = esp.work_dir() / "s3-fe.efuse"
+    esp._espefuse("esp32s3", fuses, "burn-efuse", "SPI_BOOT_CRYPT_CNT", "1")
+    text = esp.work_dir() / "s3-fe-summary.txt"
+    text.write_text(esp._espefuse("esp32s3", fuses, "summary"))
+    return text
