@@ -1,0 +1,101 @@
+"""`bootdiag check` on Zephyr sysbuild and TF-M build folders: a correct one will boot, each broken one names its failure."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import mcuboot_builds as builds
+from bootdiag.app.cli import run
+from bootdiag.app.environment import Environment
+
+
+def check(*args: object) -> tuple[int, dict, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["check", *map(str, args), "--format", "json"], Environment(stdin=io.BytesIO(), stdout=out, stderr=err, variables={}))
+    return code, (json.loads(out.getvalue()) if out.getvalue() else {}), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def zephyr(tmp_path_factory: pytest.TempPathFactory):
+    made: dict[str, Path] = {}
+
+    def make(name: str, **changes: object) -> Path:
+        if name not in made:
+            made[name] = builds.write_zephyr(tmp_path_factory.mktemp(name), builds.zephyr(**changes))
+        return made[name]
+
+    return make
+
+
+def test_a_correct_sysbuild_folder_will_boot(zephyr) -> None:
+    code, report, err = check(zephyr("good"))
+    assert (code, report["status"], err) == (0, "healthy", "")
+    assert {c["check"] for c in report["checks"]} >= {"mcuboot.key", "mcuboot.header_size", "mcuboot.fits_slot", "mcuboot.sectors"}
+
+
+def test_a_correct_tfm_folder_will_boot(tmp_path: Path) -> None:
+    code, report, _ = check(builds.write_tfm(tmp_path))
+    assert (code, report["status"]) == (0, "healthy")
+    assert [c["outcome"] for c in report["checks"] if c["check"] == "mcuboot.security_counter"] == ["pass", "pass"]
+
+
+def test_tfm_without_a_security_counter_on_the_non_secure_image(tmp_path: Path) -> None:
+    code, report, _ = check(builds.write_tfm(tmp_path, builds.TfmSpec(ns_security_counter=False)))
+    assert code == 1 and report["findings"][0]["id"] == "mcuboot.missing_security_counter"
+    assert "tfm_ns_signed.bin" in report["findings"][0]["explanation"]
+
+
+def test_tfm_with_fewer_images_than_the_bootloader_boots(tmp_path: Path) -> None:
+    code, report, _ = check(builds.write_tfm(tmp_path, builds.TfmSpec(images=3)))
+    assert code == 1 and report["findings"][0]["id"] == "mcuboot.empty_slot"
+
+
+BROKEN = {
+    "other-key": (dict(key="b"), "mcuboot.wrong_signing_key", "mcuboot.key"),
+    "unsigned": (dict(key=None), "mcuboot.unsigned_image", "mcuboot.signed"),
+    "corrupted": (dict(corrupt=True), "mcuboot.corrupted_image", "mcuboot.intact"),
+    "raw-binary": (dict(raw=True), "mcuboot.not_an_mcuboot_image", "mcuboot.format"),
+    "header-0x200-linked-at-0x800": (dict(rom_start_offset=0x800), "mcuboot.bad_header_size", "mcuboot.header_size"),
+    "slot-too-small": (dict(slot_size=0x1000), "mcuboot.slot_or_trailer_problem", "mcuboot.fits_slot"),
+    "too-many-sectors": (dict(slot_size=0x100000), "mcuboot.slot_or_trailer_problem", "mcuboot.sectors"),
+    "no-sec-cnt-with-rollback-protection": (dict(bootloader=(("MCUBOOT_HW_DOWNGRADE_PREVENTION", "y"),)), "mcuboot.missing_security_counter", "mcuboot.security_counter"),
+    "no-boot-record-with-measured-boot": (dict(bootloader=(("MEASURED_BOOT", "y"), ("MEASURED_BOOT_MAX_CBOR_SIZE", "256"))), "mcuboot.missing_boot_record", "mcuboot.boot_record"),
+    "boot-record-over-max-cbor-size": (dict(boot_record=True, bootloader=(("MEASURED_BOOT", "y"),)), "mcuboot.boot_record_too_large", "mcuboot.boot_record_size"),
+    "encrypted-for-a-plain-bootloader": (dict(encrypt=True), "mcuboot.image_not_valid", "mcuboot.encryption"),
+    "two-images-expected": (dict(bootloader=(("UPDATEABLE_IMAGE_NUMBER", "2"),)), "mcuboot.empty_slot", "mcuboot.image_count"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_a_build_broken_one_way_gives_that_finding(zephyr, name: str) -> None:
+    changes, cause, failing = BROKEN[name]
+    code, report, err = check(zephyr(name, **changes))
+    assert (code, err) == (1, ""), report
+    assert report["findings"][0]["id"] == cause
+    assert "fail" in [c["outcome"] for c in report["checks"] if c["check"] == failing]
+
+
+def test_every_mcuboot_prediction_has_a_broken_build() -> None:
+    from bootdiag.core.rules import load_predictions
+
+    predicted = {p.id for p in load_predictions() if p.id.startswith("mcuboot.")}
+    assert predicted == {cause for _c, cause, _k in BROKEN.values()}
+
+
+def test_downgrade_prevention_is_undecided_without_the_running_version(zephyr) -> None:
+    code, report, _ = check(zephyr("downgrade", bootloader=(("MCUBOOT_DOWNGRADE_PREVENTION", "y"),)))
+    assert (code, report["status"]) == (6, "incomplete")
+    [open_] = [c for c in report["checks"] if c["outcome"] == "undecided"]
+    assert open_["check"] == "mcuboot.downgrade" and "running" in open_["needs"]
+
+
+def test_an_application_built_alone_says_the_bootloader_is_elsewhere(zephyr, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(zephyr("good") / "hello", tmp_path / "app")
+    code, report, _ = check(tmp_path / "app")
+    assert code == 6
+    assert {c["check"] for c in report["checks"] if c["outcome"] == "undecided"} == {"mcuboot.key", "mcuboot.bootloader_config"}
