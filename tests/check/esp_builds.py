@@ -10,7 +10,7 @@ import functools
 import hashlib
 import json
 import struct
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import esp_fixtures as esp
@@ -59,11 +59,28 @@ class EspBuildSpec:
     flash_encryption: str | None = None  # None, "development" or "release"
     tamper_app: bool = False  # change the app after signing
     bad_app_signature: bool = False  # a signature block whose signature does not verify
-    extra_settings: dict[str, object] = field(default_factory=dict)
 
 
-def _pad_segment(data: bytes, extra: int) -> bytes:
-    return data + b"\x00" * extra
+# One build per way an ESP-IDF build can be broken before flashing:
+# name: (spec changes, extra arguments of `bootdiag check`, the cause, the check that fails).
+BROKEN = {
+    "partitions-beyond-flash": (dict(flash_size="2MB", table=(Part("factory", 0, 0, 0x10000, 0x200000),)), (), "esp.flash_size_or_partition_mismatch", "esp.partitions_fit_flash"),
+    "app-too-large": (dict(table=(Part("factory", 0, 0, 0x10000, 0x10000),)), (), "esp.flash_size_or_partition_mismatch", "esp.app_fits_partition"),
+    "bootloader-at-0x1000": (dict(bootloader_offset=0x1000), (), "esp.bootloader_wrong_offset", "esp.bootloader_offset"),
+    "bootloader-over-table": (dict(bootloader_padding=0x8000), (), "esp.flash_read_error", "esp.bootloader_fits"),
+    "bootloader-sector-over-table": (dict(bootloader_padding=0x6200), (), "esp.unsigned_image", "esp.bootloader_signature_fits"),
+    "app-at-wrong-offset": (dict(app_offset=0x20000), (), "esp.app_partition_empty", "esp.app_offset"),
+    "app-for-esp32": (dict(app_chip="esp32"), (), "esp.chip_mismatch", "esp.chip"),
+    "app-needs-rev2": (dict(app_min_rev=200), ("--efuse", "s3_text"), "esp.chip_mismatch", "esp.chip_revision"),
+    "app-unsigned": (dict(app_key=None), (), "esp.unsigned_image", "esp.signed"),
+    "rsa-configured-ecdsa-signed": (dict(scheme="rsa3072", sign_scheme="ecdsa256"), (), "esp.unsigned_image", "esp.signed"),
+    "app-changed-after-signing": (dict(tamper_app=True), (), "esp.image_modified_after_signing", "esp.image_digest"),
+    "header-rewritten-by-esptool": (dict(header_flash_size="2MB"), ("--efuse", "fresh"), "esp.image_modified_after_signing", "esp.header_kept"),
+    "app-signature-corrupted": (dict(bad_app_signature=True), (), "esp.signature_invalid", "esp.signature"),
+    "app-key-not-in-bootloader": (dict(app_key="b"), (), "esp.app_key_not_in_bootloader", "esp.app_key_in_bootloader"),
+    "signed-with-untrusted-key": (dict(bootloader_key="b", app_key="b"), ("--efuse", "s3_text"), "esp.wrong_signing_key", "esp.key_trusted"),
+    "plaintext-release-mode-on-encrypted-device": (dict(flash_encryption="release"), ("--efuse", "fe"), "esp.plaintext_on_encrypted_flash", "esp.flash_encryption"),
+}
 
 
 @functools.lru_cache(maxsize=None)
@@ -120,7 +137,6 @@ def settings(spec: EspBuildSpec) -> dict[str, object]:
         values["SECURE_BOOT_V2_RSA_ENABLED"] = spec.scheme == "rsa3072"
         values["SECURE_BOOT_V2_ECC_ENABLED"] = spec.scheme != "rsa3072"
         values["SECURE_BOOT_ECDSA_KEY_LEN_256_BITS"] = spec.scheme == "ecdsa256"
-    values.update(spec.extra_settings)
     return values
 
 

@@ -33,6 +33,23 @@ class ZephyrSpec:
     bootloader: tuple[tuple[str, str], ...] = ()  # extra CONFIG_ settings of the bootloader
 
 
+# One sysbuild folder per way an MCUboot build can be broken: name: (spec changes, the cause, the check that fails).
+BROKEN = {
+    "other-key": (dict(key="b"), "mcuboot.wrong_signing_key", "mcuboot.key"),
+    "unsigned": (dict(key=None), "mcuboot.unsigned_image", "mcuboot.signed"),
+    "corrupted": (dict(corrupt=True), "mcuboot.corrupted_image", "mcuboot.intact"),
+    "raw-binary": (dict(raw=True), "mcuboot.not_an_mcuboot_image", "mcuboot.format"),
+    "header-0x200-linked-at-0x800": (dict(rom_start_offset=0x800), "mcuboot.bad_header_size", "mcuboot.header_size"),
+    "slot-too-small": (dict(slot_size=0x1000), "mcuboot.slot_or_trailer_problem", "mcuboot.fits_slot"),
+    "too-many-sectors": (dict(slot_size=0x100000), "mcuboot.slot_or_trailer_problem", "mcuboot.sectors"),
+    "no-sec-cnt-with-rollback-protection": (dict(bootloader=(("MCUBOOT_HW_DOWNGRADE_PREVENTION", "y"),)), "mcuboot.missing_security_counter", "mcuboot.security_counter"),
+    "no-boot-record-with-measured-boot": (dict(bootloader=(("MEASURED_BOOT", "y"), ("MEASURED_BOOT_MAX_CBOR_SIZE", "256"))), "mcuboot.missing_boot_record", "mcuboot.boot_record"),
+    "boot-record-over-max-cbor-size": (dict(boot_record=True, bootloader=(("MEASURED_BOOT", "y"),)), "mcuboot.boot_record_too_large", "mcuboot.boot_record_size"),
+    "encrypted-for-a-plain-bootloader": (dict(encrypt=True), "mcuboot.image_not_valid", "mcuboot.encryption"),
+    "two-images-expected": (dict(bootloader=(("UPDATEABLE_IMAGE_NUMBER", "2"),)), "mcuboot.empty_slot", "mcuboot.image_count"),
+}
+
+
 @functools.cache
 def _signed(spec: ZephyrSpec) -> bytes:
     payload = mf.payload_path(3000, seed=5, vector_table=True)

@@ -80,25 +80,7 @@ def test_without_the_device_the_key_check_says_what_would_decide_it(folder) -> N
 
 
 # ------------------------------------------------------------------------------------------ broken builds
-BROKEN = {
-    # name: (spec changes, extra arguments, the cause, the check that fails)
-    "partitions-beyond-flash": (dict(flash_size="2MB", table=(builds.Part("factory", 0, 0, 0x10000, 0x200000),)), (), "esp.flash_size_or_partition_mismatch", "esp.partitions_fit_flash"),
-    "app-too-large": (dict(table=(builds.Part("factory", 0, 0, 0x10000, 0x10000),)), (), "esp.flash_size_or_partition_mismatch", "esp.app_fits_partition"),
-    "bootloader-at-0x1000": (dict(bootloader_offset=0x1000), (), "esp.bootloader_wrong_offset", "esp.bootloader_offset"),
-    "bootloader-over-table": (dict(bootloader_padding=0x8000), (), "esp.flash_read_error", "esp.bootloader_fits"),
-    "bootloader-sector-over-table": (dict(bootloader_padding=0x6200), (), "esp.unsigned_image", "esp.bootloader_signature_fits"),
-    "app-at-wrong-offset": (dict(app_offset=0x20000), (), "esp.app_partition_empty", "esp.app_offset"),
-    "app-for-esp32": (dict(app_chip="esp32"), (), "esp.chip_mismatch", "esp.chip"),
-    "app-needs-rev2": (dict(app_min_rev=200), ("--efuse", "s3_text"), "esp.chip_mismatch", "esp.chip_revision"),
-    "app-unsigned": (dict(app_key=None), (), "esp.unsigned_image", "esp.signed"),
-    "rsa-configured-ecdsa-signed": (dict(scheme="rsa3072", sign_scheme="ecdsa256"), (), "esp.unsigned_image", "esp.signed"),
-    "app-changed-after-signing": (dict(tamper_app=True), (), "esp.image_modified_after_signing", "esp.image_digest"),
-    "header-rewritten-by-esptool": (dict(header_flash_size="2MB"), ("--efuse", "fresh"), "esp.image_modified_after_signing", "esp.header_kept"),
-    "app-signature-corrupted": (dict(bad_app_signature=True), (), "esp.signature_invalid", "esp.signature"),
-    "app-key-not-in-bootloader": (dict(app_key="b"), (), "esp.app_key_not_in_bootloader", "esp.app_key_in_bootloader"),
-    "signed-with-untrusted-key": (dict(bootloader_key="b", app_key="b"), ("--efuse", "s3_text"), "esp.wrong_signing_key", "esp.key_trusted"),
-    "plaintext-release-mode-on-encrypted-device": (dict(flash_encryption="release"), ("--efuse", "fe"), "esp.plaintext_on_encrypted_flash", "esp.flash_encryption"),
-}
+BROKEN = builds.BROKEN
 
 
 def arguments(extra: tuple[str, ...]) -> list[str]:
@@ -179,3 +161,24 @@ def test_the_project_folder_is_read_through_its_build_subfolder(folder, tmp_path
     shutil.copytree(folder("good"), tmp_path / "build")
     code, report, _ = check(tmp_path, "--efuse", summary("s3_text"))
     assert (code, report["status"]) == (0, "healthy")
+
+
+# ------------------------------------------------------------------------------------------ --port
+def test_port_reads_the_device_with_espefuse_and_writes_nothing(folder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No board here: esptool's own virtual eFuse controller stands in for the serial connection, holding
+    the eFuses of a device that trusts key 'a'; the run must leave them as they were."""
+    from bootdiag.platforms.esp import device_port
+
+    esp.efuse_summaries()  # burns key 'a' into the virtual ESP32-S3 behind s3.efuse
+    fuses = esp.work_dir() / "s3.efuse"
+    before = fuses.read_bytes()
+    monkeypatch.setattr(device_port, "connection_args", lambda port: ["--virt", "--path-efuse-file", str(fuses)])
+    code, report, err = check(folder("good"), "--port", "/dev/ttyUSB0")
+    assert (code, report["status"], err) == (0, "healthy", "")
+    assert "eFuse BLOCK_KEY1" in " ".join(c["detail"] for c in report["checks"])
+    assert fuses.read_bytes() == before
+
+
+def test_a_port_with_no_esp_behind_it_is_one_line_and_exit_2(folder) -> None:
+    code, report, err = check(folder("good"), "--port", "loop://")
+    assert code == 2 and report == {} and err.startswith("bootdiag: cannot read the eFuses through loop://") and err.count("\n") == 1

@@ -53,20 +53,7 @@ def test_tfm_with_fewer_images_than_the_bootloader_boots(tmp_path: Path) -> None
     assert code == 1 and report["findings"][0]["id"] == "mcuboot.empty_slot"
 
 
-BROKEN = {
-    "other-key": (dict(key="b"), "mcuboot.wrong_signing_key", "mcuboot.key"),
-    "unsigned": (dict(key=None), "mcuboot.unsigned_image", "mcuboot.signed"),
-    "corrupted": (dict(corrupt=True), "mcuboot.corrupted_image", "mcuboot.intact"),
-    "raw-binary": (dict(raw=True), "mcuboot.not_an_mcuboot_image", "mcuboot.format"),
-    "header-0x200-linked-at-0x800": (dict(rom_start_offset=0x800), "mcuboot.bad_header_size", "mcuboot.header_size"),
-    "slot-too-small": (dict(slot_size=0x1000), "mcuboot.slot_or_trailer_problem", "mcuboot.fits_slot"),
-    "too-many-sectors": (dict(slot_size=0x100000), "mcuboot.slot_or_trailer_problem", "mcuboot.sectors"),
-    "no-sec-cnt-with-rollback-protection": (dict(bootloader=(("MCUBOOT_HW_DOWNGRADE_PREVENTION", "y"),)), "mcuboot.missing_security_counter", "mcuboot.security_counter"),
-    "no-boot-record-with-measured-boot": (dict(bootloader=(("MEASURED_BOOT", "y"), ("MEASURED_BOOT_MAX_CBOR_SIZE", "256"))), "mcuboot.missing_boot_record", "mcuboot.boot_record"),
-    "boot-record-over-max-cbor-size": (dict(boot_record=True, bootloader=(("MEASURED_BOOT", "y"),)), "mcuboot.boot_record_too_large", "mcuboot.boot_record_size"),
-    "encrypted-for-a-plain-bootloader": (dict(encrypt=True), "mcuboot.image_not_valid", "mcuboot.encryption"),
-    "two-images-expected": (dict(bootloader=(("UPDATEABLE_IMAGE_NUMBER", "2"),)), "mcuboot.empty_slot", "mcuboot.image_count"),
-}
+BROKEN = builds.BROKEN
 
 
 @pytest.mark.parametrize("name", list(BROKEN))

@@ -6,8 +6,10 @@ esptool is an optional dependency: without it, --port says how to get it.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -25,7 +27,9 @@ def efuse_summary_from_port(port: str, chip: str | None) -> Path:
         import espefuse
     except ImportError:
         raise InputError("--port needs esptool's library: pip install esptool (or give --efuse with `espefuse summary` output)") from None
-    out = Path(tempfile.mkdtemp(prefix="bootdiag-efuse-")) / "summary.json"
+    folder = tempfile.mkdtemp(prefix="bootdiag-efuse-")
+    atexit.register(shutil.rmtree, folder, True)
+    out = Path(folder) / "summary.json"
     argv = ["--chip", chip or "auto", *connection_args(port), "summary", "--format", "json", "--file", str(out)]
     printed = io.StringIO()
     try:
