@@ -24,16 +24,9 @@ def real_esptool_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", VENV_BIN + os.pathsep + os.environ.get("PATH", ""))
 
 
-@pytest.fixture(scope="session")
-def folder(tmp_path_factory: pytest.TempPathFactory):
-    made: dict[str, Path] = {}
-
-    def make(name: str, **changes: object) -> Path:
-        if name not in made:
-            made[name] = builds.write_build(tmp_path_factory.mktemp(name), builds.spec(**changes))
-        return made[name]
-
-    return make
+@pytest.fixture
+def folder(made_folders):
+    return lambda name, **changes: made_folders(f"esp-{name}", lambda path: builds.write_build(path, builds.spec(**changes)))
 
 
 def check(*args: str) -> tuple[int, dict, str]:

@@ -18,16 +18,9 @@ def check(*args: object) -> tuple[int, dict, str]:
     return code, (json.loads(out.getvalue()) if out.getvalue() else {}), err.getvalue()
 
 
-@pytest.fixture(scope="session")
-def zephyr(tmp_path_factory: pytest.TempPathFactory):
-    made: dict[str, Path] = {}
-
-    def make(name: str, **changes: object) -> Path:
-        if name not in made:
-            made[name] = builds.write_zephyr(tmp_path_factory.mktemp(name), builds.zephyr(**changes))
-        return made[name]
-
-    return make
+@pytest.fixture
+def zephyr(made_folders):
+    return lambda name, **changes: made_folders(f"zephyr-{name}", lambda path: builds.write_zephyr(path, builds.zephyr(**changes)))
 
 
 def test_a_correct_sysbuild_folder_will_boot(zephyr) -> None:

@@ -77,10 +77,10 @@ def same_cause(folder: Path, check_args: list[str], log: str, beside_log: list[s
 
 
 @pytest.mark.parametrize("name", list(ESP_LOGS))
-def test_esp_check_and_explain_name_the_same_cause(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_esp_check_and_explain_name_the_same_cause(name: str, made_folders, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    changes, extra, cause, _check = esp_builds.BROKEN[name]
-    folder = esp_builds.write_build(tmp_path, esp_builds.spec(**changes))
+    changes, extra, _cause, _check = esp_builds.BROKEN[name]
+    folder = made_folders(f"esp-{name}", lambda path: esp_builds.write_build(path, esp_builds.spec(**changes)))
     args = []
     if extra:
         efuse = esp_builds.efuse_flash_encrypted() if extra[1] == "fe" else esp_fixtures.efuse_summaries()[extra[1]]
@@ -89,9 +89,9 @@ def test_esp_check_and_explain_name_the_same_cause(name: str, tmp_path: Path, mo
 
 
 @pytest.mark.parametrize("name", list(MCUBOOT_LOGS))
-def test_mcuboot_check_and_explain_name_the_same_cause(name: str, tmp_path: Path) -> None:
+def test_mcuboot_check_and_explain_name_the_same_cause(name: str, made_folders) -> None:
     changes, _cause, _check = mcuboot_builds.BROKEN[name]
-    folder = mcuboot_builds.write_zephyr(tmp_path, mcuboot_builds.zephyr(**changes))
+    folder = made_folders(f"zephyr-{name}", lambda path: mcuboot_builds.write_zephyr(path, mcuboot_builds.zephyr(**changes)))
     image = ["--image", folder / "hello" / "zephyr" / "zephyr.signed.bin"] if name in MCUBOOT_IMAGE_BESIDE_LOG else []
     same_cause(folder, [], MCUBOOT_LOGS[name], image)
 

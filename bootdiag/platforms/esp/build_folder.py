@@ -13,16 +13,15 @@ With secure boot on, idf.py leaves the bootloader out of ``flash_files`` (it is 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bootdiag.core.build_config import read_settings
 from bootdiag.core.errors import InputError
 from bootdiag.platforms.esp.chips import CHIPS_BY_NAME, Chip, normalize_chip_name
 
 FLASHER_ARGS = "flasher_args.json"
-_ASSIGNMENT = re.compile(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$")
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def _settings(folder: Path) -> tuple[dict[str, str], str | None]:
         return {k: _text(v) for k, v in _json(as_json).items()}, str(as_json)
     for candidate in (folder / "sdkconfig", folder.parent / "sdkconfig"):
         if candidate.is_file():
-            return _sdkconfig_text(candidate), str(candidate)
+            return read_settings(candidate), str(candidate)
     return {}, None
 
 
@@ -138,14 +137,3 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "y" if value else "n"
     return str(value)
-
-
-def _sdkconfig_text(path: Path) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        m = _ASSIGNMENT.match(line.strip())
-        if m:
-            settings[m.group(1)] = m.group(2).strip().strip('"')
-        elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
-            settings[line[len("# CONFIG_") : -len(" is not set")]] = "n"
-    return settings

@@ -17,10 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bootdiag.core.errors import InputError
+from bootdiag.core.build_config import read_settings, read_text
 
-_KCONFIG = re.compile(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$")
-_CMAKE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::[A-Z]+)?=(.*)$")
 _PARTITION = re.compile(r"partition@[0-9a-fA-F]+\s*\{(?P<body>[^{}]*)\}", re.S)
 _LABEL = re.compile(r'label\s*=\s*"([^"]+)"')
 _REG = re.compile(r"reg\s*=\s*<\s*(0x[0-9a-fA-F]+|\d+)\s+(0x[0-9a-fA-F]+|\d+)\s*>")
@@ -66,7 +64,7 @@ def read_build(folder: Path) -> McubootBuild | None:
         return _zephyr_app(folder)
     cache = folder / "CMakeCache.txt"
     if cache.is_file() and (folder / "bin").is_dir():
-        settings = _cmake_cache(cache)
+        settings = read_settings(cache)
         if "MCUBOOT_IMAGE_NUMBER" in settings or settings.get("BL2", "").upper() == "ON":
             return _tfm(folder, settings)
     return None
@@ -80,15 +78,15 @@ def _sysbuild(folder: Path) -> McubootBuild:
         signed = app / "zephyr" / "zephyr.signed.bin"
         if app.name == "mcuboot" or not signed.is_file():
             continue
-        images.append(SignedImage(str(signed.relative_to(folder)), signed, len(images), kconfig(config)))
-    build = McubootBuild(folder, "Zephyr sysbuild", kconfig(loader_config), str(loader_config.relative_to(folder)), images)
+        images.append(SignedImage(str(signed.relative_to(folder)), signed, len(images), read_settings(config)))
+    build = McubootBuild(folder, "Zephyr sysbuild", read_settings(loader_config), str(loader_config.relative_to(folder)), images)
     _flash_layout(build, folder / "mcuboot" / "zephyr" / "zephyr.dts")
     return build
 
 
 def _zephyr_app(folder: Path) -> McubootBuild:
     signed = folder / "zephyr" / "zephyr.signed.bin"
-    image = SignedImage(str(signed.relative_to(folder)), signed, 0, kconfig(folder / "zephyr" / ".config"))
+    image = SignedImage(str(signed.relative_to(folder)), signed, 0, read_settings(folder / "zephyr" / ".config"))
     build = McubootBuild(folder, "Zephyr application", None, None, [image])
     _flash_layout(build, folder / "zephyr" / "zephyr.dts")
     return build
@@ -103,41 +101,12 @@ def _tfm(folder: Path, settings: dict[str, str]) -> McubootBuild:
     return McubootBuild(folder, "TF-M", settings, "CMakeCache.txt", images)
 
 
-def kconfig(path: Path) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    for line in _text(path).splitlines():
-        m = _KCONFIG.match(line.strip())
-        if m:
-            settings[m.group(1)] = m.group(2).strip().strip('"')
-        elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
-            settings[line[len("# CONFIG_") : -len(" is not set")]] = "n"
-    return settings
-
-
-def _cmake_cache(path: Path) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    for line in _text(path).splitlines():
-        if line.startswith(("#", "//")):
-            continue
-        m = _CMAKE.match(line.strip())
-        if m:
-            settings[m.group(1)] = m.group(2).strip()
-    return settings
-
-
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
 def _flash_layout(build: McubootBuild, dts: Path) -> None:
     """Slot sizes and flash block sizes from the devicetree: MCUboot's image-N partitions (Zephyr
     flash_map: label "image-0" is image 0's primary slot, "image-2" image 1's)."""
     if not dts.is_file():
         return
-    text = _text(dts)
+    text = read_text(dts)
     for m in _PARTITION.finditer(text):
         label, reg = _LABEL.search(m.group("body")), _REG.search(m.group("body"))
         if label and reg and re.fullmatch(r"image-(\d+)", label.group(1)):
