@@ -212,9 +212,10 @@ def cmd_events(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
-    from bootdiag.core.rules import load_rules
+    from bootdiag.core.rules import load_predictions, load_rules
 
     rules = load_rules(args.rules)
+    predictions = load_predictions(args.rules)  # validated with the rules they name
     if args.rule_id is not None:
         rules = [r for r in rules if r.id == args.rule_id]
         if not rules:
@@ -230,6 +231,9 @@ def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
         out.write(rule.explain + "\n\nfix:\n")
         for line in rule.fix:
             out.write(f"  > {line}\n")
+        checks = sorted({c.where["check"] for p in predictions if p.id == rule.id for w in p.all_whens() for c in w.all + w.any if "check" in c.where})
+        if checks:
+            out.write(f"\npredicted before flashing by `{PROG} check` when one of these checks fails: {', '.join(checks)}\n")
         return ExitStatus.OK
     width = max(len(r.id) for r in rules)
     for rule in rules:
@@ -271,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     titles = "; ".join(p.title.split(":")[0] for p in registry.platforms() if p.rule_files)
     parser = _Parser(
         prog=PROG, formatter_class=_Formatter,
-        description=f"Explain secure-boot, boot and flashing failures from logs and firmware images ({titles}).",
+        description=f"Explain secure-boot, boot and flashing failures from logs and firmware images, and predict them from build folders ({titles}).",
         epilog="exit status (every command):\n\n" + exit_status_help() + f"\n\n`{PROG} COMMAND --help` shows a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")

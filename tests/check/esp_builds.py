@@ -42,6 +42,7 @@ class EspBuildSpec:
 
     chip: str = CHIP
     secure_boot: bool = True
+    version: int = 2  # Secure Boot V1 (ESP32 only: the bootloader is not signed, the app is, with a P-256 key) or V2
     scheme: str = "ecdsa256"  # the configured V2 scheme: ecdsa256 or rsa3072
     bootloader_key: str | None = "a"  # key name signing the bootloader (None: unsigned)
     app_key: str | None = "a"
@@ -79,6 +80,8 @@ BROKEN = {
     "app-signature-corrupted": (dict(bad_app_signature=True), (), "esp.signature_invalid", "esp.signature"),
     "app-key-not-in-bootloader": (dict(app_key="b"), (), "esp.app_key_not_in_bootloader", "esp.app_key_in_bootloader"),
     "signed-with-untrusted-key": (dict(bootloader_key="b", app_key="b"), ("--efuse", "s3_text"), "esp.wrong_signing_key", "esp.key_trusted"),
+    "v1-app-unsigned": (dict(chip="esp32", version=1, bootloader_key=None, app_key=None), (), "esp.unsigned_image", "esp.signed"),
+    "v1-app-other-key": (dict(chip="esp32", version=1, bootloader_key=None, app_key="b"), (), "esp.wrong_signing_key", "esp.key_trusted"),
     "plaintext-release-mode-on-encrypted-device": (dict(flash_encryption="release"), ("--efuse", "fe"), "esp.plaintext_on_encrypted_flash", "esp.flash_encryption"),
 }
 
@@ -107,6 +110,11 @@ def _signed(data: bytes, scheme: str, key: str) -> bytes:
     return esp.sign(data, 2, esp.signing_key(scheme, key))
 
 
+@functools.lru_cache(maxsize=None)
+def _v1_signed(data: bytes, key: str) -> bytes:
+    return esp.sign(data, 1, esp.signing_key("v1", key))
+
+
 def key_digest(scheme: str, key: str) -> str:
     return esp.sbv2_key_digest_hex(esp.signing_key(scheme, key))
 
@@ -126,14 +134,16 @@ def settings(spec: EspBuildSpec) -> dict[str, object]:
         "ESPTOOLPY_FLASHFREQ": "80m",
         "PARTITION_TABLE_OFFSET": spec.table_offset,
         "SECURE_BOOT": spec.secure_boot,
-        "SECURE_BOOT_V2_ENABLED": spec.secure_boot,
+        "SECURE_BOOT_V2_ENABLED": spec.secure_boot and spec.version == 2,
+        "SECURE_BOOT_V1_ENABLED": spec.secure_boot and spec.version == 1,
+        "SECURE_SIGNED_APPS_ECDSA_SCHEME": spec.secure_boot and spec.version == 1,
         "SECURE_BOOT_BUILD_SIGNED_BINARIES": spec.secure_boot,
         "SECURE_BOOT_SIGNING_KEY": "secure_boot_signing_key.pem",
         "SECURE_FLASH_ENC_ENABLED": spec.flash_encryption is not None,
         "SECURE_FLASH_ENCRYPTION_MODE_DEVELOPMENT": spec.flash_encryption == "development",
         "SECURE_FLASH_ENCRYPTION_MODE_RELEASE": spec.flash_encryption == "release",
     }
-    if spec.secure_boot:
+    if spec.secure_boot and spec.version == 2:
         values["SECURE_BOOT_V2_RSA_ENABLED"] = spec.scheme == "rsa3072"
         values["SECURE_BOOT_V2_ECC_ENABLED"] = spec.scheme != "rsa3072"
         values["SECURE_BOOT_ECDSA_KEY_LEN_256_BITS"] = spec.scheme == "ecdsa256"
@@ -150,7 +160,14 @@ def write_build(folder: Path, spec: EspBuildSpec = EspBuildSpec()) -> Path:
     if spec.bootloader_key:
         loader = _signed(loader, scheme, spec.bootloader_key)
     app = _app(spec.app_chip or spec.chip, spec.app_padding, spec.app_min_rev)
-    if spec.app_key:
+    (folder / "bootloader").mkdir(exist_ok=True)
+    if spec.version == 1:
+        # IDF's V1 build embeds the public key in the bootloader and writes it beside it
+        esp.run_espsecure("extract-public-key", "--version", "1", "--keyfile", esp.signing_key("v1", "a"),
+                          folder / "bootloader" / "signature_verification_key.bin")
+        if spec.app_key:
+            app = _v1_signed(app, spec.app_key)
+    elif spec.app_key:
         app = _signed(app, scheme, spec.app_key)
     if spec.bad_app_signature:
         app = corrupt_signature(app)

@@ -65,6 +65,12 @@ def test_an_unsigned_build_without_secure_boot_will_boot_with_nothing_more_to_kn
     assert (code, report["status"]) == (0, "healthy")
 
 
+def test_a_secure_boot_v1_build_whose_app_the_bootloader_key_verifies_will_boot(folder) -> None:
+    code, report, _ = check(folder("v1-good", chip="esp32", version=1, bootloader_key=None, app_key="a"))
+    assert (code, report["status"]) == (0, "healthy")
+    assert [c["outcome"] for c in report["checks"] if c["check"] == "esp.key_trusted"] == ["pass"]
+
+
 def test_without_the_device_the_key_check_says_what_would_decide_it(folder) -> None:
     code, report, _ = check(folder("good"))
     assert (code, report["status"]) == (6, "incomplete")

@@ -37,6 +37,8 @@ ESP_LOGS = {
     "app-signature-corrupted": "esp-idf/sb2-s3-app-signature-corrupted.log",
     "app-key-not-in-bootloader": "esp-idf/sb2-s3-first-boot-app-key-not-in-bootloader.log",
     "signed-with-untrusted-key": "esp-idf/sb2-untrusted-key-esp32.log",
+    "v1-app-unsigned": "esp-idf/sb1-ota-unsigned.log",
+    "v1-app-other-key": "esp-idf/sb1-ota-wrong-key.log",
     "plaintext-release-mode-on-encrypted-device": "esp-idf/fe-plaintext-app-v43.log",
 }
 MCUBOOT_LOGS = {

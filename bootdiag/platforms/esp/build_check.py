@@ -138,7 +138,11 @@ def _images(build: EspBuild, options: VerifyOptions, efuse_path: str | None) -> 
 
     own = options.of("esp").model_dump()
     own["efuse_summary"] = efuse_path
-    verify_options = VerifyOptions(keys=options.keys, chip=build.chip.name if build.chip else None, **own)
+    keys = list(options.keys)
+    v1_key = v1_verification_key(build)
+    if v1_key is not None and not keys:
+        keys.append(str(v1_key))
+    verify_options = VerifyOptions(keys=keys, chip=build.chip.name if build.chip else None, **own)
     images: dict[str, Image] = {}
     for file in build.files:
         if file.role not in ("bootloader", "app"):
@@ -155,9 +159,20 @@ def _images(build: EspBuild, options: VerifyOptions, efuse_path: str | None) -> 
     return images
 
 
+def v1_verification_key(build: EspBuild) -> Path | None:
+    """The public key a Secure Boot V1 bootloader is built with: IDF writes it, as the raw 64-byte
+    point of espsecure extract-public-key, to bootloader/signature_verification_key.bin."""
+    if secure_boot_config(build).version != 1:
+        return None
+    path = build.folder / "bootloader" / "signature_verification_key.bin"
+    return path if path.is_file() else None
+
+
 def _partition_table(reading: BuildReading, build: EspBuild) -> list[Partition] | None:
     table = build.file("partition-table")
     if table is None:
+        reading.undecided("esp.partitions_fit_flash", "flasher_args.json", "names no partition table, so the layout cannot be checked",
+                          "the partition table binary flasher_args.json names (idf.py build writes partition_table/partition-table.bin)")
         return None
     try:
         return parse_partition_table(table.path.read_bytes())
@@ -330,7 +345,9 @@ def _secure_boot_checks(reading: BuildReading, build: EspBuild, images: dict[str
             continue
         _signed(reading, config, image, chip_id)
         _signature_problems(reading, image)
-    if config.version == 2 or device_on:
+    if config.version == 1 and "app" in images:
+        _v1_key(reading, build, images["app"])
+    elif config.full or device_on:
         _keys(reading, config, images, device, chip_id)
 
 
@@ -355,7 +372,7 @@ def _signed(reading: BuildReading, config: SecureBootConfig, image: Image, chip_
 def _signature_problems(reading: BuildReading, image: Image) -> None:
     name = image.file.name
     digest = [p for p in image.report.problems if p.id == "esp.sbv2.digest_mismatch"]
-    invalid = [p for p in image.report.problems if p.id in ("esp.sbv2.signature_invalid", "esp.sbv1.signature_invalid")]
+    invalid = [p for p in image.report.problems if p.id == "esp.sbv2.signature_invalid"]
     if image.scheme == "none":
         return
     if digest:
@@ -390,6 +407,24 @@ def _keys(reading: BuildReading, config: SecureBootConfig, images: dict[str, Ima
         else:
             reading.failed("esp.app_key_in_bootloader", app.file.name,
                            f"signed with key {_digests(app, chip_id)}, but the bootloader is signed with {_digests(loader, chip_id)}: no app key digest matches the bootloader's")
+
+
+def _v1_key(reading: BuildReading, build: EspBuild, app: Image) -> None:
+    """Secure Boot V1: the bootloader verifies the app with the public key compiled into it."""
+    if app.scheme != "sbv1":
+        return
+    key = v1_verification_key(build)
+    name = app.file.name
+    if key is None:
+        reading.undecided("esp.key_trusted", name, "signed for Secure Boot V1; the key the bootloader is built with is not in the build",
+                          "bootloader/signature_verification_key.bin (the build writes it), or --key <the signing key's public half>")
+        return
+    invalid = [p for p in app.report.problems if p.id == "esp.sbv1.signature_invalid"]
+    if invalid:
+        # IDF secure_boot_v1 logs "Verification result 0" for a signature its key does not verify
+        reading.failed("esp.key_trusted", name, f"its Secure Boot V1 signature does not verify with {key.name}, the key the bootloader is built with")
+    else:
+        reading.passed("esp.key_trusted", name, f"its V1 signature verifies with {key.name}, the key the bootloader is built with")
 
 
 def _trusted(reading: BuildReading, image: Image, burned: list[secure_boot.TrustedDigest], device: Device, chip_id: int | None) -> None:

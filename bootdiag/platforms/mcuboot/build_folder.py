@@ -95,7 +95,8 @@ def _zephyr_app(folder: Path) -> McubootBuild:
 def _tfm(folder: Path, settings: dict[str, str]) -> McubootBuild:
     # TF-M bl2/CMakeLists.txt: tfm_s_signed.bin / tfm_ns_signed.bin with two images, tfm_s_ns_signed.bin with one
     bin_dir = folder / "bin"
-    names = ["tfm_s_signed.bin", "tfm_ns_signed.bin", "tfm_s_ns_signed.bin"]
+    single = settings.get("MCUBOOT_IMAGE_NUMBER", "2").strip() == "1"
+    names = ["tfm_s_ns_signed.bin"] if single else ["tfm_s_signed.bin", "tfm_ns_signed.bin"]
     found = [bin_dir / n for n in names if (bin_dir / n).is_file()]
     images = [SignedImage(str(p.relative_to(folder)), p, i) for i, p in enumerate(found)]
     return McubootBuild(folder, "TF-M", settings, "CMakeCache.txt", images)
