@@ -30,6 +30,7 @@ class ZephyrSpec:
     encrypt: bool = False  # --encrypt with an EC256 key
     corrupt: bool = False
     raw: bool = False  # zephyr.signed.bin is the unsigned binary
+    confirmed: bool = False  # padded to the slot with its trailer (imgtool --pad --confirm)
     bootloader: tuple[tuple[str, str], ...] = ()  # extra CONFIG_ settings of the bootloader
 
 
@@ -63,6 +64,8 @@ def _signed(spec: ZephyrSpec) -> bytes:
         args += ["-s", "1"]
     if spec.boot_record:
         args += ["--boot-record", "SPE"]
+    if spec.confirmed:
+        args += ["--pad", "--confirm"]
     if spec.encrypt:
         args += ["-E", mf.public_key_path(mf.key_path("ecdsa-p256", "enc"))]
     result = mf.imgtool(*args, payload, out)

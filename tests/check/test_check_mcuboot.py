@@ -29,6 +29,13 @@ def test_a_correct_sysbuild_folder_will_boot(zephyr) -> None:
     assert {c["check"] for c in report["checks"]} >= {"mcuboot.key", "mcuboot.header_size", "mcuboot.fits_slot", "mcuboot.sectors"}
 
 
+def test_a_confirmed_image_padded_to_its_slot_still_fits(zephyr) -> None:
+    folder = zephyr("confirmed", confirmed=True)
+    assert (folder / "hello" / "zephyr" / "zephyr.signed.bin").stat().st_size == builds.SLOT
+    code, report, _ = check(folder)
+    assert (code, report["status"]) == (0, "healthy")
+
+
 def test_a_correct_tfm_folder_will_boot(tmp_path: Path) -> None:
     code, report, _ = check(builds.write_tfm(tmp_path))
     assert (code, report["status"]) == (0, "healthy")

@@ -457,6 +457,11 @@ def _header_check(reading: BuildReading, build: EspBuild, images: dict[str, Imag
         reading.passed("esp.header_kept", name, f"flasher_args.json passes the header's own flash settings ({'/'.join(header[k] for k in ('flash_mode', 'flash_size', 'flash_freq'))}): esptool changes nothing")
         return
     change = ", ".join(f"{k} {old} -> {new}" for k, (old, new) in differs.items())
+    if all(new.lower() == "detect" for _old, new in differs.values()):
+        # esptool --flash_size detect writes the size it reads from the flash chip
+        reading.undecided("esp.header_kept", name, f"flasher_args.json passes {change}: the header changes only if the board's flash is not {header['flash_size']}",
+                          "the board's flash size (esptool flash-id), or --flash_size keep")
+        return
     esptool = esptool_on_path()
     if esptool is None:
         reading.undecided("esp.header_kept", name, f"idf.py flash passes {change} for the signed header",

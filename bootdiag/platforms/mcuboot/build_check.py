@@ -7,7 +7,9 @@ MCUboot's trailer arithmetic (imgtool image.py ``_trailer_size``, after bootutil
 """
 from __future__ import annotations
 
+import struct
 from pathlib import Path
+from typing import Any
 
 from bootdiag.core.build import BuildReading, CheckRequest
 from bootdiag.core.errors import InputError
@@ -183,6 +185,20 @@ def trailer_size(write_size: int, max_sectors: int, overwrite_only: bool) -> int
     return max_sectors * STATUS_STATES * write_size + max_align * 4 + magic
 
 
+def image_end(data: bytes, header: dict[str, Any]) -> int:
+    """Where the image ends in its slot: header, payload, protected TLVs and the TLV area (bootutil
+    boot_read_image_size); a file padded to the slot (imgtool --pad) goes on to the trailer."""
+    from bootdiag.platforms.mcuboot.image import IMAGE_TLV_INFO_MAGIC
+
+    at = header["hdr_size"] + header["img_size"] + header["protect_tlv_size"]
+    endian = "<" if header.get("endian", "little") == "little" else ">"
+    if len(data) >= at + 4:
+        magic, total = struct.unpack_from(endian + "HH", data, at)
+        if magic == IMAGE_TLV_INFO_MAGIC:
+            return at + total
+    return len(data)
+
+
 def _layout_checks(reading: BuildReading, build: McubootBuild, image: SignedImage, report: ImageReport) -> None:
     header = report.info.get("header")
     if not header or build.kind == "TF-M":
@@ -191,7 +207,7 @@ def _layout_checks(reading: BuildReading, build: McubootBuild, image: SignedImag
     if slot is None:
         reading.undecided("mcuboot.fits_slot", image.name, "the slot size is not in the folder", "zephyr.dts with the image-N partitions (the build writes it)")
         return
-    size = image.path.stat().st_size
+    size = image_end(image.path.read_bytes(), header)
     single = build.enabled("SINGLE_APPLICATION_SLOT")
     overwrite = build.enabled("BOOT_UPGRADE_ONLY")
     write = build.write_size or 1
