@@ -52,7 +52,10 @@ class Event(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.kinds = frozenset(c.__name__ for c in cls.__mro__ if issubclass(c, Event) and c is not Event)
+        kinds = {c.__name__ for c in cls.__mro__ if issubclass(c, Event) and c is not Event}
+        if hasattr(cls, "message_id"):
+            kinds.add("Message")  # a rule's "Message" condition reads any line the catalogue knows by id
+        cls.kinds = frozenset(kinds)
         cls.generic = bool(cls.__dict__.get("generic", False))
         REGISTRY[cls.__name__] = cls
 
@@ -73,6 +76,11 @@ class Event(BaseModel):
     def completes(self) -> bool:
         """Whether this line shows a boot or tool run that reached its end."""
         return type(self).completion
+
+    def is_weak(self) -> bool:
+        """A failure read with less than certainty (quoted in a sentence, or said in words nothing
+        knows): it counts only when the capture shows no boot or flash that completed."""
+        return False
 
     @classmethod
     def trusted(cls, **values: Any) -> "Event":

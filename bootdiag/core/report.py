@@ -126,7 +126,7 @@ class ReportBuilder:
         self._last: dict[str, Match] = {}
         self._count: dict[str, int] = {}
         self._unexplained: list[Evidence] = []
-        self._quoted: list[Evidence] = []  # failures only quoted in prose
+        self._weak: list[Evidence] = []  # failures read with less than certainty (Event.is_weak)
         self.completed = False  # some boot or tool run reached its end
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
@@ -157,7 +157,7 @@ class ReportBuilder:
             self._count[rule_id] = self._count.get(rule_id, 0) + match.weight
         if not result.matches and result.failures:
             for failure in result.failures:
-                kept = self._quoted if getattr(failure, "quoted", False) else self._unexplained
+                kept = self._weak if failure.is_weak() else self._unexplained
                 if len(kept) < MAX_UNEXPLAINED:
                     kept.append(Evidence.of(failure))
 
@@ -179,10 +179,16 @@ class ReportBuilder:
                 explanation += " " + render_template(note, first.captures, count)
         if count > 1:
             explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
+        confidence = rule.confidence
+        lines = [e for e in first.evidence if e.line]
+        if lines and all(e.is_weak() for e in lines):
+            # Only what someone wrote says so (a message quoted in a sentence): the log is not in view.
+            confidence = "low"
+            explanation += " (This rests on messages quoted in the text, not on log lines: check them in a capture.)"
         # Built from validated rules and events: constructed without validating again, so a text
         # report builds no schema (JSON output builds its serializer when it needs it).
         return Finding.model_construct(
-            id=rule.id, title=rule.title, platform=rule.platform, confidence=rule.confidence,
+            id=rule.id, title=rule.title, platform=rule.platform, confidence=confidence,
             explanation=explanation, evidence=[Evidence.of(e) for e in first.evidence],
             fix=self._fix_lines(first), docs=list(rule.docs),
             candidates=list(rule.candidates), occurrences=count, first_line=first.first_line,
@@ -197,6 +203,8 @@ class ReportBuilder:
 
     def build(self, pending: list[Match] = ()) -> Report:
         for match in pending:  # the open session of a live stream, provisionally
+            if match.rule.benign:
+                continue
             self._first.setdefault(match.rule.id, match)
             self._last.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
@@ -207,7 +215,7 @@ class ReportBuilder:
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
         completed = self.completed or (self._last_handoff and self.lines - self._last_line >= HANDED_OVER_LINES)
         if not unexplained and not completed:
-            unexplained = list(self._quoted)  # a failure told in prose, and no log that shows otherwise
+            unexplained = list(self._weak)  # nothing certain failed, and no log shows the boot completing
         status = self._status(findings, unexplained, completed)
         return Report.model_construct(
             source=self.source, status=status, findings=findings,

@@ -31,13 +31,14 @@ _LEAD = re.compile(
       | (?:[-*\u2022\u00b7+]|\d{1,4}[.)])[ \t]+ # bullet or numbered list item
       | \d{1,6}(?:\t|[ \t]*[|\u2502][ \t]?)  # cat -n or an editor's gutter
       | `+                                   # inline code, or a fence glued to the line
-      | \[\d{1,3}(?:;\d{1,3})*m              # a colour code that lost its ESC
+      | \u2190?\[\d{1,3}(?:;\d{1,3})*m        # a colour code that lost its ESC (or shows it as a left arrow)
+      | \u2190                                # ESC as a Windows console copy shows it
       | [ \t]+
     )""",
     re.X,
 )
-_TRAIL = re.compile(r"(?:[ \t]|`|\[\d{1,3}(?:;\d{1,3})*m)+$")
-_INNER_COLOUR = re.compile(r"\[\d{1,3}(?:;\d{1,3})*m")
+_TRAIL = re.compile(r"(?:[ \t]|`|\u2190|\[\d{1,3}(?:;\d{1,3})*m)+$")
+_INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
 MIN_GLUED = 90  # shorter than this, a line is taken to hold one log line
@@ -57,9 +58,22 @@ def is_garbled(text: str) -> bool:
 
 
 def is_prose(text: str) -> bool:
-    """Whether ``text`` reads as a sentence rather than log output."""
+    """Whether ``text`` (words in front of a log message on the same line) reads as a sentence."""
     words = _WORDS.findall(text)
     return len(words) >= 4 and sum(w[0].islower() for w in words) >= 3
+
+
+# Words people write and log messages do not: first and second person, and the glue of sentences.
+_PERSON = frozenset({"i", "i'm", "i've", "my", "me", "we", "our", "us", "you", "your"})
+_GLUE = frozenset({"the", "when", "after", "but", "because", "so", "then", "and", "was", "were", "have", "had", "this", "that", "it"})
+
+
+def is_sentence(text: str) -> bool:
+    """Whether a whole line is someone writing rather than a program logging."""
+    words = [w.lower() for w in _WORDS.findall(text)]
+    if len(words) < 5:
+        return False
+    return any(w in _PERSON for w in words) or (len(words) >= 8 and sum(w in _GLUE for w in words) >= 3)
 
 
 def strip_wrapping(text: str) -> str:
@@ -78,6 +92,8 @@ def strip_wrapping(text: str) -> str:
         text = text[m.end():]
     if "m" in text and "[" in text:
         text = _INNER_COLOUR.sub("", text)
+    if "\u2190" in text:
+        text = text.replace("\u2190", "")
     return _TRAIL.sub("", text)
 
 

@@ -52,3 +52,14 @@ def chip_from_option(name: str | None) -> Chip | None:
     return CHIPS_BY_NAME.get(normalize_chip_name(name)) if name else None
 
 
+
+
+# Address ranges that are flash mapped through the cache on every chip that has them, and internal
+# RAM on none (unlike 0x40xxxxxx, IRAM on some chips and flash on others): a ROM that loads a segment
+# there is loading an application (esptool targets/*.py IROM_MAP/DROM_MAP; ESP32 DROM, S2 DROM, and
+# the IROM/DROM of ESP32-C2/C3/C6/H2/S3).
+APP_ONLY_RANGES = ((0x42000000, 0x44000000), (0x3C000000, 0x3E000000), (0x3F000000, 0x3F800000))
+
+
+def app_only_address(address: int) -> bool:
+    return any(lo <= address < hi for lo, hi in APP_ONLY_RANGES)

@@ -52,10 +52,10 @@ class McubootLog(McubootEvent):
     @property
     def message_id(self) -> str | None:
         """The message catalogue's id of this line's message (no grammar reads it in detail)."""
-        return identify(self.msg)
+        return identify(self.msg, "mcuboot")
 
     def is_failure(self) -> bool:
-        if (message_id := self.message_id) is not None:
+        if type(self).generic and (message_id := self.message_id) is not None:
             return self.failure or catalogue().severity(message_id) == "failure"
         return super().is_failure()
 
