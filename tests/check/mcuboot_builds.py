@@ -7,7 +7,7 @@ CMakeCache.txt and bin/tfm_*_signed.bin. Values are those Zephyr and TF-M write.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mcuboot_fixtures as mf

@@ -181,3 +181,10 @@ def test_port_reads_the_device_with_espefuse_and_writes_nothing(folder, monkeypa
 def test_a_port_with_no_esp_behind_it_is_one_line_and_exit_2(folder) -> None:
     code, report, err = check(folder("good"), "--port", "loop://")
     assert code == 2 and report == {} and err.startswith("bootdiag: cannot read the eFuses through loop://") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("key", "code", "cause"), [("a", 0, None), ("b", 1, "esp.wrong_signing_key")])
+def test_key_names_the_key_the_device_trusts(folder, key: str, code: int, cause: str | None) -> None:
+    public = esp.public_key_file(esp.signing_key("ecdsa256", key))
+    got, report, _ = check(folder("good"), "--key", public)
+    assert got == code and (report["findings"][0]["id"] if report["findings"] else None) == cause

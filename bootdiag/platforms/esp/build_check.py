@@ -83,7 +83,7 @@ def check_build(request: CheckRequest) -> BuildReading | None:
     partitions = _partition_table(reading, build)
     _layout(reading, build, images, partitions)
     _chip_checks(reading, build, images, device)
-    _secure_boot_checks(reading, build, images, device)
+    _secure_boot_checks(reading, build, images, device, request.options)
     _header_check(reading, build, images, device)
     _flash_encryption_check(reading, build, device)
     return reading
@@ -331,7 +331,7 @@ def secure_boot_config(build: EspBuild) -> SecureBootConfig:
     return SecureBootConfig(2, f"ECDSA-P{bits}", full)
 
 
-def _secure_boot_checks(reading: BuildReading, build: EspBuild, images: dict[str, Image], device: Device | None) -> None:
+def _secure_boot_checks(reading: BuildReading, build: EspBuild, images: dict[str, Image], device: Device | None, options: VerifyOptions) -> None:
     config = secure_boot_config(build)
     device_on = device is not None and device.secure_boot_on
     if config.version == 0 and not device_on:
@@ -348,7 +348,7 @@ def _secure_boot_checks(reading: BuildReading, build: EspBuild, images: dict[str
     if config.version == 1 and "app" in images:
         _v1_key(reading, build, images["app"])
     elif config.full or device_on:
-        _keys(reading, config, images, device, chip_id)
+        _keys(reading, config, images, device, chip_id, _given_keys(list(options.keys)))
 
 
 def _signed(reading: BuildReading, config: SecureBootConfig, image: Image, chip_id: int | None) -> None:
@@ -385,18 +385,27 @@ def _signature_problems(reading: BuildReading, image: Image) -> None:
         reading.passed("esp.signature", name, "every signature verifies with the key in its block")
 
 
-def _keys(reading: BuildReading, config: SecureBootConfig, images: dict[str, Image], device: Device | None, chip_id: int | None) -> None:
+def _given_keys(paths: list[str]) -> list[secure_boot.TrustedDigest]:
+    """--key: public keys the caller says the device trusts, as the digests burned for them."""
+    try:
+        return [secure_boot.TrustedDigest(secure_boot.sbv2_key_digest(secure_boot.load_public_key(p)), f"--key {Path(p).name}") for p in paths]
+    except UnusableInput as exc:
+        raise InputError(str(exc)) from None
+
+
+def _keys(reading: BuildReading, config: SecureBootConfig, images: dict[str, Image], device: Device | None, chip_id: int | None,
+          given: list[secure_boot.TrustedDigest]) -> None:
     loader, app = images.get("bootloader"), images.get("app")
-    burned = [d for d in device.secure_boot.digests] if device else []
-    if device is None:
+    burned = [*(device.secure_boot.digests if device else []), *given]
+    if device is None and not given:
         for image in images.values():
             if image.blocks(chip_id):
                 reading.undecided("esp.key_trusted", image.file.name,
                                   f"signed with key {_digests(image, chip_id)}; which keys the device trusts is not in the build", DEVICE_NEEDS)
     elif burned:
         for image in images.values():
-            _trusted(reading, image, burned, device, chip_id)
-    elif config.full:
+            _trusted(reading, image, burned, device.source if device else "--key", chip_id)
+    elif device is not None and config.full:
         reading.passed("esp.key_trusted", device.source, "no key digest is burned yet: the bootloader burns the digests of its own keys on its first boot")
     # On the first enable the bootloader burns its own keys and requires the app to be signed by one
     # of them (IDF secure_boot_v2/secure_boot.c check_and_generate_secure_boot_keys).
@@ -427,7 +436,7 @@ def _v1_key(reading: BuildReading, build: EspBuild, app: Image) -> None:
         reading.passed("esp.key_trusted", name, f"its V1 signature verifies with {key.name}, the key the bootloader is built with")
 
 
-def _trusted(reading: BuildReading, image: Image, burned: list[secure_boot.TrustedDigest], device: Device, chip_id: int | None) -> None:
+def _trusted(reading: BuildReading, image: Image, burned: list[secure_boot.TrustedDigest], source: str, chip_id: int | None) -> None:
     name = image.file.name
     blocks = image.blocks(chip_id)
     if not blocks:
@@ -437,7 +446,7 @@ def _trusted(reading: BuildReading, image: Image, burned: list[secure_boot.Trust
     if good:
         reading.passed("esp.key_trusted", name, f"signed with a key the device trusts ({good[0].source})")
     else:
-        reading.failed("esp.key_trusted", name, f"signed with key {_digests(image, chip_id)}, but the device ({device.source}) trusts {usable}")
+        reading.failed("esp.key_trusted", name, f"signed with key {_digests(image, chip_id)}, but the device ({source}) trusts {usable}")
 
 
 def _digests(image: Image, chip_id: int | None) -> str:
