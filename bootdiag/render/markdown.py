@@ -21,7 +21,7 @@ MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture ha
 
 # Facts every platform may give, first, in the order a maintainer asks for them; each platform's
 # own facts (tool and firmware versions) follow under the labels it gives them.
-GENERIC_LABELS = {"chip": "Chip", "chip_revision": "Chip revision", "board": "Board", "host": "Host"}
+GENERIC_LABELS = {"chip": "Chip", "chip_revision": "Chip revision", "board": "Board", "host": "Host", "build": "Build"}
 
 
 def environment_labels() -> dict[str, str]:

@@ -93,6 +93,7 @@ PLATFORM = Platform(
         "flash_mode": "Flash mode",
         "flash_size": "Flash size",
         "flash_speed": "Flash speed",
+        "efuse_summary": "eFuse summary",  # bootdiag check: where the device's eFuses were read
     },
     tools=("esptool", "espsecure", "espefuse", r"idf\.py"),
     settings=r"SECURE_|ESPTOOLPY_FLASH|ESPTOOLPY_HEADER|BOOTLOADER_|PARTITION_TABLE_|ESP32_REV_MIN|ESP_REV_MIN",

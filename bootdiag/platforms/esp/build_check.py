@@ -129,7 +129,7 @@ def _facts(build: EspBuild, device: Device | None) -> dict[str, str]:
         if key in build.flash_args:
             facts[key.replace("flash_freq", "flash_speed")] = build.flash_args[key]
     if device is not None:
-        facts["device"] = device.source
+        facts["efuse_summary"] = device.source
     return facts
 
 

@@ -22,6 +22,7 @@ from bootdiag.core.errors import InputError
 from bootdiag.platforms.esp.chips import CHIPS_BY_NAME, Chip, normalize_chip_name
 
 FLASHER_ARGS = "flasher_args.json"
+_ROLE_BY_NAME = {"bootloader.bin": "bootloader", "partition-table.bin": "partition-table"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ def _flash_files(folder: Path, args: dict[str, Any]) -> list[FlashFile]:
             at = int(str(offset), 0)
         except ValueError:
             raise InputError(f"{folder / FLASHER_ARGS}: flash_files offset {offset!r} is not a number") from None
-        role, encrypted = roles.get(str(name), (Path(str(name)).name, False))
+        # Without a role object (older flasher_args.json), the file's name says which it is.
+        role, encrypted = roles.get(str(name), (_ROLE_BY_NAME.get(Path(str(name)).name, Path(str(name)).name), False))
         files.append(FlashFile(role, at, folder / str(name), encrypted, name=str(name)))
     return files
 
