@@ -119,7 +119,7 @@ def _lines_of(finding: Finding) -> str:
     return ", ".join(str(n) for n in numbers) or "-"
 
 
-def _finding_body(finding: Finding, source: str) -> list[str]:
+def _finding_body(finding: Finding, source: str, unit: str = "line") -> list[str]:
     parts = [escape(finding.explanation)]
     if finding.fix:
         parts.append("**Fix**\n\n" + "\n".join(f"- {fix_step(step)}" for step in finding.fix))
@@ -133,7 +133,7 @@ def _finding_body(finding: Finding, source: str) -> list[str]:
         parts.append("**Docs:** " + " · ".join(f"<{url}>" for url in finding.docs))
     if finding.evidence:
         count = len(finding.evidence)
-        summary = f"Evidence: {count} line{'s' if count != 1 else ''} from {escape(source)}"
+        summary = f"Evidence: {count} {unit}{'s' if count != 1 else ''} from {escape(source)}"
         parts.append(_details(summary, fence(_evidence_lines(finding.evidence))))
     return parts
 
@@ -199,9 +199,9 @@ def _prediction_heading(report: Report) -> list[str]:
         return [f"## bootdiag check: a check failed\n\nA check of {source} failed, but no rule names the cause: see the table."]
     top = report.findings[0]
     parts = [f"## Will fail: {escape(top.title)} ({code(top.id)})", f"Predicted by bootdiag check from {source}, {_confidence(top)}."]
-    parts.extend(_finding_body(top, report.source))
+    parts.extend(_finding_body(top, report.source, "check"))
     for n, finding in enumerate(report.findings[1:], 2):
-        body = "\n\n".join([f"*{_confidence(finding)}*", *_finding_body(finding, report.source)])
+        body = "\n\n".join([f"*{_confidence(finding)}*", *_finding_body(finding, report.source, "check")])
         parts.append(_details(f"{n}. {escape(finding.title)} ({code(finding.id)})", body))
     return parts
 

@@ -188,3 +188,12 @@ def test_key_names_the_key_the_device_trusts(folder, key: str, code: int, cause:
     public = esp.public_key_file(esp.signing_key("ecdsa256", key))
     got, report, _ = check(folder("good"), "--key", public)
     assert got == code and (report["findings"][0]["id"] if report["findings"] else None) == cause
+
+
+def test_a_predicted_failure_in_markdown_names_the_cause_and_the_failed_check(folder) -> None:
+    path, extra = broken(folder, "app-key-not-in-bootloader")
+    md = io.StringIO()
+    code = run(["check", str(path), *extra, "-f", "markdown"], Environment(stdout=md, stderr=io.StringIO(), variables={}))
+    text = md.getvalue()
+    assert code == 1 and text.startswith("## Will fail: Bootloader and app signed with different keys")
+    assert "Evidence: 1 check from" in text and "| **FAIL** | demo.bin |" in text
