@@ -27,6 +27,8 @@ def check_build(request: CheckRequest) -> BuildReading | None:
     build = read_build(request.folder)
     if build is None:
         return None
+    if request.port:
+        raise InputError("--port reads an ESP's eFuses; an MCUboot device's state is not read (its running version: mcumgr image list)")
     if not build.images:
         raise InputError(f"{request.folder}: a {build.kind} build folder without a signed image (zephyr.signed.bin, bin/*_signed.bin)")
     reading = BuildReading("mcuboot", f"{build.kind} ({len(build.images)} signed image{'s' if len(build.images) != 1 else ''})")

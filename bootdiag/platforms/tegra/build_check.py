@@ -30,6 +30,8 @@ def check_build(request: CheckRequest) -> BuildReading | None:
     l4t = _l4t(request.folder)
     if l4t is None:
         return None
+    if request.port:
+        raise InputError("--port reads an ESP's eFuses; a Jetson's fuses come from --fuse-info (sudo ./odmfuseread.sh writes fuse_info.txt)")
     command_file = l4t / "bootloader" / "flashcmd.txt"
     if not command_file.is_file():
         raise InputError(f"{l4t}: no bootloader/flashcmd.txt; run flash.sh once (sudo ./flash.sh --no-flash <board> <rootdev>) to write it")
