@@ -34,7 +34,9 @@ class _Formatter(argparse.HelpFormatter):
         out: list[str] = []
         for block in textwrap.dedent(text).strip("\n").split("\n\n"):
             lines = block.split("\n")
-            if all(line.startswith("  ") or not line for line in lines):
+            # Lines indented by two spaces (examples), with or without a "label:" line above them, stay as written.
+            body = lines[1:] if len(lines) > 1 and lines[0].endswith(":") else lines
+            if all(line.startswith("  ") or not line for line in body):
                 out.append("\n".join(indent + line for line in lines))
             else:
                 out.append(textwrap.fill(" ".join(line.strip() for line in lines), width, initial_indent=indent, subsequent_indent=indent))
