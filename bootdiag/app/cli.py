@@ -35,7 +35,9 @@ class _Formatter(argparse.HelpFormatter):
         out: list[str] = []
         for block in textwrap.dedent(text).strip("\n").split("\n\n"):
             lines = block.split("\n")
-            if all(line.startswith("  ") or not line for line in lines[1:]) and (len(lines) > 1 or lines[0].startswith("  ")):
+            # Lines indented by two spaces (examples), with or without a "label:" line above them, stay as written.
+            body = lines[1:] if len(lines) > 1 and lines[0].endswith(":") else lines
+            if all(line.startswith("  ") or not line for line in body):
                 out.append("\n".join(indent + line for line in lines))
             else:
                 out.append(textwrap.fill(" ".join(line.strip() for line in lines), width, initial_indent=indent, subsequent_indent=indent))
@@ -161,6 +163,18 @@ def cmd_explain(args: argparse.Namespace, env: Environment) -> int:
     return report.exit_code
 
 
+def cmd_check(args: argparse.Namespace, env: Environment) -> int:
+    from bootdiag.app.check import CheckJob, check_job
+    from bootdiag.app.run import publish
+    from bootdiag.render import render
+
+    job = CheckJob(folder=args.build_dir, options=_given_platform_options(args), keys=args.key, port=args.port, rule_files=args.rules)
+    report = check_job(job)
+    render(report, args.format, env.stdout, color=env.color(env.stdout, args.color))
+    publish(report, env)
+    return report.exit_code
+
+
 def cmd_report(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.bundle import write_bundle
     from bootdiag.app.run import publish
@@ -201,9 +215,10 @@ def cmd_events(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
-    from bootdiag.core.rules import load_rules
+    from bootdiag.core.rules import load_predictions, load_rules
 
     rules = load_rules(args.rules)
+    predictions = load_predictions(args.rules)  # validated with the rules they name
     if args.rule_id is not None:
         rules = [r for r in rules if r.id == args.rule_id]
         if not rules:
@@ -219,6 +234,9 @@ def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
         out.write(rule.explain + "\n\nfix:\n")
         for line in rule.fix:
             out.write(f"  > {line}\n")
+        checks = sorted({c.where["check"] for p in predictions if p.id == rule.id for w in p.all_whens() for c in w.all + w.any if "check" in c.where})
+        if checks:
+            out.write(f"\npredicted before flashing by `{PROG} check` when one of these checks fails: {', '.join(checks)}\n")
         return ExitStatus.OK
     width = max(len(r.id) for r in rules)
     for rule in rules:
@@ -265,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     titles = "; ".join(p.title.split(":")[0] for p in registry.platforms() if p.rule_files)
     parser = _Parser(
         prog=PROG, formatter_class=_Formatter,
-        description=f"Explain secure-boot, boot and flashing failures from logs and firmware images ({titles}).",
+        description=f"Explain secure-boot, boot and flashing failures from logs and firmware images, and predict them from build folders ({titles}).",
         epilog="exit status (every command):\n\n" + exit_status_help() + f"\n\n`{PROG} COMMAND --help` shows a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -297,6 +315,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--example", action="store_true", help="Explain the bundled example capture (exit 0 when it is diagnosed as expected).")
     _chip(p)
     _files_beside_log(p)
+
+    p = command("check", cmd_check, "say before flashing whether the device will boot, from the build folder", """
+        Read a build folder as the build system left it and predict the boot: every check the build
+        allows (layout, sizes, signatures and keys, configuration against the images, the device's
+        fuses when given), each failure with the cause `explain` would name after the boot and its fix.
+        A check that needs a fact the folder does not hold says what would decide it.
+
+        Exit status as for explain: 0 will boot, 1 a failure is predicted, 3 a check failed that no rule
+        names, 6 no failure predicted but some checks are undecided.
+
+        examples:
+          bootdiag check build/
+          bootdiag check build/ --efuse efuse-summary.txt --format markdown
+          bootdiag check build/ --port /dev/ttyUSB0
+        """)
+    p.add_argument("build_dir", nargs="?", default=".", metavar="BUILD_DIR", help="The build folder (default: the current folder, or its build/ subfolder).")
+    p.add_argument("--port", metavar="PORT", help="Read the device's state through this serial port, read-only (never written to).")
+    p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="A public key the device trusts, besides those the build holds (repeatable).")
+    _format(p)
+    _rules(p)
+    _color(p)
+    _platform_options(p, beside_log_only=True)
 
     p = command("report", cmd_report, "write a zip for a bug report: capture, report, verifier output", """
         Write one zip to attach to a bug report: the capture, report.json, report.md, the verifier's

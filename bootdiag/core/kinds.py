@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import Annotated, Any, Union
 
 from bootdiag import platforms as registry
-from bootdiag.core import artifacts  # noqa: F401  (registers the image and build-setting events)
+from bootdiag.core import artifacts, build  # noqa: F401  (register the image, build-setting and build-check events)
 from bootdiag.core.events import REGISTRY, Event
 
 __all__ = ["known_kinds", "concrete_types", "event_adapter", "event_from_dict", "load_event_modules"]

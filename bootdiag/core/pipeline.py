@@ -20,18 +20,26 @@ from bootdiag.core.sources import iter_chunks, open_capture
 def default_rules() -> tuple[Rule, ...]:
     """The registered platforms' rules, validated once: later runs load them from the build cache,
     keyed by the rule files, the rule modules and the platforms' events and catalogues."""
-    return _default_rules(registry.registry_key())
+    return _validated("rules", registry.registry_key())
+
+
+def default_predictions() -> tuple[Rule, ...]:
+    """The failures a build check foresees (``[[prediction]]`` tables), validated and cached alike."""
+    return _validated("predictions", registry.registry_key())
 
 
 @cache
-def _default_rules(key: tuple[str, ...]) -> tuple[Rule, ...]:
+def _validated(kind: str, key: tuple[str, ...]) -> tuple[Rule, ...]:
     from bootdiag.core import rules as rules_package
     from bootdiag.core.cache import cached
-    from bootdiag.core.rules import rule_files
+    from bootdiag.core.rules import load_predictions, rule_files
 
-    modules = sorted(Path(rules_package.__file__).parent.glob("*.py"))
+    load = load_rules if kind == "rules" else load_predictions
+    core = Path(rules_package.__file__).parent.parent
+    # The rule modules, and the file events' modules (their fields are what conditions name).
+    modules = [*sorted(Path(rules_package.__file__).parent.glob("*.py")), core / "artifacts.py", core / "build.py"]
     sources = [*rule_files(), *modules, *registry.source_files(), "\0".join(key)]
-    return cached("rules", sources, lambda: tuple(load_rules()))
+    return cached(kind, sources, lambda: tuple(load()))
 
 
 def messages_read_by(rules: Iterable[Rule]) -> list[str]:

@@ -119,6 +119,12 @@ class Platform:
     # Regex for lines the message catalogue should see besides the failure words every platform
     # shares (bootdiag.core.messages.FAILURE_WORDS): messages that say no such word.
     message_trigger: str | None = None
+    # "module:function" (CheckRequest -> BuildReading | None) reading a build folder of this platform
+    # before anything is flashed (`bootdiag check`); None when the folder is not one of its builds.
+    check: str | None = None
+    # Check id (without the platform prefix) -> one line: what the check compares. Prediction rules
+    # name these ids; a BuildCheck with any other id is refused.
+    checks: Mapping[str, str] = field(default_factory=dict)
 
     def problem_id(self, short: str) -> str:
         return f"{self.name}.{short}"

@@ -54,6 +54,19 @@ class Finding(BaseModel):
     priority: int = Field(default=50, exclude=True)
 
 
+class CheckResult(BaseModel):
+    """One check ``bootdiag check`` made on a build folder (``number`` is what evidence lines cite)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    number: int
+    check: str
+    outcome: Literal["pass", "fail", "undecided"]
+    subject: str
+    detail: str
+    needs: str = ""
+
+
 class Report(BaseModel):
     model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
@@ -69,6 +82,13 @@ class Report(BaseModel):
     context: dict[str, str] = Field(default_factory=dict)
     stats: dict[str, int] = Field(default_factory=dict)
     verification: list[ImageReport] = Field(default_factory=list)
+    # `bootdiag check`: every check made on the build folder. A report with checks is a prediction:
+    # healthy means the device will boot, a finding is a failure that will happen.
+    checks: list[CheckResult] = Field(default_factory=list)
+
+    @property
+    def is_prediction(self) -> bool:
+        return bool(self.checks)
 
     @property
     def exit_code(self) -> ExitStatus:

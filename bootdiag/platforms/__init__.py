@@ -102,6 +102,11 @@ def problem_catalogue() -> dict[str, str]:
     return {p.problem_id(short): doc for p in platforms() for short, doc in p.problems.items()}
 
 
+def check_catalogue() -> dict[str, str]:
+    """Every build check id (with its platform prefix) -> what it compares."""
+    return {p.problem_id(short): doc for p in platforms() for short, doc in p.checks.items()}
+
+
 def line_starts() -> list[str]:
     return [s for p in platforms() for s in p.line_starts]
 

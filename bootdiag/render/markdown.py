@@ -21,7 +21,7 @@ MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture ha
 
 # Facts every platform may give, first, in the order a maintainer asks for them; each platform's
 # own facts (tool and firmware versions) follow under the labels it gives them.
-GENERIC_LABELS = {"chip": "Chip", "chip_revision": "Chip revision", "board": "Board", "host": "Host"}
+GENERIC_LABELS = {"chip": "Chip", "chip_revision": "Chip revision", "board": "Board", "host": "Host", "build": "Build"}
 
 
 def environment_labels() -> dict[str, str]:
@@ -119,7 +119,7 @@ def _lines_of(finding: Finding) -> str:
     return ", ".join(str(n) for n in numbers) or "-"
 
 
-def _finding_body(finding: Finding, source: str) -> list[str]:
+def _finding_body(finding: Finding, source: str, unit: str = "line") -> list[str]:
     parts = [escape(finding.explanation)]
     if finding.fix:
         parts.append("**Fix**\n\n" + "\n".join(f"- {fix_step(step)}" for step in finding.fix))
@@ -133,7 +133,7 @@ def _finding_body(finding: Finding, source: str) -> list[str]:
         parts.append("**Docs:** " + " · ".join(f"<{url}>" for url in finding.docs))
     if finding.evidence:
         count = len(finding.evidence)
-        summary = f"Evidence: {count} line{'s' if count != 1 else ''} from {escape(source)}"
+        summary = f"Evidence: {count} {unit}{'s' if count != 1 else ''} from {escape(source)}"
         parts.append(_details(summary, fence(_evidence_lines(finding.evidence))))
     return parts
 
@@ -175,7 +175,9 @@ def environment(report: Report) -> list[tuple[str, str]]:
             rows.append((label, facts.pop(key)))
     rows.extend((key, value) for key, value in sorted(facts.items()))
     stats = report.stats
-    if stats:
+    if report.is_prediction:
+        rows.append(("Build folder", f"{report.source}: {len(report.checks)} checks"))
+    elif stats:
         rows.append(("Capture", f"{report.source}: {stats.get('lines', 0)} lines, {stats.get('sessions', 0)} boot/tool sessions"))
     else:
         rows.append(("Capture", report.source))
@@ -187,10 +189,40 @@ def _environment(report: Report) -> str:
     return "### Environment\n\n" + "\n".join(rows)
 
 
+def _prediction_heading(report: Report) -> list[str]:
+    """`bootdiag check`: will the device boot, and if not, the failure it will show."""
+    source, count = code(report.source), len(report.checks)
+    undecided = sum(c.outcome == "undecided" for c in report.checks)
+    if report.status == "healthy":
+        return [f"## bootdiag check: will boot\n\n{source} passes every check ({count})."]
+    if report.status == "incomplete":
+        return [f"## bootdiag check: no failure predicted, {undecided} checks undecided\n\n"
+                f"{source} fails no check, but {undecided} of {count} need a fact the build does not hold: the table says what would decide each."]
+    if report.status == "unexplained":
+        return [f"## bootdiag check: a check failed\n\nA check of {source} failed, but no rule names the cause: see the table."]
+    top = report.findings[0]
+    parts = [f"## Will fail: {escape(top.title)} ({code(top.id)})", f"Predicted by bootdiag check from {source}, {_confidence(top)}."]
+    parts.extend(_finding_body(top, report.source, "check"))
+    for n, finding in enumerate(report.findings[1:], 2):
+        body = "\n\n".join([f"*{_confidence(finding)}*", *_finding_body(finding, report.source, "check")])
+        parts.append(_details(f"{n}. {escape(finding.title)} ({code(finding.id)})", body))
+    return parts
+
+
+def _checks_table(report: Report) -> str:
+    rows = ["| # | Result | File | Found |", "|---|---|---|---|"]
+    for c in report.checks:
+        found = cell(c.detail) + (f"<br>Would decide it: {cell(c.needs)}" if c.needs else "")
+        rows.append(f"| {c.number} | {'**FAIL**' if c.outcome == 'fail' else c.outcome} | {cell(c.subject)} | {found} |")
+    return "### Checks\n\n" + "\n".join(rows)
+
+
 def markdown_text(report: Report) -> str:
     parts: list[str] = []
     source = code(report.source)
-    if report.status == "healthy":
+    if report.is_prediction:
+        parts.extend(_prediction_heading(report))
+    elif report.status == "healthy":
         parts.append(f"## bootdiag: no boot failure found\n\nNo failure in {source}.")
     elif report.status == "unrecognised":
         parts.append(f"## bootdiag: nothing recognised\n\nNo boot or flashing log lines recognised in {source}.")
@@ -218,6 +250,8 @@ def markdown_text(report: Report) -> str:
                 parts.append(_details(f"{n}. {escape(finding.title)} ({code(finding.id)})", body))
     if report.verification:
         parts.append(_verification(report.verification))
+    if report.is_prediction:
+        parts.append(_checks_table(report))
     parts.append(_environment(report))
     return "\n\n".join(parts) + "\n"
 

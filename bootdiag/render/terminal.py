@@ -12,6 +12,9 @@ def render_terminal(report: Report, out: TextIO, color: bool = False) -> None:
 
     colored = color
     console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, soft_wrap=not colored, emoji=False)
+    if report.is_prediction:
+        _prediction(console, report)
+        return
     lines = report.stats.get("lines", 0)
     if report.status == "unrecognised":
         # Nothing judged: say so rather than imply a healthy boot (binary data, wrong baud, prose only).
@@ -41,10 +44,36 @@ def render_terminal(report: Report, out: TextIO, color: bool = False) -> None:
     _context(console, report)
 
 
-def _finding(console, finding: Finding, primary: bool) -> None:  # console: rich.console.Console
+def _prediction(console, report: Report) -> None:  # console: rich.console.Console
+    """`bootdiag check`: will it boot, each predicted failure, then every check made."""
     from rich.markup import escape
 
-    label = "root cause" if primary else "also"
+    source, count = escape(report.source), len(report.checks)
+    undecided = sum(c.outcome == "undecided" for c in report.checks)
+    if report.status == "healthy":
+        console.print(f"[bold green]will boot[/]: {source} passes every check ({count})")
+    elif report.status == "incomplete":
+        console.print(f"[bold yellow]no failure predicted[/] in {source}, but {undecided} of {count} checks are undecided: what would decide them is listed below")
+    elif report.status == "unexplained":
+        console.print(f"[bold yellow]a check failed[/] in {source} that no rule names: see the checks below")
+    for i, finding in enumerate(report.findings):
+        if i:
+            console.print()
+        _finding(console, finding, primary=i == 0, label="will fail" if i == 0 else "also")
+    _verification(console, report)
+    console.print("\n[bold]checks[/]")
+    styles = {"pass": "[green]pass[/]     ", "fail": "[bold red]FAIL[/]     ", "undecided": "[yellow]undecided[/]"}
+    for check in report.checks:
+        console.print(f"  [dim]{check.number:>3}[/] {styles[check.outcome]} {escape(check.subject)}: {escape(check.detail)}")
+        if check.needs:
+            console.print(f"                [dim]would decide it:[/] {escape(check.needs)}")
+    _context(console, report)
+
+
+def _finding(console, finding: Finding, primary: bool, label: str | None = None) -> None:  # console: rich.console.Console
+    from rich.markup import escape
+
+    label = label or ("root cause" if primary else "also")
     seen = f", seen {finding.occurrences}x" if finding.occurrences > 1 else ""
     console.print(f"[bold red]{label}[/]: [bold]{escape(finding.title)}[/]  [dim]({finding.id}, {finding.confidence} confidence{seen})[/]")
     console.print()

@@ -6,12 +6,12 @@ reads files and reports every mistake at once, :mod:`~bootdiag.core.rules.predic
 conditions into tests.
 """
 from bootdiag.core.errors import RuleError
-from bootdiag.core.rules.load import load_rule_file, load_rules, rule_files
-from bootdiag.core.rules.model import Candidate, Condition, Rule, When
+from bootdiag.core.rules.load import load_predictions, load_rule_file, load_rules, rule_files
+from bootdiag.core.rules.model import Candidate, Condition, Prediction, Rule, When
 from bootdiag.core.rules.predicates import compile_condition
 from bootdiag.core.rules.validate import validate_rule
 
 __all__ = [
-    "Candidate", "Condition", "Rule", "RuleError", "When", "compile_condition", "load_rule_file", "load_rules",
+    "Candidate", "Condition", "Prediction", "Rule", "RuleError", "When", "compile_condition", "load_predictions", "load_rule_file", "load_rules",
     "rule_files", "validate_rule",
 ]

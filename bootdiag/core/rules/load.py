@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bootdiag import platforms as registry
 from bootdiag.core.errors import RuleError
-from bootdiag.core.rules.model import Rule
+from bootdiag.core.rules.model import Prediction, Rule
 from bootdiag.core.rules.validate import rule_errors
 
 
@@ -27,29 +27,58 @@ def _read(path: Path) -> dict[str, Any]:
         raise RuleError(f"{path}: not valid TOML: {exc}") from None
 
 
+def _tables(path: Path, data: dict[str, Any], key: str, errors: list[str]) -> list[Any]:
+    tables = data.get(key, [])
+    if not isinstance(tables, list):
+        errors.append(f"{path}: {key!r} must be an array of tables ([[{key}]])")
+        return []
+    return tables
+
+
+def _valid(path: Path, raw: Any, i: int, name_key: str, model: type[Any], errors: list[str]) -> Any | None:
+    name = raw.get(name_key, f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors.extend(f"{path}: {name_key} {name}: {_location(e['loc'])}: {e['msg']}" for e in exc.errors())
+        return None
+
+
+def _checked(path: Path, rule: Rule, label: str, errors: list[str]) -> Rule | None:
+    found = rule_errors(rule)
+    errors.extend(f"{path}: {label}: {message}" for message in found)
+    return None if found else rule
+
+
 def rules_in(path: Path, errors: list[str]) -> list[Rule]:
     """The valid rules of one file; the mistakes go to ``errors`` as ``file: rule ID: field: message``."""
     data = _read(path)
-    unknown = sorted(set(data) - {"rule"})
+    unknown = sorted(set(data) - {"rule", "prediction"})
     if unknown:
-        errors.append(f"{path}: unknown top-level key {unknown[0]!r} (rules go in [[rule]] tables)")
-    tables = data.get("rule", [])
-    if not isinstance(tables, list):
-        errors.append(f"{path}: 'rule' must be an array of tables ([[rule]])")
-        return []
+        errors.append(f"{path}: unknown top-level key {unknown[0]!r} (rules go in [[rule]] tables, predictions in [[prediction]])")
     rules = []
-    for i, raw in enumerate(tables):
-        name = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
-        try:
-            rule = Rule.model_validate(raw)
-        except ValidationError as exc:
-            errors.extend(f"{path}: rule {name}: {_location(e['loc'])}: {e['msg']}" for e in exc.errors())
-            continue
-        found = rule_errors(rule)
-        errors.extend(f"{path}: rule {name}: {message}" for message in found)
-        if not found:
+    for i, raw in enumerate(_tables(path, data, "rule", errors)):
+        rule = _valid(path, raw, i, "id", Rule, errors)
+        if rule is not None and _checked(path, rule, f"rule {rule.id}", errors) is not None:
             rules.append(rule)
     return rules
+
+
+def predictions_in(path: Path, causes: dict[str, Rule], errors: list[str]) -> list[Rule]:
+    """The valid predictions of one file, each as a rule under its cause's id."""
+    found = []
+    for i, raw in enumerate(_tables(path, _read(path), "prediction", errors)):
+        prediction = _valid(path, raw, i, "cause", Prediction, errors)
+        if prediction is None:
+            continue
+        cause = causes.get(prediction.cause)
+        if cause is None:
+            errors.append(f"{path}: prediction {prediction.cause}: cause: no rule has this id (`bootdiag rules` lists them)")
+            continue
+        rule = _checked(path, prediction.as_rule(cause), f"prediction {prediction.cause}", errors)
+        if rule is not None:
+            found.append(rule)
+    return found
 
 
 def _raise(errors: list[str]) -> None:
@@ -100,3 +129,14 @@ def load_rules(extra: Iterable[str | Path] = ()) -> list[Rule]:
     if errors:
         _raise(errors)
     return rules
+
+
+def load_predictions(extra: Iterable[str | Path] = ()) -> list[Rule]:
+    """The failures a build check can foresee (``[[prediction]]`` tables of the shipped rule files and
+    of ``extra``), each a rule under the id of the rule that explains the same failure from a log."""
+    causes = {rule.id: rule for rule in load_rules(extra)}
+    errors: list[str] = []
+    predictions = [p for path in rule_files(extra) for p in predictions_in(path, causes, errors)]
+    if errors:
+        _raise(errors)
+    return predictions

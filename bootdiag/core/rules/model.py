@@ -100,3 +100,30 @@ class Rule(BaseModel):
         """Captures present whichever alternative matched: usable in explain and fix."""
         sets = [{c.name for c in when.all if c.name} for when in self.all_whens()]
         return set.intersection(*sets)
+
+
+class Prediction(BaseModel):
+    """A ``[[prediction]]`` table: a failure ``bootdiag check`` foresees in a build folder, reported
+    under the id of the rule that explains the same failure from a boot log (``cause``), so that the
+    check before flashing and the diagnosis after it name one cause. Title, platform and docs come
+    from that rule; the explanation is the prediction's own, and so are the fix steps when given."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    cause: str = Field(pattern=r"^[a-z0-9_-]+\.[a-z0-9_.]+$")
+    priority: int | None = None  # default: the cause's
+    confidence: Literal["high", "medium", "low"] = "high"
+    when: When
+    also_when: list[When] = Field(default_factory=list)
+    explain: str
+    notes: dict[str, str] = Field(default_factory=dict)
+    fix: list[str] = Field(default_factory=list)  # default: the cause's fix
+    fix_if: dict[str, list[str]] = Field(default_factory=dict)
+
+    def as_rule(self, cause: Rule) -> Rule:
+        return Rule(
+            id=cause.id, title=cause.title, platform=cause.platform,
+            priority=cause.priority if self.priority is None else self.priority, confidence=self.confidence,
+            when=self.when, also_when=self.also_when, explain=self.explain, notes=self.notes,
+            fix=self.fix or cause.fix, fix_if=self.fix_if, docs=cause.docs,
+        )

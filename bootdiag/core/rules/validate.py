@@ -175,6 +175,8 @@ def _check_templates(rule: Rule, errors: list[str]) -> None:
         names = [c.name for c in when.all + when.any + when.optional if c.name]
         if len(names) != len(set(names)):
             errors.append(f"{where}: the same 'as' name is used twice")
+        if "count" in names:
+            errors.append(f"{where}: 'count' is the number of occurrences in templates; name the condition otherwise")
         for cond in when.all + when.any + when.optional:
             if cond.name and kinds_by_name.setdefault(cond.name, cond.event) != cond.event:
                 errors.append(f"{where}: {cond.name!r} names a {cond.event} here but a {kinds_by_name[cond.name]} elsewhere")

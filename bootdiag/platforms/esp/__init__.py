@@ -54,6 +54,26 @@ PROBLEMS = {
     "sbv2.wrong_key": "The image is signed by a key the device does not trust (eFuse digests or given keys).",
 }
 
+# What `bootdiag check` compares in an ESP-IDF build folder (bootdiag/platforms/esp/build_check.py).
+CHECKS = {
+    "partition_table": "The partition table binary is one the bootloader can read.",
+    "partitions_fit_flash": "Every partition ends within the flash size the build is for.",
+    "bootloader_offset": "The bootloader is flashed where this chip's ROM loads it from.",
+    "bootloader_fits": "The bootloader image ends before the partition table.",
+    "bootloader_signature_fits": "The bootloader's signature sector ends before the partition table.",
+    "app_offset": "The app is flashed at the app partition the bootloader boots first.",
+    "app_fits_partition": "The app (with its signature sector) fits its partition and every OTA slot.",
+    "chip": "Every image is built for the build's target chip.",
+    "chip_revision": "The device's chip revision is one the images run on.",
+    "signed": "Every image carries the signature the configured secure boot version and scheme check.",
+    "image_digest": "Every signature block signs the image as it is now.",
+    "signature": "Every signature verifies with the public key in its own block.",
+    "app_key_in_bootloader": "The app is signed with a key the bootloader carries (first secure boot enable).",
+    "key_trusted": "Every image is signed with a key whose digest the device trusts.",
+    "header_kept": "Flashing leaves the signed bootloader's header (flash mode, size, frequency) as signed.",
+    "flash_encryption": "The images are written the way the device's flash encryption state needs.",
+}
+
 PLATFORM = Platform(
     name="esp",
     title="ESP32 family: ROM, ESP-IDF bootloader and start-up, esptool / espsecure / espefuse",
@@ -61,7 +81,7 @@ PLATFORM = Platform(
     event_modules=("bootdiag.platforms.esp.events",),
     grammars={"esp_idf": "esp_idf.lark", "esp_rom": "esp_rom.lark", "esptool": "esptool.lark"},
     message_files=("esp-rom.toml", "esp-idf.toml", "esptool.toml"),
-    rule_files=("esp-idf.toml",),
+    rule_files=("esp-idf.toml", "esp-check.toml"),
     # esptool 3.x rewrote a signed bootloader's header: the failure the README opens with
     example="esp-idf/sb2-bootloader-header-rewritten-esptool3",
     problems=PROBLEMS,
@@ -85,6 +105,7 @@ PLATFORM = Platform(
         "flash_mode": "Flash mode",
         "flash_size": "Flash size",
         "flash_speed": "Flash speed",
+        "efuse_summary": "eFuse summary",  # bootdiag check: where the device's eFuses were read
     },
     tools=("esptool", "espsecure", "espefuse", r"idf\.py"),
     settings=r"SECURE_|ESPTOOLPY_FLASH|ESPTOOLPY_HEADER|BOOTLOADER_|PARTITION_TABLE_|ESP32_REV_MIN|ESP_REV_MIN",
@@ -100,6 +121,8 @@ PLATFORM = Platform(
         # esp_system panic handler and heap checker print these without an envelope
         LevelStyle(re.compile(r"Guru Meditation|CORRUPT HEAP"), level="error"),
     ),
+    check="bootdiag.platforms.esp.build_check:check_build",
+    checks=CHECKS,
     line_starts=LINE_STARTS,
     normalise="bootdiag.platforms.esp.paste:normalise",
     canonical="bootdiag.platforms.esp.paste:canonical",

@@ -228,6 +228,11 @@ def parse_key_digest(text: str) -> TrustedDigest:
 
 
 def read_efuse_summary(path: str) -> EfuseSecureBoot:
+    return efuse_secure_boot(read_efuse_fields(path))
+
+
+def read_efuse_fields(path: str) -> dict[str, str]:
+    """eFuse name -> value as `espefuse summary` (text or --format json) shows it."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
@@ -239,7 +244,7 @@ def read_efuse_summary(path: str) -> EfuseSecureBoot:
         fields = _efuse_fields_from_text(text)
     if not any(name.startswith(("BLOCK", "KEY_PURPOSE", "ABS_DONE", "SECURE_BOOT")) for name in fields):
         raise UnusableInput(f"{path}: does not look like `espefuse summary` output (text or --format json)")
-    return efuse_secure_boot(fields)
+    return fields
 
 
 def _efuse_fields_from_json(text: str) -> dict[str, str] | None:

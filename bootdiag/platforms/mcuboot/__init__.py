@@ -45,6 +45,24 @@ PROBLEMS = {
     "enc_key_mismatch": "The given encryption key cannot unwrap the image's AES key from its ENC TLV (another key or key type).",
 }
 
+# What `bootdiag check` compares in an MCUboot build folder (bootdiag/platforms/mcuboot/build_check.py).
+CHECKS = {
+    "format": "The signed file is an MCUboot image.",
+    "intact": "The image hash TLV matches header, payload and protected TLVs.",
+    "signed": "The image carries a signature.",
+    "key": "The image is signed with the key the bootloader is built with.",
+    "header_size": "The image header is as large as the offset the firmware is linked at (CONFIG_ROM_START_OFFSET).",
+    "fits_slot": "Image and trailer fit the primary slot (swap mode, write size, BOOT_MAX_IMG_SECTORS).",
+    "sectors": "The slot has no more sectors than BOOT_MAX_IMG_SECTORS.",
+    "security_counter": "With hardware rollback protection, the image carries a security counter (SEC_CNT).",
+    "boot_record": "With measured boot, the image carries a BOOT_RECORD.",
+    "boot_record_size": "The BOOT_RECORD fits the bootloader's MAX_BOOT_RECORD_SZ.",
+    "encryption": "An encrypted image's key is wrapped the way the bootloader unwraps it.",
+    "image_count": "The build signed as many images as the bootloader boots.",
+    "downgrade": "With downgrade prevention, the image is not older than the running one.",
+    "bootloader_config": "The bootloader's configuration is in the folder.",
+}
+
 PLATFORM = Platform(
     name="mcuboot",
     title="MCUboot: Zephyr / nRF Connect SDK, TF-M BL2, Espressif, mbed and Mynewt ports; imgtool",
@@ -52,7 +70,7 @@ PLATFORM = Platform(
     event_modules=("bootdiag.platforms.mcuboot.events",),
     grammars={"mcuboot": "mcuboot.lark"},
     message_files=("mcuboot.toml",),
-    rule_files=("mcuboot.toml",),
+    rule_files=("mcuboot.toml", "mcuboot-check.toml"),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.mcuboot.image",
     verifies="MCUboot image",
@@ -84,6 +102,8 @@ PLATFORM = Platform(
         LevelStyle(re.compile(r"\[(?P<level>ERR|WRN|INF|DBG)\]"), {"ERR": "error", "WRN": "warning", "INF": "info", "DBG": "debug"}),
         LevelStyle(re.compile(r"<(?P<level>err|wrn|inf|dbg)>"), {"err": "error", "wrn": "warning", "inf": "info", "dbg": "debug"}),
     ),
+    check="bootdiag.platforms.mcuboot.build_check:check_build",
+    checks=CHECKS,
     line_starts=LINE_STARTS,
     normalise="bootdiag.platforms.mcuboot.paste:normalise",
     canonical="bootdiag.platforms.mcuboot.paste:canonical",

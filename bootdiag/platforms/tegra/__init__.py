@@ -36,6 +36,14 @@ PROBLEMS = {
     "zero_key_image": "The file is not PKC-signed (zero key), but the board or the given key requires a PKC signature.",
 }
 
+# What `bootdiag check` compares in a Linux_for_Tegra folder (bootdiag/platforms/tegra/build_check.py).
+CHECKS = {
+    "signing": "flashcmd.txt shows how the images are signed (zero key, PKC, PKC+SBK).",
+    "fuse_state": "Zero-key images go to a board whose PKC fuse is not burned.",
+    "fuses_burned": "PKC-signed images go to a board whose PKC fuse is burned.",
+    "key_hash": "The PKC key's hash is the PublicKeyHash burned on the board.",
+}
+
 PLATFORM = Platform(
     name="tegra",
     title="NVIDIA Jetson: flash.sh, tegraflash, tegrarcm, initrd flash; fuses and PKC keys",
@@ -43,7 +51,9 @@ PLATFORM = Platform(
     event_modules=("bootdiag.platforms.tegra.events",),
     grammars={"tegraflash": "tegraflash.lark"},
     message_files=("tegra.toml",),
-    rule_files=("tegra.toml",),
+    rule_files=("tegra.toml", "tegra-check.toml"),
+    check="bootdiag.platforms.tegra.build_check:check_build",
+    checks=CHECKS,
     problems=PROBLEMS,
     verifier="bootdiag.platforms.tegra.signed",
     verifies="Jetson signed file",
@@ -54,7 +64,7 @@ PLATFORM = Platform(
     verify_options=TegraVerifyOptions,
     options=(
         VerifyOption("--fuse-hash", "fuse_hash", "The PKC public key hash burned in the fuses (hex).", "HEX"),
-        VerifyOption("--fuse-info", "fuse_info", "fuse_info.txt as odmfuseread.sh writes it.", "FILE"),
+        VerifyOption("--fuse-info", "fuse_info", "fuse_info.txt as odmfuseread.sh writes it.", "FILE", beside_log=True),
     ),
     chips=tuple(CHIP_ALIASES),
     facts={"l4t": "L4T", "jetpack": "JetPack", "board_auth": "Board authentication"},

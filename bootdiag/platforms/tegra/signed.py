@@ -464,7 +464,7 @@ def _check_t186_sigheader(data: bytes, options: VerifyOptions) -> Findings:
         chip="t186",
         header_magic=data[:4].decode("ascii"),
         header_size=T186_SIGHEADER_SIZE,
-        sign_type=T186_SIGN_TYPES[sign_type],
+        sign_type=T186_SIGN_TYPES.get(sign_type, f"unknown ({sign_type})"),
         payload_length=struct.unpack_from("<I", data, T186_SIGNTYPE_OFFSET + 4)[0],
         note="T186 sigheaders do not carry the public key; it sits in br_bct_BR.bct at offset 12 (256 bytes)",
     )
