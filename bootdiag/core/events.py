@@ -80,6 +80,10 @@ class Event(BaseModel):
         """Whether this line shows a boot or tool run that reached its end."""
         return type(self).completion
 
+    def hands_over(self) -> bool:
+        """Whether the boot hands over to the next stage at this line (see ``handoff``)."""
+        return type(self).handoff
+
     def is_weak(self) -> bool:
         """A failure read with less than certainty (quoted in a sentence, or said in words nothing
         knows): it counts only when the capture shows no boot or flash that completed."""

@@ -279,8 +279,9 @@ def literal_triggers(message_ids: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def completion_trigger() -> str:
-    """A regex for the catalogued lines that show a boot or flash completed (their longest fixed
-    text): the screen hands them to the parser, since they carry no failure word."""
+    """A regex for the catalogued lines that show a boot or flash completed, or a hand-over to the
+    next stage (their longest fixed text): the screen hands them to the parser, since they carry no
+    failure word."""
     return _completion_trigger(registry.registry_key())
 
 
@@ -293,7 +294,7 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
     def build() -> str:
         texts = set()
         for known in catalogue().entries:
-            if known.completes and len(longest := _longest_literal(known)) >= MIN_LITERAL:
+            if (known.completes or known.milestone == "handoff") and len(longest := _longest_literal(known)) >= MIN_LITERAL:
                 texts.add(re.escape(longest))
         return "|".join(sorted(texts)) or "(?!)"
 
@@ -368,6 +369,9 @@ class CatalogueMessage(Event):
 
     def is_failure(self) -> bool:
         return self.severity == "failure"
+
+    def hands_over(self) -> bool:
+        return self.severity == "milestone" and catalogue().by_id[self.message].milestone == "handoff"
 
     @property
     def message_id(self) -> str:

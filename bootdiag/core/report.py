@@ -148,7 +148,7 @@ class ReportBuilder:
         if type(event).occupies_session:
             self.log_events += 1
             self._last_line = event.line
-            self._last_handoff = type(event).handoff
+            self._last_handoff = event.hands_over()
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
         for key, value in event.facts().items():
