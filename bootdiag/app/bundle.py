@@ -147,8 +147,7 @@ def write_bundle(job: Job, output: str | Path, env: Environment | None = None) -
         Path(tmp_name).unlink(missing_ok=True)
         raise
     finally:
-        if stream is not env.stdin:
-            stream.close()
+        stream.close()  # standard input itself stays open
     return Bundle(destination, report, entries, job.redact)
 
 

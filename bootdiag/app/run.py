@@ -115,8 +115,7 @@ def explain_job(job: Job, env: Environment | None = None, tap: Callable[[bytes],
     try:
         return explain_chunks(job, iter_chunks(stream), name, tap)
     finally:
-        if stream is not env.stdin:
-            stream.close()
+        stream.close()  # standard input itself stays open
 
 
 def publish(report: Report, env: Environment) -> bool:
