@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bootdiag.app.environment import Environment
+from bootdiag.core.baud import GarbageMeter, baud_advice
 from bootdiag.core.errors import InputError
 from bootdiag.core.events import Event
 from bootdiag.core.pipeline import Analyzer, default_rules
@@ -44,13 +45,25 @@ class Job:
         return [*named, *self.configs]
 
 
+SNIFF_BYTES = 1 << 18  # how much of a capture the wrong-baud check reads: its start tells
+
+
 @dataclass
 class Started:
-    """A job under way: the analysis, and what the files beside the log showed."""
+    """A job under way: the analysis, what the files beside the log showed, and whether the
+    capture reads as text at all."""
 
     job: Job
     analyzer: Analyzer
     verification: list[Any]  # ImageReport per image
+    meter: GarbageMeter = field(default_factory=GarbageMeter)
+    sniffed: int = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.analyzer.feed_bytes(chunk)
+        if self.sniffed < SNIFF_BYTES:
+            self.sniffed += len(chunk)
+            self.meter.feed(chunk)
 
 
 def files_beside_log(job: Job) -> tuple[list[Event], list[Any]]:
@@ -90,6 +103,7 @@ def start(job: Job, source: str, every_event: bool = False) -> Started:
 def finish(started: Started) -> Report:
     report = started.analyzer.finish()
     report.verification = list(started.verification)
+    add_baud_warning(report, started.meter)
     if started.job.redact:
         from bootdiag.core.redact import redact_report
 
@@ -97,10 +111,16 @@ def finish(started: Started) -> Report:
     return report
 
 
+def add_baud_warning(report: Report, meter: GarbageMeter, rate: int | None = None) -> None:
+    """Name a likely wrong baud rate when the capture turned to garbage and nothing explains it."""
+    if meter.tripped and report.status not in ("diagnosed", "healthy"):
+        report.warnings.append(baud_advice(rate))
+
+
 def explain_chunks(job: Job, chunks: Iterable[bytes], source: str, tap: Callable[[bytes], None] | None = None) -> Report:
     """Judge a capture that arrives as chunks. ``tap`` sees every chunk as read (a bundle stores them)."""
     started = start(job, source)
-    feed = started.analyzer.feed_bytes
+    feed = started.feed
     for chunk in chunks:
         if tap is not None:
             tap(chunk)

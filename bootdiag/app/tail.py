@@ -35,7 +35,7 @@ from bootdiag.core.lines import MAX_LINE_BYTES, TextBlock
 from bootdiag.core.changes import FindingChange, FindingTracker
 from bootdiag.render.live import LiveView
 from bootdiag.app.environment import Environment
-from bootdiag.app.run import Job, finish, publish, start
+from bootdiag.app.run import Job, add_baud_warning, finish, publish, start
 from bootdiag.render import render
 from bootdiag.core.serial_port import (
     PortError,
@@ -259,8 +259,8 @@ class Tail:
             self._analyse(block, self.partial.started)
         report = finish(self.started)
         self.view.close()
-        if self.meter.tripped and not report.stats.get("events"):
-            self.view.notice(baud_advice(self.options.baud))
+        if self.options.fmt == "json":  # the live view (on stderr) said it; the report says it too
+            add_baud_warning(report, self.meter, self.options.baud)
         if self.options.fmt != "json":
             self.view.notice("end of stream: report", style="dim")
         if self.options.save is not None:

@@ -69,6 +69,8 @@ class Report(BaseModel):
     context: dict[str, str] = Field(default_factory=dict)
     stats: dict[str, int] = Field(default_factory=dict)
     verification: list[ImageReport] = Field(default_factory=list)
+    # What bootdiag noticed about the input itself, for the reader to act on (a likely wrong baud rate).
+    warnings: list[str] = Field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitStatus:
