@@ -75,6 +75,7 @@ PLATFORM = Platform(
         "flash_speed": "Flash speed",
     },
     tools=("esptool", "espsecure", "espefuse", r"idf\.py"),
+    adapt="bootdiag.platforms.esp.wording:adapt",
     settings=r"SECURE_|ESPTOOLPY_FLASH|ESPTOOLPY_HEADER|BOOTLOADER_|PARTITION_TABLE_|ESP32_REV_MIN|ESP_REV_MIN",
     redactions=(
         # ESP-IDF Wi-Fi driver: `wifi:connected with <ssid>, aid = 1, channel 6, ...`;
