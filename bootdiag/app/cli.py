@@ -77,6 +77,12 @@ def _format(p: argparse.ArgumentParser, choices: Sequence[str] | None = None, de
     p.add_argument("-f", "--format", choices=names, default=default, help=described or None)
 
 
+def _detail(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="store_true", help="Text report: add the possible causes, the docs links, the context read from the log and every finding in full.")
+    group.add_argument("-q", "--quiet", action="store_true", help="Text report: one line per finding.")
+
+
 def _rules(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", action="append", type=Path, default=[], metavar="FILE", help="Extra rule file or folder of *.toml files (repeatable).")
 
@@ -142,22 +148,28 @@ def _capture_arg(args: argparse.Namespace, env: Environment) -> str | None:
 # ---------------------------------------------------------------------------------- commands
 def cmd_explain(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.run import explain_job, publish
-    from bootdiag.render import render
 
     if args.example:
         from bootdiag.app.example import bundled_example
 
         example, expected = bundled_example()
         report = explain_job(_job(args, str(example)), env)
-        render(report, args.format, env.stdout, color=env.color(env.stdout, args.color))
+        _show(report, args, env)
         if report.top is None or report.top.id != expected:
             env.stderr.write(f"{PROG}: the bundled example was not diagnosed as {expected}\n")
             return ExitStatus.INTERNAL
         return ExitStatus.OK  # the example is a failure by design: exit 0 says the tool works
     report = explain_job(_job(args, _capture_arg(args, env)), env)
-    render(report, args.format, env.stdout, color=env.color(env.stdout, args.color))
+    _show(report, args, env)
     publish(report, env)
     return report.exit_code
+
+
+def _show(report: Any, args: argparse.Namespace, env: Environment) -> None:
+    from bootdiag.render import render
+
+    detail = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
+    render(report, args.format, env.stdout, color=env.color(env.stdout, args.color), width=env.width(env.stdout), detail=detail)
 
 
 def cmd_report(args: argparse.Namespace, env: Environment) -> int:
@@ -285,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         """)
     _capture(p)
     _format(p)
+    _detail(p)
     _rules(p)
     _color(p)
     _redact(p)

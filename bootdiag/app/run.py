@@ -41,8 +41,14 @@ class Job:
 
     def inputs(self) -> list[str]:
         """The text files beside the log that a bug report should carry (configs, option files)."""
-        named = [v for v in self.options.values() if isinstance(v, str) and Path(v).is_file()]
-        return [*named, *self.configs]
+        return [*self.option_files().values(), *self.configs]
+
+    def option_files(self) -> dict[str, str]:
+        """Files named by platform options (``--efuse FILE``), by the option's flag."""
+        from bootdiag import platforms as registry
+
+        flags = {o.field: o.flag for p in registry.platforms() for o in p.options}
+        return {flags.get(k, k): v for k, v in self.options.items() if isinstance(v, str) and Path(v).is_file()}
 
 
 SNIFF_BYTES = 1 << 18  # how much of a capture the wrong-baud check reads: its start tells
@@ -103,6 +109,11 @@ def start(job: Job, source: str, every_event: bool = False) -> Started:
 def finish(started: Started) -> Report:
     report = started.analyzer.finish()
     report.verification = list(started.verification)
+    job = started.job
+    if job.images or job.keys or job.configs:
+        from bootdiag.core.checked_files import checked_files
+
+        report.files = checked_files(report, report.verification, job.keys, job.configs, job.option_files())
     add_baud_warning(report, started.meter)
     if started.job.redact:
         from bootdiag.core.redact import redact_report

@@ -265,7 +265,7 @@ class Tail:
             self.view.notice("end of stream: report", style="dim")
         if self.options.save is not None:
             print(f"bootdiag: capture saved to {self.options.save}", file=self.stderr)
-        render(report, self.options.fmt, self.stdout, color=self.env.color(self.stdout, self.options.color))
+        render(report, self.options.fmt, self.stdout, color=self.env.color(self.stdout, self.options.color), width=self.env.width(self.stdout))
         self.stdout.flush()
         publish(report, self.env)
         return int(report.exit_code)

@@ -60,6 +60,18 @@ class Finding(BaseModel):
     priority: int = Field(default=50, exclude=True)
 
 
+class CheckedFile(BaseModel):
+    """A file given beside the log (an image, a key, a configuration, a fuse or eFuse summary), what
+    it showed in a few lines, and where that disagrees with the log."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    path: str
+    kind: str  # image, key, config, or the option that named it (efuse, fuse-info)
+    shows: list[str] = Field(default_factory=list)
+    contradicts: list[str] = Field(default_factory=list)  # each: what the file says against the log
+
+
 class Report(BaseModel):
     model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
@@ -75,6 +87,8 @@ class Report(BaseModel):
     context: dict[str, str] = Field(default_factory=dict)
     stats: dict[str, int] = Field(default_factory=dict)
     verification: list[ImageReport] = Field(default_factory=list)
+    # Every file given beside the log, what it showed, and where it contradicts the log.
+    files: list[CheckedFile] = Field(default_factory=list)
     # What bootdiag noticed about the input itself, for the reader to act on (a likely wrong baud rate).
     warnings: list[str] = Field(default_factory=list)
 
