@@ -48,6 +48,11 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if file is None:  # standard output is closed: --help has nowhere to go (argparse would use stderr)
+            return
+        super()._print_message(message, file)
+
     def error(self, message: str) -> NoReturn:
         """A usage error is one line, naming the help to read."""
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
@@ -188,9 +193,12 @@ def cmd_tail(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.run import Job
     from bootdiag.app.tail import TailOptions, run_tail
 
+    if args.follow is not None and args.port is not None:
+        raise UsageError(f"{PROG} tail: give a PORT or --follow FILE, not both")
     options = TailOptions(
-        port=args.port, baud=args.baud, save=args.save, exit_on_finding=args.exit_on_finding, fmt=args.format,
+        port=args.port, follow=args.follow, baud=args.baud, save=args.save, exit_on_finding=args.exit_on_finding, fmt=args.format,
         reset=args.reset, timestamps=args.timestamps, color=args.color, job=Job(rule_files=args.rules),
+        detail="quiet" if args.quiet else "verbose" if args.verbose else "normal",
     )
     return run_tail(options, env)
 
@@ -206,8 +214,9 @@ def cmd_events(args: argparse.Namespace, env: Environment) -> int:
     items = parser.all_lines(iter_lines(chunks)) if args.all else parser.events(iter_blocks(chunks))
     out = env.stdout
     for event in items:
-        out.write(event.model_dump_json())
-        out.write("\n")
+        out.write(event.model_dump_json() + "\n")
+        if env.reader_gone:
+            break  # nobody reads on: the rest of the capture would be parsed for nothing
     return ExitStatus.OK
 
 
@@ -320,25 +329,32 @@ def build_parser() -> argparse.ArgumentParser:
     _chip(p)
     _files_beside_log(p)
 
-    p = command("tail", cmd_tail, "read a serial port live and diagnose as the board boots", """
-        Read a serial port live: show each line as it arrives and the diagnosis as soon as it is
-        certain. Lines carry their capture line number, coloured by level; lines bootdiag read as
-        events are marked '>'. A finding is shown the moment its rule's conditions are met, and is
-        updated or withdrawn if a later line of the same boot changes the picture.
+    p = command("tail", cmd_tail, "read a serial port, a pipe or a growing file live, and diagnose as the board boots", """
+        Read a serial port, standard input or a file another program is writing, live: show each
+        line as it arrives and the diagnosis as soon as it is certain. Lines carry their capture line
+        number, coloured by level; lines bootdiag read as events are marked '>'. A finding is shown
+        the moment its rule's conditions are met, and is updated or withdrawn if a later line of the
+        same boot changes the picture.
 
         The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
-        port goes away (unplugged), tail waits for it and carries on. Ctrl-C prints the report; the
-        exit status is the one explain gives.
+        port goes away (unplugged), tail waits for it and carries on. When another program holds the
+        port (a serial monitor such as tio or minicom), read what it writes: pipe it in with '-', or follow the
+        file it logs to with --follow. Ctrl-C prints the report (standard input also ends at its
+        end); the exit status is the one explain gives.
 
         examples:
           bootdiag tail /dev/ttyUSB0 --reset --save boot.log
           bootdiag tail socket://192.168.1.20:3333 --exit-on-finding --format json
+          tio /dev/ttyUSB0 | bootdiag tail -
+          bootdiag tail --follow tio.log
         """)
-    p.add_argument("port", nargs="?", metavar="PORT", help="Device (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port, rfc2217://host:port); nothing picks the only port found.")
-    p.add_argument("-b", "--baud", type=int, default=115200, metavar="RATE", help="Baud rate (default 115200).")
+    p.add_argument("port", nargs="?", metavar="PORT", help="Device (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port, rfc2217://host:port); '-' reads standard input; nothing picks the only port found.")
+    p.add_argument("-F", "--follow", type=Path, metavar="FILE", help="Read FILE from its start and keep reading as another program writes it (tio --log, minicom capture, screen -L).")
+    p.add_argument("-b", "--baud", type=_positive, metavar="RATE", help="Baud rate of the port (default 115200); with '-' or --follow, the rate the capture was made at, for the wrong-rate hint.")
     p.add_argument("-s", "--save", type=Path, metavar="FILE", help="Write every byte received, unmodified, to FILE (replaced if it exists).")
     p.add_argument("--exit-on-finding", action="store_true", help="Stop and print the report as soon as a root cause is found (exit 1).")
     _format(p, ["text", "json"])
+    _detail(p)
     p.add_argument("--reset", action="store_true", help="Reset the board through RTS/DTR to capture its boot from the first line.")
     p.add_argument("-t", "--timestamps", action="store_true", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")
     _color(p)
@@ -414,7 +430,7 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
     except KeyboardInterrupt:
         _say(env, f"{PROG}: interrupted")
         return ExitStatus.INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # written past the guard (argparse's --help): the reader left
         _quiet_stdout()
         return ExitStatus.OK
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, a line and an exit status
@@ -428,7 +444,7 @@ def _say(env: Environment, line: str) -> None:
     try:
         env.stderr.write(line.rstrip("\n") + "\n")
         env.stderr.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # stderr closed too: the exit status says it
         pass
 
 
