@@ -21,6 +21,7 @@ from bootdiag.core.errors import BootdiagError
 from bootdiag.core.exit import ExitStatus, exit_status_help
 
 PROG = "bootdiag"
+_PLAIN_STATUSES = "exit status: 0 done, 2 usage or input error, 4 internal error, 130 interrupted."
 
 
 # ---------------------------------------------------------------------------------- help and errors
@@ -34,7 +35,8 @@ class _Formatter(argparse.HelpFormatter):
         out: list[str] = []
         for block in textwrap.dedent(text).strip("\n").split("\n\n"):
             lines = block.split("\n")
-            if all(line.startswith("  ") or not line for line in lines):
+            body = lines[1:] if lines[0].endswith(":") else lines  # "examples:" heads lines kept as written
+            if all(line.startswith("  ") or not line for line in body):
                 out.append("\n".join(indent + line for line in lines))
             else:
                 out.append(textwrap.fill(" ".join(line.strip() for line in lines), width, initial_indent=indent, subsequent_indent=indent))
@@ -48,6 +50,11 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", help="Show this help and exit.")
+
     def _print_message(self, message: str, file: Any = None) -> None:
         if file is None:  # standard output is closed: --help has nowhere to go (argparse would use stderr)
             return
@@ -71,7 +78,7 @@ def _number(text: str) -> int:
 
 
 def _capture(p: argparse.ArgumentParser) -> None:
-    p.add_argument("capture", nargs="?", metavar="CAPTURE", help="Capture file (plain, .gz); '-' or nothing reads standard input.")
+    p.add_argument("capture", nargs="?", metavar="CAPTURE", help="Capture file (plain, gzip or zstd; UTF-8 or UTF-16); '-' or nothing reads standard input.")
 
 
 def _format(p: argparse.ArgumentParser, choices: Sequence[str] | None = None, default: str = "text") -> None:
@@ -79,7 +86,7 @@ def _format(p: argparse.ArgumentParser, choices: Sequence[str] | None = None, de
 
     names = list(choices or FORMATS)
     described = "; ".join(f"{n}: {FORMATS[n].help}" for n in names if n in FORMATS)
-    p.add_argument("-f", "--format", choices=names, default=default, help=described or None)
+    p.add_argument("-f", "--format", choices=names, default=default, help=f"Output format (default {default}). {described}." if described else None)
 
 
 def _detail(p: argparse.ArgumentParser) -> None:
@@ -269,6 +276,18 @@ def cmd_verify(args: argparse.Namespace, env: Environment) -> int:
     return ExitStatus.OK if report.ok else ExitStatus.FOUND
 
 
+def cmd_completion(args: argparse.Namespace, env: Environment) -> int:
+    from bootdiag.app.completion import script
+    from bootdiag.core.pipeline import default_rules
+
+    values = {
+        "CHIP": sorted({c for p in registry.platforms() for c in p.chips}),
+        "RULE_ID": [rule.id for rule in default_rules()],
+    }
+    env.stdout.write(script(args.shell, build_parser(), PROG, values))
+    return ExitStatus.OK
+
+
 def cmd_scan(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.scan_command import run
 
@@ -283,15 +302,18 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"Explain secure-boot, boot and flashing failures from logs and firmware images ({titles}).",
         epilog="exit status (every command):\n\n" + exit_status_help() + f"\n\n`{PROG} COMMAND --help` shows a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}", help="Show bootdiag's version and exit.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, handler: Callable[[argparse.Namespace, Environment], int], summary: str, description: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=summary, description=description, formatter_class=_Formatter)
+    statuses = "exit status:\n\n" + exit_status_help()
+
+    def command(name: str, handler: Callable[[argparse.Namespace, Environment], int], summary: str, description: str,
+                epilog: str | None = statuses) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=description, formatter_class=_Formatter, epilog=epilog)
         sub.set_defaults(handler=handler)
         return sub
 
-    p = command("explain", cmd_explain, "say what went wrong in a boot or flashing log, and the fix", """
+    p = command("explain", cmd_explain, "Say what went wrong in a boot or flashing log, and the fix.", """
         Read a boot or flashing log (a serial capture, tool output, or a whole pasted forum post) and
         say what went wrong, why, the evidence lines and the fix. Lines that are not log output are
         passed over.
@@ -314,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     _chip(p)
     _files_beside_log(p)
 
-    p = command("report", cmd_report, "write a zip for a bug report: capture, report, verifier output", """
+    p = command("report", cmd_report, "Write a zip for a bug report: the capture, the report and the verifier's output.", """
         Write one zip to attach to a bug report: the capture, report.json, report.md, the verifier's
         output for each --image, the configuration files given, and manifest.json with the sha256 of
         every file. Exit status as for explain.
@@ -329,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     _chip(p)
     _files_beside_log(p)
 
-    p = command("tail", cmd_tail, "read a serial port, a pipe or a growing file live, and diagnose as the board boots", """
+    p = command("tail", cmd_tail, "Read a serial port, a pipe or a growing file live, and diagnose as the board boots.", """
         Read a serial port, standard input or a file another program is writing, live: show each
         line as it arrives and the diagnosis as soon as it is certain. Lines carry their capture line
         number, coloured by level; lines bootdiag read as events are marked '>'. A finding is shown
@@ -360,26 +382,25 @@ def build_parser() -> argparse.ArgumentParser:
     _color(p)
     _rules(p)
 
-    p = command("events", cmd_events, "print the typed events read from a capture (JSON lines)", """
+    p = command("events", cmd_events, "Print the typed events read from a capture, as JSON lines.", """
         Print the typed events read from a capture, one JSON object per line: for writing grammars
         and rules.
-        """)
+        """, epilog=_PLAIN_STATUSES)
     _capture(p)
     p.add_argument("--all", action="store_true", help="Also print lines no grammar claims, as Unparsed.")
 
-    p = command("rules", cmd_rules, "list the root causes bootdiag knows, or show one", """
+    p = command("rules", cmd_rules, "List the root causes bootdiag knows, or show one.", """
         List the root causes bootdiag knows (the rule catalogue), or show one rule in full.
-        """)
+        """, epilog=_PLAIN_STATUSES)
     p.add_argument("rule_id", nargs="?", metavar="RULE_ID", help="Show this rule in full.")
     _format(p, ["text", "json"])
     _rules(p)
 
-    p = command("verify", cmd_verify, "check an image or key the way the bootloader would", """
+    p = command("verify", cmd_verify, "Check an image or key the way the bootloader would.", """
         Check a firmware image, signed file or key the way the bootloader would, and say precisely
         what is wrong. The format is found from the content, never from the file name.
 
-        Exit status: 0 valid, 1 problems found, 2 unusable input (missing file, not a key, unknown format).
-        """)
+        """, epilog="exit status: 0 valid, 1 problems found, 2 unusable input (missing file, not a key, unknown format), 4 internal error, 130 interrupted.")
     p.add_argument("file", type=Path, metavar="FILE", help="Image, signed file or key.")
     p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="Public or private key the image should be signed with (repeatable).")
     _chip(p)
@@ -387,18 +408,34 @@ def build_parser() -> argparse.ArgumentParser:
     _format(p, ["text", "json"])
     _platform_options(p, beside_log_only=False)
 
-    p = command("scan", cmd_scan, "explain many captures in parallel and count the causes", """
+    p = command("scan", cmd_scan, "Explain many captures in parallel and count the causes.", """
         Explain many captures in parallel: one JSON line per capture on stdout, then the root causes
         by count. A file that cannot be read gives a JSON line with "error"; the scan goes on.
 
-        Exit status: 1 if any capture is diagnosed, else 3 if a failure is unexplained, else 2 if a
-        capture could not be read, else 0.
-        """)
+        """, epilog="exit status: 1 if any capture is diagnosed, else 3 if a failure is unexplained, else 2 if a "
+                    "capture could not be read, else 0; 4 internal error, 130 interrupted.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="Capture files, folders (walked) or globs ('logs/**/*.log.gz').")
     p.add_argument("-j", "--jobs", type=_positive, metavar="N", help="Worker processes (default: one per core).")
-    p.add_argument("-f", "--format", choices=["jsonl", "table"], default="jsonl", help="jsonl: a JSON line per capture on stdout, the cause table on stderr; table: only the cause table.")
+    p.add_argument("-f", "--format", choices=["jsonl", "table"], default="jsonl", help="Output format (default jsonl). jsonl: a JSON line per capture on stdout, the cause table on stderr; table: only the cause table.")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786); workers must see the paths. Needs bootdiag[dask].")
+
+    from bootdiag.app.completion import SHELLS
+
+    p = command("completion", cmd_completion, "Print a shell completion script for bash, zsh or fish.", f"""
+        Print a completion script for your shell, made from these commands and options. Load it in
+        the shell's start-up file.
+
+        examples:
+          eval "$({PROG} completion bash)"      # in ~/.bashrc
+          eval "$({PROG} completion zsh)"       # in ~/.zshrc, after compinit
+          {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish
+        """, epilog=_PLAIN_STATUSES)
+    p.add_argument("shell", choices=SHELLS, metavar="SHELL", help="The shell: bash, zsh or fish.")
     return parser
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    return [name for action in parser._actions if isinstance(action, argparse._SubParsersAction) for name in action.choices]
 
 
 def _positive(text: str) -> int:
@@ -416,8 +453,7 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help(env.stdout)
-            return ExitStatus.USAGE
+            raise UsageError(f"{PROG}: no command given: one of {', '.join(_command_names(parser))} (see {PROG} --help)")
         return int(args.handler(args, env))
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
