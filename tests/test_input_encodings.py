@@ -4,24 +4,27 @@ plain UTF-8 file gives, line numbers included."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bootdiag.app.cli import run
+from bootdiag.app.environment import Environment
+
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 CAPTURE = CORPUS / "esp-idf" / "sb2-bootloader-header-rewritten-esptool3.log"
 
 
 def explain(*args: str, stdin: bytes = b"") -> tuple[int, dict]:
-    env = {k: v for k, v in os.environ.items() if k != "BOOTDIAG_DEBUG"}
-    proc = subprocess.run([sys.executable, "-m", "bootdiag", "explain", *args, "--format", "json"],
-                          input=stdin, capture_output=True, timeout=120, env=env)
-    assert b"Traceback" not in proc.stderr, proc.stderr.decode()
-    return proc.returncode, json.loads(proc.stdout)
+    """The command line's own run in this process, standard input given as bytes."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["explain", *args, "--format", "json"], Environment(stdin=io.BytesIO(stdin), stdout=out, stderr=err, variables={}))
+    assert not err.getvalue(), err.getvalue()
+    return code, json.loads(out.getvalue())
 
 
 def essentials(report: dict) -> tuple:

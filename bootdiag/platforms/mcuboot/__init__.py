@@ -53,6 +53,7 @@ PLATFORM = Platform(
     verifies="MCUboot image",
     verify_order=10,
     key_digests="bootdiag.platforms.mcuboot.image:key_digests",
+    file_view="bootdiag.platforms.mcuboot.file_view:file_view",
     verify_options=McubootVerifyOptions,
     options=(
         VerifyOption("--measured-boot", "measured_boot", "The bootloader has MCUBOOT_MEASURED_BOOT: require a boot record."),
