@@ -291,7 +291,8 @@ def cmd_completion(args: argparse.Namespace, env: Environment) -> int:
 def cmd_scan(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.scan_command import run
 
-    return run(args.paths, args.jobs, args.format, args.scheduler, env.stdout, env.stderr)
+    table_to = env.stdout if args.format == "table" else env.stderr
+    return run(args.paths, args.jobs, args.format, args.scheduler, env.stdout, env.stderr, width=env.width(table_to))
 
 
 # ---------------------------------------------------------------------------------- the parser

@@ -170,7 +170,7 @@ def _cause(record: dict[str, Any]) -> str:
         return HEALTHY
     if record["status"] == "unexplained":
         return UNEXPLAINED
-    return record["top"]
+    return record["top"] or f"({record['status']})"  # incomplete, unrecognised
 
 
 def exit_status(records: Iterable[dict[str, Any]]) -> int:
