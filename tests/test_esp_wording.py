@@ -91,18 +91,18 @@ def test_another_run_in_the_paste_does_not_describe_the_failing_one() -> None:
 
 # ---------------------------------------------------------------- against the real esptool v5
 @cache
-def v5_options(tool: str, command: str) -> str:
-    """The options esptool v5's own command line declares for ``command`` (its --help for espefuse,
-    whose commands depend on the chip)."""
+def v5_options(tool: str, command: str | None) -> str:
+    """The options esptool v5's own command line declares for ``command`` (None: the tool's global
+    options); espefuse's commands depend on the chip, so its --help is read instead."""
     if tool in ("esptool", "espsecure"):
         import importlib
 
         group = importlib.import_module(tool).cli
-        found = group.commands.get(command)
+        found = group if command is None else group.commands.get(command)
         assert found is not None, f"{tool} has no command {command!r}"
         return " ".join(opt for param in found.params for opt in param.opts)
-    proc = subprocess.run([sys.executable, "-m", tool, command, "--help"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and command in proc.stdout, f"{tool} {command}: {proc.stderr}"
+    proc = subprocess.run([sys.executable, "-m", tool, *([command] if command else []), "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and (command or "") in proc.stdout, f"{tool} {command}: {proc.stderr}"
     return proc.stdout
 
 
@@ -115,8 +115,9 @@ def v5_commands() -> list[tuple[str, str, list[str]]]:
             for m in re.finditer(r"\b(esptool|espsecure|espefuse)\.py\b", text):
                 tool, words = adapt(text[m.start():], V5).split(" ", 1)
                 words = re.split(r"\s{2}|;\s|:\s|,\s|\s\(|`", words + " ")[0].split()
-                command = next(w for i, w in enumerate(words) if re.fullmatch(r"[a-z][a-z0-9-]+", w) and not (i and words[i - 1] == "--chip"))
-                found.append((tool, command, [w for w in words if w.startswith("--")]))
+                at = next(i for i, w in enumerate(words) if re.fullmatch(r"[a-z][a-z0-9-]+", w) and not (i and words[i - 1] in ("--chip", "--port")))
+                found.append((tool, None, [w for w in words[:at] if w.startswith("--")]))  # global options, before it
+                found.append((tool, words[at], [w for w in words[at:] if w.startswith("--")]))
     return found
 
 
@@ -125,8 +126,8 @@ def test_every_v5_command_the_rules_give_exists_in_esptool_v5() -> None:
     commands = v5_commands()
     assert len({(t, c) for t, c, _ in commands}) >= 8
     for tool, command, options in commands:
+        if not options and command is None:
+            continue
         declared = v5_options(tool, command).split()
         for option in options:
-            if option == "--chip" and tool == "esptool":
-                continue  # a global option, before the command
-            assert option in declared, f"{tool} {command} has no {option}"
+            assert option in declared, f"{tool} {command or '(global)'} has no {option}"

@@ -9,7 +9,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def catalogue_rows() -> list[str]:
-    return [f"| `{r.id}` | {r.title} |" for r in sorted(load_rules(), key=lambda r: (r.platform, r.id))]
+    return [f"| `{r.id}` | {r.title} |" for r in sorted(load_rules(), key=lambda r: (r.platform, r.id)) if not r.benign]
 
 
 def test_readme_lists_every_rule_with_its_title() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bootdiag.core.parse import parse_text
 from bootdiag.core.pipeline import explain
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -136,3 +137,55 @@ def test_benign_lines_alone_give_a_healthy_report() -> None:
 def test_an_unknown_tegraflash_error_is_reported_as_unexplained() -> None:
     report = explain("[ 0.0100 ] Boot Rom communication\nError: Return value 13\n")
     assert report.status == "unexplained" and report.exit_code == 3
+
+
+def _poll(answer_after: float) -> str:
+    """tegraflash's poll after the recovery boot: each ask answered ``answer_after`` seconds later."""
+    lines, t = ["[   6.6976 ] Sending blob", "[   7.1046 ] tegrarcm_v2 --boot recovery"], 8.1
+    for ask in ("tegrarcm_v2 --isapplet", "tegrarcm_v2 --ismb2", "tegradevflash_v2 --iscpubl"):
+        lines += [f"[ {t:8.4f} ] {ask}", f"[ {t + answer_after:8.4f} ] "]
+        t += answer_after + 0.01
+    return "\n".join(lines + [f"[ {t:8.4f} ] CPU Bootloader is not running on device."]) + "\n"
+
+
+def test_a_poll_that_hangs_for_minutes_is_a_board_that_stopped_answering() -> None:
+    # Each ask of tegraflash's poll returns within seconds; one that takes 17 minutes is stuck in USB timeouts.
+    report = explain(_poll(1012.0))
+    assert [f.id for f in report.findings] == ["tegra.bootloader_not_running"]
+    assert "took 1012 s to answer" in report.findings[0].explanation
+    assert report.findings[0].occurrences == 1  # said once, not for every stuck ask
+
+
+def test_a_poll_answered_within_seconds_is_not_a_hang() -> None:
+    # the same polls answered at once, the capture cut before the bootloader answered: nothing to say yet
+    report = explain(_poll(0.5))
+    assert report.findings == [] and report.status == "incomplete"
+
+
+@pytest.mark.parametrize(
+    ("line", "what", "actual", "expected"),
+    [
+        ("Error: The Actual SoC ID(0x19) mismatches intended jetson-agx-orin-devkit SoC ID(0x23).", "soc", "0x19", "0x23"),
+        ("ERR: chip does not identify as tegra210 (0x18)", "soc", "0x18", "tegra210"),
+        ("ERR: CHIPID (0x23) does not match actual chip ID (0x19)", "soc", "0x19", "0x23"),
+        ("ERR: actual board SKU 0005 does not match expected board SKU 0000", "board_sku", "0005", "0000"),
+        ("ERR: actual board ID 3767 does not match expected board ID 3701", "board_id", "3767", "3701"),
+        ("ERR: unrecognized board ID 3668", "board_id", "3668", None),
+        ("ERR: no default chip SKU set", "chip_sku", None, None),
+    ],
+)
+def test_board_checks_read_what_the_board_is_and_what_the_config_expects(line: str, what: str, actual: str | None, expected: str | None) -> None:
+    report = explain(line + "\n")
+    assert [f.id for f in report.findings] == ["tegra.board_config_mismatch"]
+    event = next(e for e in parse_text(line) if e.kind in ("TegraBoardMismatch", "TegraSocMismatch"))
+    assert (event.what, event.actual, event.expected) == (what, actual, expected)
+
+
+def test_an_empty_chip_id_is_a_board_that_did_not_answer() -> None:
+    # tegra210-flash-helper.sh prints the id it read from BR_CID: nothing when tegrarcm --uid got no answer
+    assert ids("./doflash.sh\nERR: chip does not identify as tegra210 ()\n") == ["tegra.not_in_recovery_mode"]
+
+
+def test_rebooting_to_recovery_ends_a_board_information_run() -> None:
+    text = "[  17.0357 ] Rebooting to recovery mode\n[  17.2066 ] tegrarcm_v2 --reboot recovery\n[  17.2088 ] MB2 Applet version 01.00.0000\n"
+    assert explain(text).status == "healthy"

@@ -26,7 +26,8 @@ _PLAIN_STATUSES = "exit status: 0 done, 2 usage or input error, 4 internal error
 
 # ---------------------------------------------------------------------------------- help and errors
 class _Formatter(argparse.HelpFormatter):
-    """Paragraphs wrapped to the terminal; lines indented by two spaces (examples) kept as written."""
+    """Paragraphs wrapped to the terminal; lines indented by two spaces (examples, and the title line
+    above them) kept as written."""
 
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=32, width=min(Environment().width(sys.stdout), 100))
@@ -35,8 +36,7 @@ class _Formatter(argparse.HelpFormatter):
         out: list[str] = []
         for block in textwrap.dedent(text).strip("\n").split("\n\n"):
             lines = block.split("\n")
-            body = lines[1:] if lines[0].endswith(":") else lines  # "examples:" heads lines kept as written
-            if all(line.startswith("  ") or not line for line in body):
+            if all(line.startswith("  ") or not line for line in lines[1:]) and (len(lines) > 1 or lines[0].startswith("  ")):
                 out.append("\n".join(indent + line for line in lines))
             else:
                 out.append(textwrap.fill(" ".join(line.strip() for line in lines), width, initial_indent=indent, subsequent_indent=indent))
@@ -259,7 +259,8 @@ def cmd_verify(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.verify import UnusableInput, VerifyOptions, verify_file
 
     try:
-        options = VerifyOptions(keys=args.key, chip=args.chip, offset=args.offset, **_given_platform_options(args))
+        options = VerifyOptions(keys=args.key, chip=args.chip, offset=args.offset, address=args.address,
+                                **_given_platform_options(args))
     except ValueError as exc:
         raise InputError(_first_error(exc)) from None
     try:
@@ -272,8 +273,12 @@ def cmd_verify(args: argparse.Namespace, env: Environment) -> int:
     else:
         from bootdiag.render.verify_text import render_verify_text
 
-        render_verify_text(report, env.stdout)
-    return ExitStatus.OK if report.ok else ExitStatus.FOUND
+        render_verify_text(report, env.stdout, color=env.color(env.stdout, args.color), verbose=args.verbose)
+    return VERIFY_EXIT[report.verdict]
+
+
+# The verdict of `bootdiag verify`, as its exit status.
+VERIFY_EXIT = {"valid": ExitStatus.OK, "invalid": ExitStatus.FOUND, "not_checked": ExitStatus.NOT_CHECKED}
 
 
 def cmd_completion(args: argparse.Namespace, env: Environment) -> int:
@@ -401,12 +406,32 @@ def build_parser() -> argparse.ArgumentParser:
         Check a firmware image, signed file or key the way the bootloader would, and say precisely
         what is wrong. The format is found from the content, never from the file name.
 
-        """, epilog="exit status: 0 valid, 1 problems found, 2 unusable input (missing file, not a key, unknown format), 4 internal error, 130 interrupted.")
-    p.add_argument("file", type=Path, metavar="FILE", help="Image, signed file or key.")
-    p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="Public or private key the image should be signed with (repeatable).")
+        A raw image, a merged flash image (every image in it is found and checked at its address), an
+        Intel HEX or ELF file (checked at the addresses it gives), or a key file (its digest for every
+        platform it may serve).
+
+        The verdict has three states: valid (every check made and passed; the output says what was
+        checked against what), invalid (the problems, by id), and partly checked or not checked
+        (nothing wrong found, but a full verdict needs what the output names: a trusted key, an eFuse
+        summary, an encryption key). A signed image checked without any trusted key is never valid.
+
+        Exit status: 0 valid, 1 invalid, 7 partly checked or not checked, 2 unusable input (missing
+        file, not a key, unknown format, a bad --key or option file), 4 internal error, 130 interrupted.
+
+        examples:
+          bootdiag verify build/app.bin --key signing_key.pem
+          bootdiag verify merged.bin --key sb.pem --efuse summary.txt
+          bootdiag verify app.signed.hex --key root-ec-p256.pem --enc-key enc-ec256-priv.pem
+          bootdiag verify signing_key.pem
+        """, epilog=None)
+    p.add_argument("file", type=Path, metavar="FILE", help="Image, merged flash image, Intel HEX or ELF file, or key.")
+    p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="Public or private key the image should be signed with (repeatable; each image is checked against the keys that fit its scheme).")
     _chip(p)
-    p.add_argument("--offset", type=_number, metavar="OFFSET", help="Where the image starts inside a merged flash dump (e.g. 0x1000).")
+    p.add_argument("--offset", type=_number, metavar="OFFSET", help="Check only the image starting at this offset of the file (e.g. 0x1000).")
+    p.add_argument("--address", type=_number, metavar="ADDRESS", help="Flash address the file is written to (the address a flashing command is given with it; Intel HEX and ELF files give their own).")
     _format(p, ["text", "json"])
+    p.add_argument("-v", "--verbose", action="store_true", help="Every fact found (headers, segments, TLVs, signature blocks), not just the verdict.")
+    _color(p)
     _platform_options(p, beside_log_only=False)
 
     p = command("scan", cmd_scan, "Explain many captures in parallel and count the causes.", """

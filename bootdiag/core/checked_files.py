@@ -54,9 +54,27 @@ def deciding_text(finding: Finding) -> str:
 
 
 def _image(image: ImageReport, report: Report) -> CheckedFile:
-    view = _platform_view(image, report) or FileView(shows=_generic_lines(image))
-    contradicts = [*_chip_contradiction(image, report), *view.contradicts]
-    return CheckedFile(path=image.path, kind="image", shows=view.shows, contradicts=contradicts)
+    """One file: its image, or each image of a container (a merged flash image, Intel HEX), named by
+    where it sits; then what a full verdict still needs."""
+    from bootdiag.render.verify_text import verdict_text
+
+    shows: list[str] = []
+    contradicts: list[str] = []
+    if image.parts:
+        shows.append(f"{image.container or image.format} holding {len(image.parts)} images: {verdict_text(image)}")
+        shows += [f"{p.id}: {p.message}" for p in image.problems]
+    for part in image.parts or [image]:
+        where = _where(part) if image.parts else ""
+        view = _platform_view(part, report) or FileView(shows=_generic_lines(part))
+        shows += [where + line for line in view.shows]
+        contradicts += [where + line for line in (*_chip_contradiction(part, report), *view.contradicts)]
+    shows += [f"missing: {m}" for m in image.all_missing()]
+    return CheckedFile(path=image.path, kind="image", shows=shows, contradicts=contradicts)
+
+
+def _where(part: ImageReport) -> str:
+    place = f"0x{part.address:x}" if part.address is not None else f"offset 0x{part.offset or 0:x}"
+    return f"{place} {part.name or part.format}: "
 
 
 def _platform_view(image: ImageReport, report: Report) -> FileView | None:
@@ -73,9 +91,9 @@ def _views(key: tuple[str, ...]) -> tuple[Callable[[ImageReport, Report], FileVi
 
 
 def _generic_lines(image: ImageReport) -> list[str]:
-    if image.ok:
-        return [f"{image.format}: valid"]
-    return [f"{image.format}: {problem.id}: {problem.message}" for problem in image.problems]
+    from bootdiag.render.verify_text import verdict_text
+
+    return [f"{image.format}: {verdict_text(image)}", *(f"{p.id}: {p.message}" for p in image.problems)]
 
 
 def _normal_chip(name: Any) -> str:
@@ -98,7 +116,7 @@ def _key_lines(path: str) -> list[str]:
         key = load_key(path)
     except (UnusableInput, InputError, OSError) as exc:
         return [f"not read as a key: {exc}"]
-    return [key.describe(), *(f"{label}: {digest}" for label, digest in platform_digests(key.public_key).items())]
+    return [key.describe(), *(f"{label}: {digest}" for label, digest in platform_digests(key).items())]
 
 
 def _config_lines(path: str) -> list[str]:

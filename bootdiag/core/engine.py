@@ -271,7 +271,8 @@ class Engine:
         return Match(rule, self._session, captures, ordered, min(lines), max(lines), deciding_line=deciding_line)
 
     def pending(self) -> list[Match]:
-        """Matches of the session still open (live view: may change as more lines arrive)."""
+        """Matches of the session still open (live view: may change as more lines arrive); benign
+        rules are among them (:meth:`close_session` sets them apart)."""
         matches: dict[str, tuple[int, Match]] = {}
         superseded: set[str] = set()
         # Rules that supersede others are judged first, so the ones they hide need no judging.
@@ -296,6 +297,19 @@ class Engine:
     def close_session(self) -> SessionResult | None:
         if not self._first_line:
             return None
-        result = SessionResult(self._session, self.pending(), self._failures, self._first_line, self._last_line)
+        matches = self.pending()
+        failures = self._failures
+        if any(m.rule.benign for m in matches):
+            failures = [f for f in failures if not self._benign(f, matches)]
+            matches = [m for m in matches if not m.rule.benign]
+        result = SessionResult(self._session, matches, failures, self._first_line, self._last_line)
         self._reset_session()
         return result
+
+    def _benign(self, failure: Event, matches: list[Match]) -> bool:
+        """Whether a benign rule that holds in this session names this failure in a condition."""
+        benign = {id(m.rule) for m in matches if m.rule.benign}
+        for r, role, _c, _cond, test in self._matching(failure):
+            if role in ("all", "any") and id(self._variants[r][0]) in benign and test(failure):
+                return True
+        return False

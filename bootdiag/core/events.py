@@ -13,7 +13,7 @@ import copy
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 REGISTRY: dict[str, type["Event"]] = {}
 _new = object.__new__
@@ -26,6 +26,9 @@ class Event(BaseModel):
     kind: str
     line: int
     text: str
+    # The message stands quoted in a sentence (``I get "Sig block 0 invalid"``): what someone says
+    # happened, not a line of the log. Left out of JSON when false.
+    quoted: bool = Field(default=False, exclude_if=lambda quoted: not quoted)
 
     family: ClassVar[str] = "generic"
     boundary: ClassVar[tuple[str, int] | None] = None
@@ -52,7 +55,10 @@ class Event(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.kinds = frozenset(c.__name__ for c in cls.__mro__ if issubclass(c, Event) and c is not Event)
+        kinds = {c.__name__ for c in cls.__mro__ if issubclass(c, Event) and c is not Event}
+        if hasattr(cls, "message_id"):
+            kinds.add("Message")  # a rule's "Message" condition reads any line the catalogue knows by id
+        cls.kinds = frozenset(kinds)
         cls.generic = bool(cls.__dict__.get("generic", False))
         REGISTRY[cls.__name__] = cls
 
@@ -73,6 +79,11 @@ class Event(BaseModel):
     def completes(self) -> bool:
         """Whether this line shows a boot or tool run that reached its end."""
         return type(self).completion
+
+    def is_weak(self) -> bool:
+        """A failure read with less than certainty (quoted in a sentence, or said in words nothing
+        knows): it counts only when the capture shows no boot or flash that completed."""
+        return self.quoted
 
     @classmethod
     def trusted(cls, **values: Any) -> "Event":

@@ -12,6 +12,7 @@ class ExitStatus(IntEnum):
     INTERNAL = 4  # a bug in bootdiag (one line on stderr; BOOTDIAG_DEBUG=1 shows the traceback)
     UNRECOGNISED = 5  # nothing in the input reads as a boot or flashing log
     INCOMPLETE = 6  # a boot or flash was read, but it neither completed nor failed in the capture
+    NOT_CHECKED = 7  # verify: nothing wrong found, but the verdict lacks a key, eFuse summary or encryption key
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -23,6 +24,10 @@ MEANINGS: dict[ExitStatus, str] = {
     ExitStatus.INTERNAL: "internal error (a bug: please report it)",
     ExitStatus.UNRECOGNISED: "nothing recognised: no boot or flashing log lines in the input",
     ExitStatus.INCOMPLETE: "incomplete: the capture ends before the boot or flash completed, with no failure seen",
+    ExitStatus.NOT_CHECKED: (
+        "verify: not checked or partly checked: nothing wrong was found, but a full verdict needs what is "
+        "missing (a trusted key, an eFuse summary, an encryption key); the output names it"
+    ),
     ExitStatus.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

@@ -28,20 +28,30 @@ _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::[A-Z]+)?\s*=\s*(.*?)\
 
 
 def image_events(report: ImageReport) -> list[Event]:
-    name = Path(report.path).name
-    tlvs = [str(t.get("name") or t.get("type")) for t in report.info.get("tlvs", []) if isinstance(t, dict)]
-    problems = [p.id for p in report.problems]
-    verdict = "valid" if report.ok else "problems: " + ", ".join(problems)
-    # A format that lists TLVs (or says it has none) shows them: rules read them from the event.
-    listing = f"; TLVs: {', '.join(tlvs) if tlvs else 'none'}" if "tlvs" in report.info else ""
-    checked = ImageChecked(
-        line=0, text=f"{name} ({report.format}): {verdict}{listing}",
-        image=name, format=report.format, ok=report.ok, problems=problems, tlvs=tlvs,
-    )
-    found: list[Event] = [checked]
-    for problem in report.problems:
-        found.append(ImageProblem(line=0, text=f"{name}: {problem.id}: {problem.message}", image=name,
-                                  format=report.format, problem=problem.id, message=problem.message))
+    """An ImageChecked for the file and for each image inside it (a merged or HEX file's parts), and an
+    ImageProblem for every problem found."""
+    found: list[Event] = []
+    for image, name in _images(report, Path(report.path).name):
+        tlvs = [str(t.get("name") or t.get("type")) for t in image.info.get("tlvs", []) if isinstance(t, dict)]
+        problems = [p.id for p in image.problems]
+        verdict = {"valid": "valid", "not_checked": "not checked"}.get(image.verdict, "problems: " + ", ".join(problems))
+        # A format that lists TLVs (or says it has none) shows them: rules read them from the event.
+        listing = f"; TLVs: {', '.join(tlvs) if tlvs else 'none'}" if "tlvs" in image.info else ""
+        found.append(ImageChecked(
+            line=0, text=f"{name} ({image.format}): {verdict}{listing}",
+            image=name, format=image.format, ok=image.ok, problems=problems, tlvs=tlvs,
+        ))
+        for problem in image.problems:
+            found.append(ImageProblem(line=0, text=f"{name}: {problem.id}: {problem.message}", image=name,
+                                      format=image.format, problem=problem.id, message=problem.message))
+    return found
+
+
+def _images(report: ImageReport, name: str) -> list[tuple[ImageReport, str]]:
+    found = [(report, name)]
+    for part in report.parts:
+        where = f"0x{part.address:x}" if part.address is not None else f"+0x{part.offset or 0:x}"
+        found.extend(_images(part, f"{name} {part.name or part.format} at {where}"))
     return found
 
 

@@ -51,7 +51,7 @@ _PATTERN_OF = {
     "x": r"([0-9a-fA-F]+)", "X": r"([0-9a-fA-F]+)", "p": r"((?:0x)?[0-9a-fA-F]+)",
     "c": r"(.)", "f": r"(-?\d+(?:\.\d+)?)", "e": r"(\S+)", "E": r"(\S+)", "g": r"(\S+)", "G": r"(\S+)",
 }
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,}")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 MIN_LITERAL = 6  # characters of fixed text a format needs to be matched without its envelope
 
 
@@ -136,6 +136,7 @@ def format_pattern(text: str) -> tuple[str, int]:
     parts: list[str] = []
     literal = 0
     pos = 0
+    text = text.lstrip()  # a continuation line's indent: pastes and the unwrapper drop it
     conversions = list(_CONVERSION.finditer(text))
     for n, m in enumerate(conversions):
         chunk = text[pos:m.start()]
@@ -144,6 +145,10 @@ def format_pattern(text: str) -> tuple[str, int]:
         kind = m.group(2)
         if kind == "%":
             parts.append("%")
+        elif kind == "s" and m.start() == 0:
+            # A value that opens the message (a function, tag or eFuse name) is one word: it must not
+            # reach back over the words of a sentence that quotes the message.
+            parts.append("([^\\s\"'`\u201c\u2018]+)")
         elif kind == "s":
             parts.append("(.*)" if n == len(conversions) - 1 and not text[m.end():].strip() else "(.*?)")
         else:
@@ -159,6 +164,13 @@ def _literal(chunk: str) -> str:
     return r"\s+".join(re.escape(piece) for piece in re.split(r"\s+", chunk)) if chunk.strip() else (r"\s*" if chunk else "")
 
 
+def _index_words(fmt: str) -> set[str]:
+    """The words of a format a line is sure to contain: not those a value is glued to
+    (``BLOCK%d`` prints as ``BLOCK3``, one word)."""
+    marked = _CONVERSION.sub("\0", fmt)
+    return {w.lower() for token in re.split(r"[^\w\0]+", marked) if "\0" not in token for w in _WORD.findall(token)}
+
+
 class Catalogue:
     """Every registered platform's messages, indexed for matching lines."""
 
@@ -168,7 +180,7 @@ class Catalogue:
         counts: dict[str, int] = {}
         words_of = []
         for known in self.entries:
-            words = {w.lower() for w in _WORD.findall(_CONVERSION.sub(" ", known.format))}
+            words = _index_words(known.format)
             words_of.append(words)
             for w in words:
                 counts[w] = counts.get(w, 0) + 1
@@ -178,8 +190,9 @@ class Catalogue:
                 rarest = min(words, key=lambda w: (counts[w], -len(w), w))
                 self.index.setdefault(rarest, []).append(known)
 
-    def find(self, text: str) -> Hit | None:
-        """The most specific catalogue message in ``text`` (searched anywhere in it)."""
+    def find(self, text: str, platform: str | None = None) -> Hit | None:
+        """The most specific catalogue message in ``text`` (searched anywhere in it), of
+        ``platform`` when given."""
         best: Hit | None = None
         seen: set[str] = set()
         index = self.index
@@ -189,7 +202,7 @@ class Catalogue:
                 continue
             seen.add(word)
             for known in index.get(word, ()):
-                if best is not None and known.literal <= best.known.literal:
+                if (best is not None and known.literal <= best.known.literal) or (platform and known.platform != platform):
                     continue
                 m = known.pattern.search(text)
                 if m is not None:
@@ -242,6 +255,29 @@ def _catalogue(key: tuple[str, ...]) -> Catalogue:
     return cached("messages", [Path(__file__), *(path for _name, path in files), "\0".join(key)], build)
 
 
+def _longest_literal(known: Known) -> str:
+    chunks = [c.strip() for c in _CONVERSION.split(known.format) if c and c.strip()]
+    return max(chunks, key=len, default="")
+
+
+@cache
+def literal_triggers(message_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """Regexes for the lines of these catalogue messages (their longest fixed text): rules that read
+    a message with no failure word in it need the screen to hand its lines over."""
+    if not message_ids:
+        return ()
+    from bootdiag.core.cache import cached
+
+    files = [registry.resolve(f, "messages") for p in registry.platforms() for f in p.message_files]
+
+    def build() -> tuple[str, ...]:
+        by_id = catalogue().by_id
+        texts = {_longest_literal(by_id[i]) for i in message_ids if i in by_id}
+        return tuple(sorted(re.escape(x) for x in texts if len(x) >= MIN_LITERAL))
+
+    return cached("literal-triggers", [Path(__file__), *files, "\0".join(message_ids)], build)
+
+
 def completion_trigger() -> str:
     """A regex for the catalogued lines that show a boot or flash completed (their longest fixed
     text): the screen hands them to the parser, since they carry no failure word."""
@@ -257,38 +293,65 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
     def build() -> str:
         texts = set()
         for known in catalogue().entries:
-            if known.completes:
-                chunks = [c.strip() for c in _CONVERSION.split(known.format) if c and c.strip()]
-                longest = max(chunks, key=len, default="")
-                if len(longest) >= MIN_LITERAL:
-                    texts.add(re.escape(longest))
+            if known.completes and len(longest := _longest_literal(known)) >= MIN_LITERAL:
+                texts.add(re.escape(longest))
         return "|".join(sorted(texts)) or "(?!)"
 
     return cached("completion-trigger", [Path(__file__), *files, "\0".join(key)], build)
 
 
 _DIGITS = re.compile(r"\d+")
+_FUNCTION_PREFIX = re.compile(r"[A-Za-z_][\w.]*: ?")
 _IDENTIFIED: dict[str, str | None] = {}
 _IDENTIFIED_SIZE = 4096  # message shapes remembered; then it starts over
+_EXACT: dict[str, dict[str, str | None]] = {}  # platform -> message -> id, before the shape is worked out
 
 
-def identify(message: str) -> str | None:
-    """The catalogue id of a message that starts ``message`` (a log line without its envelope).
-    Remembered by the message's shape, digits aside: formats put numbers where messages differ,
-    and boot loops and applications repeat their messages."""
-    shape = _DIGITS.sub("0", message)
+def identify(message: str, platform: str) -> str | None:
+    """The catalogue id of one of ``platform``'s messages that starts ``message`` (a log line
+    without its envelope). Remembered by the message's shape, digits aside: formats put numbers
+    where messages differ, and boot loops and applications repeat their messages."""
+    exact = _EXACT.get(platform)
+    if exact is None:
+        exact = _EXACT[platform] = {}
+    found = exact.get(message, exact)
+    if found is not exact:  # this very line was asked about before (rule conditions ask each event)
+        return found  # type: ignore[return-value]
+    shape = platform + "\0" + _DIGITS.sub("0", message)
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
-        hit = catalogue().find(message)
-        found = hit.known.id if hit is not None and hit.start == 0 else None
+        hit = catalogue().find(message, platform) or catalogue().find(message)  # ports reuse others' code
+        # the message opens the text, or follows the name of the function that logged it ("func: ")
+        lead = message[: hit.start] if hit is not None else ""
+        found = hit.known.id if hit is not None and (not lead or _FUNCTION_PREFIX.fullmatch(lead)) else None
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:
             _IDENTIFIED.clear()
         _IDENTIFIED[shape] = found
+    if len(exact) >= _IDENTIFIED_SIZE:
+        exact.clear()
+    exact[message] = found
     return found  # type: ignore[return-value]
 
 
 def message_ids() -> frozenset[str]:
     return frozenset(catalogue().by_id)
+
+
+class Message(Event):
+    """Any line the message catalogue knows, whichever family read it: a rule condition
+    ``{ event = "Message", where = { message_id = "idf.brownout_v51" } }`` matches the line in any
+    envelope, bare or quoted. (Not an event of its own: the kind every such event also has.)"""
+
+    kind: str = "Message"
+    value_sets: ClassVar[dict[str, Any]] = {"message_id": message_ids}
+
+    @property
+    def message_id(self) -> str | None:
+        return None
+
+    @property
+    def quoted(self) -> bool:
+        return False
 
 
 class CatalogueMessage(Event):
@@ -301,11 +364,14 @@ class CatalogueMessage(Event):
     message: str
     severity: Severity
     values: dict[str, str] = Field(default_factory=dict)
-    quoted: bool = False  # inside a sentence: what someone says happened, not a line of the log
-    value_sets: ClassVar[dict[str, Any]] = {"message": message_ids}
+    value_sets: ClassVar[dict[str, Any]] = {"message": message_ids, "message_id": message_ids}
 
     def is_failure(self) -> bool:
         return self.severity == "failure"
+
+    @property
+    def message_id(self) -> str:
+        return self.message
 
     @property
     def meaning(self) -> str:
@@ -314,3 +380,25 @@ class CatalogueMessage(Event):
 
     def completes(self) -> bool:
         return catalogue().completes(self.message)
+
+
+class UnreadFailure(Event):
+    """A log line that says something failed, in words no grammar and no catalogue entry knows:
+    it keeps a capture from passing as healthy, and shows as an unexplained failure."""
+
+    kind: Literal["UnreadFailure"] = "UnreadFailure"
+    family = "catalogue"
+    failure = True
+
+    def is_weak(self) -> bool:
+        return True
+
+
+# The words a failing line says it with, in any tool's output (checked only on lines the screen
+# picked for a failure word and nothing read).
+FAILURE_SAID = re.compile(
+    r"(?i)(?<![\w-])(?:fail(?:ed|ure|s)?|error(?:s)?|fatal|unable to|cannot|can't|could not|couldn't|corrupt(?:ed)?"
+    r"|panic|abort(?:ed)?|timed out|timeout)(?![\w-])"
+    # a Python tool that crashed: "FileNotFoundError: [Errno 2] ...", "TypeError: a bytes-like object ..."
+    r"|^[A-Z]\w*(?:Error|Exception): "
+)

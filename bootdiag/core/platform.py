@@ -84,9 +84,16 @@ class Platform:
     verifier: str | None = None
     verify_order: int = 50  # verifiers are asked in this order whether a file is theirs
     verifies: str = ""  # what its verifier reads, for people: "ESP app and bootloader images"
-    # "module:function" giving, for a public key, the digests this platform burns or compiles in
-    # ({label: hex}); empty when the key cannot serve it. A key file's report lists every platform's.
+    # "module:function" giving, for a key (bootdiag.verify.keys.KeyMaterial), the digests this
+    # platform burns or compiles in ({label: hex}); empty when the key cannot serve it. A key file's
+    # report lists every platform's.
     key_digests: str | None = None
+    # "module:function" (KeyMaterial, VerifyOptions) -> Findings | None: what this platform says about a
+    # key file given its options (a fuse or eFuse value to compare with, a chip); None: nothing.
+    key_check: str | None = None
+    # "module:function" (VerifyOptions) -> None: read every file and value its own options name and
+    # raise UnusableInput for the first bad one, before any image is read (a bad input is exit 2 always).
+    check_options: str | None = None
     # Its own verify options (a pydantic model with defaults for every field) and their flags.
     verify_options: type["BaseModel"] | None = None
     options: Sequence[VerifyOption] = ()

@@ -136,6 +136,12 @@ def render_template(template: str, captures: dict[str, Event], count: int) -> st
         return f"{template} [template error: {exc}]"
 
 
+def _rests_on_quotes(match: Match) -> bool:
+    """Every line of the match's evidence is a message quoted in a sentence (Event.is_weak)."""
+    lines = [e for e in match.evidence if e.line]
+    return bool(lines) and all(e.is_weak() for e in lines)
+
+
 class ReportBuilder:
     """Collects session results and environment facts; ``build()`` ranks and summarises."""
 
@@ -145,7 +151,7 @@ class ReportBuilder:
         self._last: dict[str, Match] = {}
         self._count: dict[str, int] = {}
         self._unexplained: list[Evidence] = []
-        self._quoted: list[Evidence] = []  # failures only quoted in prose
+        self._weak: list[Evidence] = []  # failures read with less than certainty (Event.is_weak)
         self.completed = False  # some boot or tool run reached its end
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
@@ -191,7 +197,7 @@ class ReportBuilder:
             self._count[rule_id] = self._count.get(rule_id, 0) + match.weight
         if not result.matches and result.failures:
             for failure in result.failures:
-                kept = self._quoted if getattr(failure, "quoted", False) else self._unexplained
+                kept = self._weak if failure.is_weak() else self._unexplained
                 if len(kept) < MAX_UNEXPLAINED:
                     kept.append(Evidence.of(failure))
 
@@ -215,10 +221,15 @@ class ReportBuilder:
                 explanation += " " + render_template(note, first.captures, count)
         if count > 1:
             explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
+        confidence = rule.confidence
+        if _rests_on_quotes(first):
+            # Only what someone wrote says so (a message quoted in a sentence): the log is not in view.
+            confidence = "low"
+            explanation += " (This rests on messages quoted in the text, not on log lines: check them in a capture.)"
         # Built from validated rules and events: constructed without validating again, so a text
         # report builds no schema (JSON output builds its serializer when it needs it).
         return Finding.model_construct(
-            id=rule.id, title=rule.title, platform=rule.platform, confidence=rule.confidence,
+            id=rule.id, title=rule.title, platform=rule.platform, confidence=confidence,
             explanation=explanation, evidence=[Evidence.of(e) for e in first.evidence],
             fix=[adapt(line, facts) for line in self._fix_lines(first)], docs=[adapt(url, facts) for url in rule.docs],
             candidates=[
@@ -232,7 +243,8 @@ class ReportBuilder:
     def _rank(self, rule_id: str) -> tuple[int, int, int]:
         """Root cause first: higher priority, then higher confidence, then earlier in the capture."""
         first = self._first[rule_id]
-        return -first.rule.priority, _CONFIDENCE_ORDER[first.rule.confidence], first.first_line
+        confidence = "low" if _rests_on_quotes(first) else first.rule.confidence  # as finding() gives it
+        return -first.rule.priority, _CONFIDENCE_ORDER[confidence], first.first_line
 
     @staticmethod
     def _fix_lines(match: Match) -> list[str]:
@@ -242,16 +254,20 @@ class ReportBuilder:
 
     def build(self, pending: list[Match] = ()) -> Report:
         for match in pending:  # the open session of a live stream, provisionally
+            if match.rule.benign:
+                continue
             self._first.setdefault(match.rule.id, match)
             self._last.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
-        ranked = sorted(self._first, key=self._rank)
-        findings = [self.finding(rule_id) for rule_id in ranked]
-        unexplained = list(self._unexplained)
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
         completed = self.completed or (self._last_handoff and self.lines - self._last_line >= HANDED_OVER_LINES)
+        # What a sentence quotes counts only when no log shows the boot or flash completing.
+        kept = [rule_id for rule_id, first in self._first.items() if not (completed and _rests_on_quotes(first))]
+        ranked = sorted(kept, key=self._rank)
+        findings = [self.finding(rule_id) for rule_id in ranked]
+        unexplained = list(self._unexplained)
         if not unexplained and not completed:
-            unexplained = list(self._quoted)  # a failure told in prose, and no log that shows otherwise
+            unexplained = list(self._weak)  # nothing certain failed, and no log shows the boot completing
         status = self._status(findings, unexplained, completed)
         return Report.model_construct(
             source=self.source, status=status, findings=findings,

@@ -171,11 +171,14 @@ def _contradictions(files: list[CheckedFile]) -> str | None:
 
 def _verification(entries: list[ImageReport]) -> str:
     rows = ["| File | Format | Result |", "|---|---|---|"]
+    from bootdiag.render.verify_text import verdict_text
+
     for entry in entries:
-        if entry.ok:
-            result = "valid"
+        problems = entry.all_problems()
+        if problems:
+            result = "<br>".join(f"{code(p.id)}: {cell(p.message)}" for p in problems)
         else:
-            result = "<br>".join(f"{code(p.id)}: {cell(p.message)}" for p in entry.problems) or "invalid"
+            result = "<br>".join([verdict_text(entry), *(f"missing: {cell(m)}" for m in entry.all_missing())])
         rows.append(f"| {cell(entry.path)} | {cell(entry.format)} | {result} |")
     return "### Image verification\n\n" + "\n".join(rows)
 

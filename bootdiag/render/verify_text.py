@@ -1,4 +1,9 @@
-"""Text view of one verifier report: verdict, problems, then the facts found, nested readably."""
+"""Text view of one verifier report.
+
+By default a few lines: the verdict (valid / invalid / partly checked / not checked), what was
+checked against what, the problems, and what a full verdict still needs; a container adds one line
+per image it holds. ``verbose`` adds every fact the verifier found, nested readably.
+"""
 from __future__ import annotations
 
 import json
@@ -7,6 +12,90 @@ from typing import Any, TextIO
 from bootdiag.verify.model import ImageReport
 
 _INDENT = "  "
+_VERDICT_STYLE = {"valid": "bold green", "invalid": "bold red", "not_checked": "bold yellow"}
+
+
+def verdict_text(report: ImageReport) -> str:
+    if report.verdict != "not_checked":
+        return report.verdict
+    return "partly checked" if report.checked or any(p.checked for p in report.parts) else "not checked"
+
+
+def render_verify_text(report: ImageReport, out: TextIO, color: bool = False, verbose: bool = False) -> None:
+    from rich.console import Console
+
+    console = Console(file=out, force_terminal=color, no_color=not color, highlight=False, soft_wrap=True, emoji=False)
+    for line in _summary(report):
+        console.print(line)
+    if verbose:
+        _details(console, report)
+
+
+def _summary(report: ImageReport) -> list[str]:
+    from rich.markup import escape
+
+    style = _VERDICT_STYLE[report.verdict]
+    what = report.format + (f" in {report.container}" if report.container else "")
+    chip = report.info.get("chip")
+    if isinstance(chip, str):
+        what += f" ({chip})"
+    lines = [f"{escape(report.path)}: {escape(what)}: [{style}]{verdict_text(report)}[/]"]
+    if report.checked:
+        lines.append(f"{_INDENT}[dim]checked:[/] {escape('; '.join(report.checked))}")
+    lines.extend(_digest_lines(report))
+    lines.extend(_problem_lines(report.problems, 1))
+    for part in report.parts:
+        lines.extend(_part_lines(part))
+    missing = report.all_missing()
+    for item in missing:
+        lines.append(f"{_INDENT}[yellow]missing:[/] {escape(item)}")
+    return lines
+
+
+def _digest_lines(report: ImageReport) -> list[str]:
+    digests = report.info.get("digests")
+    if not isinstance(digests, dict) or not digests:
+        return []
+    width = max(len(label) for label in digests)
+    return [f"{_INDENT}{label:<{width}}  {value}" for label, value in digests.items()]
+
+
+def _problem_lines(problems: list[Any], depth: int) -> list[str]:
+    from rich.markup import escape
+
+    pad = _INDENT * depth
+    return [f"{pad}[red]{escape(p.id)}[/]: {escape(p.message)}" for p in problems]
+
+
+def _part_lines(part: ImageReport) -> list[str]:
+    from rich.markup import escape
+
+    where = f"0x{part.address:x}" if part.address is not None else f"+0x{part.offset or 0:x}"
+    name = part.name or part.format
+    style = _VERDICT_STYLE[part.verdict]
+    lines = [f"{_INDENT}{where:<9} {escape(name)} ({escape(part.format)}): [{style}]{verdict_text(part)}[/]"]
+    lines.extend(_problem_lines(part.problems, 3))
+    for sub in part.parts:
+        lines.extend(_INDENT * 2 + line for line in _part_lines(sub))
+    return lines
+
+
+def _details(console: Any, report: ImageReport) -> None:
+    from rich.markup import escape
+
+    if report.info:
+        console.print()
+        for key, value in report.info.items():
+            console.print(escape("\n".join(_lines(key, value, 1))))
+    for part in report.parts:
+        console.print()
+        where = f"0x{part.address:x}" if part.address is not None else f"+0x{part.offset or 0:x}"
+        console.print(f"[bold]{escape(part.name or part.format)}[/] at {where}: {escape(part.format)}, "
+                      f"[{_VERDICT_STYLE[part.verdict]}]{verdict_text(part)}[/]")
+        if part.checked:
+            console.print(f"{_INDENT}[dim]checked:[/] {escape('; '.join(part.checked))}")
+        for key, value in part.info.items():
+            console.print(escape("\n".join(_lines(key, value, 1))))
 
 
 def _scalar(value: Any) -> str:
@@ -43,14 +132,3 @@ def _lines(name: str, value: Any, depth: int) -> list[str]:
             out.extend(_lines(f"[{i}]", item, depth + 1))
         return out
     return [f"{pad}{name}: {_scalar(value)}"]
-
-
-def render_verify_text(report: ImageReport, out: TextIO) -> None:
-    verdict = "valid" if report.ok else f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}"
-    out.write(f"{report.path}: {report.format}, {verdict}\n")
-    for problem in report.problems:
-        out.write(f"{_INDENT}{problem.id}: {problem.message}\n")
-    if report.info:
-        out.write("\n")
-        for key, value in report.info.items():
-            out.write("\n".join(_lines(key, value, 1)) + "\n")

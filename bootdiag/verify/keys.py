@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +46,14 @@ _CURVE_NAMES = {"secp256r1": "p256", "secp384r1": "p384", "secp521r1": "p521", "
 
 @dataclass(frozen=True)
 class KeyMaterial:
-    """A key file, reduced to its public key plus how it was stored."""
+    """A key file: its public key, its private key when the file holds one, and how it was stored."""
 
     source: str
     public_key: PublicKey
     has_private: bool
-    encoding: str  # "pem" | "der"
-    container: str  # "pkcs1" | "pkcs8" | "sec1" | "spki" | "openssh"
+    encoding: str  # "pem" | "der" | "raw"
+    container: str  # "pkcs1" | "pkcs8" | "sec1" | "spki" | "openssh" | "point"
+    private_key: Any = field(default=None, repr=False, compare=False)
 
     @property
     def algorithm(self) -> str:
@@ -108,7 +109,7 @@ def is_key_material(data: bytes) -> bool:
         except UnusableInput:
             return False
         return True
-    return False
+    return _raw_p256_point(data, "<raw>") is not None  # random bytes are on the curve with odds ~2^-128
 
 
 def _is_small_text(data: bytes) -> bool:
@@ -142,7 +143,23 @@ def parse_key(data: bytes, source: str) -> KeyMaterial:
         return _parse_pem(data, source)
     if _looks_like_der_sequence(data):
         return _parse_der(data, source)
+    point = _raw_p256_point(data, source)
+    if point is not None:
+        return point
     raise UnusableInput(f"{source}: not a PEM or DER key file")
+
+
+def _raw_p256_point(data: bytes, source: str) -> KeyMaterial | None:
+    """A bare P-256 public point: X||Y (64 bytes, big-endian), optionally after the 0x04 prefix."""
+    raw = data[1:] if len(data) == 65 and data[0] == 0x04 else data
+    if len(raw) != 64:
+        return None
+    numbers = ec.EllipticCurvePublicNumbers(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"), ec.SECP256R1())
+    try:
+        public = numbers.public_key()
+    except ValueError:
+        return None
+    return KeyMaterial(source, public, False, "raw", "point")
 
 
 def _parse_pem(data: bytes, source: str) -> KeyMaterial:
@@ -198,7 +215,7 @@ def _key_material(
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise UnusableInput(f"{source}: {unreadable} ({_first_line(exc)})") from None
     public = key.public_key() if private else key
-    return KeyMaterial(source, public, private, encoding, container)
+    return KeyMaterial(source, public, private, encoding, container, key if private else None)
 
 
 def _der_container(data: bytes) -> tuple[str, bool]:
@@ -274,15 +291,13 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def platform_digests(public_key: PublicKey) -> dict[str, str]:
+def platform_digests(key: KeyMaterial) -> dict[str, str]:
     """For every platform the key may serve, the digest it burns or compiles in ({label: hex})."""
-    from importlib import import_module
-
     from bootdiag import platforms as registry
+    from bootdiag.core.platform import load_function
 
     found: dict[str, str] = {}
     for platform in registry.platforms():
         if platform.key_digests:
-            module, _, function = platform.key_digests.partition(":")
-            found.update(getattr(import_module(module), function)(public_key))
+            found.update(load_function(platform.key_digests)(key))
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import hashlib
 import io
 import re
 import shutil
@@ -40,7 +41,13 @@ BOOTLOADER_ADDRS = {
     "esp32c2": (0x3FCD5820, 0x403AC000, 0x403AE000),
     "esp32c6": (0x40875720, 0x4086C410, 0x4086E610),
 }
-APP_ADDRS = {"esp32": (0x3F400020, 0x3FFB0000, 0x400D0020), "esp32s3": (0x3C000020, 0x3FC90000, 0x42000020)}
+APP_ADDRS = {
+    "esp32": (0x3F400020, 0x3FFB0000, 0x400D0020),
+    "esp32s3": (0x3C000020, 0x3FC90000, 0x42000020),
+    "esp32c3": (0x3C000020, 0x3FC90000, 0x42000020),
+    "esp32c2": (0x3C000020, 0x3FCA0000, 0x42000020),
+    "esp32c6": (0x42800020, 0x40810000, 0x42000020),
+}
 
 
 @functools.lru_cache(maxsize=None)
@@ -99,9 +106,23 @@ def run_tool(module: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def image_info(data: bytes) -> str:
-    result = run_tool("esptool", "image-info", scratch(data))
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    """`esptool image-info` on the bytes, in-process (fast): what it printed."""
+    from esptool.cmds import image_info as esptool_image_info
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        esptool_image_info(data)
+    return out.getvalue()
+
+
+def merge(parts: dict[int, bytes], chip: str = ESP32, fmt: str = "raw") -> bytes:
+    """`esptool merge-bin` (flash parameters kept), in-process: the raw image or the Intel HEX file's text."""
+    from esptool.cmds import merge_bin as esptool_merge_bin
+
+    out = work_dir() / f"merged{next(_counter)}.{'hex' if fmt == 'hex' else 'bin'}"
+    with contextlib.redirect_stdout(io.StringIO()):
+        esptool_merge_bin(sorted(parts.items()), chip, str(out), format=fmt)
+    return out.read_bytes()
 
 
 def merge_bin(parts: dict[int, bytes], *flash_args: str, chip: str = ESP32) -> tuple[bytes, str]:
@@ -314,3 +335,37 @@ def efuse_summaries() -> dict[str, Path]:
         for result in pool.map(lambda job: job(), jobs):
             summaries.update(result)
     return summaries
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Partition tables and flash encryption
+
+
+def partition_table(*entries: tuple[str, int, int, int, int], md5: bool = True) -> bytes:
+    """A partition table binary as ESP-IDF gen_esp32part.py writes it (no installable package ships that
+    tool): (label, type, subtype, offset, size) entries of '<2sBBLL16sL', the MD5 entry, 0xFF to 0xC00."""
+    body = b"".join(
+        struct.pack("<2sBBLL16sL", b"\xaa\x50", kind, subtype, offset, size, label.encode(), 0)
+        for label, kind, subtype, offset, size in entries
+    )
+    if md5:
+        body += b"\xeb\xeb" + b"\xff" * 14 + hashlib.md5(body).digest()
+    return body.ljust(0xC00, b"\xff")
+
+
+FACTORY_TABLE = (("nvs", 1, 2, 0x9000, 0x6000), ("phy_init", 1, 1, 0xF000, 0x1000), ("factory", 0, 0, 0x10000, 0x100000))
+OTA_TABLE = (
+    ("nvs", 1, 2, 0x9000, 0x4000), ("otadata", 1, 0, 0xD000, 0x2000), ("phy_init", 1, 1, 0xF000, 0x1000),
+    ("ota_0", 0, 0x10, 0x10000, 0x40000), ("ota_1", 0, 0x11, 0x50000, 0x40000),
+)
+
+
+def encrypt_flash(data: bytes, address: int, chip: str = ESP32) -> bytes:
+    """`espsecure encrypt-flash-data`: what a chip with flash encryption on holds at ``address``."""
+    key = work_dir() / "flash-encryption-key.bin"
+    if not key.exists():
+        run_espsecure("generate-flash-encryption-key", key)
+    out = work_dir() / f"encrypted{next(_counter)}.bin"
+    extra = ["--aes-xts"] if chip != ESP32 else []
+    run_espsecure("encrypt-flash-data", *extra, "--keyfile", key, "--address", hex(address), "--output", out, scratch(data))
+    return out.read_bytes()

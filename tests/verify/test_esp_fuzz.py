@@ -7,9 +7,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bootdiag.platforms.esp import image as esp_image
+from bootdiag.platforms.esp import verifier as esp_verifier
 from bootdiag.verify.model import ImageReport, UnusableInput, VerifyOptions
-from esp_fixtures import build_app, build_bootloader, scratch, sign, signing_key
+from esp_fixtures import FACTORY_TABLE, build_app, build_bootloader, partition_table, scratch, sign, signing_key
 
 SECTOR = 4096
 
@@ -23,6 +23,8 @@ def base_images() -> dict[str, bytes]:
         "sbv2_two_blocks": sign(build_bootloader("esp32c6"), 2, signing_key("ecdsa256"), signing_key("ecdsa192")),
         "sbv1": sign(build_bootloader("esp32"), 1, signing_key("v1")),
         "merged": b"\xff" * 0x1000 + rsa_signed,
+        "merged_with_table": (b"\xff" * 0x1000 + rsa_signed).ljust(0x8000, b"\xff")
+        + partition_table(*FACTORY_TABLE).ljust(0x8000, b"\xff") + sign(build_app("esp32"), 2, signing_key("rsa3072")),
         "app_unsigned": build_app("esp32s3"),
     }
 
@@ -55,15 +57,15 @@ def _apply(data: bytes, edits: list[tuple[int, int, int]], keep: int | None, tai
 
 
 def _check(data: bytes, options: VerifyOptions) -> None:
-    esp_image.matches(data, options)
+    esp_verifier.matches(data, options)
     try:
-        report = esp_image.verify(data, "fuzz.bin", options)
+        report = esp_verifier.verify(data, "fuzz.bin", options)
     except UnusableInput as exc:
         assert "\n" not in str(exc)
         return
     assert isinstance(report, ImageReport)
-    assert report.ok == (not report.problems)
-    assert report.format in ("esp-app", "esp-bootloader")
+    assert report.ok == (not report.all_problems() and not report.all_missing())
+    assert report.format in ("esp-app", "esp-bootloader", "esp-flash", "esp-flash-encrypted")
     json.dumps(report.model_dump())
 
 

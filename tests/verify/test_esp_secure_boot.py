@@ -105,8 +105,10 @@ def test_sbv2_wrong_key_agrees_with_espsecure(scheme: str, chip: str) -> None:
     report = verify(data, keys=[str(other)])
     assert problem_ids(report) == {"esp.sbv2.wrong_key"}
     assert not espsecure_verifies(2, other, data)
-    # and the block itself is fine: without a key to compare against the image verifies
-    assert verify(data).ok
+    # and the block itself is fine: without a key to compare against nothing is wrong, but it is not trusted
+    unchecked = verify(data)
+    assert (unchecked.verdict, unchecked.problems) == ("not_checked", [])
+    assert unchecked.missing[0].startswith("a trusted key")
 
 
 @pytest.mark.parametrize(("scheme", "chip"), SBV2_SCHEMES, ids=[s for s, _ in SBV2_SCHEMES])
@@ -269,14 +271,24 @@ def _key_file(private_key: object, name: str) -> str:
     return str(path)
 
 
-def test_unsuitable_keys_are_unusable_input() -> None:
+def test_unreadable_keys_are_unusable_input() -> None:
     data = signed_bootloader("rsa3072", "esp32")
-    ed = _key_file(ed25519.Ed25519PrivateKey.generate(), "ed25519.pem")
-    rsa2048 = _key_file(rsa.generate_private_key(65537, 2048), "rsa2048.pem")
-    for bad in (ed, rsa2048, str(scratch(b"not a key")), str(work_dir() / "missing.pem")):
+    for bad in (str(scratch(b"not a key")), str(work_dir() / "missing.pem")):
         with pytest.raises(UnusableInput) as info:
             verify(data, keys=[bad])
         assert "\n" not in str(info.value)
+
+
+def test_keys_that_cannot_be_secure_boot_keys_are_passed_over() -> None:
+    # an MCUboot key given for another part of a merged image, say: it proves nothing about this signature
+    data = signed_bootloader("rsa3072", "esp32")
+    ed = _key_file(ed25519.Ed25519PrivateKey.generate(), "ed25519.pem")
+    rsa2048 = _key_file(rsa.generate_private_key(65537, 2048), "rsa2048.pem")
+    for other in (ed, rsa2048):
+        report = verify(data, keys=[other])
+        assert (report.verdict, report.problems) == ("not_checked", [])
+        assert "cannot be Secure Boot keys" in report.missing[0]
+    assert verify(data, keys=[ed, str(signing_key("rsa3072"))]).ok
 
 
 def test_der_public_key_is_accepted() -> None:
@@ -321,7 +333,7 @@ def test_sbv1_agrees_with_espsecure(case: str) -> None:
 
 def test_sbv1_without_key_reports_what_it_can() -> None:
     report = verify(v1_signed_bootloader())
-    assert report.ok
+    assert (report.verdict, report.problems) == ("not_checked", [])
     assert report.info["signature"]["scheme"] == "sbv1"
     assert report.info["signature"]["verified"] is None
     # r = 0 can never verify, key or not
@@ -341,8 +353,9 @@ def test_sbv1_header_rewrite_is_found_with_the_key() -> None:
 
 
 def test_sbv1_needs_a_p256_key() -> None:
-    with pytest.raises(UnusableInput):
-        verify(v1_signed_bootloader(), keys=[str(signing_key("ecdsa384"))])
+    report = verify(v1_signed_bootloader(), keys=[str(signing_key("ecdsa384"))])
+    assert problem_ids(report) == {"esp.sbv1.signature_invalid"}
+    assert "P-256" in report.problems[0].message
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -70,14 +70,14 @@ def test_boot_record_of_unsigned_image_has_zero_signer() -> None:
 def test_boot_record_size_limit(options: dict[str, object], too_large: bool) -> None:
     report = _verify(signed_image("ecdsa-p256", "hash", "NSPE"), measured_boot=True, **options)
     assert report.has("mcuboot.boot_record_too_large") == too_large
-    assert report.ok == (not too_large)
+    assert (report.problems == []) == (not too_large)  # no key given: the signature is not judged
 
 
 def test_tfm_limit_for_p384_images_is_164() -> None:
     image = signed_image("ecdsa-p384", "hash", "NSPE_SPE")
     assert mcuboot._boot_record_limit(VerifyOptions(mcuboot_port="tfm"), 48) == 164
     report = _verify(image, measured_boot=True, mcuboot_port="tfm")
-    assert report.ok
+    assert report.problems == []
     assert report.info["boot_record"]["measurement_description"] == "SHA384"
 
 
@@ -93,7 +93,7 @@ def test_security_counter_value() -> None:
 def test_missing_security_counter() -> None:
     report = _verify(signed_image("ed25519"), security_counter=True)
     assert _ids(report) == ["mcuboot.missing_security_counter"]
-    assert _verify(signed_image("ed25519", security_counter="1"), security_counter=True).ok
+    assert _verify(signed_image("ed25519", security_counter="1"), security_counter=True).problems == []
 
 
 # ---------------------------------------------------------------------------------------------- header size
@@ -103,14 +103,14 @@ def test_header_size_option() -> None:
     report = _verify(signed_image("ecdsa-p256"), header_size=0x400)
     assert _ids(report) == ["mcuboot.header_size"]
     assert report.problems[0].detail == {"hdr_size": 0x200, "expected": 0x400}
-    assert _verify(signed_image("ecdsa-p256"), header_size=0x200).ok
+    assert _verify(signed_image("ecdsa-p256"), header_size=0x200).problems == []
 
 
 def test_vector_table_at_header_size_is_accepted() -> None:
     linked = payload_path(gap=0x200, vector_table=True)
     image = signed_image("ecdsa-p256", extra=("-H", "0x200"), payload=linked)
     report = _verify(image)
-    assert report.ok
+    assert report.problems == []
     assert report.info["vector_table"] == {"offset": 0x200, "initial_sp": 0x20010000, "reset_handler": 0x411}
 
 
@@ -132,7 +132,7 @@ def test_vector_table_elsewhere_is_a_header_size_problem(gap: int, extra: tuple[
 def test_random_code_at_header_size_is_not_judged() -> None:
     report = _verify(signed_image("ecdsa-p256"))
     assert "vector_table" not in report.info
-    assert report.ok
+    assert report.problems == []
 
 
 # ---------------------------------------------------------------------------------------------- TLV structure
@@ -180,12 +180,14 @@ def test_padded_ecdsa_signature() -> None:
     assert _verify(image, keys=[str(key_path("ecdsa-p256"))]).ok
 
 
-def test_encrypted_image_checks_the_signature_not_the_hash() -> None:
+def test_encrypted_image_without_the_key_checks_the_signature_not_the_hash() -> None:
     # imgtool verify hashes the ciphertext and fails; MCUboot hashes the plaintext while decrypting
     image = signed_image("ecdsa-p256", extra=("-E", str(key_path("ecdsa-p256", "enc"))))
     assert "invalid hash" in imgtool_verify(image, key_path("ecdsa-p256")).output
     report = _verify(image, keys=[str(key_path("ecdsa-p256"))])
-    assert report.ok
+    assert (report.verdict, report.problems) == ("not_checked", [])
+    assert any("encrypted: payload hash not checked" in m for m in report.missing)
+    assert any(c.startswith("ECDSA_SIG signature verified") for c in report.checked)
     assert report.info["hash"]["checked"] is False
     assert "ENCRYPTED_AES128" in report.info["header"]["flag_names"]
     assert "ENC_EC256" in [t["name"] for t in report.info["tlvs"]]
@@ -236,7 +238,8 @@ def test_known_development_key_is_named(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_signature_not_checked_without_key() -> None:
     report = _verify(signed_image("rsa-3072"))
-    assert report.ok
+    assert (report.verdict, report.problems) == ("not_checked", [])
+    assert report.missing == ["a trusted key (--key) to check the RSA3072_PSS signature against"]
     assert report.info["signature_check"] == "not checked: no key given"
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import struct
 import subprocess
 import sys
 from collections.abc import Callable
@@ -40,6 +41,14 @@ def _payload_offset(image: bytes) -> int:
     return hdr_size + img_size // 2
 
 
+def _area_ending_before_signature(image: bytes) -> bytes:
+    """it_tlv_tot shortened so that the area ends on the entry boundary before the signature TLV."""
+    start, _ = unprotected_area(image)
+    data = bytearray(image)
+    struct.pack_into("<H", data, start + 2, signature_tlv(image).offset - start)
+    return bytes(data)
+
+
 def _truncate_in_tlvs(image: bytes) -> bytes:
     start, total = unprotected_area(image)
     return image[: start + total // 2]
@@ -56,6 +65,7 @@ TAMPERS: dict[str, Tamper] = {
     "wrong_key": (lambda img: img, "b", "mcuboot.wrong_key"),
     "stripped_signature": (lambda img: strip_tlvs(img, {0x20, 0x22, 0x23, 0x24}), "a", "mcuboot.no_signature"),
     "truncated_in_tlvs": (_truncate_in_tlvs, "a", "mcuboot.truncated"),
+    "area_ends_before_signature": (_area_ending_before_signature, "a", "mcuboot.tlv_area_too_short"),
     "truncated_in_payload": (lambda img: img[: _payload_offset(img)], "a", "mcuboot.truncated"),
     "truncated_in_header": (lambda img: img[:20], "a", "mcuboot.truncated"),
 }
@@ -120,7 +130,9 @@ def test_mcuboot_key_hash_equals_imgtool_getpubhash(key_type: str) -> None:
 
 def test_embedded_pubkey_is_used_when_no_key_is_given() -> None:
     image = signed_image("ecdsa-p256", "full")
-    assert mcuboot.verify(image, "img.bin", VerifyOptions()).ok
+    # the embedded key makes the image self-consistent, not trusted: partly checked
+    report = mcuboot.verify(image, "img.bin", VerifyOptions())
+    assert (report.verdict, report.problems) == ("not_checked", [])
     broken = flip_byte(image, signature_tlv(image).offset + 12)
     report = mcuboot.verify(broken, "img.bin", VerifyOptions())
     assert report.has("mcuboot.signature_invalid")
@@ -168,3 +180,11 @@ def _unprotected(image: bytes) -> list[tuple[int, int]]:
     from mcuboot_fixtures import unprotected_tlvs
 
     return [(t.type, t.offset) for t in unprotected_tlvs(image)]
+
+
+def test_area_ending_before_the_signature_is_not_called_unsigned() -> None:
+    image = _area_ending_before_signature(signed_image("ecdsa-p256"))
+    assert imgtool_verify(image, key_path("ecdsa-p256")).rc != 0
+    report = mcuboot.verify(image, "img.bin", VerifyOptions(keys=[str(key_path("ecdsa-p256"))]))
+    assert [p.id for p in report.problems] == ["mcuboot.tlv_area_too_short"]
+    assert report.problems[0].detail["beyond"] == ["ECDSA_SIG"]

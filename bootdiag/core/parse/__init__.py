@@ -14,10 +14,13 @@ from pathlib import Path
 from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
-from bootdiag.core.messages import FAILURE_WORDS, Catalogue, CatalogueMessage, catalogue, completion_trigger
+from bootdiag.core.messages import (
+    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger,
+    literal_triggers,
+)
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
-from bootdiag.core.parse.unwrap import Unwrapper, is_prose
+from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_message
 
 
 
@@ -48,7 +51,11 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = ()) -> Tr
 class LineParser:
     """Stateful parser for one capture (families remember e.g. the chip for boot-mode decoding)."""
 
-    def __init__(self, families: list[Family] | None = None, reuse_repeats: bool = True) -> None:
+    def __init__(
+        self, families: list[Family] | None = None, reuse_repeats: bool = True, messages: Iterable[str] = (),
+    ) -> None:
+        """``messages``: catalogue ids the caller's rules read, whose lines the screen must hand over
+        even when they carry no failure word."""
         self.families = families if families is not None else default_families()
         # Asked, for a line that repeats an earlier event, whether it still matters to the reader
         # (an analysis: it opens a session, or would change this one's rule state); ``None`` keeps
@@ -57,7 +64,9 @@ class LineParser:
         # Families that recognise a line they have already read, before any cleaning (boot loops).
         self._repeating = [(f.repeat, f.repeat_at) for f in self.families if reuse_repeats and hasattr(f, "repeat")]
         noise = tuple(n for f in self.families if (n := getattr(f, "noise", None)))
-        self.screen = trigger_screen((*(f.trigger for f in self.families), *message_triggers()), noise)
+        self.screen = trigger_screen(
+            (*(f.trigger for f in self.families), *message_triggers(), *literal_triggers(tuple(sorted(set(messages))))), noise,
+        )
         self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers())
         self._canonical = registry.canonical_line
 
@@ -115,15 +124,27 @@ class LineParser:
         becomes a quoted catalogue message when it tells of a failure or a warning, and nothing else.
         """
         event = None if quoted else self._offer(text, no)
-        if event is not None:
+        if event is not None and (type(event).occupies_session or is_sentence(text)):
             return event
         hit = self.catalogue.find(text)
+        if event is not None and (hit is None or hit.start):
+            return event  # words of a written report
+        # else a written report's family took a bare log message for prose: read it as the message
+        event = None
         if hit is None:
+            if not quoted and FAILURE_SAID.search(text) and not is_sentence(text):
+                return UnreadFailure.trusted(line=no, text=text)
             return None
         known = hit.known
         if quoted or (event is None and hit.start and is_prose(text[:hit.start])):
             if known.severity not in ("failure", "warning"):
                 return None
+            # Read as its platform would print it: a failure keeps its own event (and the rules
+            # about it), marked quoted. Only failures: a quoted "flash done" shows nothing completed.
+            said = quoted_message(text, hit.start)
+            again = self._offer(self._canonical(Hit(known, 0, hit.fields), said) or said, no)
+            if again is not None and again.is_failure() and not again.is_weak():
+                return again.moved(no, text, quoted=True)
             return CatalogueMessage.trusted(
                 line=no, text=text, platform=known.platform, message=known.id, severity=known.severity,
                 values=hit.fields, quoted=True,
@@ -131,7 +152,7 @@ class LineParser:
         canonical = self._canonical(hit, text)
         if canonical is not None and canonical != text:
             again = self._offer(canonical, no)
-            if again is not None:
+            if again is not None and type(again).occupies_session:
                 return again.moved(no, text)
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,

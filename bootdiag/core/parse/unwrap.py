@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 HOST_PREFIX = re.compile(
     r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)"
     r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?(?:\s*->\s?|\s)"
-    r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\]\s?)?\s*"
+    r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\](?!\s?[ECIWD]> )\s?)?\s*"  # not a Jetson UART stamp "[0360.204] E> "
 )
 
 # One layer of wrapping at the start of a pasted line.
@@ -31,13 +31,14 @@ _LEAD = re.compile(
       | (?:[-*\u2022\u00b7+]|\d{1,4}[.)])[ \t]+ # bullet or numbered list item
       | \d{1,6}(?:\t|[ \t]*[|\u2502][ \t]?)  # cat -n or an editor's gutter
       | `+                                   # inline code, or a fence glued to the line
-      | \[\d{1,3}(?:;\d{1,3})*m              # a colour code that lost its ESC
+      | \u2190?\[\d{1,3}(?:;\d{1,3})*m        # a colour code that lost its ESC (or shows it as a left arrow)
+      | \u2190                                # ESC as a Windows console copy shows it
       | [ \t]+
     )""",
     re.X,
 )
-_TRAIL = re.compile(r"(?:[ \t]|`|\[\d{1,3}(?:;\d{1,3})*m)+$")
-_INNER_COLOUR = re.compile(r"\[\d{1,3}(?:;\d{1,3})*m")
+_TRAIL = re.compile(r"(?:[ \t]|`|\u2190|\[\d{1,3}(?:;\d{1,3})*m)+$")
+_INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
 MIN_GLUED = 90  # shorter than this, a line is taken to hold one log line
@@ -56,10 +57,32 @@ def is_garbled(text: str) -> bool:
     return bad >= 4 and bad * 5 >= len(text)
 
 
+# Words people write and log messages do not: first and second person, and the glue of sentences.
+_PERSON = frozenset({"i", "i'm", "i've", "my", "me", "we", "our", "us", "you", "your"})
+_GLUE = frozenset({"the", "when", "after", "but", "because", "so", "then", "and", "was", "were", "have", "had", "this", "that", "it"})
+# Verbs of reporting what a tool printed: "keeps getting", "it shows", "the log says".
+_TELLING = frozenset({"get", "gets", "got", "getting", "see", "sees", "saw", "seeing", "shows", "showed", "says", "said",
+                      "prints", "printed", "returns", "returned", "giving", "gives", "gave", "with"})
+_SAYS = _PERSON | _GLUE | _TELLING
+_QUOTES = "\"'`\u201c\u2018"
+
+
 def is_prose(text: str) -> bool:
-    """Whether ``text`` reads as a sentence rather than log output."""
+    """Whether ``text`` (words in front of a log message on the same line) reads as a sentence:
+    four words or more, mostly lower case, with a word people write and tools do not print
+    ("A fatal error occurred: " and "error: argument <address>: " are a tool's own lead)."""
     words = _WORDS.findall(text)
-    return len(words) >= 4 and sum(w[0].islower() for w in words) >= 3
+    if len(words) < 4 or sum(w[0].islower() for w in words) < 3:
+        return False
+    return text.rstrip()[-1:] in _QUOTES or any(w.lower() in _SAYS for w in words)
+
+
+def is_sentence(text: str) -> bool:
+    """Whether a whole line is someone writing rather than a program logging."""
+    words = [w.lower() for w in _WORDS.findall(text)]
+    if len(words) < 5:
+        return False
+    return any(w in _PERSON for w in words) or (len(words) >= 8 and sum(w in _GLUE for w in words) >= 3)
 
 
 def strip_wrapping(text: str) -> str:
@@ -78,6 +101,8 @@ def strip_wrapping(text: str) -> str:
         text = text[m.end():]
     if "m" in text and "[" in text:
         text = _INNER_COLOUR.sub("", text)
+    if "\u2190" in text:
+        text = text.replace("\u2190", "")
     return _TRAIL.sub("", text)
 
 
@@ -98,7 +123,8 @@ class Unwrapper:
         if not text or is_garbled(text):
             return []
         cuts = [0]
-        if self._starts is not None and len(text) >= MIN_GLUED:
+        # A long line, or one that opens with a log line's envelope: it may hold several.
+        if self._starts is not None and (len(text) >= MIN_GLUED or self._starts.match(text)):
             for m in self._starts.finditer(text, 1):
                 at = m.start()
                 # A start glued to the end of the previous line (lost newline) or after a space.
@@ -118,3 +144,19 @@ class Unwrapper:
         for normalise in self._normalisers:
             text = normalise(text)
         return text
+
+
+_CLOSING = {'"': '"', "'": "'", "`": "`", "\u201c": "\u201d", "\u2018": "\u2019", "(": ")"}
+_TRAILING_PUNCT = "\"'`\u201d\u2019).,;:!? "
+
+
+def quoted_message(text: str, start: int) -> str:
+    """The message a sentence quotes from ``start``: up to its closing quote when a quote opened it,
+    else the rest of the line without the sentence's closing punctuation."""
+    opener = text[start - 1] if start else ""
+    closing = _CLOSING.get(opener)
+    if closing is not None:
+        end = text.find(closing, start)
+        if end > start:
+            return text[start:end]
+    return text[start:].rstrip(_TRAILING_PUNCT) or text[start:]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Condition(BaseModel):
@@ -69,12 +69,16 @@ class Rule(BaseModel):
     also_when: list[When] = Field(default_factory=list)
     explain: str
     notes: dict[str, str] = Field(default_factory=dict)
-    fix: list[str] = Field(min_length=1)
+    fix: list[str] = Field(default_factory=list)
     fix_if: dict[str, list[str]] = Field(default_factory=dict)  # capture name -> extra fix lines
     docs: list[str] = Field(default_factory=list)
     candidates: list[Candidate] = Field(default_factory=list)
     supersedes: list[str] = Field(default_factory=list)
     corpus: list[str] = Field(default_factory=list)
+    # A benign rule names no cause: where it holds, the failure lines its conditions match are what a
+    # healthy boot prints in that situation (empty OTA slots scanned while encrypting on first boot),
+    # so they neither make a finding nor leave the capture unexplained. ``explain`` says why.
+    benign: bool = False
 
     @field_validator("when")
     @classmethod
@@ -82,6 +86,12 @@ class Rule(BaseModel):
         if not when.all and not when.any:
             raise ValueError("a rule needs at least one condition in when.all or when.any")
         return when
+
+    @model_validator(mode="after")
+    def _cause_needs_a_fix(self) -> "Rule":
+        if not self.benign and not self.fix:
+            raise ValueError("fix: a rule that names a cause gives at least one fix")
+        return self
 
     def all_whens(self) -> list[When]:
         return [self.when, *self.also_when]

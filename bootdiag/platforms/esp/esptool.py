@@ -17,6 +17,8 @@ Parsed = tuple[type[Event], dict[str, Any]]
 
 # A command line may be prefixed by a prompt, "python -m", an interpreter or a path; cut there.
 _PROGRAM_START = re.compile(r"(?:^|(?<=[\s/\\\"'=]))(?:esptool|espefuse|espsecure)(?:\.py)?(?=\s|$)")
+# What stands before a command someone ran: nothing, a shell prompt, a path or a launcher.
+_LAUNCHED = re.compile(r"(?:^|[$#>%/\\]|\bpython3?(?:\.exe)?(?:\s+-m)?|\bpy(?:\s+-m)?|\bsudo|\brun|\bexec)\s*$")
 # Subcommands by both spellings (v4 underscores, v5 hyphens): a command line names one of them.
 _SUBCOMMANDS = frozenset(
     c.replace("-", "_")
@@ -127,6 +129,11 @@ class EsptoolFamily(ClaimsByTrigger):
         if parsed is None:
             return None
         cls, fields = parsed
-        if cls is ev.ToolCommand and fields["command"] is None and not any(a.startswith("-") for a in fields["args"]):
-            return None  # prose that mentions the tool ("esptool.py in directory ...")
+        if cls is ev.ToolCommand:
+            if fields["command"] is None and not any(a.startswith("-") and len(a) > 1 for a in fields["args"]):
+                return None  # prose that mentions the tool ("esptool.py in directory ...")
+            if fields["command"] is None and program and not _LAUNCHED.search(text[:program.start()]):
+                return None  # mid-sentence ("Try reinstalling esptool or ... --no-stub"), not a command line
+            if ": error:" in subject:
+                return None  # argparse's usage error ("esptool.py write_flash: error: argument ..."): the catalogue's
         return cls.trusted(line=no, text=text, **fields)

@@ -4,12 +4,19 @@ Message strings and their meanings are documented in the grammars (``grammars/es
 ``grammars/esptool.lark``) with their upstream sources.
 """
 
+from functools import cached_property
 from typing import Literal
 
 from bootdiag.core.events import Event
 from bootdiag.core.messages import catalogue, identify, message_ids
+from bootdiag.platforms.esp.chips import app_only_address
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
+# Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
+# every other tag is the application's.
+_BOOTLOADER_TAGS = frozenset({"esp_image", "flash_parts", "flash_encrypt", "boot_comm", "qio_mode", "efuse", "cache"})
+_BOOTLOADER_TAG_STARTS = ("boot", "secure_boot")
+
 BOOT_TAGS = frozenset(
     {
         "boot", "esp_image", "secure_boot", "secure_boot_v1", "secure_boot_v2", "secure_boot_v2_rsa",
@@ -63,7 +70,29 @@ class RomReset(RomRetry):
     boot_mode_name: str | None = None
     download: bool | None = None  # True when the strapping pins selected download (UART/USB) boot
     chip: str | None = None
+
+    @property
+    def flash_voltage_strap(self) -> bool:
+        """ESP32: MTDI (GPIO12) was high at reset (strapping byte bit 0x20), which selects 1.8 V for
+        the flash supply (ESP32 datasheet, strapping pins); 3.3 V flash chips then cannot be read."""
+        return self.chip in (None, "esp32") and bool(self.boot_mode & 0x20) and not self.download
     boundary = ("device", 1)
+
+    def is_failure(self) -> bool:
+        # A brownout reset (RTCWDT_BROWN_OUT_RESET, BROWNOUT_RST, BROWN_OUT_RST): the supply failed
+        # the run before this boot, whatever this boot does.
+        return self.reason is not None and "BROWN" in self.reason
+
+
+class Esp8266Reset(RomReset):
+    """The ESP8266 ROM's one-line banner: ``ets Jan  8 2013,rst cause:2, boot mode:(3,6)``: a new boot,
+    its reset cause and the boot mode the strapping pins selected."""
+
+    kind: Literal["Esp8266Reset"] = "Esp8266Reset"
+    boundary = ("device", 0)
+
+    def facts(self) -> dict[str, str]:
+        return {"chip": "esp8266"}
 
 
 class RomWaitingForDownload(RomEvent):
@@ -89,6 +118,11 @@ class RomInvalidHeader(RomEvent):
     kind: Literal["RomInvalidHeader"] = "RomInvalidHeader"
     value: int
     failure = True
+
+    @property
+    def erased(self) -> bool:
+        """Erased (all ones) or blank (all zeros) flash where the header should be: nothing there."""
+        return self.value in (0xFFFFFFFF, 0)
 
 
 class RomFlashReadError(RomEvent):
@@ -185,6 +219,17 @@ class RomLoad(RomEvent):
     address: int
     length: int
 
+    @property
+    def implausible(self) -> bool:
+        """A segment no image has: negative or over 16 MB, the ROM reading garbage as a header."""
+        return not 0 <= self.length <= 0x1000000
+
+    @property
+    def flash_mapped(self) -> bool:
+        """The segment loads to an address in flash mapped through the cache, where an app's code and
+        constants live and a second-stage bootloader's never do."""
+        return app_only_address(self.address)
+
 
 class RomEntry(RomEvent):
     kind: Literal["RomEntry"] = "RomEntry"
@@ -215,18 +260,21 @@ class EspLog(Event):
     msg: str
     value_sets = {"message_id": message_ids}
 
-    @property
+    @cached_property  # rule conditions ask it of each event, many times
     def message_id(self) -> str | None:
         """The message catalogue's id of this line's message (no grammar reads it in detail)."""
-        return identify(self.msg)
+        return identify(self.msg, "esp")
 
     def is_failure(self) -> bool:
-        if (message_id := self.message_id) is not None:
+        if type(self).generic and (message_id := self.message_id) is not None:
             return self.failure or catalogue().severity(message_id) == "failure"
         return self.failure or (self.level == "E" and self.tag in BOOT_TAGS)
 
     def completes(self) -> bool:
-        return type(self).completion or (type(self).generic and catalogue().completes(self.message_id or ""))
+        # A line from outside the second-stage bootloader is the app's own: the boot reached it.
+        if type(self).completion or not self.tag.startswith(_BOOTLOADER_TAG_STARTS) and self.tag not in _BOOTLOADER_TAGS:
+            return True
+        return catalogue().completes(self.message_id or "")
 
     def level_name(self) -> str | None:
         return _LEVEL_NAMES.get(self.level)
@@ -403,12 +451,22 @@ class InvalidMagicByte(EspLog):
     kind: Literal["InvalidMagicByte"] = "InvalidMagicByte"
     address: int
 
+    @property
+    def at_bootloader_offset(self) -> bool:
+        """The bootloader's own image (0x0, 0x1000 or 0x2000 by chip): it was just loaded from there."""
+        return self.address in (0x0, 0x1000, 0x2000)
+
 
 class InvalidSpiParameter(EspLog):
     kind: Literal["InvalidSpiParameter"] = "InvalidSpiParameter"
     address: int
     parameter: str
     value: int
+
+    @property
+    def erased(self) -> bool:
+        """Read from erased flash: the mode byte 0xff, or a size/speed nibble 0xf."""
+        return self.value == (255 if self.parameter == "mode" else 15)
 
 
 class ImageTooLarge(EspLog):
@@ -427,6 +485,11 @@ class ChipMismatch(EspLog):
     kind: Literal["ChipMismatch"] = "ChipMismatch"
     detail: str
     failure = True
+
+    @property
+    def erased(self) -> bool:
+        """The header was read from erased flash (chip id 0xffff / revision 255): no image is there."""
+        return "65535" in self.detail or "found 255" in self.detail
 
 
 class PartitionNotBootable(EspLog):

@@ -21,8 +21,8 @@ KEY_UNTRUSTED = frozenset({"esp.wrong_signing_key", "esp.app_key_not_in_bootload
 
 
 def file_view(image: ImageReport, report: Report) -> FileView | None:
-    if not image.format.startswith("esp-"):
-        return None
+    if image.format not in ("esp-app", "esp-bootloader"):
+        return None  # a partition table, or a flash image whose parts come one by one
     info = image.info
     signature = info.get("signature") or {}
     shows = [_header_line(image.format, info), *_signature_lines(signature)]
@@ -82,7 +82,7 @@ def _contradictions(image: ImageReport, signature: dict[str, Any], report: Repor
                 f"signed with a key the given keys or eFuse trust, but the device said it does not ({deciding_text(finding)}): "
                 "its eFuse holds other digests than those given, or it runs another image"
             )
-        elif finding.id in IMAGE_FAILED and image.ok and well_signed:
+        elif finding.id in IMAGE_FAILED and not image.all_problems() and well_signed:
             found.append(
                 f"passes the check the device failed ({deciding_text(finding)}): the device holds another image, "
                 "or this one changed as it was written (esptool rewriting the header)"

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from bootdiag.platforms.esp import secure_boot as esp_secure_boot
-from bootdiag.platforms.esp.chips import CHIPS, CHIPS_BY_ID, FREQ_ESP32, CHIPS_BY_NAME, Chip, chip_from_option, normalize_chip_name
-from bootdiag.verify.model import Findings, ImageReport, Problem, UnusableInput, VerifyOptions
+from bootdiag.platforms.esp.chips import (
+    CHIPS, CHIPS_BY_ID, FIRST_LOADED_ADDRESS, FREQ_ESP32, MMU_PAGE_SIZE, Chip, chip_from_option, normalize_chip_name,
+)
+from bootdiag.verify.model import Findings, ImageReport, UnusableInput, VerifyOptions
 
 IMAGE_MAGIC = 0xE9  # IDF esp_app_format.h ESP_IMAGE_HEADER_MAGIC
 HEADER_LEN = 24  # IDF esp_app_format.h: esp_image_header_t is 24 bytes (static-asserted)
@@ -435,26 +437,81 @@ def _rewrite_explainer(buf: bytes, layout: ImageLayout, footer: FooterState) -> 
 
 
 def verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport:
+    """One image at ``--offset`` (or 0) of a raw file; see :mod:`bootdiag.platforms.esp.verifier` for files."""
     start = locate_image(data, options)
+    address = None if options.address is None else options.address + start
+    return check_image(data, path, options, start, address)
+
+
+def check_image(data: bytes, path: str, options: VerifyOptions, start: int, address: int | None,
+                name: str | None = None) -> ImageReport:
+    """The image at file offset ``start``, written at flash ``address`` (None: unknown, taken to be on the
+    64 KB grid an app partition starts on), checked the way the ROM / 2nd-stage bootloader check it."""
     buf = bytes(data[start:])
     found = Findings("esp", base=start)
     info: dict[str, Any] = {"offset": start}
+    if address is not None:
+        info["address"] = f"0x{address:x}"
     layout = parse_layout(buf, found)
     if layout is not None:
         info.update(header_info(layout.header))
         info["segments"] = [segment_info(s, layout.header.chip, start) for s in layout.segments]
         _check_chip(layout.header, options, found)
+        _check_segment_addresses(layout, address, found)
     _describe_descriptors(buf, info)
+    length = None
     if layout is not None and layout.length is not None:
         footer = _check_footer(buf, layout, found, info)
-        info["image_length"] = layout.length
+        info["image_length"] = length = layout.length
         explainer = _rewrite_explainer(buf, layout, footer)
         result = esp_secure_boot.check_secure_boot(buf, layout.length, layout.header.chip_id, options, start, explainer)
         found.problems.extend(result.problems)
+        found.checked.extend(result.checked)
+        found.missing.extend(result.missing)
         info["signature"] = result.info
-    return ImageReport(
-        format=image_format(buf, layout, start), path=path, ok=not found.problems, problems=found.problems, info=info
-    )
+        length = result.end or length
+    found.info = info
+    return found.report(image_format(buf, layout, start), path, length=length, offset=start if name else None,
+                        address=address if name else None, name=name)
+
+
+def _check_segment_addresses(layout: ImageLayout, address: int | None, found: Findings) -> None:
+    """What IDF esp_image_format.c checks of each segment's load address: a flash-mapped segment must sit
+    at the same place in its 64 KB MMU page as in flash (verify_segment_header), and a loaded one must
+    land in RAM (verify_load_addresses "bad load address range")."""
+    chip = layout.header.chip
+    if chip is None:
+        return
+    mapped = False
+    for segment in layout.segments:
+        if segment.length == 0:
+            continue
+        if chip.maps_flash(segment.load_addr):
+            mapped = True
+            flash_at = (address or 0) + segment.data_offset
+            if flash_at % MMU_PAGE_SIZE != segment.load_addr % MMU_PAGE_SIZE:
+                where = f"at 0x{address:x}" if address is not None else "at any 64 KB-aligned address"
+                found.add(
+                    "image.mmu_misaligned",
+                    f"Segment {segment.index} load address 0x{segment.load_addr:08x}, doesn't match data "
+                    f"0x{flash_at:08x}: the image {where} is off the 64 KB flash-mapping grid "
+                    "(app partitions start on a 64 KB boundary)",
+                    segment=segment.index, load_addr=f"0x{segment.load_addr:08x}", flash_offset=f"0x{flash_at:08x}",
+                    image_address=None if address is None else f"0x{address:x}",
+                )
+                return
+        elif segment.load_addr >= FIRST_LOADED_ADDRESS:
+            end = segment.load_addr + segment.length
+            if not chip.loads_into_ram(segment.load_addr, end):
+                found.add(
+                    "image.bad_load_address",
+                    f"Segment {segment.index} 0x{segment.load_addr:08x}-0x{end:08x} invalid: bad load address "
+                    f"range (not {chip.name} RAM, and not flash-mapped)",
+                    segment=segment.index, load_addr=f"0x{segment.load_addr:08x}", end=f"0x{end:08x}",
+                )
+    if not found.problems:
+        found.check("header and segments" + (" (flash mapping on the 64 KB grid" +
+                    (f" at 0x{address:x})" if address is not None else ")") if mapped else ""))
 
 
 def _check_chip(header: ImageHeader, options: VerifyOptions, found: Findings) -> None:
@@ -485,6 +542,7 @@ def _check_footer(buf: bytes, layout: ImageLayout, found: Findings, info: dict[s
     stored = buf[layout.checksum_offset]
     computed = xor_checksum(buf, layout.segments)
     info["checksum"] = {"stored": f"0x{stored:02x}", "computed": f"0x{computed:02x}", "ok": stored == computed}
+    found.check("checksum")
     if stored != computed:
         found.add(
             "image.checksum_mismatch",
@@ -500,6 +558,7 @@ def _check_footer(buf: bytes, layout: ImageLayout, found: Findings, info: dict[s
     computed_sha = hashlib.sha256(buf[: layout.sha_offset]).digest()
     ok = stored_sha == computed_sha
     info["sha256"] = {"stored": stored_sha.hex(), "computed": computed_sha.hex(), "ok": ok}
+    found.check("appended SHA-256")
     if not ok:
         found.add(
             "image.hash_mismatch",

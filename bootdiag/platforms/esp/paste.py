@@ -7,14 +7,21 @@ from typing import Any
 # What begins a line of ESP output: the ESP-IDF log envelope (log.h), the ROM's lines, the panic
 # handler's and esptool's. A pasted line is cut before each.
 LINE_STARTS = (
-    r"[EWIDV] \((?:\d+|\d\d:\d\d:\d\d\.\d+)\) [A-Za-z0-9_.\-/]+:",
+    r"[EWIDV] \((?:\d+|\d\d:\d\d:\d\d\.\d+)\) [A-Za-z0-9_.\-/]+(?: [A-Za-z0-9_.\-/]+)?:",  # tags may hold a space ("opi psram")
     r"ets [A-Z][a-z]{2} {1,2}\d", r"ESP-ROM:", r"Build:[A-Z][a-z]{2} ", r"rst:0x[0-9a-fA-F]+ \(", r"configsip: ",
     r"clk_drv:0x", r"mode:(?:DIO|QIO|DOUT|QOUT|FASTRD)", r"load:0x[0-9a-fA-F]{8}, ?len:", r"entry 0x[0-9a-fA-F]{8}",
-    r"flash read err, ", r"invalid header: 0x", r"ets_main\.c \d", r"Falling back to built-in command", r"waiting for download",
+    r"flash read err, ", r"invalid header: 0x", r"ets_\w+\.c \d", r"Falling back to built-in command", r"waiting for download",
     r"SPIWP:0x", r"Saved PC:0x", r"Guru Meditation Error", r"Backtrace: ?0x", r"Rebooting\.\.\.",
     r"A fatal error occurred:", r"esptool(?:\.py)? v\d", r"Serial port \S", r"Connecting\.\.", r"Chip is ESP",
     r"Uploading stub", r"Stub running", r"Changing baud rate", r"Wrote \d+ bytes", r"Hash of data verified",
     r"Hard resetting via",
+    # ROM refusals and the panic handler's bare lines (esp-rom strings; esp_system/panic.c, port/panic_handler.c)
+    r"csum err:", r"wrong chip id", r"[Ss]ecure boot check fail", r"Sig block \d", r"Signature Check Failed",
+    r"abort\(\) was called", r"assert failed:", r"Core +\d register dump:", r"ELF file SHA256:", r"Rebooting in \d",
+    r"CPU halted", r"\*\*\*ERROR\*\*\*", r"ESP_ERROR_CHECK failed", r"Brownout detector was triggered",
+    r"Cache disabled but", r"Debug exception reason:",
+    # ESP_DRAM_LOGx lines carry no time stamp: "E BOD: ...", "W cpu_start: ..." (tags of the catalogue's idf_dram lines)
+    r"[EWIDV] (?:BOD|cpu_start|spi_flash|MSPI Timing|MSPI DQS|Flash Delay): ",
 )
 # "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)
 _NO_LEVEL = re.compile(r"\((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")

@@ -123,13 +123,27 @@ class _RomTransformer(Transformer):
 _TRANSFORMER = _RomTransformer()
 
 
+# ESP8266 ROM: "ets Jan  8 2013,rst cause:2, boot mode:(3,6)". The first boot-mode digit is the
+# strapping (GPIO15, GPIO0, GPIO2): 3 boots from flash, 1 is UART download, 4-7 (GPIO15 high) SDIO
+# (ESP8266 Hardware Design Guidelines, boot mode table; esp8266/Arduino doc boards.rst).
+_ESP8266_BANNER = re.compile(r"ets Jan\s+8 2013,\s*rst cause:\s*(\d+),\s*boot mode:\s*\((\d),(\d+)\)")
+_ESP8266_MODES = {1: "UART_DOWNLOAD", 3: "FLASH_BOOT"}
+
+
 @lru_cache(maxsize=4096)
 def parse_rom_text(text: str) -> Parsed | None:
+    m = _ESP8266_BANNER.match(text)
+    if m is not None:
+        mode = int(m.group(2))
+        return ev.Esp8266Reset, {
+            "reason_code": int(m.group(1)), "boot_mode": mode, "download": mode != 3,
+            "boot_mode_name": _ESP8266_MODES.get(mode, "SDIO" if mode >= 4 else f"mode {mode}"), "chip": "esp8266",
+        }
     return parse_and_transform("esp_rom", "start", text, _TRANSFORMER.transform)
 
 
 # Lines whose event depends on nothing but their text (the others read the chip or the retry state).
-_CONTEXT_FREE = (ev.RomLoad, ev.RomEntry, ev.RomFlashMode)
+_CONTEXT_FREE = (ev.RomLoad, ev.RomEntry, ev.RomFlashMode, ev.Esp8266Reset)
 _SEEN_SIZE = 1024
 
 
@@ -137,9 +151,9 @@ class EspRomFamily(ClaimsByTrigger):
     name = "esp-rom"
     trigger = compile_trigger(
         r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
-        r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_main\.c", r"Sig block \d", r"Signature Check Failed",
+        r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_\w+\.c \d", r"Sig block \d", r"Signature Check Failed",
         r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
-        r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x",
+        r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013",
     )
 
     # A banner this close after a failed ROM secure boot check (or its ets_main.c abort) is the watchdog

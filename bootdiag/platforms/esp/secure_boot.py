@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from bootdiag.verify.model import Problem, UnusableInput, VerifyOptions
+from bootdiag.verify.keys import KeyMaterial, load_key
+from bootdiag.verify.model import Findings, Problem, UnusableInput, VerifyOptions
 
 if TYPE_CHECKING:
     from bootdiag.platforms.esp import EspVerifyOptions
@@ -74,42 +75,24 @@ class LoadedKey:
     key: PublicKey
 
 
-def load_public_key(path: str) -> LoadedKey:
-    """Read a PEM/DER public or private key, or a raw 64-byte P-256 point (espsecure V1 extract-public-key)."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UnusableInput(f"{path}: no such key file") from None
-    except OSError as exc:
-        raise UnusableInput(f"{path}: cannot read key file ({exc.strerror})") from None
-    key = _parse_key_bytes(raw, path)
-    if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-        raise UnusableInput(f"{path}: {_key_kind(key)} key cannot verify ESP Secure Boot (needs RSA-3072 or ECDSA)")
-    return LoadedKey(path, key)
+def secure_boot_keys(paths: list[str]) -> tuple[list[LoadedKey], list[str]]:
+    """The given keys that can be Secure Boot keys (RSA-3072, ECDSA P-192/P-256/P-384), and the names of
+    the others (an MCUboot key given for another part of a merged image, say), which are passed over."""
+    usable: list[LoadedKey] = []
+    others: list[str] = []
+    for path in paths:
+        material = load_key(path)
+        if can_sign_secure_boot(material.public_key):
+            usable.append(LoadedKey(path, material.public_key))  # type: ignore[arg-type]
+        else:
+            others.append(f"{Path(path).name} ({material.algorithm})")
+    return usable, others
 
 
-def _parse_key_bytes(raw: bytes, path: str) -> Any:
-    loaders: list[Callable[[], Any]] = [
-        lambda: serialization.load_pem_public_key(raw),
-        # Only the public half is used, so skip the (slow) RSA private-key consistency check.
-        lambda: serialization.load_pem_private_key(raw, None, unsafe_skip_rsa_key_validation=True).public_key(),
-        lambda: serialization.load_der_public_key(raw),
-        lambda: serialization.load_der_private_key(raw, None, unsafe_skip_rsa_key_validation=True).public_key(),
-    ]
-    for load in loaders:
-        try:
-            return load()
-        except TypeError:
-            raise UnusableInput(f"{path}: private key is password-protected; give the public key instead") from None
-        except (ValueError, UnsupportedAlgorithm):
-            continue
-    if len(raw) == 64:  # espsecure extract-public-key --version 1: X||Y big-endian
-        try:
-            x, y = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
-            return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
-        except ValueError:
-            pass
-    raise UnusableInput(f"{path}: not a PEM or DER public/private key")
+def can_sign_secure_boot(key: Any) -> bool:
+    if isinstance(key, rsa.RSAPublicKey):
+        return key.key_size == 3072
+    return isinstance(key, ec.EllipticCurvePublicKey) and _curve_short_name(key.curve) in CURVE_IDS_BY_NAME
 
 
 def _key_kind(key: Any) -> str:
@@ -133,15 +116,56 @@ def sbv2_key_digest(loaded: LoadedKey) -> bytes:
     return hashlib.sha256(_ecdsa_key_fields(curve_id, key.public_numbers())).digest()
 
 
-def key_digests(public_key: PublicKey) -> dict[str, str]:
-    """What an ESP burns in eFuse for this key: the Secure Boot V2 key digest (as
-    `espsecure digest-sbv2-public-key` prints it), for the key types Secure Boot V2 takes."""
-    if not isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-        return {}
-    try:
-        return {"esp_sbv2_key_digest": sbv2_key_digest(LoadedKey("key", public_key)).hex()}
-    except UnusableInput:
-        return {}
+def key_digests(key: KeyMaterial) -> dict[str, str]:
+    """What an ESP burns in eFuse or compiles into its bootloader for this key: the Secure Boot V2 key
+    digest (as `espsecure digest-sbv2-public-key` prints it); for a P-256 key, the Secure Boot V1 public
+    key the bootloader embeds (`espsecure extract-public-key --version 1`: X||Y big-endian) and, from
+    the private key, the reflashable-mode bootloader key burned in BLOCK2 (`espsecure
+    digest-private-key`: SHA-256 of the private scalar)."""
+    public_key = key.public_key
+    found: dict[str, str] = {}
+    if can_sign_secure_boot(public_key):
+        found["esp_sbv2_key_digest"] = sbv2_key_digest(LoadedKey(key.source, public_key)).hex()  # type: ignore[arg-type]
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
+        numbers = public_key.public_numbers()
+        found["esp_sbv1_public_key"] = (numbers.x.to_bytes(32, "big") + numbers.y.to_bytes(32, "big")).hex()
+        if isinstance(key.private_key, ec.EllipticCurvePrivateKey):
+            scalar = key.private_key.private_numbers().private_value.to_bytes(32, "big")
+            found["esp_sbv1_reflashable_key"] = hashlib.sha256(scalar).hexdigest()
+    return found
+
+
+def key_check(key: KeyMaterial, options: VerifyOptions) -> Findings | None:
+    """A key file against the trusted digests the options give (--key-digest, --efuse): is it one of them?"""
+    own = _own(options)
+    if not own.key_digests and not own.efuse_summary:
+        return None
+    found = Findings("esp")
+    if not can_sign_secure_boot(key.public_key):
+        found.add("sbv2.wrong_key", f"a {key.algorithm} key cannot be a Secure Boot V2 key (RSA-3072 or ECDSA)",
+                  algorithm=key.algorithm)
+        return found
+    digest = sbv2_key_digest(LoadedKey(key.source, key.public_key))  # type: ignore[arg-type]
+    efuse = read_efuse_summary(own.efuse_summary) if own.efuse_summary else None
+    trust = Trust([parse_key_digest(t) for t in own.key_digests] + (efuse.digests if efuse else []), known=True)
+    match = trust.lookup(digest)
+    found.info["sbv2_key_digest"] = digest.hex()
+    found.info["trusted"] = trust.describe()
+    if match is not None and not match.revoked:
+        found.check(f"Secure Boot V2 key digest matches {match.source}")
+    else:
+        why = f"matches {match.source}, which is revoked" if match is not None else "is none of them"
+        found.add("sbv2.wrong_key", f"the key's Secure Boot V2 digest {digest.hex()[:16]}… {why} "
+                  f"(trusted: {trust.describe()})", key_digest=digest.hex())
+    return found
+
+
+def check_options(options: VerifyOptions) -> None:
+    """--key-digest values are digests and --efuse an `espefuse summary` (UnusableInput otherwise)."""
+    for text in _own(options).key_digests:
+        parse_key_digest(text)
+    if _own(options).efuse_summary:
+        read_efuse_summary(_own(options).efuse_summary)
 
 
 def _curve_short_name(curve: ec.EllipticCurve) -> str:
@@ -163,11 +187,8 @@ def _ecdsa_key_fields(curve_id: int, numbers: ec.EllipticCurvePublicNumbers) -> 
     return bytes([curve_id]) + point.ljust(field_len, b"\0")
 
 
-def require_sbv1_key(loaded: LoadedKey) -> ec.EllipticCurvePublicKey:
-    key = loaded.key
-    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1":
-        return key
-    raise UnusableInput(f"{loaded.path}: {_key_kind(key)} key; Secure Boot V1 signatures are ECDSA P-256")
+def is_sbv1_key(loaded: LoadedKey) -> bool:
+    return isinstance(loaded.key, ec.EllipticCurvePublicKey) and loaded.key.curve.name == "secp256r1"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -520,6 +541,9 @@ def _read_block(index: int, offset: int, raw: bytes) -> BlockVerdict:
 class SecureBootResult:
     problems: list[Problem]
     info: dict[str, Any]
+    checked: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    end: int | None = None  # where the signature ends in the image (None: unsigned, the image ends it)
 
 
 @dataclass
@@ -532,6 +556,7 @@ class _Context:
     explain_rewrite: RewriteExplainer | None
     keys: list[LoadedKey]
     efuse: EfuseSecureBoot | None
+    other_keys: list[str] = field(default_factory=list)  # given keys that cannot be Secure Boot keys
 
 
 def check_secure_boot(
@@ -543,9 +568,9 @@ def check_secure_boot(
     explain_rewrite: RewriteExplainer | None = None,
 ) -> SecureBootResult:
     """Find and check the image's signature (V2 sector, else V1 appended signature) against the caller's keys."""
-    keys = [load_public_key(path) for path in options.keys]
+    keys, others = secure_boot_keys(options.keys)
     efuse = read_efuse_summary(_own(options).efuse_summary) if _own(options).efuse_summary else None
-    ctx = _Context(image, image_len, base_offset, chip_id, options, explain_rewrite, keys, efuse)
+    ctx = _Context(image, image_len, base_offset, chip_id, options, explain_rewrite, keys, efuse, others)
     sector_offset = align_up(image_len, SECTOR_SIZE)
     blocks = read_blocks(image, sector_offset)
     if any(b.status != "absent" for b in blocks):
@@ -581,9 +606,23 @@ def _check_sbv2(ctx: _Context, sector_offset: int, blocks: list[BlockVerdict]) -
     if ctx.chip_id == ESP32_CHIP_ID and any(b.status != "absent" for b in blocks[1:]):
         info["note"] = "the ESP32 ROM uses only signature block 0"
     problems = _sector_cut_short(ctx, sector_offset)
-    if not any(b.passes for b in counted):
+    result = SecureBootResult(problems, info, end=sector_offset + SECTOR_SIZE)
+    passing = next((b for b in counted if b.passes), None)
+    if passing is None:
         problems += _sbv2_problems(ctx, counted, trust, sector_offset, digests)
-    return SecureBootResult(problems, info)
+        return result
+    assert passing.decoded is not None
+    result.checked.append(f"Secure Boot V2 signature block {passing.index} ({passing.decoded.scheme}): "
+                          "image digest and signature")
+    if passing.trusted_by is not None:
+        result.checked.append(f"signing key trusted by {passing.trusted_by.source}")
+    elif ctx.efuse is not None and not trust.known:
+        result.checked.append("no key digest burned yet (eFuse summary): the bootloader burns this key's on first boot")
+    else:
+        passed_over = f"; {', '.join(ctx.other_keys)} cannot be Secure Boot keys" if ctx.other_keys else ""
+        result.missing.append("a trusted key (--key, --key-digest or --efuse): the signature verifies with "
+                              f"the key in its own block, which proves no trust{passed_over}")
+    return result
 
 
 def _sector_cut_short(ctx: _Context, sector_offset: int) -> list[Problem]:
@@ -732,22 +771,43 @@ def read_sbv1_signature(image: bytes, image_len: int) -> Sbv1Signature | None:
     return Sbv1Signature(image_len, int.from_bytes(raw[4:36], "big"), int.from_bytes(raw[36:68], "big"))
 
 
+def _sbv1_signature_cut_short(ctx: _Context) -> Problem | None:
+    """A V1 signature block that starts (version 0, non-zero signature bytes) but ends with the file."""
+    raw = ctx.image[ctx.image_len : ctx.image_len + SBV1_SIG_LEN]
+    if not 8 <= len(raw) < SBV1_SIG_LEN or raw[:4] != bytes(4) or not any(raw[4:]):
+        return None
+    at = ctx.base + ctx.image_len
+    return Problem(
+        id="esp.sbv1.signature_truncated",
+        message=f"the Secure Boot V1 signature block at 0x{at:x} is {len(raw)} bytes, not {SBV1_SIG_LEN}: "
+        "the file was cut inside it",
+        detail={"offset": at, "present": len(raw), "needed": SBV1_SIG_LEN},
+    )
+
+
 def _check_sbv1(ctx: _Context, sig: Sbv1Signature) -> SecureBootResult:
-    v1_keys = [(k, require_sbv1_key(k)) for k in ctx.keys]
+    v1_keys = [(k, k.key) for k in ctx.keys if is_sbv1_key(k)]
     info: dict[str, Any] = {
         "scheme": "sbv1",
         "signature_offset": ctx.base + sig.offset,
         "r": f"{sig.r:064x}",
         "s": f"{sig.s:064x}",
     }
+    end = sig.offset + SBV1_SIG_LEN
     if not (0 < sig.r < P256_ORDER and 0 < sig.s < P256_ORDER):
         info["verified"] = False
         reason = "r or s is outside 1..n-1, so no P-256 key can verify it"
-        return SecureBootResult([_sbv1_invalid(ctx, sig, reason, {})], info)
+        return SecureBootResult([_sbv1_invalid(ctx, sig, reason, {})], info, end=end)
     if not v1_keys:
+        given = [Path(k.path).name + f" ({_key_kind(k.key)})" for k in ctx.keys] + ctx.other_keys
+        if given:
+            info["verified"] = False
+            reason = "none of the given keys is an ECDSA P-256 key: " + ", ".join(given)
+            return SecureBootResult([_sbv1_invalid(ctx, sig, reason, {})], info, end=end)
         info["verified"] = None
         info["note"] = "no key given, so the signature was not checked"
-        return SecureBootResult([], info)
+        return SecureBootResult([], info, missing=["the Secure Boot V1 public key (--key) to check the signature"],
+                                end=end)
     signed = ctx.image[: sig.offset]
     signature = utils.encode_dss_signature(sig.r, sig.s)
 
@@ -758,14 +818,15 @@ def _check_sbv1(ctx: _Context, sig: Sbv1Signature) -> SecureBootResult:
     info["verified"] = good is not None
     if good is not None:
         info["verified_with"] = Path(good.path).name
-        return SecureBootResult([], info)
+        return SecureBootResult([], info, checked=[f"Secure Boot V1 signature verified with {Path(good.path).name}"],
+                                end=end)
     rewrite = ctx.explain_rewrite(verifies, sig.offset) if ctx.explain_rewrite else None
     reason = "not signed by " + ", ".join(Path(k.path).name for k, _ in v1_keys)
     detail: dict[str, Any] = {}
     if rewrite is not None:
         reason = f"{rewrite[0]} (it verifies with the original header)"
         detail["header_rewrite"] = rewrite[1]
-    return SecureBootResult([_sbv1_invalid(ctx, sig, reason, detail)], info)
+    return SecureBootResult([_sbv1_invalid(ctx, sig, reason, detail)], info, end=end)
 
 
 def _ecdsa_verifies(key: ec.EllipticCurvePublicKey, signature: bytes, data: bytes) -> bool:
@@ -790,15 +851,15 @@ def _sbv1_invalid(ctx: _Context, sig: Sbv1Signature, reason: str, detail: dict[s
 
 def _check_unsigned(ctx: _Context, sector_offset: int) -> SecureBootResult:
     info: dict[str, Any] = {"scheme": "none"}
+    truncated = _sbv1_signature_cut_short(ctx)
+    if truncated is not None:
+        return SecureBootResult([truncated], info)
     expected = _expected_scheme(ctx)
     if expected is None:
-        return SecureBootResult([], info)
+        return SecureBootResult([], info, checked=["no signature: fine unless secure boot is on (--efuse or --key "
+                                                   "say whether a signature is needed)"])
     if expected == 1:
-        for key in ctx.keys:
-            require_sbv1_key(key)
         return SecureBootResult([_sbv1_missing(ctx)], info)
-    for key in ctx.keys:
-        sbv2_key_digest(key)  # reject key types that cannot be V2 keys
     found = ctx.image[sector_offset : sector_offset + 1]
     found_text = f"found 0x{found[0]:02x}, not 0xe7" if found else "file ends there"
     at = ctx.base + sector_offset

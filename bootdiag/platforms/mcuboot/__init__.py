@@ -22,6 +22,7 @@ class McubootVerifyOptions(BaseModel):
     security_counter: bool = False  # MCUBOOT_HW_ROLLBACK_PROT: SEC_CNT is required
     header_size: int | None = None  # the ih_hdr_size the firmware is linked for
     mcuboot_port: str | None = None  # "zephyr" | "tfm": picks the port's MAX_BOOT_RECORD_SZ default
+    enc_key: str | None = None  # private encryption key (imgtool -E's pair) for encrypted images
 
 
 PROBLEMS = {
@@ -38,6 +39,9 @@ PROBLEMS = {
     "missing_boot_record": "No BOOT_RECORD TLV, and measured boot requires one.",
     "bad_boot_record": "The BOOT_RECORD TLV is not the CBOR map measured boot expects.",
     "boot_record_too_large": "The BOOT_RECORD TLV is larger than the bootloader's MAX_BOOT_RECORD_SZ.",
+    "tlv_area_too_short": "The TLV area's length (it_tlv_tot) ends before entries that follow it (a signature or hash MCUboot never reads).",
+    "enc_tlv_missing": "The header says the payload is encrypted, but no ENC TLV carries the AES key to decrypt it.",
+    "enc_key_mismatch": "The given encryption key cannot unwrap the image's AES key from its ENC TLV (another key or key type).",
 }
 
 PLATFORM = Platform(
@@ -53,6 +57,7 @@ PLATFORM = Platform(
     verifies="MCUboot image",
     verify_order=10,
     key_digests="bootdiag.platforms.mcuboot.image:key_digests",
+    check_options="bootdiag.platforms.mcuboot.image:check_options",
     file_view="bootdiag.platforms.mcuboot.file_view:file_view",
     verify_options=McubootVerifyOptions,
     options=(
@@ -60,6 +65,8 @@ PLATFORM = Platform(
         VerifyOption("--max-record-size", "max_record_size", "Largest boot record the bootloader accepts, in bytes.", "BYTES", number=True),
         VerifyOption("--security-counter", "security_counter", "Hardware rollback protection is on: require SEC_CNT."),
         VerifyOption("--header-size", "header_size", "Expected image header size (e.g. 0x400).", "BYTES", number=True),
+        VerifyOption("--enc-key", "enc_key", "Private encryption key (the pair of `imgtool sign -E`; RSA-2048, EC P-256, "
+                     "X25519, or a 16/32-byte AES key-wrap key): decrypt the payload and check its hash.", "FILE"),
     ),
     facts={
         "mcuboot": "MCUboot",

@@ -7,6 +7,7 @@ Every MCUboot line keeps its wire format (``wire``: ``bracket`` for TF-M/Mynewt 
 Message strings and their sources are listed in ``grammars/mcuboot.lark``.
 """
 
+from functools import cached_property
 from typing import Literal
 
 from bootdiag.core.events import Event
@@ -49,13 +50,13 @@ class McubootLog(McubootEvent):
     generic = True
     value_sets = {"message_id": message_ids}
 
-    @property
+    @cached_property  # rule conditions ask it of each event, many times
     def message_id(self) -> str | None:
         """The message catalogue's id of this line's message (no grammar reads it in detail)."""
-        return identify(self.msg)
+        return identify(self.msg, "mcuboot")
 
     def is_failure(self) -> bool:
-        if (message_id := self.message_id) is not None:
+        if type(self).generic and (message_id := self.message_id) is not None:
             return self.failure or catalogue().severity(message_id) == "failure"
         return super().is_failure()
 

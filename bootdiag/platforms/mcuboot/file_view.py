@@ -47,7 +47,7 @@ def _contradictions(image: ImageReport, info: dict[str, Any], report: Report) ->
     intact = bool((info.get("hash") or {}).get("matches"))
     found: list[str] = []
     for finding in log_decided(report):
-        if image.ok and intact and verified and finding.id in IMAGE_FAILED | KEY_UNTRUSTED:
+        if not image.all_problems() and intact and verified and finding.id in IMAGE_FAILED | KEY_UNTRUSTED:
             also = ", or the bootloader was built with another key than the one given" if finding.id in KEY_UNTRUSTED else ""
             found.append(f"passes the check the bootloader failed ({deciding_text(finding)}): the slot holds another image{also}")
     return found

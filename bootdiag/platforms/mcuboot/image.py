@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from bootdiag.platforms.mcuboot import cbor
+from bootdiag.platforms.mcuboot.encryption import (
+    ENC_TLVS, EncKeyMismatch, EncryptionKey, aes_ctr, aes_key_length, load_encryption_key, unwrap_aes_key,
+)
 from bootdiag.verify.keys import KeyMaterial, PublicKey, key_algorithm, load_key, public_der
 from bootdiag.verify.model import Findings, ImageReport, VerifyOptions
 
@@ -200,26 +203,40 @@ def _info_at(data: bytes, offset: int, endian: str) -> tuple[int | None, int]:
 
 def verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport:
     keys = [load_key(p) for p in options.keys]
+    enc_key = load_encryption_key(_own(options).enc_key) if _own(options).enc_key else None
     found = Findings("mcuboot")
     found.info["tlvs"] = []  # MCUboot images are judged by their TLVs: always listed, even when none could be read
-    _check_image(bytes(data), options, keys, found)
-    return ImageReport(format=FORMAT, path=path, ok=not found.problems, problems=found.problems, info=found.info)
+    length = _check_image(bytes(data), options, keys, enc_key, found)
+    return found.report(FORMAT, path, length=length)
 
 
-def _check_image(data: bytes, options: VerifyOptions, keys: list[KeyMaterial], found: Findings) -> None:
+def check_options(options: VerifyOptions) -> None:
+    """--enc-key names a readable private encryption key (UnusableInput otherwise)."""
+    if _own(options).enc_key:
+        load_encryption_key(_own(options).enc_key)
+
+
+def _check_image(data: bytes, options: VerifyOptions, keys: list[KeyMaterial], enc_key: EncryptionKey | None,
+                 found: Findings) -> int | None:
+    """Every check bootutil makes; returns how many bytes of ``data`` the image takes (None: unknown)."""
     header = _read_header(data, found)
     if header is None:
-        return
+        return None
     _check_header(header, options, found)
     layout = _read_tlv_areas(data, header, found)
     found.info["tlvs"] = [_tlv_entry(t) for t in layout.tlvs]
-    digest = _check_hash(data, header, layout, found)
-    _check_signer(data, header, layout, digest, keys, found)
+    if layout.end is not None and not found.problems:
+        found.check(f"header and TLV area ({len(layout.tlvs)} TLVs)")
+    plaintext = _plaintext(data, header, layout, enc_key, found)
+    digest = _check_hash(plaintext, header, layout, found)
+    _check_signer(data if plaintext is None else plaintext, header, layout, digest, keys, found)
     _check_security_counter(header, layout, options, found)
     _check_boot_record(layout, options, found)
     found.info["dependencies"] = [_dependency(t, header.endian) for t in layout.find(TLV_DEPENDENCY)]
     found.info["trailer"] = _read_trailer(data, layout.end)
-    _check_vector_table(data, header, found)
+    if plaintext is not None:
+        _check_vector_table(plaintext, header, found)
+    return len(data) if found.info["trailer"].get("magic") == "good" else layout.end
 
 
 def _read_header(data: bytes, found: Findings) -> Header | None:
@@ -318,6 +335,25 @@ def _read_unprotected(data: bytes, offset: int, endian: str, layout: TlvLayout, 
         return
     if _read_area(data, offset, total, "unprotected", endian, layout, found):
         layout.end = offset + total
+        _check_entries_after_area(data, layout.end, endian, found)
+
+
+def _check_entries_after_area(data: bytes, end: int, endian: str, found: Findings) -> None:
+    """Known TLV entries right after the area's end: it_tlv_tot was cut short, and MCUboot never reads them."""
+    beyond: list[Tlv] = []
+    offset = end
+    while offset + TLV_ENTRY_SIZE <= len(data):
+        entry = _read_entry(data, offset, len(data), "unprotected", endian)
+        if entry is None or entry.type not in TLV_NAMES or not entry.value:
+            break
+        beyond.append(entry)
+        offset += TLV_ENTRY_SIZE + len(entry.value)
+    if beyond:
+        names = ", ".join(t.name for t in beyond)
+        found.add("tlv_area_too_short",
+                  f"the TLV area's length ends at 0x{end:x}, but {names} follow{'s' if len(beyond) == 1 else ''} "
+                  f"right after it: it_tlv_tot is too small, and MCUboot reads no entry past it",
+                  area_end=end, beyond=[t.name for t in beyond])
 
 
 def _read_area(data: bytes, start: int, total: int, area: str, endian: str, layout: TlvLayout, found: Findings) -> bool:
@@ -364,8 +400,56 @@ def _tlv_entry(tlv: Tlv) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- hash
 
 
-def _check_hash(data: bytes, header: Header, layout: TlvLayout, found: Findings) -> bytes | None:
-    """Compare the first hash TLV with a fresh digest; return the stored digest (what a signature covers)."""
+def _plaintext(data: bytes, header: Header, layout: TlvLayout, enc_key: EncryptionKey | None,
+               found: Findings) -> bytes | None:
+    """The image as its hash covers it: ``data`` unless the payload is encrypted; with the encryption key,
+    ``data`` with the payload decrypted; None when it stays encrypted (its hash cannot be checked)."""
+    if not header.flags & FLAGS_ENCRYPTED:
+        return data
+    enc_tlvs = [t for t in layout.tlvs if t.type in ENC_TLVS]
+    key_len = aes_key_length(header.flags)
+    info: dict[str, Any] = {"cipher": f"AES-{key_len * 8}-CTR", "key_tlv": enc_tlvs[0].name if enc_tlvs else None}
+    found.info["encryption"] = info
+    if _stored_hash_matches(data, header, layout):
+        # imgtool sign --clear: flag and ENC TLV set, payload left in plaintext. bootutil hashes the primary
+        # slot as it is (it decrypts only images in the secondary slot), so this image is checked as plaintext.
+        info["payload"] = "plaintext (imgtool --clear): valid as it is in the primary slot"
+        found.check("encrypted flag set, payload in plaintext (imgtool --clear): checked as plaintext")
+        return data
+    if not enc_tlvs:
+        found.add("enc_tlv_missing", "the header flags say the payload is encrypted, but no ENC TLV carries "
+                  "its AES key: MCUboot cannot decrypt it", flags=header.flags)
+        return None
+    if enc_key is None:
+        info["payload"] = "encrypted"
+        found.lack("an encryption key (--enc-key): encrypted: payload hash not checked")
+        return None
+    tlv = enc_tlvs[0]
+    try:
+        aes_key = unwrap_aes_key(tlv.type, tlv.value, key_len, enc_key)
+    except EncKeyMismatch as exc:
+        info["payload"] = "encrypted"
+        found.add("enc_key_mismatch", f"{tlv.name}: {exc}", tlv=tlv.name, key=enc_key.source)
+        return None
+    found.check(f"AES-{key_len * 8} key unwrapped from {tlv.name} with {enc_key.source}")
+    info["payload"] = f"decrypted with {enc_key.source}"
+    start, end = header.hdr_size, min(header.tlv_offset, len(data))
+    if start >= end:
+        return data
+    return data[:start] + aes_ctr(aes_key, data[start:end]) + data[end:]
+
+
+def _stored_hash_matches(data: bytes, header: Header, layout: TlvLayout) -> bool:
+    hash_tlvs = [t for t in layout.tlvs if t.type in HASH_ALGORITHMS]
+    region_end = header.tlv_offset + header.protect_tlv_size
+    if not hash_tlvs or region_end > len(data):
+        return False
+    return HASH_ALGORITHMS[hash_tlvs[0].type](data[:region_end]).digest() == hash_tlvs[0].value
+
+
+def _check_hash(data: bytes | None, header: Header, layout: TlvLayout, found: Findings) -> bytes | None:
+    """Compare the first hash TLV with a fresh digest of ``data`` (None: encrypted, not checked);
+    return the stored digest (what a signature covers)."""
     hash_tlvs = [t for t in layout.tlvs if t.type in HASH_ALGORITHMS]
     pure = bool(layout.find(TLV_SIG_PURE))
     if not hash_tlvs:
@@ -379,18 +463,20 @@ def _check_hash(data: bytes, header: Header, layout: TlvLayout, found: Findings)
     region_end = header.tlv_offset + header.protect_tlv_size
     result: dict[str, Any] = {"type": stored.name, "stored": stored.value.hex(), "region_size": region_end}
     found.info["hash"] = result
-    if header.flags & FLAGS_ENCRYPTED:
+    if data is None:
         result["checked"] = False
-        result["note"] = "encrypted image: the digest covers the plaintext, which is not available here"
+        result["note"] = "encrypted: payload hash not checked"
         return stored.value
     if region_end > len(data):
         result["checked"] = False
         return stored.value
     computed = algorithm(data[:region_end]).digest()
     result.update(checked=True, computed=computed.hex(), matches=computed == stored.value)
+    decrypted = " (payload decrypted)" if "decrypted" in found.info.get("encryption", {}).get("payload", "") else ""
+    found.check(f"{stored.name} of header, payload and protected TLVs{decrypted}")
     if computed != stored.value:
-        found.add("hash_mismatch", f"{stored.name} TLV does not match the image: header, payload or protected "
-                  "TLVs changed after signing",
+        found.add("hash_mismatch", f"{stored.name} TLV does not match the image{decrypted}: header, payload or "
+                  "protected TLVs changed after signing",
                   stored=stored.value.hex(), computed=computed.hex(), hash=stored.name)
     return stored.value
 
@@ -404,9 +490,9 @@ def mcuboot_public_bytes(public_key: PublicKey) -> bytes:
     return public_der(public_key, "pkcs1" if isinstance(public_key, rsa.RSAPublicKey) else "spki")
 
 
-def key_digests(public_key: PublicKey) -> dict[str, str]:
+def key_digests(key: KeyMaterial) -> dict[str, str]:
     """What MCUboot compiles in for this key: the KEYHASH an image signed with it carries."""
-    return {"mcuboot_key_hash": mcuboot_key_hash(public_key).hex()}
+    return {"mcuboot_key_hash": mcuboot_key_hash(key.public_key).hex()}
 
 
 def mcuboot_key_hash(public_key: PublicKey, digest_size: int = 32) -> bytes:
@@ -424,17 +510,25 @@ def _check_signer(data: bytes, header: Header, layout: TlvLayout, digest: bytes 
     found.info["signatures"] = [{"type": s.name, "length": len(s.value)} for s in signatures]
     found.info["keys_given"] = [{"path": k.source, "algorithm": k.algorithm} for k in keys]
     if not signatures:
-        if layout.end is not None:
+        if layout.end is not None and not found.has("tlv_area_too_short"):
             found.add("no_signature", "no signature TLV (RSA2048_PSS, ECDSA_SIG, RSA3072_PSS or ED25519): "
                       "the image was built without -k, so MCUboot rejects it")
         return
     pure = bool(layout.find(TLV_SIG_PURE))
+    names = "/".join(s.name for s in signatures)
+    if pure and "encrypted" == found.info.get("encryption", {}).get("payload"):
+        found.info["signature_check"] = "not checked: a pure signature covers the encrypted payload's plaintext"
+        found.lack(f"an encryption key (--enc-key) to check the pure {names} signature over the plaintext")
+        return
     if keys:
         _check_signature_with_keys(signatures, key_tlv, keys, digest, region, pure, found)
-    elif key_tlv is not None and key_tlv.type == TLV_PUBKEY:
+        return
+    if key_tlv is not None and key_tlv.type == TLV_PUBKEY:
         _check_signature_with_embedded_key(signatures, key_tlv, digest, region, pure, found)
     else:
         found.info["signature_check"] = "not checked: no key given"
+    if not found.has("signature_invalid"):
+        found.lack(f"a trusted key (--key) to check the {names} signature against")
 
 
 def _key_tlv(layout: TlvLayout) -> Tlv | None:
@@ -487,6 +581,7 @@ def _check_signature_with_keys(signatures: list[Tlv], key_tlv: Tlv | None, keys:
     verified = _first_verifying_key(signatures, keys, digest, region, pure)
     if verified is not None:
         found.info["signature_check"] = f"verified with {verified.source}"
+        found.check(f"{'/'.join(s.name for s in signatures)} signature verified with {verified.source}")
         if key_tlv is not None and not _key_tlv_matches(key_tlv, verified.public_key):
             found.add("wrong_key", f"the signature verifies with {verified.source} but the {key_tlv.name} TLV names "
                       "another key, so MCUboot never tries this key", key_tlv=key_tlv.name, key=verified.source)
@@ -514,6 +609,7 @@ def _check_signature_with_embedded_key(signatures: list[Tlv], key_tlv: Tlv, dige
         return
     if any(_signature_verifies(s, embedded, digest, region, pure) for s in signatures):
         found.info["signature_check"] = "verified with the embedded PUBKEY (no trusted key given)"
+        found.check("signature verifies with the image's own PUBKEY TLV (which proves no trust)")
         return
     found.info["signature_check"] = "failed"
     found.add("signature_invalid", "the signature does not verify even with the image's own PUBKEY TLV")

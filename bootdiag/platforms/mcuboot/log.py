@@ -40,7 +40,7 @@ _MINIMAL_STARTS = (
     r"|Cannot upgrade|Not enough|required \d|Detected|panic!|Erasing|Security|Binary|Reset address|[Bb]ad image"
     r"|No slot|Enter the serial|Never should|bootutil_|boot_validate|ED25519|Cleared|\d+ status write"
 )
-_BARE_START = re.compile(r"\*\*\* (?:Booting|Using) |Booting TF-M\b|\[(?:Sec Thread|Attest|Crypto)\]")
+_BARE_START = re.compile(r"\*{3,5} (?:Booting|Using) |Booting TF-M\b|\[(?:Sec Thread|Attest|Crypto)\]")
 _BANNER_VERSION = re.compile(r"\s(?:build|version)\s+(\S+)|\s(v?\d+\.\d+\S*)\s*$")
 
 
@@ -114,7 +114,9 @@ class _MessageTransformer(Transformer):
 
     # ---- validation
     def image_invalid(self, items: list[Token]) -> Parsed:
-        return ev.McubootImageInvalid, {"slot": str(items[0])}
+        slot = next(str(i) for i in items if i.type == "SLOT_NAME")
+        authenticated = not any(i.type == "AUTH_FAILED" for i in items)
+        return ev.McubootImageInvalid, {"slot": slot, **({} if authenticated else {"said": "signature_rejected"})}
 
     def shared_measured(self, _: list[Token]) -> Parsed:
         return ev.McubootSharedDataFailed, {"area": "measured_boot"}
@@ -341,8 +343,8 @@ class _MessageTransformer(Transformer):
 
     # ---- what the started image prints
     def console_banner(self, items: list[Token]) -> Parsed:
-        verb = str(items[0])
-        product, version = _split_banner(str(items[1]))
+        verb, text = (str(i) for i in items if isinstance(i, Token) and i.type in ("BANNER_VERB", "BANNER_TEXT"))
+        product, version = _split_banner(text)
         if product == "MCUboot" and verb == "Booting":
             return ev.McubootBanner, {"version": version}
         cls = ev.ZephyrBootBanner if verb == "Booting" else ev.ZephyrInfoBanner
@@ -455,7 +457,9 @@ class McubootFamily:
         if issubclass(cls, ev.McubootDebug):
             self.trace.observe(cls.trusted(line=no, text=text, **base, **fields))
         elif cls is ev.McubootImageInvalid:
-            fields.update(image=self.image, debug_verdict=self.trace.verdict(), tlvs=list(self.trace.found))
+            # The debug lines' verdict, else what the line itself says (older TF-M names the check).
+            said = fields.pop("said", None)
+            fields.update(image=self.image, debug_verdict=self.trace.verdict() or said, tlvs=list(self.trace.found))
             self.trace, self._trace_has_start = ValidationTrace(), False
         elif cls in (ev.McubootSharedDataFailed, ev.McubootBadMagic) and fields.get("image") is None:
             fields["image"] = self.image

@@ -10,13 +10,15 @@ from typing import Any
 LINE_STARTS = (
     r"\[(?:ERR|WRN|INF|DBG|NOT|VER)\] ",
     r"\[\d\d:\d\d:\d\d\.\d{3},\d{3}\] <(?:err|wrn|inf|dbg)> ",
-    r"(?<![\w:])[EWID]: (?=[A-Z*])",
+    r"(?<![\w:])[EWID]: (?=[A-Za-z*])",
     r"\*\*\* (?:Booting|Using) ",
+    r"FATAL ERROR: ", r"assertion failed: ",  # TF-M's and the Espressif port's console lines
     r"\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]",
     r"\[(?:ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]:",
 )
-# mbed-trace: "[ERR ][MCUb]: msg", "[INFO][BL]: msg" (mbed-trace.c mbed_vtracef)
-_MBED = re.compile(r"\[(ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]: ?")
+# mbed-trace: "[ERR ][MCUb]: msg", "[INFO][BL]: msg" (mbed-trace.c mbed_vtracef); the group names the
+# source: MCUboot's own (MCUb, and BL for the mbed port's main) -- other groups are the application's.
+_MBED = re.compile(r"\[(ERR|WRN|WARN|INFO?|DBG) ?\]\[(?:MCUb|BL)\]: ?")
 # The Espressif port's ESP-IDF-style calls add a tag: "[esp32s3] [ERR] [flash_encrypt] msg"
 _ESPRESSIF_TAGGED = re.compile(r"(\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]) \[[\w ]+\] ")
 _MBED_LEVEL = {"ERR": "ERR", "WRN": "WRN", "WARN": "WRN", "INF": "INF", "INFO": "INF", "DBG": "DBG"}

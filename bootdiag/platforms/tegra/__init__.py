@@ -46,8 +46,11 @@ PLATFORM = Platform(
     rule_files=("tegra.toml",),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.tegra.signed",
-    verifies="Jetson signed file or key",
-    verify_order=30,  # also reads bare key files: after the image formats
+    verifies="Jetson signed file",
+    verify_order=30,
+    key_digests="bootdiag.platforms.tegra.signed:key_digests",
+    key_check="bootdiag.platforms.tegra.signed:key_check",
+    check_options="bootdiag.platforms.tegra.signed:check_options",
     verify_options=TegraVerifyOptions,
     options=(
         VerifyOption("--fuse-hash", "fuse_hash", "The PKC public key hash burned in the fuses (hex).", "HEX"),
@@ -64,5 +67,7 @@ PLATFORM = Platform(
         Redaction("uid", "tid read", re.compile(rf"(?i)((?<![\w-])TID Read from Device\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})()")),
     ),
     # tegraflash's "[ %8.4f ]" stamp, the UART's "[0360.204] E> ", and the lines flash.sh ends with
-    line_starts=(r"\[ *\d+\.\d{4} \] ", r"\[\d{4}\.\d{3}\] [A-Z]> ", r"Error: Return value", r"\*\*\* The target "),
+    # tegraflash stamps, UART lines, and the unstamped lines tegraflash.py and flash.sh print on failure
+    line_starts=(r"\[ *\d+\.\d{4} \] ", r"\[\d{4}\.\d{3}\] [A-Z]> ", r"(?<=\] )Error: ", r"Error: Return value", r"\*\*\* The target ", r"\*\*\* Error: ",
+                 r"Command tegra\w+", r"Failed (?:flashing|to flash)", r"Reading board information failed"),
 )

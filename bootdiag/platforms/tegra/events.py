@@ -92,6 +92,7 @@ class TegraFailedCommand(TegraToolCommand):
     """``Command tegrarcm_v2 ...``: the command line tegraflash prints under ``Error: Return value N``."""
 
     kind: Literal["TegraFailedCommand"] = "TegraFailedCommand"
+    failure = True  # printed only under "Error: Return value N"
 
 
 class TegraKeyGuard(TegraSigning):
@@ -198,8 +199,10 @@ class TegraPhase(TegraEvent):
     name: str
 
     def completes(self) -> bool:
-        # tegraflash_internal.py prints these once every partition is written
-        return self.name in ("Flashing completed", "Secure Flashing completed", "Coldbooting the device")
+        # tegraflash_internal.py prints these once every partition is written, or (rebooting to
+        # recovery) once a read/readinfo/dump operation is done (tegraflash_reboot('recovery'))
+        return self.name in ("Flashing completed", "Secure Flashing completed", "Coldbooting the device",
+                             "Rebooting to recovery mode")
 
 
 class TegraSending(TegraEvent):
@@ -331,10 +334,35 @@ class TegraBootloaderNotRunning(TegraError):
     kind: Literal["TegraBootloaderNotRunning"] = "TegraBootloaderNotRunning"
 
 
-class TegraSocMismatch(TegraError):
-    """``Error: The Actual SoC ID(0x19) mismatches intended <board> SoC ID(0x23).``"""
+class TegraBoardMismatch(TegraError):
+    """The board attached is not the one the flash configuration is for, or the configuration does not
+    know it: meta-tegra's ``ERR: actual board SKU 0005 does not match expected board SKU 0000``,
+    ``ERR: unrecognized board ID 3668``, ``ERR: no default chip SKU set``."""
+
+    kind: Literal["TegraBoardMismatch"] = "TegraBoardMismatch"
+    what: Literal["soc", "board_id", "board_sku", "board_version", "chip_sku"]
+    actual: str | None = None  # read from the board (BR_CID, EEPROM); None when the config has no value
+    expected: str | None = None  # what the configuration names
+
+    @property
+    def summary(self) -> str:
+        subject = {"soc": "SoC (chip id)", "board_id": "module's board ID", "board_sku": "module's SKU",
+                   "board_version": "module's board version", "chip_sku": "chip SKU"}[self.what]
+        if self.actual is not None and self.expected is not None:
+            return f"the {subject} is {self.actual}, the configuration is for {self.expected}"
+        if self.actual is not None:
+            return f"the {subject} is {self.actual}, which the configuration does not cover"
+        if self.expected is not None:
+            return f"the board is not the {self.expected} the configuration is for"
+        return f"the configuration sets no {subject} and the board was not asked for one"
+
+
+class TegraSocMismatch(TegraBoardMismatch):
+    """``Error: The Actual SoC ID(0x19) mismatches intended <board> SoC ID(0x23).`` (flash.sh),
+    ``ERR: chip does not identify as tegra210 (0x18)`` (meta-tegra)."""
 
     kind: Literal["TegraSocMismatch"] = "TegraSocMismatch"
+    what: Literal["soc"] = "soc"
 
 
 class TegraNotRoot(TegraEvent):

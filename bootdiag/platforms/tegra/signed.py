@@ -1,7 +1,9 @@
 """Jetson (T186/T194/T234) secure-boot material: PKC key files and signed (``*.signed`` / ``*.encrypt``) files.
 
-A key file is reported with the PublicKeyHash fuse value odmfuse would burn for it on each chip; a signed
-file with the key its header carries. Both are compared with a fuse value or an odmfuseread.sh fuse_info.txt.
+A key file (through the generic key report's hooks, :func:`key_digests` and :func:`key_check`) is reported
+with the PublicKeyHash fuse value odmfuse would burn for it on each chip; a signed file with the key its
+header carries. Both are compared with a fuse value or an odmfuseread.sh fuse_info.txt. The signature
+itself is not verified: a PKC-signed file is at best partly checked.
 Recipes and header layouts: L4T r35.3.1 odmfuse.sh, tegrakeyhash, tegrasign_v3.py, tegrahost_v2 and cboot
 ``tegrabl_sigheader.h``, as re-derived in the bootdiag Jetson reference (§3.1, §3.5, Appendix A).
 """
@@ -18,9 +20,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from bootdiag.verify.keys import (
-    KeyMaterial, PublicKey, is_key_material, key_algorithm, load_key, parse_key, platform_digests,
-)
+from bootdiag.verify.keys import KeyMaterial, PublicKey, key_algorithm, load_key
 from bootdiag.platforms.tegra import CHIP_ALIASES as _CHIP_ALIASES
 from bootdiag.verify.model import Findings, ImageReport, UnusableInput, VerifyOptions
 
@@ -33,7 +33,6 @@ def _own(options: VerifyOptions) -> "TegraVerifyOptions":
     return options.of("tegra")
 
 
-FORMAT_KEY = "tegra-key"
 FORMAT_SIGNED = "tegra-signed"
 CHIPS = ("t186", "t194", "t234")
 
@@ -206,8 +205,8 @@ T234_BCH = BchLayout("t234", 8192, 2976, 0xFE0, 0x1400)
 
 
 def matches(data: bytes, options: VerifyOptions | None = None) -> bool:
-    """A BCH/sigheader by its header content, or PEM/DER key material; never by file name."""
-    return _bch_layout(data) is not None or _is_t186_sigheader(data) or is_key_material(data)
+    """A BCH/sigheader by its header content; never by file name."""
+    return _bch_layout(data) is not None or _is_t186_sigheader(data)
 
 
 def _bch_layout(data: bytes) -> BchLayout | None:
@@ -245,41 +244,46 @@ def _is_t186_sigheader(data: bytes) -> bool:
 def verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport:
     data = bytes(data)
     layout = _bch_layout(data)
-    if layout is not None:
-        return _report(FORMAT_SIGNED, path, _check_bch(data, layout, options))
-    if _is_t186_sigheader(data):
-        return _report(FORMAT_SIGNED, path, _check_t186_sigheader(data, options))
-    return _report(FORMAT_KEY, path, _check_key_file(parse_key(data, path), options))
+    found = _check_bch(data, layout, options) if layout is not None else _check_t186_sigheader(data, options)
+    return found.report(FORMAT_SIGNED, path, length=len(data))
 
 
-def _report(fmt: str, path: str, found: Findings) -> ImageReport:
-    return ImageReport(format=fmt, path=path, ok=not found.problems, problems=found.problems, info=found.info)
+def check_options(options: VerifyOptions) -> None:
+    """--fuse-hash and --fuse-info are readable fuse values (UnusableInput otherwise)."""
+    _fused_values(options)
 
 
 # ---------------------------------------------------------------------------------------------- key files
 
 
-def _check_key_file(key: KeyMaterial, options: VerifyOptions) -> Findings:
+def key_digests(key: KeyMaterial) -> dict[str, str]:
+    """The PublicKeyHash odmfuse burns for this key, per chip whose BootROM takes its type."""
+    return {f"tegra_public_key_hash_{chip}": value.hex() for chip, value in _fuse_hashes(key.public_key).items()}
+
+
+def key_check(key: KeyMaterial, options: VerifyOptions) -> Findings | None:
+    """Fuse hashes per chip; compared with --fuse-hash / --fuse-info, and judged for a Jetson --chip.
+
+    Nothing is a problem unless a Jetson chip or fuse value is given: the key may serve another platform.
+    """
+    chip = normalise_chip(options.chip)
+    fused_values = _fused_values(options)
     found = Findings("tegra")
     kind = key_algorithm(key.public_key)
     hashes = _fuse_hashes(key.public_key)
     found.info.update(
-        algorithm=kind,
-        container=key.container,
-        encoding=key.encoding,
-        private=key.has_private,
-        fuse_hashes={chip: "0x" + value.hex() for chip, value in hashes.items()},
+        fuse_hashes={c: "0x" + value.hex() for c, value in hashes.items()},
         unsupported_chips={c: f"{kind} is not a {c.upper()} PKC key type" for c in CHIPS if c not in hashes},
         boot_security_info=_boot_security_info(kind),
-        **platform_digests(key.public_key),
     )
     if key.has_private and kind.startswith("rsa") and key.container == "pkcs8":
         # tegrakeyhash rejects PKCS#8 ("Invalid key format"); tegrasign_v3 accepts it
         found.info["tegrakeyhash"] = ("rejects this PKCS#8 key with 'Invalid key format'; convert with "
                                       "openssl rsa -in KEY -out KEY_traditional.pem -traditional")
-    _check_key_support(kind, hashes, normalise_chip(options.chip), found)
-    for fused in _fused_values(options):
-        _compare_with_fuse(hashes, fused, normalise_chip(options.chip), found)
+    if chip is not None or fused_values:
+        _check_key_support(kind, hashes, chip, found)
+    for fused in fused_values:
+        _compare_with_fuse(hashes, fused, chip, found)
         _check_boot_security_info(kind, fused, found)
     return found
 
@@ -314,6 +318,7 @@ def _compare_with_fuse(hashes: dict[str, bytes], fused: FusedValue, chip: str | 
         order = _match_order(hashes[candidate], fused.public_key_hash)
         if order is not None:
             comparison.update(matches=True, chip=candidate, order=order)
+            found.check(f"{candidate.upper()} PublicKeyHash matches {fused.source}")
             return
     comparison["matches"] = False
     if not fused.burned:
@@ -370,22 +375,35 @@ def _check_bch(data: bytes, layout: BchLayout, options: VerifyOptions) -> Findin
     found.info["sign_mode"] = "pkc"
     found.info["suffix_convention"] = ".signed"
     kind = _pcp_key_algorithm(pcp, layout.chip)
+    found.check(f"{layout.chip.upper()} header read: PKC key block ({kind or 'undecodable'})")
     digest = hashlib.sha512(pcp).digest() if layout.chip == "t234" else hashlib.sha256(pcp).digest()
     found.info["key"] = {"algorithm": kind, "fuse_hash": "0x" + digest.hex()}
     if kind is None:
         found.add("unsupported_key", f"the {layout.chip.upper()} header's key block does not decode as any "
                   f"{layout.chip.upper()} PKC key type", chip=layout.chip)
     _match_signing_key(pcp, layout.chip, options, found)
-    for fused in _fused_values(options):
+    fused_values = _fused_values(options)
+    for fused in fused_values:
         _compare_with_fuse({layout.chip: digest}, fused, layout.chip, found)
+    if not options.keys and not fused_values:
+        found.lack("a trusted key or fuse value (--key, --fuse-hash, --fuse-info) to compare the header's key with")
+    found.lack(_SIGNATURE_NOT_VERIFIED)
     return found
 
 
+# The PKC signature covers the payload with the BootROM's own padding and hashing: bootdiag reads which
+# key the header carries and says so, but does not claim more.
+_SIGNATURE_NOT_VERIFIED = "a check of the PKC signature itself (bootdiag compares the header's key, not the signature)"
+
+
 def _report_zero_key(found: Findings, options: VerifyOptions, mode: str) -> None:
+    found.check(f"header read: {mode}, no PKC key")
     found.info["sign_mode"] = mode
     found.info["suffix_convention"] = ".encrypt"
     found.info["key"] = None
     fused = [f for f in _fused_values(options) if f.burned]
+    if _fused_values(options) and not fused:
+        found.check("fuses are not burned: the board takes zero-key images")
     if fused:
         found.add("zero_key_image", f"the header carries no PKC key (zero-key, tegrasign --key None), but "
                   f"{fused[0].source} shows a burned PublicKeyHash: the BootROM/MB1 rejects it",
@@ -424,6 +442,8 @@ def _match_signing_key(pcp: bytes, chip: str, options: VerifyOptions, found: Fin
     keys = [load_key(p) for p in options.keys]
     signed_by = [k.source for k in keys if _key_block(k.public_key, chip) == pcp]
     found.info["signed_by"] = signed_by
+    if signed_by:
+        found.check(f"the header carries the key of {', '.join(signed_by)}")
     if keys and not signed_by:
         found.add("key_hash_mismatch", "the header's key is none of the given keys: "
                   + ", ".join(f"{k.source} ({key_algorithm(k.public_key)})" for k in keys),
@@ -454,4 +474,7 @@ def _check_t186_sigheader(data: bytes, options: VerifyOptions) -> Findings:
     else:
         found.info["sign_mode"] = "pkc"
         found.info["suffix_convention"] = ".signed"
+        found.check(f"T186 sigheader read: {T186_SIGN_TYPES[sign_type]}")
+        found.lack("the public key, which T186 sigheaders do not carry (it is in br_bct_BR.bct)")
+        found.lack(_SIGNATURE_NOT_VERIFIED)
     return found

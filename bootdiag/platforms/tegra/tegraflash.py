@@ -36,6 +36,12 @@ _NEEDS_STAMP = frozenset({"TegraPhase", "TegraSending", "TegraWritePartition", "
 # A stamp this far below the previous one (seconds, and share of it) is a new tegraflash run.
 _RESTART_MIN_DROP = 0.05
 _RESTART_SHARE = 0.1
+# tegraflash_internal.py tegraflash_poll_applet_bl: after `--boot recovery` it asks the board up to 30
+# times, a second apart, whether an applet or the CPU bootloader answers (--isapplet, --ismb2, --iscpubl).
+# Each ask returns within seconds; one that takes minutes is stuck in USB timeouts: the board stopped
+# answering, and the "None of the bootloaders are running" error only comes after 30 of them.
+_POLL_FLAGS = frozenset({"--isapplet", "--ismb2", "--iscpubl"})
+_POLL_STUCK_S = 60.0
 # tegraflash phases that begin with "Sending" like tegrarcm's per-item lines.
 _SENDING_PHASES = ("BCTs", "bootloader and pre-requisite binaries", "membct and RCM blob", "mb2_applet")
 # Device messages that mean a signature, hash or key check failed (T194 MB1 "Failed to verify
@@ -79,7 +85,9 @@ def _error(message: str) -> Parsed:
     if lower.startswith("probing the target board failed"):
         return ev.TegraProbeFailed, {"message": text}
     if lower.startswith("the actual soc id"):
-        return ev.TegraSocMismatch, {"message": text}
+        ids = re.findall(r"SoC ID\((0x[0-9a-fA-F]+)\)", text)
+        found = {"actual": ids[0], "expected": ids[-1]} if len(ids) == 2 else {}
+        return ev.TegraSocMismatch, {"message": text, **found}
     if lower.startswith("read fuse info failed") or lower.startswith("read fuse from board failed"):
         return ev.TegraFuseResult, {"operation": "read", "ok": False}
     guard = _key_guard(text)
@@ -131,7 +139,34 @@ def _meta_error(message: str) -> Parsed:
         return ev.TegraProbeFailed, {"message": "ERR: " + text}
     if text.startswith("could not retrieve EEPROM"):
         return ev.TegraFlashFailed, {"message": "ERR: " + text}
+    m = _CHIP_NOT.match(text)
+    if m:  # tegra210-flash-helper.sh: the id read from BR_CID; empty when nothing answered
+        if not m.group(2):
+            return ev.TegraProbeFailed, {"message": "ERR: " + text}
+        return ev.TegraSocMismatch, {"message": "ERR: " + text, "actual": m.group(2), "expected": m.group(1)}
+    for pattern, what in _BOARD_CHECKS:
+        m = pattern.match(text)
+        if m:
+            return ev.TegraBoardMismatch, {"message": "ERR: " + text, "what": what, **m.groupdict()}
     return ev.TegraError, {"message": "ERR: " + text}
+
+
+# OE4T meta-tegra tegra*-flash-helper.sh checks of the board against the MACHINE's flash variables
+# (recipes-bsp/tegra-binaries/tegra-helper-scripts/, dunfell 1e47de28a6cc: tegra210 l.151, tegra194
+# l.129/205/218, tegra186 l.136/152/180; master d5d93dc69bef: tegra-flash-helper.sh l.238/298/458/464/483/564).
+_CHIP_NOT = re.compile(r"chip does not identify as (tegra\d+) \((\S*)\)")
+_BOARD_CHECKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"CHIPID \((?P<expected>\S+)\) does not match actual chip ID \((?P<actual>\S+)\)"), "soc"),
+    (re.compile(r"chip ID mismatch for (?P<expected>\w+)"), "soc"),
+    (re.compile(r"unrecognized chip ID:? (?P<actual>\S+)"), "soc"),
+    (re.compile(r"actual board ID (?P<actual>\S+) does not match expected board ID (?P<expected>\S+)"), "board_id"),
+    (re.compile(r"actual board SKU (?P<actual>\S+) does not match expected board SKU (?P<expected>\S+)"), "board_sku"),
+    (re.compile(r"(?:unrecognized|unsupported) board (?:ID|id):? (?P<actual>\S+)"), "board_id"),
+    (re.compile(r"(?:unrecognized|unsupported) board version:? (?P<actual>\S+)"), "board_version"),
+    (re.compile(r"no default board SKU for board ID (?P<actual>\S+)"), "board_sku"),
+    (re.compile(r"no default chip SKU set"), "chip_sku"),
+    (re.compile(r"unrecognized chip SKU:? (?P<actual>\S+)"), "chip_sku"),
+)
 
 
 class _TegraTransformer(Transformer):
@@ -318,7 +353,8 @@ class TegraFamily(ClaimsByTrigger):
         r"Error: L4T does not support|Error: The Actual SoC|Error: The RSA key file|Error: Invalid fuse configuration|Error: read fuse",
         r"[ECIW]> ",  # device log levels
         r"Failed flashing |flashed successfully|Reading board information failed|# OpMode:|# R\d+ , REVISION",
-        r"ERR: Target is configured|ERR: could not retrieve|Fuse burning|Fuse read|Fusing burning|ODM fuse has been burned",
+        r"ERR: Target is configured|ERR: could not retrieve|ERR: chip does not identify|ERR: CHIPID|ERR: chip ID mismatch",
+        r"ERR: actual board|ERR: unrecognized|ERR: unsupported board|ERR: no default|Fuse burning|Fuse read|Fusing burning|ODM fuse has been burned",
         r"WSL|usbipd|VMware|VirtualBox|Parallels|Hyper-V|Ubuntu \d\d\.\d\d",
     )
 
@@ -329,6 +365,8 @@ class TegraFamily(ClaimsByTrigger):
         self.chip: str | None = None
         self._ubuntu: str | None = None  # host release named earlier in the capture
         self._l4t_major: int | None = None
+        self._poll: tuple[float, str] | None = None  # stamp and command of the bootloader poll in flight
+        self._poll_stuck_said = False
 
     def parse(self, text: str, no: int) -> Event | None:
         t, body = split_stamp(text)
@@ -337,16 +375,22 @@ class TegraFamily(ClaimsByTrigger):
             program = _PROGRAM_START.search(body)
             if program is not None and _typed(body[: program.start()], program.group(0)):
                 parsed = parse_tegra_body(body[program.start():].rstrip("”\"'`?.,)"))
+        stuck = self._stuck_poll(t, text, no) if t is not None else None
         if parsed is None:
             if t is None:
                 return self._host(text, no)
             self._track(t, event=False)
-            return None
+            return stuck
         cls, fields = parsed
+        if stuck is not None and cls.boundary is None:
+            return stuck
+        if cls is ev.TegraToolCommand and t is not None and _POLL_FLAGS.intersection(fields.get("args", ())):
+            self._poll = (t, body)
         if t is None and cls.__name__ in _NEEDS_STAMP:
             return None
         if cls.boundary is not None:  # a command line or banner: a run starts here
             self._last_t, self._ended, self._restart_pending = None, False, False
+            self._poll, self._poll_stuck_said = None, False
         new_run = self._track(t) if t is not None else False
         if cls in (ev.TegraReturnValue, ev.TegraFlashSucceeded, ev.TegraFlashFailed, ev.TegraBootloaderNotRunning):
             self._ended = True
@@ -358,6 +402,16 @@ class TegraFamily(ClaimsByTrigger):
             if self._ubuntu:
                 fields = {**fields, "problem": ubuntu_problem(self._ubuntu, fields["major"])}
         return cls.trusted(line=no, text=text, t=t, new_run=new_run, **fields)
+
+    def _stuck_poll(self, t: float, text: str, no: int) -> Event | None:
+        """The line after a bootloader poll: a TegraBootloaderNotRunning when the poll took minutes."""
+        poll, self._poll = self._poll, None
+        if poll is None or self._poll_stuck_said or t - poll[0] < _POLL_STUCK_S:
+            return None
+        self._poll_stuck_said = True
+        self._track(t, event=False)
+        message = f"`{poll[1]}` took {t - poll[0]:.0f} s to answer: the board stopped answering after the recovery boot"
+        return ev.TegraBootloaderNotRunning.trusted(line=no, text=text, t=t, new_run=False, message=message)
 
     def _track(self, t: float, event: bool = True) -> bool:
         """Note a stamp; True when this line is the first event of a new run (a restart seen on

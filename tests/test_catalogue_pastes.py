@@ -1,0 +1,66 @@
+"""Every failure and warning the message catalogues hold is read the ways real pastes carry it.
+
+The shares printed by ``python bench/catalogue_reading.py`` come from the same variants
+(tests/catalogue_variants.py); these floors keep them from slipping.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.core.pipeline import explain
+from catalogue_variants import Outcome, outcomes, shares
+
+FLOORS = {"native": 0.995, "stripped": 0.99, "level_lost": 0.99, "glued": 0.95, "quoted": 0.99}
+
+
+@pytest.fixture(scope="module")
+def results() -> list[Outcome]:
+    return list(outcomes())
+
+
+@pytest.mark.parametrize("variant", sorted(FLOORS))
+def test_each_way_of_pasting_keeps_its_share(results: list[Outcome], variant: str) -> None:
+    read, total = shares(results)[variant]
+    missed = [o.known.id for o in results if o.variant == variant and not o.read]
+    assert total > 900
+    assert read / total >= FLOORS[variant], f"{variant}: {read}/{total}; not read: {missed[:20]}"
+
+
+def test_every_platform_is_read_in_its_own_envelope(results: list[Outcome]) -> None:
+    for platform, (read, total) in shares([o for o in results if o.variant == "native"], key=lambda o: o.known.platform).items():
+        assert read == total, platform
+
+
+def test_a_quoted_failure_is_weak_and_an_enveloped_one_is_not(results: list[Outcome]) -> None:
+    # The same failure: certain as a log line, only what someone says when a sentence quotes it.
+    by = {(o.known.id, o.variant): o for o in results}
+    native, quoted = by["idf.image_hash_failed", "native"], by["idf.image_hash_failed", "quoted"]
+    assert native.read and not any(e.is_weak() for e in native.events)
+    assert quoted.read and all(e.is_weak() for e in quoted.events if e.is_failure())
+
+
+QUOTED = 'After flashing the board I keep getting "Sig block 0 invalid: Image digest does not match" on every reset.\n'
+HEALTHY_BOOT = (
+    "I (29) boot: ESP-IDF v5.0.4 2nd stage bootloader\n"
+    "I (170) boot: Loaded app from partition at offset 0x10000\n"
+    "I (263) main_task: Calling app_main()\n"
+)
+
+
+def test_a_failure_only_quoted_is_diagnosed_with_low_confidence() -> None:
+    report = explain(QUOTED)
+    assert report.status == "diagnosed"
+    assert report.findings[0].confidence == "low"
+    assert "quoted" in report.findings[0].explanation
+
+
+def test_a_quoted_failure_beside_a_boot_that_completed_is_not_a_finding() -> None:
+    # "it used to print ..., now it boots": the log shows what happens now
+    report = explain(QUOTED + HEALTHY_BOOT)
+    assert report.status == "healthy" and report.findings == []
+
+
+def test_a_quoted_completion_does_not_make_a_failing_capture_healthy() -> None:
+    text = 'It should print "Calling app_main()" but instead I get:\nE (486) esp_image: Image hash failed - image is corrupt\n'
+    report = explain(text)
+    assert report.status != "healthy" and report.exit_code != 0
