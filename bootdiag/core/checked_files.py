@@ -63,11 +63,16 @@ def _image(image: ImageReport, report: Report) -> CheckedFile:
     if image.parts:
         shows.append(f"{image.container or image.format} holding {len(image.parts)} images: {verdict_text(image)}")
         shows += [f"{p.id}: {p.message}" for p in image.problems]
-    for part in image.parts or [image]:
+    views = [(part, _platform_view(part, report)) for part in image.parts or [image]]
+    # The log does not say which image of a container failed: "passes the check the device failed"
+    # stands only when every image the platform reads in the file says so.
+    read = [view for _, view in views if view is not None]
+    judged = not image.parts or (bool(read) and all(view.contradicts for view in read))
+    for part, view in views:
         where = _where(part) if image.parts else ""
-        view = _platform_view(part, report) or FileView(shows=_generic_lines(part))
+        view = view or FileView(shows=_generic_lines(part))
         shows += [where + line for line in view.shows]
-        contradicts += [where + line for line in (*_chip_contradiction(part, report), *view.contradicts)]
+        contradicts += [where + line for line in (*_chip_contradiction(part, report), *(view.contradicts if judged else ()))]
     shows += [f"missing: {m}" for m in image.all_missing()]
     return CheckedFile(path=image.path, kind="image", shows=shows, contradicts=contradicts)
 

@@ -103,3 +103,17 @@ def test_an_intact_well_signed_mcuboot_image_is_not_the_one_the_bootloader_rejec
     assert entry["shows"][:2] == ["MCUboot image 1.2.3+4, header 512 bytes, 3000 bytes of payload", "SHA256: matches the image"]
     assert entry["shows"][2].startswith("signature: verified with ")
     assert len(entry["contradicts"]) == 1 and entry["contradicts"][0].startswith("passes the check the bootloader failed (line ")
+
+
+def test_a_merged_flash_image_shows_each_image_by_address_and_a_sound_part_proves_nothing() -> None:
+    from esp_fixtures import build_bootloader, merge_bin
+
+    log = CORPUS / "sb2-bootloader-header-rewritten-esptool3.log"  # the ROM rejected the bootloader
+    key = signing_key("ecdsa256")
+    merged, _ = merge_bin({0x1000: build_bootloader("esp32"), 0x10000: sign(build_app("esp32"), 2, key)})
+    image = scratch(merged)
+    entry = files_of(log, "--image", str(image), "--key", str(key))[image.name]
+    assert entry["shows"][0].startswith("esp-flash holding 2 images: ")
+    assert any(line.startswith("0x1000 bootloader: esp-bootloader for esp32") for line in entry["shows"])
+    assert any(line.startswith("0x10000 app: Secure Boot V2 signature block 0") for line in entry["shows"])
+    assert entry["contradicts"] == []  # the app passes, but the log speaks of the bootloader
