@@ -49,7 +49,7 @@ def test_failing_test_with_fixture_capture_shows_bootdiag_section(pytester: pyte
         "*device did not come back after OTA*",
         "*- bootdiag -*",
         "root cause: Image is not signed  (esp.unsigned_image, high confidence)",
-        "*37 E (296835) secure_boot_v1: image has invalid signature version field 0xf6b60c7a",
+        "  line 37: E (296835) secure_boot_v1: image has invalid signature version field 0xf6b60c7a",
         "*espsecure.py sign_data --version 1*",
     ])
     assert result.stdout.str().count("- bootdiag -") == 1, "passing tests get no section"
@@ -92,7 +92,8 @@ def test_run_capture_option_diagnoses_only_what_the_test_added(pytester: pytest.
     )
     result = run_inner(pytester, f"--bootdiag-capture={log}")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*- bootdiag -*", "healthy: no failure found in *run.log (3 lines, 1 boot/tool sessions)"])
+    result.stdout.fnmatch_lines(["*- bootdiag -*", "healthy: no failure found in *"])
+    assert "run.log (3 lines, 1 boot/tool sessions)" in " ".join(result.stdout.str().split())
     assert "esp.unsigned_image" not in result.stdout.str()
 
 

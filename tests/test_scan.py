@@ -96,3 +96,23 @@ def test_explain_is_a_picklable_pure_function_of_text() -> None:
     first, second = explain(text), explain(text)
     assert first == second == pickle.loads(pickle.dumps(first))
     assert first.findings[0].id == "esp.image_modified_after_signing"
+
+
+def test_cause_table_fits_the_width_and_never_cuts_a_rule_id() -> None:
+    import io
+
+    from bootdiag.render.scan import render_cause_table
+
+    rows = [("esp.flash_size_or_partition_mismatch", 4, "corpus/esp-idf/esptool-image-will-not-fit-flash.log"),
+            ("(incomplete)", 1, "x.log")]
+    out = io.StringIO()
+    render_cause_table(rows, out, width=80)
+    lines = out.getvalue().splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    assert any("esp.flash_size_or_partition_mismatch" in line for line in lines)
+
+
+def test_a_capture_with_no_root_cause_is_counted_by_its_status() -> None:
+    from bootdiag.app.scan import cause_counts
+
+    assert cause_counts([{"path": "a.log", "status": "unrecognised", "top": None}]) == [("(unrecognised)", 1, "a.log")]

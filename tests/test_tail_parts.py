@@ -48,6 +48,27 @@ def test_log_read_at_the_wrong_rate_is_called_garbage(wrong_rate: int) -> None:
     assert tripped.count(True) == 1, "warned once, not on every chunk"
 
 
+SHORT_BOOT = (  # an ESP32 ROM that finds no bootloader: the whole boot is 5 lines
+    b"ets Jun  8 2016 00:22:57\r\n\r\n"
+    b"rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n"
+    b"configsip: 0, SPIWP:0xee\r\n"
+    b"invalid header: 0xffffffff\r\n"
+)
+
+
+@pytest.mark.parametrize("sent_rate,read_rate", [(115200, 74880), (74880, 115200), (115200, 9600), (115200, 921600), (115200, 57600)])
+def test_a_short_boot_at_the_wrong_rate_is_called_garbage_once(sent_rate: int, read_rate: int) -> None:
+    garbage = uart_resample(SHORT_BOOT * 3, sent_rate, read_rate)  # a board in a short boot loop
+    meter = GarbageMeter()
+    tripped = [meter.feed(garbage[i : i + 16]) for i in range(0, len(garbage), 16)]
+    assert tripped.count(True) == 1, (len(garbage), garbage)
+
+
+def test_the_same_short_boot_at_the_right_rate_is_text() -> None:
+    meter = GarbageMeter()
+    assert not any(meter.feed(SHORT_BOOT[i : i + 7]) for i in range(0, len(SHORT_BOOT), 7))
+
+
 def test_a_reset_glitch_is_not_garbage() -> None:
     meter = GarbageMeter()
     assert not meter.feed(b"\xff\x00\xf8\x80" + real_captures()[0][:2000])

@@ -127,7 +127,7 @@ def write_bundle(job: Job, output: str | Path, env: Environment | None = None) -
             capture = _CaptureWriter(archive, redactor)
             for chunk in iter_chunks(stream):
                 capture.write(chunk)  # the bundle keeps the bytes as read; the analysis reads them too
-                started.analyzer.feed_bytes(chunk)
+                started.feed(chunk)
             entries = [capture.close()]
             report = finish(started)
             if redactor is not None:
@@ -147,8 +147,7 @@ def write_bundle(job: Job, output: str | Path, env: Environment | None = None) -
         Path(tmp_name).unlink(missing_ok=True)
         raise
     finally:
-        if stream is not env.stdin:
-            stream.close()
+        stream.close()  # standard input itself stays open
     return Bundle(destination, report, entries, job.redact)
 
 

@@ -21,6 +21,7 @@ from bootdiag.core.errors import BootdiagError
 from bootdiag.core.exit import ExitStatus, exit_status_help
 
 PROG = "bootdiag"
+_PLAIN_STATUSES = "exit status: 0 done, 2 usage or input error, 4 internal error, 130 interrupted."
 
 
 # ---------------------------------------------------------------------------------- help and errors
@@ -51,6 +52,16 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", help="Show this help and exit.")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if file is None:  # standard output is closed: --help has nowhere to go (argparse would use stderr)
+            return
+        super()._print_message(message, file)
+
     def error(self, message: str) -> NoReturn:
         """A usage error is one line, naming the help to read."""
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
@@ -69,7 +80,7 @@ def _number(text: str) -> int:
 
 
 def _capture(p: argparse.ArgumentParser) -> None:
-    p.add_argument("capture", nargs="?", metavar="CAPTURE", help="Capture file (plain, .gz); '-' or nothing reads standard input.")
+    p.add_argument("capture", nargs="?", metavar="CAPTURE", help="Capture file (plain, gzip or zstd; UTF-8 or UTF-16); '-' or nothing reads standard input.")
 
 
 def _format(p: argparse.ArgumentParser, choices: Sequence[str] | None = None, default: str = "text") -> None:
@@ -77,7 +88,13 @@ def _format(p: argparse.ArgumentParser, choices: Sequence[str] | None = None, de
 
     names = list(choices or FORMATS)
     described = "; ".join(f"{n}: {FORMATS[n].help}" for n in names if n in FORMATS)
-    p.add_argument("-f", "--format", choices=names, default=default, help=described or None)
+    p.add_argument("-f", "--format", choices=names, default=default, help=f"Output format (default {default}). {described}." if described else None)
+
+
+def _detail(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="store_true", help="Text report: add the possible causes, the docs links, the context read from the log and every finding in full.")
+    group.add_argument("-q", "--quiet", action="store_true", help="Text report: one line per finding.")
 
 
 def _rules(p: argparse.ArgumentParser) -> None:
@@ -145,20 +162,19 @@ def _capture_arg(args: argparse.Namespace, env: Environment) -> str | None:
 # ---------------------------------------------------------------------------------- commands
 def cmd_explain(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.run import explain_job, publish
-    from bootdiag.render import render
 
     if args.example:
         from bootdiag.app.example import bundled_example
 
         example, expected = bundled_example()
         report = explain_job(_job(args, str(example)), env)
-        render(report, args.format, env.stdout, color=env.color(env.stdout, args.color))
+        _show(report, args, env)
         if report.top is None or report.top.id != expected:
             env.stderr.write(f"{PROG}: the bundled example was not diagnosed as {expected}\n")
             return ExitStatus.INTERNAL
         return ExitStatus.OK  # the example is a failure by design: exit 0 says the tool works
     report = explain_job(_job(args, _capture_arg(args, env)), env)
-    render(report, args.format, env.stdout, color=env.color(env.stdout, args.color))
+    _show(report, args, env)
     publish(report, env)
     return report.exit_code
 
@@ -170,9 +186,16 @@ def cmd_check(args: argparse.Namespace, env: Environment) -> int:
 
     job = CheckJob(folder=args.build_dir, options=_given_platform_options(args), keys=args.key, port=args.port, rule_files=args.rules)
     report = check_job(job)
-    render(report, args.format, env.stdout, color=env.color(env.stdout, args.color))
+    render(report, args.format, env.stdout, color=env.color(env.stdout, args.color), width=env.width(env.stdout))
     publish(report, env)
     return report.exit_code
+
+
+def _show(report: Any, args: argparse.Namespace, env: Environment) -> None:
+    from bootdiag.render import render
+
+    detail = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
+    render(report, args.format, env.stdout, color=env.color(env.stdout, args.color), width=env.width(env.stdout), detail=detail)
 
 
 def cmd_report(args: argparse.Namespace, env: Environment) -> int:
@@ -191,9 +214,12 @@ def cmd_tail(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.run import Job
     from bootdiag.app.tail import TailOptions, run_tail
 
+    if args.follow is not None and args.port is not None:
+        raise UsageError(f"{PROG} tail: give a PORT or --follow FILE, not both")
     options = TailOptions(
-        port=args.port, baud=args.baud, save=args.save, exit_on_finding=args.exit_on_finding, fmt=args.format,
+        port=args.port, follow=args.follow, baud=args.baud, save=args.save, exit_on_finding=args.exit_on_finding, fmt=args.format,
         reset=args.reset, timestamps=args.timestamps, color=args.color, job=Job(rule_files=args.rules),
+        detail="quiet" if args.quiet else "verbose" if args.verbose else "normal",
     )
     return run_tail(options, env)
 
@@ -209,8 +235,9 @@ def cmd_events(args: argparse.Namespace, env: Environment) -> int:
     items = parser.all_lines(iter_lines(chunks)) if args.all else parser.events(iter_blocks(chunks))
     out = env.stdout
     for event in items:
-        out.write(event.model_dump_json())
-        out.write("\n")
+        out.write(event.model_dump_json() + "\n")
+        if env.reader_gone:
+            break  # nobody reads on: the rest of the capture would be parsed for nothing
     return ExitStatus.OK
 
 
@@ -272,10 +299,23 @@ def cmd_verify(args: argparse.Namespace, env: Environment) -> int:
 VERIFY_EXIT = {"valid": ExitStatus.OK, "invalid": ExitStatus.FOUND, "not_checked": ExitStatus.NOT_CHECKED}
 
 
+def cmd_completion(args: argparse.Namespace, env: Environment) -> int:
+    from bootdiag.app.completion import script
+    from bootdiag.core.pipeline import default_rules
+
+    values = {
+        "CHIP": sorted({c for p in registry.platforms() for c in p.chips}),
+        "RULE_ID": [rule.id for rule in default_rules()],
+    }
+    env.stdout.write(script(args.shell, build_parser(), PROG, values))
+    return ExitStatus.OK
+
+
 def cmd_scan(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.scan_command import run
 
-    return run(args.paths, args.jobs, args.format, args.scheduler, env.stdout, env.stderr)
+    table_to = env.stdout if args.format == "table" else env.stderr
+    return run(args.paths, args.jobs, args.format, args.scheduler, env.stdout, env.stderr, width=env.width(table_to))
 
 
 # ---------------------------------------------------------------------------------- the parser
@@ -286,15 +326,18 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"Explain secure-boot, boot and flashing failures from logs and firmware images, and predict them from build folders ({titles}).",
         epilog="exit status (every command):\n\n" + exit_status_help() + f"\n\n`{PROG} COMMAND --help` shows a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}", help="Show bootdiag's version and exit.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, handler: Callable[[argparse.Namespace, Environment], int], summary: str, description: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=summary, description=description, formatter_class=_Formatter)
+    statuses = "exit status:\n\n" + exit_status_help()
+
+    def command(name: str, handler: Callable[[argparse.Namespace, Environment], int], summary: str, description: str,
+                epilog: str | None = statuses) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=description, formatter_class=_Formatter, epilog=epilog)
         sub.set_defaults(handler=handler)
         return sub
 
-    p = command("explain", cmd_explain, "say what went wrong in a boot or flashing log, and the fix", """
+    p = command("explain", cmd_explain, "Say what went wrong in a boot or flashing log, and the fix.", """
         Read a boot or flashing log (a serial capture, tool output, or a whole pasted forum post) and
         say what went wrong, why, the evidence lines and the fix. Lines that are not log output are
         passed over.
@@ -309,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
         """)
     _capture(p)
     _format(p)
+    _detail(p)
     _rules(p)
     _color(p)
     _redact(p)
@@ -316,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     _chip(p)
     _files_beside_log(p)
 
-    p = command("check", cmd_check, "say before flashing whether the device will boot, from the build folder", """
+    p = command("check", cmd_check, "Say before flashing whether the device will boot, from the build folder.", """
         Read a build folder as the build system left it and predict the boot: every check the build
         allows (layout, sizes, signatures and keys, configuration against the images, the device's
         fuses when given), each failure with the cause `explain` would name after the boot and its fix.
@@ -338,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     _color(p)
     _platform_options(p, beside_log_only=True)
 
-    p = command("report", cmd_report, "write a zip for a bug report: capture, report, verifier output", """
+    p = command("report", cmd_report, "Write a zip for a bug report: the capture, the report and the verifier's output.", """
         Write one zip to attach to a bug report: the capture, report.json, report.md, the verifier's
         output for each --image, the configuration files given, and manifest.json with the sha256 of
         every file. Exit status as for explain.
@@ -353,45 +397,52 @@ def build_parser() -> argparse.ArgumentParser:
     _chip(p)
     _files_beside_log(p)
 
-    p = command("tail", cmd_tail, "read a serial port live and diagnose as the board boots", """
-        Read a serial port live: show each line as it arrives and the diagnosis as soon as it is
-        certain. Lines carry their capture line number, coloured by level; lines bootdiag read as
-        events are marked '>'. A finding is shown the moment its rule's conditions are met, and is
-        updated or withdrawn if a later line of the same boot changes the picture.
+    p = command("tail", cmd_tail, "Read a serial port, a pipe or a growing file live, and diagnose as the board boots.", """
+        Read a serial port, standard input or a file another program is writing, live: show each
+        line as it arrives and the diagnosis as soon as it is certain. Lines carry their capture line
+        number, coloured by level; lines bootdiag read as events are marked '>'. A finding is shown
+        the moment its rule's conditions are met, and is updated or withdrawn if a later line of the
+        same boot changes the picture.
 
         The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
-        port goes away (unplugged), tail waits for it and carries on. Ctrl-C prints the report; the
-        exit status is the one explain gives.
+        port goes away (unplugged), tail waits for it and carries on. When another program holds the
+        port (a serial monitor such as tio or minicom), read what it writes: pipe it in with '-', or follow the
+        file it logs to with --follow. Ctrl-C prints the report (standard input also ends at its
+        end); the exit status is the one explain gives.
 
         examples:
           bootdiag tail /dev/ttyUSB0 --reset --save boot.log
           bootdiag tail socket://192.168.1.20:3333 --exit-on-finding --format json
+          tio /dev/ttyUSB0 | bootdiag tail -
+          bootdiag tail --follow tio.log
         """)
-    p.add_argument("port", nargs="?", metavar="PORT", help="Device (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port, rfc2217://host:port); nothing picks the only port found.")
-    p.add_argument("-b", "--baud", type=int, default=115200, metavar="RATE", help="Baud rate (default 115200).")
+    p.add_argument("port", nargs="?", metavar="PORT", help="Device (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port, rfc2217://host:port); '-' reads standard input; nothing picks the only port found.")
+    p.add_argument("-F", "--follow", type=Path, metavar="FILE", help="Read FILE from its start and keep reading as another program writes it (tio --log, minicom capture, screen -L).")
+    p.add_argument("-b", "--baud", type=_positive, metavar="RATE", help="Baud rate of the port (default 115200); with '-' or --follow, the rate the capture was made at, for the wrong-rate hint.")
     p.add_argument("-s", "--save", type=Path, metavar="FILE", help="Write every byte received, unmodified, to FILE (replaced if it exists).")
     p.add_argument("--exit-on-finding", action="store_true", help="Stop and print the report as soon as a root cause is found (exit 1).")
     _format(p, ["text", "json"])
+    _detail(p)
     p.add_argument("--reset", action="store_true", help="Reset the board through RTS/DTR to capture its boot from the first line.")
     p.add_argument("-t", "--timestamps", action="store_true", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")
     _color(p)
     _rules(p)
 
-    p = command("events", cmd_events, "print the typed events read from a capture (JSON lines)", """
+    p = command("events", cmd_events, "Print the typed events read from a capture, as JSON lines.", """
         Print the typed events read from a capture, one JSON object per line: for writing grammars
         and rules.
-        """)
+        """, epilog=_PLAIN_STATUSES)
     _capture(p)
     p.add_argument("--all", action="store_true", help="Also print lines no grammar claims, as Unparsed.")
 
-    p = command("rules", cmd_rules, "list the root causes bootdiag knows, or show one", """
+    p = command("rules", cmd_rules, "List the root causes bootdiag knows, or show one.", """
         List the root causes bootdiag knows (the rule catalogue), or show one rule in full.
-        """)
+        """, epilog=_PLAIN_STATUSES)
     p.add_argument("rule_id", nargs="?", metavar="RULE_ID", help="Show this rule in full.")
     _format(p, ["text", "json"])
     _rules(p)
 
-    p = command("verify", cmd_verify, "check an image or key the way the bootloader would", """
+    p = command("verify", cmd_verify, "Check an image or key the way the bootloader would.", """
         Check a firmware image, signed file or key the way the bootloader would, and say precisely
         what is wrong. The format is found from the content, never from the file name.
 
@@ -405,14 +456,14 @@ def build_parser() -> argparse.ArgumentParser:
         summary, an encryption key). A signed image checked without any trusted key is never valid.
 
         Exit status: 0 valid, 1 invalid, 7 partly checked or not checked, 2 unusable input (missing
-        file, not a key, unknown format, a bad --key or option file).
+        file, not a key, unknown format, a bad --key or option file), 4 internal error, 130 interrupted.
 
         examples:
           bootdiag verify build/app.bin --key signing_key.pem
           bootdiag verify merged.bin --key sb.pem --efuse summary.txt
           bootdiag verify app.signed.hex --key root-ec-p256.pem --enc-key enc-ec256-priv.pem
           bootdiag verify signing_key.pem
-        """)
+        """, epilog=None)
     p.add_argument("file", type=Path, metavar="FILE", help="Image, merged flash image, Intel HEX or ELF file, or key.")
     p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="Public or private key the image should be signed with (repeatable; each image is checked against the keys that fit its scheme).")
     _chip(p)
@@ -423,18 +474,34 @@ def build_parser() -> argparse.ArgumentParser:
     _color(p)
     _platform_options(p, beside_log_only=False)
 
-    p = command("scan", cmd_scan, "explain many captures in parallel and count the causes", """
+    p = command("scan", cmd_scan, "Explain many captures in parallel and count the causes.", """
         Explain many captures in parallel: one JSON line per capture on stdout, then the root causes
         by count. A file that cannot be read gives a JSON line with "error"; the scan goes on.
 
-        Exit status: 1 if any capture is diagnosed, else 3 if a failure is unexplained, else 2 if a
-        capture could not be read, else 0.
-        """)
+        """, epilog="exit status: 1 if any capture is diagnosed, else 3 if a failure is unexplained, else 2 if a "
+                    "capture could not be read, else 0; 4 internal error, 130 interrupted.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="Capture files, folders (walked) or globs ('logs/**/*.log.gz').")
     p.add_argument("-j", "--jobs", type=_positive, metavar="N", help="Worker processes (default: one per core).")
-    p.add_argument("-f", "--format", choices=["jsonl", "table"], default="jsonl", help="jsonl: a JSON line per capture on stdout, the cause table on stderr; table: only the cause table.")
+    p.add_argument("-f", "--format", choices=["jsonl", "table"], default="jsonl", help="Output format (default jsonl). jsonl: a JSON line per capture on stdout, the cause table on stderr; table: only the cause table.")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786); workers must see the paths. Needs bootdiag[dask].")
+
+    from bootdiag.app.completion import SHELLS
+
+    p = command("completion", cmd_completion, "Print a shell completion script for bash, zsh or fish.", f"""
+        Print a completion script for your shell, made from these commands and options. Load it in
+        the shell's start-up file.
+
+        examples:
+          eval "$({PROG} completion bash)"      # in ~/.bashrc
+          eval "$({PROG} completion zsh)"       # in ~/.zshrc, after compinit
+          {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish
+        """, epilog=_PLAIN_STATUSES)
+    p.add_argument("shell", choices=SHELLS, metavar="SHELL", help="The shell: bash, zsh or fish.")
     return parser
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    return [name for action in parser._actions if isinstance(action, argparse._SubParsersAction) for name in action.choices]
 
 
 def _positive(text: str) -> int:
@@ -452,8 +519,7 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help(env.stdout)
-            return ExitStatus.USAGE
+            raise UsageError(f"{PROG}: no command given: one of {', '.join(_command_names(parser))} (see {PROG} --help)")
         return int(args.handler(args, env))
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
@@ -466,7 +532,7 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
     except KeyboardInterrupt:
         _say(env, f"{PROG}: interrupted")
         return ExitStatus.INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # written past the guard (argparse's --help): the reader left
         _quiet_stdout()
         return ExitStatus.OK
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, a line and an exit status
@@ -480,7 +546,7 @@ def _say(env: Environment, line: str) -> None:
     try:
         env.stderr.write(line.rstrip("\n") + "\n")
         env.stderr.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # stderr closed too: the exit status says it
         pass
 
 

@@ -12,19 +12,61 @@ change its behaviour, read in one place and handed to whatever needs them.
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 PIPE_WIDTH = 100  # text written to a pipe or file wraps here
 
 
 def _off(value: str | None) -> bool:
     return (value or "").strip().lower() in ("0", "false", "no", "off")
+
+
+class ReaderGuard:
+    """An output stream whose reader may go away (``| head``, a closed terminal): the first write
+    that finds it gone sets :attr:`gone`, and that write and every later one are dropped, so the
+    command ends with its own exit status and no traceback. The process's own stdout is pointed at
+    ``/dev/null`` then, so that the interpreter's last flush does not fail either."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self.gone = stream is None  # started with standard output closed (`>&-`)
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except (BrokenPipeError, ValueError, OSError) as exc:
+                self._lost(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except (BrokenPipeError, ValueError, OSError) as exc:
+                self._lost(exc)
+
+    def _lost(self, exc: BaseException) -> None:
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError) and exc.errno not in (errno.EPIPE, errno.EINVAL):
+            raise exc  # a full disk is an error to report, not a reader that left
+        self.gone = True
+        if self.stream is sys.__stdout__:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self.stream.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding...: the stream's own
+        return getattr(self.stream, name)
 
 
 @dataclass
@@ -34,7 +76,16 @@ class Environment:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     variables: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.stdout, ReaderGuard):
+            self.stdout = ReaderGuard(self.stdout)  # type: ignore[assignment]
+
     # ------------------------------------------------------------------ streams
+    @property
+    def reader_gone(self) -> bool:
+        """Whoever read standard output has gone (a pipe closed): nothing more will be seen."""
+        return bool(getattr(self.stdout, "gone", False))
+
     def is_terminal(self, stream: TextIO | BinaryIO) -> bool:
         isatty = getattr(stream, "isatty", None)
         try:

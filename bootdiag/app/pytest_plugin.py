@@ -148,7 +148,7 @@ def _diagnose(name: str, data: bytes, redact: bool) -> tuple[str, str, str]:
 
         report = explain_chunks(Job(redact=redact), [data], name)
         out = io.StringIO()
-        render_terminal(report, out, color=False)
+        render_terminal(report, out, color=False, width=100)
     except Exception as exc:  # noqa: BLE001 - a diagnosis problem must not hide the test's own failure
         message = f"bootdiag could not analyse {name}: {type(exc).__name__}: {exc}"
         return message, message, "error"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bootdiag.app.environment import Environment
+from bootdiag.core.baud import GarbageMeter, baud_advice
 from bootdiag.core.errors import InputError
 from bootdiag.core.events import Event
 from bootdiag.core.pipeline import Analyzer, default_rules
@@ -40,17 +41,35 @@ class Job:
 
     def inputs(self) -> list[str]:
         """The text files beside the log that a bug report should carry (configs, option files)."""
-        named = [v for v in self.options.values() if isinstance(v, str) and Path(v).is_file()]
-        return [*named, *self.configs]
+        return [*self.option_files().values(), *self.configs]
+
+    def option_files(self) -> dict[str, str]:
+        """Files named by platform options (``--efuse FILE``), by the option's flag."""
+        from bootdiag import platforms as registry
+
+        flags = {o.field: o.flag for p in registry.platforms() for o in p.options}
+        return {flags.get(k, k): v for k, v in self.options.items() if isinstance(v, str) and Path(v).is_file()}
+
+
+SNIFF_BYTES = 1 << 18  # how much of a capture the wrong-baud check reads: its start tells
 
 
 @dataclass
 class Started:
-    """A job under way: the analysis, and what the files beside the log showed."""
+    """A job under way: the analysis, what the files beside the log showed, and whether the
+    capture reads as text at all."""
 
     job: Job
     analyzer: Analyzer
     verification: list[Any]  # ImageReport per image
+    meter: GarbageMeter = field(default_factory=GarbageMeter)
+    sniffed: int = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.analyzer.feed_bytes(chunk)
+        if self.sniffed < SNIFF_BYTES:
+            self.sniffed += len(chunk)
+            self.meter.feed(chunk)
 
 
 def files_beside_log(job: Job) -> tuple[list[Event], list[Any]]:
@@ -90,6 +109,12 @@ def start(job: Job, source: str, every_event: bool = False) -> Started:
 def finish(started: Started) -> Report:
     report = started.analyzer.finish()
     report.verification = list(started.verification)
+    job = started.job
+    if job.images or job.keys or job.configs:
+        from bootdiag.core.checked_files import checked_files
+
+        report.files = checked_files(report, report.verification, job.keys, job.configs, job.option_files())
+    add_baud_warning(report, started.meter)
     if started.job.redact:
         from bootdiag.core.redact import redact_report
 
@@ -97,10 +122,16 @@ def finish(started: Started) -> Report:
     return report
 
 
+def add_baud_warning(report: Report, meter: GarbageMeter, rate: int | None = None) -> None:
+    """Name a likely wrong baud rate when the capture turned to garbage and nothing explains it."""
+    if meter.tripped and report.status not in ("diagnosed", "healthy"):
+        report.warnings.append(baud_advice(rate))
+
+
 def explain_chunks(job: Job, chunks: Iterable[bytes], source: str, tap: Callable[[bytes], None] | None = None) -> Report:
     """Judge a capture that arrives as chunks. ``tap`` sees every chunk as read (a bundle stores them)."""
     started = start(job, source)
-    feed = started.analyzer.feed_bytes
+    feed = started.feed
     for chunk in chunks:
         if tap is not None:
             tap(chunk)
@@ -115,8 +146,7 @@ def explain_job(job: Job, env: Environment | None = None, tap: Callable[[bytes],
     try:
         return explain_chunks(job, iter_chunks(stream), name, tap)
     finally:
-        if stream is not env.stdin:
-            stream.close()
+        stream.close()  # standard input itself stays open
 
 
 def publish(report: Report, env: Environment) -> bool:

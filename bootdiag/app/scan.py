@@ -62,9 +62,6 @@ def summarize(path: str) -> dict[str, Any]:
             report = explain_chunks(Job(), _chunks(stream), path)
         finally:
             stream.close()
-            inner = getattr(stream, "fileobj", None)  # a GzipFile does not close the file it reads
-            if inner is not None:
-                inner.close()
     except (InputError, BootdiagError, OSError, EOFError) as exc:
         return error_record(path, str(exc))
     except Exception as exc:  # noqa: BLE001 - zlib.error, lzma errors...: one record, not a crash
@@ -173,7 +170,7 @@ def _cause(record: dict[str, Any]) -> str:
         return HEALTHY
     if record["status"] == "unexplained":
         return UNEXPLAINED
-    return record["top"]
+    return record["top"] or f"({record['status']})"  # incomplete, unrecognised
 
 
 def exit_status(records: Iterable[dict[str, Any]]) -> int:

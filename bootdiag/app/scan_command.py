@@ -10,8 +10,9 @@ from bootdiag.app.scan import cause_counts, count_files, exit_status, scan
 from bootdiag.core.errors import InputError
 
 
-def run(paths: list[str], jobs: int | None, fmt: str, scheduler: str | None, out, err) -> int:  # out, err: TextIO
-    """``bootdiag scan``: JSON lines (or nothing) on ``out``, the cause table last; returns the exit status."""
+def run(paths: list[str], jobs: int | None, fmt: str, scheduler: str | None, out, err, width: int = 100) -> int:  # out, err: TextIO
+    """``bootdiag scan``: JSON lines (or nothing) on ``out``, the cause table last (``width`` columns);
+    returns the exit status."""
     from bootdiag.render.scan import render_cause_table
 
     total = count_files(paths)
@@ -30,7 +31,7 @@ def run(paths: list[str], jobs: int | None, fmt: str, scheduler: str | None, out
             if fmt == "jsonl":
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
-    render_cause_table(cause_counts(records), out if fmt == "table" else err)
+    render_cause_table(cause_counts(records), out if fmt == "table" else err, width=width)
     return exit_status(records)
 
 

@@ -1,4 +1,5 @@
-"""``bootdiag tail``: read a serial port live, show the lines and the diagnosis as they form.
+"""``bootdiag tail``: read a serial port, standard input or a growing file live, show the lines and
+the diagnosis as they form.
 
 The bytes go through the same incremental pipeline as ``explain`` (:class:`~bootdiag.core.pipeline.Analyzer`),
 so the final report equals ``bootdiag explain`` of the saved capture, line numbers included.
@@ -32,10 +33,11 @@ import serial
 from bootdiag.core.baud import GarbageMeter, baud_advice
 from bootdiag.core.errors import InputError
 from bootdiag.core.lines import MAX_LINE_BYTES, TextBlock
+from bootdiag.core.live_sources import FollowedFile, PipeReader, StreamEnded
 from bootdiag.core.changes import FindingChange, FindingTracker
 from bootdiag.render.live import LiveView
 from bootdiag.app.environment import Environment
-from bootdiag.app.run import Job, finish, publish, start
+from bootdiag.app.run import Job, add_baud_warning, finish, publish, start
 from bootdiag.render import render
 from bootdiag.core.serial_port import (
     PortError,
@@ -49,22 +51,28 @@ from bootdiag.core.serial_port import (
     read_available,
 )
 
+DEFAULT_BAUD = 115200
 STALL = 0.15  # seconds without a byte before an unterminated line is shown
 PARTIAL_REFRESH = 0.5  # a line that keeps growing without a newline (garbage) is shown this often
 READ_WAIT = 0.05  # longest wait for data in one loop turn: bounds the reaction to Ctrl-C and stalls
 REOPEN_INTERVAL = 0.5  # seconds between attempts to reopen a port that went away
 
 
+STDIN = "-"  # the port name that means standard input
+
+
 @dataclass
 class TailOptions:
-    port: str | None = None
-    baud: int = 115200
+    port: str | None = None  # a serial port or pyserial URL; "-" is standard input
+    follow: Path | None = None  # a file another program is writing, instead of a port
+    baud: int | None = None  # None: 115200 on a port, unknown for standard input or a file
     save: Path | None = None
     exit_on_finding: bool = False
     fmt: str = "text"
     reset: bool = False
     timestamps: bool = False
     color: bool | None = None
+    detail: str = "normal"  # of the final text report: quiet, normal or verbose
     job: Job = field(default_factory=Job)  # rules, and files beside the log
 
 
@@ -113,13 +121,19 @@ class PartialLine:
 
 
 class Tail:
-    """One live session on one port."""
+    """One live session on one port, standard input or a followed file."""
 
     def __init__(self, options: TailOptions, env: Environment) -> None:
         self.options = options
         self.env = env
         self.stdout, self.stderr = env.stdout, env.stderr
-        self.port_name = options.port or self._pick_port()
+        self.live: PipeReader | FollowedFile | None = None  # when the bytes come from no port
+        if options.follow is not None:
+            self.port_name = str(options.follow)
+        elif options.port == STDIN:
+            self.port_name = "<stdin>"
+        else:
+            self.port_name = options.port or self._pick_port()
         self.started = start(options.job, self.port_name, every_event=True)  # each line shows its events
         self.analyzer = self.started.analyzer
         # With JSON, stdout carries the report alone; the live stream goes to stderr.
@@ -145,22 +159,50 @@ class Tail:
     def run(self) -> int:
         try:
             self.save = self._open_save()
-            self.port = open_port(self.port_name, self.options.baud)
+            if self.options.follow is not None:
+                self.live = FollowedFile(self.options.follow)
+                reading = f"following {self.port_name} as it grows"
+            elif self.options.port == STDIN:
+                self.live = PipeReader(self.env.stdin)
+                reading = "reading standard input until it ends"
+            else:
+                self.port = open_port(self.port_name, self.baud)
+                reading = f"reading {self.port_name} at {self.baud} baud"
             with StopRequest() as stop:
-                if self.options.reset:
+                if self.options.reset and self.port is not None:
                     self._reset()
-                self.view.notice(f"reading {self.port_name} at {self.options.baud} baud (Ctrl-C stops and prints the report)", style="dim")
+                self.view.notice(f"{reading} (Ctrl-C stops and prints the report)", style="dim")
                 self._loop(stop)
             return self._report()
         finally:
             close_quietly(self.port)
+            if isinstance(self.live, FollowedFile):
+                self.live.close()
             self._close_save()
+
+    @property
+    def baud(self) -> int:
+        return self.options.baud or DEFAULT_BAUD
+
+    def _read(self) -> bytes:
+        """What arrived within READ_WAIT; PortLost (a port that went away) or StreamEnded."""
+        if self.live is None:
+            return read_available(self.port, READ_WAIT)  # type: ignore[arg-type]
+        data = self.live.read(READ_WAIT)
+        if isinstance(self.live, FollowedFile) and self.live.restarted:
+            self.view.notice(f"{self.port_name} was {self.live.restarted}: reading it again from its start")
+            self.live.restarted = None
+        return data
 
     def _loop(self, stop: StopRequest) -> None:
         last_data = time.monotonic()
         while not stop.requested:
+            if self.env.reader_gone and self.save is None:
+                return  # nobody reads the live view and nothing is kept: the report is all that is left
             try:
-                data = read_available(self.port, READ_WAIT)  # type: ignore[arg-type]
+                data = self._read()
+            except StreamEnded:
+                return
             except PortLost as exc:
                 if not self._reopen(str(exc), stop):
                     return
@@ -188,7 +230,7 @@ class Tail:
         first_started = self.partial.started or now
         self.partial.feed(data, now)
         if self.meter.feed(data):
-            self.view.notice(baud_advice(self.options.baud))
+            self.view.notice(baud_advice(self.baud if self.live is None else self.options.baud))
         block = self.analyzer.splitter.feed(data)
         if block is None:
             return False
@@ -221,7 +263,7 @@ class Tail:
         while not stop.requested:
             if port_present(self.port_name):
                 try:
-                    self.port = open_port(self.port_name, self.options.baud)
+                    self.port = open_port(self.port_name, self.baud)
                 except PortError:
                     pass
                 else:
@@ -259,13 +301,14 @@ class Tail:
             self._analyse(block, self.partial.started)
         report = finish(self.started)
         self.view.close()
-        if self.meter.tripped and not report.stats.get("events"):
-            self.view.notice(baud_advice(self.options.baud))
+        if self.options.fmt == "json":  # the live view (on stderr) said it; the report says it too
+            add_baud_warning(report, self.meter, self.baud if self.live is None else self.options.baud)
         if self.options.fmt != "json":
             self.view.notice("end of stream: report", style="dim")
         if self.options.save is not None:
             print(f"bootdiag: capture saved to {self.options.save}", file=self.stderr)
-        render(report, self.options.fmt, self.stdout, color=self.env.color(self.stdout, self.options.color))
+        render(report, self.options.fmt, self.stdout, color=self.env.color(self.stdout, self.options.color),
+               width=self.env.width(self.stdout), detail=self.options.detail)
         self.stdout.flush()
         publish(report, self.env)
         return int(report.exit_code)

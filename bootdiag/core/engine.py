@@ -35,6 +35,9 @@ class Match:
     # Boot attempts it stands for: a ROM that retries a failed check in the same session (see
     # Engine.feed) fails once per attempt, and each failed attempt counts as an occurrence.
     weight: int = 1
+    # The one line that decides it: the first failure among the events that made the rule fire,
+    # else the first of them (0: only files beside the log decided).
+    deciding_line: int = 0
 
 
 @dataclass(slots=True)
@@ -103,6 +106,11 @@ class Engine:
         self._last_line = 0
 
     # ---------------------------------------------------------------- feeding
+    @property
+    def session(self) -> int:
+        """Index of the session events now go to (0 before the first boundary)."""
+        return self._session
+
     def feed(self, event: Event, new_session: bool) -> SessionResult | None:
         """Add one event; returns the result of the session it closed, if it opened a new one."""
         closed = None
@@ -224,14 +232,14 @@ class Engine:
             return None
         captures: dict[str, Event] = {}
         evidence: list[Event] = []
-        triggers: list[int] = []
+        triggers: list[Event] = []
         for c, cond in enumerate(when.all):
             hit = self._capture_event(r, "all", c) if cond.scope == "capture" else state.required[c]
             if hit is None:
                 return None
             evidence.append(hit)
             if cond.scope == "session":
-                triggers.append(hit.line)
+                triggers.append(hit)
             if cond.name:
                 captures[cond.name] = hit
         if when.any:
@@ -245,7 +253,7 @@ class Engine:
                 return None
             evidence.append(hit)
             if hit is state.any_hit:
-                triggers.append(hit.line)
+                triggers.append(hit)
             if name:
                 captures[name] = hit
         for c, cond in enumerate(when.optional):
@@ -257,8 +265,10 @@ class Engine:
         # One entry per event; events from files beside the log all have line 0, so key on text too.
         unique = {(e.line, e.text): e for e in evidence}
         ordered = [unique[k] for k in sorted(unique)]
-        lines = triggers or [e.line for e in ordered if e.line] or [0]
-        return Match(rule, self._session, captures, ordered, min(lines), max(lines))
+        lines = [e.line for e in triggers] or [e.line for e in ordered if e.line] or [0]
+        deciding = next((e for e in triggers if e.is_failure()), triggers[0] if triggers else None)
+        deciding_line = deciding.line if deciding is not None else next((e.line for e in ordered if e.line), 0)
+        return Match(rule, self._session, captures, ordered, min(lines), max(lines), deciding_line=deciding_line)
 
     def pending(self) -> list[Match]:
         """Matches of the session still open (live view: may change as more lines arrive); benign

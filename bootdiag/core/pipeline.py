@@ -111,11 +111,11 @@ class Analyzer:
 
     def feed_event(self, event: Event) -> None:
         self.builder.events += 1
-        self.builder.add_facts(event)
         opens = self.sessions.starts_new(event)
         if opens:
             self.session_starts.append(event.line)
         closed = self.engine.feed(event, opens)
+        self.builder.add_facts(event, self.engine.session)
         if closed is not None:
             self.builder.add_session(closed)
 

@@ -100,6 +100,13 @@ class Platform:
     chips: Sequence[str] = ()  # values --chip may take for it
     facts: Mapping[str, str] = field(default_factory=dict)  # context key -> label, in display order
     tools: Sequence[str] = ()  # command names a fix line may start with
+    # "module:function" (text, facts -> text): a fix, check or docs line of its rules worded for the
+    # tool versions and chip the capture shows (facts: the failing session's context, as in the
+    # report); rules are written in the form that works everywhere, and None keeps them so.
+    adapt: str | None = None
+    # "module:function" (image: ImageReport, report: Report) -> FileView | None: what one of its
+    # images showed, in a few lines, and where it contradicts the log (None: not its image).
+    file_view: str | None = None
     settings: str | None = None  # regex of build-setting names (sdkconfig, CMakeCache) that matter
     redactions: Sequence[Redaction] = ()
     levels: Sequence[LevelStyle] = ()

@@ -5,11 +5,15 @@ finding with ``occurrences = N`` and the first and last line where it was seen.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bootdiag import __version__
+from bootdiag import platforms as registry
+from bootdiag.core.platform import load_function
 from bootdiag.core.engine import Match, SessionResult
 from bootdiag.core.exit import ExitStatus
 from bootdiag.core.events import Event
@@ -51,6 +55,8 @@ class Finding(BaseModel):
     occurrences: int = 1
     first_line: int
     last_line: int
+    # The one evidence line that decides the finding (a text report shows it first; 0: a file did).
+    deciding_line: int = 0
     priority: int = Field(default=50, exclude=True)
 
 
@@ -65,6 +71,18 @@ class CheckResult(BaseModel):
     subject: str
     detail: str
     needs: str = ""
+
+
+class CheckedFile(BaseModel):
+    """A file given beside the log (an image, a key, a configuration, a fuse or eFuse summary), what
+    it showed in a few lines, and where that disagrees with the log."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    path: str
+    kind: str  # image, key, config, or the option that named it (efuse, fuse-info)
+    shows: list[str] = Field(default_factory=list)
+    contradicts: list[str] = Field(default_factory=list)  # each: what the file says against the log
 
 
 class Report(BaseModel):
@@ -82,6 +100,10 @@ class Report(BaseModel):
     context: dict[str, str] = Field(default_factory=dict)
     stats: dict[str, int] = Field(default_factory=dict)
     verification: list[ImageReport] = Field(default_factory=list)
+    # Every file given beside the log, what it showed, and where it contradicts the log.
+    files: list[CheckedFile] = Field(default_factory=list)
+    # What bootdiag noticed about the input itself, for the reader to act on (a likely wrong baud rate).
+    warnings: list[str] = Field(default_factory=list)
     # `bootdiag check`: every check made on the build folder. A report with checks is a prediction:
     # healthy means the device will boot, a finding is a failure that will happen.
     checks: list[CheckResult] = Field(default_factory=list)
@@ -101,6 +123,23 @@ class Report(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
+
+
+_CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def adapter(rule_id: str) -> Callable[[str, dict[str, str]], str]:
+    """How the platform a rule belongs to words a fix or docs line for what the capture shows."""
+    return _adapters(registry.registry_key()).get(rule_id.partition(".")[0], _as_written)
+
+
+def _as_written(text: str, facts: dict[str, str]) -> str:
+    return text
+
+
+@cache
+def _adapters(key: tuple[str, ...]) -> dict[str, Callable[[str, dict[str, str]], str]]:
+    return {p.name: load_function(p.adapt) for p in registry.platforms() if p.adapt}
 
 
 _STATUS_EXIT = {
@@ -137,12 +176,12 @@ class ReportBuilder:
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
         self._last_handoff = False  # the last event handed over to the next stage
-        self.context: dict[str, str] = {}
+        self._facts: dict[int, dict[str, str]] = {}  # session -> what its events said of the environment
         self.sessions = 0
         self.events = 0
         self.lines = 0
 
-    def add_facts(self, event: Event) -> None:
+    def add_facts(self, event: Event, session: int = 0) -> None:
         if not self.completed and event.completes():
             self.completed = True
         if type(event).occupies_session:
@@ -151,8 +190,23 @@ class ReportBuilder:
             self._last_handoff = event.hands_over()
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
+        known = self._facts.setdefault(session, {})
         for key, value in event.facts().items():
-            self.context.setdefault(key, value)
+            known.setdefault(key, value)
+
+    def facts(self, session: int | None = None) -> dict[str, str]:
+        """What the capture says of the environment (chip, tool versions) as seen from ``session``:
+        its own facts first, then the nearest earlier sessions', then later ones; so a failing run
+        is described by its own versions, not by another run pasted beside it. ``None``: the first
+        value in the capture."""
+        order = sorted(self._facts)
+        if session is not None:
+            order.sort(key=lambda s: (s > session, abs(s - session)))
+        merged: dict[str, str] = {}
+        for s in order:
+            for key, value in self._facts[s].items():
+                merged.setdefault(key, value)
+        return merged
 
     def add_session(self, result: SessionResult) -> None:
         self.sessions += 1
@@ -179,6 +233,8 @@ class ReportBuilder:
     def finding(self, rule_id: str) -> Finding:
         first, last, count = self._first[rule_id], self._last[rule_id], self._count[rule_id]
         rule = first.rule
+        adapt = adapter(rule.id)
+        facts = self.facts(first.session)
         explanation = render_template(rule.explain, first.captures, count)
         for name, note in rule.notes.items():
             if name in first.captures:
@@ -195,10 +251,20 @@ class ReportBuilder:
         return Finding.model_construct(
             id=rule.id, title=rule.title, platform=rule.platform, confidence=confidence,
             explanation=explanation, evidence=[Evidence.of(e) for e in first.evidence],
-            fix=self._fix_lines(first), docs=list(rule.docs),
-            candidates=list(rule.candidates), occurrences=count, first_line=first.first_line,
-            last_line=last.last_line, priority=rule.priority,
+            fix=[adapt(line, facts) for line in self._fix_lines(first)], docs=[adapt(url, facts) for url in rule.docs],
+            candidates=[
+                Candidate.model_construct(cause=c.cause, predicts=adapt(c.predicts, facts), check=adapt(c.check, facts))
+                for c in rule.candidates
+            ],
+            occurrences=count, first_line=first.first_line, last_line=last.last_line,
+            deciding_line=first.deciding_line, priority=rule.priority,
         )
+
+    def _rank(self, rule_id: str) -> tuple[int, int, int]:
+        """Root cause first: higher priority, then higher confidence, then earlier in the capture."""
+        first = self._first[rule_id]
+        confidence = "low" if _rests_on_quotes(first) else first.rule.confidence  # as finding() gives it
+        return -first.rule.priority, _CONFIDENCE_ORDER[confidence], first.first_line
 
     @staticmethod
     def _fix_lines(match: Match) -> list[str]:
@@ -216,16 +282,15 @@ class ReportBuilder:
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
         completed = self.completed or (self._last_handoff and self.lines - self._last_line >= HANDED_OVER_LINES)
         # What a sentence quotes counts only when no log shows the boot or flash completing.
-        findings = [self.finding(rule_id) for rule_id, first in self._first.items()
-                    if not (completed and _rests_on_quotes(first))]
-        order = {"high": 0, "medium": 1, "low": 2}
-        findings.sort(key=lambda f: (-f.priority, order[f.confidence], f.first_line))
+        kept = [rule_id for rule_id, first in self._first.items() if not (completed and _rests_on_quotes(first))]
+        ranked = sorted(kept, key=self._rank)
+        findings = [self.finding(rule_id) for rule_id in ranked]
         unexplained = list(self._unexplained)
         if not unexplained and not completed:
             unexplained = list(self._weak)  # nothing certain failed, and no log shows the boot completing
         status = self._status(findings, unexplained, completed)
         return Report.model_construct(
             source=self.source, status=status, findings=findings,
-            unexplained=[] if findings else unexplained, context=dict(self.context),
+            unexplained=[] if findings else unexplained, context=self.facts(self._first[ranked[0]].session if ranked else None),
             stats={"lines": self.lines, "events": self.events, "sessions": self.sessions},
         )

@@ -25,7 +25,8 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def render(report: Report, fmt: str, out: TextIO, color: bool = False) -> None:
+def render(report: Report, fmt: str, out: TextIO, color: bool = False, width: int = 100, detail: str = "normal") -> None:
+    """Write ``report`` as ``fmt``; ``width`` and ``detail`` (quiet, normal, verbose) shape the text view."""
     if fmt == "json":
         from bootdiag.render.json import render_json
 
@@ -37,4 +38,4 @@ def render(report: Report, fmt: str, out: TextIO, color: bool = False) -> None:
     else:
         from bootdiag.render.terminal import render_terminal
 
-        render_terminal(report, out, color=color)
+        render_terminal(report, out, color=color, width=width, detail=detail)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from bootdiag import platforms as registry
 
-from bootdiag.core.report import Evidence, Finding, Report
+from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
 from bootdiag.verify.model import ImageReport
 
 MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture has the rest
@@ -152,6 +152,23 @@ def _findings_table(findings: list[Finding]) -> str:
     return "\n".join(rows)
 
 
+def _files_checked(files: list[CheckedFile]) -> str:
+    parts = ["### Files checked"]
+    for checked in files:
+        lines = [f"- {code(checked.path)} ({escape(checked.kind)})"]
+        lines += [f"  - {escape(line)}" for line in checked.shows]
+        lines += [f"  - **Contradicts the log:** {escape(line)}" for line in checked.contradicts]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _contradictions(files: list[CheckedFile]) -> str | None:
+    said = [f"{code(checked.path)} {escape(text)}" for checked in files for text in checked.contradicts]
+    if not said:
+        return None
+    return "> **The files given contradict the log:**\n" + "\n".join(f"> - {line}" for line in said)
+
+
 def _verification(entries: list[ImageReport]) -> str:
     rows = ["| File | Format | Result |", "|---|---|---|"]
     from bootdiag.render.verify_text import verdict_text
@@ -241,6 +258,9 @@ def markdown_text(report: Report) -> str:
         top = report.findings[0]
         parts.append(f"## Root cause: {escape(top.title)} ({code(top.id)})")
         parts.append(f"Found by bootdiag in {source}, {_confidence(top)}.")
+        contradicted = _contradictions(report.files)
+        if contradicted:
+            parts.append(contradicted)
         parts.extend(_finding_body(top, report.source))
         others = report.findings[1:]
         if others:
@@ -248,6 +268,10 @@ def markdown_text(report: Report) -> str:
             for n, finding in enumerate(others, 2):
                 body = "\n\n".join([f"*{_confidence(finding)}*", *_finding_body(finding, report.source)])
                 parts.append(_details(f"{n}. {escape(finding.title)} ({code(finding.id)})", body))
+    if report.warnings:
+        parts.append("\n".join(f"> **Warning:** {escape(warning)}" for warning in report.warnings))
+    if report.files:
+        parts.append(_files_checked(report.files))
     if report.verification:
         parts.append(_verification(report.verification))
     if report.is_prediction:

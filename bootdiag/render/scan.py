@@ -4,15 +4,16 @@ from __future__ import annotations
 from typing import TextIO
 
 
-def render_cause_table(rows: list[tuple[str, int, str]], out: TextIO, color: bool = False) -> None:
+def render_cause_table(rows: list[tuple[str, int, str]], out: TextIO, color: bool = False, width: int = 100) -> None:
+    """The causes by count in ``width`` columns: a rule id is never cut; the example path folds."""
     from rich.console import Console
     from rich.table import Table
 
     total = sum(n for _, n, _ in rows)
     colored = color
-    console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, emoji=False, width=None if colored else 160)
+    console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, emoji=False, width=width)
     table = Table(title=f"root causes in {total} capture{'s' if total != 1 else ''}", title_justify="left")
-    table.add_column("root cause")
+    table.add_column("root cause", no_wrap=True, min_width=max((len(str(cause)) for cause, _, _ in rows), default=10))
     table.add_column("captures", justify="right")
     table.add_column("share", justify="right")
     table.add_column("first capture", overflow="fold")

@@ -1,126 +1,332 @@
-"""Human view: root cause first, then why, the evidence lines, and the fix commands."""
+"""Human view, in three layers, for a reader with little time.
+
+1. The verdict, in the first dozen rows: the root cause, its confidence, the one line of the
+   capture that decides it, the first fix, and any file that contradicts the log.
+2. Why: the explanation, the evidence lines, the other fixes, what the files beside the log showed,
+   and the other findings in a line each.
+3. With ``--verbose``: the possible causes and how to tell them apart, the docs links, the context
+   read from the log (chip, versions), and the other findings in full.
+
+Every paragraph wraps to the width it is given (the terminal's, or 100 columns in a pipe) with a
+hanging indent; a URL is never broken (a line holding only a URL may be longer than the width, so
+that it stays one link). ``quiet`` prints one line per finding. JSON and Markdown keep everything.
+"""
 from __future__ import annotations
 
-from typing import TextIO
+import re
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal, TextIO
 
-from bootdiag.core.report import Finding, Report
+from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
 
+Detail = Literal["quiet", "normal", "verbose"]
 
-def render_terminal(report: Report, out: TextIO, color: bool = False) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    colored = color
-    console = Console(file=out, force_terminal=colored, no_color=not colored, highlight=False, soft_wrap=not colored, emoji=False)
-    if report.is_prediction:
-        _prediction(console, report)
-        return
-    lines = report.stats.get("lines", 0)
-    if report.status == "unrecognised":
-        # Nothing judged: say so rather than imply a healthy boot (binary data, wrong baud, prose only).
-        console.print(f"[bold yellow]nothing recognised[/]: no boot or flashing log lines recognised in {escape(report.source)} ({lines} lines read)")
-        _verification(console, report)
-        return
-    if report.status == "incomplete":
-        console.print(f"[bold yellow]incomplete[/]: {escape(report.source)} shows a boot or flash that neither completed nor failed ({lines} lines): the capture may end too early, or the failure is silent")
-        _verification(console, report)
-        return
-    if report.status == "healthy":
-        console.print(f"[bold green]healthy[/]: no failure found in {escape(report.source)} ({lines} lines, {report.stats.get('sessions', 0)} boot/tool sessions)")
-        _verification(console, report)
-        return
-    if report.status == "unexplained":
-        console.print(f"[bold yellow]unexplained failure[/] in {escape(report.source)}: no rule explains these lines")
-        for ev in report.unexplained:
-            console.print(f"  [dim]{ev.line:>6}[/] {escape(ev.text)}")
-        console.print("\nRun `bootdiag rules` for what bootdiag knows; `bootdiag events FILE` shows how each line was read.")
-        _verification(console, report)
-        return
-    for i, finding in enumerate(report.findings):
-        if i:
-            console.print()
-        _finding(console, finding, primary=i == 0)
-    _verification(console, report)
-    _context(console, report)
+MIN_WIDTH = 40
+VERDICT_EVIDENCE_ROWS = 2  # the deciding line, cut to this many rows in the verdict
+EVIDENCE_ROWS = 4  # an evidence line (16 KiB at most) is cut to this many rows
+_SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+_URL = re.compile(r"https?://\S+")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # would move the cursor: shown as U+FFFD
+_HEADLINES = {
+    "healthy": ("healthy", "green"),
+    "unexplained": ("unexplained failure", "yellow"),
+    "incomplete": ("incomplete", "yellow"),
+    "unrecognised": ("nothing recognised", "yellow"),
+}
 
 
-def _prediction(console, report: Report) -> None:  # console: rich.console.Console
-    """`bootdiag check`: will it boot, each predicted failure, then every check made."""
-    from rich.markup import escape
+@dataclass
+class _Page:
+    """Lines being laid out: wrapped to ``width``, painted when colour is on."""
 
-    source, count = escape(report.source), len(report.checks)
-    undecided = sum(c.outcome == "undecided" for c in report.checks)
-    if report.status == "healthy":
-        console.print(f"[bold green]will boot[/]: {source} passes every check ({count})")
-    elif report.status == "incomplete":
-        console.print(f"[bold yellow]no failure predicted[/] in {source}, but {undecided} of {count} checks are undecided: what would decide them is listed below")
-    elif report.status == "unexplained":
-        console.print(f"[bold yellow]a check failed[/] in {source} that no rule names: see the checks below")
-    for i, finding in enumerate(report.findings):
-        if i:
-            console.print()
-        _finding(console, finding, primary=i == 0, label="will fail" if i == 0 else "also")
-    _verification(console, report)
-    console.print("\n[bold]checks[/]")
-    styles = {"pass": "[green]pass[/]     ", "fail": "[bold red]FAIL[/]     ", "undecided": "[yellow]undecided[/]"}
-    for check in report.checks:
-        console.print(f"  [dim]{check.number:>3}[/] {styles[check.outcome]} {escape(check.subject)}: {escape(check.detail)}")
-        if check.needs:
-            console.print(f"                [dim]would decide it:[/] {escape(check.needs)}")
-    _context(console, report)
+    width: int
+    color: bool
+    lines: list[str] = field(default_factory=list)
+
+    def paint(self, text: str, style: str) -> str:
+        if not self.color or not style or not text:
+            return text
+        return f"\x1b[{';'.join(_SGR[w] for w in style.split())}m{text}\x1b[0m"
+
+    def blank(self) -> None:
+        if self.lines and self.lines[-1]:
+            self.lines.append("")
+
+    def para(self, text: str, lead: str = "", indent: str | None = None, style: str = "", lead_style: str = "",
+             max_rows: int | None = None) -> None:
+        """``lead`` then ``text`` wrapped, later rows indented by ``indent`` (default: under the text)."""
+        hang = " " * len(lead) if indent is None else indent
+        rows = wrap(text, self.width, lead, hang)
+        if max_rows is not None and len(rows) > max_rows:
+            rows = rows[:max_rows]
+            rows[-1] = _with_ellipsis(rows[-1], self.width)
+        for n, row in enumerate(rows):
+            prefix = lead if n == 0 else hang
+            body = row[len(prefix):]
+            self.lines.append(self.paint(prefix, lead_style) + self.paint(body, style))
+
+    def heading(self, text: str) -> None:
+        self.blank()
+        self.lines.append(self.paint(text, "bold"))
 
 
-def _finding(console, finding: Finding, primary: bool, label: str | None = None) -> None:  # console: rich.console.Console
-    from rich.markup import escape
+def wrap(text: str, width: int, lead: str = "", hang: str = "") -> list[str]:
+    """``text`` in rows of at most ``width`` columns, first after ``lead``, then after ``hang``.
 
-    label = label or ("root cause" if primary else "also")
+    Words are never split at hyphens; a word longer than a whole row (a hex dump, a long path) is
+    cut, except a URL: it gets a row of its own, however long, so that it stays one link.
+    """
+    width = max(width, MIN_WIDTH)
+    text = _UNPRINTABLE.sub("\ufffd", text)
+    if not _URL.search(text):
+        rows = textwrap.wrap(text, width, initial_indent=lead, subsequent_indent=hang, break_on_hyphens=False)
+        return rows or [lead.rstrip()]
+    rows: list[str] = []
+    line = lead
+    for word in text.split():
+        fresh = line in (lead, hang)
+        if not fresh and len(line) + 1 + len(word) > width:
+            rows.append(line)
+            line = hang
+            fresh = True
+        if not _URL.fullmatch(word):
+            while len(line) + len(word) > width:  # longer than a row: cut
+                room = width - len(line)
+                rows.append(line + word[:room])
+                line, word = hang, word[room:]
+        line = line + word if fresh else f"{line} {word}"
+    rows.append(line)
+    return rows
+
+
+def _with_ellipsis(row: str, width: int) -> str:
+    return (row[: width - 1] if len(row) >= width else row) + "\u2026"
+
+
+def render_terminal(report: Report, out: TextIO, color: bool = False, width: int = 100, detail: Detail = "normal") -> None:
+    page = _Page(max(width, MIN_WIDTH), color)
+    if detail == "quiet":
+        _quiet(page, report)
+    elif report.is_prediction:
+        _prediction(page, report, verbose=detail == "verbose")
+    elif report.status == "diagnosed":
+        _diagnosed(page, report, verbose=detail == "verbose")
+    else:
+        _other_status(page, report, verbose=detail == "verbose")
+    out.write("\n".join(page.lines).rstrip("\n") + "\n")
+
+
+# ---------------------------------------------------------------------------------- one line each
+def _quiet(page: _Page, report: Report) -> None:
+    if not report.findings:
+        label, style = _HEADLINES[report.status]
+        page.lines.append(page.paint(label, f"bold {style}") + f": {report.source} ({report.stats.get('lines', 0)} lines)")
+    for checked in report.files:
+        page.lines.extend(f"contradiction: {_name(checked.path)}: {text}" for text in checked.contradicts)
+    for finding in report.findings:  # one line each, unwrapped: for grep and scripts
+        where = f"line {finding.deciding_line}" if finding.deciding_line else "from the files given"
+        page.lines.append(f"{page.paint(finding.id, 'bold')}: {finding.title} ({finding.confidence} confidence, {where})")
+    for warning in report.warnings:
+        page.lines.append(f"warning: {warning}")
+
+
+# ---------------------------------------------------------------------------------- diagnosed
+def _diagnosed(page: _Page, report: Report, verbose: bool, label: str = "root cause") -> None:
+    top, others = report.findings[0], report.findings[1:]
+    _verdict(page, top, report.files, label=label)
+    page.heading("why")
+    page.para(top.explanation, lead="  ")
+    _evidence(page, top)
+    if len(top.fix) > 1:
+        page.heading("other fixes")
+        for step in top.fix[1:]:
+            page.para(step, lead="  > ", lead_style="cyan")
+    _files(page, report.files)
+    _warnings(page, report.warnings)
+    if others and not verbose:
+        page.heading("also found")
+        for finding in others:
+            page.para(f"{finding.title} ({finding.id}, {finding.confidence} confidence{_where(finding)})", lead="  - ")
+    if verbose:
+        _layer_three(page, top)
+        _context(page, report)
+        for finding in others:
+            page.blank()
+            _verdict(page, finding, [], label="also")
+            page.para(finding.explanation, lead="  ")
+            _evidence(page, finding)
+            if len(finding.fix) > 1:
+                for step in finding.fix[1:]:
+                    page.para(step, lead="  > ", lead_style="cyan")
+            _layer_three(page, finding)
+    else:
+        _more(page, top, report)
+
+
+def _verdict(page: _Page, finding: Finding, files: list[CheckedFile], label: str = "root cause") -> None:
     seen = f", seen {finding.occurrences}x" if finding.occurrences > 1 else ""
-    console.print(f"[bold red]{label}[/]: [bold]{escape(finding.title)}[/]  [dim]({finding.id}, {finding.confidence} confidence{seen})[/]")
-    console.print()
-    console.print(escape(finding.explanation))
-    if finding.evidence:
-        console.print("\n[bold]evidence[/]")
-        for ev in finding.evidence:
-            where = f"{ev.line:>6}" if ev.line else "  file"  # line 0: from a verified image or config
-            console.print(f"  [dim]{where}[/] {escape(ev.text)}")
-    if finding.candidates:
-        console.print("\n[bold]possible causes[/] (what each predicts, how to tell)")
-        for n, cand in enumerate(finding.candidates, 1):
-            console.print(f"  {n}. {escape(cand.cause)}\n     predicts: {escape(cand.predicts)}\n     check:    {escape(cand.check)}")
-    console.print("\n[bold]fix[/]")
-    for step in finding.fix:
-        console.print(f"  [cyan]>[/] {escape(step)}")
-    if finding.docs:
-        console.print("\n[bold]docs[/]")
-        for url in finding.docs:
-            console.print(f"  {escape(url)}")
+    meta = f"({finding.id}, {finding.confidence} confidence{seen})"
+    lead = f"{label}: "
+    if len(lead) + len(finding.title) + 2 + len(meta) <= page.width:
+        page.lines.append(page.paint(lead, "bold red") + page.paint(finding.title, "bold") + "  " + page.paint(meta, "dim"))
+    else:
+        page.para(finding.title, lead=lead, indent="  ", style="bold", lead_style="bold red")
+        page.para(meta, lead="  ", style="dim")
+    deciding = _deciding(finding)
+    if deciding is not None:
+        page.para(deciding.text, lead=f"  line {deciding.line}: ", style="", lead_style="dim", max_rows=VERDICT_EVIDENCE_ROWS)
+    elif finding.deciding_line == 0 and any(e.line == 0 for e in finding.evidence):
+        page.para("decided by the files given beside the log (see files checked)", lead="  ", lead_style="dim")
+    if finding.fix:
+        page.para(finding.fix[0], lead="  fix: ", lead_style="cyan")
+    for checked in files:
+        for disagreement in checked.contradicts[:1]:
+            page.para(f"{_name(checked.path)} contradicts the log: {disagreement}", lead="  ! ", lead_style="bold yellow")
 
 
-def _verification(console, report: Report) -> None:  # console: rich.console.Console
-    """What the files given beside the log showed, whichever way the diagnosis went."""
-    from rich.markup import escape
+def _deciding(finding: Finding) -> Evidence | None:
+    return next((e for e in finding.evidence if e.line and e.line == finding.deciding_line), None)
 
-    if not report.verification:
+
+def _where(finding: Finding) -> str:
+    return f", line {finding.deciding_line}" if finding.deciding_line else ""
+
+
+def _evidence(page: _Page, finding: Finding) -> None:
+    if not finding.evidence:
         return
-    from bootdiag.render.verify_text import verdict_text
-
-    console.print("\n[bold]files checked[/]")
-    for checked in report.verification:
-        problems = checked.all_problems()
-        if problems:
-            verdict = "[red]" + escape(", ".join(p.id for p in problems)) + "[/]"
-        else:
-            verdict = f"[{'green' if checked.ok else 'yellow'}]{verdict_text(checked)}[/]"
-        console.print(f"  {escape(checked.path)} ({escape(checked.format)}): {verdict}")
-        for problem in problems:
-            console.print(f"    [dim]{escape(problem.message)}[/]")
-        for missing in checked.all_missing():
-            console.print(f"    [dim]missing: {escape(missing)}[/]")
+    page.heading("evidence")
+    width = max(len(str(e.line)) for e in finding.evidence)
+    for e in finding.evidence:
+        mark = ">" if e.line and e.line == finding.deciding_line else " "
+        where = str(e.line).rjust(width) if e.line else "file".rjust(width)  # line 0: an image or configuration
+        page.para(e.text, lead=f"  {mark} {where}  ", lead_style="dim", max_rows=EVIDENCE_ROWS)
 
 
-def _context(console, report: Report) -> None:
-    from rich.markup import escape
+def _layer_three(page: _Page, finding: Finding) -> None:
+    if finding.candidates:
+        page.heading("possible causes (what each predicts, how to tell)")
+        for n, cand in enumerate(finding.candidates, 1):
+            page.para(cand.cause, lead=f"  {n}. ")
+            page.para(cand.predicts, lead="     predicts: ")
+            page.para(cand.check, lead="     check:    ")
+    if finding.docs:
+        page.heading("docs")
+        for url in finding.docs:
+            page.para(url, lead="  ")
 
+
+def _context(page: _Page, report: Report) -> None:
     if report.context:
-        facts = ", ".join(f"{k}={v}" for k, v in sorted(report.context.items()))
-        console.print(f"\n[dim]context: {escape(facts)}[/]")
+        page.heading("context")
+        page.para(", ".join(f"{k}={v}" for k, v in sorted(report.context.items())), lead="  ")
+
+
+def _more(page: _Page, top: Finding, report: Report) -> None:
+    parts = []
+    if top.candidates:
+        parts.append(_count(len(top.candidates), "possible cause"))
+    if top.docs:
+        parts.append(_count(len(top.docs), "docs link"))
+    if report.context:
+        parts.append("the context read from the log")
+    if len(report.findings) > 1:
+        parts.append("the other findings in full")
+    if parts:
+        page.blank()
+        page.para("--verbose adds " + _join(parts), indent="  ", style="dim")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# ---------------------------------------------------------------------------------- bootdiag check
+_OUTCOMES = {"pass": ("pass", "green"), "fail": ("FAIL", "bold red"), "undecided": ("undecided", "yellow")}
+
+
+def _prediction(page: _Page, report: Report, verbose: bool) -> None:
+    """`bootdiag check`: will it boot, each predicted failure as explain would name it, then every check."""
+    count = len(report.checks)
+    undecided = sum(c.outcome == "undecided" for c in report.checks)
+    says = {
+        "healthy": ("will boot", "green", f"{report.source} passes every check ({count})"),
+        "incomplete": ("no failure predicted", "yellow",
+                       f"in {report.source}, but {undecided} of {count} checks are undecided: what would decide them is listed below"),
+        "unexplained": ("a check failed", "yellow", f"in {report.source} that no rule names: see the checks below"),
+    }
+    if report.findings:
+        _diagnosed(page, report, verbose, label="will fail")
+    elif report.status in says:
+        label, style, text = says[report.status]
+        page.para(text, lead=f"{label}: ", indent="  ", lead_style=f"bold {style}")
+        _files(page, report.files)
+    page.heading("checks")
+    for check in report.checks:
+        word, style = _OUTCOMES[check.outcome]
+        lead = f"  {check.number:>3} {word:<9} "
+        page.para(f"{check.subject}: {check.detail}", lead=lead, indent=" " * len(lead), lead_style=style)
+        if check.needs:
+            page.para(check.needs, lead=" " * len(lead) + "would decide it: ", indent=" " * len(lead), lead_style="dim")
+    if verbose:
+        _context(page, report)
+
+
+# ---------------------------------------------------------------------------------- every other status
+def _other_status(page: _Page, report: Report, verbose: bool) -> None:
+    label, style = _HEADLINES[report.status]
+    lines, sessions = report.stats.get("lines", 0), report.stats.get("sessions", 0)
+    says = {
+        "healthy": f"no failure found in {report.source} ({lines} lines, {sessions} boot/tool sessions)",
+        "unexplained": f"a failure in {report.source} that no rule explains ({lines} lines)",
+        "incomplete": f"{report.source} shows a boot or flash that neither completed nor failed ({lines} lines): "
+                      "the capture may end too early, or the failure is silent",
+        "unrecognised": f"no boot or flashing log lines recognised in {report.source} ({lines} lines read)",
+    }[report.status]
+    page.para(says, lead=f"{label}: ", indent="  ", lead_style=f"bold {style}")
+    for warning in report.warnings:
+        page.para(warning, lead="  ! ", lead_style="bold yellow")
+    for checked in report.files:
+        for disagreement in checked.contradicts[:1]:
+            page.para(f"{_name(checked.path)} contradicts the log: {disagreement}", lead="  ! ", lead_style="bold yellow")
+    if report.status == "unexplained":
+        page.heading("failure lines")
+        width = max((len(str(e.line)) for e in report.unexplained), default=1)
+        for e in report.unexplained:
+            page.para(e.text, lead=f"  {str(e.line).rjust(width)}  ", lead_style="dim", max_rows=EVIDENCE_ROWS)
+        page.blank()
+        page.para("`bootdiag rules` lists what bootdiag knows; `bootdiag events FILE` shows how each line was read.", indent="  ", style="dim")
+    _files(page, report.files)
+    if verbose:
+        _context(page, report)
+
+
+# ---------------------------------------------------------------------------------- shared sections
+def _files(page: _Page, files: Iterable[CheckedFile]) -> None:
+    files = list(files)
+    if not files:
+        return
+    page.heading("files checked")
+    for checked in files:
+        page.para(f"{checked.path} ({checked.kind})", lead="  ")
+        for line in checked.shows:
+            page.para(line, lead="    ")
+        for disagreement in checked.contradicts:
+            page.para(disagreement, lead="    ! contradicts the log: ", indent="      ", lead_style="bold yellow")
+
+
+def _warnings(page: _Page, warnings: list[str]) -> None:
+    if warnings:
+        page.heading("warnings")
+        for warning in warnings:
+            page.para(warning, lead="  ! ", lead_style="bold yellow")
+
+
+def _name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]

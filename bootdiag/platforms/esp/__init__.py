@@ -108,6 +108,8 @@ PLATFORM = Platform(
         "efuse_summary": "eFuse summary",  # bootdiag check: where the device's eFuses were read
     },
     tools=("esptool", "espsecure", "espefuse", r"idf\.py"),
+    adapt="bootdiag.platforms.esp.wording:adapt",
+    file_view="bootdiag.platforms.esp.file_view:file_view",
     settings=r"SECURE_|ESPTOOLPY_FLASH|ESPTOOLPY_HEADER|BOOTLOADER_|PARTITION_TABLE_|ESP32_REV_MIN|ESP_REV_MIN",
     redactions=(
         # ESP-IDF Wi-Fi driver: `wifi:connected with <ssid>, aid = 1, channel 6, ...`;

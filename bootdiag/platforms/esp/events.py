@@ -630,7 +630,7 @@ class ToolFatal(ToolEvent):
     @property
     def download_pins(self) -> str:
         chip = chip_family(self.connect_chip) if self.connect_chip else ""
-        return DOWNLOAD_STRAPS.get(chip, "the boot strapping pin low (GPIO0 on ESP32/S2/S3, GPIO9 on C2/C3/C6/H2) while reset is released")
+        return DOWNLOAD_STRAPS.get(chip, "GPIO0 low on ESP32/S2/S3, GPIO9 low on C2/C3/C6/H2, while reset is released")
 
     @property
     def message_era(self) -> str:

@@ -77,6 +77,7 @@ PLATFORM = Platform(
     verify_order=10,
     key_digests="bootdiag.platforms.mcuboot.image:key_digests",
     check_options="bootdiag.platforms.mcuboot.image:check_options",
+    file_view="bootdiag.platforms.mcuboot.file_view:file_view",
     verify_options=McubootVerifyOptions,
     options=(
         VerifyOption("--measured-boot", "measured_boot", "The bootloader has MCUBOOT_MEASURED_BOOT: require a boot record."),

@@ -64,7 +64,7 @@ PLATFORM = Platform(
     verify_options=TegraVerifyOptions,
     options=(
         VerifyOption("--fuse-hash", "fuse_hash", "The PKC public key hash burned in the fuses (hex).", "HEX"),
-        VerifyOption("--fuse-info", "fuse_info", "fuse_info.txt as odmfuseread.sh writes it.", "FILE", beside_log=True),
+        VerifyOption("--fuse-info", "fuse_info", "The fuse_info.txt that odmfuseread.sh writes.", "FILE", beside_log=True),
     ),
     chips=tuple(CHIP_ALIASES),
     facts={"l4t": "L4T", "jetpack": "JetPack", "board_auth": "Board authentication"},
