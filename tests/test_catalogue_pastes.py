@@ -64,3 +64,20 @@ def test_a_quoted_completion_does_not_make_a_failing_capture_healthy() -> None:
     text = 'It should print "Calling app_main()" but instead I get:\nE (486) esp_image: Image hash failed - image is corrupt\n'
     report = explain(text)
     assert report.status != "healthy" and report.exit_code != 0
+
+
+def test_a_failure_no_rule_explains_is_shown_with_its_catalogue_meaning() -> None:
+    report = explain("ERR: signing failed at 2024-12-13T10:21:10-05:00\n")
+    assert report.status == "unexplained" and report.exit_code == 3
+    [line] = report.unexplained
+    assert line.message == "tegra.mt_signing_failed"
+    assert line.meaning and "signing" in line.meaning
+
+
+def test_a_failure_no_rule_explains_names_the_rules_it_came_near() -> None:
+    # The key guard is one condition of the key-mismatch rule; alone it does not make the rule hold.
+    text = "ERR: Target is configured for secure boot (PKC); use -u and -v options to specify key files\n"
+    report = explain(text)
+    assert report.status == "unexplained"
+    assert "tegra.key_mismatch" in [n.id for n in report.nearest]
+    assert explain(HEALTHY_BOOT).nearest == []

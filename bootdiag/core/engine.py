@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 
 from bootdiag.core.events import Event
@@ -57,6 +57,9 @@ class SessionResult:
     failures: list[Event]
     first_line: int
     last_line: int
+    # Rules a failure of this session satisfied in part without the rule holding (nearest first):
+    # the known causes nearest to a failure no rule explains.
+    near: list[Rule] = field(default_factory=list)
 
 
 class Engine:
@@ -302,9 +305,26 @@ class Engine:
         if any(m.rule.benign for m in matches):
             failures = [f for f in failures if not self._benign(f, matches)]
             matches = [m for m in matches if not m.rule.benign]
-        result = SessionResult(self._session, matches, failures, self._first_line, self._last_line)
+        near = self._near(matches) if failures and not matches else []
+        result = SessionResult(self._session, matches, failures, self._first_line, self._last_line, near)
         self._reset_session()
         return result
+
+    def _near(self, matches: list[Match]) -> list[Rule]:
+        """Rules whose conditions a failure of this session met in part, most conditions met first."""
+        held = {m.rule.id for m in matches}
+        scored: dict[str, tuple[int, int, Rule]] = {}
+        for r, state in self._states.items():
+            rule = state.rule
+            if rule.benign or rule.id in held or r in self._vetoed:
+                continue
+            met = [e for e in (*state.required, state.any_hit) if e is not None]
+            if not any(e.is_failure() for e in met):
+                continue
+            score = (len(met), -r)
+            if rule.id not in scored or score > scored[rule.id][:2]:
+                scored[rule.id] = (*score, rule)
+        return [rule for *_score, rule in sorted(scored.values(), key=lambda s: (s[0], s[1]), reverse=True)]
 
     def _benign(self, failure: Event, matches: list[Match]) -> bool:
         """Whether a benign rule that holds in this session names this failure in a condition."""

@@ -406,3 +406,13 @@ FAILURE_SAID = re.compile(
     # a Python tool that crashed: "FileNotFoundError: [Errno 2] ...", "TypeError: a bytes-like object ..."
     r"|^[A-Z]\w*(?:Error|Exception): "
 )
+
+
+def describe(event: Event) -> Known | None:
+    """The catalogue entry of an event's line: by its message id, else by its text (a grammar's
+    event for a message the catalogue also holds)."""
+    message_id = getattr(event, "message_id", None)
+    if message_id is not None:
+        return catalogue().by_id.get(message_id)
+    hit = catalogue().find(event.text)
+    return hit.known if hit is not None and hit.known.severity in ("failure", "warning") else None

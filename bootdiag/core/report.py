@@ -17,6 +17,7 @@ from bootdiag.core.platform import load_function
 from bootdiag.core.engine import Match, SessionResult
 from bootdiag.core.exit import ExitStatus
 from bootdiag.core.events import Event
+from bootdiag.core.messages import describe
 from bootdiag.core.rules import Candidate
 from bootdiag.verify.model import ImageReport
 
@@ -24,6 +25,7 @@ _NO_FACTS = Event.facts
 
 SCHEMA = "bootdiag.report/1"
 MAX_UNEXPLAINED = 20
+MAX_NEAREST = 3  # nearest known causes listed beside failures no rule explains
 HANDED_OVER_LINES = 1  # lines after a hand-over that show the next stage running
 
 
@@ -34,10 +36,29 @@ class Evidence(BaseModel):
     line: int
     text: str
     event: str
+    # For a failure no rule explains: the message catalogue's id and meaning of the line, when it has one.
+    message: str | None = None
+    meaning: str | None = None
 
     @classmethod
     def of(cls, event: Event) -> "Evidence":
         return cls.model_construct(line=event.line, text=event.text, event=event.kind)
+
+    @classmethod
+    def described(cls, event: Event) -> "Evidence":
+        """The line with what the message catalogue says it means."""
+        known = describe(event)
+        return cls.model_construct(line=event.line, text=event.text, event=event.kind,
+                                   message=known.id if known else None, meaning=known.meaning if known else None)
+
+
+class NearRule(BaseModel):
+    """A rule that a failure no rule explains satisfied in part: the nearest known cause."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    id: str
+    title: str
 
 
 class Finding(BaseModel):
@@ -97,6 +118,8 @@ class Report(BaseModel):
     status: Literal["healthy", "diagnosed", "unexplained", "incomplete", "unrecognised"]
     findings: list[Finding]
     unexplained: list[Evidence] = Field(default_factory=list)
+    # With unexplained failures: rules those failures satisfied in part, nearest first.
+    nearest: list[NearRule] = Field(default_factory=list)
     context: dict[str, str] = Field(default_factory=dict)
     stats: dict[str, int] = Field(default_factory=dict)
     verification: list[ImageReport] = Field(default_factory=list)
@@ -172,6 +195,7 @@ class ReportBuilder:
         self._count: dict[str, int] = {}
         self._unexplained: list[Evidence] = []
         self._weak: list[Evidence] = []  # failures read with less than certainty (Event.is_weak)
+        self._near: dict[str, NearRule] = {}  # rules unexplained failures satisfied in part
         self.completed = False  # some boot or tool run reached its end
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
@@ -219,7 +243,9 @@ class ReportBuilder:
             for failure in result.failures:
                 kept = self._weak if failure.is_weak() else self._unexplained
                 if len(kept) < MAX_UNEXPLAINED:
-                    kept.append(Evidence.of(failure))
+                    kept.append(Evidence.described(failure))
+            for rule in result.near:
+                self._near.setdefault(rule.id, NearRule.model_construct(id=rule.id, title=rule.title))
 
     def _status(self, findings: list[Finding], unexplained: list[Evidence], completed: bool) -> str:
         if findings:
@@ -291,6 +317,7 @@ class ReportBuilder:
         status = self._status(findings, unexplained, completed)
         return Report.model_construct(
             source=self.source, status=status, findings=findings,
-            unexplained=[] if findings else unexplained, context=self.facts(self._first[ranked[0]].session if ranked else None),
+            unexplained=[] if findings else unexplained,
+            nearest=[] if findings or not unexplained else list(self._near.values())[:MAX_NEAREST], context=self.facts(self._first[ranked[0]].session if ranked else None),
             stats={"lines": self.lines, "events": self.events, "sessions": self.sessions},
         )

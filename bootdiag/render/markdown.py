@@ -254,6 +254,12 @@ def markdown_text(report: Report) -> str:
             "The lines that show it are below; `bootdiag events` shows how each line was read."
         )
         parts.append(_details(f"Failure lines: {len(report.unexplained)}", fence(_evidence_lines(report.unexplained)), open_=True))
+        meanings = [f"- line {e.line}: {escape(e.meaning)} ({code(e.message)})" for e in report.unexplained if e.meaning and e.message]
+        if meanings:
+            parts.append("What the message catalogue says these lines mean:\n\n" + "\n".join(meanings))
+        if report.nearest:
+            parts.append("Nearest known causes (each needs more than this capture shows):\n\n"
+                         + "\n".join(f"- {escape(n.title)} ({code(n.id)})" for n in report.nearest))
     else:
         top = report.findings[0]
         parts.append(f"## Root cause: {escape(top.title)} ({code(top.id)})")

@@ -299,7 +299,14 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
         page.heading("failure lines")
         width = max((len(str(e.line)) for e in report.unexplained), default=1)
         for e in report.unexplained:
-            page.para(e.text, lead=f"  {str(e.line).rjust(width)}  ", lead_style="dim", max_rows=EVIDENCE_ROWS)
+            lead = f"  {str(e.line).rjust(width)}  "
+            page.para(e.text, lead=lead, lead_style="dim", max_rows=EVIDENCE_ROWS)
+            if e.meaning:
+                page.para(e.meaning, lead=" " * len(lead) + "means: ", lead_style="dim", style="dim")
+        if report.nearest:
+            page.heading("nearest known causes (each needs more than this capture shows)")
+            for near in report.nearest:
+                page.para(f"{near.title} ({near.id}; bootdiag rules {near.id})", lead="  - ")
         page.blank()
         page.para("`bootdiag rules` lists what bootdiag knows; `bootdiag events FILE` shows how each line was read.", indent="  ", style="dim")
     _files(page, report.files)
