@@ -54,6 +54,8 @@ class RomBanner(RomRetry):
     kind: Literal["RomBanner"] = "RomBanner"
     rom: str
     chip: str | None = None
+    # The ROM had just handed over ("entry 0x...") and nothing was printed before this restart.
+    restarted_after_entry: bool = False
     boundary = ("device", 0)
 
     def facts(self) -> dict[str, str]:
@@ -70,6 +72,8 @@ class RomReset(RomRetry):
     boot_mode_name: str | None = None
     download: bool | None = None  # True when the strapping pins selected download (UART/USB) boot
     chip: str | None = None
+    # The ROM had just handed over ("entry 0x...") and nothing was printed before this restart.
+    restarted_after_entry: bool = False
 
     @property
     def flash_voltage_strap(self) -> bool:

@@ -143,8 +143,9 @@ def parse_rom_text(text: str) -> Parsed | None:
 
 
 # Lines whose event depends on nothing but their text (the others read the chip or the retry state).
-_CONTEXT_FREE = (ev.RomLoad, ev.RomEntry, ev.RomFlashMode, ev.Esp8266Reset)
+_CONTEXT_FREE = (ev.RomLoad, ev.RomFlashMode, ev.Esp8266Reset)
 _SEEN_SIZE = 1024
+RESTART_GAP = 3  # lines from "entry 0x..." to the next banner when nothing ran visibly in between
 
 
 class EspRomFamily(ClaimsByTrigger):
@@ -167,6 +168,8 @@ class EspRomFamily(ClaimsByTrigger):
         self._sb_failed_at: int | None = None  # line of the last failed ROM check (or the abort after it)
         self._retry_banner = False  # the last banner followed a failed check
         self._in_retry = False  # a watchdog retry of a failed check is under way
+        self._entry_at: int | None = None  # line of the ROM's last "entry 0x..." (its hand-over)
+        self._restarted = False  # the last banner came right after a hand-over
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
 
@@ -194,15 +197,27 @@ class EspRomFamily(ClaimsByTrigger):
             self._seen[text] = event if type(event) in _CONTEXT_FREE else None
         return event
 
+    def _right_after_entry(self, no: int) -> bool:
+        """The chip restarts within a few lines of the ROM's hand-over: nothing the bootloader or the
+        app printed stands between them (blank lines aside)."""
+        entry, self._entry_at = self._entry_at, None
+        return entry is not None and no - entry <= RESTART_GAP
+
     def _event(self, cls: type[Event], fields: dict[str, Any], text: str, no: int) -> Event:
         if cls in _CONTEXT_FREE:
             return cls.trusted(line=no, text=text, **fields)
-        if cls is ev.RomBanner:
+        if cls is ev.RomEntry:
+            self._entry_at = no
+        elif cls is ev.RomBanner:
+            self._restarted = self._right_after_entry(no)
+            fields = {**fields, "restarted_after_entry": self._restarted}
             self.chip = fields["chip"]
             self._retry_banner = self._sb_failed_at is not None and no - self._sb_failed_at <= self.RETRY_WINDOW
             fields = {**fields, "retry": self._retry_banner}
         elif cls is ev.RomReset:
             fields = dict(fields)
+            fields["restarted_after_entry"] = self._restarted or self._right_after_entry(no)
+            self._restarted = False
             mode_text = fields.pop("_mode_text")
             fields["chip"] = self.chip
             fields["download"] = decode_boot_mode(self.chip, fields["boot_mode"], mode_text)
