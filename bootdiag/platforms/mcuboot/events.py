@@ -83,6 +83,9 @@ class ZephyrBootBanner(McubootEvent):
     product: str
     version: str
     boundary = ("device", 2)
+    # The kernel is up and calls main(): MCUboot's "Starting bootloader" comes next, else the lines
+    # that follow are the application's own (older MCUboot prints no "Jumping to ..." first).
+    handoff = True
 
     def facts(self) -> dict[str, str]:
         return {"bootloader_os": f"{self.product} {self.version}"}
