@@ -302,7 +302,9 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
 
 
 _DIGITS = re.compile(r"\d+")
-_FUNCTION_PREFIX = re.compile(r"[A-Za-z_][\w.]*: ?")
+# What may stand before a message in its line: the function that logged it ("func: "), or a tag in
+# brackets (the Espressif port of MCUboot and TF-M platforms print "[boot_comm] ...").
+_FUNCTION_PREFIX = re.compile(r"[A-Za-z_][\w.]*: ?|\[[\w. ]+\] ?")
 _IDENTIFIED: dict[str, str | None] = {}
 _IDENTIFIED_SIZE = 4096  # message shapes remembered; then it starts over
 _EXACT: dict[str, dict[str, str | None]] = {}  # platform -> message -> id, before the shape is worked out
@@ -322,7 +324,7 @@ def identify(message: str, platform: str) -> str | None:
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
         hit = catalogue().find(message, platform) or catalogue().find(message)  # ports reuse others' code
-        # the message opens the text, or follows the name of the function that logged it ("func: ")
+        # the message opens the text, or follows the function or tag that logged it
         lead = message[: hit.start] if hit is not None else ""
         found = hit.known.id if hit is not None and (not lead or _FUNCTION_PREFIX.fullmatch(lead)) else None
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:

@@ -145,7 +145,7 @@ def parse_rom_text(text: str) -> Parsed | None:
 # Lines whose event depends on nothing but their text (the others read the chip or the retry state).
 _CONTEXT_FREE = (ev.RomLoad, ev.RomFlashMode, ev.Esp8266Reset)
 _SEEN_SIZE = 1024
-RESTART_GAP = 3  # lines from "entry 0x..." to the next banner when nothing ran visibly in between
+RESTART_GAP = 2  # lines from "entry 0x..." to the next banner when nothing ran visibly in between (one blank line)
 
 
 class EspRomFamily(ClaimsByTrigger):
