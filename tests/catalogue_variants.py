@@ -43,6 +43,8 @@ _ESPTOOL_PREFIX = {
     "usage": "esptool.py write_flash: error: argument <address> <filename>: ",
 }
 _UART_LETTER = {"error": "E", "warning": "W", "info": "I", "debug": "D"}
+_IMGTOOL_PREFIX = {"usage": "Error: ", "bad_parameter": "Error: Invalid value for '-v' / '--version': ", "traceback": "Exception: "}
+_WEST_PREFIX = {"fatal": "FATAL ERROR: ", "error": "ERROR: ", "warning": "WARNING: "}
 
 
 def _tag(known: Known, default: str) -> str:
@@ -85,6 +87,10 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
         return _ESPTOOL_PREFIX.get(known.tag or "", "") + message
     if env == "pyserial":
         return f"A serial exception error occurred: {message}"
+    if env == "imgtool":
+        return _IMGTOOL_PREFIX.get(known.tag or "", "") + message
+    if env == "west":
+        return _WEST_PREFIX.get(known.tag or "", "") + message
     return message  # bare, console, rom, idf_raw, uart_bare, kflash, optee: the message is the line
 
 
@@ -96,6 +102,7 @@ _BEFORE = {
     "tegraflash": "[   0.0195 ] Boot Rom communication", "tegraflash_relay": "[   0.0195 ] Boot Rom communication",
     "bare": "[   0.0195 ] Boot Rom communication", "kflash": "[   0.0195 ] Boot Rom communication",
     "uart": "[0360.110] I> Welcome to MB2", "uart_bare": "[0360.110] I> Welcome to MB2", "optee": "[0360.110] I> Welcome to MB2",
+    "imgtool": "Try 'imgtool verify --help' for help.", "west": "=== image configuration:",
 }
 _AFTER_BOOTLOADER = "[INF] Starting bootloader"  # MCUboot and TF-M BL2
 

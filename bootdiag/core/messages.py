@@ -137,6 +137,13 @@ def format_pattern(text: str) -> tuple[str, int]:
     literal = 0
     pos = 0
     text = text.lstrip()  # a continuation line's indent: pastes and the unwrapper drop it
+    # A backtick that opens or closes a message (imgtool: "`--name-suffix` is only meaningful ...")
+    # is taken off with a paste's inline-code wrapping: the message matches with it or without it.
+    opening = closing = ""
+    if text.startswith("`"):
+        text, opening = text[1:], "`?"
+    if text.endswith("`"):
+        text, closing = text[:-1], "`?"
     conversions = list(_CONVERSION.finditer(text))
     for n, m in enumerate(conversions):
         chunk = text[pos:m.start()]
@@ -157,7 +164,7 @@ def format_pattern(text: str) -> tuple[str, int]:
     tail = text[pos:]
     parts.append(_literal(tail.rstrip()))
     literal += len(tail.strip())
-    return "".join(parts), literal
+    return opening + "".join(parts) + closing, literal
 
 
 def _literal(chunk: str) -> str:

@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel
 
-from bootdiag.platforms.mcuboot.paste import LINE_STARTS
+from bootdiag.platforms.mcuboot.paste import LINE_STARTS, TOOL_MESSAGES
 from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
 
 
@@ -69,7 +69,7 @@ PLATFORM = Platform(
     families=_families,
     event_modules=("bootdiag.platforms.mcuboot.events",),
     grammars={"mcuboot": "mcuboot.lark"},
-    message_files=("mcuboot.toml",),
+    message_files=("mcuboot.toml", "imgtool.toml"),
     rule_files=("mcuboot.toml", "mcuboot-check.toml"),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.mcuboot.image",
@@ -106,6 +106,7 @@ PLATFORM = Platform(
     check="bootdiag.platforms.mcuboot.build_check:check_build",
     checks=CHECKS,
     line_starts=LINE_STARTS,
+    message_trigger=TOOL_MESSAGES,
     normalise="bootdiag.platforms.mcuboot.paste:normalise",
     canonical="bootdiag.platforms.mcuboot.paste:canonical",
 )
