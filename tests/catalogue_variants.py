@@ -14,26 +14,10 @@ from dataclasses import dataclass
 
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.messages import Known, UnreadFailure, catalogue
+from bootdiag.core.messages import example as instance
 from bootdiag.core.parse import LineParser
 
 VARIANTS = ("native", "stripped", "level_lost", "glued", "quoted")
-
-_SPEC = re.compile(r"%([-+ #0]*)(\d*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t|L)?([a-zA-Z%])")
-_SAMPLE = {"d": "3", "i": "3", "u": "3", "x": "1f", "X": "1F", "f": "1.5", "c": "a", "p": "0x3ffb0000", "s": "abc"}
-
-
-def instance(fmt: str) -> str:
-    """The format with each printf field filled with a plain value of its type."""
-    def fill(m: re.Match[str]) -> str:
-        flags, width, conv = m.groups()
-        if conv == "%":
-            return "%"
-        value = _SAMPLE.get(conv, "abc")
-        if width and "0" in flags and conv in "xXdu":
-            value = value.rjust(int(width), "0")
-        return value
-    return _SPEC.sub(fill, fmt)
-
 
 _IDF_LETTER = {"error": "E", "warning": "W", "info": "I", "debug": "D"}
 _BRACKET = {"error": "ERR", "warning": "WRN", "info": "INF", "debug": "DBG"}
@@ -150,10 +134,12 @@ def entries(severities: tuple[str, ...] = ("failure", "warning")) -> list[Known]
 
 
 def outcomes(parser: LineParser | None = None) -> Iterator[Outcome]:
+    """Each variant read as a capture is: a line the trigger screen passes over is never parsed."""
     parser = parser or LineParser()
     for known in entries():
         for variant, line in variants(known):
-            yield Outcome(known, variant, line, list(parser.parse_line(line, 1)))
+            screened = any(True for _ in parser.screen.line_spans(line + "\n"))
+            yield Outcome(known, variant, line, list(parser.parse_line(line, 1)) if screened else [])
 
 
 def shares(results: list[Outcome], key: Callable[[Outcome], str] = lambda o: o.variant) -> dict[str, tuple[int, int]]:

@@ -285,6 +285,50 @@ def literal_triggers(message_ids: tuple[str, ...]) -> tuple[str, ...]:
     return cached("literal-triggers", [Path(__file__), *files, "\0".join(message_ids)], build)
 
 
+_SPEC = re.compile(r"%([-+ #0]*)(\d*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t|L)?([a-zA-Z%])")
+_SAMPLE = {"d": "3", "i": "3", "u": "3", "x": "1f", "X": "1F", "f": "1.5", "c": "a", "p": "0x3ffb0000", "s": "abc"}
+
+
+def example(fmt: str) -> str:
+    """A line of this printf format, each field filled with a plain value of its type."""
+    def fill(m: re.Match[str]) -> str:
+        flags, width, conv = m.groups()
+        if conv == "%":
+            return "%"
+        value = _SAMPLE.get(conv, "abc")
+        if width and "0" in flags and conv in "xXdu":
+            value = value.rjust(int(width), "0")
+        return value
+    return _SPEC.sub(fill, fmt)
+
+
+def quiet_trigger() -> str:
+    """A regex for the catalogued failures and warnings that carry no failure word (``Attempting to
+    boot anyway...``, ``No signature found for the given key``): their longest fixed text, so that
+    the screen hands their lines to the parser."""
+    return _quiet_trigger(registry.registry_key())
+
+
+@cache
+def _quiet_trigger(key: tuple[str, ...]) -> str:
+    from bootdiag.core.cache import cached
+
+    files = [registry.resolve(f, "messages") for p in registry.platforms() for f in p.message_files]
+
+    def build() -> str:
+        # Every such message, whatever envelope its line has lost: the families' triggers key on
+        # envelopes, which real pastes strip.
+        said = re.compile(FAILURE_WORDS)
+        texts = set()
+        for known in catalogue().entries:
+            if known.severity in ("failure", "warning") and not said.search(known.format):
+                if len(longest := _longest_literal(known)) >= MIN_LITERAL:
+                    texts.add(re.escape(longest))
+        return "|".join(sorted(texts)) or "(?!)"
+
+    return cached("quiet-trigger", [Path(__file__), *files, "\0".join(key)], build)
+
+
 def completion_trigger() -> str:
     """A regex for the catalogued lines that show a boot or flash completed, or a hand-over to the
     next stage (their longest fixed text): the screen hands them to the parser, since they carry no

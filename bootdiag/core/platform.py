@@ -123,9 +123,6 @@ class Platform:
     # "module:function" (Hit, str -> str | None): a catalogue message found without its envelope,
     # written in that envelope, so the platform's families read it as if it had been printed whole.
     canonical: str | None = None
-    # Regex for lines the message catalogue should see besides the failure words every platform
-    # shares (bootdiag.core.messages.FAILURE_WORDS): messages that say no such word.
-    message_trigger: str | None = None
     # "module:function" (CheckRequest -> BuildReading | None) reading a build folder of this platform
     # before anything is flashed (`bootdiag check`); None when the folder is not one of its builds.
     check: str | None = None

@@ -15,7 +15,7 @@ from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
 from bootdiag.core.messages import (
-    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger,
+    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger, quiet_trigger,
     literal_triggers,
 )
 from bootdiag.core.parse.family import Family
@@ -31,8 +31,9 @@ def default_families() -> list[Family]:
 
 def message_triggers() -> tuple[str, ...]:
     """What makes the trigger screen hand a line to the message catalogue: the failure words all
-    platforms share, and each platform's own."""
-    return (FAILURE_WORDS, completion_trigger(), *(p.message_trigger for p in registry.platforms() if p.message_trigger))
+    platforms share, the catalogued lines that show a boot completed, and the catalogued failures
+    and warnings that say no failure word."""
+    return (FAILURE_WORDS, completion_trigger(), quiet_trigger())
 
 
 @cache

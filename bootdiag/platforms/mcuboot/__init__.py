@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel
 
-from bootdiag.platforms.mcuboot.paste import LINE_STARTS, TOOL_MESSAGES
+from bootdiag.platforms.mcuboot.paste import LINE_STARTS
 from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
 
 
@@ -106,7 +106,6 @@ PLATFORM = Platform(
     check="bootdiag.platforms.mcuboot.build_check:check_build",
     checks=CHECKS,
     line_starts=LINE_STARTS,
-    message_trigger=TOOL_MESSAGES,
     normalise="bootdiag.platforms.mcuboot.paste:normalise",
     canonical="bootdiag.platforms.mcuboot.paste:canonical",
 )
