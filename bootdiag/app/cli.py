@@ -271,6 +271,26 @@ def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
     return ExitStatus.OK
 
 
+def cmd_messages(args: argparse.Namespace, env: Environment) -> int:
+    from bootdiag.core.errors import InputError
+    from bootdiag.core.messages import look_up
+
+    found = look_up(" ".join(args.text))
+    if not found:
+        raise InputError(f"no catalogued message matches {' '.join(args.text)!r}; try fewer words")
+    out = env.stdout
+    if args.format == "json":
+        keys = ("id", "platform", "severity", "level", "format", "meaning")
+        json.dump([{**{k: getattr(m, k) for k in keys}, "source": m.upstream} for m in found[: args.limit]], out, indent=2)
+        out.write("\n")
+        return ExitStatus.OK
+    for known in found[: args.limit]:
+        out.write(f"{known.id} ({known.platform}, {known.severity}): {known.format}\n  {known.meaning}\n  source: {known.upstream}\n")
+    if len(found) > args.limit:
+        out.write(f"... and {len(found) - args.limit} more (--limit)\n")
+    return ExitStatus.OK
+
+
 def cmd_verify(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.run import _first_error
     from bootdiag.core.errors import InputError
@@ -441,6 +461,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rule_id", nargs="?", metavar="RULE_ID", help="Show this rule in full.")
     _format(p, ["text", "json"])
     _rules(p)
+
+    p = command("messages", cmd_messages, "Say what a log line means: look it up in the message catalogues.", """
+        Look a log line, part of one, or a message id up in the message catalogues: the messages
+        the bootloaders and flashing tools of every platform bootdiag knows print, each with its
+        meaning and where upstream prints it. The line may keep its
+        envelope or paste wrapping; the message it holds is found first, then every message whose
+        text contains all the words given.
+
+        examples:
+          bootdiag messages "Image hash failed - image is corrupt"
+          bootdiag messages flash read err
+          bootdiag messages MESSAGE_ID --format json
+        """, epilog=_PLAIN_STATUSES)
+    p.add_argument("text", nargs="+", metavar="TEXT", help="A log line, words of one, or a message id.")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="Show at most N messages (default 10).")
+    _format(p, ["text", "json"])
 
     p = command("verify", cmd_verify, "Check an image or key the way the bootloader would.", """
         Check a firmware image, signed file or key the way the bootloader would, and say precisely

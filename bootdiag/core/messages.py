@@ -107,6 +107,7 @@ class Known:
     format: str  # as upstream prints it
     source: str  # the regex source; compiled on first use
     literal: int  # characters of fixed text: the more, the more specific a match
+    upstream: str = ""  # where upstream prints it: repo@version:file:line, or a URL
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @property
@@ -240,7 +241,7 @@ def load_catalogue_file(path: Path, platform: str) -> list[Known]:
         found.append(Known(
             id=entry.id, platform=platform, severity=entry.severity, level=entry.level, envelope=entry.envelope,
             tag=entry.tag, milestone=entry.milestone, meaning=entry.meaning, fields=tuple(entry.fields),
-            format=entry.format, source=source, literal=literal,
+            format=entry.format, source=source, literal=literal, upstream=entry.source,
         ))
     return found
 
@@ -469,3 +470,18 @@ def describe(event: Event) -> Known | None:
         return catalogue().by_id.get(message_id)
     hit = catalogue().find(event.text)
     return hit.known if hit is not None and hit.known.severity in ("failure", "warning") else None
+
+
+def look_up(query: str) -> list[Known]:
+    """Catalogue entries for a message id, or for a line (or part of one) as a log or a paste has it:
+    the message the line holds first, then every entry whose format contains the words given."""
+    cat = catalogue()
+    if query in cat.by_id:
+        return [cat.by_id[query]]
+    found: list[Known] = []
+    hit = cat.find(query)
+    if hit is not None:
+        found.append(hit.known)
+    words = query.lower().split()
+    found += [k for k in cat.entries if k not in found and words and all(w in k.format.lower() for w in words)]
+    return found
