@@ -59,8 +59,10 @@ class UsageError(Exception):
 
 # ---------------------------------------------------------------------------------- shared options
 def _number(text: str) -> int:
+    from bootdiag.core.numbers import parse_int
+
     try:
-        return int(text, 0)
+        return parse_int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number (decimal, or 0x... hex)") from None
 

@@ -15,6 +15,7 @@ from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
 from bootdiag.core.messages import FAILURE_WORDS, Catalogue, CatalogueMessage, catalogue, completion_trigger
+from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import Unwrapper, is_prose
@@ -99,7 +100,10 @@ class LineParser:
     def _offer(self, text: str, no: int) -> Event | None:
         for family in self.families:
             if family.claims(text):
-                event = family.parse(text, no)
+                try:
+                    event = family.parse(text, no)
+                except NumberTooLong:
+                    continue  # a number no log prints: not this family's message
                 if event is not None:
                     return event
         return None
