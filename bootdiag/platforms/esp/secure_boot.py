@@ -21,6 +21,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
+from bootdiag.core.files import KEY_LIMIT, SUMMARY_LIMIT, read_regular, read_regular_text
+from bootdiag.core.numbers import parse_int
+from bootdiag.core.structured import decode_json_at
 from bootdiag.verify.model import Problem, UnusableInput, VerifyOptions
 
 if TYPE_CHECKING:
@@ -76,12 +79,7 @@ class LoadedKey:
 
 def load_public_key(path: str) -> LoadedKey:
     """Read a PEM/DER public or private key, or a raw 64-byte P-256 point (espsecure V1 extract-public-key)."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UnusableInput(f"{path}: no such key file") from None
-    except OSError as exc:
-        raise UnusableInput(f"{path}: cannot read key file ({exc.strerror})") from None
+    raw = read_regular(path, KEY_LIMIT, "key", UnusableInput)
     key = _parse_key_bytes(raw, path)
     if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
         raise UnusableInput(f"{path}: {_key_kind(key)} key cannot verify ESP Secure Boot (needs RSA-3072 or ECDSA)")
@@ -207,12 +205,7 @@ def parse_key_digest(text: str) -> TrustedDigest:
 
 
 def read_efuse_summary(path: str) -> EfuseSecureBoot:
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise UnusableInput(f"{path}: no such eFuse summary file") from None
-    except OSError as exc:
-        raise UnusableInput(f"{path}: cannot read eFuse summary ({exc.strerror})") from None
+    text = read_regular_text(path, SUMMARY_LIMIT, "eFuse summary", UnusableInput)
     fields = _efuse_fields_from_json(text)
     if fields is None:
         fields = _efuse_fields_from_text(text)
@@ -227,8 +220,8 @@ def _efuse_fields_from_json(text: str) -> dict[str, str] | None:
     if match is None:
         return None
     try:
-        obj, _ = json.JSONDecoder().raw_decode(text[match.start():])
-    except ValueError:
+        obj = decode_json_at(text, match.start())
+    except ValueError:  # not JSON, a number too long, or nested past any summary
         return None
     if not isinstance(obj, dict):
         return None
@@ -292,7 +285,7 @@ def _purpose_digests(fields: dict[str, str]) -> list[TrustedDigest]:
         digest = _hex_bytes(fields.get(f"BLOCK_KEY{n}"))
         if slot is None or digest is None:
             continue
-        k = int(slot.group(1))
+        k = parse_int(slot.group(1))  # one digit, by the pattern
         revoked = _is_true(fields.get(f"SECURE_BOOT_KEY_REVOKE{k}"))
         found.append(TrustedDigest(digest, f"eFuse BLOCK_KEY{n} (SECURE_BOOT_DIGEST{k})", revoked))
     return found
