@@ -10,6 +10,8 @@ from pydantic import ValidationError
 
 from bootdiag import platforms as registry
 from bootdiag.core.errors import RuleError
+from bootdiag.core.files import TEXT_LIMIT, read_regular_text
+from bootdiag.core.structured import TooDeep, load_toml
 from bootdiag.core.rules.model import Rule
 from bootdiag.core.rules.validate import rule_errors
 
@@ -19,17 +21,23 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """A rules file's table: a regular file of bounded size, valid UTF-8 TOML, not nested deeply."""
+    text = read_regular_text(path, TEXT_LIMIT, "rule", RuleError, errors="strict")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot read rule file ({exc})") from None
+        return load_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{path}: not valid TOML: {exc}") from None
+    except TooDeep as exc:
+        raise RuleError(f"{path}: {exc}") from None
 
 
 def rules_in(path: Path, errors: list[str]) -> list[Rule]:
     """The valid rules of one file; the mistakes go to ``errors`` as ``file: rule ID: field: message``."""
-    data = _read(path)
+    try:
+        data = _read(path)
+    except RuleError as exc:
+        errors.append(str(exc))
+        return []
     unknown = sorted(set(data) - {"rule"})
     if unknown:
         errors.append(f"{path}: unknown top-level key {unknown[0]!r} (rules go in [[rule]] tables)")
@@ -40,6 +48,7 @@ def rules_in(path: Path, errors: list[str]) -> list[Rule]:
     rules = []
     for i, raw in enumerate(tables):
         name = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
+        name = name if isinstance(name, str) and len(name) <= 80 else f"#{i + 1}"
         try:
             rule = Rule.model_validate(raw)
         except ValidationError as exc:
@@ -66,17 +75,24 @@ def load_rule_file(path: Path) -> list[Rule]:
     return rules
 
 
-def rule_files(extra: Iterable[str | Path] = ()) -> list[Path]:
-    """The registered platforms' rule files, then ``extra`` files and directories (``*.toml``)."""
+def rule_files(extra: Iterable[str | Path] = (), errors: list[str] | None = None) -> list[Path]:
+    """The registered platforms' rule files, then ``extra`` files and directories (``*.toml``).
+
+    A name that is neither is a mistake: it goes to ``errors`` when given, else it raises. Anything
+    in a directory that is not a regular file (a FIFO, a link to a device) is left to the reader,
+    which says what it is."""
     files = registry.rule_files()
     for item in extra:
         p = Path(item)
         if p.is_dir():
             files.extend(sorted(p.glob("*.toml")))
-        elif p.is_file():
+        elif p.exists():
             files.append(p)
         else:
-            raise RuleError(f"{p}: no such rule file or directory")
+            message = f"{p}: no such rule file or directory"
+            if errors is None:
+                raise RuleError(message)
+            errors.append(message)
     return files
 
 
@@ -86,7 +102,7 @@ def load_rules(extra: Iterable[str | Path] = ()) -> list[Rule]:
     rules: list[Rule] = []
     errors: list[str] = []
     seen: dict[str, Path] = {}
-    for path in rule_files(extra):
+    for path in rule_files(extra, errors):
         for rule in rules_in(path, errors):
             if rule.id in seen:
                 errors.append(f"{path}: rule {rule.id}: id already defined in {seen[rule.id]}")
