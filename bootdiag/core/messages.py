@@ -13,7 +13,6 @@ the entries whose rarest word it contains.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -206,10 +205,16 @@ class Catalogue:
 
 
 def load_catalogue_file(path: Path, platform: str) -> list[Known]:
+    from bootdiag.core.files import TEXT_LIMIT, read_regular_text
+    from bootdiag.core.structured import load_toml
+
+    text = read_regular_text(path, TEXT_LIMIT, "message catalogue", BootdiagError, errors="strict")
     try:
-        data = CatalogueFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        table = load_toml(text)
+    except ValueError as exc:  # TOML syntax, or nested too deeply
         raise BootdiagError(f"{path}: cannot read message catalogue ({exc})") from None
+    try:
+        data = CatalogueFile.model_validate(table)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
