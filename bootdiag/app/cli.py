@@ -414,8 +414,10 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
 
 
 def _say(env: Environment, line: str) -> None:
+    from bootdiag.render.controls import visible
+
     try:
-        env.stderr.write(line.rstrip("\n") + "\n")
+        env.stderr.write(visible(line.rstrip("\n")) + "\n")  # a file name's control characters stay text
         env.stderr.flush()
     except (OSError, ValueError):
         pass

@@ -35,7 +35,7 @@ _LEVELS = frozenset({"error", "warning", "info", "debug"})
 _STYLE = {"error": "red", "warning": "yellow", "info": "", "debug": "dim"}
 # SGR codes, written directly: a serial console at 921600 baud is thousands of lines a second.
 _SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def line_level(text: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from bootdiag import platforms as registry
 
 from bootdiag.core.report import Evidence, Finding, Report
+from bootdiag.render.controls import visible
 from bootdiag.verify.model import ImageReport
 
 MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture has the rest
@@ -216,7 +217,7 @@ def markdown_text(report: Report) -> str:
     if report.verification:
         parts.append(_verification(report.verification))
     parts.append(_environment(report))
-    return "\n\n".join(parts) + "\n"
+    return visible("\n\n".join(parts) + "\n")  # no control character from the input reaches a bug report
 
 
 def render_markdown(report: Report, out: TextIO) -> None:

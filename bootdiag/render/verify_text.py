@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from bootdiag.render.controls import visible
 from bootdiag.verify.model import ImageReport
 
 _INDENT = "  "
@@ -47,10 +48,10 @@ def _lines(name: str, value: Any, depth: int) -> list[str]:
 
 def render_verify_text(report: ImageReport, out: TextIO) -> None:
     verdict = "valid" if report.ok else f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}"
-    out.write(f"{report.path}: {report.format}, {verdict}\n")
-    for problem in report.problems:
-        out.write(f"{_INDENT}{problem.id}: {problem.message}\n")
+    lines = [f"{report.path}: {report.format}, {verdict}"]
+    lines += [f"{_INDENT}{problem.id}: {problem.message}" for problem in report.problems]
     if report.info:
-        out.write("\n")
+        lines.append("")
         for key, value in report.info.items():
-            out.write("\n".join(_lines(key, value, 1)) + "\n")
+            lines.extend(_lines(key, value, 1))
+    out.write(visible("\n".join(lines)) + "\n")  # a file name's control characters stay text
