@@ -166,7 +166,7 @@ def cmd_report(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.bundle import write_bundle
     from bootdiag.app.run import publish
 
-    bundle = write_bundle(_job(args, _capture_arg(args, env)), args.output, env)
+    bundle = write_bundle(_job(args, _capture_arg(args, env)), args.output, env, force=args.force)
     report = bundle.report
     verdict = f"root cause {report.top.id}" if report.top else report.status
     env.stdout.write(f"wrote {bundle.path} ({len(bundle.entries) + 1} files{', redacted' if bundle.redacted else ''}): {verdict}\n")
@@ -180,7 +180,7 @@ def cmd_tail(args: argparse.Namespace, env: Environment) -> int:
 
     options = TailOptions(
         port=args.port, baud=args.baud, save=args.save, exit_on_finding=args.exit_on_finding, fmt=args.format,
-        reset=args.reset, timestamps=args.timestamps, color=args.color, job=Job(rule_files=args.rules),
+        reset=args.reset, timestamps=args.timestamps, color=args.color, shared=args.shared, job=Job(rule_files=args.rules),
     )
     return run_tail(options, env)
 
@@ -304,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         """)
     _capture(p)
     p.add_argument("-o", "--output", type=Path, default=Path("bootdiag-report.zip"), metavar="ZIP", help="Where to write the zip (a folder gets bootdiag-report.zip).")
+    p.add_argument("--force", action="store_true", help="Replace the zip if it exists (a symbolic link there is replaced, never followed).")
     _redact(p)
     _rules(p)
     _chip(p)
@@ -316,8 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
         updated or withdrawn if a later line of the same boot changes the picture.
 
         The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
-        port goes away (unplugged), tail waits for it and carries on. Ctrl-C prints the report; the
-        exit status is the one explain gives.
+        port goes away (unplugged), tail waits for it and carries on. A port another program holds
+        with an exclusive lock (esptool while flashing) is not read unless --shared. Ctrl-C (or
+        SIGTERM, or closing the terminal) prints the report; the exit status is the one explain gives.
 
         examples:
           bootdiag tail /dev/ttyUSB0 --reset --save boot.log
@@ -330,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     _format(p, ["text", "json"])
     p.add_argument("--reset", action="store_true", help="Reset the board through RTS/DTR to capture its boot from the first line.")
     p.add_argument("-t", "--timestamps", action="store_true", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")
+    p.add_argument("--shared", action="store_true", help="Read the port even while another program (esptool) holds it with an exclusive lock; by default tail names the holder and exits 2.")
     _color(p)
     _rules(p)
 

@@ -12,20 +12,27 @@ Behaviour worth knowing:
 - A port that goes away (USB unplugged, TCP peer gone) is waited for and reopened; the capture
   and the analysis carry on across the gap, the bytes joined as received (a line cut by the unplug
   continues with the first bytes after it, as in the saved capture).
-- SIGINT (Ctrl-C) and SIGTERM end the stream: the report is printed and the exit status is the one
-  ``explain`` gives. A second Ctrl-C stops at once (exit 130).
+- SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal closed) end the stream: the report is printed
+  (where the terminal still takes it) and the exit status is the one ``explain`` gives; the capture
+  is saved in every case. A second Ctrl-C stops at once (exit 130).
+- The port is read by a thread of its own that also writes ``--save``; the analysis and the live
+  view take the bytes from it in order. A terminal that stops taking output (a paused or blocked
+  stdout or stderr) delays what is shown, never the reading: the port's buffer does not overflow.
+- A port another program holds with an exclusive lock (esptool while it flashes) is not opened,
+  and the holder is named (exit 2); ``--shared`` reads beside it. After an unplug, tail waits
+  while such a program has the port and reads on when it lets go.
 """
 from __future__ import annotations
 
 import os
+import queue
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 import serial
 
@@ -38,6 +45,7 @@ from bootdiag.app.environment import Environment
 from bootdiag.app.run import Job, finish, publish, start
 from bootdiag.render import render
 from bootdiag.core.serial_port import (
+    PortBusy,
     PortError,
     PortLost,
     available_ports,
@@ -65,19 +73,24 @@ class TailOptions:
     reset: bool = False
     timestamps: bool = False
     color: bool | None = None
+    shared: bool = False  # read a port another program holds with an exclusive lock
     job: Job = field(default_factory=Job)  # rules, and files beside the log
 
 
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 class StopRequest:
-    """SIGINT/SIGTERM ask the loop to stop after its current turn; a second SIGINT stops at once."""
+    """SIGINT/SIGTERM/SIGHUP ask the loop to stop after its current turn; a second SIGINT stops at once."""
 
     def __init__(self) -> None:
         self.requested = False
+        self.hung_up = False  # the terminal went away: output may fail, the capture must not
         self._previous: dict[int, object] = {}
 
     def __enter__(self) -> "StopRequest":
         if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in STOP_SIGNALS:
                 self._previous[sig] = signal.signal(sig, self._handle)
         return self
 
@@ -88,6 +101,7 @@ class StopRequest:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested and signum == signal.SIGINT:
             raise KeyboardInterrupt
+        self.hung_up = self.hung_up or signum == getattr(signal, "SIGHUP", None)
         self.requested = True
 
 
@@ -112,6 +126,72 @@ class PartialLine:
             self.raw += chunk[: max(0, MAX_LINE_BYTES - len(self.raw))]
 
 
+class PortReader(threading.Thread):
+    """Reads the port and writes ``--save`` on a thread of its own, so that nothing the main thread
+    waits for (a terminal that takes no more output) stops the reading. What it read and what
+    happened to the port go to :attr:`items` in order:
+
+    ``("data", bytes, wall clock)``, ``("lost", reason)``, ``("back", None)``, ``("busy", message)``,
+    ``("error", exception)``; the thread ends after ``stop()`` or an error.
+    """
+
+    def __init__(self, port_name: str, baud: int, shared: bool, port: serial.SerialBase, save: BinaryIO | None) -> None:
+        super().__init__(name="bootdiag-port-reader", daemon=True)
+        self.port_name, self.baud, self.shared = port_name, baud, shared
+        self.port: serial.SerialBase | None = port
+        self.save = save
+        self.items: queue.Queue[tuple[str, object, float]] = queue.Queue()
+        self._stop_reading = threading.Event()
+        self.last_data = time.monotonic()  # when bytes last arrived
+
+    def stop(self) -> None:
+        self._stop_reading.set()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_reading.is_set():
+                try:
+                    data = read_available(self.port, READ_WAIT)  # type: ignore[arg-type]
+                except PortLost as exc:
+                    if not self._reopen(str(exc)):
+                        return
+                    continue
+                if data:
+                    if self.save is not None:
+                        self.save.write(data)  # unbuffered: with the OS before anything else can fail
+                    self.last_data = time.monotonic()
+                    self.items.put(("data", data, time.time()))
+        except OSError as exc:  # the capture file (disk full, removed medium)
+            self.items.put(("error", InputError(f"cannot write the capture ({exc.strerror or exc})"), 0.0))
+        except Exception as exc:  # noqa: BLE001 - handed to the main thread, which reports it
+            self.items.put(("error", exc, 0.0))
+        finally:
+            close_quietly(self.port)
+            self.port = None
+
+    def _reopen(self, reason: str) -> bool:
+        """Wait for the port to come back; ``False`` when asked to stop first."""
+        close_quietly(self.port)
+        self.port = None
+        self.items.put(("lost", reason, 0.0))
+        said_busy = False
+        while not self._stop_reading.is_set():
+            if port_present(self.port_name):
+                try:
+                    self.port = open_port(self.port_name, self.baud, self.shared)
+                except PortBusy as exc:
+                    if not said_busy:  # esptool flashing, say: wait until it lets go
+                        self.items.put(("busy", str(exc), 0.0))
+                        said_busy = True
+                except PortError:
+                    pass
+                else:
+                    self.items.put(("back", None, 0.0))
+                    return True
+            self._stop_reading.wait(REOPEN_INTERVAL)
+        return False
+
+
 class Tail:
     """One live session on one port."""
 
@@ -131,69 +211,105 @@ class Tail:
         self.tracker = FindingTracker(self.analyzer.engine.rules)
         self.meter = GarbageMeter()
         self.partial = PartialLine()
-        self.port: serial.SerialBase | None = None
+        self.reader: PortReader | None = None
         self.save: BinaryIO | None = None
 
     def _pick_port(self) -> str:
         ports = available_ports()
         chosen = choose_port(ports)
         about = f" ({chosen.description})" if chosen.description else ""
-        print(f"bootdiag: using {chosen.device}{about}, the only serial port found", file=self.stderr)
+        self._say(f"bootdiag: using {chosen.device}{about}, the only serial port found")
         return chosen.device
 
     # ---------------------------------------------------------------- the loop
     def run(self) -> int:
+        port = None
         try:
             self.save = self._open_save()
-            self.port = open_port(self.port_name, self.options.baud)
+            port = open_port(self.port_name, self.options.baud, self.options.shared)
             with StopRequest() as stop:
                 if self.options.reset:
-                    self._reset()
+                    self._reset(port)
+                self.reader = PortReader(self.port_name, self.options.baud, self.options.shared, port, self.save)
+                port = None  # the reader owns it now
+                self.reader.start()
                 self.view.notice(f"reading {self.port_name} at {self.options.baud} baud (Ctrl-C stops and prints the report)", style="dim")
-                self._loop(stop)
-            return self._report()
+                try:
+                    self._loop(stop)
+                except BaseException:
+                    self._stop_reader(take=False)  # what was read is saved; stop at once
+                    raise
+                if stop.hung_up:
+                    self.view.mute()  # the terminal is gone: only the report is still offered
+                self._stop_reader()
+                return self._report(stop)
         finally:
-            close_quietly(self.port)
+            close_quietly(port)
             self._close_save()
 
     def _loop(self, stop: StopRequest) -> None:
-        last_data = time.monotonic()
+        reader = self.reader
+        assert reader is not None
         while not stop.requested:
             try:
-                data = read_available(self.port, READ_WAIT)  # type: ignore[arg-type]
-            except PortLost as exc:
-                if not self._reopen(str(exc), stop):
+                kind, value, at = reader.items.get(timeout=READ_WAIT)
+            except queue.Empty:
+                if not reader.is_alive() and reader.items.empty():
                     return
-                last_data = time.monotonic()
+                now = time.monotonic()
+                if self.partial.raw and self._partial_due(now, reader.last_data):
+                    self.partial.shown_at = now
+                    self.view.partial(bytes(self.partial.raw), self.analyzer.splitter.next_no, self.partial.started)
                 continue
-            now = time.monotonic()
-            if data:
-                last_data = now
-                if self._take(data):
-                    return
-            elif self.partial.raw and self._partial_due(now, last_data):
-                self.partial.shown_at = now
-                self.view.partial(bytes(self.partial.raw), self.analyzer.splitter.next_no, self.partial.started)
+            if self._handle(kind, value, at):
+                return
+
+    def _handle(self, kind: str, value: object, at: float) -> bool:
+        """One item from the reader; ``True`` when tail should stop."""
+        if kind == "data":
+            return self._take(value, at)  # type: ignore[arg-type]
+        if kind == "lost":
+            self.view.notice(f"{self.port_name} disconnected ({value}); waiting for it to come back (Ctrl-C stops)")
+        elif kind == "busy":
+            self.view.notice(f"{value}; waiting until it lets go")
+        elif kind == "back":
+            self.meter.reset()
+            self.view.notice(f"{self.port_name} is back; reading on", style="green")
+        elif kind == "error":
+            raise value  # type: ignore[misc]
+        return False
+
+    def _stop_reader(self, take: bool = True) -> None:
+        """Stop reading and take in every byte already read: nothing received is lost."""
+        reader = self.reader
+        if reader is None:
+            return
+        reader.stop()
+        reader.join(5)
+        while take:
+            try:
+                kind, value, at = reader.items.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "data":
+                self._take(value, at, live=False)  # type: ignore[arg-type]
 
     def _partial_due(self, now: float, last_data: float) -> bool:
         if self.partial.shown_at is None:
             return now - last_data >= STALL or now - (self.partial.began or now) >= PARTIAL_REFRESH
         return now - self.partial.shown_at >= PARTIAL_REFRESH
 
-    def _take(self, data: bytes) -> bool:
+    def _take(self, data: bytes, now: float, live: bool = True) -> bool:
         """Handle received bytes; ``True`` when tail should stop (--exit-on-finding)."""
-        if self.save is not None:
-            self.save.write(data)  # unbuffered: with the OS before anything else can fail
-        now = time.time()
         first_started = self.partial.started or now
         self.partial.feed(data, now)
-        if self.meter.feed(data):
+        if self.meter.feed(data) and live:
             self.view.notice(baud_advice(self.options.baud))
         block = self.analyzer.splitter.feed(data)
         if block is None:
             return False
         changes = self._analyse(block, first_started)
-        return self.options.exit_on_finding and any(c.kind == "new" for c in changes)
+        return live and self.options.exit_on_finding and any(c.kind == "new" for c in changes)
 
     def _analyse(self, block: TextBlock, started: float | None) -> list[FindingChange]:
         events = self.analyzer.feed_block(block)
@@ -207,31 +323,11 @@ class Tail:
         return changes
 
     # ---------------------------------------------------------------- the port
-    def _reset(self) -> None:
+    def _reset(self, port: serial.SerialBase) -> None:
         try:
-            pulse_reset(self.port)  # type: ignore[arg-type]
+            pulse_reset(port)
         except PortLost as exc:
             self.view.notice(f"reset failed: {exc}")
-
-    def _reopen(self, reason: str, stop: StopRequest) -> bool:
-        """Wait for the port to come back; ``False`` when asked to stop first."""
-        close_quietly(self.port)
-        self.port = None
-        self.view.notice(f"{self.port_name} disconnected ({reason}); waiting for it to come back (Ctrl-C stops)")
-        while not stop.requested:
-            if port_present(self.port_name):
-                try:
-                    self.port = open_port(self.port_name, self.options.baud)
-                except PortError:
-                    pass
-                else:
-                    self.meter.reset()
-                    self.view.notice(f"{self.port_name} is back; reading on", style="green")
-                    return True
-            deadline = time.monotonic() + REOPEN_INTERVAL
-            while not stop.requested and time.monotonic() < deadline:
-                time.sleep(0.05)
-        return False
 
     # ---------------------------------------------------------------- the capture file
     def _open_save(self) -> BinaryIO | None:
@@ -253,22 +349,32 @@ class Tail:
         self.save.close()
 
     # ---------------------------------------------------------------- the end
-    def _report(self) -> int:
+    def _report(self, stop: StopRequest) -> int:
         block = self.analyzer.splitter.flush()  # the unterminated last line counts too
         if block is not None:
             self._analyse(block, self.partial.started)
         report = finish(self.started)
-        self.view.close()
-        if self.meter.tripped and not report.stats.get("events"):
-            self.view.notice(baud_advice(self.options.baud))
-        if self.options.fmt != "json":
-            self.view.notice("end of stream: report", style="dim")
-        if self.options.save is not None:
-            print(f"bootdiag: capture saved to {self.options.save}", file=self.stderr)
-        render(report, self.options.fmt, self.stdout, color=self.env.color(self.stdout, self.options.color))
-        self.stdout.flush()
+        # After SIGHUP the terminal may be gone: the report is offered, and a failed write is no
+        # error (the capture is saved; the exit status still tells).
+        try:
+            self.view.close()
+            if self.meter.tripped and not report.stats.get("events"):
+                self.view.notice(baud_advice(self.options.baud))
+            if self.options.fmt != "json":
+                self.view.notice("end of stream: report", style="dim")
+            if self.options.save is not None:
+                self._say(f"bootdiag: capture saved to {self.options.save}")
+            render(report, self.options.fmt, self.stdout, color=self.env.color(self.stdout, self.options.color))
+            self.stdout.flush()
+        except (OSError, ValueError):
+            if not stop.hung_up:
+                raise
         publish(report, self.env)
         return int(report.exit_code)
+
+    def _say(self, line: str) -> None:
+        self.stderr.write(line + "\n")
+        self.stderr.flush()
 
 
 def run_tail(options: TailOptions, env: Environment | None = None) -> int:

@@ -78,6 +78,11 @@ class LiveView:
         self.timestamps = timestamps
         self.marks = marks
         self._partial_shown = ""  # text of the unterminated line currently on screen
+        self._muted = False
+
+    def mute(self) -> None:
+        """Write nothing more (the terminal has gone away)."""
+        self._muted = True
 
     def _paint(self, text: str, style: str) -> str:
         if not self.colored or not style or not text:
@@ -86,6 +91,8 @@ class LiveView:
         return f"\x1b[{codes}m{text}\x1b[0m"
 
     def _write(self, text: str) -> None:
+        if self._muted:
+            return
         self.out.write(text)
         self.out.flush()
 
