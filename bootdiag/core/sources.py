@@ -6,29 +6,33 @@ Everything here yields raw ``bytes`` chunks; decoding and line splitting happen 
 from __future__ import annotations
 
 import gzip
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from bootdiag.core.errors import InputError
+from bootdiag.core.files import special_kind
 
 CHUNK_SIZE = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def open_capture(path: str | Path | None, stdin: BinaryIO | None = None) -> tuple[BinaryIO, str]:
+def open_capture(path: str | Path | None, stdin: BinaryIO | None = None, regular_only: bool = False) -> tuple[BinaryIO, str]:
     """Open a capture for reading; ``None`` or ``"-"`` means standard input (``stdin``, or the
     process's own).
 
     Gzip-compressed captures (CI artefacts) are read transparently, detected by content.
-    Returns the binary stream and a display name.
+    Returns the binary stream and a display name. A capture named on the command line may be a
+    pipe (``<(zcat log.gz)``); with ``regular_only`` (many files found by a walk) anything but a
+    regular file is refused, without waiting on a FIFO that has no writer.
     """
     if path is None or str(path) == "-":
         return (stdin if stdin is not None else sys.stdin.buffer), "<stdin>"
     p = Path(path)
     try:
-        stream: BinaryIO = open(p, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+        stream: BinaryIO = _open_regular(p) if regular_only else open(p, "rb")  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None
     except IsADirectoryError:
@@ -40,6 +44,19 @@ def open_capture(path: str | Path | None, stdin: BinaryIO | None = None) -> tupl
     if stream.peek(2)[:2] == _GZIP_MAGIC if hasattr(stream, "peek") else False:
         return gzip.GzipFile(fileobj=stream, mode="rb"), str(p)  # type: ignore[return-value]
     return stream, str(p)
+
+
+def _open_regular(p: Path) -> BinaryIO:
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        kind = special_kind(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if kind is not None:
+        os.close(fd)
+        raise InputError(f"{p}: is {kind}, not a capture file")
+    return open(fd, "rb")  # noqa: SIM115 - returned to the caller, who closes it
 
 
 def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
