@@ -45,13 +45,19 @@ FAILURE_WORDS = (
 
 # printf conversions as the upstream sources write them
 _CONVERSION = re.compile(r"%[-+ #0]*(\d*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t|L|q)?([diouxXcsfeEgGp%])")
+# Numbers are whole tokens: possessive, so that no later part of the pattern backtracks into them
+# (that made a line of digits cost the square of its length).
 _PATTERN_OF = {
-    "d": r"(-?\d+)", "i": r"(-?\d+)", "u": r"(\d+)", "o": r"([0-7]+)",
-    "x": r"([0-9a-fA-F]+)", "X": r"([0-9a-fA-F]+)", "p": r"((?:0x)?[0-9a-fA-F]+)",
-    "c": r"(.)", "f": r"(-?\d+(?:\.\d+)?)", "e": r"(\S+)", "E": r"(\S+)", "g": r"(\S+)", "G": r"(\S+)",
+    "d": r"(-?\d++)", "i": r"(-?\d++)", "u": r"(\d++)", "o": r"([0-7]++)",
+    "x": r"([0-9a-fA-F]++)", "X": r"([0-9a-fA-F]++)", "p": r"((?:0x)?[0-9a-fA-F]++)",
+    "c": r"(.)", "f": r"(-?\d++(?:\.\d++)?)", "e": r"(\S+)", "E": r"(\S+)", "g": r"(\S+)", "G": r"(\S+)",
 }
+# A format that begins with a number is searched from the start of a run of digits only.
+_NOT_INSIDE = {"d": r"(?<![\d-])", "i": r"(?<![\d-])", "u": r"(?<!\d)", "o": r"(?<![0-7])", "x": r"(?<![0-9a-fA-F])",
+               "X": r"(?<![0-9a-fA-F])", "p": r"(?<![0-9a-fA-Fx])", "f": r"(?<![\d.-])"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,}")
 MIN_LITERAL = 6  # characters of fixed text a format needs to be matched without its envelope
+MAX_FIELD = 512  # characters a %s inside a message matches (a name, a path, a reason)
 
 
 class MessageEntry(BaseModel):
@@ -131,6 +137,11 @@ def format_pattern(text: str) -> tuple[str, int]:
 
     Runs of blanks match any run of blanks (pastes reflow them); a ``%s`` matches lazily, except at
     the end, where it takes the rest of the line.
+
+    The pattern is searched in lines of any content, so its cost must not grow with the square of
+    the line: a leading ``%s`` is anchored at the start of the line (a lazy group there would be
+    tried again from every character of a line that does not match), and one inside the format
+    takes at most ``MAX_FIELD`` characters.
     """
     parts: list[str] = []
     literal = 0
@@ -144,8 +155,15 @@ def format_pattern(text: str) -> tuple[str, int]:
         if kind == "%":
             parts.append("%")
         elif kind == "s":
-            parts.append("(.*)" if n == len(conversions) - 1 and not text[m.end():].strip() else "(.*?)")
+            if n == len(conversions) - 1 and not text[m.end():].strip():
+                parts.append("(.*)")
+            elif not "".join(parts).replace(r"\s*", ""):
+                parts[:] = [r"\A\s*(.*?)"]  # nothing but blanks before it: it starts the line
+            else:
+                parts.append(f"(.{{0,{MAX_FIELD}}}?)")
         else:
+            if not "".join(parts).replace(r"\s*", ""):
+                parts.append(_NOT_INSIDE.get(kind, ""))
             parts.append(_PATTERN_OF[kind].replace("(", r"(\s*" if m.group(1) else "(", 1))
         pos = m.end()
     tail = text[pos:]
