@@ -140,40 +140,67 @@ def format_pattern(text: str) -> tuple[str, int]:
 
     The pattern is searched in lines of any content, so its cost must not grow with the square of
     the line: a leading ``%s`` is anchored at the start of the line (a lazy group there would be
-    tried again from every character of a line that does not match), and one inside the format
-    takes at most ``MAX_FIELD`` characters.
+    tried again from every character of a line that does not match), one inside the format takes
+    at most ``MAX_FIELD`` characters, blanks and numbers never give back what they took
+    (possessive), and blanks after a lazy group start where a run of blanks starts.
     """
     parts: list[str] = []
     literal = 0
     pos = 0
+    # The part before is a lazy %s, or nothing: what follows must not start inside a run of blanks.
+    after_lazy = False
     conversions = list(_CONVERSION.finditer(text))
     for n, m in enumerate(conversions):
         chunk = text[pos:m.start()]
-        parts.append(_literal(chunk))
+        parts.append(_literal(chunk, after_lazy or pos == 0))
         literal += len(chunk.strip())
+        if chunk:
+            after_lazy = False
+        leading = n == 0 and not chunk.strip()  # nothing but blanks before it
         kind = m.group(2)
         if kind == "%":
             parts.append("%")
+            after_lazy = False
         elif kind == "s":
             if n == len(conversions) - 1 and not text[m.end():].strip():
                 parts.append("(.*)")
-            elif not "".join(parts).replace(r"\s*", ""):
-                parts[:] = [r"\A\s*(.*?)"]  # nothing but blanks before it: it starts the line
+            elif leading:
+                parts.insert(0, r"\A")  # it starts the line: one attempt, not one per character
+                parts.append("(.*?)")
+            elif (close := text[m.end() : m.end() + 1]) and close in _CLOSING:
+                # Up to the character that closes it ('%s', (%s), [%s]): found without backtracking.
+                stop = re.escape(close + _OPENER.get(close, ""))  # a bracket opens no second value
+                parts.append(f"([^{stop}\\n]{{0,{MAX_FIELD}}}+)")
             else:
                 parts.append(f"(.{{0,{MAX_FIELD}}}?)")
+            after_lazy = not parts[-1].endswith("+)")
         else:
-            if not "".join(parts).replace(r"\s*", ""):
+            if leading:
                 parts.append(_NOT_INSIDE.get(kind, ""))
-            parts.append(_PATTERN_OF[kind].replace("(", r"(\s*" if m.group(1) else "(", 1))
+            elif after_lazy and m.group(1):
+                parts.append(_AT_BLANKS_START)
+            parts.append(_PATTERN_OF[kind].replace("(", r"(\s*+" if m.group(1) else "(", 1))
+            after_lazy = False
         pos = m.end()
     tail = text[pos:]
-    parts.append(_literal(tail.rstrip()))
+    parts.append(_literal(tail.rstrip(), after_lazy or pos == 0))
     literal += len(tail.strip())
     return "".join(parts), literal
 
 
-def _literal(chunk: str) -> str:
-    return r"\s+".join(re.escape(piece) for piece in re.split(r"\s+", chunk)) if chunk.strip() else (r"\s*" if chunk else "")
+_BLANKS_OPTIONAL = r"\s*+"
+_CLOSING = "'\")]}>`"  # characters that end a quoted or bracketed value
+_OPENER = {")": "(", "]": "[", "}": "{", ">": "<"}
+_AT_BLANKS_START = r"(?<!\s)"  # a lazy group may end only where blanks begin, not inside them
+
+
+def _literal(chunk: str, after_lazy: bool = False) -> str:
+    if not chunk.strip():
+        if not chunk:
+            return ""
+        return (_AT_BLANKS_START if after_lazy else "") + _BLANKS_OPTIONAL
+    source = r"\s++".join(re.escape(piece) for piece in re.split(r"\s+", chunk))
+    return (_AT_BLANKS_START if after_lazy and chunk[0].isspace() else "") + source
 
 
 class Catalogue:

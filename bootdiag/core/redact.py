@@ -45,8 +45,8 @@ MAX_NUMBERED = 4096
 _KEEP_KEYS = frozenset({"schema", "id", "event", "platform", "confidence", "status", "docs", "tool", "format"})
 
 _COLOUR = r"\x1b\[[0-?]*[ -/]*[@-~]"
+_COLOUR_RE = re.compile(_COLOUR)
 _LEADING_COLOUR = re.compile(rf"(?:{_COLOUR})*+")
-_TRAILING_COLOUR = re.compile(rf"(?:{_COLOUR})++\Z")
 _PEM_MARKER = re.compile(r"-----(BEGIN|END) ([A-Z0-9 ]{1,64})-----")
 _LINE_END = re.compile(r"(\r\n|\r|\n)")
 _WORD = re.compile(r"[0-9A-Za-z]+")
@@ -153,8 +153,9 @@ class Redactor:
             return self._line(text)
         # Colour at the start and the end of a line (as loggers print it) stays as it is.
         head = _LEADING_COLOUR.match(text).end()
-        tail = _TRAILING_COLOUR.search(text, head)
-        end = tail.start() if tail is not None else len(text)
+        end = len(text)
+        while (escape := text.rfind("\x1b", head, end)) >= 0 and _COLOUR_RE.fullmatch(text, escape, end):
+            end = escape  # one sequence at a time from the end: linear, whatever the line
         if "\x1b" not in text[head:end]:
             return text[:head] + self._line(text[head:end]) + text[end:]
         # A colour code inside the line may hide an identifier from the patterns: read the line

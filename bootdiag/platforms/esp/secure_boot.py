@@ -233,7 +233,7 @@ def _efuse_fields_from_json(text: str) -> dict[str, str] | None:
 
 
 _EFUSE_ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*) \((BLOCK\d+)\):?")
-_EFUSE_ACCESS = re.compile(r"\s+[R-]/[W-](\s|$)")
+_EFUSE_ACCESS = re.compile(r"(?<!\s)\s++[R-]/[W-](\s|$)")  # from the start of a blank run: linear
 
 
 def _efuse_fields_from_text(text: str) -> dict[str, str]:
