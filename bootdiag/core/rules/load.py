@@ -38,6 +38,11 @@ def rules_in(path: Path, errors: list[str]) -> list[Rule]:
     except RuleError as exc:
         errors.append(str(exc))
         return []
+    return rules_from_table(data, str(path), errors)
+
+
+def rules_from_table(data: dict[str, Any], path: str, errors: list[str]) -> list[Rule]:
+    """The valid rules of a rules file's parsed table; mistakes go to ``errors``, nothing raises."""
     unknown = sorted(set(data) - {"rule"})
     if unknown:
         errors.append(f"{path}: unknown top-level key {unknown[0]!r} (rules go in [[rule]] tables)")
