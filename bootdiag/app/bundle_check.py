@@ -15,9 +15,12 @@ reads only the zip's directory and, within limits, the members the manifest list
 from __future__ import annotations
 
 import hashlib
+import lzma
 import os
 import stat
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,9 +36,13 @@ MAX_RATIO = 1000  # uncompressed : compressed; a repetitive log compresses ~20:1
 _RATIO_FLOOR = 1 << 20  # small members are read whatever their ratio
 _PIECE = 1 << 20
 _KNOWN_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
-# Errors reading a damaged member: bad CRC or data (BadZipFile, zlib/lzma errors are OSError or
-# ValueError subclasses in practice), truncation (EOFError), an encryption or method zipfile lacks.
-_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError, LookupError)
+# Errors reading a damaged zip or member: bad CRC or data (BadZipFile; zlib and lzma have their own;
+# bz2 raises OSError), truncation (EOFError), a header too short (struct.error), an encryption or a
+# method zipfile lacks.
+_READ_ERRORS = (
+    zipfile.BadZipFile, zlib.error, lzma.LZMAError, struct.error, OSError, EOFError, ValueError, RuntimeError,
+    NotImplementedError, LookupError,
+)
 
 
 def check_bundle(path: str | Path) -> list[str]:
