@@ -94,6 +94,8 @@ GENERIC: tuple[Redaction, ...] = (
         r"(?<![A-Za-z0-9_])(?:USER|USERNAME|LOGNAME|SUDO_USER)\s?=\s?(?P<user>[^\s\"';<]{1,64})")),
     Redaction("host", "host", re.compile(
         rf"(?i)((?<![A-Za-z0-9_])(?:hostname|host[ _]name)\s{{0,8}}[:=]\s{{0,8}})({_HOST})"), remember=True),
+    # the host of a URL that carried credentials: a private server, whatever its scheme
+    Redaction("host", "<credentials>@", re.compile(rf"(<credentials>@)((?!<){_HOST})")),
     # hosts of brokers and servers (mqtt://, ftp://, socket://...); web links (docs) stay
     Redaction("host", "://", re.compile(
         rf"(?i)(\b(?:{_NETWORK_SCHEMES})://(?:<credentials>@)?)((?!<)(?=[^\s/:]*[A-Za-z])[A-Za-z0-9][\w-]{{0,62}}(?:\.[\w-]{{1,63}}){{0,8}})")),
