@@ -165,3 +165,6 @@ def test_report_into_places_it_cannot_write(tmp_path: Path) -> None:
     for destination in (str(fifo), "/proc/bug.zip", "/proc", str(tmp_path / ("x" * 300 + ".zip")), str(tmp_path / "no" / "b.zip")):
         clean_error(bootdiag("report", str(LOG), "-o", destination))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bootdiag-")], "no half-written bundle is left"
+    for device in ("/dev/null", str(fifo)):  # --force replaces a file or a link, never a device or a FIFO
+        assert "the bundle needs a file name" in clean_error(bootdiag("report", str(LOG), "-o", device, "--force"))
+    assert Path("/dev/null").is_char_device()

@@ -135,6 +135,13 @@ def test_an_efuse_summary_nested_past_any_summary_is_an_input_error(tmp_path: Pa
     clean_error(bootdiag("explain", str(LOG), "--image", str(image), "--efuse", str(summary)))
 
 
+def test_a_capture_whose_first_read_fails() -> None:
+    if not Path("/proc/self/mem").exists():
+        pytest.skip("no /proc")
+    for command in ("explain", "events"):
+        assert "cannot read (Input/output error)" in clean_error(bootdiag(command, "/proc/self/mem"))
+
+
 def test_the_reader_itself(tmp_path: Path) -> None:
     small = tmp_path / "k.pem"
     small.write_bytes(b"abc")

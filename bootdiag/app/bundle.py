@@ -34,7 +34,7 @@ from bootdiag.app.bundle_check import MANIFEST, check_bundle  # noqa: F401 - par
 from bootdiag.app.environment import Environment
 from bootdiag.app.run import Job, finish, start
 from bootdiag.core.errors import InputError
-from bootdiag.core.files import TEXT_LIMIT, read_regular
+from bootdiag.core.files import TEXT_LIMIT, read_regular, special_kind
 from bootdiag.core.redact import Redactor
 from bootdiag.core.report import Report
 from bootdiag.core.sources import iter_chunks, open_capture
@@ -99,8 +99,9 @@ def _destination(output: str | Path, force: bool) -> Path:
         if not out.parent.is_dir():
             raise InputError(f"{out}: cannot write the bundle: directory {out.parent} does not exist")
         if os.path.lexists(out):
-            if out.is_dir() and not out.is_symlink():
-                raise InputError(f"{out}: is a directory")
+            kind = None if out.is_symlink() else special_kind(out.lstat().st_mode)
+            if kind is not None:  # a device, a FIFO: never what a bundle should replace, even forced
+                raise InputError(f"{out}: is {kind}; the bundle needs a file name")
             if not force:
                 what = "is a symbolic link" if out.is_symlink() else "already exists"
                 raise InputError(f"{out}: {what}; pass --force to replace it (a link is replaced, never followed)")

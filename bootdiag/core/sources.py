@@ -41,7 +41,12 @@ def open_capture(path: str | Path | None, stdin: BinaryIO | None = None, regular
         raise InputError(f"{p}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{p}: cannot open ({exc.strerror or exc})") from None
-    if stream.peek(2)[:2] == _GZIP_MAGIC if hasattr(stream, "peek") else False:
+    try:
+        gzipped = stream.peek(2)[:2] == _GZIP_MAGIC if hasattr(stream, "peek") else False
+    except OSError as exc:  # the first read fails (/proc/self/mem, a device gone)
+        stream.close()
+        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if gzipped:
         return gzip.GzipFile(fileobj=stream, mode="rb"), str(p)  # type: ignore[return-value]
     return stream, str(p)
 
