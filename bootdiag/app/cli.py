@@ -318,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
         The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
         port goes away (unplugged), tail waits for it and carries on. A port another program holds
-        with an exclusive lock (esptool while flashing) is not read unless --shared. Ctrl-C (or
+        with an exclusive lock (a flashing tool) is not read unless --shared. Ctrl-C (or
         SIGTERM, or closing the terminal) prints the report; the exit status is the one explain gives.
 
         examples:
@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     _format(p, ["text", "json"])
     p.add_argument("--reset", action="store_true", help="Reset the board through RTS/DTR to capture its boot from the first line.")
     p.add_argument("-t", "--timestamps", action="store_true", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")
-    p.add_argument("--shared", action="store_true", help="Read the port even while another program (esptool) holds it with an exclusive lock; by default tail names the holder and exits 2.")
+    p.add_argument("--shared", action="store_true", help="Read the port even while another program (a flashing tool) holds it with an exclusive lock; by default tail names the holder and exits 2.")
     _color(p)
     _rules(p)
 
