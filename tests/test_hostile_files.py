@@ -7,13 +7,12 @@ Now each is one line on stderr and exit 2, at once.
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from esp_fixtures import build_app, scratch, signing_key
-from hostile_support import bootdiag, clean_error
+from hostile_support import bootdiag, clean_error, never_hangs  # noqa: F401 - a fixture
 
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.files import KEY_LIMIT, read_regular
@@ -24,20 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOG = ROOT / "corpus" / "esp-idf" / "sb2-bootloader-header-rewritten-esptool3.log"
 
 
-@pytest.fixture(autouse=True)
-def never_hangs() -> Iterator[None]:
-    """A read that waits on a FIFO fails the test instead of hanging the suite."""
-
-    def late(signum: int, frame: object) -> None:
-        raise TimeoutError("a read waited on a FIFO or a device")
-
-    previous = signal.signal(signal.SIGALRM, late)
-    signal.alarm(20)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("never_hangs")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tracemalloc
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bootdiag.core.pipeline import Analyzer, explain
-from hostile_support import bootdiag
+from hostile_support import bootdiag, peak_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURES = sorted([*ROOT.glob("corpus/*/*.log"), *ROOT.glob("corpus/real/*/*.log")])
@@ -119,12 +118,7 @@ def test_explain_of_a_long_string_streams_instead_of_copying_it() -> None:
 
     text = capture_bytes("healthy", 45_000).decode()  # about 3 MB
     explain(text[:200_000])  # rules, grammars, catalogue and the families' bounded caches are built
-    tracemalloc.start()
-    try:
-        report = explain(text)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    report, peak = peak_memory(lambda: explain(text))
     assert report.stats["lines"] == 45_000
     # Not one copy of the input (a whole copy was made four times over, 438 MB for 12 MB); what
     # remains is the families' caches of recent messages, bounded by count.

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile_support import bootdiag
+from hostile_support import bootdiag, never_hangs  # noqa: F401 - a fixture
 
 from bootdiag.app import scan as scan_module
 
@@ -18,18 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOG = ROOT / "corpus" / "esp-idf" / "rom-csum-err.log"
 
 
-@pytest.fixture(autouse=True)
-def never_hangs() -> Iterator[None]:
-    def late(signum: int, frame: object) -> None:
-        raise TimeoutError("scan waited on a FIFO or a device")
-
-    previous = signal.signal(signal.SIGALRM, late)
-    signal.alarm(30)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("never_hangs")
 
 
 def records(*args: str) -> tuple[int, list[dict]]:

@@ -33,6 +33,17 @@ def special_kind(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def open_failure(path: str | Path, exc: OSError | ValueError, file: str = "file") -> str:
+    """One line for a file that could not be opened: ``file`` says what it was to be."""
+    if isinstance(exc, FileNotFoundError):
+        return f"{path}: no such {file}"
+    if isinstance(exc, IsADirectoryError):
+        return f"{path}: is a directory, not a {file}"
+    if isinstance(exc, PermissionError):
+        return f"{path}: permission denied"
+    return f"{path}: cannot open {file} ({getattr(exc, 'strerror', None) or exc})"
+
+
 def _size(n: int) -> str:
     return f"{n / MiB:.0f} MiB" if n >= MiB else f"{n} bytes"
 
@@ -45,14 +56,8 @@ def read_regular(path: str | Path, limit: int, what: str | None, error: type[Exc
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise error(f"{path}: no such {file}") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a directory, not a {file}") from None
-    except PermissionError:
-        raise error(f"{path}: permission denied") from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-        raise error(f"{path}: cannot open {file} ({getattr(exc, 'strerror', None) or exc})") from None
+        raise error(open_failure(path, exc, file)) from None
     try:
         info = os.fstat(fd)
         kind = special_kind(info.st_mode)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bootdiag.core.errors import InputError
-from bootdiag.core.files import special_kind
+from bootdiag.core.files import open_failure, special_kind
 
 CHUNK_SIZE = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -33,14 +33,8 @@ def open_capture(path: str | Path | None, stdin: BinaryIO | None = None, regular
     p = Path(path)
     try:
         stream: BinaryIO = _open_regular(p) if regular_only else open(p, "rb")  # noqa: SIM115 - the caller closes it
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a directory, not a capture file") from None
-    except PermissionError:
-        raise InputError(f"{p}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot open ({exc.strerror or exc})") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(open_failure(p, exc)) from None
     try:
         gzipped = stream.peek(2)[:2] == _GZIP_MAGIC if hasattr(stream, "peek") else False
     except OSError as exc:  # the first read fails (/proc/self/mem, a device gone)
