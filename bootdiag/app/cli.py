@@ -73,8 +73,10 @@ class UsageError(Exception):
 
 # ---------------------------------------------------------------------------------- shared options
 def _number(text: str) -> int:
+    from bootdiag.core.numbers import parse_int
+
     try:
-        return int(text, 0)
+        return parse_int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number (decimal, or 0x... hex)") from None
 
@@ -202,7 +204,7 @@ def cmd_report(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.bundle import write_bundle
     from bootdiag.app.run import publish
 
-    bundle = write_bundle(_job(args, _capture_arg(args, env)), args.output, env)
+    bundle = write_bundle(_job(args, _capture_arg(args, env)), args.output, env, force=args.force)
     report = bundle.report
     verdict = f"root cause {report.top.id}" if report.top else report.status
     env.stdout.write(f"wrote {bundle.path} ({len(bundle.entries) + 1} files{', redacted' if bundle.redacted else ''}): {verdict}\n")
@@ -218,7 +220,7 @@ def cmd_tail(args: argparse.Namespace, env: Environment) -> int:
         raise UsageError(f"{PROG} tail: give a PORT or --follow FILE, not both")
     options = TailOptions(
         port=args.port, follow=args.follow, baud=args.baud, save=args.save, exit_on_finding=args.exit_on_finding, fmt=args.format,
-        reset=args.reset, timestamps=args.timestamps, color=args.color, job=Job(rule_files=args.rules),
+        reset=args.reset, timestamps=args.timestamps, color=args.color, shared=args.shared, job=Job(rule_files=args.rules),
         detail="quiet" if args.quiet else "verbose" if args.verbose else "normal",
     )
     return run_tail(options, env)
@@ -412,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         """)
     _capture(p)
     p.add_argument("-o", "--output", type=Path, default=Path("bootdiag-report.zip"), metavar="ZIP", help="Where to write the zip (a folder gets bootdiag-report.zip).")
+    p.add_argument("--force", action="store_true", help="Replace the zip if it exists (a symbolic link there is replaced, never followed).")
     _redact(p)
     _rules(p)
     _chip(p)
@@ -425,10 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
         same boot changes the picture.
 
         The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
-        port goes away (unplugged), tail waits for it and carries on. When another program holds the
-        port (a serial monitor such as tio or minicom), read what it writes: pipe it in with '-', or follow the
-        file it logs to with --follow. Ctrl-C prints the report (standard input also ends at its
-        end); the exit status is the one explain gives.
+        port goes away (unplugged), tail waits for it and carries on. A port another program holds
+        with an exclusive lock (a flashing tool) is not read unless --shared. When another program
+        holds the port (a serial monitor such as tio or minicom), read what it writes: pipe it in with
+        '-', or follow the file it logs to with --follow. Ctrl-C (or SIGTERM, or closing the terminal)
+        prints the report (standard input also ends at its end); the exit status is the one explain gives.
 
         examples:
           bootdiag tail /dev/ttyUSB0 --reset --save boot.log
@@ -445,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     _detail(p)
     p.add_argument("--reset", action="store_true", help="Reset the board through RTS/DTR to capture its boot from the first line.")
     p.add_argument("-t", "--timestamps", action="store_true", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")
+    p.add_argument("--shared", action="store_true", help="Read the port even while another program (a flashing tool) holds it with an exclusive lock; by default tail names the holder and exits 2.")
     _color(p)
     _rules(p)
 
@@ -579,8 +584,10 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
 
 
 def _say(env: Environment, line: str) -> None:
+    from bootdiag.render.controls import visible
+
     try:
-        env.stderr.write(line.rstrip("\n") + "\n")
+        env.stderr.write(visible(line.rstrip("\n")) + "\n")  # a file name's control characters stay text
         env.stderr.flush()
     except (OSError, ValueError, AttributeError):  # stderr closed too: the exit status says it
         pass

@@ -25,17 +25,29 @@ Level = Literal["error", "warning", "info", "debug"]
 
 @dataclass(frozen=True)
 class Redaction:
-    """An identifier this platform's output carries: ``pattern`` group 2 is replaced by a
-    ``<kind-N>`` placeholder, groups 1 and 3 (a label, a kept prefix or suffix) stay.
+    """One row of the redaction table: an identifier or a secret that output may carry.
 
-    ``hint`` is a lower-case substring every match contains: the pattern only runs on lines that
-    have it, so a long capture costs a substring test per line and pattern.
+    ``kind`` names what is replaced: ``<kind-N>`` placeholders, stable within a run (``mac``, ``ip``,
+    ``serial``), or for secrets a fixed text that says only what stood there (``password``,
+    ``secret``, ``key``, ``user``: :data:`bootdiag.core.redact.FIXED`). The value replaced is the
+    pattern's named groups when it has any (each named after its kind, so a shell prompt gives
+    ``<user>`` and ``<host-N>`` at once), else its group 2 (groups 1 and 3, a label or a kept
+    prefix or suffix, stay), else the whole match.
+
+    ``hint`` is a lower-case substring (or several, or a regex) every match contains: the pattern
+    only runs on lines that have it, so a long capture costs a substring test per line and row.
     """
 
     kind: str
-    hint: str
+    hint: str | tuple[str, ...] | re.Pattern[str]
     pattern: re.Pattern[str]
     keep: int = 0  # leading characters of the value that stay (they describe, not identify)
+    # A labelled value (a unit's id) is also replaced where it appears later without its label.
+    remember: bool = False
+    # What makes two spellings the same identifier (MAC with ':' or '-'); default: lower case.
+    normalise: Callable[[str], str] | None = None
+    # Values left as they are (loopback addresses, an unburned all-zero eFuse block).
+    keep_if: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from bootdiag.core.messages import (
     FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger, quiet_trigger,
     literal_triggers,
 )
+from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_message
@@ -109,7 +110,10 @@ class LineParser:
     def _offer(self, text: str, no: int) -> Event | None:
         for family in self.families:
             if family.claims(text):
-                event = family.parse(text, no)
+                try:
+                    event = family.parse(text, no)
+                except NumberTooLong:
+                    continue  # a number no log prints: not this family's message
                 if event is not None:
                     return event
         return None
