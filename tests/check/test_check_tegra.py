@@ -65,8 +65,3 @@ def test_every_tegra_prediction_has_a_folder() -> None:
     assert {p.id for p in load_predictions() if p.id.startswith("tegra.")} == {
         "tegra.fuses_not_burned", "tegra.key_mismatch", "tegra.board_config_mismatch"}
 
-
-def test_port_is_refused_for_a_jetson_folder_with_where_the_fuses_come_from(tmp_path: Path) -> None:
-    l4t.write_l4t(tmp_path, l4t.PKC_COMMAND)
-    code, _report, err = check(tmp_path, "--port", "/dev/ttyUSB0")
-    assert code == 2 and "--fuse-info" in err and err.count("\n") == 1

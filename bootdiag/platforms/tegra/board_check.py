@@ -70,7 +70,7 @@ def _soc(reading: BuildReading, chip_option: str | None, subject: str, module: M
     else:
         what = "which module is attached is not in the folder" if module is None else f"{source} names {module.name}, a module bootdiag has no SoC for"
         reading.undecided("tegra.module_soc", subject, f"the command is for {wanted}; {what}",
-                          MODULE_NEEDS)
+                          MODULE_NEEDS + ", or --port usb to read the chip id from the board")
         return
     if actual == chip:
         reading.passed("tegra.module_soc", subject, f"the command is for {wanted}, and {said} is a {actual.upper()}")

@@ -18,7 +18,7 @@ from bootdiag.platforms.tegra import decode
 from bootdiag.platforms.tegra.board_check import check_board, module_source
 from bootdiag.verify.model import UnusableInput, VerifyOptions
 
-FUSE_NEEDS = "--fuse-info fuse_info.txt (odmfuseread.sh), or the BR_CID tegrarcm prints in recovery mode"
+FUSE_NEEDS = "--fuse-info fuse_info.txt (odmfuseread.sh), or --port usb to read the BR_CID from the board in recovery mode"
 MODE_WORDS = {"zero-key": "zero-key (not PKC-signed)", "pkc": "PKC-signed", "sbkpkc": "PKC-signed and SBK-encrypted"}
 
 
@@ -48,9 +48,13 @@ def check_build(request: CheckRequest) -> BuildReading | None:
         reading.facts["chip"] = chip
     subject = str(command_file.relative_to(request.folder))
     own = request.options.of("tegra")
-    if request.port:
-        raise InputError("--port reads an ESP's eFuses; a Jetson's fuses come from --fuse-info (sudo ./odmfuseread.sh writes fuse_info.txt)")
     br_cid = None
+    if request.port:
+        from bootdiag.platforms.tegra.rcm_probe import read_br_cid
+
+        br_cid = read_br_cid(request.port, l4t / "bootloader", chip)
+        # the first six digits (fuse level, chip id, revision) tell the board's state; the rest names the unit
+        reading.facts["br_cid"] = br_cid[:8] + "..."
     check_board(reading, request.folder, l4t, words, subject, module_source(l4t, own.board_info), br_cid)
     _check_signing(reading, l4t, words, chip, mode, subject, own.fuse_info, br_cid)
     return reading
