@@ -62,12 +62,15 @@ class Analyzer:
 
     def __init__(
         self, source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = (),
-        every_event: bool = False, repeated_sessions: bool = True,
+        every_event: bool = False, repeated_sessions: bool = True, reads_to_end: bool = False,
     ) -> None:
         """``every_event``: parse every line the long way and make every event, even repeats that
         change nothing (a live view marks each line; the report is the same either way).
         ``repeated_sessions``: count a session that repeats an earlier one without reading its
-        lines (:mod:`bootdiag.core.repeats`; the report is the same either way)."""
+        lines (:mod:`bootdiag.core.repeats`; the report is the same either way).
+        ``reads_to_end``: the caller asks for the report only at the end (or through
+        :meth:`snapshot`): the lines of a session that may repeat, which a block ends inside, wait
+        for the next block, where it is whole."""
         rule_list = list(rules) if rules is not None else list(default_rules())
         self.parser = LineParser(reuse_repeats=not every_event, messages=messages_read_by(rule_list))
         self.splitter = LineSplitter()
@@ -88,6 +91,8 @@ class Analyzer:
             SessionRepeats(self.parser, self.sessions, self.engine, self.builder, self._feed)
             if repeated_sessions and not every_event and self.parser.remembers else None
         )
+        self.reads_to_end = reads_to_end
+        self._held: TextBlock | None = None  # the end of the last block, not read yet
 
     def _still_wanted(self, earlier: Event) -> bool:
         known = self._inert.get(id(earlier))
@@ -105,7 +110,12 @@ class Analyzer:
         block = self.splitter.feed(chunk)
         return self.feed_block(block) if block is not None else []
 
-    def feed_block(self, block: TextBlock) -> list[Event]:
+    def feed_block(self, block: TextBlock, hold: bool = True) -> list[Event]:
+        """Read a block; its events (``hold``: may hold back its end, see ``reads_to_end``: the
+        events of lines held back come with the next block's)."""
+        held, self._held = self._held, None
+        if held is not None:
+            block = TextBlock(held.first_no, f"{held.text}\n{block.text}", held.count + block.count)
         self.builder.lines = block.first_no + block.count - 1
         self.session_starts = []
         events: list[Event] = []
@@ -128,7 +138,19 @@ class Analyzer:
                 resume = self._read(no, start, end, events)
                 if resume is not None:
                     break
+            if repeats.incomplete is not None:
+                pos, no = repeats.incomplete
+                repeats.incomplete = None
+                if hold and self.reads_to_end:
+                    self._held = TextBlock(no, block.text[pos:], block.first_no + block.count - no)
+                    break
         return events
+
+    def _catch_up(self) -> None:
+        """Read the lines held back from the last block."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            self.feed_block(held, hold=False)
 
     def _read(self, no: int, start: int, end: int, events: list[Event]) -> tuple[int, int] | None:
         """Read one screened line the long way, telling the repeat counter what it opened."""
@@ -169,7 +191,8 @@ class Analyzer:
         """End of stream: judge the last session and build the final report."""
         block = self.splitter.flush()
         if block is not None:
-            self.feed_block(block)
+            self.feed_block(block, hold=False)
+        self._catch_up()
         closed = self.engine.close_session()
         if closed is not None:
             self.builder.add_session(closed)
@@ -177,6 +200,7 @@ class Analyzer:
 
     def snapshot(self) -> Report:
         """The report so far, counting the open session's provisional matches (for live display)."""
+        self._catch_up()
         builder = copy.copy(self.builder)
         builder._first, builder._last, builder._count = dict(builder._first), dict(builder._last), dict(builder._count)
         return builder.build(self.engine.pending())
@@ -185,7 +209,7 @@ class Analyzer:
 def explain_stream(
     chunks: Iterable[bytes], source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = ()
 ) -> Report:
-    analyzer = Analyzer(source, rules, context)
+    analyzer = Analyzer(source, rules, context, reads_to_end=True)
     for chunk in chunks:
         analyzer.feed_bytes(chunk)
     return analyzer.finish()

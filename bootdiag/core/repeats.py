@@ -20,9 +20,12 @@ Where the families stand at the end of a session is known only by reading one to
 is learnt from the second of two alike (the first says where it ends) and counted from the third
 on. In a loop whose sessions open with the line that opened the one learnt, the families stand
 before each opening line as they stood before the last one: that line gives the same events, so
-after the first of a run it is not read either. A session is counted only when the block holds it
-whole with the line that opens the next one, so a session still open (a live view's) is always
-read line by line.
+after the first of a run it is not read either.
+
+A session is counted only when its block holds it whole with the line that opens the next one,
+so a session still open is read line by line and a live view sees every line; a reader that asks
+for the report only at the end lets such a session wait for the next block instead
+(``Analyzer(reads_to_end=True)``).
 """
 from __future__ import annotations
 
@@ -109,11 +112,11 @@ class _Known:
     events: int  # events of its later lines
     unreplayed_steps: int  # of them, steps of a boot not in ``replay``
     replay: list[Event]  # events whose facts, completion or place the report keeps
-    # The report quotes the evidence of a rule's first session only, and the failures of sessions
-    # no rule explains only: a repeat's matches keep this session's evidence, and its failures
-    # are moved only when it has no match. Events a repeat moves to its own lines: (event, its line's distance from the first line,
+    # Events a repeat moves to its own lines: (event, its line's distance from the first line,
     # where its text starts in that line, characters after it; -1: its text is not part of the
-    # line, which must then repeat word for word).
+    # line, which must then repeat word for word). The report quotes the evidence of a rule's
+    # first session only, and lists failures only of sessions no rule explains: a repeat's matches
+    # keep this session's evidence, and its failures are moved only when it has no match.
     moves: list[tuple[Event, int, int, int]]
     raws: dict[int, str]  # those lines, by distance from the first line
 
@@ -140,6 +143,9 @@ class SessionRepeats:
         # The known session whose end the families stand at, before the line read next / being read.
         self._at_end: _Known | None = None
         self._entered: _Known | None = None
+        # Where the block ends inside a session that may repeat the last one counted (its first
+        # line's position and number): a reader that reads to the end may hold it for the next block.
+        self.incomplete: tuple[int, int] | None = None
         self.counted = 0  # sessions counted as repeats
 
     def before(self, no: int) -> None:
@@ -194,10 +200,14 @@ class SessionRepeats:
                 if moved is not None:
                     self._count(known, no, moved)
                     self.parser.restore(known.end.families, no + known.shape.lines)
-                    if self._entered is known and known.shape.closer == key:
-                        return self._run(known, raw, no, found, body + len(ahead))  # type: ignore[arg-type]
+                    closer = body + len(ahead)  # type: ignore[arg-type]
+                    if known.shape.closer == key:  # a loop: the next session may repeat it too
+                        if self._entered is known:
+                            return self._run(known, raw, no, found, closer)
+                        if self.text.count("\n", closer) < known.shape.lines:
+                            self.incomplete = closer, no + known.shape.lines
                     self._at_end = known
-                    return body + len(ahead), no + known.shape.lines  # type: ignore[arg-type]
+                    return closer, no + known.shape.lines
         follows = next((shape for shape in self._shapes.get(key, ()) if self._ahead(shape, body) is not None), None)
         self._open = _Open(
             no, raw, self.text, body, key, state, opening, no + follows.lines if follows else None,
@@ -233,6 +243,8 @@ class SessionRepeats:
             pos = end + 1 + len(ahead)
         self.parser.restore(known.end.families, no)
         self._at_end = known
+        if text.count("\n", pos) < lines:
+            self.incomplete = pos, no  # the block ends inside the next session: it may repeat too
         return pos, no
 
     def _ahead(self, shape: _Shape, body: int) -> str | None:
