@@ -85,6 +85,7 @@ class _Open:
     state: tuple[object, ...]  # families and tracker after its first line
     opening: Opening
     closer_no: int | None  # where it ends if it repeats the last session alike (learnt then)
+    events_after_first: int  # the report's count of events after its first line
     events: list[Event] | None  # its later lines' events, while it may be learnt
 
 
@@ -96,6 +97,7 @@ class _End:
     sessions: tuple[str | None, int, bool]
     captured_count: int
     captured: dict[object, Event]  # capture-wide events its later lines left
+    events: int  # the report's count of events there
 
 
 @dataclass(slots=True, eq=False)
@@ -109,7 +111,7 @@ class _Known:
     state: tuple[object, ...]
     end: _End
     result: SessionResult
-    events: int  # events of its later lines
+    events: int  # events of its later lines, repeats counted and not made again included
     unreplayed_steps: int  # of them, steps of a boot not in ``replay``
     replay: list[Event]  # events whose facts, completion or place the report keeps
     # Events a repeat moves to its own lines: (event, its line's distance from the first line,
@@ -157,6 +159,7 @@ class SessionRepeats:
             engine = self.engine
             self._end = _End(
                 self.parser.state(no), self.sessions.state(), engine.captured_count(), engine.captured_after(op.no),
+                self.builder.events,
             )
 
     def after(
@@ -211,7 +214,7 @@ class SessionRepeats:
         follows = next((shape for shape in self._shapes.get(key, ()) if self._ahead(shape, body) is not None), None)
         self._open = _Open(
             no, raw, self.text, body, key, state, opening, no + follows.lines if follows else None,
-            [] if follows else None,
+            self.builder.events, [] if follows else None,
         )
         return None
 
@@ -299,7 +302,7 @@ class SessionRepeats:
             at = lines[offset].find(e.text)
             moves.append((e, offset, at, len(lines[offset]) - at - len(e.text) if at >= 0 else 0))
         known = _Known(
-            key=op.key, no=first, shape=shape, opening=op.opening, state=op.state, end=end, result=result, events=len(events),
+            key=op.key, no=first, shape=shape, opening=op.opening, state=op.state, end=end, result=result, events=end.events - op.events_after_first,
             unreplayed_steps=len(steps) - sum(1 for e in replay if type(e).occupies_session), replay=replay,
             moves=moves, raws={offset: lines[offset] for _e, offset, _at, _after in moves},
         )
