@@ -302,7 +302,8 @@ class SessionRepeats:
             at = lines[offset].find(e.text)
             moves.append((e, offset, at, len(lines[offset]) - at - len(e.text) if at >= 0 else 0))
         known = _Known(
-            key=op.key, no=first, shape=shape, opening=op.opening, state=op.state, end=end, result=result, events=end.events - op.events_after_first,
+            key=op.key, no=first, shape=shape, opening=op.opening, state=op.state, end=end, result=result,
+            events=end.events - op.events_after_first,
             unreplayed_steps=len(steps) - sum(1 for e in replay if type(e).occupies_session), replay=replay,
             moves=moves, raws={offset: lines[offset] for _e, offset, _at, _after in moves},
         )
