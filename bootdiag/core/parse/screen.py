@@ -356,17 +356,17 @@ class TriggerScreen:
         self._confirm[ch] = pattern
         return pattern
 
-    def line_spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """``(start, end)`` of every line of ``text`` (``\\n``-separated) that some trigger matches."""
+    def line_spans(self, text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of every line of ``text`` (``\\n``-separated) from ``pos`` (a line's
+        start) on that some trigger matches."""
         if self.screen is None:
-            yield from self._combined_spans(text)
+            yield from self._combined_spans(text, pos)
             return
         search = self.screen.search
         find, rfind = text.find, text.rfind
         confirm = self._confirm
         sure = self._sure
         size = len(text)
-        pos = 0
         line_end = -1
         tried: set[str] = set()
         while (m := search(text, pos)) is not None:
@@ -397,9 +397,9 @@ class TriggerScreen:
                 yield line_start, line_end
                 pos = line_end  # its newline may start a run of noise lines
 
-    def _combined_spans(self, text: str) -> Iterator[tuple[int, int]]:
+    def _combined_spans(self, text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
         last_start = -1
-        for m in self.combined.finditer(text):
+        for m in self.combined.finditer(text, pos):
             start = text.rfind("\n", 0, m.start()) + 1
             if start == last_start:
                 continue
