@@ -83,3 +83,12 @@ def test_runs_from_another_folder(tmp_path: Path) -> None:
 def test_no_colour_when_piped() -> None:
     proc = run("explain", stdin=EXAMPLE_LINE)
     assert b"\x1b[" not in proc.stdout
+
+
+@pytest.mark.parametrize("command", ["explain", "report"])
+def test_unknown_chip_is_a_usage_error_before_anything_is_read(tmp_path: Path, command: str) -> None:
+    capture = tmp_path / "boot.log"
+    capture.write_text("I (30) boot: ESP-IDF v5.1 2nd stage bootloader\n")
+    err = assert_clean_error(run(command, str(capture), "--chip", "esp33"), 2)
+    assert "unknown chip 'esp33'" in err and "esp32s3" in err
+    assert run("explain", str(capture), "--chip", "ESP32-S3").returncode == 6  # case and '-' aside

@@ -111,8 +111,16 @@ def _redact(p: argparse.ArgumentParser) -> None:
     p.add_argument("--redact", action="store_true", help="Replace MAC/IP addresses, serial numbers, chip ids, Wi-Fi names, user names and key material with placeholders.")
 
 
+def _known_chip(text: str) -> str:
+    """A --chip value some platform knows (case, ``-`` and ``_`` aside), as given."""
+    known = {c.lower().replace("-", "").replace("_", "") for pl in registry.platforms() for c in pl.chips}
+    if text.strip().lower().replace("-", "").replace("_", "") not in known:
+        raise argparse.ArgumentTypeError(f"unknown chip {text!r} (one of: {', '.join(sorted(known))})")
+    return text
+
+
 def _chip(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--chip", metavar="CHIP", help="Target chip, one of: " + ", ".join(sorted({c for pl in registry.platforms() for c in pl.chips})) + ".")
+    p.add_argument("--chip", type=_known_chip, metavar="CHIP", help="Target chip, one of: " + ", ".join(sorted({c for pl in registry.platforms() for c in pl.chips})) + ".")
 
 
 def _platform_options(p: argparse.ArgumentParser, beside_log_only: bool) -> None:
