@@ -13,18 +13,16 @@ the entries whose rarest word it contains.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from bootdiag import platforms as registry
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.events import Event
+from bootdiag.core.record import Record, field as record_field
 
 Severity = Literal["failure", "warning", "benign", "milestone"]
 # Milestones that mean the boot or the flash reached its end: the capture shows it completed.
@@ -55,14 +53,12 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 MIN_LITERAL = 6  # characters of fixed text a format needs to be matched without its envelope
 
 
-class MessageEntry(BaseModel):
+class MessageEntry(Record, extra="forbid", frozen=True):
     """One ``[[message]]`` table of a catalogue file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_.]+$")
-    format: str = Field(min_length=1)
-    fields: list[str] = Field(default_factory=list)
+    id: str = record_field(pattern=r"^[a-z0-9_]+\.[a-z0-9_.]+$")
+    format: str = record_field(min_length=1)
+    fields: list[str] = record_field(default_factory=list)
     level: Literal["error", "warning", "info", "debug"]
     envelope: str
     tag: str | None = None
@@ -71,24 +67,22 @@ class MessageEntry(BaseModel):
     milestone: str | None = None
     meaning: str
     source: str
-    versions: list[str] = Field(default_factory=list)
+    versions: list[str] = record_field(default_factory=list)
     variant_of: str | None = None
 
 
-class EnvelopeEntry(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class EnvelopeEntry(Record, extra="allow", frozen=True):
     name: str
     example: str = ""
     layout: str = ""
     source: str = ""
 
 
-class CatalogueFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CatalogueFile(Record, extra="forbid"):
+    """A catalogue file: validated by pydantic when the catalogue is built (then cached)."""
 
-    envelope: list[EnvelopeEntry] = Field(default_factory=list)
-    message: list[MessageEntry] = Field(default_factory=list)
+    envelope: list[EnvelopeEntry] = record_field(default_factory=list)
+    message: list[MessageEntry] = record_field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -219,6 +213,10 @@ class Catalogue:
 
 
 def load_catalogue_file(path: Path, platform: str) -> list[Known]:
+    import tomllib
+
+    from pydantic import ValidationError
+
     try:
         data = CatalogueFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -364,7 +362,7 @@ class CatalogueMessage(Event):
     platform: str
     message: str
     severity: Severity
-    values: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, str] = record_field(default_factory=dict)
     value_sets: ClassVar[dict[str, Any]] = {"message": message_ids, "message_id": message_ids}
 
     def is_failure(self) -> bool:

@@ -37,7 +37,8 @@ def _validated(kind: str, key: tuple[str, ...]) -> tuple[Rule, ...]:
     load = load_rules if kind == "rules" else load_predictions
     core = Path(rules_package.__file__).parent.parent
     # The rule modules, and the file events' modules (their fields are what conditions name).
-    modules = [*sorted(Path(rules_package.__file__).parent.glob("*.py")), core / "artifacts.py", core / "build.py"]
+    modules = [*sorted(Path(rules_package.__file__).parent.glob("*.py")), core / "artifacts.py", core / "build.py",
+               core / "record.py"]
     sources = [*rule_files(), *modules, *registry.source_files(), "\0".join(key)]
     return cached(kind, sources, lambda: tuple(load()))
 

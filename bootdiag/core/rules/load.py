@@ -1,17 +1,13 @@
 """Reading rule files: every file's every mistake, each with its file, rule and field."""
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from bootdiag import platforms as registry
 from bootdiag.core.errors import RuleError
 from bootdiag.core.rules.model import Prediction, Rule
-from bootdiag.core.rules.validate import rule_errors
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -19,6 +15,8 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -36,6 +34,8 @@ def _tables(path: Path, data: dict[str, Any], key: str, errors: list[str]) -> li
 
 
 def _valid(path: Path, raw: Any, i: int, name_key: str, model: type[Any], errors: list[str]) -> Any | None:
+    from pydantic import ValidationError
+
     name = raw.get(name_key, f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
     try:
         return model.model_validate(raw)
@@ -45,6 +45,8 @@ def _valid(path: Path, raw: Any, i: int, name_key: str, model: type[Any], errors
 
 
 def _checked(path: Path, rule: Rule, label: str, errors: list[str]) -> Rule | None:
+    from bootdiag.core.rules.validate import rule_errors
+
     found = rule_errors(rule)
     errors.extend(f"{path}: {label}: {message}" for message in found)
     return None if found else rule
