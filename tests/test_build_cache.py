@@ -60,3 +60,29 @@ def test_the_shipped_rules_and_screen_come_back_the_same_from_the_cache(cache_ho
     assert sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle")) == ["completion", "messages", "rules", "screen"]
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert first == second
+
+
+def test_a_compiled_regex_comes_back_without_being_compiled_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+    import re
+
+    pattern = re.compile(r"(?P<tag>[A-Za-z_]+): (?i:sig block) (\d+)|^rst:0x\w+", re.MULTILINE)
+    stored = build_cache.dumps({"screen": pattern})
+
+    def compile_refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(re, "compile", compile_refused)
+    again = pickle.loads(stored)["screen"]
+    monkeypatch.undo()
+    assert again == pattern  # same source, flags and program
+    assert again.search("x\nboot: Sig block 0 invalid").groupdict() == {"tag": "boot"}
+
+
+def test_a_regex_stored_by_another_engine_is_compiled_from_its_source() -> None:
+    import re
+
+    pattern = re.compile(r"a(b+)c", re.IGNORECASE)
+    magic, *form = build_cache._compiled_form(pattern)  # type: ignore[misc]
+    assert build_cache.compiled_pattern(magic - 1, *form) == pattern
+
