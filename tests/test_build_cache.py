@@ -86,3 +86,41 @@ def test_a_regex_stored_by_another_engine_is_compiled_from_its_source() -> None:
     magic, *form = build_cache._compiled_form(pattern)  # type: ignore[misc]
     assert build_cache.compiled_pattern(magic - 1, *form) == pattern
 
+
+RULE = '''
+[[rule]]
+id = "site.chip_mismatch"
+title = "{title}"
+platform = "esp-idf"
+when.all = [ {{ event = "ChipMismatch", as = "m" }} ]
+explain = "Line {{m.line}}."
+fix = ["Rebuild for this chip."]
+'''
+
+
+def test_a_rules_folder_is_validated_once_for_its_content(cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bootdiag.core import pipeline
+
+    folder = tmp_path / "site-rules"
+    folder.mkdir()
+    (folder / "site.toml").write_text(RULE.format(title="First"))
+    loads: list[int] = []
+    real_load = pipeline.load_rules
+    monkeypatch.setattr(pipeline, "load_rules", lambda extra=(): loads.append(1) or real_load(extra))
+
+    first = pipeline.default_rules([folder])
+    assert pipeline.default_rules([folder]) == first and len(loads) == 1
+    assert [r.title for r in first if r.id == "site.chip_mismatch"] == ["First"]
+    (folder / "site.toml").write_text(RULE.format(title="Second"))
+    assert [r.title for r in pipeline.default_rules([folder]) if r.id == "site.chip_mismatch"] == ["Second"]
+    assert len(loads) == 2
+
+
+def test_a_rules_folder_with_a_mistake_is_refused_every_time(cache_home: Path, tmp_path: Path) -> None:
+    from bootdiag.core.errors import RuleError
+    from bootdiag.core.pipeline import default_rules
+
+    (tmp_path / "bad.toml").write_text(RULE.format(title="x").replace("ChipMismatch", "NoSuchEvent"))
+    for _ in range(2):
+        with pytest.raises(RuleError, match="NoSuchEvent"):
+            default_rules([tmp_path])

@@ -242,10 +242,10 @@ def cmd_events(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
-    from bootdiag.core.rules import load_predictions, load_rules
+    from bootdiag.core.pipeline import default_predictions, default_rules
 
-    rules = load_rules(args.rules)
-    predictions = load_predictions(args.rules)  # validated with the rules they name
+    rules = list(default_rules(args.rules))
+    predictions = default_predictions(args.rules)  # validated with the rules they name
     if args.rule_id is not None:
         rules = [r for r in rules if r.id == args.rule_id]
         if not rules:
