@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bootdiag.core import cache as build_cache
+from bootdiag.core.precompiled import from_program, program_of
 
 
 @pytest.fixture
@@ -83,8 +84,20 @@ def test_a_regex_stored_by_another_engine_is_compiled_from_its_source() -> None:
     import re
 
     pattern = re.compile(r"a(b+)c", re.IGNORECASE)
-    magic, *form = build_cache._compiled_form(pattern)  # type: ignore[misc]
-    assert build_cache.compiled_pattern(magic - 1, *form) == pattern
+    magic, *form = program_of(pattern)  # type: ignore[misc]
+    assert from_program(magic - 1, *form) == pattern
+
+
+def test_a_precompiled_regex_is_made_from_its_program_when_first_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+    import re
+
+    from bootdiag.core.precompiled import Precompiled
+
+    stored = pickle.dumps([Precompiled(r"Sig block (\d+) invalid")])
+    monkeypatch.setattr(re, "compile", lambda *args: pytest.fail("compiled again"))
+    (again,) = pickle.loads(stored)
+    assert again.pattern.match("Sig block 0 invalid").group(1) == "0"
 
 
 RULE = '''
@@ -124,3 +137,40 @@ def test_a_rules_folder_with_a_mistake_is_refused_every_time(cache_home: Path, t
     for _ in range(2):
         with pytest.raises(RuleError, match="NoSuchEvent"):
             default_rules([tmp_path])
+
+
+def test_a_grammar_loaded_again_compiles_no_lexer_regex(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from bootdiag.core.parse import grammar
+
+    lines = ["rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)", "load:0x3fff0030,len:6612", "entry 0x40080624"]
+    grammar.load_grammar.cache_clear()
+    grammar.start_screen.cache_clear()
+    first = [grammar.parse_or_none("esp_rom", "start", line) for line in lines]
+    grammar.load_grammar.cache_clear()
+    grammar.start_screen.cache_clear()
+    re.purge()  # or re's own cache answers
+    compiled: list[str] = []
+    real_compile = re._compiler.compile
+    monkeypatch.setattr(re._compiler, "compile", lambda source, flags=0: compiled.append(source) or real_compile(source, flags))
+    again = [grammar.parse_or_none("esp_rom", "start", line) for line in lines]
+    monkeypatch.undo()
+    grammar.load_grammar.cache_clear()
+    grammar.start_screen.cache_clear()
+    assert again == first and None not in first
+    assert not compiled, "lexer regexes compiled again"
+
+
+def test_a_program_table_gives_the_patterns_its_sources_compile_to() -> None:
+    import pickle
+    import re
+
+    from bootdiag.core.messages import catalogue
+    from bootdiag.core.precompiled import ProgramTable
+
+    sources = [r"Sig block (\d+) invalid", r"(?P<named>x)y", r"(?i)brownout", "plain"]
+    table = pickle.loads(pickle.dumps(ProgramTable(sources)))
+    assert [table.pattern(i) for i in range(len(sources))] == [re.compile(s) for s in sources]
+    known = catalogue().entries[::25]
+    assert [catalogue().programs.pattern(k.number) for k in known] == [re.compile(k.source) for k in known]

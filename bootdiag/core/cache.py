@@ -5,8 +5,8 @@ digest of everything it is built from (file contents, bootdiag's and Python's ve
 changed rule, grammar or module is never served stale. Any trouble reading or writing the cache
 (no home folder, read-only disk, a half-written file) only means building as if it were not there.
 
-A compiled regex is stored with its compiled program, so that loading it does not compile it
-again (pickle would store only its source): the screen's regex takes tens of milliseconds to compile.
+A compiled regex is stored with its program (:mod:`bootdiag.core.precompiled`), so that loading
+it does not compile it again: the screen's regex takes tens of milliseconds to compile.
 """
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bootdiag import __version__
+from bootdiag.core.precompiled import reduce_pattern
 
 T = TypeVar("T")
+FORMAT = "3"  # how values are stored: a change serves nothing an older bootdiag stored
 
 
 def cache_dir() -> Path | None:
@@ -39,7 +41,7 @@ def cache_dir() -> Path | None:
 
 
 def digest(parts: Iterable[str | bytes | Path]) -> str:
-    h = hashlib.sha256(f"{__version__}\0{sys.version}".encode())
+    h = hashlib.sha256(f"{__version__}\0{FORMAT}\0{sys.version}".encode())
     for part in parts:
         data = part.read_bytes() if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
@@ -79,45 +81,6 @@ def dumps(value: Any) -> bytes:
     """``value`` pickled, its compiled regexes with their programs."""
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, re.Pattern: _reduce_pattern}
+    pickler.dispatch_table = {**copyreg.dispatch_table, re.Pattern: reduce_pattern}
     pickler.dump(value)
     return out.getvalue()
-
-
-def _reduce_pattern(pattern: re.Pattern[Any]) -> tuple[Any, tuple[Any, ...]]:
-    try:
-        form = _compiled_form(pattern)
-    except Exception:  # noqa: BLE001 - another interpreter's internals: store the source, as pickle does
-        form = None
-    if form is None:
-        return re.compile, (pattern.pattern, pattern.flags)
-    return compiled_pattern, form
-
-
-def _compiled_form(pattern: re.Pattern[Any]) -> tuple[Any, ...] | None:
-    """What CPython's ``re.compile`` hands to ``_sre.compile`` for ``pattern`` (its program, as
-    ``re._compiler.compile`` makes it), or ``None`` when the rebuilt pattern would differ."""
-    import _sre
-    from re import _compiler, _parser
-
-    tree = _parser.parse(pattern.pattern, pattern.flags)
-    code = [int(op) for op in _compiler._code(tree, pattern.flags)]  # plain ints: its opcodes are int subclasses
-    index_group = [None] * (pattern.groups + 1)
-    for name, index in pattern.groupindex.items():
-        index_group[index] = name
-    form = (_sre.MAGIC, pattern.pattern, pattern.flags, code, pattern.groups, dict(pattern.groupindex), tuple(index_group))
-    return form if compiled_pattern(*form) == pattern else None  # equal patterns have equal programs
-
-
-def compiled_pattern(magic: int, source: Any, flags: int, code: list[int], groups: int, group_index: dict[str, int],
-                     index_group: tuple[str | None, ...]) -> re.Pattern[Any]:
-    """A regex from its stored program; compiled from its source when this interpreter's engine
-    differs from the one that stored it."""
-    import _sre
-
-    if magic == _sre.MAGIC:
-        try:
-            return _sre.compile(source, flags, code, groups, group_index, index_group)
-        except Exception:  # noqa: BLE001 - compile from the source instead
-            pass
-    return re.compile(source, flags)

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal
 from bootdiag import platforms as registry
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.events import Event
+from bootdiag.core.precompiled import ProgramTable
 from bootdiag.core.record import Record, field as record_field
 
 Severity = Literal["failure", "warning", "benign", "milestone"]
@@ -99,15 +100,10 @@ class Known:
     meaning: str
     fields: tuple[str, ...]
     format: str  # as upstream prints it
-    source: str  # the regex source; compiled on first use
+    source: str  # the regex source
     literal: int  # characters of fixed text: the more, the more specific a match
+    number: int = -1  # its place in the catalogue (its program's in Catalogue.programs)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        if self._pattern is None:
-            self._pattern = re.compile(self.source)
-        return self._pattern
 
     @property
     def completes(self) -> bool:
@@ -170,6 +166,11 @@ class Catalogue:
 
     def __init__(self, entries: Iterable[Known]) -> None:
         self.entries = list(entries)
+        for number, known in enumerate(self.entries):
+            known.number = number
+        # Compiled here, kept with the catalogue in the build cache: a run makes the patterns of
+        # the entries its lines are tested against from their programs (microseconds each).
+        self.programs = ProgramTable([k.source for k in self.entries])
         self.by_id = {k.id: k for k in self.entries}
         counts: dict[str, int] = {}
         words_of = []
@@ -198,7 +199,10 @@ class Catalogue:
             for known in index.get(word, ()):
                 if (best is not None and known.literal <= best.known.literal) or (platform and known.platform != platform):
                     continue
-                m = known.pattern.search(text)
+                pattern = known._pattern
+                if pattern is None:
+                    pattern = known._pattern = self.programs.pattern(known.number)
+                m = pattern.search(text)
                 if m is not None:
                     best = Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))))
         return best
