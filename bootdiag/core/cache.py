@@ -17,7 +17,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,6 +63,8 @@ def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T
         pass
     value = build()
     try:
+        import tempfile
+
         data = dumps(value)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")
         with os.fdopen(fd, "wb") as out:
