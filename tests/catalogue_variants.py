@@ -14,26 +14,10 @@ from dataclasses import dataclass
 
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.messages import Known, UnreadFailure, catalogue
+from bootdiag.core.messages import example as instance
 from bootdiag.core.parse import LineParser
 
 VARIANTS = ("native", "stripped", "level_lost", "glued", "quoted")
-
-_SPEC = re.compile(r"%([-+ #0]*)(\d*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t|L)?([a-zA-Z%])")
-_SAMPLE = {"d": "3", "i": "3", "u": "3", "x": "1f", "X": "1F", "f": "1.5", "c": "a", "p": "0x3ffb0000", "s": "abc"}
-
-
-def instance(fmt: str) -> str:
-    """The format with each printf field filled with a plain value of its type."""
-    def fill(m: re.Match[str]) -> str:
-        flags, width, conv = m.groups()
-        if conv == "%":
-            return "%"
-        value = _SAMPLE.get(conv, "abc")
-        if width and "0" in flags and conv in "xXdu":
-            value = value.rjust(int(width), "0")
-        return value
-    return _SPEC.sub(fill, fmt)
-
 
 _IDF_LETTER = {"error": "E", "warning": "W", "info": "I", "debug": "D"}
 _BRACKET = {"error": "ERR", "warning": "WRN", "info": "INF", "debug": "DBG"}
@@ -43,6 +27,8 @@ _ESPTOOL_PREFIX = {
     "usage": "esptool.py write_flash: error: argument <address> <filename>: ",
 }
 _UART_LETTER = {"error": "E", "warning": "W", "info": "I", "debug": "D"}
+_IMGTOOL_PREFIX = {"usage": "Error: ", "bad_parameter": "Error: Invalid value for '-v' / '--version': ", "traceback": "Exception: "}
+_WEST_PREFIX = {"fatal": "FATAL ERROR: ", "error": "ERROR: ", "warning": "WARNING: "}
 
 
 def _tag(known: Known, default: str) -> str:
@@ -85,6 +71,10 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
         return _ESPTOOL_PREFIX.get(known.tag or "", "") + message
     if env == "pyserial":
         return f"A serial exception error occurred: {message}"
+    if env == "imgtool":
+        return _IMGTOOL_PREFIX.get(known.tag or "", "") + message
+    if env == "west":
+        return _WEST_PREFIX.get(known.tag or "", "") + message
     return message  # bare, console, rom, idf_raw, uart_bare, kflash, optee: the message is the line
 
 
@@ -96,6 +86,7 @@ _BEFORE = {
     "tegraflash": "[   0.0195 ] Boot Rom communication", "tegraflash_relay": "[   0.0195 ] Boot Rom communication",
     "bare": "[   0.0195 ] Boot Rom communication", "kflash": "[   0.0195 ] Boot Rom communication",
     "uart": "[0360.110] I> Welcome to MB2", "uart_bare": "[0360.110] I> Welcome to MB2", "optee": "[0360.110] I> Welcome to MB2",
+    "imgtool": "Try 'imgtool verify --help' for help.", "west": "=== image configuration:",
 }
 _AFTER_BOOTLOADER = "[INF] Starting bootloader"  # MCUboot and TF-M BL2
 
@@ -143,10 +134,12 @@ def entries(severities: tuple[str, ...] = ("failure", "warning")) -> list[Known]
 
 
 def outcomes(parser: LineParser | None = None) -> Iterator[Outcome]:
+    """Each variant read as a capture is: a line the trigger screen passes over is never parsed."""
     parser = parser or LineParser()
     for known in entries():
         for variant, line in variants(known):
-            yield Outcome(known, variant, line, list(parser.parse_line(line, 1)))
+            screened = any(True for _ in parser.screen.line_spans(line + "\n"))
+            yield Outcome(known, variant, line, list(parser.parse_line(line, 1)) if screened else [])
 
 
 def shares(results: list[Outcome], key: Callable[[Outcome], str] = lambda o: o.variant) -> dict[str, tuple[int, int]]:

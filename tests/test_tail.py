@@ -195,7 +195,8 @@ def test_usb_port_unplugged_then_replugged(tmp_path: Path, capture: bytes) -> No
     assert report["findings"] and f"root cause: {report['findings'][0]['title']}" in out
 
 
-def test_stopped_while_waiting_for_a_port_that_never_returns(tmp_path: Path, capture: bytes) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_stopped_while_waiting_for_a_port_that_never_returns(tmp_path: Path, capture: bytes, sig: int) -> None:
     first, _ = halves(capture)
     server = CaptureServer()
     save = tmp_path / "capture.log"
@@ -209,12 +210,13 @@ def test_stopped_while_waiting_for_a_port_that_never_returns(tmp_path: Path, cap
     finally:
         server.close()
     run.wait_for("waiting for it to come back")
-    code, out, err = run.finish(signal.SIGTERM)  # SIGTERM ends tail as Ctrl-C does
+    code, out, err = run.finish(sig)  # SIGTERM and SIGHUP (the terminal closed) end tail as Ctrl-C does
     assert_no_traceback(out, err)
     assert save.read_bytes() == first
     report = explain_json(save)
     assert code == exit_status(report)
-    assert "end of stream: report" in out and f"root cause: {report['findings'][0]['title']}" in out
+    assert f"root cause: {report['findings'][0]['title']}" in out  # the report is offered
+    assert ("end of stream: report" in out) == (sig == signal.SIGTERM), "after SIGHUP the live view says no more"
 
 
 # ---------------------------------------------------------------- Ctrl-C, stalls, baud

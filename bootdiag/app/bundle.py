@@ -11,8 +11,10 @@ Layout::
                     every other file, so a recipient can check nothing was altered or lost
 
 The capture is streamed: it is analysed, redacted, hashed and compressed in one pass, so a long
-CI log never has to fit in memory. The archive is written beside its destination and moved into
-place when complete; a failed run leaves no half-written bundle.
+CI log never has to fit in memory. The archive is written to a new file beside its destination
+and moved into place when complete, so a failed run leaves no half-written bundle. An existing
+destination is replaced only when asked (``force``), and then the name is replaced, never what a
+symbolic link there points to. :func:`check_bundle` (:mod:`bootdiag.app.bundle_check`) checks one.
 """
 from __future__ import annotations
 
@@ -28,15 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from bootdiag import __version__
+from bootdiag.app.bundle_check import MANIFEST, check_bundle  # noqa: F401 - part of this module's API
 from bootdiag.app.environment import Environment
 from bootdiag.app.run import Job, finish, start
 from bootdiag.core.errors import InputError
+from bootdiag.core.files import TEXT_LIMIT, read_regular, special_kind
 from bootdiag.core.redact import Redactor
 from bootdiag.core.report import Report
 from bootdiag.core.sources import iter_chunks, open_capture
 
 BUNDLE_SCHEMA = "bootdiag.bundle/1"
-MANIFEST = "manifest.json"
 CAPTURE = "capture.log"
 
 
@@ -87,13 +90,42 @@ def _json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _destination(output: str | Path) -> Path:
+def _destination(output: str | Path, force: bool) -> Path:
+    """Where the bundle goes: ``output``, or ``bootdiag-report.zip`` in it when it is a folder."""
     out = Path(output)
-    if out.is_dir():
-        out = out / "bootdiag-report.zip"
-    if not out.parent.is_dir():
-        raise InputError(f"{out}: cannot write the bundle: directory {out.parent} does not exist")
+    try:
+        if out.is_dir():  # a folder, or a link to one: the bundle goes inside
+            out = out / "bootdiag-report.zip"
+        if not out.parent.is_dir():
+            raise InputError(f"{out}: cannot write the bundle: directory {out.parent} does not exist")
+        if os.path.lexists(out):
+            kind = None if out.is_symlink() else special_kind(out.lstat().st_mode)
+            if kind is not None:  # a device, a FIFO: never what a bundle should replace, even forced
+                raise InputError(f"{out}: is {kind}; the bundle needs a file name")
+            if not force:
+                what = "is a symbolic link" if out.is_symlink() else "already exists"
+                raise InputError(f"{out}: {what}; pass --force to replace it (a link is replaced, never followed)")
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write the bundle ({exc.strerror or exc})") from None
     return out
+
+
+def _place(part: Path, destination: Path, force: bool) -> None:
+    """Move the finished archive to its name: atomically, replacing only when forced. Without
+    ``force`` a hard link claims the name (it fails if the name was taken since it was checked)."""
+    if force:
+        os.replace(part, destination)
+        return
+    try:
+        os.link(part, destination, follow_symlinks=False)
+    except FileExistsError:
+        raise InputError(f"{destination}: already exists; pass --force to replace it") from None
+    except OSError:  # a file system without hard links: the name was free when checked
+        if os.path.lexists(destination):
+            raise InputError(f"{destination}: already exists; pass --force to replace it") from None
+        os.replace(part, destination)
+        return
+    part.unlink()
 
 
 def _input_names(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
@@ -107,45 +139,50 @@ def _input_names(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
         yield p, f"inputs/{name}"
 
 
-def write_bundle(job: Job, output: str | Path, env: Environment | None = None) -> Bundle:
+def write_bundle(job: Job, output: str | Path, env: Environment | None = None, force: bool = False) -> Bundle:
     """Analyse ``job``'s capture and write the bundle to ``output``.
 
     The capture is stored as read (decompressed; redacted when the job asks), the verifier's
     report for each image goes to verify.json, and the text files beside the log (configuration,
-    eFuse or fuse summaries) to inputs/.
+    eFuse or fuse summaries) to inputs/. An existing ``output`` is replaced only with ``force``.
     """
     env = env or Environment()
-    destination = _destination(output)
+    destination = _destination(output, force)
     redactor = Redactor() if job.redact else None
     stream, name = open_capture(job.capture, stdin=env.stdin)
-    # The files beside the log are checked first: a bad one stops the run before anything is written.
-    started = start(replace(job, redact=False), name)
-    fd, tmp_name = tempfile.mkstemp(prefix=".bootdiag-", suffix=".zip.part", dir=destination.parent)
-    os.close(fd)
     try:
-        with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            capture = _CaptureWriter(archive, redactor)
-            for chunk in iter_chunks(stream):
-                capture.write(chunk)  # the bundle keeps the bytes as read; the analysis reads them too
-                started.feed(chunk)
-            entries = [capture.close()]
-            report = finish(started)
-            if redactor is not None:
-                report = redactor.report(report)
-            entries += _write_report(archive, report)
-            for path, member in _input_names(job.inputs()):
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        # The files beside the log are checked first: a bad one stops the run before anything is written.
+        started = start(replace(job, redact=False), name)
+        inputs = [(member, read_regular(path, TEXT_LIMIT, "input")) for path, member in _input_names(job.inputs())]
+        try:
+            fd, part_name = tempfile.mkstemp(prefix=".bootdiag-", suffix=".zip.part", dir=destination.parent)
+        except OSError as exc:
+            raise InputError(f"{destination}: cannot write the bundle ({exc.strerror or exc})") from None
+        part = Path(part_name)
+        try:
+            with os.fdopen(fd, "w+b") as file, zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                capture = _CaptureWriter(archive, redactor)
+                for chunk in iter_chunks(stream):
+                    capture.write(chunk)  # the bundle keeps the bytes as read; the analysis reads them too
+                    started.feed(chunk)
+                entries = [capture.close()]
+                report = finish(started)
                 if redactor is not None:
-                    data = b"".join(redactor.stream([data]))
-                entries.append(_add(archive, member, data))
-            _add(archive, MANIFEST, _json_bytes(_manifest(report, entries, job.redact)))
-        os.replace(tmp_name, destination)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+                    report = redactor.report(report)
+                entries += _write_report(archive, report)
+                for member, data in inputs:
+                    if redactor is not None:
+                        data = b"".join(redactor.stream([data]))
+                    entries.append(_add(archive, member, data))
+                _add(archive, MANIFEST, _json_bytes(_manifest(report, entries, job.redact)))
+                archive.close()
+                file.flush()
+                os.fsync(file.fileno())
+            _place(part, destination, force)
+        except OSError as exc:
+            raise InputError(f"{destination}: cannot write the bundle ({exc.strerror or exc})") from None
+        finally:
+            part.unlink(missing_ok=True)
     finally:
         stream.close()  # standard input itself stays open
     return Bundle(destination, report, entries, job.redact)
@@ -191,23 +228,3 @@ def _manifest(report: Report, entries: list[BundleEntry], redacted: bool) -> dic
         "redacted": redacted,
         "files": [{"path": e.path, "sha256": e.sha256, "size": e.size} for e in entries],
     }
-
-
-def check_bundle(path: str | Path) -> list[str]:
-    """What does not match in a bundle: files missing, extra, or with another sha256 or size."""
-    problems: list[str] = []
-    with zipfile.ZipFile(path) as archive:
-        manifest = json.loads(archive.read(MANIFEST))
-        listed = {f["path"]: f for f in manifest.get("files", [])}
-        for member in archive.namelist():
-            if member != MANIFEST and member not in listed:
-                problems.append(f"{member}: not in the manifest")
-        for member, entry in listed.items():
-            try:
-                data = archive.read(member)
-            except KeyError:
-                problems.append(f"{member}: listed but missing")
-                continue
-            if hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
-                problems.append(f"{member}: sha256 or size differs from the manifest")
-    return problems

@@ -73,8 +73,10 @@ class UsageError(Exception):
 
 # ---------------------------------------------------------------------------------- shared options
 def _number(text: str) -> int:
+    from bootdiag.core.numbers import parse_int
+
     try:
-        return int(text, 0)
+        return parse_int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number (decimal, or 0x... hex)") from None
 
@@ -202,7 +204,7 @@ def cmd_report(args: argparse.Namespace, env: Environment) -> int:
     from bootdiag.app.bundle import write_bundle
     from bootdiag.app.run import publish
 
-    bundle = write_bundle(_job(args, _capture_arg(args, env)), args.output, env)
+    bundle = write_bundle(_job(args, _capture_arg(args, env)), args.output, env, force=args.force)
     report = bundle.report
     verdict = f"root cause {report.top.id}" if report.top else report.status
     env.stdout.write(f"wrote {bundle.path} ({len(bundle.entries) + 1} files{', redacted' if bundle.redacted else ''}): {verdict}\n")
@@ -218,7 +220,7 @@ def cmd_tail(args: argparse.Namespace, env: Environment) -> int:
         raise UsageError(f"{PROG} tail: give a PORT or --follow FILE, not both")
     options = TailOptions(
         port=args.port, follow=args.follow, baud=args.baud, save=args.save, exit_on_finding=args.exit_on_finding, fmt=args.format,
-        reset=args.reset, timestamps=args.timestamps, color=args.color, job=Job(rule_files=args.rules),
+        reset=args.reset, timestamps=args.timestamps, color=args.color, shared=args.shared, job=Job(rule_files=args.rules),
         detail="quiet" if args.quiet else "verbose" if args.verbose else "normal",
     )
     return run_tail(options, env)
@@ -268,6 +270,26 @@ def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
     width = max(len(r.id) for r in rules)
     for rule in rules:
         out.write(f"{rule.id:<{width}}  {rule.title}\n")
+    return ExitStatus.OK
+
+
+def cmd_messages(args: argparse.Namespace, env: Environment) -> int:
+    from bootdiag.core.errors import InputError
+    from bootdiag.core.messages import look_up
+
+    found = look_up(" ".join(args.text))
+    if not found:
+        raise InputError(f"no catalogued message matches {' '.join(args.text)!r}; try fewer words")
+    out = env.stdout
+    if args.format == "json":
+        keys = ("id", "platform", "severity", "level", "format", "meaning")
+        json.dump([{**{k: getattr(m, k) for k in keys}, "source": m.upstream} for m in found[: args.limit]], out, indent=2)
+        out.write("\n")
+        return ExitStatus.OK
+    for known in found[: args.limit]:
+        out.write(f"{known.id} ({known.platform}, {known.severity}): {known.format}\n  {known.meaning}\n  source: {known.upstream}\n")
+    if len(found) > args.limit:
+        out.write(f"... and {len(found) - args.limit} more (--limit)\n")
     return ExitStatus.OK
 
 
@@ -400,6 +422,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             """)
         _capture(p)
         p.add_argument("-o", "--output", type=Path, default=Path("bootdiag-report.zip"), metavar="ZIP", help="Where to write the zip (a folder gets bootdiag-report.zip).")
+        p.add_argument("--force", action="store_true", help="Replace the zip if it exists (a symbolic link there is replaced, never followed).")
         _redact(p)
         _rules(p)
         _chip(p)
@@ -414,10 +437,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             same boot changes the picture.
 
             The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
-            port goes away (unplugged), tail waits for it and carries on. When another program holds the
-            port (a serial monitor such as tio or minicom), read what it writes: pipe it in with '-', or follow the
-            file it logs to with --follow. Ctrl-C prints the report (standard input also ends at its
-            end); the exit status is the one explain gives.
+            port goes away (unplugged), tail waits for it and carries on. A port another program holds
+            with an exclusive lock (a flashing tool) is not read unless --shared. When another program
+            holds the port (a serial monitor such as tio or minicom), read what it writes: pipe it in with
+            '-', or follow the file it logs to with --follow. Ctrl-C (or SIGTERM, or closing the terminal)
+            prints the report (standard input also ends at its end); the exit status is the one explain gives.
 
             examples:
               bootdiag tail /dev/ttyUSB0 --reset --save boot.log
@@ -434,6 +458,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         _detail(p)
         p.add_argument("--reset", action="store_true", help="Reset the board through RTS/DTR to capture its boot from the first line.")
         p.add_argument("-t", "--timestamps", action="store_true", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")
+        p.add_argument("--shared", action="store_true", help="Read the port even while another program (a flashing tool) holds it with an exclusive lock; by default tail names the holder and exits 2.")
         _color(p)
         _rules(p)
 
@@ -452,6 +477,23 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         p.add_argument("rule_id", nargs="?", metavar="RULE_ID", help="Show this rule in full.")
         _format(p, ["text", "json"])
         _rules(p)
+
+    if wanted("messages"):
+        p = command("messages", cmd_messages, "Say what a log line means: look it up in the message catalogues.", """
+            Look a log line, part of one, or a message id up in the message catalogues: the messages
+            the bootloaders and flashing tools of every platform bootdiag knows print, each with its
+            meaning and where upstream prints it. The line may keep its
+            envelope or paste wrapping; the message it holds is found first, then every message whose
+            text contains all the words given.
+
+            examples:
+              bootdiag messages "Image hash failed - image is corrupt"
+              bootdiag messages flash read err
+              bootdiag messages MESSAGE_ID --format json
+            """, epilog=_PLAIN_STATUSES)
+        p.add_argument("text", nargs="+", metavar="TEXT", help="A log line, words of one, or a message id.")
+        p.add_argument("--limit", type=int, default=10, metavar="N", help="Show at most N messages (default 10).")
+        _format(p, ["text", "json"])
 
     if wanted("verify"):
         p = command("verify", cmd_verify, "Check an image or key the way the bootloader would.", """
@@ -511,11 +553,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
               {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish
             """, epilog=_PLAIN_STATUSES)
         p.add_argument("shell", choices=SHELLS, metavar="SHELL", help="The shell: bash, zsh or fish.")
-
     return parser
 
 
-_COMMANDS = ("explain", "check", "report", "tail", "events", "rules", "verify", "scan", "completion")
+_COMMANDS = ("explain", "check", "report", "tail", "events", "rules", "messages", "verify", "scan", "completion")
 
 
 def _command_names(parser: argparse.ArgumentParser) -> list[str]:
@@ -563,8 +604,10 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
 
 
 def _say(env: Environment, line: str) -> None:
+    from bootdiag.render.controls import visible
+
     try:
-        env.stderr.write(line.rstrip("\n") + "\n")
+        env.stderr.write(visible(line.rstrip("\n")) + "\n")  # a file name's control characters stay text
         env.stderr.flush()
     except (OSError, ValueError, AttributeError):  # stderr closed too: the exit status says it
         pass

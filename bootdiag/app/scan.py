@@ -2,8 +2,10 @@
 
 Each capture gives one summary record (a plain dict, one JSON line): its status, its root cause
 and its findings with counts and lines. A capture that cannot be read gives a record with an
-``error`` instead; nothing stops the scan. :func:`cause_counts` folds the records into the table of
-root causes by count.
+``error`` instead, and so does a folder that cannot be listed and anything that is not a regular
+file (a FIFO, a device, a link to one: never opened, never waited on); nothing stops the scan.
+A record's ``path`` is always valid text: bytes of a file name that are not UTF-8 are written as
+``\\xNN``. :func:`cause_counts` folds the records into the table of root causes by count.
 
 :func:`summarize` is a pure function of a path (or an ``fsspec`` URL such as ``s3://bucket/x.log``)
 and only needs importable, picklable pieces, so process pools and Dask workers run it as is.
@@ -43,11 +45,27 @@ def expand(paths: Iterable[str]) -> Iterator[str]:
 
 
 def _walk(directory: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(directory):
+    """Files under ``directory``; a folder that cannot be listed is yielded too, so that its
+    record says why."""
+    unreadable: list[str] = []
+    for root, dirs, files in os.walk(directory, onerror=lambda exc: unreadable.append(exc.filename or directory)):
+        yield from unreadable
+        unreadable.clear()
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
                 yield os.path.join(root, name)
+    yield from unreadable
+
+
+def shown_path(path: str) -> str:
+    """A path as valid text for a record: bytes that are not UTF-8 (kept by the file system as
+    surrogates) become ``\\xNN``."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 # ------------------------------------------------------------------ one capture
@@ -70,14 +88,14 @@ def summarize(path: str) -> dict[str, Any]:
 
 
 def error_record(path: str, message: str) -> dict[str, Any]:
-    return {"schema": SCHEMA, "path": path, "status": "error", "top": None, "findings": [], "error": message}
+    return {"schema": SCHEMA, "path": shown_path(path), "status": "error", "top": None, "findings": [], "error": shown_path(message)}
 
 
 def report_record(report: Any, path: str) -> dict[str, Any]:
     """The summary of a :class:`~bootdiag.core.report.Report` as a JSON-ready dict."""
     return {
         "schema": SCHEMA,
-        "path": path,
+        "path": shown_path(path),
         "status": report.status,
         "top": report.top.id if report.top else None,
         "findings": [
@@ -100,13 +118,16 @@ def _open(path: str):
 
             raise InputError(f"{path}: reading URLs needs fsspec (pip install bootdiag[dask])") from None
         return fsspec.open(path, "rb", compression="infer").open()
+    from bootdiag.core.errors import InputError
     from bootdiag.core.sources import open_capture
 
     if os.path.isdir(path):
-        from bootdiag.core.errors import InputError
-
+        try:
+            os.listdir(path)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot list the folder ({exc.strerror or exc})") from None
         raise InputError(f"{path}: is a directory")
-    return open_capture(path)[0]
+    return open_capture(path, regular_only=True)[0]
 
 
 def _chunks(stream) -> Iterator[bytes]:

@@ -14,6 +14,7 @@ from bootdiag import platforms as registry
 from bootdiag.core.errors import InputError
 from bootdiag.core.artifacts import BuildSetting, ImageChecked, ImageProblem
 from bootdiag.core.events import Event
+from bootdiag.core.files import TEXT_LIMIT, read_regular_text
 from bootdiag.verify.model import ImageReport, UnusableInput, VerifyOptions
 
 
@@ -73,10 +74,7 @@ def verify_images(images: Iterable[str], options: VerifyOptions) -> tuple[list[I
 def config_events(path: str | Path) -> list[Event]:
     """``NAME=value`` / ``NAME:TYPE=value`` lines (sdkconfig, .config, CMakeCache.txt) that matter."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read configuration ({exc.strerror or exc})") from None
+    text = read_regular_text(p, TEXT_LIMIT, "configuration")
     events: list[Event] = []
     relevant = _relevant_setting(registry.registry_key())
     for raw in text.splitlines():

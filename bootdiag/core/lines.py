@@ -3,6 +3,7 @@
 Rules of the road, so that a capture from any terminal, logger or forum paste reads the same:
 - CR, CRLF and LF each end a line (a CRLF split across two reads still counts once);
 - ANSI escape sequences (ESP-IDF and Zephyr colour codes) and NUL bytes are removed;
+- the result never depends on how the bytes were cut into reads (a file, a pipe, a serial port);
 - invalid UTF-8 never fails: it becomes U+FFFD;
 - a line longer than ``MAX_LINE_BYTES`` keeps its first ``MAX_LINE_BYTES`` bytes and the rest is
   skipped, so a 20 MB line costs linear time and bounded memory.
@@ -52,6 +53,11 @@ class TextBlock(NamedTuple):
         return (clean_line(text) for text in self.text.split("\n"))
 
 
+def strip_colour(text: str) -> str:
+    """``text`` without its ANSI escape sequences."""
+    return _ANSI_TEXT.sub("", text) if "\x1b" in text else text
+
+
 def clean_line(text: str) -> str:
     """One line of a :class:`TextBlock` without colour codes and line-ending CR."""
     if "\x1b" in text:
@@ -67,10 +73,11 @@ def clean(raw: bytes) -> str:
 
 
 def _decode_block(raw: bytes) -> str:
-    """Decode LF-separated lines; NULs (and, in those rare blocks, colour codes) go now, since a NUL
-    inside a word would hide it from the screen."""
+    """Decode LF-separated lines; NULs go now, since a NUL inside a word would hide it from the
+    screen. Colour codes stay for :func:`clean_line` in every block alike, so that what a line
+    gives never depends on which other bytes arrived in the same read."""
     if b"\x00" in raw:
-        raw = _ANSI.sub(b"", raw)
+        raw = raw.replace(b"\x00", b"")
     return raw.decode("utf-8", "replace")
 
 
@@ -189,5 +196,7 @@ def iter_lines(chunks: Iterable[bytes], max_line: int = MAX_LINE_BYTES) -> Itera
 
 
 def lines_from_text(text: str) -> Iterator[Line]:
-    """Lines of an in-memory string, with the same cleaning as a byte stream."""
-    return iter_lines([text.encode("utf-8", "surrogatepass")])
+    """Lines of an in-memory string, with the same cleaning as a byte stream (read in pieces, so
+    a long text is never copied whole)."""
+    step = 1 << 16
+    return iter_lines(text[start : start + step].encode("utf-8", "surrogatepass") for start in range(0, len(text), step))

@@ -45,13 +45,19 @@ FAILURE_WORDS = (
 
 # printf conversions as the upstream sources write them
 _CONVERSION = re.compile(r"%[-+ #0]*(\d*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t|L|q)?([diouxXcsfeEgGp%])")
+# Numbers are whole tokens: possessive, so that no later part of the pattern backtracks into them
+# (that made a line of digits cost the square of its length).
 _PATTERN_OF = {
-    "d": r"(-?\d+)", "i": r"(-?\d+)", "u": r"(\d+)", "o": r"([0-7]+)",
-    "x": r"([0-9a-fA-F]+)", "X": r"([0-9a-fA-F]+)", "p": r"((?:0x)?[0-9a-fA-F]+)",
-    "c": r"(.)", "f": r"(-?\d+(?:\.\d+)?)", "e": r"(\S+)", "E": r"(\S+)", "g": r"(\S+)", "G": r"(\S+)",
+    "d": r"(-?\d++)", "i": r"(-?\d++)", "u": r"(\d++)", "o": r"([0-7]++)",
+    "x": r"([0-9a-fA-F]++)", "X": r"([0-9a-fA-F]++)", "p": r"((?:0x)?[0-9a-fA-F]++)",
+    "c": r"(.)", "f": r"(-?\d++(?:\.\d++)?)", "e": r"(\S+)", "E": r"(\S+)", "g": r"(\S+)", "G": r"(\S+)",
 }
+# A format that begins with a number is searched from the start of a run of digits only.
+_NOT_INSIDE = {"d": r"(?<![\d-])", "i": r"(?<![\d-])", "u": r"(?<!\d)", "o": r"(?<![0-7])", "x": r"(?<![0-9a-fA-F])",
+               "X": r"(?<![0-9a-fA-F])", "p": r"(?<![0-9a-fA-Fx])", "f": r"(?<![\d.-])"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 MIN_LITERAL = 6  # characters of fixed text a format needs to be matched without its envelope
+MAX_FIELD = 512  # characters a %s inside a message matches (a name, a path, a reason)
 
 
 class MessageEntry(Record, extra="forbid", frozen=True):
@@ -102,8 +108,16 @@ class Known:
     format: str  # as upstream prints it
     source: str  # the regex source
     literal: int  # characters of fixed text: the more, the more specific a match
+    upstream: str = ""  # where upstream prints it: repo@version:file:line, or a URL
     number: int = -1  # its place in the catalogue (its program's in Catalogue.programs)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """Its compiled regex (a run matching lines gets it from the catalogue's programs instead)."""
+        if self._pattern is None:
+            self._pattern = re.compile(self.source)
+        return self._pattern
 
     @property
     def completes(self) -> bool:
@@ -121,37 +135,83 @@ def format_pattern(text: str) -> tuple[str, int]:
     """The regex source of a printf format, and how many characters of it are fixed text.
 
     Runs of blanks match any run of blanks (pastes reflow them); a ``%s`` matches lazily, except at
-    the end, where it takes the rest of the line.
+    the end, where it takes the rest of the line, and at the start, where it is one word.
+
+    The pattern is searched in lines of any content, so its cost must not grow with the square of
+    the line: a leading ``%s`` starts only where a word starts and never gives back what it took,
+    one inside the format takes at most ``MAX_FIELD`` characters, blanks and numbers never give back
+    what they took (possessive), and blanks after a lazy group start where a run of blanks starts.
     """
     parts: list[str] = []
     literal = 0
     pos = 0
     text = text.lstrip()  # a continuation line's indent: pastes and the unwrapper drop it
+    # A backtick that opens or closes a message (imgtool: "`--name-suffix` is only meaningful ...")
+    # is taken off with a paste's inline-code wrapping: the message matches with it or without it.
+    opening = closing = ""
+    if text.startswith("`"):
+        text, opening = text[1:], "`?"
+    if text.endswith("`"):
+        text, closing = text[:-1], "`?"
+    # The part before is a lazy %s, or nothing: what follows must not start inside a run of blanks.
+    after_lazy = False
     conversions = list(_CONVERSION.finditer(text))
     for n, m in enumerate(conversions):
         chunk = text[pos:m.start()]
-        parts.append(_literal(chunk))
+        parts.append(_literal(chunk, after_lazy or pos == 0))
         literal += len(chunk.strip())
+        if chunk:
+            after_lazy = False
+        leading = n == 0 and not chunk.strip()  # nothing but blanks before it
         kind = m.group(2)
         if kind == "%":
             parts.append("%")
-        elif kind == "s" and m.start() == 0:
-            # A value that opens the message (a function, tag or eFuse name) is one word: it must not
-            # reach back over the words of a sentence that quotes the message.
-            parts.append("([^\\s\"'`\u201c\u2018]+)")
+            after_lazy = False
         elif kind == "s":
-            parts.append("(.*)" if n == len(conversions) - 1 and not text[m.end():].strip() else "(.*?)")
+            if n == len(conversions) - 1 and not text[m.end():].strip():
+                parts.append("(.*)")
+            elif leading:
+                # A value that opens the message (a function, tag or eFuse name) is one word: it must
+                # not reach back over the words of a sentence that quotes the message.
+                parts.append(_LEADING_WORD)
+            elif (close := text[m.end() : m.end() + 1]) and close in _CLOSING:
+                # Up to the character that closes it ('%s', (%s), [%s]): found without backtracking.
+                stop = re.escape(close + _OPENER.get(close, ""))  # a bracket opens no second value
+                parts.append(f"([^{stop}\\n]{{0,{MAX_FIELD}}}+)")
+            else:
+                parts.append(f"(.{{0,{MAX_FIELD}}}?)")
+            after_lazy = not parts[-1].endswith("+)")
         else:
-            parts.append(_PATTERN_OF[kind].replace("(", r"(\s*" if m.group(1) else "(", 1))
+            if leading:
+                parts.append(_NOT_INSIDE.get(kind, ""))
+            elif after_lazy and m.group(1):
+                parts.append(_AT_BLANKS_START)
+            parts.append(_PATTERN_OF[kind].replace("(", r"(\s*+" if m.group(1) else "(", 1))
+            after_lazy = False
         pos = m.end()
     tail = text[pos:]
-    parts.append(_literal(tail.rstrip()))
+    parts.append(_literal(tail.rstrip(), after_lazy or pos == 0))
     literal += len(tail.strip())
-    return "".join(parts), literal
+    return opening + "".join(parts) + closing, literal
 
 
-def _literal(chunk: str) -> str:
-    return r"\s+".join(re.escape(piece) for piece in re.split(r"\s+", chunk)) if chunk.strip() else (r"\s*" if chunk else "")
+_WORD_BREAK = "\\s\"'`\u201c\u2018"
+# One word, tried only from where a word starts (a blank, a quote or the line start before it), so a
+# long run of word characters is tried once, not once per character in it.
+_LEADING_WORD = f"(?<![^{_WORD_BREAK}])([^{_WORD_BREAK}]+?)"
+_BLANKS_OPTIONAL = r"\s*+"
+_CLOSING = "'\")]}>`"  # characters that end a quoted or bracketed value
+_OPENER = {")": "(", "]": "[", "}": "{", ">": "<"}
+_AT_BLANKS_START = r"(?<!\s)"  # a lazy group may end only where blanks begin, not inside them
+
+
+def _literal(chunk: str, after_lazy: bool = False) -> str:
+    if not chunk.strip():
+        if not chunk:
+            return ""
+        return (_AT_BLANKS_START if after_lazy else "") + _BLANKS_OPTIONAL
+    source = r"\s++".join(re.escape(piece) for piece in re.split(r"\s+", chunk))
+    return (_AT_BLANKS_START if after_lazy and chunk[0].isspace() else "") + source
 
 
 def _index_words(fmt: str) -> set[str]:
@@ -217,14 +277,18 @@ class Catalogue:
 
 
 def load_catalogue_file(path: Path, platform: str) -> list[Known]:
-    import tomllib
-
     from pydantic import ValidationError
 
+    from bootdiag.core.files import TEXT_LIMIT, read_regular_text
+    from bootdiag.core.structured import load_toml
+
+    text = read_regular_text(path, TEXT_LIMIT, "message catalogue", BootdiagError, errors="strict")
     try:
-        data = CatalogueFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        table = load_toml(text)
+    except ValueError as exc:  # TOML syntax, or nested too deeply
         raise BootdiagError(f"{path}: cannot read message catalogue ({exc})") from None
+    try:
+        data = CatalogueFile.model_validate(table)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -235,7 +299,7 @@ def load_catalogue_file(path: Path, platform: str) -> list[Known]:
         found.append(Known(
             id=entry.id, platform=platform, severity=entry.severity, level=entry.level, envelope=entry.envelope,
             tag=entry.tag, milestone=entry.milestone, meaning=entry.meaning, fields=tuple(entry.fields),
-            format=entry.format, source=source, literal=literal,
+            format=entry.format, source=source, literal=literal, upstream=entry.source,
         ))
     return found
 
@@ -280,6 +344,50 @@ def literal_triggers(message_ids: tuple[str, ...]) -> tuple[str, ...]:
     return cached("literal-triggers", [Path(__file__), *files, "\0".join(message_ids)], build)
 
 
+_SPEC = re.compile(r"%([-+ #0]*)(\d*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t|L)?([a-zA-Z%])")
+_SAMPLE = {"d": "3", "i": "3", "u": "3", "x": "1f", "X": "1F", "f": "1.5", "c": "a", "p": "0x3ffb0000", "s": "abc"}
+
+
+def example(fmt: str) -> str:
+    """A line of this printf format, each field filled with a plain value of its type."""
+    def fill(m: re.Match[str]) -> str:
+        flags, width, conv = m.groups()
+        if conv == "%":
+            return "%"
+        value = _SAMPLE.get(conv, "abc")
+        if width and "0" in flags and conv in "xXdu":
+            value = value.rjust(int(width), "0")
+        return value
+    return _SPEC.sub(fill, fmt)
+
+
+def quiet_trigger() -> str:
+    """A regex for the catalogued failures and warnings that carry no failure word (``Attempting to
+    boot anyway...``, ``No signature found for the given key``): their longest fixed text, so that
+    the screen hands their lines to the parser."""
+    return _quiet_trigger(registry.registry_key())
+
+
+@cache
+def _quiet_trigger(key: tuple[str, ...]) -> str:
+    from bootdiag.core.cache import cached
+
+    files = [registry.resolve(f, "messages") for p in registry.platforms() for f in p.message_files]
+
+    def build() -> str:
+        # Every such message, whatever envelope its line has lost: the families' triggers key on
+        # envelopes, which real pastes strip.
+        said = re.compile(FAILURE_WORDS)
+        texts = set()
+        for known in catalogue().entries:
+            if known.severity in ("failure", "warning") and not said.search(known.format):
+                if len(longest := _longest_literal(known)) >= MIN_LITERAL:
+                    texts.add(re.escape(longest))
+        return "|".join(sorted(texts)) or "(?!)"
+
+    return cached("quiet-trigger", [Path(__file__), *files, "\0".join(key)], build)
+
+
 def completion_trigger() -> str:
     """A regex for the catalogued lines that show a boot or flash completed, or a hand-over to the
     next stage (their longest fixed text): the screen hands them to the parser, since they carry no
@@ -304,7 +412,9 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
 
 
 _DIGITS = re.compile(r"\d+")
-_FUNCTION_PREFIX = re.compile(r"[A-Za-z_][\w.]*: ?")
+# What may stand before a message in its line: the function that logged it ("func: "), or a tag in
+# brackets (the Espressif port of MCUboot and TF-M platforms print "[boot_comm] ...").
+_FUNCTION_PREFIX = re.compile(r"(?<![\w.])[A-Za-z_][\w.]*+: ?|(?<![\w.\[])\[[\w. ]++\] ?")
 _IDENTIFIED: dict[str, str | None] = {}
 _IDENTIFIED_SIZE = 4096  # message shapes remembered; then it starts over
 _EXACT: dict[str, dict[str, str | None]] = {}  # platform -> message -> id, before the shape is worked out
@@ -324,7 +434,7 @@ def identify(message: str, platform: str) -> str | None:
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
         hit = catalogue().find(message, platform) or catalogue().find(message)  # ports reuse others' code
-        # the message opens the text, or follows the name of the function that logged it ("func: ")
+        # the message opens the text, or follows the function or tag that logged it
         lead = message[: hit.start] if hit is not None else ""
         found = hit.known.id if hit is not None and (not lead or _FUNCTION_PREFIX.fullmatch(lead)) else None
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:
@@ -418,3 +528,18 @@ def describe(event: Event) -> Known | None:
         return catalogue().by_id.get(message_id)
     hit = catalogue().find(event.text)
     return hit.known if hit is not None and hit.known.severity in ("failure", "warning") else None
+
+
+def look_up(query: str) -> list[Known]:
+    """Catalogue entries for a message id, or for a line (or part of one) as a log or a paste has it:
+    the message the line holds first, then every entry whose format contains the words given."""
+    cat = catalogue()
+    if query in cat.by_id:
+        return [cat.by_id[query]]
+    found: list[Known] = []
+    hit = cat.find(query)
+    if hit is not None:
+        found.append(hit.known)
+    words = query.lower().split()
+    found += [k for k in cat.entries if k not in found and words and all(w in k.format.lower() for w in words)]
+    return found

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -93,6 +93,12 @@ class Analyzer:
             self.engine.feed(event, new_session=False)
 
     def _still_wanted(self, earlier: Event) -> bool:
+        if self._wanted(earlier):
+            return True
+        self.builder.events += 1  # a repeat only counted is still an event: stats mean the same in every mode
+        return False
+
+    def _wanted(self, earlier: Event) -> bool:
         known = self._inert.get(id(earlier))
         if known is not None and known is earlier:
             return False
@@ -165,5 +171,22 @@ def explain(capture: str | bytes | Path, rules: Iterable[Rule] | None = None, so
         stream, name = open_capture(capture)
         with stream:
             return explain_stream(iter_chunks(stream), source or name, rules)
-    data = capture.encode("utf-8", "surrogatepass") if isinstance(capture, str) else capture
-    return explain_stream([data], source or "<text>", rules)
+    return explain_stream(in_pieces(capture), source or "<text>", rules)
+
+
+WHOLE_INPUT_PIECE = 1 << 16  # characters or bytes of an in-memory capture handed over at a time
+
+
+def in_pieces(capture: str | bytes) -> Iterator[bytes]:
+    """An in-memory capture as the chunks a stream would give: never one copy of all of it.
+
+    Lone surrogates (text decoded with ``surrogateescape``) are encoded one by one, so a cut
+    between two of them changes no byte."""
+    step = WHOLE_INPUT_PIECE
+    if isinstance(capture, str):
+        for start in range(0, len(capture), step):
+            yield capture[start : start + step].encode("utf-8", "surrogatepass")
+    else:
+        view = memoryview(capture)
+        for start in range(0, len(view), step):
+            yield bytes(view[start : start + step])

@@ -25,17 +25,29 @@ Level = Literal["error", "warning", "info", "debug"]
 
 @dataclass(frozen=True)
 class Redaction:
-    """An identifier this platform's output carries: ``pattern`` group 2 is replaced by a
-    ``<kind-N>`` placeholder, groups 1 and 3 (a label, a kept prefix or suffix) stay.
+    """One row of the redaction table: an identifier or a secret that output may carry.
 
-    ``hint`` is a lower-case substring every match contains: the pattern only runs on lines that
-    have it, so a long capture costs a substring test per line and pattern.
+    ``kind`` names what is replaced: ``<kind-N>`` placeholders, stable within a run (``mac``, ``ip``,
+    ``serial``), or for secrets a fixed text that says only what stood there (``password``,
+    ``secret``, ``key``, ``user``: :data:`bootdiag.core.redact.FIXED`). The value replaced is the
+    pattern's named groups when it has any (each named after its kind, so a shell prompt gives
+    ``<user>`` and ``<host-N>`` at once), else its group 2 (groups 1 and 3, a label or a kept
+    prefix or suffix, stay), else the whole match.
+
+    ``hint`` is a lower-case substring (or several, or a regex) every match contains: the pattern
+    only runs on lines that have it, so a long capture costs a substring test per line and row.
     """
 
     kind: str
-    hint: str
+    hint: str | tuple[str, ...] | re.Pattern[str]
     pattern: re.Pattern[str]
     keep: int = 0  # leading characters of the value that stay (they describe, not identify)
+    # A labelled value (a unit's id) is also replaced where it appears later without its label.
+    remember: bool = False
+    # What makes two spellings the same identifier (MAC with ':' or '-'); default: lower case.
+    normalise: Callable[[str], str] | None = None
+    # Values left as they are (loopback addresses, an unburned all-zero eFuse block).
+    keep_if: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,9 +136,6 @@ class Platform:
     # "module:function" (Hit, str -> str | None): a catalogue message found without its envelope,
     # written in that envelope, so the platform's families read it as if it had been printed whole.
     canonical: str | None = None
-    # Regex for lines the message catalogue should see besides the failure words every platform
-    # shares (bootdiag.core.messages.FAILURE_WORDS): messages that say no such word.
-    message_trigger: str | None = None
     # "module:function" (CheckRequest -> BuildReading | None) reading a build folder of this platform
     # before anything is flashed (`bootdiag check`); None when the folder is not one of its builds.
     check: str | None = None

@@ -10,6 +10,7 @@ port's file descriptor when it has one.
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import select
@@ -21,6 +22,11 @@ from serial.tools import list_ports
 
 from bootdiag.core.errors import BootdiagError
 
+try:
+    import fcntl
+except ImportError:  # Windows: the system itself refuses a second open of a COM port
+    fcntl = None  # type: ignore[assignment]
+
 READ_SIZE = 1 << 16
 POLL_INTERVAL = 0.05  # seconds between checks when the transport has no descriptor to wait on
 RESET_PULSE = 0.1  # seconds EN is held low; esptool reset.py HardReset uses 100 ms
@@ -28,6 +34,10 @@ RESET_PULSE = 0.1  # seconds EN is held low; esptool reset.py HardReset uses 100
 
 class PortError(BootdiagError):
     """The port cannot be found or opened (exit 2)."""
+
+
+class PortBusy(PortError):
+    """Another program holds the port with an exclusive lock (esptool does while it flashes)."""
 
 
 class PortLost(Exception):
@@ -67,12 +77,17 @@ def port_present(port: str) -> bool:
     return is_url(port) or os.path.exists(port)
 
 
-def open_port(port: str, baud: int) -> serial.SerialBase:
+def open_port(port: str, baud: int, shared: bool = False) -> serial.SerialBase:
     """Open ``port`` at ``baud`` without resetting the board.
 
     DTR and RTS are set inactive before the port opens: on ESP32 dev boards they drive EN and
     GPIO0 through the auto-reset transistors, and pyserial applies these states right after
     the open, so the board keeps running (esp-idf-monitor opens its port the same way).
+
+    Unless ``shared``, a port another program holds with an exclusive lock is not read (esptool
+    locks its port with flock(LOCK_EX) while it flashes, pyserial ``exclusive=True``: a second
+    reader would take the bytes it waits for): :class:`PortBusy` names the holder when it can.
+    No lock is kept: a tool that starts later still gets the port.
     """
     try:
         port_obj = serial.serial_for_url(port, baudrate=baud, timeout=0, do_not_open=True)
@@ -80,8 +95,95 @@ def open_port(port: str, baud: int) -> serial.SerialBase:
         port_obj.rts = False
         port_obj.open()
     except (serial.SerialException, ValueError, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.EBUSY:
+            raise PortBusy(f"cannot open {port}: it is in use{_held_by(port)}") from None
         raise PortError(f"cannot open {port}: {_reason(exc)}") from None
+    if not shared:
+        try:
+            _check_unlocked(port_obj, port)
+        except PortBusy:
+            close_quietly(port_obj)
+            raise
     return port_obj
+
+
+def _check_unlocked(port_obj: serial.SerialBase, port: str) -> None:
+    """Raise :class:`PortBusy` when another open of the device holds an exclusive flock on it."""
+    fd = _fileno(port_obj)
+    if fd is None or fcntl is None:
+        return  # a URL, or no flock on this system
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # fails only beside an exclusive lock
+    except BlockingIOError:
+        raise PortBusy(
+            f"cannot open {port}: held with an exclusive lock{_held_by(port)}; "
+            "wait for it to finish, or pass --shared to read beside it"
+        ) from None
+    except OSError:
+        return  # the descriptor takes no locks
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _held_by(port: str) -> str:
+    holders = port_holders(port)
+    return f" by {', '.join(holders)}" if holders else ""
+
+
+def port_holders(port: str) -> list[str]:
+    """``PID 1234 (esptool)`` for each other process that holds a lock on the device or has it
+    open, as far as the system tells (Linux /proc); empty elsewhere."""
+    try:
+        info = os.stat(port)
+    except (OSError, ValueError):
+        return []
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    pids: list[int] = []
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            for line in locks:
+                fields = line.split()
+                if len(fields) >= 6 and fields[5] == device and fields[4].isdigit():
+                    pids.append(int(fields[4]))
+    except OSError:
+        return []
+    if not pids:
+        pids = _openers(os.path.realpath(port))
+    return [f"PID {pid} ({_program(pid)})" for pid in dict.fromkeys(pids) if pid != os.getpid()][:4]
+
+
+def _openers(device: str) -> list[int]:
+    found: list[int] = []
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            fds = os.listdir(f"/proc/{entry}/fd")
+        except OSError:
+            continue  # another user's process, or gone
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{entry}/fd/{fd}") == device:
+                    found.append(int(entry))
+                    break
+            except OSError:
+                continue
+    return found
+
+
+def _program(pid: int) -> str:
+    """The program's name: for ``python esptool.py ...``, the script's."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = [a.decode("utf-8", "replace") for a in f.read(4096).split(b"\0") if a]
+    except OSError:
+        argv = []
+    names = [os.path.basename(a) for a in argv[:3]]
+    if names and names[0].startswith("python") and len(names) > 1:
+        script = next((n for n in names[1:] if not n.startswith("-")), names[0])
+        return script
+    return names[0] if names else "unknown program"
 
 
 def pulse_reset(port_obj: serial.SerialBase) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from bootdiag.core.errors import InputError
+from bootdiag.core.files import open_failure, special_kind
 
 CHUNK_SIZE = 1 << 16
 HEAD_BYTES = 4  # enough to tell every magic number and byte-order mark below apart
@@ -30,26 +32,40 @@ UTF8_BOM = codecs.BOM_UTF8
 UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
 
-def open_capture(path: str | Path | None, stdin: BinaryIO | None = None) -> tuple[BinaryIO, str]:
+def open_capture(path: str | Path | None, stdin: BinaryIO | None = None, regular_only: bool = False) -> tuple[BinaryIO, str]:
     """Open a capture for reading; ``None`` or ``"-"`` means standard input (``stdin``, or the
     process's own). Compression and byte-order marks are undone (see the module's docstring).
 
-    Returns the binary stream (closing it never closes standard input) and a display name.
+    Returns the binary stream (closing it never closes standard input) and a display name. A
+    capture named on the command line may be a pipe (``<(zcat log.gz)``); with ``regular_only``
+    (many files found by a walk) anything but a regular file is refused, without waiting on a FIFO
+    that has no writer.
     """
     if path is None or str(path) == "-":
         return decoded(stdin if stdin is not None else sys.stdin.buffer, owned=False), "<stdin>"
     p = Path(path)
     try:
-        stream: BinaryIO = open(p, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a directory, not a capture file") from None
-    except PermissionError:
-        raise InputError(f"{p}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot open ({exc.strerror or exc})") from None
-    return decoded(stream), str(p)
+        stream: BinaryIO = _open_regular(p) if regular_only else open(p, "rb")  # noqa: SIM115 - the caller closes it
+    except (OSError, ValueError) as exc:
+        raise InputError(open_failure(p, exc)) from None
+    try:
+        return decoded(stream), str(p)
+    except InputError as exc:  # the first read fails (/proc/self/mem, a device gone)
+        stream.close()
+        raise InputError(f"{p}: {exc}") from None
+
+
+def _open_regular(p: Path) -> BinaryIO:
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        kind = special_kind(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if kind is not None:
+        os.close(fd)
+        raise InputError(f"{p}: is {kind}, not a capture file")
+    return open(fd, "rb")  # noqa: SIM115 - returned to the caller, who closes it
 
 
 def decoded(stream: BinaryIO, owned: bool = True) -> BinaryIO:
@@ -82,7 +98,9 @@ def _read_head(stream: BinaryIO) -> bytes:
     while len(head) < HEAD_BYTES:
         try:
             more = read(HEAD_BYTES - len(head))
-        except (OSError, EOFError) as exc:
+        except OSError as exc:  # the first read fails (/proc/self/mem, a device gone)
+            raise InputError(f"cannot read ({exc.strerror or exc})") from None
+        except EOFError as exc:
             raise InputError(f"read failed: {exc}") from None
         if not more:
             break

@@ -35,7 +35,7 @@ _LEVELS = frozenset({"error", "warning", "info", "debug"})
 _STYLE = {"error": "red", "warning": "yellow", "info": "", "debug": "dim"}
 # SGR codes, written directly: a serial console at 921600 baud is thousands of lines a second.
 _SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def line_level(text: str) -> str | None:
@@ -78,6 +78,11 @@ class LiveView:
         self.timestamps = timestamps
         self.marks = marks
         self._partial_shown = ""  # text of the unterminated line currently on screen
+        self._muted = False
+
+    def mute(self) -> None:
+        """Write nothing more (the terminal has gone away)."""
+        self._muted = True
 
     def _paint(self, text: str, style: str) -> str:
         if not self.colored or not style or not text:
@@ -86,6 +91,8 @@ class LiveView:
         return f"\x1b[{codes}m{text}\x1b[0m"
 
     def _write(self, text: str) -> None:
+        if self._muted:
+            return
         self.out.write(text)
         self.out.flush()
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any, TextIO
+from typing import TextIO
 
 from bootdiag import platforms as registry
 
 from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
+from bootdiag.render.controls import visible
 from bootdiag.verify.model import ImageReport
 
 MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture has the rest
@@ -283,7 +284,7 @@ def markdown_text(report: Report) -> str:
     if report.is_prediction:
         parts.append(_checks_table(report))
     parts.append(_environment(report))
-    return "\n\n".join(parts) + "\n"
+    return visible("\n\n".join(parts) + "\n")  # no control character from the input reaches a bug report
 
 
 def render_markdown(report: Report, out: TextIO) -> None:

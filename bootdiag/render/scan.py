@@ -7,7 +7,10 @@ from typing import TextIO
 def render_cause_table(rows: list[tuple[str, int, str]], out: TextIO, color: bool = False, width: int = 100) -> None:
     """The causes by count in ``width`` columns: a rule id is never cut; the example path folds."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from bootdiag.render.controls import visible
 
     total = sum(n for _, n, _ in rows)
     colored = color
@@ -18,5 +21,5 @@ def render_cause_table(rows: list[tuple[str, int, str]], out: TextIO, color: boo
     table.add_column("share", justify="right")
     table.add_column("first capture", overflow="fold")
     for cause, count, example in rows:
-        table.add_row(cause, str(count), f"{100 * count / total:.1f}%" if total else "-", example)
+        table.add_row(cause, str(count), f"{100 * count / total:.1f}%" if total else "-", escape(visible(example)))
     console.print(table)

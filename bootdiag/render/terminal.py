@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
 from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
+from bootdiag.render.controls import visible
 
 Detail = Literal["quiet", "normal", "verbose"]
 
@@ -28,7 +29,6 @@ VERDICT_EVIDENCE_ROWS = 2  # the deciding line, cut to this many rows in the ver
 EVIDENCE_ROWS = 4  # an evidence line (16 KiB at most) is cut to this many rows
 _SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 _URL = re.compile(r"https?://\S+")
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # would move the cursor: shown as U+FFFD
 _HEADLINES = {
     "healthy": ("healthy", "green"),
     "unexplained": ("unexplained failure", "yellow"),
@@ -79,7 +79,7 @@ def wrap(text: str, width: int, lead: str = "", hang: str = "") -> list[str]:
     cut, except a URL: it gets a row of its own, however long, so that it stays one link.
     """
     width = max(width, MIN_WIDTH)
-    text = _UNPRINTABLE.sub("\ufffd", text)
+    text = visible(text)  # control characters from the input are shown, never acted on
     if not _URL.search(text):
         rows = textwrap.wrap(text, width, initial_indent=lead, subsequent_indent=hang, break_on_hyphens=False)
         return rows or [lead.rstrip()]
@@ -122,9 +122,9 @@ def render_terminal(report: Report, out: TextIO, color: bool = False, width: int
 def _quiet(page: _Page, report: Report) -> None:
     if not report.findings:
         label, style = _HEADLINES[report.status]
-        page.lines.append(page.paint(label, f"bold {style}") + f": {report.source} ({report.stats.get('lines', 0)} lines)")
+        page.lines.append(page.paint(label, f"bold {style}") + f": {visible(report.source)} ({report.stats.get('lines', 0)} lines)")
     for checked in report.files:
-        page.lines.extend(f"contradiction: {_name(checked.path)}: {text}" for text in checked.contradicts)
+        page.lines.extend(visible(f"contradiction: {_name(checked.path)}: {text}") for text in checked.contradicts)
     for finding in report.findings:  # one line each, unwrapped: for grep and scripts
         where = f"line {finding.deciding_line}" if finding.deciding_line else "from the files given"
         page.lines.append(f"{page.paint(finding.id, 'bold')}: {finding.title} ({finding.confidence} confidence, {where})")

@@ -9,10 +9,19 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from bootdiag.render.controls import visible
 from bootdiag.verify.model import ImageReport
 
 _INDENT = "  "
 _VERDICT_STYLE = {"valid": "bold green", "invalid": "bold red", "not_checked": "bold yellow"}
+
+
+def _shown(text: str) -> str:
+    """Text from the input (a file name, a value read from it), safe to print: control characters
+    written out as escapes, then rich markup escaped."""
+    from rich.markup import escape
+
+    return escape(visible(text))
 
 
 def verdict_text(report: ImageReport) -> str:
@@ -32,23 +41,21 @@ def render_verify_text(report: ImageReport, out: TextIO, color: bool = False, ve
 
 
 def _summary(report: ImageReport) -> list[str]:
-    from rich.markup import escape
-
     style = _VERDICT_STYLE[report.verdict]
     what = report.format + (f" in {report.container}" if report.container else "")
     chip = report.info.get("chip")
     if isinstance(chip, str):
         what += f" ({chip})"
-    lines = [f"{escape(report.path)}: {escape(what)}: [{style}]{verdict_text(report)}[/]"]
+    lines = [f"{_shown(report.path)}: {_shown(what)}: [{style}]{verdict_text(report)}[/]"]
     if report.checked:
-        lines.append(f"{_INDENT}[dim]checked:[/] {escape('; '.join(report.checked))}")
+        lines.append(f"{_INDENT}[dim]checked:[/] {_shown('; '.join(report.checked))}")
     lines.extend(_digest_lines(report))
     lines.extend(_problem_lines(report.problems, 1))
     for part in report.parts:
         lines.extend(_part_lines(part))
     missing = report.all_missing()
     for item in missing:
-        lines.append(f"{_INDENT}[yellow]missing:[/] {escape(item)}")
+        lines.append(f"{_INDENT}[yellow]missing:[/] {_shown(item)}")
     return lines
 
 
@@ -61,19 +68,15 @@ def _digest_lines(report: ImageReport) -> list[str]:
 
 
 def _problem_lines(problems: list[Any], depth: int) -> list[str]:
-    from rich.markup import escape
-
     pad = _INDENT * depth
-    return [f"{pad}[red]{escape(p.id)}[/]: {escape(p.message)}" for p in problems]
+    return [f"{pad}[red]{_shown(p.id)}[/]: {_shown(p.message)}" for p in problems]
 
 
 def _part_lines(part: ImageReport) -> list[str]:
-    from rich.markup import escape
-
     where = f"0x{part.address:x}" if part.address is not None else f"+0x{part.offset or 0:x}"
     name = part.name or part.format
     style = _VERDICT_STYLE[part.verdict]
-    lines = [f"{_INDENT}{where:<9} {escape(name)} ({escape(part.format)}): [{style}]{verdict_text(part)}[/]"]
+    lines = [f"{_INDENT}{where:<9} {_shown(name)} ({_shown(part.format)}): [{style}]{verdict_text(part)}[/]"]
     lines.extend(_problem_lines(part.problems, 3))
     for sub in part.parts:
         lines.extend(_INDENT * 2 + line for line in _part_lines(sub))
@@ -81,21 +84,19 @@ def _part_lines(part: ImageReport) -> list[str]:
 
 
 def _details(console: Any, report: ImageReport) -> None:
-    from rich.markup import escape
-
     if report.info:
         console.print()
         for key, value in report.info.items():
-            console.print(escape("\n".join(_lines(key, value, 1))))
+            console.print(_shown("\n".join(_lines(key, value, 1))))
     for part in report.parts:
         console.print()
         where = f"0x{part.address:x}" if part.address is not None else f"+0x{part.offset or 0:x}"
-        console.print(f"[bold]{escape(part.name or part.format)}[/] at {where}: {escape(part.format)}, "
+        console.print(f"[bold]{_shown(part.name or part.format)}[/] at {where}: {_shown(part.format)}, "
                       f"[{_VERDICT_STYLE[part.verdict]}]{verdict_text(part)}[/]")
         if part.checked:
-            console.print(f"{_INDENT}[dim]checked:[/] {escape('; '.join(part.checked))}")
+            console.print(f"{_INDENT}[dim]checked:[/] {_shown('; '.join(part.checked))}")
         for key, value in part.info.items():
-            console.print(escape("\n".join(_lines(key, value, 1))))
+            console.print(_shown("\n".join(_lines(key, value, 1))))
 
 
 def _scalar(value: Any) -> str:

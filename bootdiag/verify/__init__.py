@@ -70,15 +70,10 @@ def recognised_kinds() -> str:
 
 
 def verify_file(path: str | Path, options: VerifyOptions | None = None) -> ImageReport:
+    from bootdiag.core.files import IMAGE_LIMIT, read_regular
+
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise UnusableInput(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise UnusableInput(f"{p}: is a directory, not an image file") from None
-    except OSError as exc:
-        raise UnusableInput(f"{p}: cannot read ({exc.strerror})") from None
+    data = read_regular(p, IMAGE_LIMIT, None, UnusableInput)
     if not data:
         raise UnusableInput(f"{p}: file is empty")
     return verify_bytes(data, str(p), options)

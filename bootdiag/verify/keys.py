@@ -4,8 +4,9 @@ Every failure becomes a one-line :class:`UnusableInput`; callers never see a par
 """
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,28 @@ _PEM_LABELS: dict[str, tuple[str, bool]] = {
     "OPENSSH PRIVATE KEY": ("openssh", True),
 }
 
-_PEM_BLOCK = re.compile(
-    rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL
-)
+_PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n")
+_PEM_END = re.compile(rb"-----END ([A-Z0-9 ]{1,64})-----")
+
+
+def pem_blocks(data: bytes) -> Iterator[tuple[str, bytes]]:
+    """``(label, block)`` for each ``-----BEGIN L-----`` line and the first ``-----END L-----`` after
+    it, BEGIN to END inclusive, in order. The END markers are indexed once, so a file of many BEGIN
+    lines and no END (or ENDs of other labels) costs one pass, not one pass per BEGIN."""
+    ends: dict[bytes, list[int]] = {}
+    for m in _PEM_END.finditer(data):
+        ends.setdefault(m.group(1), []).append(m.start())
+    pos = 0
+    while (m := _PEM_BEGIN.search(data, pos)) is not None:
+        label = m.group(1)
+        positions = ends.get(label, ())
+        i = bisect.bisect_left(positions, m.end())
+        if i == len(positions):
+            pos = m.end()
+            continue
+        stop = positions[i] + len(b"-----END -----") + len(label)
+        yield label.decode("ascii"), data[m.start() : stop]
+        pos = stop
 
 _CURVE_NAMES = {"secp256r1": "p256", "secp384r1": "p384", "secp521r1": "p521", "secp224r1": "p224", "secp192r1": "p192"}
 
@@ -100,8 +120,8 @@ def is_key_material(data: bytes) -> bool:
     A binary (say, firmware with an embedded PEM key) is not key material.
     """
     if _is_small_text(data):
-        for match in _PEM_BLOCK.finditer(data):
-            if match.group(1).decode("ascii") in _PEM_LABELS:
+        for label, _ in pem_blocks(data):
+            if label in _PEM_LABELS:
                 return True
     if _looks_like_der_sequence(data):
         try:
@@ -123,16 +143,10 @@ def _is_small_text(data: bytes) -> bool:
 
 
 def load_key(path: str | Path) -> KeyMaterial:
+    from bootdiag.core.files import KEY_LIMIT, read_regular
+
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise UnusableInput(f"{p}: no such key file") from None
-    except IsADirectoryError:
-        raise UnusableInput(f"{p}: is a directory, not a key file") from None
-    except OSError as exc:
-        raise UnusableInput(f"{p}: cannot read key file ({exc.strerror})") from None
-    return parse_key(data, str(p))
+    return parse_key(read_regular(p, KEY_LIMIT, "key", UnusableInput), str(p))
 
 
 def parse_key(data: bytes, source: str) -> KeyMaterial:
@@ -163,14 +177,15 @@ def _raw_p256_point(data: bytes, source: str) -> KeyMaterial | None:
 
 
 def _parse_pem(data: bytes, source: str) -> KeyMaterial:
-    labels_seen: list[str] = []
-    for match in _PEM_BLOCK.finditer(data):
-        label = match.group(1).decode("ascii")
-        labels_seen.append(label)
+    labels_seen: dict[str, None] = {}
+    for label, block in pem_blocks(data):
         if label in _PEM_LABELS:
-            return _parse_pem_block(match.group(0), label, source)
+            return _parse_pem_block(block, label, source)
+        labels_seen[label] = None
     if labels_seen:
-        raise UnusableInput(f"{source}: PEM file holds {', '.join(labels_seen)}, not a key")
+        shown = list(labels_seen)[:5]
+        more = f" and {len(labels_seen) - 5} more" if len(labels_seen) > 5 else ""
+        raise UnusableInput(f"{source}: PEM file holds {', '.join(shown)}{more}, not a key")
     raise UnusableInput(f"{source}: broken PEM armour (no matching BEGIN/END lines)")
 
 

@@ -108,4 +108,4 @@ def test_build_configuration_is_quoted_as_evidence(log: Path, app: bytes, tmp_pa
 def test_missing_configuration_file_is_an_input_error(log: Path, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "bootdiag", "explain", str(log), "--config", str(tmp_path / "none")],
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and "cannot read configuration" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "no such configuration file" in proc.stderr and "Traceback" not in proc.stderr

@@ -15,9 +15,10 @@ from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
 from bootdiag.core.messages import (
-    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger,
+    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger, quiet_trigger,
     literal_triggers,
 )
+from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_message
@@ -31,8 +32,9 @@ def default_families() -> list[Family]:
 
 def message_triggers() -> tuple[str, ...]:
     """What makes the trigger screen hand a line to the message catalogue: the failure words all
-    platforms share, and each platform's own."""
-    return (FAILURE_WORDS, completion_trigger(), *(p.message_trigger for p in registry.platforms() if p.message_trigger))
+    platforms share, the catalogued lines that show a boot completed, and the catalogued failures
+    and warnings that say no failure word."""
+    return (FAILURE_WORDS, completion_trigger(), quiet_trigger())
 
 
 @cache
@@ -108,7 +110,10 @@ class LineParser:
     def _offer(self, text: str, no: int) -> Event | None:
         for family in self.families:
             if family.claims(text):
-                event = family.parse(text, no)
+                try:
+                    event = family.parse(text, no)
+                except NumberTooLong:
+                    continue  # a number no log prints: not this family's message
                 if event is not None:
                     return event
         return None

@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Protocol
 
 from bootdiag.core.events import Event
+from bootdiag.core.numbers import hex_int, int_auto  # noqa: F401 - the families' number readers
 
 
 class Family(Protocol):
@@ -42,15 +43,6 @@ class ClaimsByTrigger:
 
     def claims(self, text: str) -> bool:
         return self._claim.search(text) is not None
-
-
-def int_auto(token: str) -> int:
-    """``0x1f`` or ``31``; bare hex digits (IDF ``%08x`` fields) are parsed as hex by the caller."""
-    return int(token, 0) if token.lower().startswith("0x") else int(token)
-
-
-def hex_int(token: str) -> int:
-    return int(token, 16)
 
 
 def compile_trigger(*alternatives: str) -> str:

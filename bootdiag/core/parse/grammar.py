@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bootdiag import platforms as registry
+from bootdiag.core.numbers import NumberTooLong
 
 T = TypeVar("T")
 
@@ -132,5 +133,14 @@ def parse_or_none(name: str, start: str, text: str):  # -> lark.Tree | None
 
 def parse_and_transform(name: str, start: str, text: str, transform: Callable[[Any], T]) -> T | None:
     """``transform`` of the parse tree of ``text``, or ``None`` when the grammar rejects it."""
+    from lark.exceptions import VisitError
+
     tree = parse_or_none(name, start, text)
-    return transform(tree) if tree is not None else None
+    if tree is None:
+        return None
+    try:
+        return transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, NumberTooLong):
+            return None  # a number no log prints: the text is not this message
+        raise

@@ -127,9 +127,11 @@ class Unwrapper:
         if self._starts is not None and (len(text) >= MIN_GLUED or self._starts.match(text)):
             for m in self._starts.finditer(text, 1):
                 at = m.start()
-                # A start glued to the end of the previous line (lost newline) or after a space.
+                # A start glued to the end of the previous line (lost newline) or after a space; not
+                # one that a line's own "tag:" introduces ("I (193) app_init: ELF file SHA256: ...").
                 if at - cuts[-1] >= 2 and (text[at - 1] in " \t>|" or not text[at - 1].isalnum()):
-                    cuts.append(at)
+                    if not text[cuts[-1]:at].rstrip().endswith(":"):
+                        cuts.append(at)
         if len(cuts) == 1:
             return [self._normalise(text)]
         cuts.append(len(text))

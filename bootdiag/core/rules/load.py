@@ -15,17 +15,20 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    import tomllib
+    """A rules file's table: a regular file of bounded size, valid UTF-8 TOML, not nested deeply."""
+    from bootdiag.core.files import TEXT_LIMIT, read_regular_text
+    from bootdiag.core.structured import TooDeep, load_toml
 
+    text = read_regular_text(path, TEXT_LIMIT, "rule", RuleError, errors="strict")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot read rule file ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
+        return load_toml(text)
+    except TooDeep as exc:
+        raise RuleError(f"{path}: {exc}") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise RuleError(f"{path}: not valid TOML: {exc}") from None
 
 
-def _tables(path: Path, data: dict[str, Any], key: str, errors: list[str]) -> list[Any]:
+def _tables(path: Path | str, data: dict[str, Any], key: str, errors: list[str]) -> list[Any]:
     tables = data.get(key, [])
     if not isinstance(tables, list):
         errors.append(f"{path}: {key!r} must be an array of tables ([[{key}]])")
@@ -33,10 +36,11 @@ def _tables(path: Path, data: dict[str, Any], key: str, errors: list[str]) -> li
     return tables
 
 
-def _valid(path: Path, raw: Any, i: int, name_key: str, model: type[Any], errors: list[str]) -> Any | None:
+def _valid(path: Path | str, raw: Any, i: int, name_key: str, model: type[Any], errors: list[str]) -> Any | None:
     from pydantic import ValidationError
 
     name = raw.get(name_key, f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
+    name = name if isinstance(name, str) and len(name) <= 80 else f"#{i + 1}"
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -44,7 +48,7 @@ def _valid(path: Path, raw: Any, i: int, name_key: str, model: type[Any], errors
         return None
 
 
-def _checked(path: Path, rule: Rule, label: str, errors: list[str]) -> Rule | None:
+def _checked(path: Path | str, rule: Rule, label: str, errors: list[str]) -> Rule | None:
     from bootdiag.core.rules.validate import rule_errors
 
     found = rule_errors(rule)
@@ -54,7 +58,16 @@ def _checked(path: Path, rule: Rule, label: str, errors: list[str]) -> Rule | No
 
 def rules_in(path: Path, errors: list[str]) -> list[Rule]:
     """The valid rules of one file; the mistakes go to ``errors`` as ``file: rule ID: field: message``."""
-    data = _read(path)
+    try:
+        data = _read(path)
+    except RuleError as exc:
+        errors.append(str(exc))
+        return []
+    return rules_from_table(data, str(path), errors)
+
+
+def rules_from_table(data: dict[str, Any], path: str, errors: list[str]) -> list[Rule]:
+    """The valid rules of a rules file's parsed table; mistakes go to ``errors``, nothing raises."""
     unknown = sorted(set(data) - {"rule", "prediction"})
     if unknown:
         errors.append(f"{path}: unknown top-level key {unknown[0]!r} (rules go in [[rule]] tables, predictions in [[prediction]])")
@@ -69,7 +82,12 @@ def rules_in(path: Path, errors: list[str]) -> list[Rule]:
 def predictions_in(path: Path, causes: dict[str, Rule], errors: list[str]) -> list[Rule]:
     """The valid predictions of one file, each as a rule under its cause's id."""
     found = []
-    for i, raw in enumerate(_tables(path, _read(path), "prediction", errors)):
+    try:
+        data = _read(path)
+    except RuleError as exc:
+        errors.append(str(exc))
+        return []
+    for i, raw in enumerate(_tables(path, data, "prediction", errors)):
         prediction = _valid(path, raw, i, "cause", Prediction, errors)
         if prediction is None:
             continue
@@ -97,17 +115,24 @@ def load_rule_file(path: Path) -> list[Rule]:
     return rules
 
 
-def rule_files(extra: Iterable[str | Path] = ()) -> list[Path]:
-    """The registered platforms' rule files, then ``extra`` files and directories (``*.toml``)."""
+def rule_files(extra: Iterable[str | Path] = (), errors: list[str] | None = None) -> list[Path]:
+    """The registered platforms' rule files, then ``extra`` files and directories (``*.toml``).
+
+    A name that is neither is a mistake: it goes to ``errors`` when given, else it raises. Anything
+    in a directory that is not a regular file (a FIFO, a link to a device) is left to the reader,
+    which says what it is."""
     files = registry.rule_files()
     for item in extra:
         p = Path(item)
         if p.is_dir():
             files.extend(sorted(p.glob("*.toml")))
-        elif p.is_file():
+        elif p.exists():
             files.append(p)
         else:
-            raise RuleError(f"{p}: no such rule file or directory")
+            message = f"{p}: no such rule file or directory"
+            if errors is None:
+                raise RuleError(message)
+            errors.append(message)
     return files
 
 
@@ -117,7 +142,7 @@ def load_rules(extra: Iterable[str | Path] = ()) -> list[Rule]:
     rules: list[Rule] = []
     errors: list[str] = []
     seen: dict[str, Path] = {}
-    for path in rule_files(extra):
+    for path in rule_files(extra, errors):
         for rule in rules_in(path, errors):
             if rule.id in seen:
                 errors.append(f"{path}: rule {rule.id}: id already defined in {seen[rule.id]}")

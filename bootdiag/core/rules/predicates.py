@@ -15,6 +15,7 @@ from typing import Any
 
 from bootdiag.core.events import Event
 from bootdiag.core.rules.model import Condition
+from bootdiag.core.rules.patterns import subject
 
 LIST_OPERATORS = frozenset({"contains", "contains_any", "contains_none", "empty"})
 OPERATORS = frozenset({"re", "not_re", "in", "not", "gt", "gte", "lt", "lte", "present"}) | LIST_OPERATORS
@@ -26,10 +27,11 @@ def _op_test(op: str, arg: Any) -> Test:
     if op == "present":
         return lambda value: (value is not None) == bool(arg)
     if op in ("re", "not_re"):
+        # Searched in the first MAX_SUBJECT characters: the length the pattern was timed at on load.
         search = re.compile(arg).search
         if op == "re":
-            return lambda value: value is not None and search(str(value)) is not None
-        return lambda value: value is not None and search(str(value)) is None
+            return lambda value: value is not None and search(subject(value)) is not None
+        return lambda value: value is not None and search(subject(value)) is None
     if op == "in":
         return lambda value: value is not None and value in arg
     if op == "not":
@@ -45,7 +47,14 @@ def _op_test(op: str, arg: Any) -> Test:
         unwanted = frozenset(arg)
         return lambda value: value is not None and unwanted.isdisjoint(value)
     compare = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}[op]
-    return lambda value: value is not None and compare(value, arg)
+
+    def ordered(value: Any) -> bool:
+        try:
+            return value is not None and compare(value, arg)
+        except TypeError:  # a value of another type than the rule compares with: not a match
+            return False
+
+    return ordered
 
 
 def _value_test(predicate: Any) -> Test:

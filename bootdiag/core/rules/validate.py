@@ -16,9 +16,11 @@ from typing import Any, Literal, get_args, get_origin
 from bootdiag.core import kinds
 from bootdiag.core.events import REGISTRY
 from bootdiag.core.rules.model import Condition, Rule
+from bootdiag.core.rules.patterns import pattern_problem
 from bootdiag.core.rules.predicates import LIST_OPERATORS, OPERATORS
 
 _BUILTIN_FIELDS = {"line", "text", "kind"}
+_COMPARISONS = frozenset({"gt", "gte", "lt", "lte"})
 _SCALAR = (str, int, float, bool)
 
 
@@ -80,7 +82,9 @@ def _type_error(annotation: Any, value: Any) -> str | None:
 def _check_values(kind: str, field: str, annotation: Any, values: list[Any], where: str, errors: list[str]) -> None:
     allowed = _allowed(kind, field, annotation)
     for value in values:
-        if allowed is not None and value not in allowed:
+        if not isinstance(value, _SCALAR):
+            errors.append(f"{where}: {_shown(value)} is not a value (a string, number or boolean)")
+        elif allowed is not None and value not in allowed:
             words = [a for a in allowed if isinstance(a, str)]
             close = difflib.get_close_matches(value, words, n=1, cutoff=0.8) if isinstance(value, str) else []
             hint = f" (did you mean {close[0]!r}?)" if close else f" (one of: {', '.join(map(repr, sorted(allowed, key=str)[:12]))}{', ...' if len(allowed) > 12 else ''})"
@@ -141,16 +145,41 @@ def check_condition(cond: Condition, where: str, errors: list[str]) -> None:
                 _check_values(cond.event, field, annotation, values, f"{at}.{op}", errors)
             elif op == "present" and not isinstance(arg, bool):
                 errors.append(f"{at}.present: takes true or false")
+            elif op in _COMPARISONS:
+                _check_comparison(cond.event, field, annotation, arg, f"{at}.{op}", errors)
+
+
+def _check_comparison(kind: str, field: str, annotation: Any, arg: Any, where: str, errors: list[str]) -> None:
+    """``gt`` and the like compare numbers with numbers and strings with strings."""
+    if isinstance(arg, bool) or not isinstance(arg, (int, float, str)):
+        errors.append(f"{where}: compares with a number or a string, not {_shown(arg)}")
+        return
+    annotation = _strip_optional(annotation)
+    if annotation in (int, float) and not isinstance(arg, (int, float)):
+        errors.append(f"{where}: {kind}.{field} is a number; compare it with a number, not {_shown(arg)}")
+    elif annotation is str and not isinstance(arg, str):
+        errors.append(f"{where}: {kind}.{field} is a string; compare it with a string, not {_shown(arg)}")
+
+
+def _shown(value: Any) -> str:
+    return _clip(repr(value))
 
 
 def _check_pattern(pattern: Any, where: str, errors: list[str]) -> None:
     if not isinstance(pattern, str):
         errors.append(f"{where}: a pattern is a string")
         return
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        errors.append(f"{where}: bad regular expression: {exc}")
+    problem = pattern_problem(pattern)
+    if problem is not None:
+        errors.append(f"{where}: {problem}")
+
+
+# A template field is a capture name or ``name.field``, with at most a small numeric format:
+# ``{image.offset:#x}``, ``{magic:#010x}``. Conversions (``!r``), indexing (``{a[0]}``), nested
+# fields and wide widths (``{count:>1500000000}``) would let a rules file reach into objects or
+# make one line gigabytes long.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
+_FORMAT_SPEC = re.compile(r"[<>^]?[+ -]?#?0?[0-9]{0,2}[,_]?(?:\.[0-9]{1,2})?[bdoxXefg%s]?")
 
 
 def _template_names(template: str, where: str, errors: list[str]) -> list[tuple[str, str | None]]:
@@ -160,12 +189,23 @@ def _template_names(template: str, where: str, errors: list[str]) -> list[tuple[
     except ValueError as exc:
         errors.append(f"{where}: bad template: {exc}")
         return []
-    for _, field_name, _, _ in parsed:
+    for _, field_name, spec, conversion in parsed:
         if field_name is None:
             continue
+        if not _FIELD_NAME.fullmatch(field_name):
+            errors.append(f"{where}: template field {{{_clip(field_name)}}} is not a capture name or name.field")
+            continue
+        if conversion is not None:
+            errors.append(f"{where}: template field {{{field_name}!{conversion}}}: conversions are not allowed")
+        if spec and not _FORMAT_SPEC.fullmatch(spec):
+            errors.append(f"{where}: template field {{{field_name}:{_clip(spec)}}}: a format is at most a small width and a type (such as #x or #010x)")
         capture, _, attr = field_name.partition(".")
         names.append((capture, attr or None))
     return names
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _check_templates(rule: Rule, errors: list[str]) -> None:

@@ -7,6 +7,7 @@ import re
 from bootdiag.platforms.esp.paste import LINE_STARTS
 from bootdiag.core.platform import LevelStyle, Platform, Redaction, VerifyOption
 from bootdiag.platforms.esp.chips import CHIPS
+from bootdiag.platforms.esp.efuse_redaction import EFUSE_REDACTIONS
 
 
 def _families():
@@ -107,8 +108,9 @@ PLATFORM = Platform(
     redactions=(
         # ESP-IDF Wi-Fi driver: `wifi:connected with <ssid>, aid = 1, channel 6, ...`;
         # protocol_examples_common: `Connecting to <ssid>...`.
-        Redaction("ssid", "connected with", re.compile(r"(wifi:connected with )(.+?)(, aid = )")),
-        Redaction("ssid", "connecting to", re.compile(r"(example_connect: Connecting to )(.+?)(\.\.\.)")),
+        Redaction("ssid", "connected with", re.compile(r"(wifi:connected with )(.{1,96}?)(, aid = )"), remember=True),
+        Redaction("ssid", "connecting to", re.compile(r"(example_connect: Connecting to )(.{1,96}?)(\.\.\.)"), remember=True),
+        *EFUSE_REDACTIONS,
     ),
     # ESP-IDF log.h: "E (296835) tag: msg"
     levels=(

@@ -12,6 +12,7 @@ from bootdiag.platforms.esp import events as ev
 from bootdiag.platforms.esp.events import chip_family
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, hex_int
 from bootdiag.core.parse.grammar import parse_and_transform
+from bootdiag.core.numbers import parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -80,28 +81,28 @@ class _ToolTransformer(Transformer):
         return ev.ToolSecurityKeepsFlashSettings, {}
 
     def wrote(self, items: list[Token | None]) -> Parsed:
-        return ev.ToolWrote, {"size": int(items[0]), "address": hex_int(items[2])}
+        return ev.ToolWrote, {"size": parse_int(items[0]), "address": hex_int(items[2])}
 
     def hash_verified(self, _: list[Token]) -> Parsed:
         return ev.ToolHashVerified, {}
 
     def sig_block_valid(self, items: list[Token]) -> Parsed:
-        return ev.EspsecureBlock, {"block": int(items[0]), "valid": True}
+        return ev.EspsecureBlock, {"block": parse_int(items[0]), "valid": True}
 
     def sig_block_invalid(self, items: list[Token]) -> Parsed:
-        return ev.EspsecureBlock, {"block": int(items[0]), "valid": False}
+        return ev.EspsecureBlock, {"block": parse_int(items[0]), "valid": False}
 
     def sig_block_verified(self, items: list[Token]) -> Parsed:
-        return ev.EspsecureVerified, {"block": int(items[0])}
+        return ev.EspsecureVerified, {"block": parse_int(items[0])}
 
     def v1_signature_valid(self, _: list[Token]) -> Parsed:
         return ev.EspsecureVerified, {"block": None}
 
     def sig_block_not_by_key(self, items: list[Token]) -> Parsed:
-        return ev.EspsecureNotSignedByKey, {"block": int(items[0])}
+        return ev.EspsecureNotSignedByKey, {"block": parse_int(items[0])}
 
     def signed(self, items: list[Token]) -> Parsed:
-        return ev.EspsecureSigned, {"size": int(items[0]), "file": str(items[1]).split(".")[0].strip("\" ")}
+        return ev.EspsecureSigned, {"size": parse_int(items[0]), "file": str(items[1]).split(".")[0].strip("\" ")}
 
 
 _TRANSFORMER = _ToolTransformer()

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
+_VERSION = re.compile(r"(?<!\d)v?(\d++)\.(\d++)(?:\.(\d++))?")
 
 
 @dataclass(frozen=True)

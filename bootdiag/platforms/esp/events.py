@@ -630,6 +630,12 @@ class ToolFatal(ToolEvent):
     connect_chip: str | None = None
     reason: str | None = None
     failure = True
+    value_sets = {"message_id": message_ids}
+
+    @cached_property  # rule conditions ask it of each event, many times
+    def message_id(self) -> str | None:
+        """The message catalogue's id of the error esptool (or espefuse/espsecure) gave."""
+        return identify(self.message, "esp")
 
     @property
     def download_pins(self) -> str:

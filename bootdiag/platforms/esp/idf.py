@@ -16,6 +16,7 @@ from bootdiag.core.events import Event
 from bootdiag.platforms.esp import events as ev
 from bootdiag.core.parse.family import compile_trigger, hex_int, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform
+from bootdiag.core.numbers import NumberTooLong, parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -57,14 +58,14 @@ class _IdfTransformer(Transformer):
     def partition_entry(self, items: list[Token]) -> Parsed:
         index, label, usage, ptype, subtype, offset, length = items
         return ev.PartitionEntry, {
-            "index": int(index), "label": str(label), "usage": str(usage).strip(),
+            "index": parse_int(index), "label": str(label), "usage": str(usage).strip(),
             "type": hex_int(ptype), "subtype": hex_int(subtype), "offset": hex_int(offset), "length": hex_int(length),
         }
 
     def segment(self, items: list[Token]) -> Parsed:
         index, paddr, vaddr, size, _decimal, *mapping = items
         return ev.ImageSegment, {
-            "index": int(index), "paddr": hex_int(paddr), "vaddr": hex_int(vaddr), "size": hex_int(size),
+            "index": parse_int(index), "paddr": hex_int(paddr), "vaddr": hex_int(vaddr), "size": hex_int(size),
             "mapping": str(mapping[0]) if mapping else None,
         }
 
@@ -99,7 +100,7 @@ class _IdfTransformer(Transformer):
         return ev.SecureBootV1BadVersion, {"value": hex_int(items[0].removeprefix("0x"))}
 
     def v1_result(self, items: list[Token]) -> Parsed:
-        return ev.SecureBootV1Result, {"result": int(items[0])}
+        return ev.SecureBootV1Result, {"result": parse_int(items[0])}
 
     def key_mismatch(self, items: list[Token]) -> Parsed:
         return ev.SecureBootKeyMismatch, {"detail": " ".join(str(i) for i in items if i)}
@@ -120,19 +121,19 @@ class _IdfTransformer(Transformer):
         return ev.SecureBootEnabled, {}
 
     def bootloader_invalid(self, items: list[Token]) -> Parsed:
-        return ev.BootloaderImageInvalid, {"error": int(items[0])}
+        return ev.BootloaderImageInvalid, {"error": parse_int(items[0])}
 
     def sb_enable_failed(self, items: list[Token]) -> Parsed:
-        return ev.SecureBootEnableFailed, {"error": int(items[0])}
+        return ev.SecureBootEnableFailed, {"error": parse_int(items[0])}
 
     def invalid_magic(self, items: list[Token]) -> Parsed:
         return ev.InvalidMagicByte, {"address": int_auto(items[0])}
 
     def invalid_spi(self, items: list[Token]) -> Parsed:
-        return ev.InvalidSpiParameter, {"address": int_auto(items[0]), "parameter": str(items[1]), "value": int(items[2])}
+        return ev.InvalidSpiParameter, {"address": int_auto(items[0]), "parameter": str(items[1]), "value": parse_int(items[2])}
 
     def image_too_large(self, items: list[Token]) -> Parsed:
-        return ev.ImageTooLarge, {"image_length": int(items[0]), "partition_length": int(items[1])}
+        return ev.ImageTooLarge, {"image_length": parse_int(items[0]), "partition_length": parse_int(items[1])}
 
     def checksum_failed(self, items: list[Token]) -> Parsed:
         return ev.ChecksumFailed, {"calculated": int_auto(items[0]), "expected": int_auto(items[1])}
@@ -143,7 +144,7 @@ class _IdfTransformer(Transformer):
     def not_bootable(self, items: list[Token | None]) -> Parsed:
         kind, slot = items
         partition = "test" if "test" in kind else ("factory" if kind == "Factory" else "ota")
-        return ev.PartitionNotBootable, {"partition": partition, "slot": int(slot) if slot else None}
+        return ev.PartitionNotBootable, {"partition": partition, "slot": parse_int(slot) if slot else None}
 
     def no_bootable(self, _: list[Token]) -> Parsed:
         return ev.NoBootablePartition, {}
@@ -175,11 +176,11 @@ class _IdfTransformer(Transformer):
     def partition_beyond_flash(self, items: list[Token]) -> Parsed:
         index, offset, size, flash = items
         return ev.PartitionBeyondFlash, {
-            "index": int(index), "offset": int_auto(offset), "size": int_auto(size), "flash_size": int_auto(flash),
+            "index": parse_int(index), "offset": int_auto(offset), "size": int_auto(size), "flash_size": int_auto(flash),
         }
 
     def fe_enabled(self, items: list[Token]) -> Parsed:
-        return ev.FlashEncryptionEnabled, {"plaintext_flashes_left": int(items[0])}
+        return ev.FlashEncryptionEnabled, {"plaintext_flashes_left": parse_int(items[0])}
 
     def fe_progress(self, items: list[Token]) -> Parsed:
         return ev.FlashEncryptionProgress, {"detail": " ".join(str(i) for i in items if i)}
@@ -204,9 +205,9 @@ def parse_message(msg: str) -> Parsed | None:
 
 def stamp_to_ms(stamp: str) -> int:
     if ":" not in stamp:
-        return int(stamp)
+        return parse_int(stamp)
     hours, minutes, seconds = stamp.split(":")
-    return int((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)
+    return int((parse_int(hours) * 3600 + parse_int(minutes) * 60 + float(seconds)) * 1000)  # HH:MM:SS.f, bounded
 
 
 class EspIdfFamily:
@@ -232,6 +233,12 @@ class EspIdfFamily:
         """A line as the block holds it (colour, CR) whose message this capture already had: that
         event and (start, end, ms) of this line, found without cleaning or parsing the line;
         ``None`` sends it the long way."""
+        try:
+            return self._repeat(raw)
+        except NumberTooLong:
+            return None  # a stamp no log prints: the long way decides what the line is
+
+    def _repeat(self, raw: str) -> tuple[Event, tuple[int, int, int]] | None:
         head, sep, tail = raw.partition(") ")
         if not sep:
             return None  # no "(stamp) ": not an IDF line
@@ -239,7 +246,7 @@ class EspIdfFamily:
         shape = self._by_shape.get((head[:opening], tail))
         if shape is not None and head[opening + 1 :].isdigit():
             earlier, start, after = shape
-            return earlier, (start, len(raw) - after, int(head[opening + 1 :]))
+            return earlier, (start, len(raw) - after, parse_int(head[opening + 1 :]))
         # Before the full envelope match, the same split tells whether the message was seen at
         # all (most new lines were not): "L (" ends the head, "tag: msg" is the tail.
         body = tail[:-1] if tail.endswith("\r") else tail

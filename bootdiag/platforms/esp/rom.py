@@ -11,6 +11,7 @@ from bootdiag.core.events import Event
 from bootdiag.platforms.esp import events as ev
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, hex_int, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform
+from bootdiag.core.numbers import parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -61,9 +62,9 @@ class _RomTransformer(Transformer):
     def reset(self, items: list[Token | None]) -> Parsed:
         code, name, mode, mode_text = items
         return ev.RomReset, {
-            "reason_code": int(code, 16),
+            "reason_code": hex_int(code),
             "reason": str(name) if name else None,
-            "boot_mode": int(mode, 16),
+            "boot_mode": hex_int(mode),
             "boot_mode_name": _unwrap(str(mode_text)) if mode_text else None,
             "_mode_text": str(mode_text) if mode_text else None,
         }
@@ -72,25 +73,25 @@ class _RomTransformer(Transformer):
         return ev.RomWaitingForDownload, {}
 
     def flash_mode(self, items: list[Token]) -> Parsed:
-        return ev.RomFlashMode, {"mode": str(items[0]), "clock_div": int(items[1])}
+        return ev.RomFlashMode, {"mode": str(items[0]), "clock_div": parse_int(items[1])}
 
     def invalid_header(self, items: list[Token]) -> Parsed:
-        return ev.RomInvalidHeader, {"value": int(items[0], 16)}
+        return ev.RomInvalidHeader, {"value": hex_int(items[0])}
 
     def flash_read_err(self, items: list[Token]) -> Parsed:
-        return ev.RomFlashReadError, {"code": int(items[0])}
+        return ev.RomFlashReadError, {"code": parse_int(items[0])}
 
     def csum_err(self, items: list[Token]) -> Parsed:
-        return ev.RomChecksumError, {"calculated": int(items[0], 16), "expected": int(items[1], 16)}
+        return ev.RomChecksumError, {"calculated": hex_int(items[0]), "expected": hex_int(items[1])}
 
     def rom_abort(self, items: list[Token]) -> Parsed:
-        return ev.RomAbort, {"file": str(items[0]), "source_line": int(items[1])}
+        return ev.RomAbort, {"file": str(items[0]), "source_line": parse_int(items[1])}
 
     def sig_block_invalid(self, items: list[Token]) -> Parsed:
-        return ev.SigBlockInvalid, {"block": int(items[0]), "reason": str(items[1]).strip()}
+        return ev.SigBlockInvalid, {"block": parse_int(items[0]), "reason": str(items[1]).strip()}
 
     def sig_block_untrusted(self, items: list[Token]) -> Parsed:
-        return ev.SigBlockUntrustedKey, {"block": int(items[0])}
+        return ev.SigBlockUntrustedKey, {"block": parse_int(items[0])}
 
     def sig_check_failed(self, _: list[Token]) -> Parsed:
         return ev.RomSignatureCheckFailed, {}
@@ -99,10 +100,10 @@ class _RomTransformer(Transformer):
         return ev.RomSecureBootFailed, {"message": str(items[0])}
 
     def no_sig_block(self, items: list[Token]) -> Parsed:
-        return ev.RomNoSignatureBlock, {"found": int(items[0], 16)}
+        return ev.RomNoSignatureBlock, {"found": hex_int(items[0])}
 
     def valid_key_blocks(self, items: list[Token]) -> Parsed:
-        return ev.RomValidKeyBlocks, {"blocks": [int(i) for i in items]}
+        return ev.RomValidKeyBlocks, {"blocks": [parse_int(i) for i in items]}
 
     def sb_ok(self, items: list[Token]) -> Parsed:
         return ev.RomSecureBootOk, {"message": str(items[0])}
@@ -134,9 +135,9 @@ _ESP8266_MODES = {1: "UART_DOWNLOAD", 3: "FLASH_BOOT"}
 def parse_rom_text(text: str) -> Parsed | None:
     m = _ESP8266_BANNER.match(text)
     if m is not None:
-        mode = int(m.group(2))
+        mode = parse_int(m.group(2))
         return ev.Esp8266Reset, {
-            "reason_code": int(m.group(1)), "boot_mode": mode, "download": mode != 3,
+            "reason_code": parse_int(m.group(1)), "boot_mode": mode, "download": mode != 3,
             "boot_mode_name": _ESP8266_MODES.get(mode, "SDIO" if mode >= 4 else f"mode {mode}"), "chip": "esp8266",
         }
     return parse_and_transform("esp_rom", "start", text, _TRANSFORMER.transform)
@@ -145,7 +146,7 @@ def parse_rom_text(text: str) -> Parsed | None:
 # Lines whose event depends on nothing but their text (the others read the chip or the retry state).
 _CONTEXT_FREE = (ev.RomLoad, ev.RomFlashMode, ev.Esp8266Reset)
 _SEEN_SIZE = 1024
-RESTART_GAP = 3  # lines from "entry 0x..." to the next banner when nothing ran visibly in between
+RESTART_GAP = 2  # lines from "entry 0x..." to the next banner when nothing ran visibly in between (one blank line)
 
 
 class EspRomFamily(ClaimsByTrigger):

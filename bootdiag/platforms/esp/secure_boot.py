@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import hashlib
-import json
 import re
 import struct
 import zlib
@@ -21,6 +20,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
+from bootdiag.core.files import SUMMARY_LIMIT, read_regular_text
+from bootdiag.core.numbers import parse_int
+from bootdiag.core.structured import decode_json_at
 from bootdiag.verify.keys import KeyMaterial, load_key
 from bootdiag.verify.model import Findings, Problem, UnusableInput, VerifyOptions
 
@@ -233,12 +235,7 @@ def read_efuse_summary(path: str) -> EfuseSecureBoot:
 
 def read_efuse_fields(path: str) -> dict[str, str]:
     """eFuse name -> value as `espefuse summary` (text or --format json) shows it."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise UnusableInput(f"{path}: no such eFuse summary file") from None
-    except OSError as exc:
-        raise UnusableInput(f"{path}: cannot read eFuse summary ({exc.strerror})") from None
+    text = read_regular_text(path, SUMMARY_LIMIT, "eFuse summary", UnusableInput)
     fields = _efuse_fields_from_json(text)
     if fields is None:
         fields = _efuse_fields_from_text(text)
@@ -253,8 +250,8 @@ def _efuse_fields_from_json(text: str) -> dict[str, str] | None:
     if match is None:
         return None
     try:
-        obj, _ = json.JSONDecoder().raw_decode(text[match.start():])
-    except ValueError:
+        obj = decode_json_at(text, match.start())
+    except ValueError:  # not JSON, a number too long, or nested past any summary
         return None
     if not isinstance(obj, dict):
         return None
@@ -266,7 +263,7 @@ def _efuse_fields_from_json(text: str) -> dict[str, str] | None:
 
 
 _EFUSE_ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*) \((BLOCK\d+)\):?")
-_EFUSE_ACCESS = re.compile(r"\s+[R-]/[W-](\s|$)")
+_EFUSE_ACCESS = re.compile(r"(?<!\s)\s++[R-]/[W-](\s|$)")  # from the start of a blank run: linear
 
 
 def _efuse_fields_from_text(text: str) -> dict[str, str]:
@@ -318,7 +315,7 @@ def _purpose_digests(fields: dict[str, str]) -> list[TrustedDigest]:
         digest = _hex_bytes(fields.get(f"BLOCK_KEY{n}"))
         if slot is None or digest is None:
             continue
-        k = int(slot.group(1))
+        k = parse_int(slot.group(1))  # one digit, by the pattern
         revoked = _is_true(fields.get(f"SECURE_BOOT_KEY_REVOKE{k}"))
         found.append(TrustedDigest(digest, f"eFuse BLOCK_KEY{n} (SECURE_BOOT_DIGEST{k})", revoked))
     return found

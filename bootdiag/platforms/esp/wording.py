@@ -45,7 +45,7 @@ ONE_CHIP_PAGES = ("security/secure-boot-v1.html",)
 # A command: the tool, then its words up to where the sentence resumes (two spaces, "; ", ": ",
 # ", ", " (", a closing backtick or the end).
 _COMMAND = re.compile(r"\b(?P<tool>esptool|espsecure|espefuse)\.py(?P<words>(?:(?!\s{2}|;\s|:\s|,\s|\s\(|`)[^\n])*)")
-_UNDERSCORED = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+_UNDERSCORED = re.compile(r"(?<![a-z0-9_])[a-z][a-z0-9]*+(?:_[a-z0-9]++)+")
 _OPTION = re.compile(r"--[a-z0-9]+(?:[_-][a-z0-9]+)*")
 _DOCS = re.compile(r"(?P<base>https://docs\.espressif\.com/projects/(?P<project>[\w-]+)/[\w-]+/[\w.-]+/)(?P<chip>esp32\w*)/(?P<page>\S*)")
 _MAJOR = re.compile(r"(\d+)")
@@ -73,7 +73,7 @@ def _docs_link(link: re.Match[str], chip: str) -> str:
 def major_version(value: str | None) -> int | None:
     """``v4.7.0`` -> 4, ``5.0.2`` -> 5, ``3.1-dev`` -> 3."""
     m = _MAJOR.search(value or "")
-    return int(m.group(1)) if m else None
+    return int(m.group(1)) if m and len(m.group(1)) <= 6 else None  # a version, not a run of digits
 
 
 def _hyphenated(facts: dict[str, str]) -> bool:

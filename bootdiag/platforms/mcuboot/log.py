@@ -23,6 +23,7 @@ from bootdiag.platforms.mcuboot import events as ev
 from bootdiag.core.parse.family import compile_trigger, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform, parse_or_none
 from bootdiag.platforms.mcuboot.trace import ValidationTrace
+from bootdiag.core.numbers import parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -101,7 +102,7 @@ class _MessageTransformer(Transformer):
         }
 
     def swap_type_indexed(self, items: list[Token]) -> Parsed:
-        return ev.McubootSwapType, {"image": int(items[0]), "swap_type": str(items[1]).strip()}
+        return ev.McubootSwapType, {"image": parse_int(items[0]), "swap_type": str(items[1]).strip()}
 
     def swap_type_plain(self, items: list[Token]) -> Parsed:
         return ev.McubootSwapType, {"swap_type": str(items[0]).strip()}
@@ -110,7 +111,7 @@ class _MessageTransformer(Transformer):
         return ev.McubootBootSource, {"source": str(items[0]).strip()}
 
     def unreachable(self, items: list[Token]) -> Parsed:
-        return ev.McubootSecondaryUnreachable, {"image": int(items[0])}
+        return ev.McubootSecondaryUnreachable, {"image": parse_int(items[0])}
 
     # ---- validation
     def image_invalid(self, items: list[Token]) -> Parsed:
@@ -122,13 +123,13 @@ class _MessageTransformer(Transformer):
         return ev.McubootSharedDataFailed, {"area": "measured_boot"}
 
     def shared_measured_v17(self, items: list[Token]) -> Parsed:
-        return ev.McubootSharedDataFailed, {"area": "measured_boot", "image": int(items[0])}
+        return ev.McubootSharedDataFailed, {"area": "measured_boot", "image": parse_int(items[0])}
 
     def shared_data_sharing(self, _: list[Token]) -> Parsed:
         return ev.McubootSharedDataFailed, {"area": "data_sharing"}
 
     def sec_counter_low(self, items: list[Token]) -> Parsed:
-        return ev.McubootSecurityCounterLow, {"value": int(items[0]), "monotonic": int(items[1])}
+        return ev.McubootSecurityCounterLow, {"value": parse_int(items[0]), "monotonic": parse_int(items[1])}
 
     def _sec(self, problem: str) -> Parsed:
         return ev.McubootSecurityCounterError, {"problem": problem}
@@ -149,7 +150,7 @@ class _MessageTransformer(Transformer):
         return ev.McubootDowngradePrevented, {}
 
     def downgrade_swap(self, items: list[Token]) -> Parsed:
-        return ev.McubootDowngradePrevented, {"image": int(items[0])}
+        return ev.McubootDowngradePrevented, {"image": parse_int(items[0])}
 
     def downgrade_swap_old(self, _: list[Token]) -> Parsed:
         return ev.McubootDowngradePrevented, {}
@@ -175,11 +176,11 @@ class _MessageTransformer(Transformer):
     def bad_magic(self, items: list[Token]) -> Parsed:
         fields: dict[str, Any] = {"magic": _int(items[1])}
         if len(items) > 2:
-            fields["image"] = int(items[2])
+            fields["image"] = parse_int(items[2])
         return ev.McubootBadMagic, fields
 
     def too_large(self, items: list[Token]) -> Parsed:
-        return ev.McubootImageTooLarge, {"size": int(items[0]), "limit": int(items[1])}
+        return ev.McubootImageTooLarge, {"size": parse_int(items[0]), "limit": parse_int(items[1])}
 
     def layout_cannot_upgrade(self, items: list[Token]) -> Parsed:
         return ev.McubootLayoutProblem, {"problem": "cannot upgrade: " + str(items[0]).strip()}
@@ -191,10 +192,10 @@ class _MessageTransformer(Transformer):
         return ev.McubootLayoutProblem, {"problem": f"swap needs {items[0]} bytes, {items[1]} available"}
 
     def layout_max_sectors(self, items: list[Token]) -> Parsed:
-        return ev.McubootLayoutProblem, {"problem": "more sectors than BOOT_MAX_IMG_SECTORS", "max_sectors": int(items[0])}
+        return ev.McubootLayoutProblem, {"problem": "more sectors than BOOT_MAX_IMG_SECTORS", "max_sectors": parse_int(items[0])}
 
     def header_read(self, items: list[Token]) -> Parsed:
-        return ev.McubootHeaderReadFailed, {"image": int(items[0]) if items else None}
+        return ev.McubootHeaderReadFailed, {"image": parse_int(items[0]) if items else None}
 
     def status_inconsistent(self, _: list[Token]) -> Parsed:
         return ev.McubootStatusError, {"problem": "inconsistent swap status"}
@@ -213,13 +214,13 @@ class _MessageTransformer(Transformer):
 
     # ---- upgrades
     def up_overwrite(self, items: list[Token]) -> Parsed:
-        return ev.McubootUpgradeStep, {"step": "overwrite", "image": int(items[0])}
+        return ev.McubootUpgradeStep, {"step": "overwrite", "image": parse_int(items[0])}
 
     def up_erase_primary(self, _: list[Token]) -> Parsed:
         return ev.McubootUpgradeStep, {"step": "erase_primary"}
 
     def up_copy(self, items: list[Token]) -> Parsed:
-        return ev.McubootUpgradeStep, {"step": "copy", "image": int(items[0]), "detail": str(items[1])}
+        return ev.McubootUpgradeStep, {"step": "copy", "image": parse_int(items[0]), "detail": str(items[1])}
 
     def up_swap(self, items: list[Token]) -> Parsed:
         return ev.McubootUpgradeStep, {"step": "swap", "detail": str(items[0])}
@@ -228,7 +229,7 @@ class _MessageTransformer(Transformer):
         return ev.McubootUpgradeStep, {"step": "erase_secondary"}
 
     def up_stuck_revert(self, items: list[Token]) -> Parsed:
-        return ev.McubootUpgradeStep, {"step": "stuck_revert_cleared", "image": int(items[0])}
+        return ev.McubootUpgradeStep, {"step": "stuck_revert_cleared", "image": parse_int(items[0])}
 
     # ---- TF-M BL2 around MCUboot
     def crypto_done(self, items: list[Token]) -> Parsed:
@@ -255,22 +256,22 @@ class _MessageTransformer(Transformer):
         return ev.McubootXipSlot, {"slot": str(items[0]).lower(), "version": str(items[1])}
 
     def xip_not_found(self, items: list[Token]) -> Parsed:
-        return ev.McubootXipSlot, {"slot": str(items[1]).lower(), "image": int(items[0])}
+        return ev.McubootXipSlot, {"slot": str(items[1]).lower(), "image": parse_int(items[0])}
 
     def xip_not_found_v17(self, items: list[Token]) -> Parsed:
         return ev.McubootXipSlot, {"slot": str(items[0]).lower()}
 
     def xip_loaded(self, items: list[Token]) -> Parsed:
-        return ev.McubootXipLoaded, {"image": int(items[0]), "slot": str(items[1])}
+        return ev.McubootXipLoaded, {"image": parse_int(items[0]), "slot": str(items[1])}
 
     def xip_loaded_v17(self, items: list[Token]) -> Parsed:
         return ev.McubootXipLoaded, {"slot": str(items[0])}
 
     def no_slot(self, items: list[Token]) -> Parsed:
-        return ev.McubootNoSlotToLoad, {"image": int(items[0])}
+        return ev.McubootNoSlotToLoad, {"image": parse_int(items[0])}
 
     def sig_failed(self, items: list[Token]) -> Parsed:
-        return ev.McubootSignatureFailed, {"code": int(items[0])}
+        return ev.McubootSignatureFailed, {"code": parse_int(items[0])}
 
     def enc_error(self, _: list[Token]) -> Parsed:
         return ev.McubootEncryptionError, {}
@@ -315,31 +316,31 @@ class _MessageTransformer(Transformer):
 
     def dbg_expected(self, items: list[Token]) -> Parsed:
         which = str(items[0]).split("_")[1].lower()
-        return ev.McubootTlvExpected, {"which": which, "tlv": int(items[1])}
+        return ev.McubootTlvExpected, {"which": which, "tlv": parse_int(items[1])}
 
     def dbg_iter_begin(self, items: list[Token]) -> Parsed:
-        return ev.McubootTlvIterBegin, {"tlv": int(items[0]), "protected": items[1] != "0"}
+        return ev.McubootTlvIterBegin, {"tlv": parse_int(items[0]), "protected": items[1] != "0"}
 
     def dbg_tlv_found(self, items: list[Token]) -> Parsed:
-        return ev.McubootTlvFound, {"tlv": int(items[0]), "offset": int(items[1]), "size": int(items[2])}
+        return ev.McubootTlvFound, {"tlv": parse_int(items[0]), "offset": parse_int(items[1]), "size": parse_int(items[2])}
 
     def dbg_tlv_not_found(self, items: list[Token]) -> Parsed:
-        return ev.McubootTlvNotFound, {"tlv": int(items[0])}
+        return ev.McubootTlvNotFound, {"tlv": parse_int(items[0])}
 
     def dbg_prot_tlv_not_found(self, items: list[Token]) -> Parsed:
-        return ev.McubootTlvNotFound, {"tlv": int(items[0]), "protected": True}
+        return ev.McubootTlvNotFound, {"tlv": parse_int(items[0]), "protected": True}
 
     def dbg_verify_sig(self, items: list[Token]) -> Parsed:
-        return ev.McubootVerifySig, {"key_kind": str(items[0]), "key_id": int(items[1])}
+        return ev.McubootVerifySig, {"key_kind": str(items[0]), "key_id": parse_int(items[1])}
 
     def dbg_find_key(self, items: list[Token]) -> Parsed:
-        return ev.McubootFindKey, {"image": int(items[0]) if items else None}
+        return ev.McubootFindKey, {"image": parse_int(items[0]) if items else None}
 
     def dbg_validate_slot(self, items: list[Token]) -> Parsed:
-        return ev.McubootValidateSlot, {"slot": int(items[0]), "expected_swap_type": int(items[1])}
+        return ev.McubootValidateSlot, {"slot": parse_int(items[0]), "expected_swap_type": parse_int(items[1])}
 
     def dbg_header_invalid(self, items: list[Token]) -> Parsed:
-        return ev.McubootHeaderInvalid, {"slot": int(items[0])}
+        return ev.McubootHeaderInvalid, {"slot": parse_int(items[0])}
 
     # ---- what the started image prints
     def console_banner(self, items: list[Token]) -> Parsed:

@@ -37,6 +37,6 @@ def normalise(text: str) -> str:
 
 def canonical(hit: Any, text: str) -> str | None:
     known, message = hit.known, text[hit.start:]
-    if known.envelope == "console":
+    if known.envelope in ("console", "imgtool", "west"):  # host tools' lines: no bootloader envelope
         return message
     return f"[{_BRACKET.get(known.level, 'INF')}] {message}"

@@ -12,6 +12,7 @@ import shlex
 from functools import lru_cache
 from typing import Any
 
+from bootdiag.core.numbers import int_or_none
 # imgtool/main.py sign: options that take one value (by every spelling) -> event field (or None).
 _VALUE_OPTIONS: dict[str, str | None] = {
     "-k": "key", "--key": "key",
@@ -62,10 +63,7 @@ def _tokens(arguments: str) -> list[str]:
 
 
 def _number(token: str) -> int | None:
-    try:
-        return int(token, 0)
-    except ValueError:
-        return None
+    return int_or_none(token, 0)
 
 
 @lru_cache(maxsize=1024)

@@ -65,9 +65,9 @@ PLATFORM = Platform(
     redactions=(
         # tegrarcm_v2 prints `BR_CID: 0x` + 32 hex digits; the first six (fuse level, chip id and
         # revision, tegra.md section 1.5) stay: they tell the board's state, not the unit.
-        Redaction("ecid", "br_cid", re.compile(rf"(?i)(\bBR_CID\s*[:=]\s*0x)([{_HEX}]{{14,}})()"), keep=6),
-        Redaction("ecid", "ecid", re.compile(rf"(?i)((?<![A-Za-z])ecid\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})()")),
-        Redaction("uid", "tid read", re.compile(rf"(?i)((?<![\w-])TID Read from Device\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,}})()")),
+        Redaction("ecid", "br_cid", re.compile(rf"(?i)(\bBR_CID\s*[:=]\s*0x)([{_HEX}]{{14,64}})()"), keep=6, remember=True),
+        Redaction("ecid", "ecid", re.compile(rf"(?i)((?<![A-Za-z])ecid\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,64}})()"), remember=True),
+        Redaction("uid", "tid read", re.compile(rf"(?i)((?<![\w-])TID Read from Device\s*[:=]\s*(?:0x)?)([{_HEX}]{{8,64}})()"), remember=True),
     ),
     # tegraflash's "[ %8.4f ]" stamp, the UART's "[0360.204] E> ", and the lines flash.sh ends with
     # tegraflash stamps, UART lines, and the unstamped lines tegraflash.py and flash.sh print on failure

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from bootdiag.core.numbers import hex_int
+
 CHIP_IDS = {"0x18": "t186", "0x19": "t194", "0x23": "t234", "0x21": "t210"}
 CHIP_NAMES = {
     "t186": "T186 (Jetson TX2)",
@@ -51,7 +53,7 @@ def decode_br_cid(value: str) -> BrCid:
         ecid = "0x" + ecid
     flval, id1, rev, id2 = ecid[2:3], ecid[3:5], ecid[5:6], ecid[6:8]
     if id2 == "23":
-        code = f"{int(flval, 16) & 0x8:x}{int(id1, 16) & 0xF0:02x}"
+        code = f"{hex_int(flval) & 0x8:x}{hex_int(id1) & 0xF0:02x}"
         auth, level = _T234_CODES.get(code, (None, "unknown"))
         key = _T234_KEY_TYPES.get(code[1]) if auth in ("PKC", "SBKPKC") else None
         return BrCid("t234", rev, level, auth, key, code)

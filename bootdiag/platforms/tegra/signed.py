@@ -15,11 +15,12 @@ import hashlib
 import re
 import struct
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from bootdiag.core.files import SUMMARY_LIMIT, read_regular_text
+from bootdiag.core.numbers import int_or_none
 from bootdiag.verify.keys import KeyMaterial, PublicKey, key_algorithm, load_key
 from bootdiag.platforms.tegra import CHIP_ALIASES as _CHIP_ALIASES
 from bootdiag.verify.model import Findings, ImageReport, UnusableInput, VerifyOptions
@@ -165,12 +166,7 @@ def parse_fuse_info(text: str) -> dict[str, str]:
 
 
 def read_fuse_info(path: str) -> FusedValue:
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise UnusableInput(f"{path}: no such fuse_info file") from None
-    except OSError as exc:
-        raise UnusableInput(f"{path}: cannot read fuse_info file ({exc.strerror})") from None
+    text = read_regular_text(path, SUMMARY_LIMIT, "fuse_info", UnusableInput)
     fuses = parse_fuse_info(text)
     if "PublicKeyHash" not in fuses:
         raise UnusableInput(f"{path}: no 'PublicKeyHash: <hex>' line (is this odmfuseread.sh's fuse_info.txt?)")
@@ -344,7 +340,9 @@ def _check_boot_security_info(kind: str, fused: FusedValue, found: Findings) -> 
     raw = fused.fuses.get("BootSecurityInfo")
     if raw is None or not fused.burned:
         return
-    value = int(raw, 16)
+    value = int_or_none(raw, 16)
+    if value is None:
+        return
     t234 = fused.chip_family == ("t234",)
     scheme = T234_AUTH_SCHEMES.get(value & 0x7) if t234 else T194_AUTH_SCHEMES.get(value & 0x3)
     found.info["boot_security_info_fused"] = {"value": f"0x{value:x}", "auth_scheme": scheme}

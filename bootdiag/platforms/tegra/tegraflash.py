@@ -18,6 +18,7 @@ from bootdiag.platforms.tegra import decode as dec
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger
 from bootdiag.core.parse.grammar import parse_and_transform
 from bootdiag.platforms.tegra.host import parse_host_line, ubuntu_problem
+from bootdiag.core.numbers import hex_int, parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -219,7 +220,7 @@ class _TegraTransformer(Transformer):
         }
 
     def rcm_version(self, items: list[Token]) -> Parsed:
-        version = int(str(items[0]), 16)
+        version = hex_int(str(items[0]))
         # 0X180001 (T186), 0X190001 (T194), 0X210001 (T210); T234 reports 0X230001 likewise.
         chip = dec.CHIP_IDS.get(f"0x{version >> 16:x}") if version >> 16 else None
         return ev.TegraRcmVersion, {"version": version, "chip": chip}
@@ -251,7 +252,7 @@ class _TegraTransformer(Transformer):
 
     def error(self, items: list[Token]) -> Parsed:
         if len(items) == 2:  # RETURN_VALUE INT
-            return ev.TegraReturnValue, {"code": int(items[1])}
+            return ev.TegraReturnValue, {"code": parse_int(items[1])}
         return _error(str(items[0]))
 
     def tool_error(self, items: list[Token]) -> Parsed:
@@ -271,11 +272,11 @@ class _TegraTransformer(Transformer):
 
     def bootrom_error(self, items: list[Token]) -> Parsed:
         if items:
-            return ev.TegraBootromError, {"code": int(items[0])}
+            return ev.TegraBootromError, {"code": parse_int(items[0])}
         return ev.TegraPhase, {"name": "BootRom is not running"}
 
     def boot_error(self, items: list[Token]) -> Parsed:
-        return ev.TegraBootromError, {"code": int(str(items[0]), 16)}
+        return ev.TegraBootromError, {"code": hex_int(str(items[0]))}
 
     def version_report(self, items: list[Token]) -> Parsed:
         return ev.TegraVersionReport, {"component": str(items[0]).removesuffix(" version"), "version": str(items[1])}
@@ -321,7 +322,7 @@ class _TegraTransformer(Transformer):
 
     def l4t_release(self, items: list[Token]) -> Parsed:
         release = f"{items[0]}.{items[1]}"
-        return ev.TegraL4tRelease, {"release": release, "major": int(str(items[0])[1:])}
+        return ev.TegraL4tRelease, {"release": release, "major": parse_int(str(items[0])[1:])}
 
 
 _TRANSFORMER = _TegraTransformer()
