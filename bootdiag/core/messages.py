@@ -13,8 +13,9 @@ the entries whose rarest word it contains.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields as dataclass_fields
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -222,50 +223,97 @@ def _index_words(fmt: str) -> set[str]:
 
 
 class Catalogue:
-    """Every registered platform's messages, indexed for matching lines."""
+    """Every registered platform's messages, indexed for matching lines.
+
+    Kept in the build cache with each entry packed apart (:mod:`marshal`): a run unpacks only the
+    entries its lines hit or its rules name, a few dozen of thousands, and makes the patterns of
+    those its lines are tested against from their programs (microseconds each)."""
 
     def __init__(self, entries: Iterable[Known]) -> None:
-        self.entries = list(entries)
-        for number, known in enumerate(self.entries):
-            known.number = number
-        # Compiled here, kept with the catalogue in the build cache: a run makes the patterns of
-        # the entries its lines are tested against from their programs (microseconds each).
-        self.programs = ProgramTable([k.source for k in self.entries])
-        self.by_id = {k.id: k for k in self.entries}
+        known = list(entries)
+        for number, entry in enumerate(known):
+            entry.number = number
+        self._known: list[Known | None] = list(known)
+        self.programs = ProgramTable([k.source for k in known])
+        self._numbers = {k.id: k.number for k in known}
+        # What find() tests before it unpacks an entry.
+        self._platforms = [k.platform for k in known]
+        self._literals = array("L", (k.literal for k in known))
         counts: dict[str, int] = {}
         words_of = []
-        for known in self.entries:
-            words = _index_words(known.format)
+        for entry in known:
+            words = _index_words(entry.format)
             words_of.append(words)
             for w in words:
                 counts[w] = counts.get(w, 0) + 1
-        self.index: dict[str, list[Known]] = {}
-        for known, words in zip(self.entries, words_of):
-            if words and known.literal >= MIN_LITERAL:
+        index: dict[str, list[int]] = {}
+        for entry, words in zip(known, words_of):
+            if words and entry.literal >= MIN_LITERAL:
                 rarest = min(words, key=lambda w: (counts[w], -len(w), w))
-                self.index.setdefault(rarest, []).append(known)
+                index.setdefault(rarest, []).append(entry.number)
+        self._index = {word: tuple(numbers) for word, numbers in index.items()}
+        self._packed: list[bytes] = []
+        self._patterns: dict[int, re.Pattern[str]] = {}
+        self.by_id = _ById(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        import marshal
+
+        names = _packed_fields()
+        packed = [marshal.dumps(tuple(getattr(self.known(i), f) for f in names)) for i in range(len(self._known))]
+        return {"programs": self.programs, "numbers": self._numbers, "platforms": self._platforms,
+                "literals": self._literals, "index": self._index, "packed": packed}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.programs, self._numbers, self._platforms = state["programs"], state["numbers"], state["platforms"]
+        self._literals, self._index, self._packed = state["literals"], state["index"], state["packed"]
+        self._known = [None] * len(self._packed)
+        self._patterns = {}
+        self.by_id = _ById(self)
+
+    def known(self, number: int) -> Known:
+        """Entry ``number``, unpacked on first use."""
+        entry = self._known[number]
+        if entry is None:
+            import marshal
+
+            entry = self._known[number] = Known(**dict(zip(_packed_fields(), marshal.loads(self._packed[number]))))
+        return entry
+
+    @property
+    def entries(self) -> list[Known]:
+        return [self.known(i) for i in range(len(self._known))]
+
+    @property
+    def index(self) -> dict[str, list[Known]]:
+        """Rarest word -> the entries a line holding it is tested against."""
+        return {word: [self.known(i) for i in numbers] for word, numbers in self._index.items()}
 
     def find(self, text: str, platform: str | None = None) -> Hit | None:
         """The most specific catalogue message in ``text`` (searched anywhere in it), of
         ``platform`` when given."""
-        best: Hit | None = None
+        best: tuple[int, re.Match[str]] | None = None
+        best_literal = -1
         seen: set[str] = set()
-        index = self.index
+        index, literals, platforms, patterns = self._index, self._literals, self._platforms, self._patterns
         for word in _WORD.findall(text):
             word = word.lower()
             if word in seen:
                 continue
             seen.add(word)
-            for known in index.get(word, ()):
-                if (best is not None and known.literal <= best.known.literal) or (platform and known.platform != platform):
+            for number in index.get(word, ()):
+                if literals[number] <= best_literal or (platform and platforms[number] != platform):
                     continue
-                pattern = known._pattern
+                pattern = patterns.get(number)
                 if pattern is None:
-                    pattern = known._pattern = self.programs.pattern(known.number)
+                    pattern = patterns[number] = self.programs.pattern(number)
                 m = pattern.search(text)
                 if m is not None:
-                    best = Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))))
-        return best
+                    best, best_literal = (number, m), literals[number]
+        if best is None:
+            return None
+        known, m = self.known(best[0]), best[1]
+        return Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))))
 
     def severity(self, message_id: str) -> str | None:
         known = self.by_id.get(message_id)
@@ -274,6 +322,31 @@ class Catalogue:
     def completes(self, message_id: str) -> bool:
         known = self.by_id.get(message_id)
         return known is not None and known.completes
+
+
+@cache
+def _packed_fields() -> tuple[str, ...]:
+    """The fields of :class:`Known` an entry is packed with, in the order it is made from them."""
+    return tuple(f.name for f in dataclass_fields(Known) if f.init and f.name != "_pattern")
+
+
+class _ById(Mapping[str, Known]):
+    """A catalogue's entries by id, each unpacked when asked for."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._catalogue = catalogue
+
+    def __getitem__(self, message_id: str) -> Known:
+        return self._catalogue.known(self._catalogue._numbers[message_id])
+
+    def __contains__(self, message_id: object) -> bool:
+        return message_id in self._catalogue._numbers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._catalogue._numbers)
+
+    def __len__(self) -> int:
+        return len(self._catalogue._numbers)
 
 
 def load_catalogue_file(path: Path, platform: str) -> list[Known]:
