@@ -42,10 +42,24 @@ def cache_dir() -> Path | None:
 def digest(parts: Iterable[str | bytes | Path]) -> str:
     h = hashlib.sha256(f"{__version__}\0{FORMAT}\0{sys.version}".encode())
     for part in parts:
-        data = part.read_bytes() if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
+        data = _file_digest(part) if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()[:32]
+
+
+_FILE_DIGESTS: dict[tuple[str, int, int, int, int], bytes] = {}
+
+
+def _file_digest(path: Path) -> bytes:
+    """The sha256 of a file's contents, read once per process while its size and time stay (the
+    same message catalogues key several things built at start-up)."""
+    stat = path.stat()
+    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+    found = _FILE_DIGESTS.get(key)
+    if found is None:
+        found = _FILE_DIGESTS[key] = hashlib.sha256(path.read_bytes()).digest()
+    return found
 
 
 def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T]) -> T:
