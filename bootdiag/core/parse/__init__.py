@@ -45,7 +45,7 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = ()) -> Tr
     from bootdiag.core.parse import screen
 
     def build() -> TriggerScreen:
-        return TriggerScreen(list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None)
+        return TriggerScreen(list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None).compile_all()
 
     return cached("screen", [Path(screen.__file__), "\0".join(triggers), "\0".join(noise)], build)
 
