@@ -6,6 +6,10 @@ the documented exit status (:mod:`bootdiag.core.exit`), never a traceback.
 """
 from __future__ import annotations
 
+from bootdiag.core import kept_regexes
+
+kept_regexes.install()  # before the modules below compile their regexes
+
 import argparse
 import json
 import sys
@@ -625,4 +629,5 @@ def _quiet_stdout() -> None:
 
 def main() -> None:
     """Console entry point."""
+    kept_regexes.keep_at_exit()
     sys.exit(run())
