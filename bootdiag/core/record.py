@@ -51,8 +51,10 @@ class FieldSpec:
         self._annotation: Any = _MISSING
 
     def declared(self, name: str, raw: Any, module: str) -> FieldSpec:
-        spec = copy.copy(self)
-        spec.name, spec.raw, spec.module, spec._annotation = name, raw, module, _MISSING
+        # made anew rather than copied: a few hundred fields are declared at every start
+        spec = FieldSpec(self.default, self.default_factory, self.alias, self.exclude, self.exclude_if, self.check,
+                         **self.constraints)
+        spec.name, spec.raw, spec.module = name, raw, module
         return spec
 
     def is_required(self) -> bool:
