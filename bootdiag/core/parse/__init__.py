@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
@@ -19,6 +20,7 @@ from bootdiag.core.messages import (
     literal_triggers,
 )
 from bootdiag.core.numbers import NumberTooLong
+from bootdiag.core.parse.deferred import DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_message
@@ -58,19 +60,29 @@ class LineParser:
     ) -> None:
         """``messages``: catalogue ids the caller's rules read, whose lines the screen must hand over
         even when they carry no failure word."""
-        self.families = families if families is not None else default_families()
+        # The families lines are offered to, in order (see deferred.py for those made on first need).
+        self._families: list[Any] = list(families) if families is not None else families_for_parser()
+        families = self._families
         # Asked, for a line that repeats an earlier event, whether it still matters to the reader
         # (an analysis: it opens a session, or would change this one's rule state); ``None`` keeps
         # every event.
         self.wanted: Callable[[Event], bool] | None = None
         # Families that recognise a line they have already read, before any cleaning (boot loops).
-        self._repeating = [(f.repeat, f.repeat_at) for f in self.families if reuse_repeats and hasattr(f, "repeat")]
-        noise = tuple(n for f in self.families if (n := getattr(f, "noise", None)))
+        self._repeating = [(f.repeat, f.repeat_at) for f in families if reuse_repeats and hasattr(f, "repeat")]
+        noise = tuple(n for f in families if (n := getattr(f, "noise", None)))
         self.screen = trigger_screen(
-            (*(f.trigger for f in self.families), *message_triggers(), *literal_triggers(tuple(sorted(set(messages))))), noise,
+            (*(f.trigger for f in families), *message_triggers(), *literal_triggers(tuple(sorted(set(messages))))), noise,
         )
         self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers())
         self._canonical = registry.canonical_line
+
+    @property
+    def families(self) -> list[Family]:
+        """This parser's families, every one made."""
+        for family in list(self._families):
+            if isinstance(family, DeferredFamily):
+                family.made()
+        return self._families
 
     @property
     def catalogue(self) -> Catalogue:
@@ -108,7 +120,7 @@ class LineParser:
         return found
 
     def _offer(self, text: str, no: int) -> Event | None:
-        for family in self.families:
+        for family in self._families:
             if family.claims(text):
                 try:
                     event = family.parse(text, no)
