@@ -8,6 +8,11 @@ stored (microseconds, :mod:`bootdiag.core.precompiled`); :func:`keep_at_exit` (t
 calls it) writes at exit the programs of the patterns the run had to compile. A pattern is found by its source and flags, so an edited regex
 is compiled as usual, and a program from another engine is compiled from its source. Another
 ``re`` layout, or no usable cache folder, leaves ``re`` as it is.
+
+A pattern's program is stored the second time a run compiles it, and only up to a bounded size:
+some patterns are made afresh by every process (the standard library's tokenizer builds one from
+a set, in an order that changes from run to run), and a very large one costs more to load at every
+start than it saves. The first time, only a checksum of it is kept.
 """
 from __future__ import annotations
 
@@ -15,44 +20,68 @@ import atexit
 import os
 import pickle
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
 from bootdiag.core.precompiled import from_program, program_of
 
-LIMIT = 4000  # programs kept at most: patterns made from input are not worth keeping forever
+LIMIT = 1000  # programs kept at most: patterns made from input are not worth keeping forever
+SEEN = 4000  # checksums of patterns compiled once kept at most (the oldest go first)
+LARGEST = 32768  # bytes of program at most (larger ones are cached by their owners, or compiled)
 
 
 class KeptPatterns(dict):  # type: ignore[type-arg]
     """``re``'s table of compiled patterns, filled from stored programs as they are asked for."""
 
-    def __init__(self, programs: dict[Any, tuple[Any, ...]]) -> None:
+    def __init__(self, programs: dict[Any, tuple[Any, ...]], seen: dict[int, None] | None = None) -> None:
         super().__init__()
         self.programs = programs
+        self.seen = dict(seen or {})  # checksums of patterns an earlier run compiled once
+        self.missed: list[Any] = []  # compiled in this process
 
     def __missing__(self, key: Any) -> re.Pattern[Any]:
         form = self.programs.get(key)
         if form is None:
+            if isinstance(key[1], (str, bytes)):  # not a compiled pattern handed to re.compile
+                self.missed.append(key)
             raise KeyError(key)
         pattern = self[key] = from_program(*form)
         return pattern
 
-    def new_programs(self) -> dict[Any, tuple[Any, ...]]:
-        """The programs of the patterns ``re`` compiled in this process (not made from a program)."""
-        found = {}
-        for key, pattern in list(self.items()):
-            if key not in self.programs and isinstance(pattern, re.Pattern):
+    def remember(self) -> bool:
+        """Take in this process's compiled patterns: the program of one compiled before, the
+        checksum of one compiled for the first time. Whether anything changed."""
+        changed = False
+        for key in self.missed:
+            mark = checksum(key)
+            pattern = dict.get(self, key)
+            if mark not in self.seen:
+                self.seen[mark] = None
+                changed = True
+            elif isinstance(pattern, re.Pattern) and len(self.programs) < LIMIT:
                 form = program_of(pattern)
-                if form is not None:
-                    found[key] = form
-        return found
+                if form is not None and len(form[3]) <= LARGEST:
+                    self.programs[key] = form
+                    changed = True
+        while len(self.seen) > SEEN:
+            del self.seen[next(iter(self.seen))]
+        self.missed = []
+        return changed
+
+
+def checksum(key: Any) -> int:
+    """A pattern's key (type, source, flags) as a number that is the same in every process."""
+    kind, source, flags = key
+    data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
+    return zlib.crc32(data, flags) ^ (kind is bytes)
 
 
 def _store_path() -> Path | None:
     from bootdiag.core.cache import cache_dir, digest
 
     folder = cache_dir()
-    return folder / f"regexes-{digest(['regex programs'])}.pickle" if folder is not None else None
+    return folder / f"regexes-{digest(['regex programs of bootdiag and its parser library'])}.pickle" if folder is not None else None
 
 
 def install() -> None:
@@ -64,14 +93,14 @@ def install() -> None:
         if path is None:
             return
         try:
-            programs = pickle.loads(path.read_bytes())
-            if not isinstance(programs, dict):
-                programs = {}
+            programs, seen = pickle.loads(path.read_bytes())
+            if not isinstance(programs, dict) or not isinstance(seen, dict):
+                programs, seen = {}, {}
         except Exception:  # missing, truncated or from another layout: start with none
-            programs = {}
+            programs, seen = {}, {}
     except OSError:
         return
-    table = KeptPatterns(programs)
+    table = KeptPatterns(programs, seen)
     table.update(re._cache)  # type: ignore[attr-defined]
     re._cache = table  # type: ignore[attr-defined]
 
@@ -86,15 +115,13 @@ def keep_at_exit() -> None:
 
 
 def _store(table: KeptPatterns, path: Path) -> None:
-    """Write the programs kept so far and those of the patterns compiled in this process."""
+    """Write the programs and checksums kept, with what this process compiled."""
     try:
-        new = table.new_programs()
-        if not new or len(table.programs) >= LIMIT:
+        if not table.remember():
             return
         import tempfile
 
-        programs = {**table.programs, **dict(list(new.items())[: LIMIT - len(table.programs)])}
-        data = pickle.dumps(programs, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((table.programs, table.seen), protocol=pickle.HIGHEST_PROTOCOL)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".regexes-")
         try:
             with os.fdopen(fd, "wb") as out:
