@@ -7,13 +7,16 @@ Figures, each with its target:
 
 1. healthy app noise (colour, CRLF): explain's lines/s against a Python loop that decodes the
    same file, splits it into lines and matches one compiled envelope regex on each (the regex
-   allows the colour prefix, so it really matches). Target: ratio >= 0.5.
-2. boot loop, every line a ROM or bootloader line: lines/s. Target: >= 150k lines/s.
+   allows the colour prefix, so it really matches). Target: ratio >= 1.2.
+2. boot loop, every line a ROM or bootloader line: explain's lines/s against the same loop (on
+   the app-noise file, as in 1). Target: ratio >= 0.3.
 3. peak memory (high-water mark of a fresh process, interpreter and imports included) of explain on a
-   1M-line and a 2M-line boot loop: target <= 150 MB at 2M and flat (2M within 10% of 1M).
+   1M-line and a 2M-line boot loop: target <= 30 MB at 2M and flat (2M within 10% of 1M).
 
 Timings are the best of ``--repeat`` runs in this process (the machine is shared: the best run is
-the one least disturbed). All families are loaded, as ``bootdiag explain`` loads them.
+the one least disturbed), in wall-clock time and in CPU time (``time.process_time``, which other
+processes on a busy machine disturb less); ratios are given for both. All families are loaded, as
+``bootdiag explain`` loads them.
 """
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import write_capture  # noqa: E402
@@ -33,30 +38,52 @@ from generate import write_capture  # noqa: E402
 ENVELOPE = re.compile(r"(?:\x1b\[[0-9;]*m)?([EWIDV]) \((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
 
 
-def baseline_lines_per_s(path: Path, repeat: int) -> tuple[float, int]:
-    data = path.read_bytes()
-    best, matched = float("inf"), 0
+class Rate(NamedTuple):
+    """Lines per second, in wall-clock and in CPU time (each the best of the runs)."""
+
+    wall: float
+    cpu: float
+
+    def __truediv__(self, other: "Rate") -> "Rate":
+        return Rate(self.wall / other.wall, self.cpu / other.cpu)
+
+
+def best_rate(lines: int, run: Callable[[], object], repeat: int) -> Rate:
+    wall = cpu = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
-        matched = 0
-        lines = data.decode("utf-8", "replace").splitlines()
-        for line in lines:
-            if ENVELOPE.match(line):
-                matched += 1
-        best = min(best, time.perf_counter() - start)
-    return len(lines) / best, matched
+        start, start_cpu = time.perf_counter(), time.process_time()
+        run()
+        wall, cpu = min(wall, time.perf_counter() - start), min(cpu, time.process_time() - start_cpu)
+    return Rate(lines / wall, lines / max(cpu, 1e-9))
 
 
-def explain_lines_per_s(path: Path, repeat: int):
+def baseline_rate(path: Path, repeat: int) -> tuple[Rate, int]:
+    data = path.read_bytes()
+    lines = data.decode("utf-8", "replace").splitlines()
+    matched = sum(1 for line in lines if ENVELOPE.match(line))
+
+    def run() -> None:
+        for line in data.decode("utf-8", "replace").splitlines():
+            ENVELOPE.match(line)
+
+    return best_rate(len(lines), run, repeat), matched
+
+
+def explain_rate(path: Path, repeat: int):
     from bootdiag.core.pipeline import explain
 
     explain("")  # rules, grammars and the trigger screen are built once per process
-    best, report = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        report = explain(path)
-        best = min(best, time.perf_counter() - start)
-    return report.stats["lines"] / best, report
+    report = explain(path)
+    return best_rate(report.stats["lines"], lambda: explain(path), repeat), report
+
+
+def figures(rate: Rate) -> str:
+    return f"{rate.wall:12,.0f} lines/s wall {rate.cpu:12,.0f} lines/s CPU"
+
+
+def ratio_line(ratio: Rate, target: float) -> str:
+    met = "MET" if min(ratio.wall, ratio.cpu) >= target else "NOT MET"
+    return f"  ratio               : {ratio.wall:8.2f} wall {ratio.cpu:8.2f} CPU   target >= {target}   {met}"
 
 
 # Peak memory is the process's own high-water mark (Linux: VmHWM, which starts afresh at exec).
@@ -103,18 +130,18 @@ def main() -> None:
         healthy = write_capture(tmp_path / "healthy.log", "healthy", healthy_n)
         loop = write_capture(tmp_path / "bootloop.log", "bootloop", loop_n)
 
-        base, matched = baseline_lines_per_s(healthy, args.repeat)
-        rate, report = explain_lines_per_s(healthy, args.repeat)
-        ratio = rate / base
+        base, matched = baseline_rate(healthy, args.repeat)
+        rate, report = explain_rate(healthy, args.repeat)
         print(f"healthy app noise, {healthy_n:,} lines ({healthy.stat().st_size / 1e6:.0f} MB, colour, CRLF)")
-        print(f"  envelope-regex loop : {base:12,.0f} lines/s ({matched:,} lines matched)")
-        print(f"  bootdiag explain    : {rate:12,.0f} lines/s, status {report.status}")
-        print(f"  ratio               : {ratio:12.2f}   target >= 0.5   {'MET' if ratio >= 0.5 else 'NOT MET'}")
+        print(f"  envelope-regex loop : {figures(base)} ({matched:,} lines matched)")
+        print(f"  bootdiag explain    : {figures(rate)}, status {report.status}")
+        print(ratio_line(rate / base, 1.2))
 
-        rate, report = explain_lines_per_s(loop, args.repeat)
+        rate, report = explain_rate(loop, args.repeat)
         top = report.findings[0] if report.findings else None
         print(f"boot loop, {loop_n:,} lines, every line from the ROM or bootloader")
-        print(f"  bootdiag explain    : {rate:12,.0f} lines/s   target >= 150,000   {'MET' if rate >= 150_000 else 'NOT MET'}")
+        print(f"  bootdiag explain    : {figures(rate)}")
+        print(ratio_line(rate / base, 0.3) + "   (to the envelope-regex loop above)")
         if top is not None:
             print(f"  findings            : {len(report.findings)} ({top.id} x{top.occurrences}, lines {top.first_line}..{top.last_line})")
 
@@ -130,8 +157,8 @@ def main() -> None:
         for name, r in ((f"{big_n // 2:,} lines", small), (f"{big_n:,} lines", large)):
             print(f"  {name:<19} : {r['max_rss_mb']:8.1f} MB   {r['lines'] / r['seconds']:10,.0f} lines/s   "
                   f"{r['findings']} finding(s), top seen {r['top_occurrences']:,}x")
-        ok = large["max_rss_mb"] <= 150 and growth <= 1.10
-        print(f"  growth 1x -> 2x     : {growth:8.2f}x   target <= 150 MB and flat   {'MET' if ok else 'NOT MET'}")
+        ok = large["max_rss_mb"] <= 30 and growth <= 1.10
+        print(f"  growth 1x -> 2x     : {growth:8.2f}x   target <= 30 MB and flat   {'MET' if ok else 'NOT MET'}")
 
 
 if __name__ == "__main__":

@@ -44,3 +44,24 @@ def test_a_line_of_a_deferred_platform_makes_its_families_in_their_places() -> N
 def test_deferred_families_read_the_corpus_as_families_made_at_start(folder: str) -> None:
     for log in sorted((CORPUS / folder).rglob("*.log")):
         assert _events(LineParser(), log) == _events(LineParser(families=default_families()), log), log.name
+
+
+def test_a_state_taken_before_a_platform_was_made_puts_back_a_family_made_anew() -> None:
+    parser = LineParser()
+    assert parser.remembers
+    before = parser.state(1)
+    tegra_log = CORPUS / "tegra" / "healthy-t234-agx-orin-pkc-fused-signed-flash.log"
+    slots = [i for i, f in enumerate(parser._families) if isinstance(f, DeferredFamily)]
+    _events(parser, tegra_log)
+    made_since = {i: parser._families[i] for i in slots if not isinstance(parser._families[i], DeferredFamily)}
+    after = parser.state(100)
+    assert made_since and after != before
+    parser.restore(before, 100)
+    assert all(parser._families[i] is not family for i, family in made_since.items())  # made anew
+    assert parser.state(100) != after
+    parser.restore(after, 100)
+    assert parser.state(100) == after
+    # and a parser that never read the platform reads the capture as the first did
+    again = LineParser()
+    again.restore(after, 100)
+    assert again.state(100) == after

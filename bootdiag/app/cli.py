@@ -408,7 +408,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
               bootdiag check build/ --port /dev/ttyUSB0
             """)
         p.add_argument("build_dir", nargs="?", default=".", metavar="BUILD_DIR", help="The build folder (default: the current folder, or its build/ subfolder).")
-        p.add_argument("--port", metavar="PORT", help="Read the device's state through this serial port, read-only (never written to).")
+        p.add_argument("--port", metavar="PORT", help="Read the device's state, read-only (never written to): a serial port, or for a board in USB recovery mode `usb` or its USB bus-port path as flash.sh --usb-instance takes it (e.g. 1-4).")
         p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="A public key the device trusts, besides those the build holds (repeatable).")
         _format(p)
         _rules(p)

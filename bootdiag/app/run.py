@@ -103,7 +103,8 @@ def _first_error(exc: ValueError) -> str:
 
 def start(job: Job, source: str, every_event: bool = False) -> Started:
     context, verification = files_beside_log(job)
-    return Started(job, Analyzer(source, job.rules(), context, every_event=every_event), verification)
+    analyzer = Analyzer(source, job.rules(), context, every_event=every_event, reads_to_end=not every_event)
+    return Started(job, analyzer, verification)
 
 
 def finish(started: Started) -> Report:

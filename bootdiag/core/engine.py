@@ -142,6 +142,21 @@ class Engine:
             self._record(r, role, c, cond, event)
         return closed
 
+    def captured_count(self) -> int:
+        """How many capture-wide conditions have been met so far (they are never unmet again)."""
+        return len(self._capture_seen)
+
+    def captured_after(self, line: int) -> dict[object, Event]:
+        """The capture-wide conditions whose latest event comes after ``line``, with that event."""
+        return {key: event for key, event in self._capture_seen.items() if event.line > line}
+
+    def repeat_session(self, captured: dict[object, Event]) -> None:
+        """The open session repeats one already judged, whose result the caller counts instead:
+        forget what it has seen, and keep the capture-wide events its lines would have left
+        (``captured``, from :meth:`captured_after` on the earlier session, moved to this one)."""
+        self._capture_seen.update(captured)  # type: ignore[arg-type]
+        self._reset_session()
+
     def reads(self, event: Event) -> bool:
         """Whether any rule ever reads ``event``: a condition it satisfies, or a failure to keep."""
         return event.is_failure() or bool(self._matching(event))

@@ -7,10 +7,11 @@ from functools import cache
 from pathlib import Path
 
 from bootdiag import platforms as registry
-from bootdiag.core.engine import Engine
+from bootdiag.core.engine import Engine, SessionResult
 from bootdiag.core.events import Event
 from bootdiag.core.lines import LineSplitter, TextBlock
 from bootdiag.core.parse import LineParser
+from bootdiag.core.repeats import SessionRepeats
 from bootdiag.core.report import Report, ReportBuilder
 from bootdiag.core.rules import Rule, load_rules
 from bootdiag.core.session import SessionTracker
@@ -71,10 +72,15 @@ class Analyzer:
 
     def __init__(
         self, source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = (),
-        every_event: bool = False,
+        every_event: bool = False, repeated_sessions: bool = True, reads_to_end: bool = False,
     ) -> None:
         """``every_event``: parse every line the long way and make every event, even repeats that
-        change nothing (a live view marks each line; the report is the same either way)."""
+        change nothing (a live view marks each line; the report is the same either way).
+        ``repeated_sessions``: count a session that repeats an earlier one without reading its
+        lines (:mod:`bootdiag.core.repeats`; the report is the same either way).
+        ``reads_to_end``: the caller asks for the report only at the end (or through
+        :meth:`snapshot`): the lines of a session that may repeat, which a block ends inside, wait
+        for the next block, where it is whole."""
         rule_list = list(rules) if rules is not None else list(default_rules())
         self.parser = LineParser(reuse_repeats=not every_event, messages=messages_read_by(rule_list))
         self.splitter = LineSplitter()
@@ -91,6 +97,12 @@ class Analyzer:
         # Facts from beside the log (verified images, build settings) are known before its first line.
         for event in context:
             self.engine.feed(event, new_session=False)
+        self.repeats = (
+            SessionRepeats(self.parser, self.sessions, self.engine, self.builder, self._feed)
+            if repeated_sessions and not every_event and self.parser.remembers else None
+        )
+        self.reads_to_end = reads_to_end
+        self._held: TextBlock | None = None  # the end of the last block, not read yet
 
     def _still_wanted(self, earlier: Event) -> bool:
         if self._wanted(earlier):
@@ -114,18 +126,69 @@ class Analyzer:
         block = self.splitter.feed(chunk)
         return self.feed_block(block) if block is not None else []
 
-    def feed_block(self, block: TextBlock) -> list[Event]:
+    def feed_block(self, block: TextBlock, hold: bool = True) -> list[Event]:
+        """Read a block; its events (``hold``: may hold back its end, see ``reads_to_end``: the
+        events of lines held back come with the next block's)."""
+        held, self._held = self._held, None
+        if held is not None:
+            block = TextBlock(held.first_no, f"{held.text}\n{block.text}", held.count + block.count)
         self.builder.lines = block.first_no + block.count - 1
         self.session_starts = []
-        events = []
+        events: list[Event] = []
         # Each event is fed before the next line is read: whether a repeat still matters depends
         # on the session as it stands at that line.
-        for event in self.parser.events_in_block(block):
-            self.feed_event(event)
-            events.append(event)
+        repeats = self.repeats
+        if repeats is None:
+            for event in self.parser.events_in_block(block):
+                self.feed_event(event)
+                events.append(event)
+            return events
+        repeats.text = block.text
+        resume: tuple[int, int] | None = (0, block.first_no)
+        while resume is not None:
+            pos, no = resume
+            resume = None
+            for no, start, end in self.parser.screened(block.text, pos, no):
+                # A session this line opened may repeat a known one: counted, reading goes on
+                # at the line that opens the next session.
+                resume = self._read(no, start, end, events)
+                if resume is not None:
+                    break
+            if repeats.incomplete is not None:
+                pos, no = repeats.incomplete
+                repeats.incomplete = None
+                if hold and self.reads_to_end:
+                    self._held = TextBlock(no, block.text[pos:], block.first_no + block.count - no)
+                    break
         return events
 
+    def _catch_up(self) -> None:
+        """Read the lines held back from the last block."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            self.feed_block(held, hold=False)
+
+    def _read(self, no: int, start: int, end: int, events: list[Event]) -> tuple[int, int] | None:
+        """Read one screened line the long way, telling the repeat counter what it opened."""
+        repeats = self.repeats
+        repeats.before(no)  # type: ignore[union-attr]
+        found = self.parser.parse_line(repeats.text[start:end], no)  # type: ignore[union-attr]
+        opened: list[int] = []
+        first_closed = None
+        for i, event in enumerate(found):
+            closed, opens = self._feed(event)
+            events.append(event)
+            if opens:
+                if not opened:
+                    first_closed = closed
+                opened.append(i)
+        return repeats.after(no, start, end, found, opened, first_closed)  # type: ignore[union-attr]
+
     def feed_event(self, event: Event) -> None:
+        self._feed(event)
+
+    def _feed(self, event: Event) -> tuple[SessionResult | None, bool]:
+        """Feed one event: the result of the session it closed, and whether it opened one."""
         self.builder.events += 1
         opens = self.sessions.starts_new(event)
         if opens:
@@ -134,6 +197,7 @@ class Analyzer:
         self.builder.add_facts(event, self.engine.session)
         if closed is not None:
             self.builder.add_session(closed)
+        return closed, opens
 
     def marks(self, event: Event) -> bool:
         """Whether a rule reads ``event`` or it is a failure: what a live view marks."""
@@ -143,7 +207,8 @@ class Analyzer:
         """End of stream: judge the last session and build the final report."""
         block = self.splitter.flush()
         if block is not None:
-            self.feed_block(block)
+            self.feed_block(block, hold=False)
+        self._catch_up()
         closed = self.engine.close_session()
         if closed is not None:
             self.builder.add_session(closed)
@@ -151,6 +216,7 @@ class Analyzer:
 
     def snapshot(self) -> Report:
         """The report so far, counting the open session's provisional matches (for live display)."""
+        self._catch_up()
         builder = copy.copy(self.builder)
         builder._first, builder._last, builder._count = dict(builder._first), dict(builder._last), dict(builder._count)
         return builder.build(self.engine.pending())
@@ -159,7 +225,7 @@ class Analyzer:
 def explain_stream(
     chunks: Iterable[bytes], source: str = "<capture>", rules: Iterable[Rule] | None = None, context: Iterable[Event] = ()
 ) -> Report:
-    analyzer = Analyzer(source, rules, context)
+    analyzer = Analyzer(source, rules, context, reads_to_end=True)
     for chunk in chunks:
         analyzer.feed_bytes(chunk)
     return analyzer.finish()

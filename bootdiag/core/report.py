@@ -18,6 +18,7 @@ from bootdiag.core.events import Event
 from bootdiag.core.messages import describe
 from bootdiag.core.record import Record, field
 from bootdiag.core.rules import Candidate
+from bootdiag.core.session_facts import SessionFacts
 
 if TYPE_CHECKING:
     from bootdiag.verify.model import ImageReport
@@ -197,7 +198,7 @@ class ReportBuilder:
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
         self._last_handoff = False  # the last event handed over to the next stage
-        self._facts: dict[int, dict[str, str]] = {}  # session -> what its events said of the environment
+        self._facts = SessionFacts()  # what each session's events said of the environment
         self.sessions = 0
         self.events = 0
         self.lines = 0
@@ -211,23 +212,14 @@ class ReportBuilder:
             self._last_handoff = event.hands_over()
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
-        known = self._facts.setdefault(session, {})
-        for key, value in event.facts().items():
-            known.setdefault(key, value)
+        self._facts.add(session, event.facts())
 
     def facts(self, session: int | None = None) -> dict[str, str]:
         """What the capture says of the environment (chip, tool versions) as seen from ``session``:
         its own facts first, then the nearest earlier sessions', then later ones; so a failing run
         is described by its own versions, not by another run pasted beside it. ``None``: the first
         value in the capture."""
-        order = sorted(self._facts)
-        if session is not None:
-            order.sort(key=lambda s: (s > session, abs(s - session)))
-        merged: dict[str, str] = {}
-        for s in order:
-            for key, value in self._facts[s].items():
-                merged.setdefault(key, value)
-        return merged
+        return self._facts.of(session)
 
     def add_session(self, result: SessionResult) -> None:
         self.sessions += 1

@@ -35,3 +35,10 @@ class SessionTracker:
         if type(event).occupies_session:
             self._empty = False
         return opens
+
+    def state(self) -> tuple[str | None, int, bool]:
+        """Where the open session stands (its group, rank, whether it holds a step yet)."""
+        return self._group, self._rank, self._empty
+
+    def restore(self, state: tuple[str | None, int, bool]) -> None:
+        self._group, self._rank, self._empty = state

@@ -48,7 +48,8 @@ def test_without_the_fuse_state_says_what_would_decide_it(tmp_path: Path) -> Non
     l4t.write_l4t(tmp_path, l4t.PKC_COMMAND)
     code, report, _ = check(tmp_path)
     assert (code, report["status"]) == (6, "incomplete")
-    assert "--fuse-info" in report["checks"][0]["needs"]
+    assert [c["check"] for c in report["checks"] if c["outcome"] == "undecided"] == ["tegra.fuse_state"]
+    assert "--fuse-info" in report["checks"][-1]["needs"]
 
 
 def test_a_folder_without_flashcmd_says_how_to_make_it(tmp_path: Path) -> None:
@@ -61,10 +62,6 @@ def test_a_folder_without_flashcmd_says_how_to_make_it(tmp_path: Path) -> None:
 def test_every_tegra_prediction_has_a_folder() -> None:
     from bootdiag.core.rules import load_predictions
 
-    assert {p.id for p in load_predictions() if p.id.startswith("tegra.")} == {"tegra.fuses_not_burned", "tegra.key_mismatch"}
+    assert {p.id for p in load_predictions() if p.id.startswith("tegra.")} == {
+        "tegra.fuses_not_burned", "tegra.key_mismatch", "tegra.board_config_mismatch"}
 
-
-def test_port_is_refused_for_a_jetson_folder_with_where_the_fuses_come_from(tmp_path: Path) -> None:
-    l4t.write_l4t(tmp_path, l4t.PKC_COMMAND)
-    code, _report, err = check(tmp_path, "--port", "/dev/ttyUSB0")
-    assert code == 2 and "--fuse-info" in err and err.count("\n") == 1

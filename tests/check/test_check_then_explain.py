@@ -62,6 +62,10 @@ TEGRA_LOGS = {
     "zero-key-on-fused": (tegra_builds.ZERO_KEY_COMMAND, "rsa-3072", "tegra/t194-agx-xavier-pkc-fused-flash-sh-no-key.log"),
     "other-key-on-fused": (tegra_builds.PKC_COMMAND, "rsa-2048", "tegra/t194-xaviernx-pkc-fused-signed-with-other-key.log"),
 }
+# folder prepared for one module, EEPROM (cvm.bin) of the module attached -> the flash log of that board
+TEGRA_BOARD_LOGS = {
+    "agx-orin-configuration-on-agx-xavier": (tegra_builds.AGX_ORIN_COMMAND, ("2888", "0001"), "tegra/t194-flash-sh-soc-mismatch.log"),
+}
 
 
 def bootdiag(*args: object) -> dict:
@@ -106,9 +110,16 @@ def test_tegra_check_and_explain_name_the_same_cause(name: str, tmp_path: Path) 
     same_cause(tmp_path, ["--fuse-info", tegra_builds.fuse_info(tmp_path, value)], log)
 
 
+@pytest.mark.parametrize("name", list(TEGRA_BOARD_LOGS))
+def test_tegra_board_check_and_explain_name_the_same_cause(name: str, tmp_path: Path) -> None:
+    command, module, log = TEGRA_BOARD_LOGS[name]
+    tegra_builds.write_l4t(tmp_path, command, module=module, layout="qspi+emmc")
+    same_cause(tmp_path, [], log)
+
+
 def test_every_prediction_is_paired_with_a_boot_log() -> None:
     from bootdiag.core.rules import load_predictions
 
     paired = {esp_builds.BROKEN[n][2] for n in ESP_LOGS} | {mcuboot_builds.BROKEN[n][1] for n in MCUBOOT_LOGS}
-    paired |= {"tegra.fuses_not_burned", "tegra.key_mismatch"}
+    paired |= {"tegra.fuses_not_burned", "tegra.key_mismatch", "tegra.board_config_mismatch"}
     assert {p.id for p in load_predictions()} == paired

@@ -11,11 +11,15 @@ from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
 from bootdiag.verify import verify_bytes
 from bootdiag.verify.model import ImageReport, VerifyOptions
 
-from mcuboot_fixtures import WORKDIR, flip_byte, header_fields, imgtool, imgtool_verify, key_path, payload_path, signed_image, unprotected_tlvs
+from mcuboot_fixtures import (
+    WORKDIR, flip_byte, header_fields, imgtool, imgtool_verify, key_path, payload_path, signed_image, unprotected_area,
+    unprotected_tlvs,
+)
 
 # encryption key type -> the signing key type imgtool pairs it with ("must use the same type of key")
 PAIRS = {"rsa-2048": "rsa-2048", "ecdsa-p256": "ecdsa-p256", "x25519": "ed25519"}
@@ -34,6 +38,12 @@ def encrypted(enc: str, bits: int = 128, hmac_sha: str = "256", clear: bool = Fa
 def decrypted(image: bytes, enc: str) -> bytes:
     """The image with its payload decrypted: the AES key unwrapped from the ENC TLV as imgtool wrapped it."""
     hdr_size, _, img_size = header_fields(image)
+    body = image[hdr_size : hdr_size + img_size]
+    return image[:hdr_size] + _ctr(aes_key_of(image, enc), body) + image[hdr_size + img_size :]
+
+
+def aes_key_of(image: bytes, enc: str) -> bytes:
+    """The AES key imgtool wrapped into the image's ENC TLV for the encryption key ``enc``."""
     flags = struct.unpack_from("<I", image, 16)[0]
     key_len = 32 if flags & 0x8 else 16
     tlv = next(t for t in unprotected_tlvs(image) if 0x30 <= t.type <= 0x34)
@@ -53,8 +63,7 @@ def decrypted(image: bytes, enc: str) -> bytes:
         mac.update(cipherkey)
         mac.verify(value[point : point + digest.digest_size])
         aes_key = _ctr(derived[:key_len], cipherkey)
-    body = image[hdr_size : hdr_size + img_size]
-    return image[:hdr_size] + _ctr(aes_key, body) + image[hdr_size + img_size :]
+    return aes_key
 
 
 def _ctr(key: bytes, data: bytes) -> bytes:
@@ -128,3 +137,42 @@ def test_encrypted_intel_hex_from_imgtool() -> None:
                                                                      enc_key=str(key_path("x25519", "enc"))))
     assert (report.format, report.container, report.verdict) == ("mcuboot", "intel-hex", "valid")
     assert report.info["container"]["regions"][0]["address"] == "0xc000"
+
+
+def with_key_wrap_tlv(image: bytes, enc: str, kek: bytes) -> bytes:
+    """The imgtool image with its ENC TLV replaced by ENC_KW (0x31): the same AES key wrapped under ``kek``
+    with RFC 3394 key wrap, as MCUboot's boot_enc_decrypt reads it (imgtool writes no ENC_KW itself). The
+    unprotected TLVs are outside the signed hash, so the signature still holds."""
+    start, total = unprotected_area(image)
+    entries = b""
+    for tlv in unprotected_tlvs(image):
+        if 0x30 <= tlv.type <= 0x34:
+            wrapped = aes_key_wrap(kek, aes_key_of(image, enc))
+            entries += struct.pack("<BxH", 0x31, len(wrapped)) + wrapped
+        else:
+            entries += image[tlv.offset : tlv.offset + 4 + tlv.length]
+    return image[:start] + struct.pack("<HH", 0x6907, 4 + len(entries)) + entries + image[start + total :]
+
+
+@pytest.mark.parametrize("bits", [128, 256])
+def test_key_wrap_encrypted_image(bits: int, tmp_path) -> None:
+    kek = bytes(range(16))
+    image = with_key_wrap_tlv(encrypted("ecdsa-p256", bits), "ecdsa-p256", kek)
+    (tmp_path / "kek.bin").write_bytes(kek)
+    (tmp_path / "kek.hex").write_text(kek.hex() + "\n")
+    (tmp_path / "other.bin").write_bytes(bytes(16))
+    signer = str(key_path("ecdsa-p256"))
+
+    def verify(data: bytes, enc_key: str) -> ImageReport:
+        return verify_bytes(data, "kw.bin", VerifyOptions(keys=[signer], enc_key=str(tmp_path / enc_key)))
+
+    for key_file in ("kek.bin", "kek.hex"):
+        report = verify(image, key_file)
+        assert report.verdict == "valid", (ids(report), report.missing)
+        assert any(c.startswith(f"AES-{bits} key unwrapped") for c in report.checked)
+    assert ids(verify(image, "other.bin")) == ["mcuboot.enc_key_mismatch"]
+    hdr_size, _, img_size = header_fields(image)
+    assert ids(verify(flip_byte(image, hdr_size + img_size // 2), "kek.bin")) == ["mcuboot.hash_mismatch"]
+    # an EC private key is the wrong kind for a key-wrapped AES key
+    report = check(image, "ecdsa-p256", "ecdsa-p256")
+    assert ids(report) == ["mcuboot.enc_key_mismatch"] and "wrapped for" in report.all_problems()[0].message

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from bootdiag.core.messages import (
     literal_triggers,
 )
 from bootdiag.core.numbers import NumberTooLong
-from bootdiag.core.parse.deferred import DeferredFamily, families_for_parser
+from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_message
@@ -62,6 +62,7 @@ class LineParser:
         even when they carry no failure word."""
         # The families lines are offered to, in order (see deferred.py for those made on first need).
         self._families: list[Any] = list(families) if families is not None else families_for_parser()
+        self._deferred = {i: f for i, f in enumerate(self._families) if isinstance(f, DeferredFamily)}
         families = self._families
         # Asked, for a line that repeats an earlier event, whether it still matters to the reader
         # (an analysis: it opens a session, or would change this one's rule state); ``None`` keeps
@@ -175,16 +176,50 @@ class LineParser:
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,
         )
 
-    def events_in_block(self, block: TextBlock) -> Iterator[Event]:
-        text = block.text
-        no = block.first_no
-        pos = 0  # start of the line whose number is `no`
+    def screened(self, text: str, pos: int = 0, no: int = 1) -> Iterator[tuple[int, int, int]]:
+        """``(number, start, end)`` of every line of a block's ``text`` from ``pos`` (the start of
+        line ``no``) on that the screen hands over."""
         count = text.count
-        parse_line = self.parse_line
-        for start, end in self.screen.line_spans(text):
+        for start, end in self.screen.line_spans(text, pos):
             no += count("\n", pos, start)
             pos = start
+            yield no, start, end
+
+    def events_in_block(self, block: TextBlock) -> Iterator[Event]:
+        parse_line = self.parse_line
+        text = block.text
+        for no, start, end in self.screened(text, 0, block.first_no):
             yield from parse_line(text[start:end], no)
+
+    # ------------------------------------------------------------ repeated sessions
+    @property
+    def remembers(self) -> bool:
+        """Whether every family can say what it remembers (:meth:`state`): only then can a session
+        that repeats an earlier one be counted without reading its lines."""
+        return all(
+            f.remembers if isinstance(f, DeferredFamily) else hasattr(f, "state") and hasattr(f, "restore")
+            for f in self._families
+        )
+
+    def state(self, no: int) -> tuple[object, ...]:
+        """What the families remember at line ``no`` that changes how they read later lines, line
+        numbers as distances back from ``no``: equal states read equal lines alike."""
+        return tuple(f.state(no) for f in self._families)
+
+    def restore(self, state: tuple[object, ...], no: int) -> None:
+        """Put back a :meth:`state`, taken elsewhere, at line ``no``."""
+        for i, remembered in enumerate(state):
+            family = self._families[i]  # (a deferred family made here puts its platform's others in place)
+            if remembered == UNMADE and not isinstance(family, DeferredFamily):
+                self._families[i] = self._deferred[i].made_anew()  # made since: back to as no line reached it
+            else:
+                family.restore(remembered, no)
+
+    @cached_property
+    def volatile(self) -> tuple[re.Pattern[str], ...]:
+        """The families' patterns for parts of a line that change between two printings of the
+        same message and that nothing but the event's time depends on (a timestamp)."""
+        return tuple(re.compile(v, re.MULTILINE) for f in self._families if (v := getattr(f, "volatile", None)))
 
     def events(self, blocks: Iterable[TextBlock]) -> Iterator[Event]:
         for block in blocks:

@@ -6,7 +6,8 @@ exactly the lines its trigger finds, are kept in the build cache (keyed by the p
 code). A platform whose families read repeats is made at start, since its repeat check runs on
 every line; another platform's families stand in as :class:`DeferredFamily` until a line reaches
 one of them whose trigger finds it (or whose claim needs the family itself), and are then made
-together and take their places in the parser's list.
+together and take their places in the parser's list. What a family not yet made remembers is
+:data:`UNMADE`: put back into a family made since, it is a family made anew.
 """
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ class Outline:
     noise: str | None
     repeats: bool  # it reads repeats (``repeat``/``repeat_at``)
     by_trigger: bool  # it claims exactly the lines its trigger finds
+    remembers: bool  # it can say what it remembers (``state``/``restore``)
+    volatile: str | None  # its pattern for the parts of a line that change between printings
+
+
+UNMADE = ("family not made",)  # the state of a family no line has reached yet
 
 
 @cache
@@ -39,7 +45,8 @@ def outlines(key: tuple[str, ...]) -> tuple[tuple[Outline, ...], ...]:
 
     def build() -> tuple[tuple[Outline, ...], ...]:
         return tuple(
-            tuple(Outline(f.trigger, getattr(f, "noise", None), hasattr(f, "repeat"), isinstance(f, ClaimsByTrigger))
+            tuple(Outline(f.trigger, getattr(f, "noise", None), hasattr(f, "repeat"), isinstance(f, ClaimsByTrigger),
+                          hasattr(f, "state") and hasattr(f, "restore"), getattr(f, "volatile", None))
                   for f in platform.families())
             for platform in registry.platforms()
         )
@@ -50,11 +57,20 @@ def outlines(key: tuple[str, ...]) -> tuple[tuple[Outline, ...], ...]:
 class DeferredFamily:
     """A family standing in for one of a platform's families until a line needs it."""
 
-    def __init__(self, outline: Outline, make: Callable[[], Family]) -> None:
+    def __init__(self, outline: Outline, make: Callable[[], Family], platform_families: Callable[[], Sequence[Family]],
+                 position: int) -> None:
         self.trigger = outline.trigger
         self.noise = outline.noise
+        self.volatile = outline.volatile
+        self.remembers = outline.remembers
         self._by_trigger = re.compile(outline.trigger) if outline.by_trigger else None
         self._make = make
+        self._platform_families, self._position = platform_families, position
+
+    def made_anew(self) -> Family:
+        """A new one of the family (not put anywhere), for a parser going back to before any line
+        reached it."""
+        return self._platform_families()[self._position]
 
     def made(self) -> Family:
         """The family itself (made with its platform's others, all put in their places in the
@@ -69,6 +85,13 @@ class DeferredFamily:
     def parse(self, text: str, no: int) -> Event | None:
         return self.made().parse(text, no)
 
+    def state(self, no: int) -> object:
+        return UNMADE
+
+    def restore(self, state: Any, no: int) -> None:
+        if state != UNMADE:
+            self.made().restore(state, no)  # type: ignore[attr-defined]
+
 
 def families_for_parser() -> list[Any]:
     """One parser's families, platform by platform: those of platforms that read repeats made now,
@@ -79,7 +102,7 @@ def families_for_parser() -> list[Any]:
             found.extend(platform.families())
             continue
         make = _maker(platform.families, found, len(found), len(shapes))
-        found.extend(DeferredFamily(shape, make(i)) for i, shape in enumerate(shapes))
+        found.extend(DeferredFamily(shape, make(i), platform.families, i) for i, shape in enumerate(shapes))
     return found
 
 

@@ -27,9 +27,41 @@ class Family(Protocol):
     # earlier event of ``None`` means the line must be read again, whoever asks: it moves the
     # family's own state.
 
+    # For repeated boot sessions (a session that repeats an earlier one is counted without reading
+    # its lines; a family without these two stops that for the whole capture):
+    # ``state(no)``: what the family remembers that changes how it reads later lines, with line
+    # numbers as distances back from line ``no`` (see :func:`distance`), comparable with ``==``; a
+    # cache that decides which lines count as repeats says how often it was filled or cleared.
+    # ``restore(state, no)``: put back a state taken elsewhere, at line ``no``.
+    # Optional, ``volatile``: a regex (multiline) for a part of this family's lines, as a block
+    # holds them (colour codes, CR), that changes between two printings of the same message and
+    # that nothing but the event's time depends on (a timestamp: the screen, the family's state and
+    # every field a rule reads are the same whatever it holds). Lines that differ only there count
+    # as the same line in a repeated session.
+
     def claims(self, text: str) -> bool: ...
 
     def parse(self, text: str, no: int) -> Event | None: ...
+
+
+class Stateless:
+    """For a family that remembers nothing from one line to the next."""
+
+    def state(self, no: int) -> None:
+        return None
+
+    def restore(self, state: None, no: int) -> None:
+        pass
+
+
+def distance(line: int | None, no: int) -> int | None:
+    """A remembered line number as a distance back from line ``no`` (for ``state``)."""
+    return None if line is None else no - line
+
+
+def line_at(distance: int | None, no: int) -> int | None:
+    """The line number a :func:`distance` stands for at line ``no`` (for ``restore``)."""
+    return None if distance is None else no - distance
 
 
 class ClaimsByTrigger:

@@ -368,17 +368,17 @@ class TriggerScreen:
         self._kept = {indices: Precompiled(self._confirm_source(indices), self.flags) for indices in set(self._confirm_for.values())}
         return self
 
-    def line_spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """``(start, end)`` of every line of ``text`` (``\\n``-separated) that some trigger matches."""
+    def line_spans(self, text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of every line of ``text`` (``\\n``-separated) from ``pos`` (a line's
+        start) on that some trigger matches."""
         if self.screen is None:
-            yield from self._combined_spans(text)
+            yield from self._combined_spans(text, pos)
             return
         search = self.screen.search
         find, rfind = text.find, text.rfind
         confirm = self._confirm
         sure = self._sure
         size = len(text)
-        pos = 0
         line_end = -1
         tried: set[str] = set()
         while (m := search(text, pos)) is not None:
@@ -409,9 +409,9 @@ class TriggerScreen:
                 yield line_start, line_end
                 pos = line_end  # its newline may start a run of noise lines
 
-    def _combined_spans(self, text: str) -> Iterator[tuple[int, int]]:
+    def _combined_spans(self, text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
         last_start = -1
-        for m in self.combined.finditer(text):
+        for m in self.combined.finditer(text, pos):
             start = text.rfind("\n", 0, m.start()) + 1
             if start == last_start:
                 continue

@@ -10,7 +10,7 @@ from lark import Token, Transformer
 from bootdiag.core.events import Event
 from bootdiag.platforms.esp import events as ev
 from bootdiag.platforms.esp.events import chip_family
-from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, hex_int
+from bootdiag.core.parse.family import ClaimsByTrigger, Stateless, compile_trigger, hex_int
 from bootdiag.core.parse.grammar import parse_and_transform
 from bootdiag.core.numbers import parse_int
 
@@ -113,7 +113,7 @@ def parse_tool_text(text: str) -> Parsed | None:
     return parse_and_transform("esptool", "start", text, _TRANSFORMER.transform)
 
 
-class EsptoolFamily(ClaimsByTrigger):
+class EsptoolFamily(Stateless, ClaimsByTrigger):
     name = "esptool"
     trigger = compile_trigger(
         r"\besp(?:tool|efuse|secure)\b", r"Connecting\.\.", r"Chip is ", r"Chip type:", r"Detecting chip type",

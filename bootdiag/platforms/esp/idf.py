@@ -223,11 +223,26 @@ class EspIdfFamily:
     # host timestamp or in other colours are still screened.
     noise = rf"(?:\x1b\[0;32m)?+[IDV] \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) (?!(?:{_BOOT_TAG_PATTERN})[:.])"
 
+    # Two printings of one message differ in their stamp, and no rule reads the time (``ms``). The
+    # opening parenthesis first lets the regex engine skip to it.
+    volatile = (
+        r"\((?:(?<=^[EWIDV] \()|(?<=^\x1b\[0;3[123]m[EWIDV] \())(?:\d++|\d\d:\d\d:\d\d\.\d++)(?=\) )"
+    )
+
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str, str], Event] = {}
         # (line up to its stamp, line after it) -> (event, where its clean text starts, how much
         # follows it): a line met before but for its time, found with two string splits.
         self._by_shape: dict[tuple[str, str], tuple[Event, int, int]] = {}
+        self._cleared = 0  # times either cache started over
+
+    def state(self, no: int) -> tuple[int, int, int]:
+        """Nothing but caches, which decide whether a line is read as a repeat: their sizes and
+        how often they started over."""
+        return self._cleared, len(self._seen), len(self._by_shape)
+
+    def restore(self, state: tuple[int, int, int], no: int) -> None:
+        pass  # caches are not put back: a state is only restored where they are the same
 
     def repeat(self, raw: str) -> tuple[Event, tuple[int, int, int]] | None:
         """A line as the block holds it (colour, CR) whose message this capture already had: that
@@ -265,6 +280,7 @@ class EspIdfFamily:
         if stamp.isdigit():
             if len(self._by_shape) >= _SEEN_SIZE:
                 self._by_shape.clear()
+                self._cleared += 1
             self._by_shape[(head[:opening], tail)] = (seen, m.start("level"), len(raw) - m.end("msg"))
         return seen, (m.start("level"), m.end("msg"), stamp_to_ms(stamp))
 
@@ -297,5 +313,6 @@ class EspIdfFamily:
             event = cls.trusted(line=no, text=text, **envelope, **fields)
         if len(self._seen) >= _SEEN_SIZE:
             self._seen.clear()
+            self._cleared += 1
         self._seen[(level, tag, msg)] = event
         return event

@@ -9,7 +9,7 @@ from lark import Token, Transformer
 
 from bootdiag.core.events import Event
 from bootdiag.platforms.esp import events as ev
-from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, hex_int, int_auto
+from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, hex_int, int_auto, line_at
 from bootdiag.core.parse.grammar import parse_and_transform
 from bootdiag.core.numbers import parse_int
 
@@ -173,6 +173,18 @@ class EspRomFamily(ClaimsByTrigger):
         self._restarted = False  # the last banner came right after a hand-over
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
+
+    def state(self, no: int) -> tuple[object, ...]:
+        """The chip, the retry and restart windows, and how many lines are known word for word
+        (a line new to the family is read the long way, which a repeat is not)."""
+        return (
+            self.chip, distance(self._sb_failed_at, no), self._retry_banner, self._in_retry,
+            distance(self._entry_at, no), self._restarted, len(self._seen),
+        )
+
+    def restore(self, state: tuple[object, ...], no: int) -> None:
+        self.chip, failed, self._retry_banner, self._in_retry, entry, self._restarted, _known = state  # type: ignore[assignment]
+        self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
 
     def repeat(self, raw: str) -> tuple[Event | None, str] | None:
         """A line this family read before, word for word (the ROM prints the same lines on every

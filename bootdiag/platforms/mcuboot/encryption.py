@@ -79,11 +79,14 @@ def load_encryption_key(path: str) -> EncryptionKey:
         raise UnusableInput(f"{path}: no such encryption key file") from None
     except OSError as exc:
         raise UnusableInput(f"{path}: cannot read encryption key file ({exc.strerror})") from None
-    if b"-----BEGIN " in data or data[:1] == b"\x30":
+    if b"-----BEGIN " in data:
         return _private_key(data, path)
+    # before DER: a raw key-wrap key may begin with 0x30 and hex text with "0"; no DER private key is 16 or 32 bytes
     wrap_key = _key_wrap_bytes(data)
     if wrap_key is not None:
         return EncryptionKey(path, "aes-kw", wrap_key)
+    if data[:1] == b"\x30":
+        return _private_key(data, path)
     raise UnusableInput(f"{path}: not an encryption key (a PEM/DER private key, or a 16/32-byte AES key-wrap key)")
 
 

@@ -419,6 +419,13 @@ class McubootFamily:
         self.trace = ValidationTrace()
         self._trace_has_start = False
 
+    def state(self, no: int) -> tuple[object, ...]:
+        return self.image, self.handed_over, self.trace.state(), self._trace_has_start
+
+    def restore(self, state: tuple[object, ...], no: int) -> None:
+        self.image, self.handed_over, trace, self._trace_has_start = state  # type: ignore[assignment]
+        self.trace = ValidationTrace.restored(trace)  # type: ignore[arg-type]
+
     def claims(self, text: str) -> bool:
         return self._envelope_start.match(text) is not None or _BARE_START.match(text) is not None
 

@@ -59,6 +59,16 @@ class ValidationTrace:
             self.after_hash = self.after_hash or self.hash_checked
             self.walk_done = True
 
+    def state(self) -> tuple[object, ...]:
+        """What it has seen, for :meth:`restored` (a line parser's state)."""
+        return (self.started, self.header_invalid, self.tlv_problem, self.hash_checked, self.after_hash,
+                self.sig_expected, self.verify_called, self.walk_done, self.walking_all, tuple(self.found))
+
+    @classmethod
+    def restored(cls, state: tuple[object, ...]) -> "ValidationTrace":
+        *flags, found = state
+        return cls(*flags, found=list(found))  # type: ignore[arg-type, call-overload]
+
     def verdict(self) -> str | None:
         """One of header_invalid, tlv_invalid, hash_mismatch, unsigned, signature_type_mismatch,
         unknown_key, signature_rejected, no_security_counter, incomplete; None without debug lines."""

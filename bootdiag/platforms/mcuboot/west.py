@@ -49,6 +49,12 @@ class WestFamily(ClaimsByTrigger):
     def __init__(self) -> None:
         self._requested: str | None = None  # the file named by the last `west flash` command line
 
+    def state(self, no: int) -> str | None:
+        return self._requested
+
+    def restore(self, state: str | None, no: int) -> None:
+        self._requested = state
+
     def parse(self, text: str, no: int) -> Event | None:
         m = _COMMAND.search(text)
         if m is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from bootdiag.core.events import Event
 from bootdiag.platforms.reported import events as ev
-from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger
+from bootdiag.core.parse.family import ClaimsByTrigger, Stateless, compile_trigger
 from bootdiag.platforms.reported.imgtool_command import parse_sign_command
 
 _NOT_VALID = (
@@ -67,7 +67,7 @@ def parse_report_line(text: str) -> tuple[type[Event], tuple[tuple[str, Any], ..
     return None
 
 
-class ReportTextFamily(ClaimsByTrigger):
+class ReportTextFamily(Stateless, ClaimsByTrigger):
     name = "report_text"
     # Each alternative carries an uppercase literal, punctuation or a rare letter for the trigger
     # screen (parse/screen.py); the message phrases are case-insensitive as prose is.

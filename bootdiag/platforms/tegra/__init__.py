@@ -35,6 +35,9 @@ CHECKS = {
     "fuse_state": "Zero-key images go to a board whose PKC fuse is not burned.",
     "fuses_burned": "PKC-signed images go to a board whose PKC fuse is burned.",
     "key_hash": "The PKC key's hash is the PublicKeyHash burned on the board.",
+    "module_soc": "The command's --chip is the SoC of the module attached (its EEPROM, or the BR_CID).",
+    "module_board": "The BCT and device-tree files of the command are for the module's board ID.",
+    "module_storage": "The partition layout writes only storage the module has (eMMC, SD card).",
 }
 
 PLATFORM = Platform(
@@ -58,6 +61,7 @@ PLATFORM = Platform(
     options=(
         VerifyOption("--fuse-hash", "fuse_hash", "The PKC public key hash burned in the fuses (hex).", "HEX"),
         VerifyOption("--fuse-info", "fuse_info", "The fuse_info.txt that odmfuseread.sh writes.", "FILE", beside_log=True),
+        VerifyOption("--board-info", "board_info", "The module EEPROM dump flash.sh saves as bootloader/cvm.bin: which module is attached.", "FILE", beside_log=True),
     ),
     chips=tuple(CHIP_ALIASES),
     facts={"l4t": "L4T", "jetpack": "JetPack", "board_auth": "Board authentication"},

@@ -1,9 +1,11 @@
 """`bootdiag check` for a Jetson ``Linux_for_Tegra/`` folder: will the BootROM take what flash.sh prepared?
 
 flash.sh writes the tegraflash command it runs to ``bootloader/flashcmd.txt`` (also with --no-flash);
-its file names and ``--key`` say how the images are signed (zero key, PKC, PKC+SBK), and ``--chip`` the
-chip. The board's side is the fuse state: odmfuseread.sh's fuse_info.txt (--fuse-info), whose
-PublicKeyHash is all zero on a board that is not fused.
+its file names and ``--key`` say how the images are signed (zero key, PKC, PKC+SBK), ``--chip`` the
+chip, and its BCT, device-tree and layout files the module they were made for. The board's side is
+the module EEPROM flash.sh saved (``bootloader/cvm.bin``, or --board-info), the fuse state in
+odmfuseread.sh's fuse_info.txt (--fuse-info), whose PublicKeyHash is all zero on a board that is not
+fused, and the BR_CID read from the board itself (--port).
 """
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from pathlib import Path
 from bootdiag.core.build import BuildReading, CheckRequest
 from bootdiag.core.errors import InputError
 from bootdiag.platforms.tegra import decode
+from bootdiag.platforms.tegra.board_check import check_board, module_source
 from bootdiag.verify.model import UnusableInput, VerifyOptions
 
-FUSE_NEEDS = "--fuse-info fuse_info.txt (odmfuseread.sh), or the BR_CID tegrarcm prints in recovery mode"
+FUSE_NEEDS = "--fuse-info fuse_info.txt (odmfuseread.sh), or --port usb to read the BR_CID from the board in recovery mode"
 MODE_WORDS = {"zero-key": "zero-key (not PKC-signed)", "pkc": "PKC-signed", "sbkpkc": "PKC-signed and SBK-encrypted"}
 
 
@@ -30,8 +33,6 @@ def check_build(request: CheckRequest) -> BuildReading | None:
     l4t = _l4t(request.folder)
     if l4t is None:
         return None
-    if request.port:
-        raise InputError("--port reads an ESP's eFuses; a Jetson's fuses come from --fuse-info (sudo ./odmfuseread.sh writes fuse_info.txt)")
     command_file = l4t / "bootloader" / "flashcmd.txt"
     if not command_file.is_file():
         raise InputError(f"{l4t}: no bootloader/flashcmd.txt; run flash.sh once (sudo ./flash.sh --no-flash <board> <rootdev>) to write it")
@@ -46,15 +47,32 @@ def check_build(request: CheckRequest) -> BuildReading | None:
     if chip:
         reading.facts["chip"] = chip
     subject = str(command_file.relative_to(request.folder))
-    fuse_info = request.options.of("tegra").fuse_info
+    own = request.options.of("tegra")
+    br_cid = None
+    if request.port:
+        from bootdiag.platforms.tegra.rcm_probe import read_br_cid
+
+        br_cid = read_br_cid(request.port, l4t / "bootloader", chip)
+        # the first six digits (fuse level, chip id, revision) tell the board's state; the rest names the unit
+        reading.facts["br_cid"] = br_cid[:8] + "..."
+    check_board(reading, request.folder, l4t, words, subject, module_source(l4t, own.board_info), br_cid)
+    _check_signing(reading, l4t, words, chip, mode, subject, own.fuse_info, br_cid)
+    return reading
+
+
+def _check_signing(reading: BuildReading, l4t: Path, words: list[str], chip: str | None, mode: str | None, subject: str,
+                   fuse_info: str | None, br_cid: str | None) -> None:
     if mode is None:
         reading.undecided("tegra.signing", subject, "the command names no signed or encrypted file and no --key",
                           "a flashcmd.txt written by flash.sh for this board")
-        return reading
+        return
     what = MODE_WORDS[mode]
+    if fuse_info is None and br_cid is not None:
+        _signing_against_br_cid(reading, mode, subject, br_cid)
+        return
     if fuse_info is None:
         reading.undecided("tegra.fuse_state", subject, f"the images are {what}; whether the board's PKC fuse is burned is not in the folder", FUSE_NEEDS)
-        return reading
+        return
     try:
         from bootdiag.platforms.tegra.signed import read_fuse_info
 
@@ -68,12 +86,30 @@ def check_build(request: CheckRequest) -> BuildReading | None:
             reading.failed("tegra.fuse_state", subject, f"the images are {what}, but {board} shows a burned PublicKeyHash: the BootROM of a fused board takes only images signed with its key")
         else:
             reading.passed("tegra.fuse_state", subject, f"the images are {what} and {board} shows the PKC fuse not burned")
-        return reading
+        return
     if not fused.burned:
         reading.failed("tegra.fuses_burned", subject, f"the images are {what}, but {board} shows PublicKeyHash all zero: the board is not fused, and its BootROM refuses PKC-signed RCM messages")
-        return reading
+        return
     _key_matches_fuse(reading, l4t, words, chip, fuse_info, subject, what)
-    return reading
+
+
+def _signing_against_br_cid(reading: BuildReading, mode: str, subject: str, br_cid: str) -> None:
+    """The signing mode against the boot authentication BR_CID reports (no key hash: that needs fuse_info.txt)."""
+    cid = decode.decode_br_cid(br_cid)
+    secured = decode.secured(cid.auth, cid.fuse_level)
+    what = MODE_WORDS[mode]
+    said = f"the board's BR_CID reports boot authentication {cid.auth or cid.fuse_level}"
+    if secured is None:
+        reading.undecided("tegra.fuse_state", subject, f"the images are {what}; {said}, which does not tell", FUSE_NEEDS)
+    elif mode == "zero-key" and secured:
+        reading.failed("tegra.fuse_state", subject, f"the images are {what}, but {said}: the BootROM of a fused board takes only images signed with its key")
+    elif mode == "zero-key":
+        reading.passed("tegra.fuse_state", subject, f"the images are {what} and {said} (not fused)")
+    elif not secured:
+        reading.failed("tegra.fuses_burned", subject, f"the images are {what}, but {said}: the board is not fused, and its BootROM refuses PKC-signed RCM messages")
+    else:
+        reading.passed("tegra.fuses_burned", subject, f"the images are {what} and {said}")
+        reading.undecided("tegra.key_hash", subject, "BR_CID says the board is fused, not with which key", "--fuse-info fuse_info.txt (odmfuseread.sh)")
 
 
 def _key_matches_fuse(reading: BuildReading, l4t: Path, words: list[str], chip: str | None, fuse_info: str, subject: str, what: str) -> None:

@@ -96,6 +96,7 @@ def file_signing(name: str) -> str | None:
 
 
 _RANK = {"zero-key": 0, "pkc": 1, "sbkpkc": 2}
+_LIST_SEPARATORS = re.compile(r"[\s;,]+")
 
 
 def strongest(modes: list[str | None]) -> str | None:
@@ -106,7 +107,8 @@ def strongest(modes: list[str | None]) -> str | None:
 
 def args_signing(tool: str, args: list[str]) -> str | None:
     """Signing mode a tool command line reveals (files it sends, or the key it signs with)."""
-    modes = [file_signing(a) for a in args]
+    # a quoted list (--bins "mb2_bootloader x.bin.encrypt; kernel_dtb y.dtb") names several files
+    modes = [file_signing(f) for a in args for f in _LIST_SEPARATORS.split(a)]
     modes += [_SIGN_MODE_WORDS.get(a) for a in args]
     if tool.startswith(("tegrasign", "tegraflash")):
         key = option_value(args, "--key")

@@ -245,8 +245,12 @@ def verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport:
 
 
 def check_options(options: VerifyOptions) -> None:
-    """--fuse-hash and --fuse-info are readable fuse values (UnusableInput otherwise)."""
+    """--fuse-hash and --fuse-info are readable fuse values, --board-info a module EEPROM dump (UnusableInput otherwise)."""
     _fused_values(options)
+    if _own(options).board_info:
+        from bootdiag.platforms.tegra.module_eeprom import read_module_eeprom
+
+        read_module_eeprom(_own(options).board_info)
 
 
 # ---------------------------------------------------------------------------------------------- key files

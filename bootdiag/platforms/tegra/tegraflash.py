@@ -369,6 +369,15 @@ class TegraFamily(ClaimsByTrigger):
         self._poll: tuple[float, str] | None = None  # stamp and command of the bootloader poll in flight
         self._poll_stuck_said = False
 
+    def state(self, no: int) -> tuple[object, ...]:
+        """Everything it remembers: stamps included, so runs at other times are not repeats."""
+        return (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major, self._poll,
+                self._poll_stuck_said)
+
+    def restore(self, state: tuple[object, ...], no: int) -> None:
+        (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major, self._poll,
+         self._poll_stuck_said) = state  # type: ignore[assignment]
+
     def parse(self, text: str, no: int) -> Event | None:
         t, body = split_stamp(text)
         parsed = parse_tegra_body(body) if body else None
