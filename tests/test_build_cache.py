@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bootdiag.core import cache as build_cache
+from bootdiag.core.precompiled import from_program, program_of
 
 
 @pytest.fixture
@@ -57,6 +58,119 @@ def test_the_shipped_rules_and_screen_come_back_the_same_from_the_cache(cache_ho
     )
     env = {**__import__("os").environ, "XDG_CACHE_HOME": str(cache_home.parent)}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
-    assert sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle")) == ["completion", "messages", "quiet", "rules", "screen"]
+    assert sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle")) == ["completion", "family", "messages", "quiet", "rules", "screen"]
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert first == second
+
+
+def test_a_compiled_regex_comes_back_without_being_compiled_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+    import re
+
+    pattern = re.compile(r"(?P<tag>[A-Za-z_]+): (?i:sig block) (\d+)|^rst:0x\w+", re.MULTILINE)
+    stored = build_cache.dumps({"screen": pattern})
+
+    def compile_refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(re, "compile", compile_refused)
+    again = pickle.loads(stored)["screen"]
+    monkeypatch.undo()
+    assert again == pattern  # same source, flags and program
+    assert again.search("x\nboot: Sig block 0 invalid").groupdict() == {"tag": "boot"}
+
+
+def test_a_regex_stored_by_another_engine_is_compiled_from_its_source() -> None:
+    import re
+
+    pattern = re.compile(r"a(b+)c", re.IGNORECASE)
+    magic, *form = program_of(pattern)  # type: ignore[misc]
+    assert from_program(magic - 1, *form) == pattern
+
+
+def test_a_precompiled_regex_is_made_from_its_program_when_first_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+    import re
+
+    from bootdiag.core.precompiled import Precompiled
+
+    stored = pickle.dumps([Precompiled(r"Sig block (\d+) invalid")])
+    monkeypatch.setattr(re, "compile", lambda *args: pytest.fail("compiled again"))
+    (again,) = pickle.loads(stored)
+    assert again.pattern.match("Sig block 0 invalid").group(1) == "0"
+
+
+RULE = '''
+[[rule]]
+id = "site.chip_mismatch"
+title = "{title}"
+platform = "esp-idf"
+when.all = [ {{ event = "ChipMismatch", as = "m" }} ]
+explain = "Line {{m.line}}."
+fix = ["Rebuild for this chip."]
+'''
+
+
+def test_a_rules_folder_is_validated_once_for_its_content(cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bootdiag.core import pipeline
+
+    folder = tmp_path / "site-rules"
+    folder.mkdir()
+    (folder / "site.toml").write_text(RULE.format(title="First"))
+    loads: list[int] = []
+    real_load = pipeline.load_rules
+    monkeypatch.setattr(pipeline, "load_rules", lambda extra=(): loads.append(1) or real_load(extra))
+
+    first = pipeline.default_rules([folder])
+    assert pipeline.default_rules([folder]) == first and len(loads) == 1
+    assert [r.title for r in first if r.id == "site.chip_mismatch"] == ["First"]
+    (folder / "site.toml").write_text(RULE.format(title="Second"))
+    assert [r.title for r in pipeline.default_rules([folder]) if r.id == "site.chip_mismatch"] == ["Second"]
+    assert len(loads) == 2
+
+
+def test_a_rules_folder_with_a_mistake_is_refused_every_time(cache_home: Path, tmp_path: Path) -> None:
+    from bootdiag.core.errors import RuleError
+    from bootdiag.core.pipeline import default_rules
+
+    (tmp_path / "bad.toml").write_text(RULE.format(title="x").replace("ChipMismatch", "NoSuchEvent"))
+    for _ in range(2):
+        with pytest.raises(RuleError, match="NoSuchEvent"):
+            default_rules([tmp_path])
+
+
+def test_a_grammar_loaded_again_compiles_no_lexer_regex(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from bootdiag.core.parse import grammar
+
+    lines = ["rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)", "load:0x3fff0030,len:6612", "entry 0x40080624"]
+    grammar.load_grammar.cache_clear()
+    grammar.start_screen.cache_clear()
+    first = [grammar.parse_or_none("esp_rom", "start", line) for line in lines]
+    grammar.load_grammar.cache_clear()
+    grammar.start_screen.cache_clear()
+    re.purge()  # or re's own cache answers
+    compiled: list[str] = []
+    real_compile = re._compiler.compile
+    monkeypatch.setattr(re._compiler, "compile", lambda source, flags=0: compiled.append(source) or real_compile(source, flags))
+    again = [grammar.parse_or_none("esp_rom", "start", line) for line in lines]
+    monkeypatch.undo()
+    grammar.load_grammar.cache_clear()
+    grammar.start_screen.cache_clear()
+    assert again == first and None not in first
+    assert not compiled, "lexer regexes compiled again"
+
+
+def test_a_program_table_gives_the_patterns_its_sources_compile_to() -> None:
+    import pickle
+    import re
+
+    from bootdiag.core.messages import catalogue
+    from bootdiag.core.precompiled import ProgramTable
+
+    sources = [r"Sig block (\d+) invalid", r"(?P<named>x)y", r"(?i)brownout", "plain"]
+    table = pickle.loads(pickle.dumps(ProgramTable(sources)))
+    assert [table.pattern(i) for i in range(len(sources))] == [re.compile(s) for s in sources]
+    known = catalogue().entries[::25]
+    assert [catalogue().programs.pattern(k.number) for k in known] == [re.compile(k.source) for k in known]

@@ -123,6 +123,18 @@ def test_case_matches_its_expectation(path: Path) -> None:
         assert "[template error" not in top.explanation + " ".join(top.fix), f"{where}: {top.explanation}"
 
 
+@pytest.mark.parametrize("path", CASES + REAL, ids=case_name)
+def test_report_json_is_what_pydantic_writes(path: Path) -> None:
+    # The report writes its own JSON (no serializer built at run time): byte for byte the dump of
+    # the report's pydantic model, which is what defines the schema.
+    import json
+
+    report = report_for(path)
+    theirs = Report.pydantic_model().model_validate(report.model_dump()).model_dump(mode="json", by_alias=True)
+    mine = report.to_json_dict()
+    assert json.dumps(mine, indent=2, ensure_ascii=False) == json.dumps(theirs, indent=2, ensure_ascii=False)
+
+
 @pytest.mark.parametrize("path", CASES, ids=case_name)
 def test_findings_belong_to_the_case_platform(path: Path) -> None:
     """Another platform's rules fire on a capture only where its expectation says so.

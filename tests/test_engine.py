@@ -173,3 +173,21 @@ def test_each_failed_rom_retry_counts_but_a_retry_that_passes_does_not() -> None
         once = explain(corpus / name)
         assert once.findings[0].id == "esp.secure_boot_transient_failure"
         assert once.findings[0].occurrences == 1, name
+
+
+def test_a_line_meeting_two_conditions_of_a_rule_counts_for_the_first_whatever_the_hash_seed() -> None:
+    # The chip revision line is a ChipMismatch and a catalogue message: both are alternatives of
+    # esp.chip_mismatch, and the rule's first one (with its note) is the one the report shows.
+    import os
+    import subprocess
+    import sys
+
+    capture = Path(__file__).resolve().parents[1] / "corpus" / "esp-idf" / "chip-revision-too-new.log"
+    outputs = set()
+    for seed in ("0", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-m", "bootdiag", "explain", str(capture), "--format", "json"],
+                              capture_output=True, text=True, env=env)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert "The bootloader checked the app's header" in outputs.pop()

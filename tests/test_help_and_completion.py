@@ -105,3 +105,16 @@ def test_completion_works_in_the_shell(shell: str, tmp_path: Path) -> None:
         if shell == "zsh":  # the shell filters COMPREPLY by what is typed; the function may offer more
             got = [w for w in got if w.startswith(words[-1])]
         assert sorted(got) == sorted(expected), (shell, words, got)
+
+
+def test_a_command_run_alone_gets_the_parser_it_has_among_all() -> None:
+    # Running one command builds that command's parser only: it must be the same parser.
+    from bootdiag.app.cli import _COMMANDS, _command_names
+
+    full = build_parser()
+    assert _command_names(full) == list(_COMMANDS)
+    subparsers = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    for name in _COMMANDS:
+        alone = next(a for a in build_parser(name)._actions if isinstance(a, argparse._SubParsersAction))
+        assert list(alone.choices) == [name]
+        assert alone.choices[name].format_help() == subparsers.choices[name].format_help()

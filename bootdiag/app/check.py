@@ -33,9 +33,8 @@ class CheckJob:
 
     def rules(self) -> list[Rule]:
         from bootdiag.core.pipeline import default_predictions
-        from bootdiag.core.rules import load_predictions
 
-        return load_predictions(self.rule_files) if self.rule_files else list(default_predictions())
+        return list(default_predictions(self.rule_files))
 
 
 def read_build(job: CheckJob) -> BuildReading:

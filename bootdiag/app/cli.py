@@ -6,6 +6,10 @@ the documented exit status (:mod:`bootdiag.core.exit`), never a traceback.
 """
 from __future__ import annotations
 
+from bootdiag.core import kept_regexes
+
+kept_regexes.install()  # before the modules below compile their regexes
+
 import argparse
 import json
 import sys
@@ -252,10 +256,10 @@ def cmd_events(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
-    from bootdiag.core.rules import load_predictions, load_rules
+    from bootdiag.core.pipeline import default_predictions, default_rules
 
-    rules = load_rules(args.rules)
-    predictions = load_predictions(args.rules)  # validated with the rules they name
+    rules = list(default_rules(args.rules))
+    predictions = default_predictions(args.rules)  # validated with the rules they name
     if args.rule_id is not None:
         rules = [r for r in rules if r.id == args.rule_id]
         if not rules:
@@ -349,7 +353,9 @@ def cmd_scan(args: argparse.Namespace, env: Environment) -> int:
 
 
 # ---------------------------------------------------------------------------------- the parser
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``only``, one command's alone (what running it needs: its
+    options, help and errors are the same)."""
     titles = "; ".join(p.title.split(":")[0] for p in registry.platforms() if p.rule_files)
     parser = _Parser(
         prog=PROG, formatter_class=_Formatter,
@@ -361,192 +367,208 @@ def build_parser() -> argparse.ArgumentParser:
 
     statuses = "exit status:\n\n" + exit_status_help()
 
+    def wanted(name: str) -> bool:
+        return only is None or name == only
+
     def command(name: str, handler: Callable[[argparse.Namespace, Environment], int], summary: str, description: str,
                 epilog: str | None = statuses) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=summary, description=description, formatter_class=_Formatter, epilog=epilog)
         sub.set_defaults(handler=handler)
         return sub
 
-    p = command("explain", cmd_explain, "Say what went wrong in a boot or flashing log, and the fix.", """
-        Read a boot or flashing log (a serial capture, tool output, or a whole pasted forum post) and
-        say what went wrong, why, the evidence lines and the fix. Lines that are not log output are
-        passed over.
+    if wanted("explain"):
+        p = command("explain", cmd_explain, "Say what went wrong in a boot or flashing log, and the fix.", """
+            Read a boot or flashing log (a serial capture, tool output, or a whole pasted forum post) and
+            say what went wrong, why, the evidence lines and the fix. Lines that are not log output are
+            passed over.
 
-        With --image (and --key, --config, and the platform options below) the files are checked too,
-        and what they show decides between the causes the log alone leaves open.
+            With --image (and --key, --config, and the platform options below) the files are checked too,
+            and what they show decides between the causes the log alone leaves open.
 
-        examples:
-          bootdiag explain boot.log
-          cat boot.log | bootdiag explain --format json
-          bootdiag explain boot.log --image build/app.bin --key signing_key.pem
-        """)
-    _capture(p)
-    _format(p)
-    _detail(p)
-    _rules(p)
-    _color(p)
-    _redact(p)
-    p.add_argument("--example", action="store_true", help="Explain the bundled example capture (exit 0 when it is diagnosed as expected).")
-    _chip(p)
-    _files_beside_log(p)
+            examples:
+              bootdiag explain boot.log
+              cat boot.log | bootdiag explain --format json
+              bootdiag explain boot.log --image build/app.bin --key signing_key.pem
+            """)
+        _capture(p)
+        _format(p)
+        _detail(p)
+        _rules(p)
+        _color(p)
+        _redact(p)
+        p.add_argument("--example", action="store_true", help="Explain the bundled example capture (exit 0 when it is diagnosed as expected).")
+        _chip(p)
+        _files_beside_log(p)
 
-    p = command("check", cmd_check, "Say before flashing whether the device will boot, from the build folder.", """
-        Read a build folder as the build system left it and predict the boot: every check the build
-        allows (layout, sizes, signatures and keys, configuration against the images, the device's
-        fuses when given), each failure with the cause `explain` would name after the boot and its fix.
-        A check that needs a fact the folder does not hold says what would decide it.
+    if wanted("check"):
+        p = command("check", cmd_check, "Say before flashing whether the device will boot, from the build folder.", """
+            Read a build folder as the build system left it and predict the boot: every check the build
+            allows (layout, sizes, signatures and keys, configuration against the images, the device's
+            fuses when given), each failure with the cause `explain` would name after the boot and its fix.
+            A check that needs a fact the folder does not hold says what would decide it.
 
-        Exit status as for explain: 0 will boot, 1 a failure is predicted, 3 a check failed that no rule
-        names, 6 no failure predicted but some checks are undecided.
+            Exit status as for explain: 0 will boot, 1 a failure is predicted, 3 a check failed that no rule
+            names, 6 no failure predicted but some checks are undecided.
 
-        examples:
-          bootdiag check build/
-          bootdiag check build/ --efuse efuse-summary.txt --format markdown
-          bootdiag check build/ --port /dev/ttyUSB0
-        """)
-    p.add_argument("build_dir", nargs="?", default=".", metavar="BUILD_DIR", help="The build folder (default: the current folder, or its build/ subfolder).")
-    p.add_argument("--port", metavar="PORT", help="Read the device's state, read-only (never written to): a serial port, or for a board in USB recovery mode `usb` or its USB bus-port path as flash.sh --usb-instance takes it (e.g. 1-4).")
-    p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="A public key the device trusts, besides those the build holds (repeatable).")
-    _format(p)
-    _rules(p)
-    _color(p)
-    _platform_options(p, beside_log_only=True)
+            examples:
+              bootdiag check build/
+              bootdiag check build/ --efuse efuse-summary.txt --format markdown
+              bootdiag check build/ --port /dev/ttyUSB0
+            """)
+        p.add_argument("build_dir", nargs="?", default=".", metavar="BUILD_DIR", help="The build folder (default: the current folder, or its build/ subfolder).")
+        p.add_argument("--port", metavar="PORT", help="Read the device's state, read-only (never written to): a serial port, or for a board in USB recovery mode `usb` or its USB bus-port path as flash.sh --usb-instance takes it (e.g. 1-4).")
+        p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="A public key the device trusts, besides those the build holds (repeatable).")
+        _format(p)
+        _rules(p)
+        _color(p)
+        _platform_options(p, beside_log_only=True)
 
-    p = command("report", cmd_report, "Write a zip for a bug report: the capture, the report and the verifier's output.", """
-        Write one zip to attach to a bug report: the capture, report.json, report.md, the verifier's
-        output for each --image, the configuration files given, and manifest.json with the sha256 of
-        every file. Exit status as for explain.
+    if wanted("report"):
+        p = command("report", cmd_report, "Write a zip for a bug report: the capture, the report and the verifier's output.", """
+            Write one zip to attach to a bug report: the capture, report.json, report.md, the verifier's
+            output for each --image, the configuration files given, and manifest.json with the sha256 of
+            every file. Exit status as for explain.
 
-        example:
-          bootdiag report boot.log --image build/app.bin --key key.pem --redact -o bug-1234.zip
-        """)
-    _capture(p)
-    p.add_argument("-o", "--output", type=Path, default=Path("bootdiag-report.zip"), metavar="ZIP", help="Where to write the zip (a folder gets bootdiag-report.zip).")
-    p.add_argument("--force", action="store_true", help="Replace the zip if it exists (a symbolic link there is replaced, never followed).")
-    _redact(p)
-    _rules(p)
-    _chip(p)
-    _files_beside_log(p)
+            example:
+              bootdiag report boot.log --image build/app.bin --key key.pem --redact -o bug-1234.zip
+            """)
+        _capture(p)
+        p.add_argument("-o", "--output", type=Path, default=Path("bootdiag-report.zip"), metavar="ZIP", help="Where to write the zip (a folder gets bootdiag-report.zip).")
+        p.add_argument("--force", action="store_true", help="Replace the zip if it exists (a symbolic link there is replaced, never followed).")
+        _redact(p)
+        _rules(p)
+        _chip(p)
+        _files_beside_log(p)
 
-    p = command("tail", cmd_tail, "Read a serial port, a pipe or a growing file live, and diagnose as the board boots.", """
-        Read a serial port, standard input or a file another program is writing, live: show each
-        line as it arrives and the diagnosis as soon as it is certain. Lines carry their capture line
-        number, coloured by level; lines bootdiag read as events are marked '>'. A finding is shown
-        the moment its rule's conditions are met, and is updated or withdrawn if a later line of the
-        same boot changes the picture.
+    if wanted("tail"):
+        p = command("tail", cmd_tail, "Read a serial port, a pipe or a growing file live, and diagnose as the board boots.", """
+            Read a serial port, standard input or a file another program is writing, live: show each
+            line as it arrives and the diagnosis as soon as it is certain. Lines carry their capture line
+            number, coloured by level; lines bootdiag read as events are marked '>'. A finding is shown
+            the moment its rule's conditions are met, and is updated or withdrawn if a later line of the
+            same boot changes the picture.
 
-        The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
-        port goes away (unplugged), tail waits for it and carries on. A port another program holds
-        with an exclusive lock (a flashing tool) is not read unless --shared. When another program
-        holds the port (a serial monitor such as tio or minicom), read what it writes: pipe it in with
-        '-', or follow the file it logs to with --follow. Ctrl-C (or SIGTERM, or closing the terminal)
-        prints the report (standard input also ends at its end); the exit status is the one explain gives.
+            The port is opened without toggling DTR/RTS (the board is not reset unless --reset). If the
+            port goes away (unplugged), tail waits for it and carries on. A port another program holds
+            with an exclusive lock (a flashing tool) is not read unless --shared. When another program
+            holds the port (a serial monitor such as tio or minicom), read what it writes: pipe it in with
+            '-', or follow the file it logs to with --follow. Ctrl-C (or SIGTERM, or closing the terminal)
+            prints the report (standard input also ends at its end); the exit status is the one explain gives.
 
-        examples:
-          bootdiag tail /dev/ttyUSB0 --reset --save boot.log
-          bootdiag tail socket://192.168.1.20:3333 --exit-on-finding --format json
-          tio /dev/ttyUSB0 | bootdiag tail -
-          bootdiag tail --follow tio.log
-        """)
-    p.add_argument("port", nargs="?", metavar="PORT", help="Device (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port, rfc2217://host:port); '-' reads standard input; nothing picks the only port found.")
-    p.add_argument("-F", "--follow", type=Path, metavar="FILE", help="Read FILE from its start and keep reading as another program writes it (tio --log, minicom capture, screen -L).")
-    p.add_argument("-b", "--baud", type=_positive, metavar="RATE", help="Baud rate of the port (default 115200); with '-' or --follow, the rate the capture was made at, for the wrong-rate hint.")
-    p.add_argument("-s", "--save", type=Path, metavar="FILE", help="Write every byte received, unmodified, to FILE (replaced if it exists).")
-    p.add_argument("--exit-on-finding", action="store_true", help="Stop and print the report as soon as a root cause is found (exit 1).")
-    _format(p, ["text", "json"])
-    _detail(p)
-    p.add_argument("--reset", action="store_true", help="Reset the board through RTS/DTR to capture its boot from the first line.")
-    p.add_argument("-t", "--timestamps", action="store_true", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")
-    p.add_argument("--shared", action="store_true", help="Read the port even while another program (a flashing tool) holds it with an exclusive lock; by default tail names the holder and exits 2.")
-    _color(p)
-    _rules(p)
+            examples:
+              bootdiag tail /dev/ttyUSB0 --reset --save boot.log
+              bootdiag tail socket://192.168.1.20:3333 --exit-on-finding --format json
+              tio /dev/ttyUSB0 | bootdiag tail -
+              bootdiag tail --follow tio.log
+            """)
+        p.add_argument("port", nargs="?", metavar="PORT", help="Device (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port, rfc2217://host:port); '-' reads standard input; nothing picks the only port found.")
+        p.add_argument("-F", "--follow", type=Path, metavar="FILE", help="Read FILE from its start and keep reading as another program writes it (tio --log, minicom capture, screen -L).")
+        p.add_argument("-b", "--baud", type=_positive, metavar="RATE", help="Baud rate of the port (default 115200); with '-' or --follow, the rate the capture was made at, for the wrong-rate hint.")
+        p.add_argument("-s", "--save", type=Path, metavar="FILE", help="Write every byte received, unmodified, to FILE (replaced if it exists).")
+        p.add_argument("--exit-on-finding", action="store_true", help="Stop and print the report as soon as a root cause is found (exit 1).")
+        _format(p, ["text", "json"])
+        _detail(p)
+        p.add_argument("--reset", action="store_true", help="Reset the board through RTS/DTR to capture its boot from the first line.")
+        p.add_argument("-t", "--timestamps", action="store_true", help="Prefix each shown line with the time it arrived (the saved capture stays unmodified).")
+        p.add_argument("--shared", action="store_true", help="Read the port even while another program (a flashing tool) holds it with an exclusive lock; by default tail names the holder and exits 2.")
+        _color(p)
+        _rules(p)
 
-    p = command("events", cmd_events, "Print the typed events read from a capture, as JSON lines.", """
-        Print the typed events read from a capture, one JSON object per line: for writing grammars
-        and rules.
-        """, epilog=_PLAIN_STATUSES)
-    _capture(p)
-    p.add_argument("--all", action="store_true", help="Also print lines no grammar claims, as Unparsed.")
+    if wanted("events"):
+        p = command("events", cmd_events, "Print the typed events read from a capture, as JSON lines.", """
+            Print the typed events read from a capture, one JSON object per line: for writing grammars
+            and rules.
+            """, epilog=_PLAIN_STATUSES)
+        _capture(p)
+        p.add_argument("--all", action="store_true", help="Also print lines no grammar claims, as Unparsed.")
 
-    p = command("rules", cmd_rules, "List the root causes bootdiag knows, or show one.", """
-        List the root causes bootdiag knows (the rule catalogue), or show one rule in full.
-        """, epilog=_PLAIN_STATUSES)
-    p.add_argument("rule_id", nargs="?", metavar="RULE_ID", help="Show this rule in full.")
-    _format(p, ["text", "json"])
-    _rules(p)
+    if wanted("rules"):
+        p = command("rules", cmd_rules, "List the root causes bootdiag knows, or show one.", """
+            List the root causes bootdiag knows (the rule catalogue), or show one rule in full.
+            """, epilog=_PLAIN_STATUSES)
+        p.add_argument("rule_id", nargs="?", metavar="RULE_ID", help="Show this rule in full.")
+        _format(p, ["text", "json"])
+        _rules(p)
 
-    p = command("messages", cmd_messages, "Say what a log line means: look it up in the message catalogues.", """
-        Look a log line, part of one, or a message id up in the message catalogues: the messages
-        the bootloaders and flashing tools of every platform bootdiag knows print, each with its
-        meaning and where upstream prints it. The line may keep its
-        envelope or paste wrapping; the message it holds is found first, then every message whose
-        text contains all the words given.
+    if wanted("messages"):
+        p = command("messages", cmd_messages, "Say what a log line means: look it up in the message catalogues.", """
+            Look a log line, part of one, or a message id up in the message catalogues: the messages
+            the bootloaders and flashing tools of every platform bootdiag knows print, each with its
+            meaning and where upstream prints it. The line may keep its
+            envelope or paste wrapping; the message it holds is found first, then every message whose
+            text contains all the words given.
 
-        examples:
-          bootdiag messages "Image hash failed - image is corrupt"
-          bootdiag messages flash read err
-          bootdiag messages MESSAGE_ID --format json
-        """, epilog=_PLAIN_STATUSES)
-    p.add_argument("text", nargs="+", metavar="TEXT", help="A log line, words of one, or a message id.")
-    p.add_argument("--limit", type=int, default=10, metavar="N", help="Show at most N messages (default 10).")
-    _format(p, ["text", "json"])
+            examples:
+              bootdiag messages "Image hash failed - image is corrupt"
+              bootdiag messages flash read err
+              bootdiag messages MESSAGE_ID --format json
+            """, epilog=_PLAIN_STATUSES)
+        p.add_argument("text", nargs="+", metavar="TEXT", help="A log line, words of one, or a message id.")
+        p.add_argument("--limit", type=int, default=10, metavar="N", help="Show at most N messages (default 10).")
+        _format(p, ["text", "json"])
 
-    p = command("verify", cmd_verify, "Check an image or key the way the bootloader would.", """
-        Check a firmware image, signed file or key the way the bootloader would, and say precisely
-        what is wrong. The format is found from the content, never from the file name.
+    if wanted("verify"):
+        p = command("verify", cmd_verify, "Check an image or key the way the bootloader would.", """
+            Check a firmware image, signed file or key the way the bootloader would, and say precisely
+            what is wrong. The format is found from the content, never from the file name.
 
-        A raw image, a merged flash image (every image in it is found and checked at its address), an
-        Intel HEX or ELF file (checked at the addresses it gives), or a key file (its digest for every
-        platform it may serve).
+            A raw image, a merged flash image (every image in it is found and checked at its address), an
+            Intel HEX or ELF file (checked at the addresses it gives), or a key file (its digest for every
+            platform it may serve).
 
-        The verdict has three states: valid (every check made and passed; the output says what was
-        checked against what), invalid (the problems, by id), and partly checked or not checked
-        (nothing wrong found, but a full verdict needs what the output names: a trusted key, an eFuse
-        summary, an encryption key). A signed image checked without any trusted key is never valid.
+            The verdict has three states: valid (every check made and passed; the output says what was
+            checked against what), invalid (the problems, by id), and partly checked or not checked
+            (nothing wrong found, but a full verdict needs what the output names: a trusted key, an eFuse
+            summary, an encryption key). A signed image checked without any trusted key is never valid.
 
-        Exit status: 0 valid, 1 invalid, 7 partly checked or not checked, 2 unusable input (missing
-        file, not a key, unknown format, a bad --key or option file), 4 internal error, 130 interrupted.
+            Exit status: 0 valid, 1 invalid, 7 partly checked or not checked, 2 unusable input (missing
+            file, not a key, unknown format, a bad --key or option file), 4 internal error, 130 interrupted.
 
-        examples:
-          bootdiag verify build/app.bin --key signing_key.pem
-          bootdiag verify merged.bin --key sb.pem --efuse summary.txt
-          bootdiag verify app.signed.hex --key root-ec-p256.pem --enc-key enc-ec256-priv.pem
-          bootdiag verify signing_key.pem
-        """, epilog=None)
-    p.add_argument("file", type=Path, metavar="FILE", help="Image, merged flash image, Intel HEX or ELF file, or key.")
-    p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="Public or private key the image should be signed with (repeatable; each image is checked against the keys that fit its scheme).")
-    _chip(p)
-    p.add_argument("--offset", type=_number, metavar="OFFSET", help="Check only the image starting at this offset of the file (e.g. 0x1000).")
-    p.add_argument("--address", type=_number, metavar="ADDRESS", help="Flash address the file is written to (the address a flashing command is given with it; Intel HEX and ELF files give their own).")
-    _format(p, ["text", "json"])
-    p.add_argument("-v", "--verbose", action="store_true", help="Every fact found (headers, segments, TLVs, signature blocks), not just the verdict.")
-    _color(p)
-    _platform_options(p, beside_log_only=False)
+            examples:
+              bootdiag verify build/app.bin --key signing_key.pem
+              bootdiag verify merged.bin --key sb.pem --efuse summary.txt
+              bootdiag verify app.signed.hex --key root-ec-p256.pem --enc-key enc-ec256-priv.pem
+              bootdiag verify signing_key.pem
+            """, epilog=None)
+        p.add_argument("file", type=Path, metavar="FILE", help="Image, merged flash image, Intel HEX or ELF file, or key.")
+        p.add_argument("-k", "--key", action="append", default=[], metavar="FILE", help="Public or private key the image should be signed with (repeatable; each image is checked against the keys that fit its scheme).")
+        _chip(p)
+        p.add_argument("--offset", type=_number, metavar="OFFSET", help="Check only the image starting at this offset of the file (e.g. 0x1000).")
+        p.add_argument("--address", type=_number, metavar="ADDRESS", help="Flash address the file is written to (the address a flashing command is given with it; Intel HEX and ELF files give their own).")
+        _format(p, ["text", "json"])
+        p.add_argument("-v", "--verbose", action="store_true", help="Every fact found (headers, segments, TLVs, signature blocks), not just the verdict.")
+        _color(p)
+        _platform_options(p, beside_log_only=False)
 
-    p = command("scan", cmd_scan, "Explain many captures in parallel and count the causes.", """
-        Explain many captures in parallel: one JSON line per capture on stdout, then the root causes
-        by count. A file that cannot be read gives a JSON line with "error"; the scan goes on.
+    if wanted("scan"):
+        p = command("scan", cmd_scan, "Explain many captures in parallel and count the causes.", """
+            Explain many captures in parallel: one JSON line per capture on stdout, then the root causes
+            by count. A file that cannot be read gives a JSON line with "error"; the scan goes on.
 
-        """, epilog="exit status: 1 if any capture is diagnosed, else 3 if a failure is unexplained, else 2 if a "
-                    "capture could not be read, else 0; 4 internal error, 130 interrupted.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="Capture files, folders (walked) or globs ('logs/**/*.log.gz').")
-    p.add_argument("-j", "--jobs", type=_positive, metavar="N", help="Worker processes (default: one per core).")
-    p.add_argument("-f", "--format", choices=["jsonl", "table"], default="jsonl", help="Output format (default jsonl). jsonl: a JSON line per capture on stdout, the cause table on stderr; table: only the cause table.")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786); workers must see the paths. Needs bootdiag[dask].")
+            """, epilog="exit status: 1 if any capture is diagnosed, else 3 if a failure is unexplained, else 2 if a "
+                        "capture could not be read, else 0; 4 internal error, 130 interrupted.")
+        p.add_argument("paths", nargs="+", metavar="PATH", help="Capture files, folders (walked) or globs ('logs/**/*.log.gz').")
+        p.add_argument("-j", "--jobs", type=_positive, metavar="N", help="Worker processes (default: one per core).")
+        p.add_argument("-f", "--format", choices=["jsonl", "table"], default="jsonl", help="Output format (default jsonl). jsonl: a JSON line per capture on stdout, the cause table on stderr; table: only the cause table.")
+        p.add_argument("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786); workers must see the paths. Needs bootdiag[dask].")
 
-    from bootdiag.app.completion import SHELLS
+    if wanted("completion"):
+        from bootdiag.app.completion import SHELLS
 
-    p = command("completion", cmd_completion, "Print a shell completion script for bash, zsh or fish.", f"""
-        Print a completion script for your shell, made from these commands and options. Load it in
-        the shell's start-up file.
+        p = command("completion", cmd_completion, "Print a shell completion script for bash, zsh or fish.", f"""
+            Print a completion script for your shell, made from these commands and options. Load it in
+            the shell's start-up file.
 
-        examples:
-          eval "$({PROG} completion bash)"      # in ~/.bashrc
-          eval "$({PROG} completion zsh)"       # in ~/.zshrc, after compinit
-          {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish
-        """, epilog=_PLAIN_STATUSES)
-    p.add_argument("shell", choices=SHELLS, metavar="SHELL", help="The shell: bash, zsh or fish.")
+            examples:
+              eval "$({PROG} completion bash)"      # in ~/.bashrc
+              eval "$({PROG} completion zsh)"       # in ~/.zshrc, after compinit
+              {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish
+            """, epilog=_PLAIN_STATUSES)
+        p.add_argument("shell", choices=SHELLS, metavar="SHELL", help="The shell: bash, zsh or fish.")
     return parser
+
+
+_COMMANDS = ("explain", "check", "report", "tail", "events", "rules", "messages", "verify", "scan", "completion")
 
 
 def _command_names(parser: argparse.ArgumentParser) -> list[str]:
@@ -564,8 +586,10 @@ def _positive(text: str) -> int:
 def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run one command; returns its exit status. Errors become one line on stderr."""
     env = env or Environment()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        # The command named first is the only one whose options are needed (others: built on demand).
+        parser = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None)
         args = parser.parse_args(argv)
         if args.command is None:
             raise UsageError(f"{PROG}: no command given: one of {', '.join(_command_names(parser))} (see {PROG} --help)")
@@ -613,4 +637,5 @@ def _quiet_stdout() -> None:
 
 def main() -> None:
     """Console entry point."""
+    kept_regexes.keep_at_exit()
     sys.exit(run())

@@ -19,7 +19,7 @@ from bootdiag.core.errors import InputError
 from bootdiag.core.events import Event
 from bootdiag.core.pipeline import Analyzer, default_rules
 from bootdiag.core.report import Report
-from bootdiag.core.rules import Rule, load_rules
+from bootdiag.core.rules import Rule
 from bootdiag.core.sources import iter_chunks, open_capture
 
 
@@ -37,7 +37,7 @@ class Job:
     redact: bool = False
 
     def rules(self) -> list[Rule]:
-        return load_rules(self.rule_files) if self.rule_files else list(default_rules())
+        return list(default_rules(self.rule_files))
 
     def inputs(self) -> list[str]:
         """The text files beside the log that a bug report should carry (configs, option files)."""

@@ -4,21 +4,28 @@ Each is stored (pickled) under the user's cache folder, beside Lark's grammar ca
 digest of everything it is built from (file contents, bootdiag's and Python's versions), so a
 changed rule, grammar or module is never served stale. Any trouble reading or writing the cache
 (no home folder, read-only disk, a half-written file) only means building as if it were not there.
+
+A compiled regex is stored with its program (:mod:`bootdiag.core.precompiled`), so that loading
+it does not compile it again: the screen's regex takes tens of milliseconds to compile.
 """
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import io
 import os
 import pickle
+import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bootdiag import __version__
+from bootdiag.core.precompiled import reduce_pattern
 
 T = TypeVar("T")
+FORMAT = "3"  # how values are stored: a change serves nothing an older bootdiag stored
 
 
 def cache_dir() -> Path | None:
@@ -33,12 +40,26 @@ def cache_dir() -> Path | None:
 
 
 def digest(parts: Iterable[str | bytes | Path]) -> str:
-    h = hashlib.sha256(f"{__version__}\0{sys.version}".encode())
+    h = hashlib.sha256(f"{__version__}\0{FORMAT}\0{sys.version}".encode())
     for part in parts:
-        data = part.read_bytes() if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
+        data = _file_digest(part) if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()[:32]
+
+
+_FILE_DIGESTS: dict[tuple[str, int, int, int, int], bytes] = {}
+
+
+def _file_digest(path: Path) -> bytes:
+    """The sha256 of a file's contents, read once per process while its size and time stay (the
+    same message catalogues key several things built at start-up)."""
+    stat = path.stat()
+    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+    found = _FILE_DIGESTS.get(key)
+    if found is None:
+        found = _FILE_DIGESTS[key] = hashlib.sha256(path.read_bytes()).digest()
+    return found
 
 
 def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T]) -> T:
@@ -56,9 +77,12 @@ def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T
         pass
     value = build()
     try:
+        import tempfile
+
+        data = dumps(value)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")
         with os.fdopen(fd, "wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(data)
         os.replace(tmp, path)  # whole or not at all: parallel scans may race here
     except Exception:
         try:
@@ -66,3 +90,12 @@ def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T
         except (OSError, UnboundLocalError):
             pass
     return value
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` pickled, its compiled regexes with their programs."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, re.Pattern: reduce_pattern}
+    pickler.dump(value)
+    return out.getvalue()

@@ -20,6 +20,10 @@ _Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
 _MEMO_SIZE = 4096  # distinct (class, field values) remembered; then it starts over
 
 
+def _entry_order(entry: _Entry) -> tuple[int, str, int]:
+    return entry[0], entry[1], entry[2]  # variant, role, condition index
+
+
 @dataclass
 class Match:
     """A rule satisfied in one session: its captures by name and its evidence events."""
@@ -186,7 +190,9 @@ class Engine:
         cls = type(event)
         plan = self._by_class.get(cls)
         if plan is None:
-            entries = [e for kind in cls.kinds for e in self._dispatch.get(kind, ())]
+            # In the rules' own order (not the kinds' set order, which changes from run to run):
+            # an event that satisfies two conditions of one list is recorded for the first.
+            entries = sorted((e for kind in cls.kinds for e in self._dispatch.get(kind, ())), key=_entry_order)
             fields = sorted({f for e in entries for f in e[3].where})
             plan = self._by_class[cls] = (entries, attrgetter(*fields) if fields else None)
         entries, values = plan

@@ -9,26 +9,25 @@ stages what an event means without any per-line logic there:
 - ``facts()``: environment facts for the report (chip, tool versions).
 """
 
-import copy
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from bootdiag.core.record import Record, _assemble, field
 
 REGISTRY: dict[str, type["Event"]] = {}
-_new = object.__new__
-_set = object.__setattr__
 
 
-class Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+def _not_quoted(quoted: bool) -> bool:
+    return not quoted
 
+
+class Event(Record, frozen=True, extra="forbid"):
     kind: str
     line: int
     text: str
     # The message stands quoted in a sentence (``I get "Sig block 0 invalid"``): what someone says
     # happened, not a line of the log. Left out of JSON when false.
-    quoted: bool = Field(default=False, exclude_if=lambda quoted: not quoted)
+    quoted: bool = field(default=False, exclude_if=_not_quoted)
 
     family: ClassVar[str] = "generic"
     boundary: ClassVar[tuple[str, int] | None] = None
@@ -92,72 +91,18 @@ class Event(BaseModel):
     @classmethod
     def trusted(cls, **values: Any) -> "Event":
         """An event from a parser's own values, which already have their fields' types (the tests
-        check every parsed event against validation): no validation, and so no schema to build
-        for the class, which costs tens of milliseconds at the first use of each class.
-
-        This is what ``model_construct`` does, with the defaults worked out once per class.
-        """
-        defaults = cls.__dict__.get("_trusted_defaults")
-        if defaults is None:
-            defaults = _defaults_of(cls)
-            type.__setattr__(cls, "_trusted_defaults", defaults)
-        data: dict[str, Any] = {}
-        given = 0
-        for name, (factory, value) in defaults.items():
-            if name in values:
-                data[name] = values[name]
-                given += 1
-            elif factory is not None:
-                data[name] = factory()
-            else:
-                data[name] = value
-        if given != len(values):
-            raise TypeError(f"{cls.__name__} has no field {sorted(set(values) - set(defaults))[0]!r}")
-        return _assemble(cls, data, set(values))
+        check every parsed event against its kind's pydantic model): no validation, the defaults
+        filled in, an unknown or missing field a ``TypeError``."""
+        return cls.model_construct(**values)
 
     def moved(self, line: int, text: str, **changes: Any) -> "Event":
-        """The same event at another line: a boot loop repeats its lines, and a copy costs a
-        third of a validated construction. ``changes`` must already have their fields' types."""
-        data = {**self.__dict__, "line": line, "text": text, **changes}
-        return _assemble(type(self), data, self.__pydantic_fields_set__)
+        """The same event at another line: a boot loop repeats its lines, and a copy costs less
+        than making the event again. ``changes`` must already have their fields' types."""
+        return _assemble(type(self), {**self.__dict__, "line": line, "text": text, **changes})
 
     def fields(self) -> dict[str, Any]:
         """The event's own fields (without kind/line/text), for templates and JSON."""
         return {k: v for k, v in self.__dict__.items() if k not in ("kind", "line", "text")}
-
-
-def _assemble(cls: type[Event], data: dict[str, Any], fields_set: set[str]) -> Event:
-    """An instance of ``cls`` holding ``data`` as is. Pydantic keeps field values in ``__dict__``
-    plus three bookkeeping attributes, set here as its own ``__copy__`` sets them (pydantic v2,
-    ``BaseModel.__copy__``)."""
-    event = _new(cls)
-    _set(event, "__dict__", data)
-    _set(event, "__pydantic_fields_set__", fields_set)
-    _set(event, "__pydantic_extra__", None)
-    _set(event, "__pydantic_private__", None)
-    return event
-
-
-def _defaults_of(cls: type[Event]) -> dict[str, tuple[Any, Any]]:
-    """Field -> (factory, value): how to fill a field a parser left out (a mutable default is
-    copied, as validation would)."""
-    found: dict[str, tuple[Any, Any]] = {}
-    for name, info in cls.model_fields.items():
-        if info.default_factory is not None:
-            found[name] = (info.default_factory, None)
-        elif info.is_required():
-            found[name] = (_missing(cls, name), None)
-        elif isinstance(info.default, (list, dict, set)):
-            found[name] = (lambda default=info.default: copy.copy(default), None)
-        else:
-            found[name] = (None, info.default)
-    return found
-
-
-def _missing(cls: type[Event], name: str) -> Any:
-    def fail() -> Any:
-        raise TypeError(f"{cls.__name__}: no value for required field {name!r}")
-    return fail
 
 
 class Unparsed(Event):

@@ -44,16 +44,19 @@ def concrete_types() -> list[type[Event]]:
 def _adapter(key: tuple[str, ...], count: int) -> Any:
     from pydantic import Field, TypeAdapter
 
-    members = tuple(concrete_types())
+    members = tuple(cls.pydantic_model() for cls in concrete_types())
     union = Annotated[Union[members], Field(discriminator="kind")]  # type: ignore[valid-type]
     return TypeAdapter(union)
 
 
 def event_adapter() -> Any:
+    """Validates an event's JSON form into the pydantic model of its kind (see :func:`event_from_dict`)."""
     load_event_modules()
     return _adapter(registry.registry_key(), len(REGISTRY))
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
-    """Rebuild an event from its JSON form (``bootdiag events`` output)."""
-    return event_adapter().validate_python(data)
+    """Rebuild an event from its JSON form (``bootdiag events`` output), validated."""
+    from bootdiag.core.record import from_model
+
+    return from_model(event_adapter().validate_python(data))

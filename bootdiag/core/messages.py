@@ -13,17 +13,18 @@ the entries whose rarest word it contains.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields as dataclass_fields
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from bootdiag import platforms as registry
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.events import Event
+from bootdiag.core.precompiled import ProgramTable
+from bootdiag.core.record import Record, field as record_field
 
 Severity = Literal["failure", "warning", "benign", "milestone"]
 # Milestones that mean the boot or the flash reached its end: the capture shows it completed.
@@ -60,14 +61,12 @@ MIN_LITERAL = 6  # characters of fixed text a format needs to be matched without
 MAX_FIELD = 512  # characters a %s inside a message matches (a name, a path, a reason)
 
 
-class MessageEntry(BaseModel):
+class MessageEntry(Record, extra="forbid", frozen=True):
     """One ``[[message]]`` table of a catalogue file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_.]+$")
-    format: str = Field(min_length=1)
-    fields: list[str] = Field(default_factory=list)
+    id: str = record_field(pattern=r"^[a-z0-9_]+\.[a-z0-9_.]+$")
+    format: str = record_field(min_length=1)
+    fields: list[str] = record_field(default_factory=list)
     level: Literal["error", "warning", "info", "debug"]
     envelope: str
     tag: str | None = None
@@ -76,24 +75,22 @@ class MessageEntry(BaseModel):
     milestone: str | None = None
     meaning: str
     source: str
-    versions: list[str] = Field(default_factory=list)
+    versions: list[str] = record_field(default_factory=list)
     variant_of: str | None = None
 
 
-class EnvelopeEntry(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class EnvelopeEntry(Record, extra="allow", frozen=True):
     name: str
     example: str = ""
     layout: str = ""
     source: str = ""
 
 
-class CatalogueFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CatalogueFile(Record, extra="forbid"):
+    """A catalogue file: validated by pydantic when the catalogue is built (then cached)."""
 
-    envelope: list[EnvelopeEntry] = Field(default_factory=list)
-    message: list[MessageEntry] = Field(default_factory=list)
+    envelope: list[EnvelopeEntry] = record_field(default_factory=list)
+    message: list[MessageEntry] = record_field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -110,13 +107,15 @@ class Known:
     meaning: str
     fields: tuple[str, ...]
     format: str  # as upstream prints it
-    source: str  # the regex source; compiled on first use
+    source: str  # the regex source
     literal: int  # characters of fixed text: the more, the more specific a match
     upstream: str = ""  # where upstream prints it: repo@version:file:line, or a URL
+    number: int = -1  # its place in the catalogue (its program's in Catalogue.programs)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @property
     def pattern(self) -> re.Pattern[str]:
+        """Its compiled regex (a run matching lines gets it from the catalogue's programs instead)."""
         if self._pattern is None:
             self._pattern = re.compile(self.source)
         return self._pattern
@@ -224,42 +223,97 @@ def _index_words(fmt: str) -> set[str]:
 
 
 class Catalogue:
-    """Every registered platform's messages, indexed for matching lines."""
+    """Every registered platform's messages, indexed for matching lines.
+
+    Kept in the build cache with each entry packed apart (:mod:`marshal`): a run unpacks only the
+    entries its lines hit or its rules name, a few dozen of thousands, and makes the patterns of
+    those its lines are tested against from their programs (microseconds each)."""
 
     def __init__(self, entries: Iterable[Known]) -> None:
-        self.entries = list(entries)
-        self.by_id = {k.id: k for k in self.entries}
+        known = list(entries)
+        for number, entry in enumerate(known):
+            entry.number = number
+        self._known: list[Known | None] = list(known)
+        self.programs = ProgramTable([k.source for k in known])
+        self._numbers = {k.id: k.number for k in known}
+        # What find() tests before it unpacks an entry.
+        self._platforms = [k.platform for k in known]
+        self._literals = array("L", (k.literal for k in known))
         counts: dict[str, int] = {}
         words_of = []
-        for known in self.entries:
-            words = _index_words(known.format)
+        for entry in known:
+            words = _index_words(entry.format)
             words_of.append(words)
             for w in words:
                 counts[w] = counts.get(w, 0) + 1
-        self.index: dict[str, list[Known]] = {}
-        for known, words in zip(self.entries, words_of):
-            if words and known.literal >= MIN_LITERAL:
+        index: dict[str, list[int]] = {}
+        for entry, words in zip(known, words_of):
+            if words and entry.literal >= MIN_LITERAL:
                 rarest = min(words, key=lambda w: (counts[w], -len(w), w))
-                self.index.setdefault(rarest, []).append(known)
+                index.setdefault(rarest, []).append(entry.number)
+        self._index = {word: tuple(numbers) for word, numbers in index.items()}
+        self._packed: list[bytes] = []
+        self._patterns: dict[int, re.Pattern[str]] = {}
+        self.by_id = _ById(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        import marshal
+
+        names = _packed_fields()
+        packed = [marshal.dumps(tuple(getattr(self.known(i), f) for f in names)) for i in range(len(self._known))]
+        return {"programs": self.programs, "numbers": self._numbers, "platforms": self._platforms,
+                "literals": self._literals, "index": self._index, "packed": packed}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.programs, self._numbers, self._platforms = state["programs"], state["numbers"], state["platforms"]
+        self._literals, self._index, self._packed = state["literals"], state["index"], state["packed"]
+        self._known = [None] * len(self._packed)
+        self._patterns = {}
+        self.by_id = _ById(self)
+
+    def known(self, number: int) -> Known:
+        """Entry ``number``, unpacked on first use."""
+        entry = self._known[number]
+        if entry is None:
+            import marshal
+
+            entry = self._known[number] = Known(**dict(zip(_packed_fields(), marshal.loads(self._packed[number]))))
+        return entry
+
+    @property
+    def entries(self) -> list[Known]:
+        return [self.known(i) for i in range(len(self._known))]
+
+    @property
+    def index(self) -> dict[str, list[Known]]:
+        """Rarest word -> the entries a line holding it is tested against."""
+        return {word: [self.known(i) for i in numbers] for word, numbers in self._index.items()}
 
     def find(self, text: str, platform: str | None = None) -> Hit | None:
         """The most specific catalogue message in ``text`` (searched anywhere in it), of
         ``platform`` when given."""
-        best: Hit | None = None
+        best: tuple[int, re.Match[str]] | None = None
+        best_literal = -1
         seen: set[str] = set()
-        index = self.index
+        index, literals, platforms, patterns = self._index, self._literals, self._platforms, self._patterns
         for word in _WORD.findall(text):
             word = word.lower()
             if word in seen:
                 continue
             seen.add(word)
-            for known in index.get(word, ()):
-                if (best is not None and known.literal <= best.known.literal) or (platform and known.platform != platform):
+            for number in index.get(word, ()):
+                if literals[number] <= best_literal or (platform and platforms[number] != platform):
                     continue
-                m = known.pattern.search(text)
+                pattern = patterns.get(number)
+                if pattern is None:
+                    pattern = patterns[number] = self.programs.pattern(number)
+                m = pattern.search(text)
                 if m is not None:
-                    best = Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))))
-        return best
+                    best, best_literal = (number, m), literals[number]
+        if best is None:
+            return None
+        known, m = self.known(best[0]), best[1]
+        return Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))))
 
     def severity(self, message_id: str) -> str | None:
         known = self.by_id.get(message_id)
@@ -270,7 +324,34 @@ class Catalogue:
         return known is not None and known.completes
 
 
+@cache
+def _packed_fields() -> tuple[str, ...]:
+    """The fields of :class:`Known` an entry is packed with, in the order it is made from them."""
+    return tuple(f.name for f in dataclass_fields(Known) if f.init and f.name != "_pattern")
+
+
+class _ById(Mapping[str, Known]):
+    """A catalogue's entries by id, each unpacked when asked for."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._catalogue = catalogue
+
+    def __getitem__(self, message_id: str) -> Known:
+        return self._catalogue.known(self._catalogue._numbers[message_id])
+
+    def __contains__(self, message_id: object) -> bool:
+        return message_id in self._catalogue._numbers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._catalogue._numbers)
+
+    def __len__(self) -> int:
+        return len(self._catalogue._numbers)
+
+
 def load_catalogue_file(path: Path, platform: str) -> list[Known]:
+    from pydantic import ValidationError
+
     from bootdiag.core.files import TEXT_LIMIT, read_regular_text
     from bootdiag.core.structured import load_toml
 
@@ -468,7 +549,7 @@ class CatalogueMessage(Event):
     platform: str
     message: str
     severity: Severity
-    values: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, str] = record_field(default_factory=dict)
     value_sets: ClassVar[dict[str, Any]] = {"message": message_ids, "message_id": message_ids}
 
     def is_failure(self) -> bool:

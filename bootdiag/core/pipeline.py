@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -18,19 +18,28 @@ from bootdiag.core.session import SessionTracker
 from bootdiag.core.sources import iter_chunks, open_capture
 
 
-def default_rules() -> tuple[Rule, ...]:
-    """The registered platforms' rules, validated once: later runs load them from the build cache,
-    keyed by the rule files, the rule modules and the platforms' events and catalogues."""
+def default_rules(extra: Sequence[str | Path] = ()) -> tuple[Rule, ...]:
+    """The registered platforms' rules and those of ``extra`` rule files or folders (``--rules``),
+    validated once: later runs load them from the build cache, keyed by the rule files' contents,
+    the rule modules and the platforms' events and catalogues."""
+    if extra:  # files a user may edit between two calls: checked by content every time
+        return _validated_by_content("rules", registry.registry_key(), tuple(extra))
     return _validated("rules", registry.registry_key())
 
 
-def default_predictions() -> tuple[Rule, ...]:
+def default_predictions(extra: Sequence[str | Path] = ()) -> tuple[Rule, ...]:
     """The failures a build check foresees (``[[prediction]]`` tables), validated and cached alike."""
+    if extra:
+        return _validated_by_content("predictions", registry.registry_key(), tuple(extra))
     return _validated("predictions", registry.registry_key())
 
 
 @cache
 def _validated(kind: str, key: tuple[str, ...]) -> tuple[Rule, ...]:
+    return _validated_by_content(kind, key, ())
+
+
+def _validated_by_content(kind: str, key: tuple[str, ...], extra: tuple[str | Path, ...]) -> tuple[Rule, ...]:
     from bootdiag.core import rules as rules_package
     from bootdiag.core.cache import cached
     from bootdiag.core.rules import load_predictions, rule_files
@@ -38,9 +47,10 @@ def _validated(kind: str, key: tuple[str, ...]) -> tuple[Rule, ...]:
     load = load_rules if kind == "rules" else load_predictions
     core = Path(rules_package.__file__).parent.parent
     # The rule modules, and the file events' modules (their fields are what conditions name).
-    modules = [*sorted(Path(rules_package.__file__).parent.glob("*.py")), core / "artifacts.py", core / "build.py"]
-    sources = [*rule_files(), *modules, *registry.source_files(), "\0".join(key)]
-    return cached(kind, sources, lambda: tuple(load()))
+    modules = [*sorted(Path(rules_package.__file__).parent.glob("*.py")), core / "artifacts.py", core / "build.py",
+               core / "record.py"]
+    sources = [*rule_files(extra), *modules, *registry.source_files(), "\0".join(key)]
+    return cached(kind, sources, lambda: tuple(load(extra)))
 
 
 def messages_read_by(rules: Iterable[Rule]) -> list[str]:

@@ -106,8 +106,9 @@ class Platform:
     # "module:function" (VerifyOptions) -> None: read every file and value its own options name and
     # raise UnusableInput for the first bad one, before any image is read (a bad input is exit 2 always).
     check_options: str | None = None
-    # Its own verify options (a pydantic model with defaults for every field) and their flags.
-    verify_options: type["BaseModel"] | None = None
+    # Its own verify options: a pydantic model with defaults for every field (or "module:Class",
+    # imported when a verification needs it), and their flags.
+    verify_options: type["BaseModel"] | str | None = None
     options: Sequence[VerifyOption] = ()
     chips: Sequence[str] = ()  # values --chip may take for it
     facts: Mapping[str, str] = field(default_factory=dict)  # context key -> label, in display order
@@ -145,8 +146,15 @@ class Platform:
     def problem_id(self, short: str) -> str:
         return f"{self.name}.{short}"
 
+    def options_model(self) -> type["BaseModel"] | None:
+        """The verify options model (imported here when named by reference)."""
+        if isinstance(self.verify_options, str):
+            return load_function(self.verify_options)  # type: ignore[return-value]
+        return self.verify_options
+
     def option_defaults(self) -> Any:
-        return self.verify_options() if self.verify_options is not None else None
+        model = self.options_model()
+        return model() if model is not None else None
 
 
 def load_function(reference: str) -> Callable[..., Any]:

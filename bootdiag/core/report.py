@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Any, Literal
 
 from bootdiag import __version__
 from bootdiag import platforms as registry
@@ -18,9 +16,12 @@ from bootdiag.core.engine import Match, SessionResult
 from bootdiag.core.exit import ExitStatus
 from bootdiag.core.events import Event
 from bootdiag.core.messages import describe
+from bootdiag.core.record import Record, field
 from bootdiag.core.rules import Candidate
 from bootdiag.core.session_facts import SessionFacts
-from bootdiag.verify.model import ImageReport
+
+if TYPE_CHECKING:
+    from bootdiag.verify.model import ImageReport
 
 _NO_FACTS = Event.facts
 
@@ -30,10 +31,7 @@ MAX_NEAREST = 3  # nearest known causes listed beside failures no rule explains
 HANDED_OVER_LINES = 1  # lines after a hand-over that show the next stage running
 
 
-class Evidence(BaseModel):
-    # Schemas are built on first validation or JSON output, not at import: a text report needs none.
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
+class Evidence(Record, frozen=True):
     line: int
     text: str
     event: str
@@ -53,18 +51,14 @@ class Evidence(BaseModel):
                                    message=known.id if known else None, meaning=known.meaning if known else None)
 
 
-class NearRule(BaseModel):
+class NearRule(Record, frozen=True):
     """A rule that a failure no rule explains satisfied in part: the nearest known cause."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     title: str
 
 
-class Finding(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class Finding(Record):
     id: str
     title: str
     platform: str
@@ -72,20 +66,18 @@ class Finding(BaseModel):
     explanation: str
     evidence: list[Evidence]
     fix: list[str]
-    docs: list[str] = Field(default_factory=list)
-    candidates: list[Candidate] = Field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
     occurrences: int = 1
     first_line: int
     last_line: int
     # The one evidence line that decides the finding (a text report shows it first; 0: a file did).
     deciding_line: int = 0
-    priority: int = Field(default=50, exclude=True)
+    priority: int = field(default=50, exclude=True)
 
 
-class CheckResult(BaseModel):
+class CheckResult(Record, frozen=True):
     """One check ``bootdiag check`` made on a build folder (``number`` is what evidence lines cite)."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     number: int
     check: str
@@ -95,42 +87,45 @@ class CheckResult(BaseModel):
     needs: str = ""
 
 
-class CheckedFile(BaseModel):
+class CheckedFile(Record):
     """A file given beside the log (an image, a key, a configuration, a fuse or eFuse summary), what
     it showed in a few lines, and where that disagrees with the log."""
 
-    model_config = ConfigDict(defer_build=True)
-
     path: str
     kind: str  # image, key, config, or the option that named it (efuse, fuse-info)
-    shows: list[str] = Field(default_factory=list)
-    contradicts: list[str] = Field(default_factory=list)  # each: what the file says against the log
+    shows: list[str] = field(default_factory=list)
+    contradicts: list[str] = field(default_factory=list)  # each: what the file says against the log
 
 
-class Report(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, defer_build=True)
+def _tool() -> dict[str, str]:
+    return {"name": "bootdiag", "version": __version__}
 
-    schema_: str = Field(default=SCHEMA, alias="schema")
-    tool: dict[str, str] = Field(default_factory=lambda: {"name": "bootdiag", "version": __version__})
+
+class Report(Record, populate_by_name=True):
+    # The verifier's reports are pydantic models, imported only when files are checked.
+    deferred_types = {"ImageReport": "bootdiag.verify.model:ImageReport"}
+
+    schema_: str = field(default=SCHEMA, alias="schema")
+    tool: dict[str, str] = field(default_factory=_tool)
     source: str
     # healthy: a boot or flash completed with no unexplained failure; diagnosed: a rule names the
     # cause; unexplained: a failure no rule explains; incomplete: log lines were read, but the
     # capture shows neither a completion nor a failure; unrecognised: nothing read as a log.
     status: Literal["healthy", "diagnosed", "unexplained", "incomplete", "unrecognised"]
     findings: list[Finding]
-    unexplained: list[Evidence] = Field(default_factory=list)
+    unexplained: list[Evidence] = field(default_factory=list)
     # With unexplained failures: rules those failures satisfied in part, nearest first.
-    nearest: list[NearRule] = Field(default_factory=list)
-    context: dict[str, str] = Field(default_factory=dict)
-    stats: dict[str, int] = Field(default_factory=dict)
-    verification: list[ImageReport] = Field(default_factory=list)
+    nearest: list[NearRule] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+    verification: list[ImageReport] = field(default_factory=list)
     # Every file given beside the log, what it showed, and where it contradicts the log.
-    files: list[CheckedFile] = Field(default_factory=list)
+    files: list[CheckedFile] = field(default_factory=list)
     # What bootdiag noticed about the input itself, for the reader to act on (a likely wrong baud rate).
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     # `bootdiag check`: every check made on the build folder. A report with checks is a prediction:
     # healthy means the device will boot, a finding is a failure that will happen.
-    checks: list[CheckResult] = Field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
 
     @property
     def is_prediction(self) -> bool:
@@ -146,6 +141,8 @@ class Report(BaseModel):
         return self.findings[0] if self.findings else None
 
     def to_json_dict(self) -> dict[str, Any]:
+        """The report as schema ``bootdiag.report/1`` has it: what pydantic's ``model_dump(mode="json",
+        by_alias=True)`` of the report's model gives, made without building its serializer."""
         return self.model_dump(mode="json", by_alias=True)
 
 

@@ -97,6 +97,17 @@ def source_files() -> list[Path]:
     return files
 
 
+def package_files() -> list[Path]:
+    """Every module file of the registered platform packages: what is built from their code (the
+    families' triggers) is keyed by."""
+    files: list[Path] = []
+    for name in PLATFORMS:
+        spec = find_spec(name)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            files.extend(sorted(Path(folder).rglob("*.py")))
+    return files
+
+
 def problem_catalogue() -> dict[str, str]:
     """Every verifier problem id (with its platform prefix) -> its one-line meaning."""
     return {p.problem_id(short): doc for p in platforms() for short, doc in p.problems.items()}

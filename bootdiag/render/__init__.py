@@ -7,9 +7,10 @@ subset and says so in its help).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bootdiag.core.report import Report
+if TYPE_CHECKING:
+    from bootdiag.core.report import Report
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bootdiag.core.report import Report
+if TYPE_CHECKING:
+    from bootdiag.core.report import Report
 
 
 def render_json(report: Report, out: TextIO) -> None:

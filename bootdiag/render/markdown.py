@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bootdiag import platforms as registry
 
 from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
 from bootdiag.render.controls import visible
-from bootdiag.verify.model import ImageReport
+
+if TYPE_CHECKING:  # the verifier's pydantic models: imported only when files are checked
+    from bootdiag.verify.model import ImageReport
 
 MAX_EVIDENCE_CHARS = 400  # a 16 KiB line would drown the report; the capture has the rest
 

@@ -116,13 +116,14 @@ class VerifyOptions(BaseModel):
         data = dict(data)
         own = dict(data.pop("platform", None) or {})
         for p in registry.platforms():
-            if p.verify_options is None:
+            model = p.options_model()
+            if model is None:
                 continue
-            given = {k: data.pop(k) for k in list(data) if k in p.verify_options.model_fields}
+            given = {k: data.pop(k) for k in list(data) if k in model.model_fields}
             current = own.get(p.name)
             if given or current is None:
                 merged = {**(current.model_dump() if isinstance(current, BaseModel) else current or {}), **given}
-                own[p.name] = p.verify_options(**merged)
+                own[p.name] = model(**merged)
         unknown = sorted(set(data) - set(cls.model_fields))
         if unknown:
             raise ValueError(f"no platform has a verify option {unknown[0]!r}")

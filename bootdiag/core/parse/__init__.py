@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Any
 
 from bootdiag import platforms as registry
 from bootdiag.core.events import Event, Unparsed
@@ -19,6 +20,7 @@ from bootdiag.core.messages import (
     literal_triggers,
 )
 from bootdiag.core.numbers import NumberTooLong
+from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_message
@@ -45,7 +47,7 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = ()) -> Tr
     from bootdiag.core.parse import screen
 
     def build() -> TriggerScreen:
-        return TriggerScreen(list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None)
+        return TriggerScreen(list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None).compile_all()
 
     return cached("screen", [Path(screen.__file__), "\0".join(triggers), "\0".join(noise)], build)
 
@@ -58,19 +60,30 @@ class LineParser:
     ) -> None:
         """``messages``: catalogue ids the caller's rules read, whose lines the screen must hand over
         even when they carry no failure word."""
-        self.families = families if families is not None else default_families()
+        # The families lines are offered to, in order (see deferred.py for those made on first need).
+        self._families: list[Any] = list(families) if families is not None else families_for_parser()
+        self._deferred = {i: f for i, f in enumerate(self._families) if isinstance(f, DeferredFamily)}
+        families = self._families
         # Asked, for a line that repeats an earlier event, whether it still matters to the reader
         # (an analysis: it opens a session, or would change this one's rule state); ``None`` keeps
         # every event.
         self.wanted: Callable[[Event], bool] | None = None
         # Families that recognise a line they have already read, before any cleaning (boot loops).
-        self._repeating = [(f.repeat, f.repeat_at) for f in self.families if reuse_repeats and hasattr(f, "repeat")]
-        noise = tuple(n for f in self.families if (n := getattr(f, "noise", None)))
+        self._repeating = [(f.repeat, f.repeat_at) for f in families if reuse_repeats and hasattr(f, "repeat")]
+        noise = tuple(n for f in families if (n := getattr(f, "noise", None)))
         self.screen = trigger_screen(
-            (*(f.trigger for f in self.families), *message_triggers(), *literal_triggers(tuple(sorted(set(messages))))), noise,
+            (*(f.trigger for f in families), *message_triggers(), *literal_triggers(tuple(sorted(set(messages))))), noise,
         )
         self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers())
         self._canonical = registry.canonical_line
+
+    @property
+    def families(self) -> list[Family]:
+        """This parser's families, every one made."""
+        for family in list(self._families):
+            if isinstance(family, DeferredFamily):
+                family.made()
+        return self._families
 
     @property
     def catalogue(self) -> Catalogue:
@@ -108,7 +121,7 @@ class LineParser:
         return found
 
     def _offer(self, text: str, no: int) -> Event | None:
-        for family in self.families:
+        for family in self._families:
             if family.claims(text):
                 try:
                     event = family.parse(text, no)
@@ -183,23 +196,30 @@ class LineParser:
     def remembers(self) -> bool:
         """Whether every family can say what it remembers (:meth:`state`): only then can a session
         that repeats an earlier one be counted without reading its lines."""
-        return all(hasattr(f, "state") and hasattr(f, "restore") for f in self.families)
+        return all(
+            f.remembers if isinstance(f, DeferredFamily) else hasattr(f, "state") and hasattr(f, "restore")
+            for f in self._families
+        )
 
     def state(self, no: int) -> tuple[object, ...]:
         """What the families remember at line ``no`` that changes how they read later lines, line
         numbers as distances back from ``no``: equal states read equal lines alike."""
-        return tuple(f.state(no) for f in self.families)
+        return tuple(f.state(no) for f in self._families)
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         """Put back a :meth:`state`, taken elsewhere, at line ``no``."""
-        for family, remembered in zip(self.families, state):
-            family.restore(remembered, no)
+        for i, remembered in enumerate(state):
+            family = self._families[i]  # (a deferred family made here puts its platform's others in place)
+            if remembered == UNMADE and not isinstance(family, DeferredFamily):
+                self._families[i] = self._deferred[i].made_anew()  # made since: back to as no line reached it
+            else:
+                family.restore(remembered, no)
 
     @cached_property
     def volatile(self) -> tuple[re.Pattern[str], ...]:
         """The families' patterns for parts of a line that change between two printings of the
         same message and that nothing but the event's time depends on (a timestamp)."""
-        return tuple(re.compile(v, re.MULTILINE) for f in self.families if (v := getattr(f, "volatile", None)))
+        return tuple(re.compile(v, re.MULTILINE) for f in self._families if (v := getattr(f, "volatile", None)))
 
     def events(self, blocks: Iterable[TextBlock]) -> Iterator[Event]:
         for block in blocks:

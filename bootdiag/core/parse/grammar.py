@@ -34,9 +34,53 @@ def load_grammar(name: str, start: str = "start"):  # -> lark.Lark (imported laz
     # Lark keys its cache on the grammar text and options, so an edited grammar is never stale.
     cache_file = str(cache_dir / f"{name}-{start}.lark.cache") if cache_dir else False
     try:
-        return Lark(text, parser="lalr", start=start, cache=cache_file)
+        lark = Lark(text, parser="lalr", start=start, cache=cache_file)
     except OSError:
-        return Lark(text, parser="lalr", start=start)
+        lark = Lark(text, parser="lalr", start=start)
+    _compile_from_kept_programs(lark, text, start)
+    return lark
+
+
+def _lexers(lark: Any) -> list[Any]:
+    """The lexers of a contextual LALR parser (one per set of terminals a parser state accepts,
+    and the one for error messages); none for another Lark layout."""
+    try:
+        lexer = lark.parser.lexer
+        found = {id(b): b for b in (*lexer.lexers.values(), lexer.root_lexer)}
+        # (``scanner`` is looked up on the class: on a lexer, it is compiled when read)
+        return [b for b in found.values() if hasattr(b, "re") and hasattr(type(b), "scanner")]
+    except AttributeError:
+        return []
+
+
+def _compile_from_kept_programs(lark: Any, text: str, start: str) -> None:
+    """Lark compiles a lexer's scanner (one regex of the terminals a parser state accepts) when
+    the lexer is first used: a few dozen regexes for a capture, a millisecond each. They are
+    compiled once, when the grammar is first loaded, and their programs kept in the build cache;
+    the lexers then make them from the programs (:mod:`bootdiag.core.precompiled`)."""
+    import lark as lark_package
+
+    from bootdiag.core.cache import cached
+    from bootdiag.core.precompiled import PrecompiledModule
+
+    lexers = _lexers(lark)
+    if not lexers:
+        return
+
+    def build() -> dict[tuple[Any, int], Any]:
+        module = PrecompiledModule()
+        for lexer in lexers:
+            lexer.re = module
+            lexer.scanner  # noqa: B018 - built now, through the module that keeps its programs
+        screen = _screen_source(lark, start)
+        if screen is not None:
+            module.compile(*screen)
+        return module.programs
+
+    programs = cached("lark-programs", [Path(__file__), text, start, lark_package.__version__], build)
+    module = PrecompiledModule(programs)
+    for lexer in lexers:
+        lexer.re = module
 
 
 @cache
@@ -48,6 +92,15 @@ def start_screen(name: str, start: str = "start") -> re.Pattern[str] | None:
     errors cost tens of microseconds each, and most lines a grammar is offered are not its own).
     """
     lark = load_grammar(name, start)
+    screen = _screen_source(lark, start)
+    if screen is None:
+        return None
+    lexers = _lexers(lark)
+    return (lexers[0].re if lexers else re).compile(*screen)
+
+
+def _screen_source(lark: Any, start: str) -> tuple[str, int] | None:
+    """The source and flags of :func:`start_screen`'s regex."""
     try:
         conf = lark.lexer_conf
         if lark.options.lexer not in ("contextual", "basic") or conf.re_module is not re:
@@ -62,7 +115,7 @@ def start_screen(name: str, start: str = "start") -> re.Pattern[str] | None:
     if "$END" in actions or not first:
         return None  # the empty text is accepted
     skip = "(?:" + "|".join(f"(?:{p})" for p in ignore) + ")*" if ignore else ""
-    return re.compile(skip + "(?:" + "|".join(f"(?:{p})" for p in first) + ")", conf.g_regex_flags)
+    return skip + "(?:" + "|".join(f"(?:{p})" for p in first) + ")", conf.g_regex_flags
 
 
 def parse_or_none(name: str, start: str, text: str):  # -> lark.Tree | None

@@ -28,6 +28,8 @@ from functools import cached_property
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
+from bootdiag.core.precompiled import Precompiled
+
 # Share of each character in boot logs as they arrive, colour codes included (the corpus, the
 # seeds, the Jetson reference logs and bench/generate.py's app output and boot loop, weighted
 # equally); characters not listed are rarer still.
@@ -279,7 +281,6 @@ class TriggerScreen:
         self.noise = noise
         self.alternatives = [alt for t in triggers for alt in split_alternatives(t)]
         self.unanchored: list[str] = []
-        self.literals: dict[str, LiteralSet] = {}
         by_anchor: dict[str, set[int]] = {}
         lookarounds: dict[str, set[str]] = {}
         ignorecase = bool(flags & re.IGNORECASE)
@@ -302,7 +303,6 @@ class TriggerScreen:
             if choice is None:
                 self.unanchored.append(alt)
                 continue
-            self.literals[alt] = choice
             # A trigger that is one plain string is found whole by its literal check: sure too.
             whole = len(choice) == 1 and all(op is sre.LITERAL for op, _av in tree.data)
             for lit in choice:
@@ -318,6 +318,7 @@ class TriggerScreen:
         self._confirm_for = {ch: tuple(sorted(indices)) for ch, indices in by_anchor.items()}
         self._confirm: dict[str, re.Pattern[str]] = {}
         self._compiled: dict[tuple[int, ...], re.Pattern[str]] = {}
+        self._kept: dict[tuple[int, ...], Precompiled] = {}  # see compile_all
         if self.unanchored or not by_anchor:
             return
         branches = []
@@ -351,10 +352,21 @@ class TriggerScreen:
         indices = self._confirm_for[ch]
         pattern = self._compiled.get(indices)
         if pattern is None:
-            pattern = re.compile("|".join(f"(?:{self.alternatives[i]})" for i in indices), self.flags)
+            kept = self._kept.get(indices)
+            pattern = kept.pattern if kept is not None else re.compile(self._confirm_source(indices), self.flags)
             self._compiled[indices] = pattern
         self._confirm[ch] = pattern
         return pattern
+
+    def _confirm_source(self, indices: tuple[int, ...]) -> str:
+        return "|".join(f"(?:{self.alternatives[i]})" for i in indices)
+
+    def compile_all(self) -> TriggerScreen:
+        """Compile every confirming regex now (they are otherwise compiled when a line first needs
+        one) and keep their programs: a screen from the build cache makes those a capture needs
+        from their programs."""
+        self._kept = {indices: Precompiled(self._confirm_source(indices), self.flags) for indices in set(self._confirm_for.values())}
+        return self
 
     def line_spans(self, text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
         """``(start, end)`` of every line of ``text`` (``\\n``-separated) from ``pos`` (a line's

@@ -11,7 +11,6 @@ trigger looks for is not read), so a clean capture pays nothing for it.
 """
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Sequence
 
@@ -90,6 +89,8 @@ def strip_wrapping(text: str) -> str:
     if text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:]:
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "&" in text and _ENTITY.search(text):
+        import html  # only for a line with an entity: its tables cost a millisecond to load
+
         text = html.unescape(text).replace("\xa0", " ")
     for _ in range(_MAX_LAYERS):
         prefix = HOST_PREFIX.match(text)

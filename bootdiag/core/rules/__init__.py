@@ -9,9 +9,17 @@ from bootdiag.core.errors import RuleError
 from bootdiag.core.rules.load import load_predictions, load_rule_file, load_rules, rule_files
 from bootdiag.core.rules.model import Candidate, Condition, Prediction, Rule, When
 from bootdiag.core.rules.predicates import compile_condition
-from bootdiag.core.rules.validate import validate_rule
 
 __all__ = [
     "Candidate", "Condition", "Prediction", "Rule", "RuleError", "When", "compile_condition", "load_predictions", "load_rule_file", "load_rules",
     "rule_files", "validate_rule",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Validation knows every event kind: it is imported when a rule file is read, not with the rules.
+    if name == "validate_rule":
+        from bootdiag.core.rules.validate import validate_rule
+
+        return validate_rule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,19 +1,13 @@
 """Reading rule files: every file's every mistake, each with its file, rule and field."""
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from bootdiag import platforms as registry
 from bootdiag.core.errors import RuleError
-from bootdiag.core.files import TEXT_LIMIT, read_regular_text
-from bootdiag.core.structured import TooDeep, load_toml
 from bootdiag.core.rules.model import Prediction, Rule
-from bootdiag.core.rules.validate import rule_errors
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -22,13 +16,16 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def _read(path: Path) -> dict[str, Any]:
     """A rules file's table: a regular file of bounded size, valid UTF-8 TOML, not nested deeply."""
+    from bootdiag.core.files import TEXT_LIMIT, read_regular_text
+    from bootdiag.core.structured import TooDeep, load_toml
+
     text = read_regular_text(path, TEXT_LIMIT, "rule", RuleError, errors="strict")
     try:
         return load_toml(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{path}: not valid TOML: {exc}") from None
     except TooDeep as exc:
         raise RuleError(f"{path}: {exc}") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
 
 
 def _tables(path: Path | str, data: dict[str, Any], key: str, errors: list[str]) -> list[Any]:
@@ -40,6 +37,8 @@ def _tables(path: Path | str, data: dict[str, Any], key: str, errors: list[str])
 
 
 def _valid(path: Path | str, raw: Any, i: int, name_key: str, model: type[Any], errors: list[str]) -> Any | None:
+    from pydantic import ValidationError
+
     name = raw.get(name_key, f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
     name = name if isinstance(name, str) and len(name) <= 80 else f"#{i + 1}"
     try:
@@ -50,6 +49,8 @@ def _valid(path: Path | str, raw: Any, i: int, name_key: str, model: type[Any], 
 
 
 def _checked(path: Path | str, rule: Rule, label: str, errors: list[str]) -> Rule | None:
+    from bootdiag.core.rules.validate import rule_errors
+
     found = rule_errors(rule)
     errors.extend(f"{path}: {label}: {message}" for message in found)
     return None if found else rule

@@ -1,4 +1,6 @@
-"""The rule model: what a ``[[rule]]`` table of a rules file may hold (validated by pydantic).
+"""The rule model: what a ``[[rule]]`` table of a rules file may hold (validated by pydantic when a
+rules file is read; the validated rules are plain records, so loading them from the build cache
+needs no pydantic).
 
 A rule names event patterns within one boot session and the root cause they reveal::
 
@@ -23,75 +25,66 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from bootdiag.core.record import Record, field
+
+RULE_ID = r"^[a-z0-9_-]+\.[a-z0-9_.]+$"
 
 
-class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
-
+class Condition(Record, extra="forbid", populate_by_name=True, frozen=True):
     event: str
-    where: dict[str, Any] = Field(default_factory=dict)
-    name: str | None = Field(default=None, alias="as")
+    where: dict[str, Any] = field(default_factory=dict)
+    name: str | None = field(default=None, alias="as")
     scope: Literal["session", "capture"] = "session"
 
 
-class When(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
-
-    all: list[Condition] = Field(default_factory=list)
-    any: list[Condition] = Field(default_factory=list)
-    none: list[Condition] = Field(default_factory=list)
-    optional: list[Condition] = Field(default_factory=list)
+class When(Record, extra="forbid", populate_by_name=True):
+    all: list[Condition] = field(default_factory=list)
+    any: list[Condition] = field(default_factory=list)
+    none: list[Condition] = field(default_factory=list)
+    optional: list[Condition] = field(default_factory=list)
     ordered: bool = False
 
 
-class Candidate(BaseModel):
+class Candidate(Record, extra="forbid"):
     """One possible cause behind a generic failure line, and the check that tells it apart."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     cause: str
     predicts: str
     check: str
 
 
-class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+def _needs_a_trigger(when: When) -> None:
+    if not when.all and not when.any:
+        raise ValueError("a rule needs at least one condition in when.all or when.any")
 
-    id: str = Field(pattern=r"^[a-z0-9_-]+\.[a-z0-9_.]+$")
+
+def _cause_needs_a_fix(rule: "Rule") -> None:
+    if not rule.benign and not rule.fix:
+        raise ValueError("fix: a rule that names a cause gives at least one fix")
+
+
+class Rule(Record, extra="forbid", check=_cause_needs_a_fix):
+    id: str = field(pattern=RULE_ID)
     title: str
     platform: str
     priority: int = 50  # higher ranks first: specific causes above generic ones
     confidence: Literal["high", "medium", "low"] = "high"
-    when: When
+    when: When = field(check=_needs_a_trigger)
     # Alternatives: the rule also holds when one of these does (e.g. a generic log line joined
     # with what a verified image shows). Templates may use only captures every alternative has.
-    also_when: list[When] = Field(default_factory=list)
+    also_when: list[When] = field(default_factory=list)
     explain: str
-    notes: dict[str, str] = Field(default_factory=dict)
-    fix: list[str] = Field(default_factory=list)
-    fix_if: dict[str, list[str]] = Field(default_factory=dict)  # capture name -> extra fix lines
-    docs: list[str] = Field(default_factory=list)
-    candidates: list[Candidate] = Field(default_factory=list)
-    supersedes: list[str] = Field(default_factory=list)
-    corpus: list[str] = Field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+    fix: list[str] = field(default_factory=list)
+    fix_if: dict[str, list[str]] = field(default_factory=dict)  # capture name -> extra fix lines
+    docs: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    supersedes: list[str] = field(default_factory=list)
+    corpus: list[str] = field(default_factory=list)
     # A benign rule names no cause: where it holds, the failure lines its conditions match are what a
     # healthy boot prints in that situation (empty OTA slots scanned while encrypting on first boot),
     # so they neither make a finding nor leave the capture unexplained. ``explain`` says why.
     benign: bool = False
-
-    @field_validator("when")
-    @classmethod
-    def _needs_a_trigger(cls, when: When) -> When:
-        if not when.all and not when.any:
-            raise ValueError("a rule needs at least one condition in when.all or when.any")
-        return when
-
-    @model_validator(mode="after")
-    def _cause_needs_a_fix(self) -> "Rule":
-        if not self.benign and not self.fix:
-            raise ValueError("fix: a rule that names a cause gives at least one fix")
-        return self
 
     def all_whens(self) -> list[When]:
         return [self.when, *self.also_when]
@@ -102,23 +95,21 @@ class Rule(BaseModel):
         return set.intersection(*sets)
 
 
-class Prediction(BaseModel):
+class Prediction(Record, extra="forbid"):
     """A ``[[prediction]]`` table: a failure ``bootdiag check`` foresees in a build folder, reported
     under the id of the rule that explains the same failure from a boot log (``cause``), so that the
     check before flashing and the diagnosis after it name one cause. Title, platform and docs come
     from that rule; the explanation is the prediction's own, and so are the fix steps when given."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    cause: str = Field(pattern=r"^[a-z0-9_-]+\.[a-z0-9_.]+$")
+    cause: str = field(pattern=RULE_ID)
     priority: int | None = None  # default: the cause's
     confidence: Literal["high", "medium", "low"] = "high"
     when: When
-    also_when: list[When] = Field(default_factory=list)
+    also_when: list[When] = field(default_factory=list)
     explain: str
-    notes: dict[str, str] = Field(default_factory=dict)
-    fix: list[str] = Field(default_factory=list)  # default: the cause's fix
-    fix_if: dict[str, list[str]] = Field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    fix: list[str] = field(default_factory=list)  # default: the cause's fix
+    fix_if: dict[str, list[str]] = field(default_factory=dict)
 
     def as_rule(self, cause: Rule) -> Rule:
         return Rule(

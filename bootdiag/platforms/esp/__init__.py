@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field
-
 from bootdiag.platforms.esp.paste import LINE_STARTS
 from bootdiag.core.platform import LevelStyle, Platform, Redaction, VerifyOption
 from bootdiag.platforms.esp.chips import CHIPS
@@ -22,11 +20,6 @@ def _families():
 
 # ESP-IDF log.h level letters
 LEVELS = {"E": "error", "W": "warning", "I": "info", "D": "debug", "V": "debug"}
-
-
-class EspVerifyOptions(BaseModel):
-    efuse_summary: str | None = None  # path to an `espefuse summary` output (text or JSON)
-    key_digests: list[str] = Field(default_factory=list)  # hex key digests as burned in eFuse
 
 
 PROBLEMS = {
@@ -92,7 +85,7 @@ PLATFORM = Platform(
     key_digests="bootdiag.platforms.esp.secure_boot:key_digests",
     key_check="bootdiag.platforms.esp.secure_boot:key_check",
     check_options="bootdiag.platforms.esp.secure_boot:check_options",
-    verify_options=EspVerifyOptions,
+    verify_options="bootdiag.platforms.esp.options:EspVerifyOptions",
     options=(
         VerifyOption("--efuse", "efuse_summary", "`espefuse summary` output (text or JSON): the key digests the device trusts.", "FILE", beside_log=True),
         VerifyOption("--key-digest", "key_digests", "A trusted public-key digest in hex, as burned in eFuse (repeatable).", "HEX", repeat=True),

@@ -27,7 +27,7 @@ from bootdiag.verify.keys import KeyMaterial, load_key
 from bootdiag.verify.model import Findings, Problem, UnusableInput, VerifyOptions
 
 if TYPE_CHECKING:
-    from bootdiag.platforms.esp import EspVerifyOptions
+    from bootdiag.platforms.esp.options import EspVerifyOptions
 
 
 def _own(options: VerifyOptions) -> "EspVerifyOptions":

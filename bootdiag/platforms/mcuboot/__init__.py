@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel
-
 from bootdiag.platforms.mcuboot.paste import LINE_STARTS
 from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
 
@@ -15,15 +13,6 @@ def _families():
     from bootdiag.platforms.mcuboot.west import WestFamily
 
     return [McubootFamily(), WestFamily()]
-
-
-class McubootVerifyOptions(BaseModel):
-    measured_boot: bool = False  # MCUBOOT_MEASURED_BOOT: a boot record is required
-    max_record_size: int | None = None  # MAX_BOOT_RECORD_SZ of the bootloader
-    security_counter: bool = False  # MCUBOOT_HW_ROLLBACK_PROT: SEC_CNT is required
-    header_size: int | None = None  # the ih_hdr_size the firmware is linked for
-    mcuboot_port: str | None = None  # "zephyr" | "tfm": picks the port's MAX_BOOT_RECORD_SZ default
-    enc_key: str | None = None  # private encryption key (imgtool -E's pair) for encrypted images
 
 
 PROBLEMS = {
@@ -78,7 +67,7 @@ PLATFORM = Platform(
     key_digests="bootdiag.platforms.mcuboot.image:key_digests",
     check_options="bootdiag.platforms.mcuboot.image:check_options",
     file_view="bootdiag.platforms.mcuboot.file_view:file_view",
-    verify_options=McubootVerifyOptions,
+    verify_options="bootdiag.platforms.mcuboot.options:McubootVerifyOptions",
     options=(
         VerifyOption("--measured-boot", "measured_boot", "The bootloader has MCUBOOT_MEASURED_BOOT: require a boot record."),
         VerifyOption("--max-record-size", "max_record_size", "Largest boot record the bootloader accepts, in bytes.", "BYTES", number=True),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel
-
 from bootdiag.core.platform import Platform, Redaction, VerifyOption
 
 _HEX = "0-9A-Fa-f"
@@ -22,12 +20,6 @@ def _families():
     from bootdiag.platforms.tegra.tegraflash import TegraFamily
 
     return [TegraFamily()]
-
-
-class TegraVerifyOptions(BaseModel):
-    fuse_hash: str | None = None  # the PKC public key hash burned in fuses (hex)
-    fuse_info: str | None = None  # path to an odmfuseread.sh fuse_info.txt
-    board_info: str | None = None  # path to a module EEPROM dump (flash.sh's bootloader/cvm.bin)
 
 
 PROBLEMS = {
@@ -65,7 +57,7 @@ PLATFORM = Platform(
     key_digests="bootdiag.platforms.tegra.signed:key_digests",
     key_check="bootdiag.platforms.tegra.signed:key_check",
     check_options="bootdiag.platforms.tegra.signed:check_options",
-    verify_options=TegraVerifyOptions,
+    verify_options="bootdiag.platforms.tegra.options:TegraVerifyOptions",
     options=(
         VerifyOption("--fuse-hash", "fuse_hash", "The PKC public key hash burned in the fuses (hex).", "HEX"),
         VerifyOption("--fuse-info", "fuse_info", "The fuse_info.txt that odmfuseread.sh writes.", "FILE", beside_log=True),

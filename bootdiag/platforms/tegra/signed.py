@@ -26,7 +26,7 @@ from bootdiag.platforms.tegra import CHIP_ALIASES as _CHIP_ALIASES
 from bootdiag.verify.model import Findings, ImageReport, UnusableInput, VerifyOptions
 
 if TYPE_CHECKING:
-    from bootdiag.platforms.tegra import TegraVerifyOptions
+    from bootdiag.platforms.tegra.options import TegraVerifyOptions
 
 
 def _own(options: VerifyOptions) -> "TegraVerifyOptions":

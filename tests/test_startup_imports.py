@@ -1,0 +1,54 @@
+"""`bootdiag explain` starts with only what it needs: once the build cache holds the validated
+rules, reading a capture imports neither pydantic nor typer nor rich, whatever the output."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CAPTURE = Path(__file__).resolve().parent.parent / "corpus" / "esp-idf" / "chip-revision-too-new.log"
+
+# The command line as its entry point runs it; at exit, the heavy libraries it imported.
+_IMPORTS = """
+import atexit, sys
+atexit.register(lambda: print(sorted({m.split(".")[0] for m in sys.modules} & {"pydantic", "typer", "rich"}), file=sys.stderr))
+sys.argv = ["bootdiag", *sys.argv[1:]]
+from bootdiag.app.cli import main
+main()
+"""
+
+
+def _heavy_imports(cache_home: Path, args: list[str], stdin: Path | None = None) -> str:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    with open(stdin or os.devnull, "rb") as source:
+        done = subprocess.run([sys.executable, "-c", _IMPORTS, *args], stdin=source, capture_output=True, text=True, env=env)
+    assert done.returncode == 1, done.stderr  # diagnosed
+    return done.stderr.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("cache")
+    _heavy_imports(home, ["explain", str(CAPTURE)])  # validates the rules (pydantic) and keeps them
+    return home
+
+
+@pytest.mark.parametrize("output", ["text", "json", "markdown"])
+@pytest.mark.parametrize("from_pipe", [False, True], ids=["file", "pipe"])
+def test_explain_imports_no_pydantic_typer_or_rich(warm_cache: Path, output: str, from_pipe: bool) -> None:
+    args = ["explain", "-" if from_pipe else str(CAPTURE), "--format", output]
+    assert _heavy_imports(warm_cache, args, CAPTURE if from_pipe else None) == "[]"
+
+
+def test_the_rules_are_validated_again_when_the_record_module_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bootdiag import platforms as registry
+    from bootdiag.core import cache, pipeline, record
+
+    keyed: list[Any] = []
+    monkeypatch.setattr(cache, "cached", lambda kind, parts, build: keyed.extend(parts) or ())
+    pipeline._validated_by_content("rules", registry.registry_key(), ())
+    assert Path(record.__file__) in keyed
