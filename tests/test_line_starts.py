@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bootdiag import platforms as registry
-from bootdiag.core.parse.unwrap import first_chars, starts_pattern
+from bootdiag.core.parse.unwrap import starts_pattern
+from bootdiag.core.regex_starts import pattern_first_chars
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -24,15 +25,16 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
         (r"(?:Failed|Error)+:", {"F", "E"}),
         (r"[Ss]ecure boot", {"S", "s"}),
         (r"\d+x", None),  # a category: not a small known set
-        (r"a?b", None),  # an optional first item
-        (r"(?:a|)b", None),  # an empty alternative
+        (r"a?b", {"a", "b"}),  # an optional first item: what follows it may begin the match
+        (r"(?:a|)b", {"a", "b"}),
+        (r"a*", None),  # may match the empty string
         (r"(?i)abc", None),  # either case
         (r"[^x]", None),
         (r".abc", None),
     ],
 )
-def test_first_chars(pattern: str, expected: set[str] | None) -> None:
-    assert first_chars(pattern) == expected
+def test_pattern_first_chars(pattern: str, expected: set[str] | None) -> None:
+    assert pattern_first_chars(pattern) == expected
 
 
 def test_an_unknown_start_drops_the_lookahead() -> None:

@@ -14,10 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-try:  # re's own parser, to read what a pattern can start with
-    import re._parser as _sre_parser  # Python 3.11+
-except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parser  # type: ignore[no-redef]
+from bootdiag.core.regex_starts import pattern_first_chars
 
 # Terminal programs and loggers put the host's time first: "[12:00:01.123] ", "12:00:01.123 -> "
 # (Arduino IDE), "[2026-01-02 10:00:00] ", "[22:02:10]", a bare "14:56:33.435305 ", tio's
@@ -119,61 +116,11 @@ def starts_pattern(line_starts: Sequence[str]) -> str:
     alternatives = "|".join(f"(?:{s})" for s in line_starts)
     first: set[str] = set()
     for start in line_starts:
-        chars = first_chars(start)
+        chars = pattern_first_chars(start)
         if chars is None:
             return alternatives
         first |= chars
     return f"(?=[{''.join(re.escape(c) for c in sorted(first))}])(?:{alternatives})"
-
-
-_ZERO_WIDTH = {"AT", "ASSERT", "ASSERT_NOT"}
-_MAX_SET = 64
-
-
-def first_chars(pattern: str) -> set[str] | None:
-    """The characters a match of ``pattern`` can begin with, or ``None`` when that is not a small
-    known set (a class such as ``\\d`` or ``.``, an optional first item, a case-insensitive flag)."""
-    try:
-        parsed = _sre_parser.parse(pattern)
-    except (re.error, RecursionError):
-        return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    return _first_of(list(parsed))
-
-
-def _first_of(items: list) -> set[str] | None:  # items of re's parsed form: (opcode, argument)
-    for op, arg in items:
-        name = str(op)
-        if name in _ZERO_WIDTH:
-            continue
-        if name == "LITERAL":
-            return {chr(arg)}
-        if name == "IN":
-            found: set[str] = set()
-            for item_op, item_arg in arg:
-                kind = str(item_op)
-                if kind == "LITERAL":
-                    found.add(chr(item_arg))
-                elif kind == "RANGE" and item_arg[1] - item_arg[0] < _MAX_SET:
-                    found.update(chr(c) for c in range(item_arg[0], item_arg[1] + 1))
-                else:
-                    return None
-            return found if len(found) <= _MAX_SET else None
-        if name == "SUBPATTERN":
-            return _first_of(list(arg[-1]))
-        if name == "BRANCH":
-            union: set[str] = set()
-            for branch in arg[1]:
-                chars = _first_of(list(branch))
-                if chars is None:
-                    return None
-                union |= chars
-            return union
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
-            return _first_of(list(arg[2]))
-        return None
-    return None
 
 
 class Unwrapper:

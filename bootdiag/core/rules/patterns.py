@@ -24,6 +24,8 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from bootdiag.core.regex_starts import first_chars_of
+
 MAX_PATTERN = 1000  # characters
 MAX_SUBJECT = 1024  # characters of a field a pattern is searched in (log fields are far shorter)
 TIME_BUDGET = 0.05  # seconds for a search; quadratic growth stays well under it at MAX_SUBJECT
@@ -91,66 +93,13 @@ def _shape_problem(items: list[tuple[Any, Any]], inside_repeat: bool) -> str | N
 def _alternatives_overlap(branches: list[list[tuple[Any, Any]]]) -> bool:
     seen: set[int] = set()
     for branch in branches:
-        first = _first_chars(branch)
+        first = first_chars_of(branch)
         if first is _ANY or not first:  # any character, or a branch that can match nothing
             return True
         if seen & first:
             return True
         seen |= first
     return False
-
-
-def _first_chars(items: list[tuple[Any, Any]]) -> set[int] | None:
-    """Code points a match of ``items`` can begin with (``None``: any); an empty set means the
-    sequence can match the empty string."""
-    found: set[int] = set()
-    for op, av in items:
-        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
-            continue  # zero-width
-        if op is sre.LITERAL:
-            return found | {av}
-        if op is sre.IN:
-            chars = _class_chars(av)
-            return _ANY if chars is _ANY else found | chars
-        if op is sre.SUBPATTERN or op is sre.ATOMIC_GROUP:
-            body = list(av[-1]) if op is sre.SUBPATTERN else list(av)
-            inner = _first_chars(body)
-            if inner is _ANY:
-                return _ANY
-            found |= inner
-            if inner:
-                return found
-            continue
-        if op in _REPEATS:
-            low, _, body = av
-            inner = _first_chars(list(body))
-            if inner is _ANY:
-                return _ANY
-            found |= inner
-            if low > 0 and inner:
-                return found
-            continue
-        if op is sre.BRANCH:
-            for branch in av[1]:
-                inner = _first_chars(list(branch))
-                if inner is _ANY:
-                    return _ANY
-                found |= inner
-            return found
-        return _ANY  # ANY, NOT_LITERAL, categories, ...
-    return found
-
-
-def _class_chars(items: list[tuple[Any, Any]]) -> set[int] | None:
-    chars: set[int] = set()
-    for op, av in items:
-        if op is sre.LITERAL:
-            chars.add(av)
-        elif op is sre.RANGE and av[1] - av[0] < 256:
-            chars.update(range(av[0], av[1] + 1))
-        else:
-            return _ANY  # negation, categories (\d, \w), wide ranges
-    return chars
 
 
 # ------------------------------------------------------------------ timing
