@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from bootdiag.app.scan import cause_counts, count_files, exit_status, scan
@@ -19,6 +20,7 @@ def run(paths: list[str], jobs: int | None, fmt: str, scheduler: str | None, out
     if total == 0:
         raise InputError("no capture files under the given paths")
     records: list[dict[str, Any]] = []
+    roots = [Path(p) for p in paths if Path(p).is_dir()]
     with _progress(err, total) as advance:
         if scheduler:
             from bootdiag.app.distributed import scan_with_dask
@@ -27,7 +29,7 @@ def run(paths: list[str], jobs: int | None, fmt: str, scheduler: str | None, out
         else:
             stream = scan(paths, jobs, progress=advance)
         for record in stream:
-            records.append(_slim(record))
+            records.append(_slim(record, roots))
             if fmt == "jsonl":
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
@@ -35,9 +37,19 @@ def run(paths: list[str], jobs: int | None, fmt: str, scheduler: str | None, out
     return exit_status(records)
 
 
-def _slim(record: dict[str, Any]) -> dict[str, Any]:
+def _slim(record: dict[str, Any], roots: list[Path]) -> dict[str, Any]:
     # Only what the table and the exit status need: memory stays small over many captures.
-    return {"path": record["path"], "status": record["status"], "top": record["top"]}
+    return {"path": _shown_path(record["path"], roots), "status": record["status"], "top": record["top"]}
+
+
+def _shown_path(path: str, roots: list[Path]) -> str:
+    """A capture's path in the table: from the folder it was found in, which the user just typed."""
+    for root in roots:
+        try:
+            return str(Path(path).relative_to(root))
+        except ValueError:
+            continue
+    return path
 
 
 class _progress:
