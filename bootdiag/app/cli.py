@@ -117,8 +117,8 @@ def _redact(p: argparse.ArgumentParser) -> None:
 
 def _known_chip(text: str) -> str:
     """A --chip value some platform knows (case, ``-`` and ``_`` aside), as given."""
-    known = {c.lower().replace("-", "").replace("_", "") for pl in registry.platforms() for c in pl.chips}
-    if text.strip().lower().replace("-", "").replace("_", "") not in known:
+    known = registry.known_chips()
+    if registry.chip_key(text) not in known:
         raise argparse.ArgumentTypeError(f"unknown chip {text!r} (one of: {', '.join(sorted(known))})")
     return text
 

@@ -102,7 +102,7 @@ def _generic_lines(image: ImageReport) -> list[str]:
 
 
 def _normal_chip(name: Any) -> str:
-    return str(name or "").lower().replace("-", "").replace("_", "")
+    return registry.chip_key(str(name or ""))
 
 
 def _chip_contradiction(image: ImageReport, report: Report) -> list[str]:

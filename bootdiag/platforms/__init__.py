@@ -118,6 +118,16 @@ def check_catalogue() -> dict[str, str]:
     return {p.problem_id(short): doc for p in platforms() for short, doc in p.checks.items()}
 
 
+def chip_key(name: str) -> str:
+    """A chip name as --chip values are compared: case, ``-`` and ``_`` aside (``ESP32-S3`` = ``esp32s3``)."""
+    return name.strip().lower().replace("-", "").replace("_", "")
+
+
+def known_chips() -> set[str]:
+    """Every chip name (and alias) some platform accepts for --chip, as :func:`chip_key` gives it."""
+    return {chip_key(c) for p in platforms() for c in p.chips}
+
+
 def line_starts() -> list[str]:
     return [s for p in platforms() for s in p.line_starts]
 

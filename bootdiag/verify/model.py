@@ -135,8 +135,8 @@ class VerifyOptions(BaseModel):
     def _known_chip(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        known = known_chips()
-        if value.strip().lower().replace("-", "").replace("_", "") not in known:
+        known = registry.known_chips()
+        if registry.chip_key(value) not in known:
             raise ValueError(f"unknown chip {value!r} (one of: {', '.join(sorted(known))})")
         return value
 
@@ -146,11 +146,6 @@ class VerifyOptions(BaseModel):
         if found is None:
             found = registry.platform(platform_name).option_defaults()
         return found
-
-
-def known_chips() -> set[str]:
-    """Every chip name (and alias) some platform accepts, normalised: lower case, no - or _."""
-    return {c.lower().replace("-", "").replace("_", "") for p in registry.platforms() for c in p.chips}
 
 
 @dataclass
