@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from bootdiag.core.regex_starts import pattern_first_chars
+from bootdiag.core import regex_starts
+from bootdiag.core.cache import cached
 
 # Terminal programs and loggers put the host's time first: "[12:00:01.123] ", "12:00:01.123 -> "
 # (Arduino IDE), "[2026-01-02 10:00:00] ", "[22:02:10]", a bare "14:56:33.435305 ", tio's
@@ -116,11 +118,17 @@ def starts_pattern(line_starts: Sequence[str]) -> str:
     alternatives = "|".join(f"(?:{s})" for s in line_starts)
     first: set[str] = set()
     for start in line_starts:
-        chars = pattern_first_chars(start)
+        chars = regex_starts.pattern_first_chars(start)
         if chars is None:
             return alternatives
         first |= chars
     return f"(?=[{''.join(re.escape(c) for c in sorted(first))}])(?:{alternatives})"
+
+
+def _starts_regex(line_starts: tuple[str, ...]) -> re.Pattern[str]:
+    # Reading each start's first characters costs a couple of milliseconds: built once, then loaded.
+    sources = [Path(__file__), Path(regex_starts.__file__), "\0".join(line_starts)]
+    return cached("line-starts", sources, lambda: re.compile(starts_pattern(line_starts)))
 
 
 class Unwrapper:
@@ -132,7 +140,7 @@ class Unwrapper:
     """
 
     def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = ()) -> None:
-        self._starts = re.compile(starts_pattern(line_starts)) if line_starts else None
+        self._starts = _starts_regex(tuple(line_starts)) if line_starts else None
         self._normalisers = tuple(normalisers)
 
     def pieces(self, text: str) -> list[str]:
