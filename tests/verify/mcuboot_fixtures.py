@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import struct
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -144,12 +145,17 @@ def flip_byte(image: bytes, offset: int) -> bytes:
     return bytes(data)
 
 
-def strip_tlvs(image: bytes, types: set[int]) -> bytes:
-    """Remove unprotected TLVs of the given types and fix the area's tlv_tot, as if imgtool never wrote them."""
+def rewrite_unprotected(image: bytes, entry: Callable[[RawTlv, bytes], bytes]) -> bytes:
+    """The image with each unprotected TLV replaced by ``entry(tlv, its bytes)`` (``b""`` drops it) and
+    the area's tlv_tot fixed; the signed hash does not cover this area."""
     start, total = unprotected_area(image)
-    kept = b"".join(image[t.offset : t.offset + 4 + t.length] for t in unprotected_tlvs(image) if t.type not in types)
-    area = struct.pack("<HH", 0x6907, 4 + len(kept)) + kept
-    return image[:start] + area + image[start + total :]
+    entries = b"".join(entry(t, image[t.offset : t.offset + 4 + t.length]) for t in unprotected_tlvs(image))
+    return image[:start] + struct.pack("<HH", 0x6907, 4 + len(entries)) + entries + image[start + total :]
+
+
+def strip_tlvs(image: bytes, types: set[int]) -> bytes:
+    """Remove unprotected TLVs of the given types, as if imgtool never wrote them."""
+    return rewrite_unprotected(image, lambda tlv, raw: b"" if tlv.type in types else raw)
 
 
 def signature_tlv(image: bytes) -> RawTlv:

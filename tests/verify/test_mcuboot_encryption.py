@@ -17,8 +17,8 @@ from bootdiag.verify import verify_bytes
 from bootdiag.verify.model import ImageReport, VerifyOptions
 
 from mcuboot_fixtures import (
-    WORKDIR, flip_byte, header_fields, imgtool, imgtool_verify, key_path, payload_path, signed_image, unprotected_area,
-    unprotected_tlvs,
+    WORKDIR, RawTlv, flip_byte, header_fields, imgtool, imgtool_verify, key_path, payload_path, rewrite_unprotected,
+    signed_image, unprotected_tlvs,
 )
 
 # encryption key type -> the signing key type imgtool pairs it with ("must use the same type of key")
@@ -143,15 +143,13 @@ def with_key_wrap_tlv(image: bytes, enc: str, kek: bytes) -> bytes:
     """The imgtool image with its ENC TLV replaced by ENC_KW (0x31): the same AES key wrapped under ``kek``
     with RFC 3394 key wrap, as MCUboot's boot_enc_decrypt reads it (imgtool writes no ENC_KW itself). The
     unprotected TLVs are outside the signed hash, so the signature still holds."""
-    start, total = unprotected_area(image)
-    entries = b""
-    for tlv in unprotected_tlvs(image):
-        if 0x30 <= tlv.type <= 0x34:
-            wrapped = aes_key_wrap(kek, aes_key_of(image, enc))
-            entries += struct.pack("<BxH", 0x31, len(wrapped)) + wrapped
-        else:
-            entries += image[tlv.offset : tlv.offset + 4 + tlv.length]
-    return image[:start] + struct.pack("<HH", 0x6907, 4 + len(entries)) + entries + image[start + total :]
+    def entry(tlv: RawTlv, raw: bytes) -> bytes:
+        if not 0x30 <= tlv.type <= 0x34:
+            return raw
+        wrapped = aes_key_wrap(kek, aes_key_of(image, enc))
+        return struct.pack("<BxH", 0x31, len(wrapped)) + wrapped
+
+    return rewrite_unprotected(image, entry)
 
 
 @pytest.mark.parametrize("bits", [128, 256])
