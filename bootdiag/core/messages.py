@@ -215,6 +215,15 @@ def _literal(chunk: str, after_lazy: bool = False) -> str:
     return (_AT_BLANKS_START if after_lazy and chunk[0].isspace() else "") + source
 
 
+def opening_key(fmt: str) -> str | None:
+    """The first two words of a format, when both are fixed text: how a line cut short finds it
+    (:mod:`bootdiag.core.cut_messages`)."""
+    words = fmt.strip().lstrip("`").split(None, 2)
+    if len(words) < 2 or "%" in words[0] or "%" in words[1]:
+        return None
+    return f"{words[0].lower()} {words[1].lower()}"
+
+
 def _index_words(fmt: str) -> set[str]:
     """The words of a format a line is sure to contain: not those a value is glued to
     (``BLOCK%d`` prints as ``BLOCK3``, one word)."""
@@ -252,6 +261,11 @@ class Catalogue:
                 rarest = min(words, key=lambda w: (counts[w], -len(w), w))
                 index.setdefault(rarest, []).append(entry.number)
         self._index = {word: tuple(numbers) for word, numbers in index.items()}
+        openings: dict[str, list[int]] = {}
+        for entry in known:
+            if (key := opening_key(entry.format)) is not None:
+                openings.setdefault(key, []).append(entry.number)
+        self.openings = {key: tuple(numbers) for key, numbers in openings.items()}  # for lines cut short
         self._packed: list[bytes] = []
         self._patterns: dict[int, re.Pattern[str]] = {}
         self.by_id = _ById(self)
@@ -262,11 +276,12 @@ class Catalogue:
         names = _packed_fields()
         packed = [marshal.dumps(tuple(getattr(self.known(i), f) for f in names)) for i in range(len(self._known))]
         return {"programs": self.programs, "numbers": self._numbers, "platforms": self._platforms,
-                "literals": self._literals, "index": self._index, "packed": packed}
+                "literals": self._literals, "index": self._index, "openings": self.openings, "packed": packed}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.programs, self._numbers, self._platforms = state["programs"], state["numbers"], state["platforms"]
         self._literals, self._index, self._packed = state["literals"], state["index"], state["packed"]
+        self.openings = state["openings"]
         self._known = [None] * len(self._packed)
         self._patterns = {}
         self.by_id = _ById(self)

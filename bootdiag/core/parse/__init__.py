@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bootdiag import platforms as registry
+from bootdiag.core.cut_messages import find_cut
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
 from bootdiag.core.messages import (
@@ -142,9 +143,17 @@ class LineParser:
         becomes a quoted catalogue message when it tells of a failure or a warning, and nothing else.
         """
         event = None if quoted else self._offer(text, no)
+        if event is not None and type(event).generic and event.message_id is None and event.is_failure():
+            cut = self._cut_short(text, no)  # an envelope whose message no catalogue entry knows whole
+            if cut is not None:
+                return cut
         if event is not None and (type(event).occupies_session or is_sentence(text)):
             return event
         hit = self.catalogue.find(text)
+        if hit is None and event is None and not quoted:
+            cut = self._cut_short(text, no, bare=True)  # a bare message, cut short
+            if cut is not None:
+                return cut
         if event is not None and (hit is None or hit.start):
             return event  # words of a written report
         # else a written report's family took a bare log message for prose: read it as the message
@@ -174,6 +183,32 @@ class LineParser:
                 return again.moved(no, text)
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,
+        )
+
+    def _cut_short(self, text: str, no: int, bare: bool = False) -> Event | None:
+        """A failure line cut short (a paste that stops mid-line): read as the message it begins,
+        finished with the format's own words when no value is missing, else as that message.
+        ``bare``: no envelope was read, so the message must open the line (words before it are
+        someone's sentence)."""
+        cut = find_cut(self.catalogue, text)
+        if cut is None or cut.hit.known.severity not in ("failure", "warning"):
+            return None
+        if cut.hit.start and (bare or is_prose(text[: cut.hit.start])):
+            return None
+        if cut.rest is not None:
+            whole = text.rstrip() + cut.rest
+            # as it stands (its own envelope), else as its platform prints it (a bare message)
+            for line in (whole, self._canonical(cut.hit, whole)):
+                again = self._offer(line, no) if line else None
+                if again is not None and type(again).occupies_session and not type(again).generic:
+                    # the message as the line has it, cut short: evidence quotes what was printed
+                    said = {name: value[: -len(cut.rest)] for name, value in again.__dict__.items()
+                            if name != "text" and isinstance(value, str) and value.endswith(cut.rest)
+                            and text.rstrip().endswith(value[: -len(cut.rest)])}
+                    return again.moved(no, text, **said)
+        known = cut.hit.known
+        return CatalogueMessage.trusted(
+            line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=cut.hit.fields,
         )
 
     def screened(self, text: str, pos: int = 0, no: int = 1) -> Iterator[tuple[int, int, int]]:

@@ -1,0 +1,119 @@
+"""A catalogue message whose line was cut short: a paste that stops mid-line (``E (116) esp_image:
+image at 0x20000 has in``), a terminal or forum that clipped it.
+
+Such a line matches no format whole. It is read as the message it begins when exactly one way of
+finishing it exists among the catalogued formats that open with the same words, and enough of the
+message stands before the cut to tell: a line that goes on in other words than the format's is not
+cut, it is another message.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bootdiag.core.messages import _CONVERSION, _PATTERN_OF, Catalogue, Hit
+
+MIN_CUT_LITERAL = 12  # characters of the format's fixed text the line must show before the cut
+MIN_CUT_WORDS = 3  # words of it
+_OPENING_WORDS = 8  # a message is looked for at the first this many words of a line
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    hit: Hit  # the message (its fields as far as the line goes)
+    rest: str | None  # the format's text after the cut, when no value is missing from it
+
+
+_NUMBER_PROGRAMS = {kind: re.compile(r"\s*" + pattern.replace("++", "+")) for kind, pattern in _PATTERN_OF.items()}
+
+
+def _cut_short(fmt: str, text: str) -> tuple[int, int, list[str], str | None] | None:
+    """``(fixed characters, words, values, rest)`` when ``text`` (stripped, from the message's first
+    character) is ``fmt`` cut short; ``rest`` is None when the cut fell in or before a value."""
+    fmt = fmt.strip().lstrip("`")
+    pos, literal, words, fpos = 0, 0, 0, 0
+    values: list[str] = []
+    end = len(text)
+    conversions = list(_CONVERSION.finditer(fmt))
+    for n in range(len(conversions) + 1):
+        m = conversions[n] if n < len(conversions) else None
+        chunk = fmt[fpos : m.start() if m is not None else len(fmt)]
+        i = 0
+        while i < len(chunk):
+            if pos == end:
+                rest = fmt[fpos + i :]
+                return literal, words, values, (None if _CONVERSION.search(rest) else rest)
+            if chunk[i].isspace():
+                if not text[pos].isspace():
+                    return None
+                while i < len(chunk) and chunk[i].isspace():
+                    i += 1
+                while pos < end and text[pos].isspace():
+                    pos += 1
+                words += 1
+                continue
+            if text[pos] != chunk[i]:
+                return None
+            i, pos, literal = i + 1, pos + 1, literal + 1
+        if m is None:
+            return None  # the whole format: not cut
+        if pos == end:
+            return literal, words, values, None
+        kind = m.group(2)
+        if kind == "%":
+            if text[pos] != "%":
+                return None
+            pos += 1
+        elif kind == "s":
+            following = _CONVERSION.split(fmt[m.end() :], 1)[0].split(None, 1)
+            if not following:
+                return literal, words, values, None
+            stop = text.find(following[0], pos)
+            if stop < 0:
+                return literal, words, values, None  # cut inside the value
+            value = text[pos:stop].rstrip() if fmt[m.end() : m.end() + 1].isspace() else text[pos:stop]
+            values.append(value)
+            pos += len(value)
+        else:
+            vm = _NUMBER_PROGRAMS[kind].match(text, pos)
+            if vm is None:
+                return None
+            if vm.end() == end:
+                return literal, words, values, None  # the number itself may be cut
+            values.append(vm.group(1))
+            pos = vm.end()
+        fpos = m.end()
+    return None
+
+
+def find_cut(catalogue: Catalogue, text: str) -> Cut | None:
+    """The one catalogued message ``text`` is the cut-short start of, wherever in its first words
+    the message begins (after an envelope, a tag, a function name)."""
+    text = text.rstrip()
+    openings = catalogue.openings
+    found: dict[str, Cut] = {}  # by the format's whole text: formats kept under two ids finish alike
+    tokens = list(re.finditer(r"\S+", text))[: _OPENING_WORDS + 1]
+    for word, following in zip(tokens, tokens[1:]):
+        key = f"{word.group().lower()} {following.group().lower()}"
+        for number in openings.get(key, ()):
+            known = catalogue.known(number)
+            got = _cut_short(known.format, text[word.start() :])
+            if got is None:
+                continue
+            literal, words, values, rest = got
+            if literal < MIN_CUT_LITERAL or words < MIN_CUT_WORDS - 1:
+                continue
+            found.setdefault(known.format.strip(), Cut(Hit(known, word.start(), dict(zip(known.fields, values))), rest))
+        if found:
+            break  # the message begins at the first word where any format fits
+    if not found:
+        return None
+    # Formats that differ only after the cut finish alike as far as the line can tell: the shortest
+    # finish, when every other one begins with it (another version added words at the end).
+    shortest = min(found.values(), key=lambda cut: len(cut.hit.known.format))
+    if all(
+        cut.rest is not None and shortest.rest is not None and cut.rest.startswith(shortest.rest)
+        for cut in found.values()
+    ):
+        return shortest
+    return shortest if len(found) == 1 else None

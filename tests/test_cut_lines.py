@@ -1,0 +1,82 @@
+"""A log line cut short (a paste that stops mid-line) is read as the catalogued message it begins,
+when only one message begins so; otherwise it stays what its envelope says."""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.core.messages import CatalogueMessage, UnreadFailure
+from bootdiag.core.parse import LineParser
+from bootdiag.core.pipeline import explain
+
+
+def read(line: str) -> list:
+    return LineParser()._parse_new(line, 7)
+
+
+def test_idf_line_cut_mid_word_reads_as_its_message():
+    [event] = read("E (116) esp_image: image at 0x20000 has in")
+    assert event.kind == "InvalidMagicByte"
+    assert event.address == 0x20000
+    assert event.line == 7
+    # the evidence is what was printed, not the words that finish it
+    assert event.text == "E (116) esp_image: image at 0x20000 has in"
+    assert event.msg == "image at 0x20000 has in"
+
+
+def test_mcuboot_line_cut_after_a_value_reads_as_its_message():
+    [event] = read("[ERR] Image in the primary slot is not va")
+    assert event.kind == "McubootImageInvalid"
+    assert event.slot == "primary"
+
+
+def test_cut_inside_a_value_is_known_by_the_catalogue_only():
+    [event] = read("E (50) esp_image: Checksum failed. Calculated 0x")
+    assert isinstance(event, CatalogueMessage)
+    assert event.message == "idf.checksum_failed"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "E (116) esp_image: image at 0x20000 has been erased",  # goes on in other words: another message
+        "E (116) esp_image: image at 0x2",  # too little of the message to tell
+        "E (12) boot: Image in",
+    ],
+)
+def test_lines_that_are_not_a_known_message_cut_short_stay_generic(line):
+    [event] = read(line)
+    assert event.kind == "EspLog"
+    assert not isinstance(event, CatalogueMessage)
+
+
+def test_a_sentence_naming_a_message_is_not_a_cut_line():
+    found = read("Re: the board keeps saying Wrong boot mode detected (0x13)")
+    assert not any(e.is_failure() and not e.is_weak() for e in found)
+
+
+def test_bare_message_cut_short():
+    [event] = read("Image hash failed - image is cor")
+    assert event.kind == "ImageHashFailed"
+
+
+def test_ambiguous_cut_is_not_guessed():
+    # Two formats open with these words and differ after the cut: no way to tell which.
+    found = read("E (5) flash_encrypt: Cannot re-encrypt data")
+    assert not any(isinstance(e, CatalogueMessage) or type(e).__name__ != "EspLog" for e in found)
+
+
+def test_capture_ending_mid_line_is_diagnosed_not_unexplained():
+    capture = (
+        "I (30) boot: ESP-IDF v4.4 2nd stage bootloader\n"
+        "I (104) boot: End of partition table\n"
+        "E (108) boot: ota data partition invalid and no factory, will try all partitions\n"
+        "E (116) esp_image: image at 0x20000 has in"
+    )
+    report = explain(capture)
+    assert report.status == "diagnosed"
+    assert report.findings[0].id == "esp.app_partition_empty"
+
+
+def test_unread_failure_still_said_for_unknown_words():
+    [event] = read("something failed in a way nobody catalogued")
+    assert isinstance(event, UnreadFailure)
