@@ -1,0 +1,105 @@
+"""Does an answer survive the way people paste? Every real capture (corpus/real) is pasted again in
+each style a forum or chat gives it, and the answer is compared with the one for the capture as it
+was collected.
+
+    python bench/paste_styles.py            # the shares per style and platform
+    python bench/paste_styles.py --changed  # also list every capture whose answer a style changes
+
+Styles (each applied to every line of the capture, after taking off a code fence it had):
+
+- quote: ``> `` before each line (a forum quote);
+- fenced: the capture in a ``` block, inside a sentence or two;
+- html: ``<``, ``>``, ``&`` and quotes escaped as a web page's source has them;
+- numbered: ``cat -n`` numbers;
+- timestamps: a terminal program's ``[2024-03-01 10:00:00.123] `` before each line;
+- bullets: ``- `` before each line;
+- crlf: CR LF line ends;
+- glued: newlines lost, every three lines on one line;
+- no-level: the level letter of an ESP-IDF line taken off (``E (116) tag:`` becomes ``(116) tag:``).
+
+An answer is the report's status and its first finding's rule id. Target: every share >= 95%.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accuracy import cases  # noqa: E402
+
+_FENCE = re.compile(r"^\s*```.*$")
+_IDF_LEVEL = re.compile(r"^(\x1b\[[0-9;]*m)?[EWIDV] (\(\d)")
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not _FENCE.match(line)]
+
+
+def _each(prefix: Callable[[int], str]) -> Callable[[str], str]:
+    return lambda text: "\n".join(prefix(n) + line for n, line in enumerate(_lines(text), 1)) + "\n"
+
+
+def _glued(text: str) -> str:
+    lines = [line.strip() for line in _lines(text) if line.strip()]
+    return "\n".join(" ".join(lines[i : i + 3]) for i in range(0, len(lines), 3)) + "\n"
+
+
+STYLES: dict[str, Callable[[str], str]] = {
+    "quote": _each(lambda n: "> "),
+    "fenced": lambda text: "Here is the log from the serial port:\n\n```\n" + "\n".join(_lines(text)) + "\n```\nAny idea?\n",
+    "html": lambda text: html.escape("\n".join(_lines(text))) + "\n",
+    "numbered": _each(lambda n: f"{n:6d}\t"),
+    "timestamps": _each(lambda n: f"[2024-03-01 10:{n // 60 % 60:02d}:{n % 60:02d}.{n * 7 % 1000:03d}] "),
+    "bullets": _each(lambda n: "- "),
+    "crlf": lambda text: "\r\n".join(_lines(text)) + "\r\n",
+    "glued": _glued,
+    "no-level": lambda text: "\n".join(_IDF_LEVEL.sub(r"\1\2", line) for line in _lines(text)) + "\n",
+}
+
+
+def answer(text: str) -> str:
+    import bootdiag
+
+    report = bootdiag.explain(text)
+    return f"{report.status}:{report.findings[0].id}" if report.findings else report.status
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--changed", action="store_true", help="list every capture whose answer a style changes")
+    args = parser.parse_args()
+    kept: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    changed: list[str] = []
+    for log, expect in cases():
+        text = log.read_text(encoding="utf-8", errors="replace")
+        base = answer("\n".join(_lines(text)) + "\n")
+        for style, paste in STYLES.items():
+            got = answer(paste(text))
+            for platform in (expect["platform"], "all"):
+                kept[(style, platform)].append(got == base)
+            if got != base:
+                changed.append(f"  {style:<10} {log.parent.name}/{log.stem}: {base} -> {got}")
+    platforms = sorted({p for _s, p in kept if p != "all"}) + ["all"]
+    print(f"{'style':<11}" + "".join(f"{p:>17}" for p in platforms))
+    worst = 1.0
+    for style in STYLES:
+        row = []
+        for p in platforms:
+            same = kept[(style, p)]
+            share = sum(same) / len(same) if same else 1.0
+            worst = min(worst, share)
+            row.append(f"{sum(same):>5}/{len(same):<4} {share:>6.1%}")
+        print(f"{style:<11}" + "".join(f"{r:>17}" for r in row))
+    print(f"target: every share >= 95% ({'MET' if worst >= 0.95 else 'NOT MET'})")
+    if args.changed:
+        print("\n".join(changed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
