@@ -137,6 +137,20 @@ def test_alternative_joins_a_generic_line_with_image_facts(tmp_path: Path) -> No
     assert explain_stream([generic], "x", rules, image(["SHA256", "SEC_CNT"])).status == "unexplained"
 
 
+def test_an_alternative_may_lower_the_confidence_of_what_it_finds(tmp_path: Path) -> None:
+    path = tmp_path / "alt.toml"
+    path.write_text(ALTERNATIVE.replace('all = [ { event = "SecureBootV2VerifyFailed"', 'confidence = "low"\nall = [ { event = "SecureBootV2VerifyFailed"'))
+    rules = load_rule_file(path)
+    specific = explain(RESET + VERIFY + SIG_BAD, rules)
+    assert [(f.id, f.confidence) for f in specific.findings] == [("t.alt", "high")]  # the rule's own
+    from bootdiag.core.artifacts import ImageChecked
+    from bootdiag.core.pipeline import explain_stream
+
+    checked = ImageChecked(line=0, text="app.bin", image="app.bin", format="mcuboot", ok=False, problems=[], tlvs=["SHA256"])
+    weak = explain_stream([b"E (50) secure_boot_v2: Secure Boot V2 verification failed.\n"], "x", rules, [checked])
+    assert [(f.id, f.confidence) for f in weak.findings] == [("t.alt", "low")]
+
+
 def test_explain_may_not_use_a_capture_missing_from_an_alternative(tmp_path: Path) -> None:
     import pytest
 

@@ -53,3 +53,29 @@ def test_seed_002_prose_is_read_as_a_report_not_as_a_log() -> None:
     report = explain(SEED_002)
     assert [f.id for f in report.findings] == ["mcuboot.reported_not_valid"]
     assert not [e for e in parse_text(SEED_002.read_text(encoding="utf-8")) if e.family == "mcuboot"]
+
+
+ESP_LOAD = "[esp32c3] [INF] br_image_off = 0x20000\n[esp32c3] [INF] ih_hdr_size = {size}\n[esp32c3] [ERR] Load header magic verification failed. Aborting\n"
+
+
+def test_a_load_header_failure_is_the_image_unless_the_bootloader_lost_the_header_size() -> None:
+    assert [f.id for f in explain(ESP_LOAD.format(size="0x20")).findings] == ["mcuboot.esp_app_not_port_image"]
+    lost = explain(ESP_LOAD.format(size="0x0"))  # no validated image has a header of 0 bytes
+    assert (lost.status, lost.findings) == ("unexplained", [])
+
+
+@pytest.mark.parametrize("line", ["Erasing faulty image in the primary slot.", "[DBG] Erasing faulty image in the secondary slot."])
+def test_an_erased_faulty_image_is_a_failure_even_without_a_level(line: str) -> None:
+    report = explain(f"Primary slot: version=1.0.0+0\n{line}\n")
+    assert report.status == "unexplained"
+
+
+SECTORS = "I: Starting bootloader\nW: Failed reading sectors; BOOT_MAX_IMG_SECTORS=128 - too small?\nE: Unable to find bootable image\n"
+
+
+def test_failed_reading_sectors_alone_is_a_low_confidence_layout_finding() -> None:
+    (finding,) = explain(SECTORS).findings
+    assert (finding.id, finding.confidence) == ("mcuboot.slot_or_trailer_problem", "low")
+    assert "flash map" in finding.explanation
+    swap = "I: Starting bootloader\nW: Not enough free space to run swap upgrade\n"
+    assert [(f.id, f.confidence) for f in explain(swap).findings] == [("mcuboot.slot_or_trailer_problem", "high")]

@@ -42,6 +42,8 @@ class Match:
     # The one line that decides it: the first failure among the events that made the rule fire,
     # else the first of them (0: only files beside the log decided).
     deciding_line: int = 0
+    # The confidence of the alternative that held, when it names one (else the rule's).
+    confidence: str | None = None
 
 
 @dataclass(slots=True)
@@ -292,7 +294,10 @@ class Engine:
         lines = [e.line for e in triggers] or [e.line for e in ordered if e.line] or [0]
         deciding = next((e for e in triggers if e.is_failure()), triggers[0] if triggers else None)
         deciding_line = deciding.line if deciding is not None else next((e.line for e in ordered if e.line), 0)
-        return Match(rule, self._session, captures, ordered, min(lines), max(lines), deciding_line=deciding_line)
+        return Match(
+            rule, self._session, captures, ordered, min(lines), max(lines), deciding_line=deciding_line,
+            confidence=when.confidence,
+        )
 
     def pending(self) -> list[Match]:
         """Matches of the session still open (live view: may change as more lines arrive); benign

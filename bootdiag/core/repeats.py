@@ -376,7 +376,10 @@ def _moved_result(result: SessionResult, delta: int, session: int, moved: dict[i
         return line + delta if line else 0
 
     matches = [
-        Match(m.rule, session, m.captures, m.evidence, shift(m.first_line), shift(m.last_line), m.weight, shift(m.deciding_line))
+        Match(
+            m.rule, session, m.captures, m.evidence, shift(m.first_line), shift(m.last_line), m.weight,
+            shift(m.deciding_line), m.confidence,
+        )
         for m in result.matches
     ]
     failures = result.failures if matches else [moved[id(f)] for f in result.failures]

@@ -256,7 +256,7 @@ class ReportBuilder:
                 explanation += " " + render_template(note, first.captures, count)
         if count > 1:
             explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
-        confidence = rule.confidence
+        confidence = first.confidence or rule.confidence
         if _rests_on_quotes(first):
             # Only what someone wrote says so (a message quoted in a sentence): the log is not in view.
             confidence = "low"
@@ -278,7 +278,8 @@ class ReportBuilder:
     def _rank(self, rule_id: str) -> tuple[int, int, int]:
         """Root cause first: higher priority, then higher confidence, then earlier in the capture."""
         first = self._first[rule_id]
-        confidence = "low" if _rests_on_quotes(first) else first.rule.confidence  # as finding() gives it
+        # as finding() gives it
+        confidence = "low" if _rests_on_quotes(first) else first.confidence or first.rule.confidence
         return -first.rule.priority, _CONFIDENCE_ORDER[confidence], first.first_line
 
     @staticmethod

@@ -43,6 +43,9 @@ class When(Record, extra="forbid", populate_by_name=True):
     none: list[Condition] = field(default_factory=list)
     optional: list[Condition] = field(default_factory=list)
     ordered: bool = False
+    # An alternative that rests on weaker evidence than the rule's other ones (a line upstream prints
+    # for several causes) gives its findings this confidence instead of the rule's.
+    confidence: Literal["high", "medium", "low"] | None = None
 
 
 class Candidate(Record, extra="forbid"):
