@@ -86,9 +86,9 @@ def _cut_short(fmt: str, text: str) -> tuple[int, int, list[str], str | None] | 
     return None
 
 
-def find_cut(catalogue: Catalogue, text: str) -> Cut | None:
+def find_cut(catalogue: Catalogue, text: str, platform: str | None = None) -> Cut | None:
     """The one catalogued message ``text`` is the cut-short start of, wherever in its first words
-    the message begins (after an envelope, a tag, a function name)."""
+    the message begins (after an envelope, a tag, a function name); of ``platform`` when given."""
     text = text.rstrip()
     openings = catalogue.openings
     found: dict[str, Cut] = {}  # by the format's whole text: formats kept under two ids finish alike
@@ -97,6 +97,8 @@ def find_cut(catalogue: Catalogue, text: str) -> Cut | None:
         key = f"{word.group().lower()} {following.group().lower()}"
         for number in openings.get(key, ()):
             known = catalogue.known(number)
+            if platform is not None and known.platform != platform:
+                continue
             got = _cut_short(known.format, text[word.start() :])
             if got is None:
                 continue

@@ -117,7 +117,7 @@ class LineParser:
             event = self._read(piece, no, after_prose)
             if event is not None:
                 found.append(event)
-            elif not found and is_prose(piece):
+            elif not found and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose = True
         return found
 

@@ -46,7 +46,9 @@ _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4})
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
 MIN_GLUED = 90  # shorter than this, a line is taken to hold one log line
 # A sentence: four words or more, most of them in lower case ("Before, every upload ended with").
-_WORDS = re.compile(r"[A-Za-z][a-z']*")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z']*")
+# A log envelope's bracketed fields ("[I]", "[main.cpp:39]", "[ERR]"): no one's words.
+_BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 
 
 _GARBLE = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -74,7 +76,7 @@ def is_prose(text: str) -> bool:
     """Whether ``text`` (words in front of a log message on the same line) reads as a sentence:
     four words or more, mostly lower case, with a word people write and tools do not print
     ("A fatal error occurred: " and "error: argument <address>: " are a tool's own lead)."""
-    words = _WORDS.findall(text)
+    words = _WORDS.findall(_BRACKETED.sub(" ", text) if "[" in text else text)
     if len(words) < 4 or sum(w[0].islower() for w in words) < 3:
         return False
     return text.rstrip()[-1:] in _QUOTES or any(w.lower() in _SAYS for w in words)
@@ -166,6 +168,10 @@ class Unwrapper:
             if piece:
                 found.append(self._normalise(piece))
         return found
+
+    def opens_log_line(self, text: str) -> bool:
+        """Whether ``text`` begins the way a platform's log line does (an envelope, a ROM line)."""
+        return self._starts is not None and self._starts.match(text) is not None
 
     def _normalise(self, text: str) -> str:
         for normalise in self._normalisers:

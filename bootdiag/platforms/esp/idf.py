@@ -215,6 +215,8 @@ class EspIdfFamily:
     trigger = compile_trigger(
         r"[EW] \([\d:.]+\) ",
         rf"[IDV] \([\d:.]+\) (?:{_BOOT_TAG_PATTERN})[:.]",
+        # a boot line pasted without its level letter ("(84) boot: SPI Mode : QIO")
+        rf"(?<![EWIDV] )\(\d+\) (?:{_BOOT_TAG_PATTERN})[:.]",
         PANIC.pattern,
     )
 

@@ -20,8 +20,13 @@ LINE_STARTS = (
     r"abort\(\) was called", r"assert failed:", r"Core +\d register dump:", r"ELF file SHA256:", r"Rebooting in \d",
     r"CPU halted", r"\*\*\*ERROR\*\*\*", r"ESP_ERROR_CHECK failed", r"Brownout detector was triggered",
     r"Cache disabled but", r"Debug exception reason:",
+    # the ROM's check of an image's appended SHA-256 (ESP32-C3/S3 ROMs; messages/esp-rom.toml)
+    r"SHA-256 comparison failed", r"Calculated: [0-9a-f]{64}", r"Expected: [0-9a-f]{64}", r"Attempting to boot anyway",
     # ESP_DRAM_LOGx lines carry no time stamp: "E BOD: ...", "W cpu_start: ..." (tags of the catalogue's idf_dram lines)
     r"[EWIDV] (?:BOD|cpu_start|spi_flash|MSPI Timing|MSPI DQS|Flash Delay): ",
+    # Arduino-ESP32's log_x() envelope (cores/esp32/esp32-hal-log.h, ARDUHAL_LOG_FORMAT):
+    # "[%6u][E][%s:%u] %s(): " since 2.0, "[E][%s:%u] %s(): " in 1.0.x
+    r"\[ *\d+\]\[[EWIDV]\]\[[^\]\s]+:\d+\] ", r"(?<!\])\[[EWIDV]\]\[[^\]\s]+:\d+\] ",
 )
 # "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)
 _NO_LEVEL = re.compile(r"\((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
@@ -35,7 +40,13 @@ def normalise(text: str) -> str:
     if text[:1] == "(" and (m := _NO_LEVEL.match(text)):
         from bootdiag.core.messages import catalogue
 
-        hit = catalogue().find(text[m.end():])
+        message = text[m.end():]
+        hit = catalogue().find(message)
+        if hit is None:  # a message cut short (the paste ends mid-line) still tells its level
+            from bootdiag.core.cut_messages import find_cut
+
+            cut = find_cut(catalogue(), message, platform="esp")
+            hit = cut.hit if cut is not None and cut.hit.start == 0 else None
         level = _LETTER.get(hit.known.level, "I") if hit is not None and hit.known.platform == "esp" else "I"
         return f"{level} {text}"
     if (m := _NO_STAMP.match(text)) is not None:
