@@ -24,7 +24,7 @@ _UBUNTU = re.compile(r"\bUbuntu\s+(\d\d\.\d\d)")
 # An ARM (aarch64) machine named as the flashing host: "a Jetson Nano used as the host", "the host is a
 # Raspberry Pi". The BSP's flashing tools (tegrarcm_v2, tegradevflash_v2, tegrasign...) are x86-64 Linux
 # programs; NVIDIA's host requirements (SDK Manager system requirements) name x86-64 Ubuntu only.
-_ARM_NAMES = r"(?:Jetson(?:[ \t]+[\w-]+){0,2}|Raspberry[ \t]+Pi|aarch64|arm64|ARM64|Apple[ \t]+M\d|M\d[ \t]+Mac)"
+_ARM_NAMES = r"(?:Jetson(?:[ \t]+[\w-]+){0,2}|Raspberry[ \t]+Pi|aarch64|arm64|ARM64|armv7l|armhf|Apple[ \t]+M\d|M\d[ \t]+Mac)"
 _ARM_HOST = re.compile(
     rf"(?i)\b(?P<name>{_ARM_NAMES})\b[^.;]{{0,40}}\bas[ \t]+(?:the[ \t]+|a[ \t]+|my[ \t]+)?(?:flashing[ \t]+)?host\b"
     rf"|\bhost[ \t]+(?:is|was)[ \t]+(?:a[ \t]+|an[ \t]+)?(?P<name2>{_ARM_NAMES})\b"
