@@ -163,6 +163,43 @@ def test_host_lines() -> None:
     assert parse_text("I tried a native host instead of VMware\n") == []  # named only to be ruled out
 
 
+def test_an_arm_machine_named_as_the_host_is_unsupported() -> None:
+    for said in ("Flashing a Xavier NX from a Jetson Nano devkit used as the host, it stops at once",
+                 "So tried with Raspberry Pi 3 ( armv7l ) as host with Ubuntu 20.04.1 LTS .",
+                 "The host is an aarch64 board"):
+        host = one(said)
+        assert isinstance(host, ev.TegraHost) and host.environment == "arm" and "x86-64" in host.problem
+    assert parse_text("I flash from an x86 PC, not the Jetson Nano as the host\n") == []  # ruled out
+    assert parse_text("The Jetson Nano boots fine; the host is Ubuntu 18.04\n")[0].environment == "ubuntu"
+
+
+def test_the_host_seeing_the_board_in_recovery() -> None:
+    kernel = one("[ 7636.877264] usb 1-3: New USB device found, idVendor=0955, idProduct=7023, bcdDevice= 4.01")
+    assert isinstance(kernel, ev.TegraRecoveryDevice) and (kernel.chip, kernel.seen_by) == ("t234", "kernel")
+    assert kernel.completes()  # the board's BootROM is in recovery: the step a flash starts from
+    listed = one("Bus 001 Device 023: ID 0955:7e19 NVIDIA Corp. APX")
+    assert (listed.chip, listed.seen_by) == ("t194", "lsusb") and not listed.completes()
+    # 0955:7020 is a booted Jetson (L4T USB device mode), not the recovery device
+    assert parse_text("Bus 001 Device 009: ID 0955:7020 NVIDIA Corp. L4T (Linux for Tegra) running on Tegra\n") == []
+
+
+def test_a_bootloader_answering_after_the_recovery_boot_completes_it() -> None:
+    events = parse_text("[   7.1059 ] Applet version 01.00.0000\n[   9.1274 ] Bootloader version 01.00.0000\n")
+    assert [e.completes() for e in events] == [False, True]
+    report = explain("[   8.1121 ] tegrarcm_v2 --isapplet\n[   8.1137 ] USB communication failed.Check if device is in recovery\n"
+                          "[   9.1259 ] tegradevflash_v2 --iscpubl\n[   9.1274 ] Bootloader version 01.00.0000\n")
+    assert report.status == "healthy"
+    report = explain("[   8.1121 ] tegrarcm_v2 --isapplet\n[   8.1137 ] USB communication failed.Check if device is in recovery\n")
+    assert report.status == "incomplete"  # no stage answered: the capture may end too early
+
+
+def test_tool_file_and_layout_failures_are_catalogued() -> None:
+    report = explain("[   3.0110 ] tegraparser_v2 --pt flash.xml.bin\n[   3.0121 ] File DATAFILE open failed\n")
+    assert report.status == "unexplained" and report.unexplained[0].line == 2
+    report = explain("[   3.0121 ] End sector for RECROOTFS, expected at: 30253022, actual: 30369575\n")
+    assert report.status == "unexplained"
+
+
 def test_ubuntu_release_is_judged_against_the_l4t_release() -> None:
     events = parse_text("Host is Ubuntu 22.04\n# R35 , REVISION: 3.1\n")
     assert events[-1].problem and "Ubuntu 22.04" in events[-1].problem

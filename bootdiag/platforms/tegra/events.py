@@ -228,6 +228,12 @@ class TegraVersionReport(TegraEvent):
     component: str
     version: str
 
+    def completes(self) -> bool:
+        # tegradevflash_v2 prints "Bootloader version" only when the CPU bootloader sent over USB
+        # answers (tegraflash_internal.py tegraflash_poll_applet_bl, --iscpubl): the recovery boot
+        # reached its last stage. An applet answering is an earlier stage, not an end.
+        return self.component == "Bootloader"
+
 
 class TegraZeroKeySigning(TegraEvent):
     """tegrasign ``Assuming zero filled SBK key``: no key given, images become ``*.encrypt``."""
@@ -403,11 +409,30 @@ class TegraFuseResult(TegraEvent):
 
 
 # ---------------------------------------------------------------- the host
+class TegraRecoveryDevice(TegraEvent):
+    """The host sees a Jetson in Force Recovery: the kernel enumerating NVIDIA's APX device
+    (``New USB device found, idVendor=0955, idProduct=7023``) or lsusb listing it (``ID 0955:7023``)."""
+
+    kind: Literal["TegraRecoveryDevice"] = "TegraRecoveryDevice"
+    product: str  # USB product id, 4 hex digits
+    chip: str
+    seen_by: str  # kernel | lsusb
+
+    def completes(self) -> bool:
+        # The board's BootROM entered recovery mode and the host enumerated it: the step every
+        # flash starts from completed. Only the kernel's own line counts; an lsusb line is often
+        # quoted in prose beside a failure ("lsusb shows the device, but ...").
+        return self.seen_by == "kernel"
+
+    def facts(self) -> dict[str, str]:
+        return {"chip": self.chip}
+
+
 class TegraHost(TegraHostCheck):
     """What the capture says about the flashing host: distribution, WSL, a VM, usbipd passthrough."""
 
     kind: Literal["TegraHost"] = "TegraHost"
-    environment: str  # ubuntu | wsl | vm | usbipd
+    environment: str  # ubuntu | wsl | vm | usbipd | arm
     name: str
     version: str | None = None
 

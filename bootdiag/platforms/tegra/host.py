@@ -21,6 +21,14 @@ _WSL = re.compile(r"microsoft-standard-WSL2|-Microsoft\b|\bWSL2?\b")
 _USBIPD = re.compile(r"\busbipd\b")
 _VM = re.compile(r"\b(VMware|VirtualBox|Parallels|Hyper-V|QEMU|UTM)\b")
 _UBUNTU = re.compile(r"\bUbuntu\s+(\d\d\.\d\d)")
+# An ARM (aarch64) machine named as the flashing host: "a Jetson Nano used as the host", "the host is a
+# Raspberry Pi". The BSP's flashing tools (tegrarcm_v2, tegradevflash_v2, tegrasign...) are x86-64 Linux
+# programs; NVIDIA's host requirements (SDK Manager system requirements) name x86-64 Ubuntu only.
+_ARM_NAMES = r"(?:Jetson(?:[ \t]+[\w-]+){0,2}|Raspberry[ \t]+Pi|aarch64|arm64|ARM64|armv7l|armhf|Apple[ \t]+M\d|M\d[ \t]+Mac)"
+_ARM_HOST = re.compile(
+    rf"(?i)\b(?P<name>{_ARM_NAMES})\b[^.;]{{0,40}}\bas[ \t]+(?:the[ \t]+|a[ \t]+|my[ \t]+)?(?:flashing[ \t]+)?host\b"
+    rf"|\bhost[ \t]+(?:is|was)[ \t]+(?:a[ \t]+|an[ \t]+)?(?P<name2>{_ARM_NAMES})\b"
+)
 # "not in a VM", "native Ubuntu instead of VMware": the host is named only to be ruled out.
 _NEGATED = re.compile(r"(?i)\b(?:not|no|never|without|instead of|rather than|native|outside)\b[^.;]{0,40}$")
 
@@ -43,9 +51,41 @@ def parse_host_line(text: str) -> dict[str, Any] | None:
     if (m := _named(_VM, text)) is not None:
         return {"environment": "vm", "name": m.group(1),
                 "problem": f"a {m.group(1)} virtual machine is not a supported flashing host: USB passthrough drops the device when it re-enumerates"}
+    if (m := _named(_ARM_HOST, text)) is not None:
+        name = m.group("name") or m.group("name2")
+        return {"environment": "arm", "name": name,
+                "problem": f"an ARM (aarch64) machine ({name}) is not a supported flashing host: the flashing tools are x86-64 Linux programs"}
     if (m := _UBUNTU.search(text)) is not None:
         return {"environment": "ubuntu", "name": "Ubuntu", "version": m.group(1)}
     return None
+
+
+# USB product ids of NVIDIA's (vendor 0955) recovery-mode (APX) device, by chip: T194/T234 from OE4T
+# meta-tegra find-jetson-usb.sh (master 2e49a5c690f0), T186/T210 from the Jetson Linux R32 developer guide
+# (Quick Start, "lsusb" check). A booted Jetson in USB device mode shows 0955:7020 instead: not recovery.
+RECOVERY_PRODUCTS: dict[str, str] = {
+    "7721": "t210", "7f21": "t210", "7c18": "t186",
+    "7019": "t194", "7819": "t194", "7919": "t194", "7e19": "t194",
+    "7023": "t234", "7223": "t234", "7323": "t234", "7423": "t234", "7523": "t234", "7623": "t234",
+}
+# The host kernel enumerating it ("usb 1-3: New USB device found, idVendor=0955, idProduct=7023, ...")
+# and lsusb listing it ("Bus 001 Device 023: ID 0955:7023 NVIDIA Corp. APX").
+_KERNEL_DEVICE = re.compile(r"New USB device found, idVendor=0955, idProduct=([0-9a-fA-F]{4})\b")
+_LSUSB_DEVICE = re.compile(r"\bID 0955:([0-9a-fA-F]{4})\b")
+
+
+def parse_recovery_device(text: str) -> dict[str, Any] | None:
+    """Fields of a TegraRecoveryDevice event for a host line showing a Jetson in recovery mode, else ``None``."""
+    seen_by = "kernel"
+    m = _KERNEL_DEVICE.search(text)
+    if m is None:
+        seen_by, m = "lsusb", _LSUSB_DEVICE.search(text)
+    if m is None:
+        return None
+    chip = RECOVERY_PRODUCTS.get(m.group(1).lower())
+    if chip is None:
+        return None
+    return {"product": m.group(1).lower(), "chip": chip, "seen_by": seen_by}
 
 
 def ubuntu_problem(version: str, l4t_major: int) -> str | None:

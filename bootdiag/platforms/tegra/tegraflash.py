@@ -17,7 +17,7 @@ from bootdiag.platforms.tegra import events as ev
 from bootdiag.platforms.tegra import decode as dec
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger
 from bootdiag.core.parse.grammar import parse_and_transform
-from bootdiag.platforms.tegra.host import parse_host_line, ubuntu_problem
+from bootdiag.platforms.tegra.host import parse_host_line, parse_recovery_device, ubuntu_problem
 from bootdiag.core.numbers import hex_int, parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
@@ -357,6 +357,8 @@ class TegraFamily(ClaimsByTrigger):
         r"ERR: Target is configured|ERR: could not retrieve|ERR: chip does not identify|ERR: CHIPID|ERR: chip ID mismatch",
         r"ERR: actual board|ERR: unrecognized|ERR: unsupported board|ERR: no default|Fuse burning|Fuse read|Fusing burning|ODM fuse has been burned",
         r"WSL|usbipd|VMware|VirtualBox|Parallels|Hyper-V|Ubuntu \d\d\.\d\d",
+        r"idVendor=0955|ID 0955:",  # the host seeing a Jetson in recovery (host.py)
+        r"as the host|as a host|as my host|as host|host is |host was ",  # an ARM machine named as the host (host.py)
     )
 
     def __init__(self) -> None:
@@ -385,6 +387,10 @@ class TegraFamily(ClaimsByTrigger):
             program = _PROGRAM_START.search(body)
             if program is not None and _typed(body[: program.start()], program.group(0)):
                 parsed = parse_tegra_body(body[program.start():].rstrip("”\"'`?.,)"))
+        if parsed is None and "0955" in body:
+            device = parse_recovery_device(body)
+            if device is not None:  # a host kernel or lsusb line: its stamp is not tegraflash's
+                return ev.TegraRecoveryDevice.trusted(line=no, text=text, **device)
         stuck = self._stuck_poll(t, text, no) if t is not None else None
         if parsed is None:
             if t is None:
