@@ -44,10 +44,23 @@ def test_rom_banners_with_revision_tags(banner: str, chip: str) -> None:
     assert isinstance(event, ev.RomBanner) and event.chip == chip
 
 
-@pytest.mark.parametrize("prefix", ["[22:02:10]", "[12:00:01.123] ", "14:56:33.435305 ", "12:00:01.123 -> "])
+@pytest.mark.parametrize("prefix", ["[22:02:10]", "[12:00:01.123] ", "14:56:33.435305 ", "12:00:01.123 -> ", "02:37:22]"])
 def test_host_timestamps(prefix: str) -> None:
     event = one(prefix + "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)")
     assert isinstance(event, ev.RomReset) and event.boot_mode == 0x13
+
+
+def test_a_word_bolded_inside_a_quoted_line_is_read_as_printed() -> None:
+    # A forum reply that breaks the inline code span to bold the reset reason, after a timestamp whose
+    # "[" the quote cut off and another line glued before it.
+    events = parse_text("`02:37:22]Build:Feb 7 2021 [02:37:22]rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc (SPI_FAST_FLASH_BOOT`\n")
+    resets = [e for e in events if isinstance(e, ev.RomReset)]
+    assert len(resets) == 1 and resets[0].reason == "BROWNOUT_RST" and resets[0].boot_mode == 0xC
+
+
+def test_stars_of_a_log_line_are_kept() -> None:
+    event = one("`***ERROR*** A stack overflow in task main has been detected.`")
+    assert "***ERROR***" in event.text
 
 
 def test_newer_flash_speed_wording_and_esp_fail_code() -> None:

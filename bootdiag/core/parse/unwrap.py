@@ -20,9 +20,10 @@ from bootdiag.core.cache import cached
 
 # Terminal programs and loggers put the host's time first: "[12:00:01.123] ", "12:00:01.123 -> "
 # (Arduino IDE), "[2026-01-02 10:00:00] ", "[22:02:10]", a bare "14:56:33.435305 ", tio's
-# "[12:00:01.123] ", ISO dates "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z ".
+# "[12:00:01.123] ", one whose "[" a quote cut off ("12:00:01] "), ISO dates
+# "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z ".
 HOST_PREFIX = re.compile(
-    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)"
+    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)"
     r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?(?:\s*->\s?|\s)"
     r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\](?!\s?[ECIWD]> )\s?)?\s*"  # not a Jetson UART stamp "[0360.204] E> "
 )
@@ -40,7 +41,13 @@ _LEAD = re.compile(
     )""",
     re.X,
 )
-_TRAIL = re.compile(r"(?:[ \t]|`|\u2190|\[\d{1,3}(?:;\d{1,3})*m)+$")
+# A terminal timestamp left at a piece's end belongs to the next line, which a lost newline glued on:
+# "Build:Feb 7 2021 [02:37:22]rst:0xf (...)" is cut before "rst:", leaving "[02:37:22]" behind.
+_TRAIL = re.compile(r"(?:[ \t]|`|\u2190|\[\d{1,3}(?:;\d{1,3})*m|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\])+$")
+# Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
+# "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
+# prints a backquote next to "*", so the marks go and the line reads as the device printed it.
+_CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
@@ -106,6 +113,8 @@ def strip_wrapping(text: str) -> str:
         if m is None or not m.end():
             break
         text = text[m.end():]
+    if "`*" in text or "*`" in text:
+        text = _CODE_EMPHASIS.sub("", text)
     if "m" in text and "[" in text:
         text = _INNER_COLOUR.sub("", text)
     if "\u2190" in text:
