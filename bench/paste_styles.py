@@ -14,7 +14,8 @@ Styles (each applied to every line of the capture, after taking off a code fence
 - timestamps: a terminal program's ``[2024-03-01 10:00:00.123] `` before each line;
 - bullets: ``- `` before each line;
 - crlf: CR LF line ends;
-- glued: newlines lost, every three lines on one line;
+- glued: newlines lost, every three lines on one line (only the lines of fenced blocks, when a
+  capture has them: the writer's sentences around them stay apart);
 - no-level: the level letter of an ESP-IDF line taken off (``E (116) tag:`` becomes ``(116) tag:``).
 
 An answer is the report's status and its first finding's rule id. Target: every share >= 95%.
@@ -45,8 +46,31 @@ def _each(prefix: Callable[[int], str]) -> Callable[[str], str]:
 
 
 def _glued(text: str) -> str:
-    lines = [line.strip() for line in _lines(text) if line.strip()]
-    return "\n".join(" ".join(lines[i : i + 3]) for i in range(0, len(lines), 3)) + "\n"
+    """Every three lines on one; in a capture with prose around fenced blocks, only the blocks' lines
+    (a post loses the newlines of what it pasted, the writer's own sentences stay apart)."""
+    if "```" not in text:
+        return _glue_run([line.strip() for line in text.splitlines() if line.strip()])
+    out: list[str] = []
+    run: list[str] = []
+    fenced = False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            if fenced and run:
+                out.append(_glue_run(run))
+                run = []
+            fenced = not fenced
+        elif fenced:
+            if line.strip():
+                run.append(line.strip())
+        else:
+            out.append(line + "\n")
+    if run:
+        out.append(_glue_run(run))
+    return "".join(out)
+
+
+def _glue_run(lines: list[str]) -> str:
+    return "".join(" ".join(lines[i : i + 3]) + "\n" for i in range(0, len(lines), 3))
 
 
 STYLES: dict[str, Callable[[str], str]] = {

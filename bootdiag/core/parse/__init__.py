@@ -28,6 +28,9 @@ from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_
 
 
 
+_QUOTE_MARKS = "\"'`\u201c\u2018"
+
+
 def default_families() -> list[Family]:
     """Every registered platform's families, platform by platform (the prose reader's last)."""
     return [family for platform in registry.platforms() for family in platform.families()]
@@ -113,12 +116,17 @@ class LineParser:
         read each log line it holds."""
         found = []
         after_prose = False  # a sentence came first on this line: what follows it is quoted
+        quote_opened = False  # and it ended opening a quote
         for piece in self.unwrapper.pieces(clean_line(text)):
-            event = self._read(piece, no, after_prose)
+            # A whole log line after the sentence (its envelope, no quote mark opening it) is a
+            # pasted line whose newline was lost ("... on the RTOS SDK: E (15034) esp_ota_ops: ..."),
+            # not words someone quotes.
+            quoted = after_prose and (quote_opened or piece[:1] in _QUOTE_MARKS or not self.unwrapper.opens_log_line(piece))
+            event = self._read(piece, no, quoted)
             if event is not None:
                 found.append(event)
             elif not found and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
-                after_prose = True
+                after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
         return found
 
     def _offer(self, text: str, no: int) -> Event | None:

@@ -47,6 +47,10 @@ _TRAIL = re.compile(r"(?:[ \t]|`|\u2190|\[\d{1,3}(?:;\d{1,3})*m|\[\d\d:\d\d:\d\d
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it.
+# The same stamps at the end of a piece of a glued line: they stood before the next line.
+_NEXT_STAMP = re.compile(
+    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]|\d\d:\d\d:\d\d\.\d+\s*->)$"
+)
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
@@ -166,7 +170,8 @@ class Unwrapper:
                 # A start glued to the end of the previous line (lost newline) or after a space; not
                 # one that a line's own "tag:" introduces ("I (193) app_init: ELF file SHA256: ...").
                 if at - cuts[-1] >= 2 and (text[at - 1] in " \t>|" or not text[at - 1].isalnum()):
-                    if not text[cuts[-1]:at].rstrip().endswith(":"):
+                    before = text[cuts[-1]:at].rstrip()
+                    if not before.endswith(":") or is_prose(before):  # a sentence introducing a pasted line
                         cuts.append(at)
         if len(cuts) == 1:
             return [self._normalise(text)]
@@ -174,6 +179,8 @@ class Unwrapper:
         found = []
         for start, end in zip(cuts, cuts[1:]):
             piece = strip_wrapping(text[start:end])
+            if piece[-1:] in "]>":  # the next line's terminal timestamp, left before the cut
+                piece = _NEXT_STAMP.sub("", piece)
             if piece:
                 found.append(self._normalise(piece))
         return found
