@@ -130,6 +130,7 @@ class Hit:
     known: Known
     start: int  # where the message starts in the text searched
     fields: dict[str, str]
+    end: int = -1  # where it ends (-1: not known)
 
 
 def format_pattern(text: str) -> tuple[str, int]:
@@ -328,7 +329,7 @@ class Catalogue:
         if best is None:
             return None
         known, m = self.known(best[0]), best[1]
-        return Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))))
+        return Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))), m.end())
 
     def severity(self, message_id: str) -> str | None:
         known = self.by_id.get(message_id)

@@ -24,10 +24,12 @@ from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
-from bootdiag.core.parse.unwrap import Unwrapper, is_prose, is_sentence, quoted_message
+from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, quoted_message
 
 
 
+_MAX_MESSAGES_APART = 8  # messages one glued piece is cut into, at most
+_MIN_APART = 12  # characters a message cut apart must have
 _QUOTE_MARKS = "\"'`\u201c\u2018"
 
 
@@ -117,7 +119,7 @@ class LineParser:
         found = []
         after_prose = False  # a sentence came first on this line: what follows it is quoted
         quote_opened = False  # and it ended opening a quote
-        for piece in self.unwrapper.pieces(clean_line(text)):
+        for piece in self._messages_apart(self.unwrapper.pieces(clean_line(text))):
             # A whole log line after the sentence (its envelope, no quote mark opening it) is a
             # pasted line whose newline was lost ("... on the RTOS SDK: E (15034) esp_ota_ops: ..."),
             # not words someone quotes.
@@ -128,6 +130,33 @@ class LineParser:
             elif not found and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
         return found
+
+    def _messages_apart(self, pieces: list[str]) -> Iterator[str]:
+        """Each piece, cut where one catalogued message ends and another begins right after it: a
+        tool's lines that begin with no envelope, glued when a paste lost their newlines
+        ("... using GPIO0. esptool.py can not exit the download mode over USB. To run the app, ...")."""
+        for piece in pieces:
+            if len(piece) < MIN_GLUED:
+                yield piece
+                continue
+            for _ in range(_MAX_MESSAGES_APART):
+                hit = self.catalogue.find(piece)
+                if hit is None or hit.end < 0:
+                    break
+                if hit.start > 0:  # a message before the most specific one?
+                    before = piece[: hit.start].rstrip()
+                    first = self.catalogue.find(before) if len(before) >= _MIN_APART else None
+                    if first is not None and first.end == len(before) and not is_prose(before[: first.start]):
+                        yield before
+                        piece = piece[hit.start :]
+                        continue
+                after = piece[hit.end :].lstrip(" .;,")
+                following = self.catalogue.find(after) if len(after) >= _MIN_APART else None
+                if following is None or following.start:
+                    break
+                yield piece[: hit.end].rstrip()
+                piece = after
+            yield piece
 
     def _offer(self, text: str, no: int) -> Event | None:
         for family in self._families:

@@ -1,0 +1,55 @@
+"""Lines a paste glued together are read apart: at a log envelope, at a tool's own line start, and
+where one catalogued message ends and the next begins."""
+from __future__ import annotations
+
+from bootdiag.core.parse import LineParser
+from bootdiag.core.pipeline import explain
+
+
+def read(line: str) -> list:
+    return LineParser()._parse_new(line, 3)
+
+
+def test_a_tools_note_glued_into_one_line_reads_as_its_messages():
+    found = read(
+        "WARNING: ESP32-S2FNR2 (revision v0.0) chip was placed into download mode using GPIO0. esptool.py can not "
+        "exit the download mode over USB. To run the app, reset the chip manually. To suppress this note, set "
+        "--after option to 'no_reset'."
+    )
+    assert [e.message for e in found] == [
+        "esptool.gpio0_download_over_usb", "esptool.gpio0_download_over_usb_detail", "esptool.gpio0_download_over_usb_suppress",
+    ]
+    assert all(e.line == 3 for e in found)
+
+
+def test_one_long_message_is_not_cut_at_words_it_holds():
+    [event] = read("A fatal error occurred: Failed to connect to ESP32: Timed out waiting for packet header, and more words")
+    assert event.kind == "ToolFatal"
+
+
+def test_a_sentence_that_introduces_a_pasted_line_leaves_the_line_a_log_line():
+    text = (
+        "OTA of a binary built with another SDK, on an ESP8266 running ESP8266_RTOS_SDK: E (15034) esp_ota_ops: "
+        "OTA image has invalid magic byte (expected 0xE9, saw 0xea)\n"
+        "E (15105) simple_ota_example: Firmware Upgrades Failed\n"
+    )
+    report = explain(text)
+    assert report.status == "unexplained"
+
+
+def test_a_message_in_quote_marks_after_a_sentence_stays_quoted():
+    [event] = read('Since the update I keep getting "E (486) esp_image: Image hash failed - image is corrupt" again.')
+    assert event.is_weak()
+
+
+def test_an_arduino_log_line_is_not_a_sentence():
+    found = read(
+        "[    31][I][main.cpp:39] setup(): Device name: SHIFTR 331BD8, host name: SHIFTR-331BD8.local "
+        "Brownout detector was triggered"
+    )
+    assert len(found) == 1 and found[0].is_failure() and not found[0].is_weak()
+
+
+def test_the_next_lines_terminal_stamp_is_not_left_on_a_piece():
+    found = read("load:0x403879b8,len:0x4c4c 16:55:48.519 -> SHA-256 comparison failed: 16:55:48.519 -> Attempting to boot anyway...")
+    assert [e.text for e in found] == ["load:0x403879b8,len:0x4c4c", "SHA-256 comparison failed:", "Attempting to boot anyway..."]
