@@ -23,67 +23,14 @@ An answer is the report's status and its first finding's rule id. Target: every 
 from __future__ import annotations
 
 import argparse
-import html
-import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT / "tests")]
 from accuracy import cases  # noqa: E402
-
-_FENCE = re.compile(r"^\s*```.*$")
-_IDF_LEVEL = re.compile(r"^(\x1b\[[0-9;]*m)?[EWIDV] (\(\d)")
-
-
-def _lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if not _FENCE.match(line)]
-
-
-def _each(prefix: Callable[[int], str]) -> Callable[[str], str]:
-    return lambda text: "\n".join(prefix(n) + line for n, line in enumerate(_lines(text), 1)) + "\n"
-
-
-def _glued(text: str) -> str:
-    """Every three lines on one; in a capture with prose around fenced blocks, only the blocks' lines
-    (a post loses the newlines of what it pasted, the writer's own sentences stay apart)."""
-    if "```" not in text:
-        return _glue_run([line.strip() for line in text.splitlines() if line.strip()])
-    out: list[str] = []
-    run: list[str] = []
-    fenced = False
-    for line in text.splitlines():
-        if _FENCE.match(line):
-            if fenced and run:
-                out.append(_glue_run(run))
-                run = []
-            fenced = not fenced
-        elif fenced:
-            if line.strip():
-                run.append(line.strip())
-        else:
-            out.append(line + "\n")
-    if run:
-        out.append(_glue_run(run))
-    return "".join(out)
-
-
-def _glue_run(lines: list[str]) -> str:
-    return "".join(" ".join(lines[i : i + 3]) + "\n" for i in range(0, len(lines), 3))
-
-
-STYLES: dict[str, Callable[[str], str]] = {
-    "quote": _each(lambda n: "> "),
-    "fenced": lambda text: "Here is the log from the serial port:\n\n```\n" + "\n".join(_lines(text)) + "\n```\nAny idea?\n",
-    "html": lambda text: html.escape("\n".join(_lines(text))) + "\n",
-    "numbered": _each(lambda n: f"{n:6d}\t"),
-    "timestamps": _each(lambda n: f"[2024-03-01 10:{n // 60 % 60:02d}:{n % 60:02d}.{n * 7 % 1000:03d}] "),
-    "bullets": _each(lambda n: "- "),
-    "crlf": lambda text: "\r\n".join(_lines(text)) + "\r\n",
-    "glued": _glued,
-    "no-level": lambda text: "\n".join(_IDF_LEVEL.sub(r"\1\2", line) for line in _lines(text)) + "\n",
-}
+from paste_variants import STYLES, plain_lines  # noqa: E402
 
 
 def answer(text: str) -> str:
@@ -101,7 +48,7 @@ def main() -> int:
     changed: list[str] = []
     for log, expect in cases():
         text = log.read_text(encoding="utf-8", errors="replace")
-        base = answer("\n".join(_lines(text)) + "\n")
+        base = answer(plain_lines(text))
         for style, paste in STYLES.items():
             got = answer(paste(text))
             for platform in (expect["platform"], "all"):

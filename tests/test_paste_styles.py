@@ -1,0 +1,43 @@
+"""A real capture pasted another way gets the same answer (what bench/paste_styles.py measures):
+floors per style, which only ever go up."""
+from __future__ import annotations
+
+import pytest
+
+from pathlib import Path
+
+from bootdiag.core.pipeline import explain
+from paste_variants import STYLES, plain_lines
+
+REAL = sorted((Path(__file__).resolve().parents[1] / "corpus" / "real").glob("*/*.log"))
+
+FLOORS = {
+    "quote": 0.99, "fenced": 0.99, "html": 0.99, "numbered": 0.99, "timestamps": 0.99, "bullets": 0.99,
+    "crlf": 0.99, "no-level": 0.98, "glued": 0.9,
+}
+
+
+def answer(text: str) -> str:
+    report = explain(text)
+    return f"{report.status}:{report.findings[0].id}" if report.findings else report.status
+
+
+@pytest.fixture(scope="module")
+def captures() -> list[tuple[str, str]]:
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in REAL]
+    return [(text, answer(plain_lines(text))) for text in texts]
+
+
+@pytest.mark.parametrize("style", sorted(FLOORS))
+def test_each_paste_style_keeps_the_answer(captures: list[tuple[str, str]], style: str) -> None:
+    paste = STYLES[style]
+    same = sum(answer(paste(text)) == base for text, base in captures)
+    assert same / len(captures) >= FLOORS[style], f"{style}: {same} of {len(captures)}"
+
+
+def test_styles_change_the_text() -> None:
+    text = "E (116) esp_image: image at 0x20000 has invalid magic byte (nothing flashed here?)\nI (5) boot: 'x' &gt;\nI (6) boot: y\n"
+    for name, paste in STYLES.items():
+        if name != "no-level":
+            assert paste(text) != plain_lines(text), name
+    assert "(116) esp_image:" in STYLES["no-level"](text) and "E (116)" not in STYLES["no-level"](text)
