@@ -79,3 +79,28 @@ def test_failed_reading_sectors_alone_is_a_low_confidence_layout_finding() -> No
     assert "flash map" in finding.explanation
     swap = "I: Starting bootloader\nW: Not enough free space to run swap upgrade\n"
     assert [(f.id, f.confidence) for f in explain(swap).findings] == [("mcuboot.slot_or_trailer_problem", "high")]
+
+
+SWAP_PANIC = "[INF] Starting bootloader\n[INF] Starting swap using scratch algorithm.\n{extra}[ERR] panic!\n"
+
+
+def test_a_panic_alone_is_a_low_confidence_layout_finding_that_names_the_flash_driver() -> None:
+    (finding,) = explain(SWAP_PANIC.format(extra="")).findings
+    assert (finding.id, finding.confidence) == ("mcuboot.slot_or_trailer_problem", "low")
+    assert "flash driver" in finding.explanation and any("flash driver" in step for step in finding.fix)
+    beside = explain(SWAP_PANIC.format(extra="[WRN] Not enough free space to run swap upgrade\n")).findings
+    assert [(f.id, f.confidence) for f in beside] == [("mcuboot.slot_or_trailer_problem", "high")]
+
+
+JUMP = "[INF] Starting bootloader\n[INF] Bootloader chainload address offset: 0x20000\n[INF] Jumping to the first image slot\n"
+
+
+@pytest.mark.parametrize("after", ["", "```\n", "\n\n"])
+def test_silence_after_the_jump_is_a_finding(after: str) -> None:
+    assert [f.id for f in explain(JUMP + after).findings] == ["mcuboot.bad_header_size"]
+
+
+@pytest.mark.parametrize("after", ["NuttShell (NSH)\nnsh> \n", "```\nHello from my RTOS\n```\n"])
+def test_output_after_the_jump_shows_the_image_ran(after: str) -> None:
+    report = explain(JUMP + after)
+    assert report.status == "healthy" and report.findings == []

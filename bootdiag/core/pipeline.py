@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
@@ -103,6 +104,7 @@ class Analyzer:
         )
         self.reads_to_end = reads_to_end
         self._held: TextBlock | None = None  # the end of the last block, not read yet
+        self._tail: TextBlock | None = None  # the block of the last event, while what follows it is unknown
 
     def _still_wanted(self, earlier: Event) -> bool:
         if self._wanted(earlier):
@@ -129,6 +131,29 @@ class Analyzer:
     def feed_block(self, block: TextBlock, hold: bool = True) -> list[Event]:
         """Read a block; its events (``hold``: may hold back its end, see ``reads_to_end``: the
         events of lines held back come with the next block's)."""
+        events = self._read_block(block, hold)
+        self._note_output(block)
+        return events
+
+    def _note_output(self, block: TextBlock) -> None:
+        """Keep track of whether the capture has output after its last event: the next stage's,
+        when that event handed over. Judged once, when the capture ends or a later block shows it."""
+        builder = self.builder
+        if builder._last_line >= block.first_no:  # an event in this block: judged from its end later
+            self._tail = block
+            return
+        if not builder.output_after_last:
+            if self._tail is not None and output_after(self._tail, builder._last_line):
+                builder.output_after_last = True
+            else:
+                builder.output_after_last = _OUTPUT_LINE.search(block.text) is not None
+        self._tail = None
+
+    def _settle_output(self, builder: ReportBuilder) -> None:
+        if self._tail is not None and not builder.output_after_last:
+            builder.output_after_last = output_after(self._tail, builder._last_line)
+
+    def _read_block(self, block: TextBlock, hold: bool) -> list[Event]:
         held, self._held = self._held, None
         if held is not None:
             block = TextBlock(held.first_no, f"{held.text}\n{block.text}", held.count + block.count)
@@ -212,6 +237,7 @@ class Analyzer:
         closed = self.engine.close_session()
         if closed is not None:
             self.builder.add_session(closed)
+        self._settle_output(self.builder)
         return self.builder.build()
 
     def snapshot(self) -> Report:
@@ -219,7 +245,22 @@ class Analyzer:
         self._catch_up()
         builder = copy.copy(self.builder)
         builder._first, builder._last, builder._count = dict(builder._first), dict(builder._last), dict(builder._count)
+        self._settle_output(builder)
         return builder.build(self.engine.pending())
+
+
+# A line of output: something besides a paste's wrapping (blanks, quote marks, a code fence).
+_OUTPUT_LINE = re.compile(r"^[ \t>*-]*+(?!`{3})[^\s`]", re.MULTILINE)
+
+
+def output_after(block: TextBlock, line: int) -> bool:
+    """Whether ``block`` holds a line of output after line ``line`` (an earlier block's line: all of it)."""
+    text, start = block.text, 0
+    for _ in range(max(0, line - block.first_no + 1)):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return False
+    return _OUTPUT_LINE.search(text, start) is not None
 
 
 def explain_stream(

@@ -28,7 +28,6 @@ _NO_FACTS = Event.facts
 SCHEMA = "bootdiag.report/1"
 MAX_UNEXPLAINED = 20
 MAX_NEAREST = 3  # nearest known causes listed beside failures no rule explains
-HANDED_OVER_LINES = 1  # lines after a hand-over that show the next stage running
 
 
 class Evidence(Record, frozen=True):
@@ -198,6 +197,7 @@ class ReportBuilder:
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
         self._last_handoff = False  # the last event handed over to the next stage
+        self.output_after_last = False  # the capture has output after its last event (no grammar reads it)
         self._facts = SessionFacts()  # what each session's events said of the environment
         self.sessions = 0
         self.events = 0
@@ -210,6 +210,7 @@ class ReportBuilder:
             self.log_events += 1
             self._last_line = event.line
             self._last_handoff = event.hands_over()
+            self.output_after_last = False
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
         self._facts.add(session, event.facts())
@@ -296,9 +297,14 @@ class ReportBuilder:
             self._last.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
-        completed = self.completed or (self._last_handoff and self.lines - self._last_line >= HANDED_OVER_LINES)
-        # What a sentence quotes counts only when no log shows the boot or flash completing.
-        kept = [rule_id for rule_id, first in self._first.items() if not (completed and _rests_on_quotes(first))]
+        handed_over = self._last_handoff and self.output_after_last
+        completed = self.completed or handed_over
+        # What a sentence quotes counts only when no log shows the boot or flash completing; a cause
+        # read from silence after the hand-over, only when nothing followed it.
+        kept = [
+            rule_id for rule_id, first in self._first.items()
+            if not (completed and _rests_on_quotes(first)) and not (self.output_after_last and first.rule.read_from_silence)
+        ]
         ranked = sorted(kept, key=self._rank)
         findings = [self.finding(rule_id) for rule_id in ranked]
         unexplained = list(self._unexplained)

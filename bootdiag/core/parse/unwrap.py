@@ -49,8 +49,9 @@ _TRAIL = re.compile(r"(?:[ \t]|`|\u2190|\[\d{1,3}(?:;\d{1,3})*m|\[\d\d:\d\d:\d\d
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it.
 # The same stamps at the end of a piece of a glued line: they stood before the next line.
 _NEXT_STAMP = re.compile(
-    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]|\d\d:\d\d:\d\d\.\d+\s*->)$"
+    r"(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]|\d\d:\d\d:\d\d\.\d+ ?->)$"
 )
+_STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
@@ -180,7 +181,9 @@ class Unwrapper:
         for start, end in zip(cuts, cuts[1:]):
             piece = strip_wrapping(text[start:end])
             if piece[-1:] in "]>":  # the next line's terminal timestamp, left before the cut
-                piece = _NEXT_STAMP.sub("", piece)
+                stamp = _NEXT_STAMP.search(piece, max(0, len(piece) - _STAMP_REACH))
+                if stamp is not None:
+                    piece = piece[: stamp.start()].rstrip()
             if piece:
                 found.append(self._normalise(piece))
         return found

@@ -88,6 +88,10 @@ class Rule(Record, extra="forbid", check=_cause_needs_a_fix):
     # healthy boot prints in that situation (empty OTA slots scanned while encrypting on first boot),
     # so they neither make a finding nor leave the capture unexplained. ``explain`` says why.
     benign: bool = False
+    # The cause is read from silence: nothing from the next stage followed the hand-over its
+    # conditions match (a jump into an image that never prints). Where the capture goes on with
+    # output after that hand-over, the next stage ran and the finding does not stand.
+    read_from_silence: bool = False
 
     def all_whens(self) -> list[When]:
         return [self.when, *self.also_when]
