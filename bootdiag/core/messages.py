@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields as dataclass_fields
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -25,6 +24,7 @@ from bootdiag.core.errors import BootdiagError
 from bootdiag.core.events import Event
 from bootdiag.core.precompiled import ProgramTable
 from bootdiag.core.record import Record, field as record_field
+from bootdiag.core.value import Value
 
 Severity = Literal["failure", "warning", "benign", "milestone"]
 # Milestones that mean the boot or the flash reached its end: the capture shows it completed.
@@ -93,10 +93,14 @@ class CatalogueFile(Record, extra="forbid"):
     message: list[MessageEntry] = record_field(default_factory=list)
 
 
-@dataclass(slots=True)
-class Known:
+_KNOWN_FIELDS = ("id", "platform", "severity", "level", "envelope", "tag", "milestone", "meaning", "fields", "format",
+                 "source", "literal", "upstream", "number")
+
+
+class Known(Value):
     """A catalogue entry ready for matching."""
 
+    __slots__ = _fields = (*_KNOWN_FIELDS, "_pattern")
     id: str
     platform: str
     severity: Severity
@@ -109,9 +113,16 @@ class Known:
     format: str  # as upstream prints it
     source: str  # the regex source
     literal: int  # characters of fixed text: the more, the more specific a match
-    upstream: str = ""  # where upstream prints it: repo@version:file:line, or a URL
-    number: int = -1  # its place in the catalogue (its program's in Catalogue.programs)
-    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+    upstream: str  # where upstream prints it: repo@version:file:line, or a URL
+    number: int  # its place in the catalogue (its program's in Catalogue.programs)
+    _pattern: re.Pattern[str] | None
+
+    def __init__(self, id: str, platform: str, severity: Severity, level: str, envelope: str, tag: str | None,
+                 milestone: str | None, meaning: str, fields: tuple[str, ...], format: str, source: str, literal: int,
+                 upstream: str = "", number: int = -1, _pattern: re.Pattern[str] | None = None) -> None:
+        self.id, self.platform, self.severity, self.level, self.envelope = id, platform, severity, level, envelope
+        self.tag, self.milestone, self.meaning, self.fields, self.format = tag, milestone, meaning, fields, format
+        self.source, self.literal, self.upstream, self.number, self._pattern = source, literal, upstream, number, _pattern
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -125,11 +136,14 @@ class Known:
         return self.severity == "milestone" and self.milestone in COMPLETIONS
 
 
-@dataclass(slots=True)
-class Hit:
+class Hit(Value):
+    __slots__ = _fields = ("known", "start", "fields")
     known: Known
     start: int  # where the message starts in the text searched
     fields: dict[str, str]
+
+    def __init__(self, known: Known, start: int, fields: dict[str, str]) -> None:
+        self.known, self.start, self.fields = known, start, fields
 
 
 def format_pattern(text: str) -> tuple[str, int]:
@@ -327,7 +341,7 @@ class Catalogue:
 @cache
 def _packed_fields() -> tuple[str, ...]:
     """The fields of :class:`Known` an entry is packed with, in the order it is made from them."""
-    return tuple(f.name for f in dataclass_fields(Known) if f.init and f.name != "_pattern")
+    return _KNOWN_FIELDS
 
 
 class _ById(Mapping[str, Known]):
