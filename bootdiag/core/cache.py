@@ -11,7 +11,6 @@ it does not compile it again: the screen's regex takes tens of milliseconds to c
 from __future__ import annotations
 
 import copyreg
-import hashlib
 import io
 import os
 import pickle
@@ -23,6 +22,14 @@ from typing import Any, TypeVar
 
 from bootdiag import __version__
 from bootdiag.core.precompiled import reduce_pattern
+
+try:  # the interpreter's own SHA-256: importing hashlib loads OpenSSL, about 3 ms of every start
+    from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12 and later
+except ImportError:
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
+    except ImportError:
+        from hashlib import sha256  # type: ignore[assignment]
 
 T = TypeVar("T")
 FORMAT = "3"  # how values are stored: a change serves nothing an older bootdiag stored
@@ -40,7 +47,7 @@ def cache_dir() -> Path | None:
 
 
 def digest(parts: Iterable[str | bytes | Path]) -> str:
-    h = hashlib.sha256(f"{__version__}\0{FORMAT}\0{sys.version}".encode())
+    h = sha256(f"{__version__}\0{FORMAT}\0{sys.version}".encode())
     for part in parts:
         data = _file_digest(part) if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
@@ -58,7 +65,7 @@ def _file_digest(path: Path) -> bytes:
     key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
     found = _FILE_DIGESTS.get(key)
     if found is None:
-        found = _FILE_DIGESTS[key] = hashlib.sha256(path.read_bytes()).digest()
+        found = _FILE_DIGESTS[key] = sha256(path.read_bytes()).digest()
     return found
 
 
