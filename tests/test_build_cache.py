@@ -58,7 +58,7 @@ def test_the_shipped_rules_and_screen_come_back_the_same_from_the_cache(cache_ho
     )
     env = {**__import__("os").environ, "XDG_CACHE_HOME": str(cache_home.parent)}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
-    assert sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle")) == ["completion", "family", "line", "messages", "quiet", "rules", "screen"]
+    assert sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle")) == ["completion", "family", "file", "line", "messages", "quiet", "rules", "screen"]
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert first == second
 

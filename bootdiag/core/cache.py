@@ -52,20 +52,55 @@ def digest(parts: Iterable[str | bytes | Path]) -> str:
         data = _file_digest(part) if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
+    if _FILE_DIGESTS.learnt:
+        _FILE_DIGESTS.keep()
     return h.hexdigest()[:32]
 
 
-_FILE_DIGESTS: dict[tuple[str, int, int, int, int], bytes] = {}
+class _FileDigests(dict):  # type: ignore[type-arg]
+    """The sha256 of files' contents by path, inode, times and size, kept between runs in the cache
+    folder: the keys of what is built at start-up digest about 2 MB of rule, message and module
+    files, read and hashed again only when one changes (any write changes its ctime)."""
+
+    FILE = "file-digests.pickle"
+    LIMIT = 4096  # entries kept at most (the oldest go first)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded = self.learnt = False
+
+    def load(self) -> None:
+        self.loaded = True
+        folder = cache_dir()
+        try:
+            kept = pickle.loads((folder / self.FILE).read_bytes()) if folder is not None else {}
+        except Exception:  # missing, truncated or from another layout: digest the files again
+            kept = {}
+        if isinstance(kept, dict):
+            self.update(kept)
+
+    def keep(self) -> None:
+        self.learnt = False
+        while len(self) > self.LIMIT:
+            del self[next(iter(self))]
+        folder = cache_dir()
+        if folder is not None:
+            _write(folder, self.FILE, pickle.dumps(dict(self), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_FILE_DIGESTS = _FileDigests()
 
 
 def _file_digest(path: Path) -> bytes:
-    """The sha256 of a file's contents, read once per process while its size and time stay (the
-    same message catalogues key several things built at start-up)."""
+    """The sha256 of a file's contents, read only when its size, times or inode changed."""
+    if not _FILE_DIGESTS.loaded:
+        _FILE_DIGESTS.load()
     stat = path.stat()
     key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
     found = _FILE_DIGESTS.get(key)
     if found is None:
         found = _FILE_DIGESTS[key] = sha256(path.read_bytes()).digest()
+        _FILE_DIGESTS.learnt = True
     return found
 
 
@@ -84,19 +119,31 @@ def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T
         pass
     value = build()
     try:
-        import tempfile
-
         data = dumps(value)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")
+    except Exception:  # noqa: BLE001 - not stored: built again next time
+        return value
+    _write(folder, path.name, data)
+    return value
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    """Store ``data`` as ``folder/name``, whole or not at all (parallel runs may race here); a file
+    that cannot be written is only built again next time."""
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
+    except OSError:
+        return
+    try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        os.replace(tmp, path)  # whole or not at all: parallel scans may race here
-    except Exception:
+        os.replace(tmp, folder / name)
+    except OSError:
         try:
             os.unlink(tmp)
-        except (OSError, UnboundLocalError):
+        except OSError:
             pass
-    return value
 
 
 def dumps(value: Any) -> bytes:
