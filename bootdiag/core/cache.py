@@ -15,6 +15,7 @@ import io
 import os
 import pickle
 import re
+import struct
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -32,7 +33,7 @@ except ImportError:
         from hashlib import sha256  # type: ignore[assignment]
 
 T = TypeVar("T")
-FORMAT = "3"  # how values are stored: a change serves nothing an older bootdiag stored
+FORMAT = "5"  # how values are stored: a change serves nothing an older bootdiag stored
 
 
 def cache_dir() -> Path | None:
@@ -114,15 +115,55 @@ def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T
     except OSError:
         return build()
     try:
-        return pickle.loads(path.read_bytes())
+        return _load(path)
     except Exception:  # missing, truncated or from another layout: build it again
         pass
     value = build()
     try:
-        data = dumps(value)
+        data = _entry(value)
     except Exception:  # noqa: BLE001 - not stored: built again next time
         return value
     _write(folder, path.name, data)
+    return value
+
+
+# An entry is a header (the pickle's length, how many buffers, each buffer's length), the pickle,
+# then the buffers its values hand over out of band (``pickle.PickleBuffer``: the message
+# catalogue's regex programs, a few megabytes). The file is mapped, not read: a buffer becomes a
+# view of the mapped file, and only the pages a run touches are read.
+_HEAD = struct.Struct("<QI")
+_LENGTH = struct.Struct("<Q")
+
+
+def _entry(value: Any) -> bytes:
+    buffers: list[pickle.PickleBuffer] = []
+    pickled = dumps(value, buffers.append)
+    views = [b.raw() for b in buffers]
+    head = _HEAD.pack(len(pickled), len(views)) + b"".join(_LENGTH.pack(v.nbytes) for v in views)
+    return b"".join([head, pickled, *views])
+
+
+def _load(path: Path) -> Any:
+    import mmap
+
+    with open(path, "rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    whole = memoryview(mapped)
+    size, count = _HEAD.unpack_from(whole)
+    at = _HEAD.size + _LENGTH.size * count
+    lengths = struct.unpack_from(f"<{count}Q", whole, _HEAD.size)
+    pickled, at = whole[at : at + size], at + size
+    buffers = []
+    for length in lengths:
+        buffers.append(whole[at : at + length])
+        at += length
+    if at != len(whole):
+        raise ValueError("a cache entry of another length than its header says")
+    value = pickle.loads(pickled, buffers=buffers)
+    if not buffers:  # nothing refers to the mapping: let it go now
+        pickled.release()
+        whole.release()
+        mapped.close()
     return value
 
 
@@ -146,10 +187,11 @@ def _write(folder: Path, name: str, data: bytes) -> None:
             pass
 
 
-def dumps(value: Any) -> bytes:
-    """``value`` pickled, its compiled regexes with their programs."""
+def dumps(value: Any, buffer_callback: Callable[[pickle.PickleBuffer], Any] | None = None) -> bytes:
+    """``value`` pickled, its compiled regexes with their programs (and its ``PickleBuffer``s
+    handed to ``buffer_callback`` when given, as ``pickle.dumps`` does)."""
     out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=buffer_callback)
     pickler.dispatch_table = {**copyreg.dispatch_table, re.Pattern: reduce_pattern}
     pickler.dump(value)
     return out.getvalue()

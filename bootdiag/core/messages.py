@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal
 from bootdiag import platforms as registry
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.events import Event
-from bootdiag.core.precompiled import ProgramTable
+from bootdiag.core.precompiled import ProgramTable, out_of_band
 from bootdiag.core.record import Record, field as record_field
 from bootdiag.core.value import Value
 
@@ -266,22 +266,33 @@ class Catalogue:
                 rarest = min(words, key=lambda w: (counts[w], -len(w), w))
                 index.setdefault(rarest, []).append(entry.number)
         self._index = {word: tuple(numbers) for word, numbers in index.items()}
-        self._packed: list[bytes] = []
+        self._packed: bytes | memoryview = b""  # entry i packed: _packed[_bounds[i]:_bounds[i + 1]]
+        self._bounds = array("L", [0])
         self._patterns: dict[int, re.Pattern[str]] = {}
         self.by_id = _ById(self)
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        import copyreg
+
+        return copyreg.__newobj__, (type(self),), self._state(protocol)
+
+    def _state(self, protocol: Any) -> dict[str, Any]:
         import marshal
 
         names = _packed_fields()
         packed = [marshal.dumps(tuple(getattr(self.known(i), f) for f in names)) for i in range(len(self._known))]
+        bounds = array("L", [0])
+        for entry in packed:
+            bounds.append(bounds[-1] + len(entry))
         return {"programs": self.programs, "numbers": self._numbers, "platforms": self._platforms,
-                "literals": self._literals, "index": self._index, "packed": packed}
+                "literals": self._literals, "index": self._index, "bounds": bounds,
+                "packed": out_of_band(b"".join(packed), protocol)}  # see ProgramTable
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.programs, self._numbers, self._platforms = state["programs"], state["numbers"], state["platforms"]
-        self._literals, self._index, self._packed = state["literals"], state["index"], state["packed"]
-        self._known = [None] * len(self._packed)
+        self._literals, self._index = state["literals"], state["index"]
+        self._bounds, self._packed = state["bounds"], state["packed"]
+        self._known = [None] * (len(self._bounds) - 1)
         self._patterns = {}
         self.by_id = _ById(self)
 
@@ -291,7 +302,7 @@ class Catalogue:
         if entry is None:
             import marshal
 
-            entry = self._known[number] = Known(**dict(zip(_packed_fields(), marshal.loads(self._packed[number]))))
+            entry = self._known[number] = Known(**dict(zip(_packed_fields(), marshal.loads(self._packed[self._bounds[number] : self._bounds[number + 1]]))))
         return entry
 
     @property
