@@ -11,7 +11,6 @@ from bootdiag.core import kept_regexes
 kept_regexes.install()  # before the modules below compile their regexes
 
 import argparse
-import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -266,6 +265,8 @@ def cmd_rules(args: argparse.Namespace, env: Environment) -> int:
             raise UsageError(f"{PROG} rules: no rule {args.rule_id!r}; `{PROG} rules` lists them")
     out = env.stdout
     if args.format == "json":
+        import json
+
         json.dump([r.model_dump(mode="json", by_alias=True) for r in rules], out, indent=2)
         out.write("\n")
         return ExitStatus.OK
@@ -295,6 +296,8 @@ def cmd_messages(args: argparse.Namespace, env: Environment) -> int:
     out = env.stdout
     if args.format == "json":
         keys = ("id", "platform", "severity", "level", "format", "meaning")
+        import json
+
         json.dump([{**{k: getattr(m, k) for k in keys}, "source": m.upstream} for m in found[: args.limit]], out, indent=2)
         out.write("\n")
         return ExitStatus.OK
@@ -320,6 +323,8 @@ def cmd_verify(args: argparse.Namespace, env: Environment) -> int:
     except UnusableInput as exc:
         raise InputError(str(exc)) from None
     if args.format == "json":
+        import json
+
         json.dump(report.model_dump(mode="json"), env.stdout, indent=2)
         env.stdout.write("\n")
     else:
