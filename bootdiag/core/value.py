@@ -8,7 +8,9 @@ fields, as a dataclass has them.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+V = TypeVar("V", bound="Value")
 
 
 class Value:
@@ -26,6 +28,11 @@ class Value:
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
+
+    def replaced(self: V, **changes: Any) -> V:
+        """A new value with ``changes`` made (as ``dataclasses.replace``: made by ``__init__``)."""
+        given = {name: getattr(self, name) for name in self._fields if not name.startswith("_")}
+        return type(self)(**{**given, **changes})
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields if not name.startswith("_"))
