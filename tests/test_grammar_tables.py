@@ -87,12 +87,22 @@ def test_the_tables_give_lark_s_tree_on_every_corpus_line(name: str, start: str)
     assert accepted > 5
 
 
+def test_a_tree_from_the_tables_is_lark_s_tree() -> None:
+    line = "[00:00:00.003,000] <inf> mcuboot: Starting bootloader"
+    tree = grammar.parse_tree("mcuboot", "line", line)
+    assert isinstance(tree, lalr.Tree)
+    assert _plain(tree) == _plain(grammar.load_grammar("mcuboot", "line").parse(line))
+    assert grammar.parse_tree("mcuboot", "line", "no envelope here") is None
+
+
 def _family_transformers() -> list[tuple[str, str, Any]]:
     from bootdiag.platforms.esp import esptool, idf, rom
+    from bootdiag.platforms.mcuboot import log
     from bootdiag.platforms.tegra import tegraflash
 
     return [("esp_idf", "message", idf._TRANSFORMER), ("esp_rom", "start", rom._TRANSFORMER),
-            ("esptool", "start", esptool._TRANSFORMER), ("tegraflash", "start", tegraflash._TRANSFORMER)]
+            ("esptool", "start", esptool._TRANSFORMER), ("tegraflash", "start", tegraflash._TRANSFORMER),
+            ("mcuboot", "message", log._TRANSFORMER), ("mcuboot", "bare", log._TRANSFORMER)]
 
 
 def test_each_family_reads_the_same_events_through_the_tables() -> None:

@@ -137,12 +137,12 @@ def tables(name: str, start: str = "start") -> lalr.Tables | None:
 
 
 def _build_tables(name: str, start: str) -> lalr.Tables | None:
-    from lark.parsers.lalr_analysis import Shift
-
     from bootdiag.core.precompiled import Precompiled
 
     lark = load_grammar(name, start)
     try:
+        from lark.parsers.lalr_analysis import Shift
+
         options, conf = lark.options, lark.lexer_conf
         if (options.parser != "lalr" or options.lexer != "contextual" or options.postlex is not None
                 or options.lexer_callbacks or options.propagate_positions or options.tree_class is not None
@@ -175,7 +175,7 @@ def _build_tables(name: str, start: str) -> lalr.Tables | None:
         screen = _screen_source(lark, start)
         return lalr.Tables(states, table.start_states[start], table.end_states[start], rules, lexer_of, lexers,
                            Precompiled(*screen) if screen is not None else None)
-    except (AttributeError, KeyError, TypeError):  # another Lark layout: parsed by Lark itself
+    except (AttributeError, KeyError, TypeError, ImportError):  # another Lark layout: parsed by Lark itself
         return None
 
 
@@ -203,6 +203,28 @@ def _rule_shape(rule: Any, placeholders: bool) -> lalr.Rule:
     name = rule.alias or options.template_source or rule.origin.name
     return (rule.origin.name, len(expansion), name, bool(options.expand1 and not rule.alias),
             tuple(include) if filtered else None, pending if filtered else 0)
+
+
+class _Trees(lalr.Transformer):
+    """No methods: every rule's node is a tree, as Lark builds it."""
+
+
+_TREES = _Trees()
+
+
+def parse_tree(name: str, start: str, text: str) -> Any:
+    """The parse tree of ``text`` from the grammar's kept tables (:mod:`lalr`'s trees and tokens;
+    Lark's when the tables cannot be had), or ``None`` when the grammar rejects it."""
+    compiled = tables(name, start)
+    if compiled is None:
+        return parse_or_none(name, start, text)
+    screen = compiled.screen
+    if screen is not None and screen.match(text) is None:
+        return None
+    try:
+        return compiled.parse(text, _TREES)
+    except lalr.Rejected:
+        return None
 
 
 def parse_or_none(name: str, start: str, text: str):  # -> lark.Tree | None
