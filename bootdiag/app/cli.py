@@ -656,11 +656,11 @@ def _end_now(status: int) -> NoReturn:
     import atexit
     import os
 
-    for stream in (sys.stdout, sys.stderr):
+    atexit._run_exitfuncs()  # type: ignore[attr-defined]
+    for stream in (sys.stdout, sys.stderr):  # after the exit functions, which may write too
         try:
             if stream is not None:
                 stream.flush()
         except (OSError, ValueError):  # the reader left or the stream is closed: the status says it
             pass
-    atexit._run_exitfuncs()  # type: ignore[attr-defined]
     os._exit(status)
