@@ -302,7 +302,8 @@ class Catalogue:
         if entry is None:
             import marshal
 
-            entry = self._known[number] = Known(**dict(zip(_packed_fields(), marshal.loads(self._packed[self._bounds[number] : self._bounds[number + 1]]))))
+            packed = self._packed[self._bounds[number] : self._bounds[number + 1]]
+            entry = self._known[number] = Known(**dict(zip(_packed_fields(), marshal.loads(packed))))
         return entry
 
     @property
