@@ -2,7 +2,8 @@
 
     python bench/startup.py [--runs 15] [--lines 40]
 
-Baseline: a fresh ``python -c "import typer, rich, lark, pydantic, serial"``. Measured: a fresh
+Baseline: a fresh ``python -c "import typer, rich, lark, pydantic, serial"`` (typer is not one of
+bootdiag's dependencies: install it to measure; a command that fails stops the bench). Measured: a fresh
 ``python -m bootdiag explain`` of a small capture (exit status 1: the capture is diagnosed), as text
 and as JSON, read from a file and from a pipe. Each figure is the median of ``--runs`` runs, after
 one warm-up run each (Lark's grammar cache, bootdiag's build cache, the OS file cache), with the
@@ -38,19 +39,22 @@ class Figures:
     peak: float  # MB resident at most, median
 
 
-def _once(cmd: list[str], stdin: Path | None) -> tuple[float, float, float]:
+def _once(cmd: list[str], stdin: Path | None) -> tuple[float, float, float, int]:
     with open(stdin or os.devnull, "rb") as source:
         start = time.perf_counter()
         child = subprocess.Popen(cmd, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-        _, _, usage = os.wait4(child.pid, 0)
+        _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
     child.returncode = 0  # reaped above
     kib = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss  # macOS counts bytes
-    return wall, usage.ru_utime + usage.ru_stime, kib / 1024
+    return wall, usage.ru_utime + usage.ru_stime, kib / 1024, os.waitstatus_to_exitcode(status)
 
 
-def measure(cmd: list[str], runs: int, stdin: Path | None = None) -> Figures:
-    _once(cmd, stdin)
+def measure(cmd: list[str], runs: int, stdin: Path | None = None, expect: int = 0) -> Figures:
+    # A command that fails (a dependency of the baseline not installed) would be timed as if it had run.
+    status = _once(cmd, stdin)[3]
+    if status != expect:
+        sys.exit(f"{' '.join(cmd)}: exit status {status}, not {expect}: install what it needs (typer is not a dependency)")
     samples = [_once(cmd, stdin) for _ in range(runs)]
     return Figures(*(statistics.median(s[i] for s in samples) for i in range(3)))
 
@@ -74,10 +78,10 @@ def main() -> None:
         rows = {
             "python bare start": measure([sys.executable, "-c", "pass"], args.runs),
             "import typer rich lark pydantic serial": measure([sys.executable, "-c", "import typer, rich, lark, pydantic, serial"], args.runs),
-            "explain small.log": measure([*explain, str(small)], args.runs),
-            "explain small.log --format json": measure([*explain, str(small), "--format", "json"], args.runs),
-            "explain - < small.log": measure([*explain, "-"], args.runs, stdin=small),
-            "explain - --format json < small.log": measure([*explain, "-", "--format", "json"], args.runs, stdin=small),
+            "explain small.log": measure([*explain, str(small)], args.runs, expect=1),
+            "explain small.log --format json": measure([*explain, str(small), "--format", "json"], args.runs, expect=1),
+            "explain - < small.log": measure([*explain, "-"], args.runs, stdin=small, expect=1),
+            "explain - --format json < small.log": measure([*explain, "-", "--format", "json"], args.runs, stdin=small, expect=1),
         }
     deps = rows["import typer rich lark pydantic serial"]
     print(f"{'':40} {'wall ms':>8} {'ratio':>6} {'CPU ms':>7} {'peak MB':>8}")

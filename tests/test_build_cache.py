@@ -58,7 +58,7 @@ def test_the_shipped_rules_and_screen_come_back_the_same_from_the_cache(cache_ho
     )
     env = {**__import__("os").environ, "XDG_CACHE_HOME": str(cache_home.parent)}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
-    assert sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle")) == ["completion", "family", "line", "messages", "quiet", "rules", "screen"]
+    assert sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle")) == ["completion", "family", "file", "line", "messages", "quiet", "rules", "screen"]
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert first == second
 
@@ -174,3 +174,18 @@ def test_a_program_table_gives_the_patterns_its_sources_compile_to() -> None:
     assert [table.pattern(i) for i in range(len(sources))] == [re.compile(s) for s in sources]
     known = catalogue().entries[::25]
     assert [catalogue().programs.pattern(k.number) for k in known] == [re.compile(k.source) for k in known]
+
+
+def test_a_program_table_comes_back_from_the_cache_with_its_programs_left_in_the_file(cache_home: Path) -> None:
+    import re
+
+    from bootdiag.core.precompiled import ProgramTable
+
+    sources = [r"Sig block (\d+) invalid", r"(?i)brownout", "plain"]
+    build_cache.cached("table", ["x"], lambda: ProgramTable(sources))
+    again = build_cache.cached("table", ["x"], lambda: None)
+    assert isinstance(again.code, memoryview)  # a view of the mapped entry, not a copy
+    assert [again.pattern(i) for i in range(len(sources))] == [re.compile(s) for s in sources]
+    (entry,) = cache_home.glob("table-*.pickle")
+    entry.write_bytes(entry.read_bytes()[:-1])  # cut short: built again
+    assert build_cache.cached("table", ["x"], lambda: "rebuilt") == "rebuilt"

@@ -52,3 +52,13 @@ def test_the_rules_are_validated_again_when_the_record_module_changes(monkeypatc
     monkeypatch.setattr(cache, "cached", lambda kind, parts, build: keyed.extend(parts) or ())
     pipeline._validated_by_content("rules", registry.registry_key(), ())
     assert Path(record.__file__) in keyed
+
+
+def test_a_run_ends_after_its_exit_functions_with_everything_written() -> None:
+    # explain ends the process without tearing the interpreter down: the report, and what exit
+    # functions print after it, still reach a pipe (block-buffered), with the command's status.
+    code = ("import atexit, sys; atexit.register(lambda: print('written at exit'));"
+            f"sys.argv = ['bootdiag', 'explain', {str(CAPTURE)!r}]; from bootdiag.app.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("root cause:") and done.stdout.endswith("written at exit\n")

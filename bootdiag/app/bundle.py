@@ -24,7 +24,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -152,7 +152,7 @@ def write_bundle(job: Job, output: str | Path, env: Environment | None = None, f
     stream, name = open_capture(job.capture, stdin=env.stdin)
     try:
         # The files beside the log are checked first: a bad one stops the run before anything is written.
-        started = start(replace(job, redact=False), name)
+        started = start(job.replaced(redact=False), name)
         inputs = [(member, read_regular(path, TEXT_LIMIT, "input")) for path, member in _input_names(job.inputs())]
         try:
             fd, part_name = tempfile.mkstemp(prefix=".bootdiag-", suffix=".zip.part", dir=destination.parent)

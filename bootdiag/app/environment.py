@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
+
+from bootdiag.core.value import Value
 
 PIPE_WIDTH = 100  # text written to a pipe or file wraps here
 
@@ -69,16 +69,18 @@ class ReaderGuard:
         return getattr(self.stream, name)
 
 
-@dataclass
-class Environment:
-    stdin: BinaryIO = field(default_factory=lambda: sys.stdin.buffer)
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    variables: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+class Environment(Value):
+    """The process's streams and environment variables (each, when not given, the process's own)."""
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.stdout, ReaderGuard):
-            self.stdout = ReaderGuard(self.stdout)  # type: ignore[assignment]
+    _fields = ("stdin", "stdout", "stderr", "variables")
+
+    def __init__(self, stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 variables: Mapping[str, str] | None = None) -> None:
+        self.stdin: BinaryIO = sys.stdin.buffer if stdin is None else stdin
+        out = sys.stdout if stdout is None else stdout
+        self.stdout: TextIO = out if isinstance(out, ReaderGuard) else ReaderGuard(out)  # type: ignore[assignment]
+        self.stderr: TextIO = sys.stderr if stderr is None else stderr
+        self.variables: Mapping[str, str] = dict(os.environ) if variables is None else variables
 
     # ------------------------------------------------------------------ streams
     @property
@@ -116,6 +118,8 @@ class Environment:
         if columns.isdigit() and int(columns) > 20:
             return int(columns)
         if self.is_terminal(stream):
+            import shutil
+
             return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns
         return PIPE_WIDTH
 

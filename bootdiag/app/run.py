@@ -9,7 +9,6 @@ redact when asked; publish to the CI job summary.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +20,28 @@ from bootdiag.core.pipeline import Analyzer, default_rules
 from bootdiag.core.report import Report
 from bootdiag.core.rules import Rule
 from bootdiag.core.sources import iter_chunks, open_capture
+from bootdiag.core.value import Value
 
 
-@dataclass
-class Job:
+class Job(Value):
     """What one run is asked to judge, and how."""
 
     capture: str | Path | None = None  # a path; None or "-" is standard input
     images: Sequence[str] = ()  # images the device rejected: verified and joined to the log
     keys: Sequence[str] = ()  # keys for the images
     configs: Sequence[str] = ()  # build configuration files (sdkconfig, CMakeCache.txt, .config)
-    options: dict[str, Any] = field(default_factory=dict)  # platform verify options (flat field names)
+    options: dict[str, Any]  # platform verify options (flat field names)
     chip: str | None = None
     rule_files: Sequence[Path] = ()  # extra rule files or directories
     redact: bool = False
+    _fields = ("capture", "images", "keys", "configs", "options", "chip", "rule_files", "redact")
+
+    def __init__(self, capture: str | Path | None = None, images: Sequence[str] = (), keys: Sequence[str] = (),
+                 configs: Sequence[str] = (), options: dict[str, Any] | None = None, chip: str | None = None,
+                 rule_files: Sequence[Path] = (), redact: bool = False) -> None:
+        self.capture, self.images, self.keys, self.configs = capture, images, keys, configs
+        self.options = {} if options is None else options
+        self.chip, self.rule_files, self.redact = chip, rule_files, redact
 
     def rules(self) -> list[Rule]:
         return list(default_rules(self.rule_files))
@@ -54,16 +61,22 @@ class Job:
 SNIFF_BYTES = 1 << 18  # how much of a capture the wrong-baud check reads: its start tells
 
 
-@dataclass
-class Started:
+class Started(Value):
     """A job under way: the analysis, what the files beside the log showed, and whether the
     capture reads as text at all."""
 
     job: Job
     analyzer: Analyzer
     verification: list[Any]  # ImageReport per image
-    meter: GarbageMeter = field(default_factory=GarbageMeter)
+    meter: GarbageMeter
     sniffed: int = 0
+    _fields = ("job", "analyzer", "verification", "meter", "sniffed")
+
+    def __init__(self, job: Job, analyzer: Analyzer, verification: list[Any], meter: GarbageMeter | None = None,
+                 sniffed: int = 0) -> None:
+        self.job, self.analyzer, self.verification = job, analyzer, verification
+        self.meter = GarbageMeter() if meter is None else meter
+        self.sniffed = sniffed
 
     def feed(self, chunk: bytes) -> None:
         self.analyzer.feed_bytes(chunk)

@@ -11,11 +11,11 @@ it does not compile it again: the screen's regex takes tens of milliseconds to c
 from __future__ import annotations
 
 import copyreg
-import hashlib
 import io
 import os
 import pickle
 import re
+import struct
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,8 +24,16 @@ from typing import Any, TypeVar
 from bootdiag import __version__
 from bootdiag.core.precompiled import reduce_pattern
 
+try:  # the interpreter's own SHA-256: importing hashlib loads OpenSSL, about 3 ms of every start
+    from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12 and later
+except ImportError:
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
+    except ImportError:
+        from hashlib import sha256  # type: ignore[assignment]
+
 T = TypeVar("T")
-FORMAT = "3"  # how values are stored: a change serves nothing an older bootdiag stored
+FORMAT = "5"  # how values are stored: a change serves nothing an older bootdiag stored
 
 
 def cache_dir() -> Path | None:
@@ -40,25 +48,60 @@ def cache_dir() -> Path | None:
 
 
 def digest(parts: Iterable[str | bytes | Path]) -> str:
-    h = hashlib.sha256(f"{__version__}\0{FORMAT}\0{sys.version}".encode())
+    h = sha256(f"{__version__}\0{FORMAT}\0{sys.version}".encode())
     for part in parts:
         data = _file_digest(part) if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
+    if _FILE_DIGESTS.learnt:
+        _FILE_DIGESTS.keep()
     return h.hexdigest()[:32]
 
 
-_FILE_DIGESTS: dict[tuple[str, int, int, int, int], bytes] = {}
+class _FileDigests(dict):  # type: ignore[type-arg]
+    """The sha256 of files' contents by path, inode, times and size, kept between runs in the cache
+    folder: the keys of what is built at start-up digest about 2 MB of rule, message and module
+    files, read and hashed again only when one changes (any write changes its ctime)."""
+
+    FILE = "file-digests.pickle"
+    LIMIT = 4096  # entries kept at most (the oldest go first)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded = self.learnt = False
+
+    def load(self) -> None:
+        self.loaded = True
+        folder = cache_dir()
+        try:
+            kept = pickle.loads((folder / self.FILE).read_bytes()) if folder is not None else {}
+        except Exception:  # missing, truncated or from another layout: digest the files again
+            kept = {}
+        if isinstance(kept, dict):
+            self.update(kept)
+
+    def keep(self) -> None:
+        self.learnt = False
+        while len(self) > self.LIMIT:
+            del self[next(iter(self))]
+        folder = cache_dir()
+        if folder is not None:
+            _write(folder, self.FILE, pickle.dumps(dict(self), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_FILE_DIGESTS = _FileDigests()
 
 
 def _file_digest(path: Path) -> bytes:
-    """The sha256 of a file's contents, read once per process while its size and time stay (the
-    same message catalogues key several things built at start-up)."""
+    """The sha256 of a file's contents, read only when its size, times or inode changed."""
+    if not _FILE_DIGESTS.loaded:
+        _FILE_DIGESTS.load()
     stat = path.stat()
     key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
     found = _FILE_DIGESTS.get(key)
     if found is None:
-        found = _FILE_DIGESTS[key] = hashlib.sha256(path.read_bytes()).digest()
+        found = _FILE_DIGESTS[key] = sha256(path.read_bytes()).digest()
+        _FILE_DIGESTS.learnt = True
     return found
 
 
@@ -72,30 +115,83 @@ def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T
     except OSError:
         return build()
     try:
-        return pickle.loads(path.read_bytes())
+        return _load(path)
     except Exception:  # missing, truncated or from another layout: build it again
         pass
     value = build()
     try:
-        import tempfile
-
-        data = dumps(value)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)  # whole or not at all: parallel scans may race here
-    except Exception:
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+        data = _entry(value)
+    except Exception:  # noqa: BLE001 - not stored: built again next time
+        return value
+    _write(folder, path.name, data)
     return value
 
 
-def dumps(value: Any) -> bytes:
-    """``value`` pickled, its compiled regexes with their programs."""
+# An entry is a header (the pickle's length, how many buffers, each buffer's length), the pickle,
+# then the buffers its values hand over out of band (``pickle.PickleBuffer``: the message
+# catalogue's regex programs, a few megabytes). The file is mapped, not read: a buffer becomes a
+# view of the mapped file, and only the pages a run touches are read.
+_HEAD = struct.Struct("<QI")
+_LENGTH = struct.Struct("<Q")
+
+
+def _entry(value: Any) -> bytes:
+    buffers: list[pickle.PickleBuffer] = []
+    pickled = dumps(value, buffers.append)
+    views = [b.raw() for b in buffers]
+    head = _HEAD.pack(len(pickled), len(views)) + b"".join(_LENGTH.pack(v.nbytes) for v in views)
+    return b"".join([head, pickled, *views])
+
+
+def _load(path: Path) -> Any:
+    import mmap
+
+    with open(path, "rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    whole = memoryview(mapped)
+    size, count = _HEAD.unpack_from(whole)
+    at = _HEAD.size + _LENGTH.size * count
+    lengths = struct.unpack_from(f"<{count}Q", whole, _HEAD.size)
+    pickled, at = whole[at : at + size], at + size
+    buffers = []
+    for length in lengths:
+        buffers.append(whole[at : at + length])
+        at += length
+    if at != len(whole):
+        raise ValueError("a cache entry of another length than its header says")
+    value = pickle.loads(pickled, buffers=buffers)
+    if not buffers:  # nothing refers to the mapping: let it go now
+        pickled.release()
+        whole.release()
+        mapped.close()
+    return value
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    """Store ``data`` as ``folder/name``, whole or not at all (parallel runs may race here); a file
+    that cannot be written is only built again next time."""
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, folder / name)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def dumps(value: Any, buffer_callback: Callable[[pickle.PickleBuffer], Any] | None = None) -> bytes:
+    """``value`` pickled, its compiled regexes with their programs (and its ``PickleBuffer``s
+    handed to ``buffer_callback`` when given, as ``pickle.dumps`` does)."""
     out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=buffer_callback)
     pickler.dispatch_table = {**copyreg.dispatch_table, re.Pattern: reduce_pattern}
     pickler.dump(value)
     return out.getvalue()

@@ -9,19 +9,21 @@ cut, it is another message.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from bootdiag.core.messages import _CONVERSION, _PATTERN_OF, Catalogue, Hit
+from bootdiag.core.value import Frozen, set_fields
 
 MIN_CUT_LITERAL = 12  # characters of the format's fixed text the line must show before the cut
 MIN_CUT_WORDS = 3  # words of it
 _OPENING_WORDS = 8  # a message is looked for at the first this many words of a line
 
 
-@dataclass(frozen=True, slots=True)
-class Cut:
+class Cut(Frozen):
+    __slots__ = _fields = ("hit", "rest")
     hit: Hit  # the message (its fields as far as the line goes)
     rest: str | None  # the format's text after the cut, when no value is missing from it
+
+    def __init__(self, hit: Hit, rest: str | None) -> None:
+        set_fields(self, hit=hit, rest=rest)
 
 
 _NUMBER_PROGRAMS = {kind: re.compile(r"\s*" + pattern.replace("++", "+")) for kind, pattern in _PATTERN_OF.items()}

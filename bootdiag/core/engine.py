@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from operator import attrgetter
 
 from bootdiag.core.events import Event
 from bootdiag.core.rules import Condition, Rule, When, compile_condition
+from bootdiag.core.value import Value
 
 MAX_FAILURES_PER_SESSION = 10
 _Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
@@ -24,8 +24,7 @@ def _entry_order(entry: _Entry) -> tuple[int, str, int]:
     return entry[0], entry[1], entry[2]  # variant, role, condition index
 
 
-@dataclass
-class Match:
+class Match(Value):
     """A rule satisfied in one session: its captures by name and its evidence events."""
 
     rule: Rule
@@ -44,20 +43,26 @@ class Match:
     deciding_line: int = 0
     # The confidence of the alternative that held, when it names one (else the rule's).
     confidence: str | None = None
+    _fields = ("rule", "session", "captures", "evidence", "first_line", "last_line", "weight", "deciding_line", "confidence")
+
+    def __init__(self, rule: Rule, session: int, captures: dict[str, Event], evidence: list[Event], first_line: int = 0,
+                 last_line: int = 0, weight: int = 1, deciding_line: int = 0, confidence: str | None = None) -> None:
+        self.rule, self.session, self.captures, self.evidence = rule, session, captures, evidence
+        self.first_line, self.last_line, self.weight, self.deciding_line = first_line, last_line, weight, deciding_line
+        self.confidence = confidence
 
 
-@dataclass(slots=True)
-class _RuleState:
-    rule: Rule
-    when: When
-    required: list[Event | None]
-    any_hit: Event | None = None
-    any_name: str | None = None
-    progress: int = 0  # next condition index expected, with when.ordered
+class _RuleState(Value):
+    __slots__ = _fields = ("rule", "when", "required", "any_hit", "any_name", "progress")
+    # progress: next condition index expected, with when.ordered
+
+    def __init__(self, rule: Rule, when: When, required: list[Event | None], any_hit: Event | None = None,
+                 any_name: str | None = None, progress: int = 0) -> None:
+        self.rule, self.when, self.required = rule, when, required
+        self.any_hit, self.any_name, self.progress = any_hit, any_name, progress
 
 
-@dataclass
-class SessionResult:
+class SessionResult(Value):
     index: int
     matches: list[Match]
     failures: list[Event]
@@ -65,7 +70,14 @@ class SessionResult:
     last_line: int
     # Rules a failure of this session satisfied in part without the rule holding (nearest first):
     # the known causes nearest to a failure no rule explains.
-    near: list[Rule] = field(default_factory=list)
+    near: list[Rule]
+    _fields = ("index", "matches", "failures", "first_line", "last_line", "near")
+
+    def __init__(self, index: int, matches: list[Match], failures: list[Event], first_line: int, last_line: int,
+                 near: list[Rule] | None = None) -> None:
+        self.index, self.matches, self.failures = index, matches, failures
+        self.first_line, self.last_line = first_line, last_line
+        self.near = [] if near is None else near
 
 
 class Engine:

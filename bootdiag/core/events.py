@@ -8,6 +8,7 @@ stages what an event means without any per-line logic there:
 - ``failure``: the event by itself says something went wrong (used for "unexplained" failures);
 - ``facts()``: environment facts for the report (chip, tool versions).
 """
+from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar, Literal

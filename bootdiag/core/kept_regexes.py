@@ -20,7 +20,6 @@ import atexit
 import os
 import pickle
 import re
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +71,8 @@ class KeptPatterns(dict):  # type: ignore[type-arg]
 
 def checksum(key: Any) -> int:
     """A pattern's key (type, source, flags) as a number that is the same in every process."""
+    import zlib  # at exit only: not every run's start
+
     kind, source, flags = key
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
     return zlib.crc32(data, flags) ^ (kind is bytes)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields as dataclass_fields
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -23,8 +22,9 @@ from typing import Any, ClassVar, Literal
 from bootdiag import platforms as registry
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.events import Event
-from bootdiag.core.precompiled import ProgramTable
+from bootdiag.core.precompiled import ProgramTable, out_of_band
 from bootdiag.core.record import Record, field as record_field
+from bootdiag.core.value import Value
 
 Severity = Literal["failure", "warning", "benign", "milestone"]
 # Milestones that mean the boot or the flash reached its end: the capture shows it completed.
@@ -93,10 +93,14 @@ class CatalogueFile(Record, extra="forbid"):
     message: list[MessageEntry] = record_field(default_factory=list)
 
 
-@dataclass(slots=True)
-class Known:
+_KNOWN_FIELDS = ("id", "platform", "severity", "level", "envelope", "tag", "milestone", "meaning", "fields", "format",
+                 "source", "literal", "upstream", "number")
+
+
+class Known(Value):
     """A catalogue entry ready for matching."""
 
+    __slots__ = _fields = (*_KNOWN_FIELDS, "_pattern")
     id: str
     platform: str
     severity: Severity
@@ -109,9 +113,16 @@ class Known:
     format: str  # as upstream prints it
     source: str  # the regex source
     literal: int  # characters of fixed text: the more, the more specific a match
-    upstream: str = ""  # where upstream prints it: repo@version:file:line, or a URL
-    number: int = -1  # its place in the catalogue (its program's in Catalogue.programs)
-    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+    upstream: str  # where upstream prints it: repo@version:file:line, or a URL
+    number: int  # its place in the catalogue (its program's in Catalogue.programs)
+    _pattern: re.Pattern[str] | None
+
+    def __init__(self, id: str, platform: str, severity: Severity, level: str, envelope: str, tag: str | None,
+                 milestone: str | None, meaning: str, fields: tuple[str, ...], format: str, source: str, literal: int,
+                 upstream: str = "", number: int = -1, _pattern: re.Pattern[str] | None = None) -> None:
+        self.id, self.platform, self.severity, self.level, self.envelope = id, platform, severity, level, envelope
+        self.tag, self.milestone, self.meaning, self.fields, self.format = tag, milestone, meaning, fields, format
+        self.source, self.literal, self.upstream, self.number, self._pattern = source, literal, upstream, number, _pattern
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -125,12 +136,15 @@ class Known:
         return self.severity == "milestone" and self.milestone in COMPLETIONS
 
 
-@dataclass(slots=True)
-class Hit:
+class Hit(Value):
+    __slots__ = _fields = ("known", "start", "fields", "end")
     known: Known
     start: int  # where the message starts in the text searched
     fields: dict[str, str]
-    end: int = -1  # where it ends (-1: not known)
+    end: int  # where it ends (-1: not known)
+
+    def __init__(self, known: Known, start: int, fields: dict[str, str], end: int = -1) -> None:
+        self.known, self.start, self.fields, self.end = known, start, fields, end
 
 
 def format_pattern(text: str) -> tuple[str, int]:
@@ -267,23 +281,33 @@ class Catalogue:
             if (key := opening_key(entry.format)) is not None:
                 openings.setdefault(key, []).append(entry.number)
         self.openings = {key: tuple(numbers) for key, numbers in openings.items()}  # for lines cut short
-        self._packed: list[bytes] = []
+        self._packed: bytes | memoryview = b""  # entry i packed: _packed[_bounds[i]:_bounds[i + 1]]
+        self._bounds = array("L", [0])
         self._patterns: dict[int, re.Pattern[str]] = {}
         self.by_id = _ById(self)
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        import copyreg
+
+        return copyreg.__newobj__, (type(self),), self._state(protocol)
+
+    def _state(self, protocol: Any) -> dict[str, Any]:
         import marshal
 
         names = _packed_fields()
         packed = [marshal.dumps(tuple(getattr(self.known(i), f) for f in names)) for i in range(len(self._known))]
+        bounds = array("L", [0])
+        for entry in packed:
+            bounds.append(bounds[-1] + len(entry))
         return {"programs": self.programs, "numbers": self._numbers, "platforms": self._platforms,
-                "literals": self._literals, "index": self._index, "openings": self.openings, "packed": packed}
+                "literals": self._literals, "index": self._index, "openings": self.openings, "bounds": bounds,
+                "packed": out_of_band(b"".join(packed), protocol)}  # see ProgramTable
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.programs, self._numbers, self._platforms = state["programs"], state["numbers"], state["platforms"]
-        self._literals, self._index, self._packed = state["literals"], state["index"], state["packed"]
-        self.openings = state["openings"]
-        self._known = [None] * len(self._packed)
+        self._literals, self._index, self.openings = state["literals"], state["index"], state["openings"]
+        self._bounds, self._packed = state["bounds"], state["packed"]
+        self._known = [None] * (len(self._bounds) - 1)
         self._patterns = {}
         self.by_id = _ById(self)
 
@@ -293,7 +317,8 @@ class Catalogue:
         if entry is None:
             import marshal
 
-            entry = self._known[number] = Known(**dict(zip(_packed_fields(), marshal.loads(self._packed[number]))))
+            packed = self._packed[self._bounds[number] : self._bounds[number + 1]]
+            entry = self._known[number] = Known(**dict(zip(_packed_fields(), marshal.loads(packed))))
         return entry
 
     @property
@@ -343,7 +368,7 @@ class Catalogue:
 @cache
 def _packed_fields() -> tuple[str, ...]:
     """The fields of :class:`Known` an entry is packed with, in the order it is made from them."""
-    return tuple(f.name for f in dataclass_fields(Known) if f.init and f.name != "_pattern")
+    return _KNOWN_FIELDS
 
 
 class _ById(Mapping[str, Known]):

@@ -1,7 +1,6 @@
 """The whole flow for one capture: bytes -> lines -> events -> sessions -> findings -> report."""
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -242,6 +241,8 @@ class Analyzer:
 
     def snapshot(self) -> Report:
         """The report so far, counting the open session's provisional matches (for live display)."""
+        import copy  # a live view's: not every run's start
+
         self._catch_up()
         builder = copy.copy(self.builder)
         builder._first, builder._last, builder._count = dict(builder._first), dict(builder._last), dict(builder._count)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from bootdiag.core.value import Frozen, set_fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 Level = Literal["error", "warning", "info", "debug"]
 
 
-@dataclass(frozen=True)
-class Redaction:
+class Redaction(Frozen):
     """One row of the redaction table: an identifier or a secret that output may carry.
 
     ``kind`` names what is replaced: ``<kind-N>`` placeholders, stable within a run (``mac``, ``ip``,
@@ -48,10 +47,15 @@ class Redaction:
     normalise: Callable[[str], str] | None = None
     # Values left as they are (loopback addresses, an unburned all-zero eFuse block).
     keep_if: Callable[[str], bool] | None = None
+    _fields = ("kind", "hint", "pattern", "keep", "remember", "normalise", "keep_if")
+
+    def __init__(self, kind: str, hint: str | tuple[str, ...] | re.Pattern[str], pattern: re.Pattern[str], keep: int = 0,
+                 remember: bool = False, normalise: Callable[[str], str] | None = None,
+                 keep_if: Callable[[str], bool] | None = None) -> None:
+        set_fields(self, kind=kind, hint=hint, pattern=pattern, keep=keep, remember=remember, normalise=normalise, keep_if=keep_if)
 
 
-@dataclass(frozen=True)
-class LevelStyle:
+class LevelStyle(Frozen):
     """How this platform's lines say their level: ``pattern`` is searched in the line (after any
     terminal-program prefix); its group ``level`` is looked up in ``names``, or, without ``names``,
     a match means ``level``."""
@@ -59,13 +63,16 @@ class LevelStyle:
     pattern: re.Pattern[str]
     names: Mapping[str, Level] | None = None
     level: Level = "error"
+    _fields = ("pattern", "names", "level")
+
+    def __init__(self, pattern: re.Pattern[str], names: Mapping[str, Level] | None = None, level: Level = "error") -> None:
+        set_fields(self, pattern=pattern, names=names, level=level)
 
     def level_of(self, match: re.Match[str]) -> Level:
         return self.names[match.group("level")] if self.names is not None else self.level
 
 
-@dataclass(frozen=True)
-class VerifyOption:
+class VerifyOption(Frozen):
     """A command-line option that fills one field of the platform's verify options model."""
 
     flag: str  # "--fuse-info"
@@ -76,10 +83,17 @@ class VerifyOption:
     repeat: bool = False  # may be given several times (the field is a list)
     # Commands that take it besides `verify`: explain/report/check read files beside the log.
     beside_log: bool = False
+    _fields = ("flag", "field", "help", "metavar", "number", "repeat", "beside_log")
+
+    def __init__(self, flag: str, field: str, help: str, metavar: str | None = None, number: bool = False,
+                 repeat: bool = False, beside_log: bool = False) -> None:
+        set_fields(self, flag=flag, field=field, help=help, metavar=metavar, number=number, repeat=repeat, beside_log=beside_log)
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(Frozen):
+    """A platform's pieces; every field but ``name`` and ``title`` has the default written below
+    (the mappings a new empty one), and all but those two are given by keyword."""
+
     name: str  # prefix of its rule ids, problem ids and message ids: "esp" -> "esp.unsigned_image"
     title: str  # one line for people: "ESP32 family: ROM, ESP-IDF bootloader, esptool"
     # Its line families (objects with trigger/claims/parse), in the order lines are offered to them.
@@ -87,11 +101,11 @@ class Platform:
     # Modules whose import defines (and so registers) its event classes.
     event_modules: Sequence[str] = ()
     # Grammar name -> file; a bare file name is looked up in the top-level grammars/ folder.
-    grammars: Mapping[str, str | Path] = field(default_factory=dict)
+    grammars: Mapping[str, str | Path] = {}
     # Rule files; a bare file name is looked up in the top-level rules/ folder.
     rule_files: Sequence[str | Path] = ()
     # Problem id (without the platform prefix) -> one line: what the verifier found.
-    problems: Mapping[str, str] = field(default_factory=dict)
+    problems: Mapping[str, str] = {}
     # Module with ``matches(data, options) -> bool`` and ``verify(data, path, options) -> ImageReport``.
     verifier: str | None = None
     verify_order: int = 50  # verifiers are asked in this order whether a file is theirs
@@ -111,7 +125,7 @@ class Platform:
     verify_options: type["BaseModel"] | str | None = None
     options: Sequence[VerifyOption] = ()
     chips: Sequence[str] = ()  # values --chip may take for it
-    facts: Mapping[str, str] = field(default_factory=dict)  # context key -> label, in display order
+    facts: Mapping[str, str] = {}  # context key -> label, in display order
     tools: Sequence[str] = ()  # command names a fix line may start with
     # "module:function" (text, facts -> text): a fix, check or docs line of its rules worded for the
     # tool versions and chip the capture shows (facts: the failing session's context, as in the
@@ -141,7 +155,17 @@ class Platform:
     check: str | None = None
     # Check id (without the platform prefix) -> one line: what the check compares. Prediction rules
     # name these ids; a BuildCheck with any other id is refused.
-    checks: Mapping[str, str] = field(default_factory=dict)
+    checks: Mapping[str, str] = {}  # noqa: RUF012 - a default: each platform gets its own (see __init__)
+    _fields = tuple(__annotations__)
+
+    def __init__(self, name: str, title: str, **given: Any) -> None:
+        unknown = given.keys() - set(self._fields)
+        if unknown:
+            raise TypeError(f"Platform() got unexpected fields: {', '.join(sorted(unknown))}")
+        set_fields(self, name=name, title=title)
+        for field in self._fields[2:]:
+            default = getattr(Platform, field)
+            set_fields(self, **{field: given.get(field, {} if type(default) is dict else default)})
 
     def problem_id(self, short: str) -> str:
         return f"{self.name}.{short}"

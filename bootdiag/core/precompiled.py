@@ -14,6 +14,7 @@ from array import array
 from typing import Any
 
 _CODE = "I"  # the engine's code words are 32-bit (_sre.CODESIZE == 4)
+OUT_OF_BAND = 1 << 16  # bytes of program from which the build cache keeps it outside the pickle
 
 
 def compile_with_program(source: Any, flags: int = 0) -> tuple[re.Pattern[Any], tuple[Any, ...] | None]:
@@ -51,10 +52,19 @@ def from_program(magic: int, source: Any, flags: int, code: bytes, groups: int, 
 
     if magic == _sre.MAGIC:
         try:
-            return _sre.compile(source, flags, array(_CODE, code).tolist(), groups, group_index, index_group)
+            program = array(_CODE)
+            program.frombytes(code)  # bytes, or a view of the build cache's mapped file
+            return _sre.compile(source, flags, program.tolist(), groups, group_index, index_group)
         except Exception:  # noqa: BLE001 - compile from the source instead
             pass
     return re.compile(source, flags)
+
+
+def out_of_band(data: bytes | memoryview, protocol: Any) -> Any:
+    """``data`` as a pickle of ``protocol`` can hand it over out of band (5 and later), else as bytes."""
+    import pickle
+
+    return pickle.PickleBuffer(data) if isinstance(protocol, int) and protocol >= 5 else bytes(data)
 
 
 def reduce_pattern(pattern: re.Pattern[Any]) -> tuple[Any, tuple[Any, ...]]:
@@ -62,6 +72,10 @@ def reduce_pattern(pattern: re.Pattern[Any]) -> tuple[Any, tuple[Any, ...]]:
     form = program_of(pattern)
     if form is None:
         return re.compile, (pattern.pattern, pattern.flags)
+    if len(form[3]) > OUT_OF_BAND:
+        import pickle
+
+        return from_program, (*form[:3], pickle.PickleBuffer(form[3]), *form[4:])
     return from_program, form
 
 
@@ -111,14 +125,21 @@ class ProgramTable:
                 self.flags.append(0)
                 self.groups.append(0)
             self.bounds.append(len(code))
-        self.code = bytes(code)
+        self.code: bytes | memoryview = bytes(code)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        import copyreg
+
+        # The programs (megabytes) out of band: the build cache keeps them in its mapped file.
+        return copyreg.__newobj__, (type(self),), {**self.__dict__, "code": out_of_band(self.code, protocol)}
 
     def pattern(self, i: int) -> re.Pattern[str]:
         start, end = self.bounds[i], self.bounds[i + 1]
         if start == end:
             return re.compile(self.sources[i])
         groups = self.groups[i]
-        return from_program(self.magic, self.sources[i], self.flags[i], self.code[start:end], groups, {}, (None,) * (groups + 1))
+        code = bytes(self.code[start:end])
+        return from_program(self.magic, self.sources[i], self.flags[i], code, groups, {}, (None,) * (groups + 1))
 
 
 class PrecompiledModule:

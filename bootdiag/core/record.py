@@ -10,8 +10,6 @@ that only reads a log never imports pydantic. Calling the class itself validates
 """
 from __future__ import annotations
 
-import copy
-import json
 import math
 import sys
 import types
@@ -119,7 +117,7 @@ class _Plan:
                 self.template[name] = _MISSING
             else:
                 if isinstance(spec.default, _MUTABLE):
-                    fresh.append((name, lambda default=spec.default: copy.copy(default)))
+                    fresh.append((name, spec.default.copy))  # a shallow copy each time, as copy.copy makes
                 self.template[name] = spec.default
         self.size = len(fields)
         self.required = tuple(required)
@@ -245,6 +243,8 @@ class Record:
 
     def model_dump_json(self) -> str:
         """Compact JSON as pydantic writes it (its number format included)."""
+        import json
+
         data = self.model_dump(mode="json")
         if _has_float(data):
             return _json_with_floats(data)
@@ -328,6 +328,8 @@ def _has_float(value: Any) -> bool:
 
 
 def _json_with_floats(value: Any) -> str:
+    import json
+
     if isinstance(value, float):
         return json_number(value)
     if isinstance(value, dict):

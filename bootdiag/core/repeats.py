@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
 
@@ -40,6 +39,7 @@ from bootdiag.core.events import Event
 from bootdiag.core.parse import LineParser
 from bootdiag.core.report import ReportBuilder
 from bootdiag.core.session import SessionTracker
+from bootdiag.core.value import Value
 
 MAX_EVENTS = 4096  # events of a session that can be learnt
 MAX_KNOWN = 4  # sessions kept per first line (a loop may alternate between a few)
@@ -63,20 +63,24 @@ def _whole_lines(count: int) -> re.Pattern[str]:
     return re.compile(f"(?:[^\\n]*+\\n){{{count}}}")
 
 
-@dataclass(slots=True)
-class _Shape:
+class _Shape(Value):
     """A session as a later one must repeat it: its lines after the first, and the next session's
     first line, each normalised."""
 
+    __slots__ = _fields = ("lines", "text", "closer")
     lines: int  # from its first line to the next session's
     text: str  # the lines between them, normalised
     closer: str  # the next session's first line, normalised
 
+    def __init__(self, lines: int, text: str, closer: str) -> None:
+        self.lines, self.text, self.closer = lines, text, closer
 
-@dataclass(slots=True)
-class _Open:
+
+class _Open(Value):
     """The session being read, opened by one line alone."""
 
+    __slots__ = _fields = ("no", "raw", "text", "body", "key", "state", "opening", "closer_no", "events_after_first",
+                           "events")
     no: int  # its first line
     raw: str
     text: str  # the block that holds its first line
@@ -88,22 +92,34 @@ class _Open:
     events_after_first: int  # the report's count of events after its first line
     events: list[Event] | None  # its later lines' events, while it may be learnt
 
+    def __init__(self, no: int, raw: str, text: str, body: int, key: str, state: tuple[object, ...], opening: Opening,
+                 closer_no: int | None, events_after_first: int, events: list[Event] | None) -> None:
+        self.no, self.raw, self.text, self.body = no, raw, text, body
+        self.key, self.state, self.opening, self.closer_no = key, state, opening, closer_no
+        self.events_after_first, self.events = events_after_first, events
 
-@dataclass(slots=True)
-class _End:
+
+class _End(Value):
     """Where a session stands before the line that opens the next one."""
 
+    __slots__ = _fields = ("families", "sessions", "captured_count", "captured", "events")
     families: tuple[object, ...]
     sessions: tuple[str | None, int, bool]
     captured_count: int
     captured: dict[object, Event]  # capture-wide events its later lines left
     events: int  # the report's count of events there
 
+    def __init__(self, families: tuple[object, ...], sessions: tuple[str | None, int, bool], captured_count: int,
+                 captured: dict[object, Event], events: int) -> None:
+        self.families, self.sessions, self.captured_count, self.captured = families, sessions, captured_count, captured
+        self.events = events
 
-@dataclass(slots=True, eq=False)
+
 class _Known:
     """A session learnt to its end: what one alike must match, and what counting it does."""
 
+    __slots__ = ("key", "no", "shape", "opening", "state", "end", "result", "events", "unreplayed_steps", "replay", "moves",
+                 "raws")
     key: str  # its first line, normalised
     no: int
     shape: _Shape
@@ -121,6 +137,13 @@ class _Known:
     # keep this session's evidence, and its failures are moved only when it has no match.
     moves: list[tuple[Event, int, int, int]]
     raws: dict[int, str]  # those lines, by distance from the first line
+
+    def __init__(self, key: str, no: int, shape: _Shape, opening: Opening, state: tuple[object, ...], end: _End,
+                 result: SessionResult, events: int, unreplayed_steps: int, replay: list[Event],
+                 moves: list[tuple[Event, int, int, int]], raws: dict[int, str]) -> None:
+        self.key, self.no, self.shape, self.opening = key, no, shape, opening
+        self.state, self.end, self.result, self.events = state, end, result, events
+        self.unreplayed_steps, self.replay, self.moves, self.raws = unreplayed_steps, replay, moves, raws
 
 
 class SessionRepeats:

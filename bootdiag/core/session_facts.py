@@ -6,14 +6,17 @@ add nothing to what is said of any session, and the run's facts are nearer to th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bootdiag.core.value import Value
 
 
-@dataclass(slots=True)
-class _Run:
+class _Run(Value):
+    __slots__ = _fields = ("first", "last", "facts")
     first: int
     last: int
     facts: dict[str, str]
+
+    def __init__(self, first: int, last: int, facts: dict[str, str]) -> None:
+        self.first, self.last, self.facts = first, last, facts
 
 
 class SessionFacts:

@@ -10,7 +10,6 @@ UTF-8 as it is read, so its lines are numbered as an editor numbers them.
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import os
 import sys
@@ -76,6 +75,8 @@ def decoded(stream: BinaryIO, owned: bool = True) -> BinaryIO:
     if head.startswith((GZIP_MAGIC, ZSTD_MAGIC)):
         compressed = io.BufferedReader(source)  # type: ignore[arg-type]
         if head.startswith(GZIP_MAGIC):
+            import gzip  # only for a compressed capture: not every run's start
+
             plain: BinaryIO = gzip.GzipFile(fileobj=compressed, mode="rb")  # type: ignore[assignment]
         else:
             plain = _zstd_reader(compressed)  # type: ignore[arg-type]
@@ -178,7 +179,7 @@ def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
     while True:
         try:
             chunk = read(size)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
             raise InputError(f"read failed: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - zlib.error, ZstdError: damaged compressed data
             raise InputError(f"read failed: {type(exc).__name__}: {exc}") from None

@@ -6,17 +6,21 @@ subset and says so in its help).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
+
+from bootdiag.core.value import Frozen, set_fields
 
 if TYPE_CHECKING:
     from bootdiag.core.report import Report
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(Frozen):
     name: str
     help: str
+    _fields = ("name", "help")
+
+    def __init__(self, name: str, help: str) -> None:
+        set_fields(self, name=name, help=help)
 
 
 FORMATS: dict[str, Format] = {

@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
 from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
+from bootdiag.core.value import Value
 from bootdiag.render.controls import visible
 
 Detail = Literal["quiet", "normal", "verbose"]
@@ -37,13 +37,14 @@ _HEADLINES = {
 }
 
 
-@dataclass
-class _Page:
+class _Page(Value):
     """Lines being laid out: wrapped to ``width``, painted when colour is on."""
 
-    width: int
-    color: bool
-    lines: list[str] = field(default_factory=list)
+    _fields = ("width", "color", "lines")
+
+    def __init__(self, width: int, color: bool, lines: list[str] | None = None) -> None:
+        self.width, self.color = width, color
+        self.lines: list[str] = [] if lines is None else lines
 
     def paint(self, text: str, style: str) -> str:
         if not self.color or not style or not text:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,13 @@ from typing import Any
 from bootdiag import platforms as registry
 from bootdiag.core.events import Event
 from bootdiag.core.parse.family import ClaimsByTrigger, Family
+from bootdiag.core.value import Frozen, set_fields
 
 
-@dataclass(frozen=True)
-class Outline:
+class Outline(Frozen):
     """What the parser needs of a family before it is made."""
+
+    _fields = ("trigger", "noise", "repeats", "by_trigger", "remembers", "volatile")
 
     trigger: str
     noise: str | None
@@ -33,6 +34,11 @@ class Outline:
     by_trigger: bool  # it claims exactly the lines its trigger finds
     remembers: bool  # it can say what it remembers (``state``/``restore``)
     volatile: str | None  # its pattern for the parts of a line that change between printings
+
+    def __init__(self, trigger: str, noise: str | None, repeats: bool, by_trigger: bool, remembers: bool,
+                 volatile: str | None) -> None:
+        set_fields(self, trigger=trigger, noise=noise, repeats=repeats, by_trigger=by_trigger, remembers=remembers,
+                   volatile=volatile)
 
 
 UNMADE = ("family not made",)  # the state of a family no line has reached yet

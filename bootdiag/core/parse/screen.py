@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 from bootdiag.core.precompiled import Precompiled
+from bootdiag.core.value import Frozen, set_fields
 
 # Share of each character in boot logs as they arrive, colour codes included (the corpus, the
 # seeds, the Jetson reference logs and bench/generate.py's app output and boot loop, weighted
@@ -51,10 +51,13 @@ _CASE_EXTRA = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 _MAX_EXPANSION = 8  # a small character class ([EW]) becomes that many literals at most
 
 
-@dataclass(frozen=True)
-class Literal:
+class Literal(Frozen):
     text: str
-    ignorecase: bool = False
+    ignorecase: bool
+    _fields = ("text", "ignorecase")
+
+    def __init__(self, text: str, ignorecase: bool = False) -> None:
+        set_fields(self, text=text, ignorecase=ignorecase)
 
     def share(self) -> float:
         """Rough chance that this literal starts at a given character of a log."""

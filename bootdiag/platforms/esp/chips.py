@@ -1,7 +1,7 @@
 """The ESP chips bootdiag knows: image chip id, bootloader offset, flash frequencies, flash mapping."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bootdiag.core.value import Frozen, set_fields
 
 # esptool targets/*.py FLASH_FREQUENCY (low nibble of byte 3), per chip family
 FREQ_ESP32 = {0x0: "40m", 0x1: "26m", 0x2: "20m", 0xF: "80m"}
@@ -12,8 +12,7 @@ FREQ_H2 = {0x0: "24m", 0x1: "16m", 0x2: "12m", 0xF: "48m"}
 FREQ_H4 = {0x0: "24m", 0xF: "48m"}
 
 
-@dataclass(frozen=True)
-class Chip:
+class Chip(Frozen):
     name: str
     chip_id: int  # IDF esp_app_format.h esp_chip_id_t
     bootloader_offset: int  # esptool targets BOOTLOADER_FLASH_OFFSET
@@ -21,7 +20,13 @@ class Chip:
     flash_mapped: tuple[tuple[int, int], ...]  # esptool targets IROM_MAP/DROM_MAP ranges
     # Memory a loader may copy segments into: esptool targets MEMORY_MAP DRAM, IRAM, D/IRAM, RTC and
     # internal-memory ranges (ESP32 also its cache-as-IRAM and external RAM windows)
-    ram: tuple[tuple[int, int], ...] = ()
+    ram: tuple[tuple[int, int], ...]
+    _fields = ("name", "chip_id", "bootloader_offset", "flash_freqs", "flash_mapped", "ram")
+
+    def __init__(self, name: str, chip_id: int, bootloader_offset: int, flash_freqs: dict[int, str],
+                 flash_mapped: tuple[tuple[int, int], ...], ram: tuple[tuple[int, int], ...] = ()) -> None:
+        set_fields(self, name=name, chip_id=chip_id, bootloader_offset=bootloader_offset, flash_freqs=flash_freqs,
+                   flash_mapped=flash_mapped, ram=ram)
 
     def maps_flash(self, addr: int) -> bool:
         return any(lo <= addr < hi for lo, hi in self.flash_mapped)

@@ -3,6 +3,7 @@
 Message strings and their meanings are documented in the grammars (``grammars/esp_*.lark``,
 ``grammars/esptool.lark``) with their upstream sources.
 """
+from __future__ import annotations
 
 from functools import cached_property
 from typing import Literal

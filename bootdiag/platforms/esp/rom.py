@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from lark import Token, Transformer
+from bootdiag.core.parse.lalr import Token, Transformer
 
 from bootdiag.core.events import Event
 from bootdiag.platforms.esp import events as ev

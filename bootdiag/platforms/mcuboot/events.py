@@ -6,6 +6,7 @@ Every MCUboot line keeps its wire format (``wire``: ``bracket`` for TF-M/Mynewt 
 ``<inf> mcuboot: msg``, ``banner`` for un-prefixed console lines), its level and its message.
 Message strings and their sources are listed in ``grammars/mcuboot.lark``.
 """
+from __future__ import annotations
 
 from functools import cached_property
 from typing import Literal

@@ -16,12 +16,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from lark import Token, Transformer, Tree
-
 from bootdiag.core.events import Event
 from bootdiag.platforms.mcuboot import events as ev
 from bootdiag.core.parse.family import compile_trigger, int_auto
-from bootdiag.core.parse.grammar import parse_and_transform, parse_or_none
+from bootdiag.core.parse.grammar import parse_and_transform, parse_tree
+from bootdiag.core.parse.lalr import Token, Transformer
 from bootdiag.platforms.mcuboot.trace import ValidationTrace
 from bootdiag.core.numbers import parse_int
 
@@ -344,7 +343,7 @@ class _MessageTransformer(Transformer):
 
     # ---- what the started image prints
     def console_banner(self, items: list[Token]) -> Parsed:
-        verb, text = (str(i) for i in items if isinstance(i, Token) and i.type in ("BANNER_VERB", "BANNER_TEXT"))
+        verb, text = (str(i) for i in items if isinstance(i, str) and i.type in ("BANNER_VERB", "BANNER_TEXT"))  # type: ignore[attr-defined]
         product, version = _split_banner(text)
         if product == "MCUboot" and verb == "Booting":
             return ev.McubootBanner, {"version": version}
@@ -365,31 +364,31 @@ class _MessageTransformer(Transformer):
 _TRANSFORMER = _MessageTransformer()
 
 
-def _transform(tree: Tree | Token) -> Parsed | None:
-    result = _TRANSFORMER.transform(tree)
+def _typed(result: Any) -> Parsed | None:
+    """A message's event class and fields; ``None`` for a node no method turns into one."""
     return result if isinstance(result, tuple) else None
 
 
 @lru_cache(maxsize=8192)
 def parse_message(msg: str) -> Parsed | None:
     """The typed event class and fields for one message, or None for a message the grammar does not know."""
-    return parse_and_transform("mcuboot", "message", msg, _transform)
+    return _typed(parse_and_transform("mcuboot", "message", msg, _TRANSFORMER.transform))
 
 
 @lru_cache(maxsize=1024)
 def parse_bare(text: str) -> Parsed | None:
-    return parse_and_transform("mcuboot", "bare", text, _transform)
+    return _typed(parse_and_transform("mcuboot", "bare", text, _TRANSFORMER.transform))
 
 
 @lru_cache(maxsize=8192)
 def parse_envelope(text: str) -> tuple[str, str | None, str, str | None] | None:
     """``(wire, level, message, zephyr source)`` of an MCUboot-shaped line, or None."""
-    tree = parse_or_none("mcuboot", "line", text)
+    tree = parse_tree("mcuboot", "line", text)
     if tree is None:
         return None
     envelope, *body = tree.children
     message = str(body[0]).strip() if body else ""
-    tokens = {t.type: str(t) for t in envelope.children if isinstance(t, Token)}
+    tokens = {t.type: str(t) for t in envelope.children if isinstance(t, str)}  # tokens, not nodes
     if envelope.data == "zephyr_log":
         return "zephyr-log", _LEVELS[tokens["ZLEVEL"]], message, tokens["ZSOURCE"]
     if envelope.data == "zephyr_minimal":

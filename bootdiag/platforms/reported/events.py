@@ -6,6 +6,7 @@ signing command, without a single raw log line. These events carry that: they ar
 steps of a boot, so they never open a session and do not keep a boot that follows them in the
 same text from joining them (``occupies_session``), and none of them is a failure by itself.
 """
+from __future__ import annotations
 
 from typing import ClassVar, Literal
 

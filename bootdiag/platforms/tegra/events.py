@@ -4,6 +4,7 @@ Log strings and their sources are documented in ``grammars/tegraflash.lark``. A 
 session: a script or ``tegraflash.py`` command line, the ``Welcome to Tegra Flash`` banner, or a
 tegraflash stamp that restarts (stamps going back, or stamps after a run ended) opens the next one.
 """
+from __future__ import annotations
 
 from typing import Literal
 
