@@ -53,3 +53,22 @@ def test_an_arduino_log_line_is_not_a_sentence():
 def test_the_next_lines_terminal_stamp_is_not_left_on_a_piece():
     found = read("load:0x403879b8,len:0x4c4c 16:55:48.519 -> SHA-256 comparison failed: 16:55:48.519 -> Attempting to boot anyway...")
     assert [e.text for e in found] == ["load:0x403879b8,len:0x4c4c", "SHA-256 comparison failed:", "Attempting to boot anyway..."]
+
+
+def test_a_bare_tool_line_glued_after_an_enveloped_one_is_read_apart():
+    found = read("[   0.0195 ] Boot Rom communication Error: Not an xml file")
+    assert [getattr(e, "message", e.kind) for e in found][-1] == "tegra.tf_not_xml"
+    assert found[-1].is_failure()
+
+
+def test_a_log_line_of_repeated_envelopes_is_read_in_linear_time():
+    import time
+
+    def seconds(count: int) -> float:
+        line = "E (1) esp_image: " * count
+        start = time.perf_counter()
+        read(line)
+        return time.perf_counter() - start
+
+    seconds(10)
+    assert seconds(960) < 8 * max(seconds(240), 0.002)

@@ -119,44 +119,52 @@ class LineParser:
         found = []
         after_prose = False  # a sentence came first on this line: what follows it is quoted
         quote_opened = False  # and it ended opening a quote
-        for piece in self._messages_apart(self.unwrapper.pieces(clean_line(text))):
+        pieces = [(piece, True) for piece in self.unwrapper.pieces(clean_line(text))]  # (text, may hold several)
+        while pieces:
+            piece, several = pieces.pop(0)
+            if several and len(piece) >= MIN_GLUED and len(parts := self._messages_apart(piece)) > 1:
+                pieces[:0] = [(part, False) for part in parts]
+                continue
             # A whole log line after the sentence (its envelope, no quote mark opening it) is a
             # pasted line whose newline was lost ("... on the RTOS SDK: E (15034) esp_ota_ops: ..."),
             # not words someone quotes.
             quoted = after_prose and (quote_opened or piece[:1] in _QUOTE_MARKS or not self.unwrapper.opens_log_line(piece))
             event = self._read(piece, no, quoted)
+            # A short line read only by the catalogue may still hold two messages (a tool's bare
+            # line glued after an enveloped one): looked at only then, which is rare.
+            if several and type(event) is CatalogueMessage and not quoted and len(parts := self._messages_apart(piece)) > 1:
+                pieces[:0] = [(part, False) for part in parts]
+                continue
             if event is not None:
                 found.append(event)
             elif not found and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
         return found
 
-    def _messages_apart(self, pieces: list[str]) -> Iterator[str]:
-        """Each piece, cut where one catalogued message ends and another begins right after it: a
+    def _messages_apart(self, piece: str) -> list[str]:
+        """``piece`` cut where one catalogued message ends and another begins right after it: a
         tool's lines that begin with no envelope, glued when a paste lost their newlines
         ("... using GPIO0. esptool.py can not exit the download mode over USB. To run the app, ...")."""
-        for piece in pieces:
-            if len(piece) < MIN_GLUED:
-                yield piece
-                continue
-            for _ in range(_MAX_MESSAGES_APART):
-                hit = self.catalogue.find(piece)
-                if hit is None or hit.end < 0:
-                    break
-                if hit.start > 0:  # a message before the most specific one?
-                    before = piece[: hit.start].rstrip()
-                    first = self.catalogue.find(before) if len(before) >= _MIN_APART else None
-                    if first is not None and first.end == len(before) and not is_prose(before[: first.start]):
-                        yield before
-                        piece = piece[hit.start :]
-                        continue
-                after = piece[hit.end :].lstrip(" .;,")
-                following = self.catalogue.find(after) if len(after) >= _MIN_APART else None
-                if following is None or following.start:
-                    break
-                yield piece[: hit.end].rstrip()
-                piece = after
-            yield piece
+        parts: list[str] = []
+        for _ in range(_MAX_MESSAGES_APART):
+            hit = self.catalogue.find(piece)
+            if hit is None or hit.end < 0:
+                break
+            if hit.start > 0:  # a message before the most specific one?
+                before = piece[: hit.start].rstrip()
+                first = self.catalogue.find(before) if len(before) >= _MIN_APART else None
+                if first is not None and first.end == len(before) and not is_prose(before[: first.start]):
+                    parts.append(before)
+                    piece = piece[hit.start :]
+                    continue
+            after = piece[hit.end :].lstrip(" .;,")
+            following = self.catalogue.find(after) if len(after) >= _MIN_APART else None
+            if following is None or following.start:
+                break
+            parts.append(piece[: hit.end].rstrip())
+            piece = after
+        parts.append(piece)
+        return parts
 
     def _offer(self, text: str, no: int) -> Event | None:
         for family in self._families:

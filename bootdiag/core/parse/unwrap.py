@@ -57,6 +57,7 @@ _INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
 MIN_GLUED = 90  # shorter than this, a line is taken to hold one log line
+_INTRO_REACH = 160  # characters before a line start looked at for a sentence that introduces it
 # A sentence: four words or more, most of them in lower case ("Before, every upload ended with").
 _WORDS = re.compile(r"[A-Za-z][A-Za-z']*")
 # A log envelope's bracketed fields ("[I]", "[main.cpp:39]", "[ERR]"): no one's words.
@@ -171,7 +172,7 @@ class Unwrapper:
                 # A start glued to the end of the previous line (lost newline) or after a space; not
                 # one that a line's own "tag:" introduces ("I (193) app_init: ELF file SHA256: ...").
                 if at - cuts[-1] >= 2 and (text[at - 1] in " \t>|" or not text[at - 1].isalnum()):
-                    before = text[cuts[-1]:at].rstrip()
+                    before = text[max(cuts[-1], at - _INTRO_REACH):at].rstrip()
                     if not before.endswith(":") or is_prose(before):  # a sentence introducing a pasted line
                         cuts.append(at)
         if len(cuts) == 1:
