@@ -60,15 +60,3 @@ def test_a_bare_tool_line_glued_after_an_enveloped_one_is_read_apart():
     assert [getattr(e, "message", e.kind) for e in found][-1] == "tegra.tf_not_xml"
     assert found[-1].is_failure()
 
-
-def test_a_log_line_of_repeated_envelopes_is_read_in_linear_time():
-    import time
-
-    def seconds(count: int) -> float:
-        line = "E (1) esp_image: " * count
-        start = time.perf_counter()
-        read(line)
-        return time.perf_counter() - start
-
-    seconds(10)
-    assert seconds(960) < 8 * max(seconds(240), 0.002)
