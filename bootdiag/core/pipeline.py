@@ -11,6 +11,7 @@ from bootdiag.core.engine import Engine, SessionResult
 from bootdiag.core.events import Event
 from bootdiag.core.lines import LineSplitter, TextBlock
 from bootdiag.core.parse import LineParser
+from bootdiag.core.parse.unwrap import output_follows
 from bootdiag.core.repeats import SessionRepeats
 from bootdiag.core.report import Report, ReportBuilder
 from bootdiag.core.rules import Rule, load_rules
@@ -135,21 +136,22 @@ class Analyzer:
         return events
 
     def _note_output(self, block: TextBlock) -> None:
-        """Keep track of whether the capture has output after its last event: the next stage's,
-        when that event handed over. Judged once, when the capture ends or a later block shows it."""
+        """Keep track of whether output follows the capture's last event (the next stage's, when
+        that event handed over): the first line with something on it after the event decides,
+        when the capture ends or a later block shows it."""
         builder = self.builder
         if builder._last_line >= block.first_no:  # an event in this block: judged from its end later
             self._tail = block
             return
-        if not builder.output_after_last:
-            if self._tail is not None and output_after(self._tail, builder._last_line):
-                builder.output_after_last = True
-            else:
-                builder.output_after_last = _OUTPUT_LINE.search(block.text) is not None
+        if builder.output_after_last is None:
+            if self._tail is not None:
+                builder.output_after_last = output_after(self._tail, builder._last_line)
+            if builder.output_after_last is None:
+                builder.output_after_last = output_follows(block.text)
         self._tail = None
 
     def _settle_output(self, builder: ReportBuilder) -> None:
-        if self._tail is not None and not builder.output_after_last:
+        if self._tail is not None and builder.output_after_last is None:
             builder.output_after_last = output_after(self._tail, builder._last_line)
 
     def _read_block(self, block: TextBlock, hold: bool) -> list[Event]:
@@ -250,18 +252,14 @@ class Analyzer:
         return builder.build(self.engine.pending())
 
 
-# A line of output: something besides a paste's wrapping (blanks, quote marks, a code fence).
-_OUTPUT_LINE = re.compile(r"^[ \t>*-]*+(?!`{3})[^\s`]", re.MULTILINE)
-
-
-def output_after(block: TextBlock, line: int) -> bool:
-    """Whether ``block`` holds a line of output after line ``line`` (an earlier block's line: all of it)."""
+def output_after(block: TextBlock, line: int) -> bool | None:
+    """:func:`output_follows` after line ``line`` of ``block``."""
     text, start = block.text, 0
     for _ in range(max(0, line - block.first_no + 1)):
         start = text.find("\n", start) + 1
         if start == 0:
-            return False
-    return _OUTPUT_LINE.search(text, start) is not None
+            return None
+    return output_follows(text, start)
 
 
 def explain_stream(

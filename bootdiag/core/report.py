@@ -197,7 +197,8 @@ class ReportBuilder:
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
         self._last_handoff = False  # the last event handed over to the next stage
-        self.output_after_last = False  # the capture has output after its last event (no grammar reads it)
+        # Output follows the capture's last event (lines no grammar reads): None while undecided.
+        self.output_after_last: bool | None = None
         self._facts = SessionFacts()  # what each session's events said of the environment
         self.sessions = 0
         self.events = 0
@@ -210,7 +211,7 @@ class ReportBuilder:
             self.log_events += 1
             self._last_line = event.line
             self._last_handoff = event.hands_over()
-            self.output_after_last = False
+            self.output_after_last = None
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
         self._facts.add(session, event.facts())
@@ -297,7 +298,7 @@ class ReportBuilder:
             self._last.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
-        handed_over = self._last_handoff and self.output_after_last
+        handed_over = self._last_handoff and bool(self.output_after_last)
         completed = self.completed or handed_over
         # What a sentence quotes counts only when no log shows the boot or flash completing; a cause
         # read from silence after the hand-over, only when nothing followed it.

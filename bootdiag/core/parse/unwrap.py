@@ -103,6 +103,21 @@ def is_sentence(text: str) -> bool:
     return any(w in _PERSON for w in words) or (len(words) >= 8 and sum(w in _GLUE for w in words) >= 3)
 
 
+# The first line with something on it, past blanks and a paste's quote marks or bullets.
+_CONTENT_LINE = re.compile(r"^[ \t>*-]*+(\S[^\n]*)", re.MULTILINE)
+
+
+def output_follows(text: str, start: int = 0) -> bool | None:
+    """Whether the first line with something on it from ``start`` is a program's output (True), or
+    the end of what was pasted: a closing code fence, or the writer's own sentence (False); None
+    when ``text`` has no such line."""
+    m = _CONTENT_LINE.search(text, start)
+    if m is None:
+        return None
+    line = m.group(1).rstrip()
+    return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line))
+
+
 def strip_wrapping(text: str) -> str:
     """``text`` without the paste's wrapping around it (and any terminal timestamp)."""
     if text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:]:
