@@ -132,3 +132,21 @@ def test_a_repeated_message_is_the_same_event_at_its_own_line_and_time() -> None
     assert (again.line, again.ms, again.text) == (2, 41, "I (41) boot: chip revision: 3")
     assert again == type(first)(**{**first.model_dump(), "line": 2, "ms": 41, "text": "I (41) boot: chip revision: 3"})
     assert again.model_dump_json() != first.model_dump_json() and first.line == 1  # the first is untouched
+
+
+def _image_blocks(text: str) -> list[ev.RomInvalidImageBlock]:
+    return [e for e in parse_text(text) if isinstance(e, ev.RomInvalidImageBlock)]
+
+
+def test_an_image_block_rejected_after_a_segment_in_the_chips_ram() -> None:
+    # An ESP32-S3 bootloader's first segment goes to the S3's DRAM; the next header read back as garbage.
+    s3 = ("ESP-ROM:esp32s3-20210327\nrst:0x1 (POWERON),boot:0x2b (SPI_FAST_FLASH_BOOT)\n"
+          "load:0x3fcd0108,len:0x178c\nload:0x3b600000,len:0x8c8ff\nInvalid image block, can't boot.\n")
+    assert [b.after_ram_segment for b in _image_blocks(s3 * 2)] == [True, True]
+
+
+def test_an_image_block_rejected_after_segments_for_another_chips_ram() -> None:
+    # The ESP32's bootloader on an ESP32-C3: its segments load to addresses only the ESP32 has.
+    c3 = ("ESP-ROM:esp32c3-api1-20210207\nrst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)\n"
+          "load:0x3fff0030,len:0x1a30\nload:0x40078000,len:0x3ad4\nInvalid image block, can't boot.\n")
+    assert [b.after_ram_segment for b in _image_blocks(c3 * 2)] == [False, False]

@@ -217,6 +217,9 @@ class RomShaMismatch(RomEvent):
 class RomInvalidImageBlock(RomEvent):
     kind: Literal["RomInvalidImageBlock"] = "RomInvalidImageBlock"
     failure = True
+    # An earlier segment of the same boot attempt loaded into this chip's RAM, as a second-stage
+    # bootloader's do: the image was a bootloader and a later block of it read back wrong.
+    after_ram_segment: bool = False
 
 
 class RomLoad(RomEvent):

@@ -9,6 +9,7 @@ from bootdiag.core.parse.lalr import Token, Transformer
 
 from bootdiag.core.events import Event
 from bootdiag.platforms.esp import events as ev
+from bootdiag.platforms.esp.chips import CHIPS_BY_NAME
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, hex_int, int_auto, line_at
 from bootdiag.core.parse.grammar import parse_and_transform
 from bootdiag.core.numbers import parse_int
@@ -171,6 +172,9 @@ class EspRomFamily(ClaimsByTrigger):
         self._in_retry = False  # a watchdog retry of a failed check is under way
         self._entry_at: int | None = None  # line of the ROM's last "entry 0x..." (its hand-over)
         self._restarted = False  # the last banner came right after a hand-over
+        # A segment of this boot attempt loaded into the chip's own RAM: the header the ROM read was a
+        # second-stage bootloader's, so a block it rejects later is corrupt data, not another file.
+        self._ram_segment = False
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
 
@@ -179,11 +183,11 @@ class EspRomFamily(ClaimsByTrigger):
         (a line new to the family is read the long way, which a repeat is not)."""
         return (
             self.chip, distance(self._sb_failed_at, no), self._retry_banner, self._in_retry,
-            distance(self._entry_at, no), self._restarted, len(self._seen),
+            distance(self._entry_at, no), self._restarted, self._ram_segment, len(self._seen),
         )
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        self.chip, failed, self._retry_banner, self._in_retry, entry, self._restarted, _known = state  # type: ignore[assignment]
+        self.chip, failed, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment, _known = state  # type: ignore[assignment]
         self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
 
     def repeat(self, raw: str) -> tuple[Event | None, str] | None:
@@ -198,6 +202,8 @@ class EspRomFamily(ClaimsByTrigger):
 
     def repeat_at(self, earlier: Event | None, raw: str, text: str, no: int) -> Event:
         if earlier is not None:
+            if type(earlier) is ev.RomLoad:
+                self._note_load(earlier)  # type: ignore[arg-type]
             return earlier.moved(no, text)
         return self._event(*parse_rom_text(text), text, no)  # type: ignore[misc]
 
@@ -216,12 +222,23 @@ class EspRomFamily(ClaimsByTrigger):
         entry, self._entry_at = self._entry_at, None
         return entry is not None and no - entry <= RESTART_GAP
 
+    def _note_load(self, load: ev.RomLoad) -> None:
+        if not self._ram_segment and self.chip:
+            chip = CHIPS_BY_NAME.get(self.chip)
+            self._ram_segment = chip is not None and chip.loads_into_ram(load.address, load.address + 1)
+
     def _event(self, cls: type[Event], fields: dict[str, Any], text: str, no: int) -> Event:
         if cls in _CONTEXT_FREE:
-            return cls.trusted(line=no, text=text, **fields)
+            event = cls.trusted(line=no, text=text, **fields)
+            if cls is ev.RomLoad:
+                self._note_load(event)  # type: ignore[arg-type]
+            return event
+        if cls is ev.RomInvalidImageBlock:
+            fields = {**fields, "after_ram_segment": self._ram_segment}
         if cls is ev.RomEntry:
             self._entry_at = no
         elif cls is ev.RomBanner:
+            self._ram_segment = False
             self._restarted = self._right_after_entry(no)
             fields = {**fields, "restarted_after_entry": self._restarted}
             self.chip = fields["chip"]
@@ -239,6 +256,7 @@ class EspRomFamily(ClaimsByTrigger):
             fields["retry"] = self._in_retry
             self._retry_banner = False
             self._sb_failed_at = None
+            self._ram_segment = False
         elif cls in self._SB_FAILURES or (cls is ev.RomAbort and self._sb_failed_at is not None):
             self._sb_failed_at = no
         elif cls is ev.RomSecureBootOk and "succeeded" in fields["message"]:
