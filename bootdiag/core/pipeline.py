@@ -11,6 +11,7 @@ from bootdiag.core.engine import Engine, SessionResult
 from bootdiag.core.events import Event
 from bootdiag.core.lines import LineSplitter, TextBlock
 from bootdiag.core.parse import LineParser
+from bootdiag.core.parse.unwrap import is_sentence
 from bootdiag.core.repeats import SessionRepeats
 from bootdiag.core.report import Report, ReportBuilder
 from bootdiag.core.rules import Rule, load_rules
@@ -145,7 +146,7 @@ class Analyzer:
             if self._tail is not None and output_after(self._tail, builder._last_line):
                 builder.output_after_last = True
             else:
-                builder.output_after_last = _OUTPUT_LINE.search(block.text) is not None
+                builder.output_after_last = _has_output(block.text, 0)
         self._tail = None
 
     def _settle_output(self, builder: ReportBuilder) -> None:
@@ -254,6 +255,17 @@ class Analyzer:
 _OUTPUT_LINE = re.compile(r"^[ \t>*-]*+(?!`{3})[^\s`]", re.MULTILINE)
 
 
+def _has_output(text: str, start: int) -> bool:
+    """Whether ``text`` from ``start`` holds a line of output that is not someone's sentence: the
+    words a poster writes under a log ("Nothing happens after this, my app works without it")
+    are not the next stage running."""
+    for found in _OUTPUT_LINE.finditer(text, start):
+        end = text.find("\n", found.start())
+        if not is_sentence(text[found.start(): end if end >= 0 else len(text)]):
+            return True
+    return False
+
+
 def output_after(block: TextBlock, line: int) -> bool:
     """Whether ``block`` holds a line of output after line ``line`` (an earlier block's line: all of it)."""
     text, start = block.text, 0
@@ -261,7 +273,7 @@ def output_after(block: TextBlock, line: int) -> bool:
         start = text.find("\n", start) + 1
         if start == 0:
             return False
-    return _OUTPUT_LINE.search(text, start) is not None
+    return _has_output(text, start)
 
 
 def explain_stream(
