@@ -100,6 +100,7 @@ JUMP = "[INF] Starting bootloader\n[INF] Bootloader chainload address offset: 0x
     # the poster's own words under the log are not the image printing
     "```\nNothing from the application follows; my app runs when built without MCUboot.\n",
     "They also seem to show a jump offset that doesn't account for the header, but I'm not sure.\n",
+    "```\nAny idea?\n", "What am I missing?\n",
 ])
 def test_silence_after_the_jump_is_a_finding(after: str) -> None:
     assert [f.id for f in explain(JUMP + after).findings] == ["mcuboot.bad_header_size"]

@@ -255,13 +255,18 @@ class Analyzer:
 _OUTPUT_LINE = re.compile(r"^[ \t>*-]*+(?!`{3})[^\s`]", re.MULTILINE)
 
 
+# A poster's question to the readers under a paste ("Any idea?", "What am I missing?"): words only.
+_QUESTION = re.compile(r"[A-Za-z][A-Za-z' ,]{0,60}+\?[ \t]*+$")
+
+
 def _has_output(text: str, start: int) -> bool:
-    """Whether ``text`` from ``start`` holds a line of output that is not someone's sentence: the
-    words a poster writes under a log ("Nothing happens after this, my app works without it")
-    are not the next stage running."""
+    """Whether ``text`` from ``start`` holds a line of output that is not someone writing: the
+    words a poster puts under a log ("Nothing happens after this, my app works without it", "Any
+    idea?") are not the next stage running."""
     for found in _OUTPUT_LINE.finditer(text, start):
         end = text.find("\n", found.start())
-        if not is_sentence(text[found.start(): end if end >= 0 else len(text)]):
+        line = text[found.end() - 1: end if end >= 0 else len(text)]
+        if not (is_sentence(line) or _QUESTION.match(line)):
             return True
     return False
 
