@@ -266,13 +266,25 @@ def test_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
 def test_wrong_baud_is_named(tmp_path: Path, capture: bytes, wrong_rate: int) -> None:
     garbage = uart_resample(capture, wrong_rate, 115200)  # the board talks at 74880, we listen at 115200
     master, slave, name = open_pty()
+    stopped = threading.Event()  # the writer may still be sending when the test closes the pty
+
+    def send(chunk: bytes) -> None:
+        if stopped.is_set():
+            return
+        try:
+            write_all(master)(chunk)
+        except OSError:
+            if not stopped.is_set():
+                raise
+
     try:
         run = TailRun(name)
         run.wait_for(READY)
-        threading.Thread(target=pace, args=(write_all(master), garbage, 100_000), daemon=True).start()
+        threading.Thread(target=pace, args=(send, garbage, 100_000), daemon=True).start()
         run.wait_for("baud rate (115200) is likely wrong; try --baud with 74880", timeout=10)
         code, out, err = run.finish(signal.SIGINT)
     finally:
+        stopped.set()
         os.close(master)
         os.close(slave)
     assert_no_traceback(out, err)
