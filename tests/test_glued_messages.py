@@ -60,3 +60,16 @@ def test_a_bare_tool_line_glued_after_an_enveloped_one_is_read_apart():
     assert [getattr(e, "message", e.kind) for e in found][-1] == "tegra.tf_not_xml"
     assert found[-1].is_failure()
 
+
+
+def test_two_short_lines_glued_are_read_apart():
+    found = read("Starting BLE work! Brownout detector was triggered ets Jun  8 2016 00:22:57")
+    assert [e.text for e in found] == ["Brownout detector was triggered", "ets Jun  8 2016 00:22:57"]
+    report = explain("Starting BLE work! Brownout detector was triggered ets Jun  8 2016 00:22:57\n"
+                     "rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n")
+    assert report.findings and report.findings[0].id == "esp.brownout"
+
+
+def test_a_message_that_names_an_entry_is_not_cut_at_it():
+    [event] = read("D (79) boot: load partition table entry 0x3f408000")
+    assert event.msg == "load partition table entry 0x3f408000"

@@ -56,7 +56,8 @@ _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
-MIN_GLUED = 90  # shorter than this, a line is taken to hold one log line
+MIN_GLUED = 90  # shorter than this, a line is taken to hold one catalogued message
+MIN_SPLIT = 24  # shorter than this, a line is taken to hold one log line
 _INTRO_REACH = 160  # characters before a line start looked at for a sentence that introduces it
 # A sentence: four words or more, most of them in lower case ("Before, every upload ended with").
 _WORDS = re.compile(r"[A-Za-z][A-Za-z']*")
@@ -181,7 +182,7 @@ class Unwrapper:
             return []
         cuts = [0]
         # A long line, or one that opens with a log line's envelope: it may hold several.
-        if self._starts is not None and (len(text) >= MIN_GLUED or self._starts.match(text)):
+        if self._starts is not None and (len(text) >= MIN_SPLIT or self._starts.match(text)):
             for m in self._starts.finditer(text, 1):
                 at = m.start()
                 # A start glued to the end of the previous line (lost newline) or after a space; not
