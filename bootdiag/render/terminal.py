@@ -92,7 +92,7 @@ def wrap(text: str, width: int, lead: str = "", hang: str = "") -> list[str]:
             rows.append(line)
             line = hang
             fresh = True
-        if not _URL.fullmatch(word):
+        if not _URL.search(word):  # a link in quotes, brackets or backticks stays whole too
             while len(line) + len(word) > width:  # longer than a row: cut
                 room = width - len(line)
                 rows.append(line + word[:room])

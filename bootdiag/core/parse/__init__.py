@@ -30,6 +30,9 @@ from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_senten
 
 _MAX_MESSAGES_APART = 8  # messages one glued piece is cut into, at most
 _MIN_APART = 12  # characters a message cut apart must have
+# A tool's own error lead ("Error: ", "error: ", "FATAL ERROR: "): what follows is its message, however
+# much it reads like a sentence ("Error:   × The bootloader does not support this image, see ...").
+_ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
 
 
@@ -204,7 +207,7 @@ class LineParser:
         # else a written report's family took a bare log message for prose: read it as the message
         event = None
         if hit is None:
-            if not quoted and FAILURE_SAID.search(text) and not is_sentence(text):
+            if not quoted and FAILURE_SAID.search(text) and (_ERROR_LEAD.match(text) or not is_sentence(text)):
                 return UnreadFailure.trusted(line=no, text=text)
             return None
         known = hit.known
