@@ -80,3 +80,11 @@ def test_capture_ending_mid_line_is_diagnosed_not_unexplained():
 def test_unread_failure_still_said_for_unknown_words():
     [event] = read("something failed in a way nobody catalogued")
     assert isinstance(event, UnreadFailure)
+
+
+def test_a_tools_error_lead_may_stand_before_a_message_cut_short():
+    # espflash prints its errors through miette, which wraps them: the first row holds a cut message
+    [event] = read("Error:   × ESP-IDF App Descriptor (https://docs.espressif.com/projects/esp-idf/en/stable/esp32/api-")
+    assert isinstance(event, CatalogueMessage) and event.message == "espflash.app_descriptor_missing"
+    # words of a sentence before it are not such a lead
+    assert not any(isinstance(e, CatalogueMessage) for e in read("So I then got ESP-IDF App Descriptor (https://docs.espressif.com/x"))

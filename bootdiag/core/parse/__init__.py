@@ -32,7 +32,8 @@ _MAX_MESSAGES_APART = 8  # messages one glued piece is cut into, at most
 _MIN_APART = 12  # characters a message cut apart must have
 # A tool's own error lead ("Error: ", "error: ", "FATAL ERROR: "): what follows is its message, however
 # much it reads like a sentence ("Error:   × The bootloader does not support this image, see ...").
-_ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s")
+# (Rust tools print their errors through miette: "Error:   × ".)
+_ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s+(?:\u00d7\s+)?")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
 
 
@@ -241,7 +242,8 @@ class LineParser:
         cut = find_cut(self.catalogue, text)
         if cut is None or cut.hit.known.severity not in ("failure", "warning"):
             return None
-        if cut.hit.start and (bare or is_prose(text[: cut.hit.start])):
+        lead = text[: cut.hit.start]
+        if lead and (is_prose(lead) or bare and not _ERROR_LEAD.fullmatch(lead)):
             return None
         if cut.rest is not None:
             whole = text.rstrip() + cut.rest
