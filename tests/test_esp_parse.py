@@ -150,3 +150,16 @@ def test_an_image_block_rejected_after_segments_for_another_chips_ram() -> None:
     c3 = ("ESP-ROM:esp32c3-api1-20210207\nrst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)\n"
           "load:0x3fff0030,len:0x1a30\nload:0x40078000,len:0x3ad4\nInvalid image block, can't boot.\n")
     assert [b.after_ram_segment for b in _image_blocks(c3 * 2)] == [False, False]
+
+
+@pytest.mark.parametrize(("line", "no_chip"), [
+    ("E (206154) esp_https_ota: Mismatch chip id, expected 0, found 27757", True),  # '<!DOCTYPE html' read as a header
+    ("E (67786) boot_comm: mismatch chip ID, expected 2, found 3460", True),  # an ESP8266 image's segment length
+    ("E (8826) esp_https_ota: Mismatch chip id, expected 0, found 9", False),  # an ESP32-S3 build
+    ("E (2115) boot_comm: mismatch chip ID, expected 9, found 0", False),
+    ("E (41) boot_comm: mismatch chip ID, expected 0, found 65535", False),  # erased flash, not a foreign header
+])
+def test_a_chip_id_no_chip_has_is_told_apart(line: str, no_chip: bool) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ChipMismatch)
+    assert event.found_no_chip is no_chip

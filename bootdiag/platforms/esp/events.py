@@ -5,12 +5,13 @@ Message strings and their meanings are documented in the grammars (``grammars/es
 """
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Literal
 
 from bootdiag.core.events import Event
 from bootdiag.core.messages import catalogue, identify, message_ids
-from bootdiag.platforms.esp.chips import app_only_address
+from bootdiag.platforms.esp.chips import CHIPS_BY_ID, app_only_address
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
 # Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
@@ -489,6 +490,10 @@ class ChecksumFailed(EspLog):
     expected: int
 
 
+# "..., expected 0, found 27757": the chip id an image header gave (a u16, so at most 5 digits).
+_FOUND_CHIP_ID = re.compile(r"found (\d{1,5})\b")
+
+
 class ChipMismatch(EspLog):
     kind: Literal["ChipMismatch"] = "ChipMismatch"
     detail: str
@@ -498,6 +503,14 @@ class ChipMismatch(EspLog):
     def erased(self) -> bool:
         """The header was read from erased flash (chip id 0xffff / revision 255): no image is there."""
         return "65535" in self.detail or "found 255" in self.detail
+
+    @property
+    def found_no_chip(self) -> bool:
+        """The chip id read from the image names no ESP32-family chip (``found 27757``): the bytes
+        are not such an image's header at all (an ESP8266 image, a web page, text). Chip ids:
+        esp_app_format.h esp_chip_id_t, the table in chips.py."""
+        found = _FOUND_CHIP_ID.search(self.detail) if "chip id" in self.detail.lower() else None
+        return found is not None and not self.erased and int(found.group(1)) not in CHIPS_BY_ID
 
 
 class PartitionNotBootable(EspLog):
