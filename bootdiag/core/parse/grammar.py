@@ -159,8 +159,10 @@ def _build_tables(name: str, start: str) -> lalr.Tables | None:
                 rules.append(_rule_shape(rule, options.maybe_placeholders))
             return numbers[rule]
 
+        # Names as plain str: Lark may hand them as its Token (a str subclass), which would make
+        # loading the cached tables import Lark.
         states = {
-            state: {symbol: (True, arg) if action is Shift else (False, rule_number(arg)) for symbol, (action, arg) in actions.items()}
+            state: {str(symbol): (True, arg) if action is Shift else (False, rule_number(arg)) for symbol, (action, arg) in actions.items()}
             for state, actions in table.states.items()
         }
         lexers: list[tuple[tuple[Precompiled, ...], frozenset[str]]] = []
@@ -201,7 +203,7 @@ def _rule_shape(rule: Any, placeholders: bool) -> lalr.Rule:
     pending += nones[len(expansion)]
     filtered = bool(empty) or len(include) < len(expansion) or any(splice for _, splice, _ in include)
     name = rule.alias or options.template_source or rule.origin.name
-    return (rule.origin.name, len(expansion), name, bool(options.expand1 and not rule.alias),
+    return (str(rule.origin.name), len(expansion), str(name), bool(options.expand1 and not rule.alias),
             tuple(include) if filtered else None, pending if filtered else 0)
 
 
