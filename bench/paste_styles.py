@@ -16,6 +16,8 @@ Styles (each applied to every line of the capture, after taking off a code fence
 - crlf: CR LF line ends;
 - glued: newlines lost, every three lines on one line (only the lines of fenced blocks, when a
   capture has them: the writer's sentences around them stay apart);
+- shown-crlf: as glued, with each lost line end shown as ``{0D}{0A}`` (a terminal program that prints
+  control bytes as their hex codes);
 - no-level: the level letter of an ESP-IDF line taken off (``E (116) tag:`` becomes ``(116) tag:``).
 
 An answer is the report's status and its first finding's rule id. Target: every share >= 95%.

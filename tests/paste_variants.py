@@ -19,18 +19,18 @@ def _each(prefix: Callable[[int], str]) -> Callable[[str], str]:
     return lambda text: "\n".join(prefix(n) + line for n, line in enumerate(_lines(text), 1)) + "\n"
 
 
-def _glued(text: str) -> str:
+def _glued(text: str, joint: str = " ") -> str:
     """Every three lines on one; in a capture with prose around fenced blocks, only the blocks' lines
     (a post loses the newlines of what it pasted, the writer's own sentences stay apart)."""
     if "```" not in text:
-        return _glue_run([line.strip() for line in text.splitlines() if line.strip()])
+        return _glue_run([line.strip() for line in text.splitlines() if line.strip()], joint)
     out: list[str] = []
     run: list[str] = []
     fenced = False
     for line in text.splitlines():
         if _FENCE.match(line):
             if fenced and run:
-                out.append(_glue_run(run))
+                out.append(_glue_run(run, joint))
                 run = []
             fenced = not fenced
         elif fenced:
@@ -39,12 +39,12 @@ def _glued(text: str) -> str:
         else:
             out.append(line + "\n")
     if run:
-        out.append(_glue_run(run))
+        out.append(_glue_run(run, joint))
     return "".join(out)
 
 
-def _glue_run(lines: list[str]) -> str:
-    return "".join(" ".join(lines[i : i + 3]) + "\n" for i in range(0, len(lines), 3))
+def _glue_run(lines: list[str], joint: str = " ") -> str:
+    return "".join(joint.join(lines[i : i + 3]) + "\n" for i in range(0, len(lines), 3))
 
 
 STYLES: dict[str, Callable[[str], str]] = {
@@ -56,6 +56,8 @@ STYLES: dict[str, Callable[[str], str]] = {
     "bullets": _each(lambda n: "- "),
     "crlf": lambda text: "\r\n".join(_lines(text)) + "\r\n",
     "glued": _glued,
+    # a terminal program that shows the line ends as hex codes in braces, all on one pasted line
+    "shown-crlf": lambda text: _glued(text, "{0D}{0A}"),
     "no-level": lambda text: "\n".join(_IDF_LEVEL.sub(r"\1\2", line) for line in _lines(text)) + "\n",
 }
 

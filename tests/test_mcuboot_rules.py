@@ -114,3 +114,42 @@ def test_silence_after_the_jump_is_a_finding(after: str) -> None:
 def test_output_after_the_jump_shows_the_image_ran(after: str) -> None:
     report = explain(JUMP + after)
     assert report.status == "healthy" and report.findings == []
+
+
+# The NXP MCUXpresso SDK port prints every MCUboot line bare (DbgConsole_Printf, no level or tag) and
+# hands over with its own words (nxp-mcuxpresso/mcuboot boot/nxp_mcux_sdk/boot.c).
+NXP_JUMP = (
+    "hello sbl.\nBootloader Version 1.9.0\nImage 0 loaded from the primary slot\n"
+    "Bootloader chainload address offset: 0x40000\nReset_Handler address offset: 0x40400\nJumping to the image\n\n\n"
+)
+
+
+def test_nxp_port_hand_over_is_read_bare() -> None:
+    events = [e for e in parse_text(NXP_JUMP) if type(e).__name__ == "McubootJump"]
+    assert [e.line for e in events] == [6] and events[0].direct_xip is False
+
+
+def test_nxp_port_silence_after_the_hand_over_is_a_finding() -> None:
+    assert [f.id for f in explain(NXP_JUMP + "After this the MCU keeps resetting and the app is not executed.\n").findings] == ["mcuboot.bad_header_size"]
+
+
+def test_nxp_port_application_output_after_the_hand_over_is_healthy() -> None:
+    report = explain(NXP_JUMP + "Booting the primary slot - flash remapping is disabled\n\n* Basic MCUBoot application example *\n")
+    assert report.status == "healthy" and report.findings == []
+
+
+def test_line_ends_shown_as_hex_codes_are_line_breaks() -> None:
+    # A terminal program that prints CR and LF as "{0D}{0A}" puts the whole capture on one line.
+    shown = "*** Booting Zephyr OS build v3.0.99-ncs1 ***{0D}{0A} " + "{0D}{0A} ".join(JUMP.splitlines()) + "{0D}"
+    kinds = [type(e).__name__ for e in parse_text(shown)]
+    assert kinds[-3:] == ["McubootStart", "McubootChainload", "McubootJump"]
+    assert [f.id for f in explain(shown).findings] == ["mcuboot.bad_header_size"]
+
+
+@pytest.mark.parametrize("after", [
+    "     8\t\n     9\tAfter this the MCU keeps resetting and the app is not executed.\n",
+    "[2024-03-01 10:00:09.063] \n[2024-03-01 10:00:10.070] The CPU is stuck in this case and a boot never occurs.\n",
+    "     8\t```\n",
+])
+def test_line_numbers_or_stamps_after_the_jump_are_not_output(after: str) -> None:
+    assert [f.id for f in explain(JUMP + after).findings] == ["mcuboot.bad_header_size"]

@@ -65,6 +65,11 @@ _WORDS = re.compile(r"[A-Za-z][A-Za-z']*")
 _BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 
 
+# Line ends a terminal program showed as the bytes' hex codes in braces, "{0D}{0A}", so that a
+# whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152): each is a
+# line break.
+_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\})+")
+
 _GARBLE = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -112,11 +117,16 @@ def output_follows(text: str, start: int = 0) -> bool | None:
     """Whether the first line with something on it from ``start`` is a program's output (True), or
     the end of what was pasted: a closing code fence, or the writer's own sentence (False); None
     when ``text`` has no such line."""
-    m = _CONTENT_LINE.search(text, start)
-    if m is None:
-        return None
-    line = m.group(1).rstrip()
-    return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line))
+    for m in _CONTENT_LINE.finditer(text, start):
+        raw = m.group(1)
+        # judged without the paste's wrapping: a line number or terminal timestamp is no output
+        line = raw.rstrip() if raw.startswith(("```", "~~~")) else strip_wrapping(raw).rstrip()
+        if not line:
+            if "```" in raw or "~~~" in raw:
+                return False  # a closing fence behind a line number
+            continue  # a numbered or stamped blank line
+        return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line))
+    return None
 
 
 def strip_wrapping(text: str) -> str:
@@ -177,6 +187,8 @@ class Unwrapper:
         self._normalisers = tuple(normalisers)
 
     def pieces(self, text: str) -> list[str]:
+        if "{0" in text and _SHOWN_BREAK.search(text) is not None:
+            return [piece for part in _SHOWN_BREAK.split(text) for piece in self.pieces(part)]
         text = strip_wrapping(text)
         if not text or is_garbled(text):
             return []
