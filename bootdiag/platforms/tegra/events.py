@@ -330,7 +330,9 @@ class TegraError(TegraEvent):
 
 
 class TegraProbeFailed(TegraError):
-    """``Error: probing the target board failed.``: the BR_CID probe got no answer."""
+    """The host found no Jetson to talk to: flash.sh's ``Error: probing the target board failed.`` (the
+    BR_CID probe got no answer), l4t_initrd_flash.sh's ``No devices to flash`` and meta-tegra's
+    ``ERR: Device not found`` (no recovery-mode USB device)."""
 
     kind: Literal["TegraProbeFailed"] = "TegraProbeFailed"
 

@@ -138,6 +138,8 @@ def _meta_error(message: str) -> Parsed:
         return ev.TegraKeyGuard, {"message": "ERR: " + text, "board_auth": m.group(1)}
     if text.startswith("could not retrieve chip ID"):
         return ev.TegraProbeFailed, {"message": "ERR: " + text}
+    if text.startswith("Device not found"):  # initrd-flash: wait_for_rcm found no recovery-mode Jetson
+        return ev.TegraProbeFailed, {"message": "ERR: " + text}
     if text.startswith("could not retrieve EEPROM"):
         return ev.TegraFlashFailed, {"message": "ERR: " + text}
     m = _CHIP_NOT.match(text)
@@ -296,6 +298,9 @@ class _TegraTransformer(Transformer):
     def board_info_failed(self, _: list[Token]) -> Parsed:
         return ev.TegraFlashFailed, {"message": "Reading board information failed."}
 
+    def no_devices(self, _: list[Token]) -> Parsed:
+        return ev.TegraProbeFailed, {"message": "No devices to flash"}
+
     def fuse_result(self, items: list[Token]) -> Parsed:
         text = str(items[0])
         return ev.TegraFuseResult, {"operation": "read" if "read" in text else "burn", "ok": "fail" not in text}
@@ -354,6 +359,7 @@ class TegraFamily(ClaimsByTrigger):
         r"Error: L4T does not support|Error: The Actual SoC|Error: The RSA key file|Error: Invalid fuse configuration|Error: read fuse",
         r"[ECIW]> ",  # device log levels
         r"Failed flashing |flashed successfully|Reading board information failed|# OpMode:|# R\d+ , REVISION",
+        r"No devices to flash|ERR: Device not found",
         r"ERR: Target is configured|ERR: could not retrieve|ERR: chip does not identify|ERR: CHIPID|ERR: chip ID mismatch",
         r"ERR: actual board|ERR: unrecognized|ERR: unsupported board|ERR: no default|Fuse burning|Fuse read|Fusing burning|ODM fuse has been burned",
         r"WSL|usbipd|VMware|VirtualBox|Parallels|Hyper-V|Ubuntu \d\d\.\d\d",
