@@ -114,3 +114,17 @@ def test_list_operators_match_items_not_printed_lists(tmp_path: Path) -> None:
     assert holds({"problems": {"contains_any": ["mcuboot.wrong_key", "mcuboot.hash_mismatch"]}})
     assert holds({"tlvs": {"contains_none": ["BOOT_RECORD"]}}) and not holds({"tlvs": {"contains_none": ["SHA256"]}})
     assert holds({"tlvs": {"empty": False}})
+
+
+def test_a_rules_file_named_as_a_shipped_one_replaces_it(tmp_path) -> None:
+    from bootdiag.core.rules import load_rules, rule_files
+    from bootdiag import platforms as registry
+
+    shipped = next(f for f in registry.rule_files() if f.name == "tegra.toml")
+    edited = tmp_path / "tegra.toml"
+    edited.write_text(shipped.read_text(encoding="utf-8").replace(
+        'title = "Jetson not found in recovery mode"', 'title = "Jetson not in recovery mode (edited)"'), encoding="utf-8")
+    files = rule_files([edited])
+    assert edited in files and shipped not in files
+    titles = {r.id: r.title for r in load_rules([edited])}  # no "id already defined"
+    assert titles["tegra.not_in_recovery_mode"] == "Jetson not in recovery mode (edited)"

@@ -118,16 +118,26 @@ def load_rule_file(path: Path) -> list[Rule]:
 def rule_files(extra: Iterable[str | Path] = (), errors: list[str] | None = None) -> list[Path]:
     """The registered platforms' rule files, then ``extra`` files and directories (``*.toml``).
 
-    A name that is neither is a mistake: it goes to ``errors`` when given, else it raises. Anything
-    in a directory that is not a regular file (a FIFO, a link to a device) is left to the reader,
-    which says what it is."""
+    An extra file named as a shipped one (``--rules rules/tegra.toml`` from a checkout) takes its
+    place: it is that file, edited. A name that is neither a file nor a directory is a mistake: it
+    goes to ``errors`` when given, else it raises. Anything in a directory that is not a regular
+    file (a FIFO, a link to a device) is left to the reader, which says what it is."""
     files = registry.rule_files()
+    shipped = {f.name: i for i, f in enumerate(files)}
+
+    def add(path: Path) -> None:
+        if path.name in shipped:
+            files[shipped[path.name]] = path
+        else:
+            files.append(path)
+
     for item in extra:
         p = Path(item)
         if p.is_dir():
-            files.extend(sorted(p.glob("*.toml")))
+            for found in sorted(p.glob("*.toml")):
+                add(found)
         elif p.exists():
-            files.append(p)
+            add(p)
         else:
             message = f"{p}: no such rule file or directory"
             if errors is None:
