@@ -103,7 +103,7 @@ def _detail(p: argparse.ArgumentParser) -> None:
 
 
 def _rules(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rules", action="append", type=Path, default=[], metavar="FILE", help="Extra rule file or folder of *.toml files (repeatable); a file named as a shipped one (tegra.toml) replaces it.")
+    p.add_argument("--rules", action="append", type=Path, default=[], metavar="FILE", help="Extra rule file or folder of *.toml files (repeatable); a file named as a shipped one replaces it.")
 
 
 def _color(p: argparse.ArgumentParser) -> None:

@@ -189,6 +189,15 @@ def test_flash_encrypted_content_is_named(chip: str) -> None:
     assert [p.format for p in report.parts][-1] == "esp-flash-encrypted"
 
 
+def test_ciphertext_that_starts_with_the_image_magic_is_still_named_encrypted() -> None:
+    # one key in 256 encrypts the first byte to 0xE9: the rest of the header is then no image's
+    _, app = signed_parts("esp32")
+    encrypted = bytearray(encrypt_flash(app, 0x10000, "esp32"))
+    encrypted[0] = 0xE9
+    report = check(bytes(encrypted), "dump.bin")
+    assert (report.format, report.verdict) == ("esp-flash-encrypted", "not_checked")
+
+
 def test_sbv1_signature_one_byte_short() -> None:
     key = signing_key("v1")
     signed = sign(build_bootloader("esp32"), 1, key)

@@ -63,7 +63,8 @@ def verify(data: bytes, path: str, options: VerifyOptions) -> ImageReport:
     layout = flash_layout(data, options)
     if layout is not None:
         return _flash_report(data, path, options, layout)
-    if data[:1] != bytes([IMAGE_MAGIC]):
+    # Ciphertext starts with the image magic once in 256 dumps: only a plausible header is an image.
+    if data[:1] != bytes([IMAGE_MAGIC]) or not plausible_image_at(data, 0):
         shifted = shifted_image(data)
         if shifted is not None:
             return _shifted_report(data, path, options, shifted)
