@@ -153,3 +153,19 @@ def test_line_ends_shown_as_hex_codes_are_line_breaks() -> None:
 ])
 def test_line_numbers_or_stamps_after_the_jump_are_not_output(after: str) -> None:
     assert [f.id for f in explain(JUMP + after).findings] == ["mcuboot.bad_header_size"]
+
+
+def test_an_application_banner_glued_to_the_next_line_shows_the_application_ran() -> None:
+    # A forum post lost the line ends: the application's banner and its first output share a line.
+    glued = (
+        "[00:00:00.366,668] <inf> mcuboot: Starting bootloader "
+        "[00:00:00.388,854] <inf> mcuboot: Swap type: none "
+        "[00:00:28.769,042] <inf> mcuboot: Bootloader chainload address offset: 0x10000 "
+        "[00:00:28.776,916] <inf> mcuboot: Jumping to the first image slot "
+        "*** Booting Zephyr OS build v2.4.0-ncs1 *** Flash regions Domain Permissions 00 02 0x00000 0x18000 Secure rwxl\n"
+    )
+    report = explain(glued)
+    assert report.status == "healthy" and report.findings == []
+    # the same jump with nothing after it is still the silent hand-over
+    silent = glued.split(" *** Booting")[0] + "\n"
+    assert [f.id for f in explain(silent).findings] == ["mcuboot.bad_header_size"]

@@ -32,6 +32,7 @@ HOST_PREFIX = re.compile(
 _LEAD = re.compile(
     r"""(?:
         >[ \t]?                              # forum and e-mail quote
+      | \d\d>[ \t]                           # SEGGER RTT Viewer's terminal index ("00> ")
       | (?:[-*\u2022\u00b7+]|\d{1,4}[.)])[ \t]+ # bullet or numbered list item
       | \d{1,6}(?:\t|[ \t]*[|\u2502][ \t]?)  # cat -n or an editor's gutter
       | `+                                   # inline code, or a fence glued to the line

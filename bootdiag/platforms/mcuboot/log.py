@@ -41,6 +41,8 @@ _MINIMAL_STARTS = (
     r"|No slot|Enter the serial|Never should|bootutil_|boot_validate|ED25519|Cleared|\d+ status write"
 )
 _BARE_START = re.compile(r"\*{3,5} (?:Booting|Using) |Booting TF-M\b|\[(?:Sec Thread|Attest|Crypto)\]")
+# A console banner whose line end a paste lost, with the next line glued after its closing stars.
+_GLUED_BANNER = re.compile(r"(\*{3,5} (?:Booting|Using) .+? \*{3,5})\s+\S")
 _BANNER_VERSION = re.compile(r"\s(?:build|version)\s+(\S+)|\s(v?\d+\.\d+\S*)\s*$")
 
 
@@ -431,6 +433,9 @@ class McubootFamily:
     def parse(self, text: str, no: int) -> Event | None:
         if _BARE_START.match(text):
             parsed = parse_bare(text)
+            if parsed is None and (glued := _GLUED_BANNER.match(text)) is not None:
+                text = glued.group(1)
+                parsed = parse_bare(text)
             if parsed is not None:
                 return self._build(parsed, no, text, {"wire": "banner", "msg": text})
         envelope = parse_envelope(text)
