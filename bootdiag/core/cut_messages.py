@@ -9,6 +9,7 @@ cut, it is another message.
 from __future__ import annotations
 
 import re
+
 from bootdiag.core.messages import _CONVERSION, _PATTERN_OF, Catalogue, Hit
 from bootdiag.core.value import Frozen, set_fields
 

@@ -126,9 +126,12 @@ class LineParser:
         pieces = [(piece, True) for piece in self.unwrapper.pieces(clean_line(text))]  # (text, may hold several)
         while pieces:
             piece, several = pieces.pop(0)
-            if several and len(piece) >= MIN_GLUED and len(parts := self._messages_apart(piece)) > 1:
-                pieces[:0] = [(part, False) for part in parts]
-                continue
+            if several and len(piece) >= MIN_GLUED:
+                parts = self._messages_apart(piece)
+                if len(parts) > 1:
+                    pieces[:0] = [(part, False) for part in parts]
+                    continue
+                several = False  # looked at whole: one message
             # A whole log line after the sentence (its envelope, no quote mark opening it) is a
             # pasted line whose newline was lost ("... on the RTOS SDK: E (15034) esp_ota_ops: ..."),
             # not words someone quotes.
