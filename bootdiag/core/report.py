@@ -176,6 +176,12 @@ def render_template(template: str, captures: dict[str, Event], count: int) -> st
         return f"{template} [template error: {exc}]"
 
 
+def _confidence(match: Match) -> str:
+    """A finding's confidence: its alternative's, else its rule's; low when only what someone wrote
+    says so (a message quoted in a sentence): the log is not in view."""
+    return "low" if _rests_on_quotes(match) else match.confidence or match.rule.confidence
+
+
 def _rests_on_quotes(match: Match) -> bool:
     """Every line of the match's evidence is a message quoted in a sentence (Event.is_weak)."""
     lines = [e for e in match.evidence if e.line]
@@ -258,10 +264,8 @@ class ReportBuilder:
                 explanation += " " + render_template(note, first.captures, count)
         if count > 1:
             explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
-        confidence = first.confidence or rule.confidence
+        confidence = _confidence(first)
         if _rests_on_quotes(first):
-            # Only what someone wrote says so (a message quoted in a sentence): the log is not in view.
-            confidence = "low"
             explanation += " (This rests on messages quoted in the text, not on log lines: check them in a capture.)"
         # Built from validated rules and events: constructed without validating again, so a text
         # report builds no schema (JSON output builds its serializer when it needs it).
@@ -280,9 +284,7 @@ class ReportBuilder:
     def _rank(self, rule_id: str) -> tuple[int, int, int]:
         """Root cause first: higher priority, then higher confidence, then earlier in the capture."""
         first = self._first[rule_id]
-        # as finding() gives it
-        confidence = "low" if _rests_on_quotes(first) else first.confidence or first.rule.confidence
-        return -first.rule.priority, _CONFIDENCE_ORDER[confidence], first.first_line
+        return -first.rule.priority, _CONFIDENCE_ORDER[_confidence(first)], first.first_line
 
     @staticmethod
     def _fix_lines(match: Match) -> list[str]:
