@@ -44,15 +44,14 @@ _LEAD = re.compile(
 )
 # A terminal timestamp left at a piece's end belongs to the next line, which a lost newline glued on:
 # "Build:Feb 7 2021 [02:37:22]rst:0xf (...)" is cut before "rst:", leaving "[02:37:22]" behind.
-_TRAIL = re.compile(r"(?:[ \t]|`|\u2190|\[\d{1,3}(?:;\d{1,3})*m|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\])+$")
+_CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"  # a terminal's time of day
+_TRAIL = re.compile(rf"(?:[ \t]|`|\u2190|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\])+$")
+# The stamps that may stand at the end of a piece of a glued line, before the line that followed.
+_NEXT_STAMP = re.compile(rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->)$")
+_STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it.
-# The same stamps at the end of a piece of a glued line: they stood before the next line.
-_NEXT_STAMP = re.compile(
-    r"(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]|\d\d:\d\d:\d\d\.\d+ ?->)$"
-)
-_STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
