@@ -32,14 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT / "tests")]
 from accuracy import cases  # noqa: E402
-from paste_variants import STYLES, plain_lines  # noqa: E402
-
-
-def answer(text: str) -> str:
-    import bootdiag
-
-    report = bootdiag.explain(text)
-    return f"{report.status}:{report.findings[0].id}" if report.findings else report.status
+from paste_variants import STYLES, answer, plain_lines  # noqa: E402
 
 
 def main() -> int:

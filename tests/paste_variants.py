@@ -65,3 +65,11 @@ STYLES: dict[str, Callable[[str], str]] = {
 def plain_lines(text: str) -> str:
     """The capture without its code fences: what each style is compared with."""
     return "\n".join(_lines(text)) + "\n"
+
+
+def answer(text: str) -> str:
+    """What a style must keep: the report's status and its first finding's rule id."""
+    from bootdiag.core.pipeline import explain
+
+    report = explain(text)
+    return f"{report.status}:{report.findings[0].id}" if report.findings else report.status

@@ -2,12 +2,11 @@
 floors per style, which only ever go up."""
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
 
-from bootdiag.core.pipeline import explain
-from paste_variants import STYLES, plain_lines
+import pytest
+
+from paste_variants import STYLES, answer, plain_lines
 
 REAL = sorted((Path(__file__).resolve().parents[1] / "corpus" / "real").glob("*/*.log"))
 
@@ -15,11 +14,6 @@ FLOORS = {
     "quote": 0.99, "fenced": 0.99, "html": 0.99, "numbered": 0.99, "timestamps": 0.99, "bullets": 0.99,
     "crlf": 0.99, "no-level": 0.98, "glued": 0.9, "shown-crlf": 0.97,
 }
-
-
-def answer(text: str) -> str:
-    report = explain(text)
-    return f"{report.status}:{report.findings[0].id}" if report.findings else report.status
 
 
 @pytest.fixture(scope="module")
