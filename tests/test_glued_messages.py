@@ -73,3 +73,19 @@ def test_two_short_lines_glued_are_read_apart():
 def test_a_message_that_names_an_entry_is_not_cut_at_it():
     [event] = read("D (79) boot: load partition table entry 0x3f408000")
     assert event.msg == "load partition table entry 0x3f408000"
+
+
+def test_a_failure_glued_after_a_line_read_as_information_is_read_apart():
+    found = read("[INF] Starting bootloader ***** BUS FAULT *****")
+    assert [e.text for e in found] == ["[INF] Starting bootloader", "***** BUS FAULT *****"]
+    assert not found[0].is_failure() and found[1].is_failure()
+
+
+def test_a_failure_glued_after_an_information_lines_message_is_read_apart():
+    found = read("I (29) boot: ESP-IDF v5.0.4 2nd stage bootloader Backtrace:0x400d1234:0x3ffb5e40")
+    assert len(found) == 2 and found[1].is_failure()
+
+
+def test_an_information_line_that_names_a_failure_in_its_words_stays_one_line():
+    found = read("I (812) app: will retry when Image hash failed - image is corrupt shows again")
+    assert len(found) == 1 and not found[0].is_failure()

@@ -137,9 +137,7 @@ class LineParser:
             # not words someone quotes.
             quoted = after_prose and (quote_opened or piece[:1] in _QUOTE_MARKS or not self.unwrapper.opens_log_line(piece))
             event = self._read(piece, no, quoted)
-            # A short line read only by the catalogue may still hold two messages (a tool's bare
-            # line glued after an enveloped one): looked at only then, which is rare.
-            if several and type(event) is CatalogueMessage and not quoted and len(parts := self._messages_apart(piece)) > 1:
+            if several and not quoted and self._may_hold_two(piece, event) and len(parts := self._messages_apart(piece)) > 1:
                 pieces[:0] = [(part, False) for part in parts]
                 continue
             if event is not None:
@@ -147,6 +145,27 @@ class LineParser:
             elif not found and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
         return found
+
+    def _may_hold_two(self, piece: str, event: Event | None) -> bool:
+        """Whether a short line read as one message may hold two (a tool's bare line glued after an
+        enveloped one): read only by the catalogue, or read as no failure while the most specific
+        catalogued message in it is a failure or warning (``Starting bootloader ***** BUS FAULT *****``).
+        Looked at only then: the cut itself costs a few catalogue look-ups."""
+        if event is None:
+            return False
+        if type(event) is CatalogueMessage:
+            return True
+        if event.is_failure() or len(piece) < 2 * _MIN_APART:
+            return False
+        hit = self.catalogue.find(piece)
+        if hit is None or not hit.start:
+            return False
+        if hit.known.severity in ("failure", "warning"):
+            return True
+        # the line's own message, and after it words it does not print: another message?
+        rest = piece[hit.end :].lstrip(" .;,") if hit.end >= 0 else ""
+        following = self.catalogue.find(rest) if len(rest) >= _MIN_APART else None
+        return following is not None and not following.start and following.known.severity in ("failure", "warning")
 
     def _messages_apart(self, piece: str) -> list[str]:
         """``piece`` cut where one catalogued message ends and another begins right after it: a
