@@ -8,10 +8,10 @@ conditions into tests.
 from bootdiag.core.errors import RuleError
 from bootdiag.core.rules.load import load_predictions, load_rule_file, load_rules, rule_files
 from bootdiag.core.rules.model import Candidate, Condition, Prediction, Rule, When
-from bootdiag.core.rules.predicates import compile_condition
+from bootdiag.core.rules.predicates import compile_condition, compile_where, is_text_search
 
 __all__ = [
-    "Candidate", "Condition", "Prediction", "Rule", "RuleError", "When", "compile_condition", "load_predictions", "load_rule_file", "load_rules",
+    "Candidate", "Condition", "Prediction", "Rule", "RuleError", "When", "compile_condition", "compile_where", "is_text_search", "load_predictions", "load_rule_file", "load_rules",
     "rule_files", "validate_rule",
 ]
 

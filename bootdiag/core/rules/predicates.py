@@ -66,9 +66,20 @@ def _value_test(predicate: Any) -> Test:
     return lambda value: all(test(value) for test in tests)
 
 
+def is_text_search(predicate: Any) -> bool:
+    """Whether a field's predicate only searches its text for patterns (``re`` / ``not_re``): the
+    field is then read as free text, whose values are seldom the same twice."""
+    return isinstance(predicate, dict) and bool(predicate) and all(op in ("re", "not_re") for op in predicate)
+
+
 def compile_condition(cond: Condition) -> Callable[[Event], bool]:
     """``cond``'s ``where`` table as one function of an event of a matching kind."""
-    tests = [(field, _value_test(pred)) for field, pred in cond.where.items()]
+    return compile_where(cond.where)
+
+
+def compile_where(where: dict[str, Any]) -> Callable[[Event], bool]:
+    """A ``where`` table (or part of one) as one function of an event."""
+    tests = [(field, _value_test(pred)) for field, pred in where.items()]
     if not tests:
         return lambda event: True
 
