@@ -89,3 +89,14 @@ def test_a_failure_glued_after_an_information_lines_message_is_read_apart():
 def test_an_information_line_that_names_a_failure_in_its_words_stays_one_line():
     found = read("I (812) app: will retry when Image hash failed - image is corrupt shows again")
     assert len(found) == 1 and not found[0].is_failure()
+
+
+def test_a_failure_glued_after_an_apps_information_line_is_not_passed_over():
+    text = (
+        "I (10) boot: Loaded app from partition at offset 0x10000\n"
+        "I (12) wifi: state: init -> auth E (13) esp_image: image at 0x10000 has invalid magic byte\n"
+        "I (14) wifi: state: auth -> assoc (0)\n"
+    )
+    report = explain(text)
+    assert report.status != "healthy"
+    assert any(e.line == 2 for f in report.findings for e in f.evidence)

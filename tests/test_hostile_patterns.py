@@ -40,6 +40,8 @@ def _input_patterns() -> dict[str, re.Pattern[str]]:
             found[f"{platform.name}:{family.name}.trigger"] = re.compile(family.trigger)
             if getattr(family, "noise", None):
                 found[f"{platform.name}:{family.name}.noise"] = re.compile(family.noise)
+            if getattr(family, "noise_glued", None):
+                found[f"{platform.name}:{family.name}.noise_glued"] = re.compile(family.noise_glued, re.MULTILINE)
         for i, row in enumerate(platform.redactions):
             found[f"{platform.name}:redaction[{i}]"] = row.pattern
         for i, style in enumerate(platform.levels):

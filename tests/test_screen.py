@@ -12,7 +12,7 @@ from bootdiag.core.parse.screen import TriggerScreen, leading_chars
 
 # Pieces of real lines: trigger literals, near-misses, colour codes, IDF envelopes of boot and app tags.
 _PIECES = [
-    "I (31) boot: ", "I (12345) wifi: ", "D (7) esp_image: ", "V (9) mqtt: ", "W (5) wifi: ", "E (6) app: ",
+    "I (31) boot: ", "I (12345) wifi: ", "(POWERON_RESET)", "(12 ms)", "D (7) esp_image: ", "V (9) mqtt: ", "W (5) wifi: ", "E (6) app: ",
     "\x1b[0;32m", "\x1b[0;31m", "\x1b[0m", "\r", "Sig block 0 invalid", "Sig blocks", "rst:0x1 (POWERON)",
     "ets Jul 29 2019", "ets Jan  8 2013", "ets Mar 1", "csum err:0x9a!=0x89", "csum error", "esptool.py v4.7",
     "tools", "[INF] Starting bootloader", "[inf]", "I: Starting bootloader", "I: hello", "<err> mcuboot: x",
@@ -27,6 +27,11 @@ def _screen_and_truth() -> tuple[TriggerScreen, re.Pattern[str], re.Pattern[str]
     return screen, re.compile("|".join(f"(?:{t})" for t in screen.triggers)), re.compile(screen.noise)
 
 
+def _glued(screen: TriggerScreen, line: str) -> bool:
+    assert screen.noise_glued is not None
+    return re.compile(screen.noise_glued, re.MULTILINE).search(line) is not None
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=5).map("".join), min_size=1, max_size=12))
 def test_screen_reports_trigger_lines_and_passes_over_noise(lines: list[str]) -> None:
@@ -36,9 +41,13 @@ def test_screen_reports_trigger_lines_and_passes_over_noise(lines: list[str]) ->
     reported = {starts.index(start) for start, _end in screen.line_spans(text)}
     for i, line in enumerate(lines):
         matches = truth.search(line) is not None
-        if i in reported:
-            assert matches, f"line {i} reported without a trigger: {line!r}"
         is_noise = noise.match(line) is not None
+        glued = is_noise and _glued(screen, line)  # another line glued into a noise line
+        if i in reported:
+            assert matches or glued, f"line {i} reported without a trigger: {line!r}"
+        if glued and 0 < i < len(lines) - 1:
+            assert i in reported, f"noise line {i} holding another line missed: {line!r}"
+        is_noise = is_noise and not glued
         if matches and not is_noise:
             assert i in reported, f"trigger line {i} missed: {line!r}"
         if is_noise and 0 < i < len(lines) - 1:
@@ -58,6 +67,18 @@ def test_app_lines_that_mention_a_tool_are_noise_but_errors_are_not() -> None:
     lines = ["start", "I (5) main: esptool.py was here", "E (6) main: esptool.py failed", "end"]
     text = "\n".join(lines)
     assert [text[a:b] for a, b in screen.line_spans(text)] == ["E (6) main: esptool.py failed"]
+
+
+def test_an_app_line_with_another_log_line_glued_to_it_is_screened() -> None:
+    screen, _truth, _noise = _screen_and_truth()
+    glued = [
+        "I (12) wifi: state: init -> auth E (13) esp_image: image at 0x10000 has invalid magic byte",
+        "\x1b[0;32mI (5000) app: tick\x1b[0m ets Jun  8 2016 00:22:57 rst:0x10 (RTCWDT_RTC_RESET),boot:0x13",
+    ]
+    plain = ["I (11) wifi: state: auth -> assoc (0)", "I (14) app: GET /status 200 (12 ms)"]
+    lines = ["start", *plain, glued[0], *plain, glued[1], *plain, "end"]
+    text = "\n".join(lines)
+    assert [text[a:b] for a, b in screen.line_spans(text)] == glued
 
 
 def _lead(source: str) -> tuple[frozenset[str], str] | None:

@@ -50,16 +50,19 @@ def message_triggers() -> tuple[str, ...]:
 
 
 @cache
-def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = ()) -> TriggerScreen:
+def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = (), glued: tuple[str, ...] = ()) -> TriggerScreen:
     """One screen per set of triggers, built once (analysing every trigger takes a while) and kept
     in the build cache between runs."""
     from bootdiag.core.cache import cached
     from bootdiag.core.parse import screen
 
     def build() -> TriggerScreen:
-        return TriggerScreen(list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None).compile_all()
+        return TriggerScreen(
+            list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None,
+            noise_glued="|".join(f"(?:{g})" for g in glued) or None,
+        ).compile_all()
 
-    return cached("screen", [Path(screen.__file__), "\0".join(triggers), "\0".join(noise)], build)
+    return cached("screen", [Path(screen.__file__), "\0".join(triggers), "\0".join(noise), "\0".join(glued)], build)
 
 
 class LineParser:
@@ -81,8 +84,10 @@ class LineParser:
         # Families that recognise a line they have already read, before any cleaning (boot loops).
         self._repeating = [(f.repeat, f.repeat_at) for f in families if reuse_repeats and hasattr(f, "repeat")]
         noise = tuple(n for f in families if (n := getattr(f, "noise", None)))
+        glued = tuple(g for f in families if getattr(f, "noise", None) and (g := getattr(f, "noise_glued", None)))
         self.screen = trigger_screen(
             (*(f.trigger for f in families), *message_triggers(), *literal_triggers(tuple(sorted(set(messages))))), noise,
+            glued,
         )
         self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers())
         self._canonical = registry.canonical_line

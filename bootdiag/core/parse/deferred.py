@@ -26,19 +26,20 @@ from bootdiag.core.value import Frozen, set_fields
 class Outline(Frozen):
     """What the parser needs of a family before it is made."""
 
-    _fields = ("trigger", "noise", "repeats", "by_trigger", "remembers", "volatile")
+    _fields = ("trigger", "noise", "noise_glued", "repeats", "by_trigger", "remembers", "volatile")
 
     trigger: str
     noise: str | None
+    noise_glued: str | None
     repeats: bool  # it reads repeats (``repeat``/``repeat_at``)
     by_trigger: bool  # it claims exactly the lines its trigger finds
     remembers: bool  # it can say what it remembers (``state``/``restore``)
     volatile: str | None  # its pattern for the parts of a line that change between printings
 
-    def __init__(self, trigger: str, noise: str | None, repeats: bool, by_trigger: bool, remembers: bool,
-                 volatile: str | None) -> None:
-        set_fields(self, trigger=trigger, noise=noise, repeats=repeats, by_trigger=by_trigger, remembers=remembers,
-                   volatile=volatile)
+    def __init__(self, trigger: str, noise: str | None, noise_glued: str | None, repeats: bool, by_trigger: bool,
+                 remembers: bool, volatile: str | None) -> None:
+        set_fields(self, trigger=trigger, noise=noise, noise_glued=noise_glued, repeats=repeats, by_trigger=by_trigger,
+                   remembers=remembers, volatile=volatile)
 
 
 UNMADE = ("family not made",)  # the state of a family no line has reached yet
@@ -51,7 +52,8 @@ def outlines(key: tuple[str, ...]) -> tuple[tuple[Outline, ...], ...]:
 
     def build() -> tuple[tuple[Outline, ...], ...]:
         return tuple(
-            tuple(Outline(f.trigger, getattr(f, "noise", None), hasattr(f, "repeat"), isinstance(f, ClaimsByTrigger),
+            tuple(Outline(f.trigger, getattr(f, "noise", None), getattr(f, "noise_glued", None), hasattr(f, "repeat"),
+                          isinstance(f, ClaimsByTrigger),
                           hasattr(f, "state") and hasattr(f, "restore"), getattr(f, "volatile", None))
                   for f in platform.families())
             for platform in registry.platforms()
@@ -67,6 +69,7 @@ class DeferredFamily:
                  position: int) -> None:
         self.trigger = outline.trigger
         self.noise = outline.noise
+        self.noise_glued = outline.noise_glued
         self.volatile = outline.volatile
         self.remembers = outline.remembers
         self._by_trigger = re.compile(outline.trigger) if outline.by_trigger else None

@@ -19,6 +19,10 @@ class Family(Protocol):
     # Optional: a regex for the start of lines of this family that no rule needs, whatever they
     # contain (e.g. an application's informational log lines). The screen passes over them.
     noise: str | None
+    # Optional, with ``noise``: a regex that finds, inside a noise line, where another log line
+    # begins (a paste that lost a newline glued it on): such a line is screened after all. It is
+    # searched over whole runs of noise lines: best when it begins with one plain character.
+    noise_glued: str | None
 
     # Optional, for boot loops: ``repeat(raw) -> (earlier event, detail) | None`` for a line (as a
     # block holds it) whose message this family already read in this capture, found without

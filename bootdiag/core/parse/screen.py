@@ -17,7 +17,8 @@ to the combined regex, and :attr:`TriggerScreen.unanchored` names the culprits.
 Every stop costs, and ordinary words are full of the letters some literal must anchor on. So the
 screen also takes ``noise``: a regex for the start of lines that cannot matter (an app's own
 informational lines). A run of such lines is passed over in one step, at the speed of a scan for
-the newline, and nothing inside them stops the screen.
+the newline, and nothing inside them stops the screen but ``noise_glued``: where, inside such a
+line, another log line begins (a paste that lost its newlines), searched once over the run.
 """
 from __future__ import annotations
 
@@ -278,10 +279,13 @@ def _class_end(source: str) -> int | None:
 class TriggerScreen:
     """Lines of a text block where any of ``triggers`` (regex sources) matches."""
 
-    def __init__(self, triggers: list[str], flags: int = re.MULTILINE, noise: str | None = None) -> None:
+    def __init__(self, triggers: list[str], flags: int = re.MULTILINE, noise: str | None = None,
+                 noise_glued: str | None = None) -> None:
         self.triggers = list(triggers)
         self.flags = flags
         self.noise = noise
+        self.noise_glued = noise_glued
+        self._glued = re.compile(noise_glued, flags) if noise and noise_glued else None
         self.alternatives = [alt for t in triggers for alt in split_alternatives(t)]
         self.unanchored: list[str] = []
         by_anchor: dict[str, set[int]] = {}
@@ -384,10 +388,16 @@ class TriggerScreen:
         size = len(text)
         line_end = -1
         tried: set[str] = set()
+        glued = self._glued.search if self._glued is not None else None
         while (m := search(text, pos)) is not None:
             hit = m.start()
             if text[hit] == "\n":
                 pos = m.end() - 1  # the last newline: it may start the next run
+                if glued is not None and (g := glued(text, hit, pos)) is not None:
+                    # a noise line that holds another log line: screened, and the run goes on after it
+                    line_end = find("\n", g.start())
+                    yield rfind("\n", 0, g.start()) + 1, line_end
+                    pos = line_end
                 continue
             if m.lastgroup in sure:  # the screen ran the whole trigger, to the end of the line
                 line_end = m.end()

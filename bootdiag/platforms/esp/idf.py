@@ -224,6 +224,11 @@ class EspIdfFamily:
     # LOG_COLOR_I "\033[0;32m"; D and V have none): the screen passes over them. Lines behind a
     # host timestamp or in other colours are still screened.
     noise = rf"(?:\x1b\[0;32m)?+[IDV] \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) (?!(?:{_BOOT_TAG_PATTERN})[:.])"
+    # Inside such a line, the start of another one glued on (a paste that lost its newlines): the
+    # ROM's upper-case reset reason "(POWERON_RESET)", or an IDF stamp "L (123) " that is not the
+    # line's own (that one follows the newline or the green's "m"). Both begin at "(", which the
+    # search skips to.
+    noise_glued = r"\((?:[A-Z][A-Z0-9_]*+\)|(?<=[^\nm][EWIDV] \()(?:\d++|\d\d:\d\d:\d\d\.\d++)\) )"
 
     # Two printings of one message differ in their stamp, and no rule reads the time (``ms``). The
     # opening parenthesis first lets the regex engine skip to it.
