@@ -184,6 +184,16 @@ def test_the_host_seeing_the_board_in_recovery() -> None:
     assert parse_text("Bus 001 Device 009: ID 0955:7020 NVIDIA Corp. L4T (Linux for Tegra) running on Tegra\n") == []
 
 
+def test_sdk_manager_prefixes_are_taken_off_the_script_lines() -> None:
+    command = one("13:41:23 INFO: [ 0.3455 ] tegrarcm_v2 --instance 1-4 --chip 0x23 0 --pollbl --download applet a.bin")
+    assert isinstance(command, ev.TegraToolCommand) and command.t == 0.3455 and command.tool == "tegrarcm_v2"
+    timeout = one("13:41:24 INFO: [ 0.5286 ] ERROR: might be timeout in USB write.")
+    assert isinstance(timeout, ev.TegraUsbTimeout) and timeout.t == 0.5286  # the script's own ERROR: stays
+    assert isinstance(one("ERROR: might be timeout in USB write."), ev.TegraUsbTimeout)
+    failed = one("ERROR: Flash Jetson Nano - flash: Failed flashing t210ref.")
+    assert isinstance(failed, ev.TegraFlashFailed)
+
+
 def test_the_boards_console_reaching_a_login_completes_the_boot() -> None:
     banner = one("Ubuntu 20.04.6 LTS localhost ttyTCU0")
     assert isinstance(banner, ev.TegraConsoleLogin) and (banner.node, banner.tty) == ("localhost", "ttyTCU0")
