@@ -43,6 +43,9 @@ def _glued(text: str, joint: str = " ") -> str:
     return "".join(out)
 
 
+_IN_WORD_APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
+
+
 def _glue_run(lines: list[str], joint: str = " ") -> str:
     return "".join(joint.join(lines[i : i + 3]) + "\n" for i in range(0, len(lines), 3))
 
@@ -59,6 +62,8 @@ STYLES: dict[str, Callable[[str], str]] = {
     # a terminal program that shows the line ends as hex codes in braces, all on one pasted line
     "shown-crlf": lambda text: _glued(text, "{0D}{0A}"),
     "no-level": lambda text: "\n".join(_IDF_LEVEL.sub(r"\1\2", line) for line in _lines(text)) + "\n",
+    # forum software outside code blocks: the apostrophe inside a word becomes U+2019 ("can\u2019t")
+    "typographic": lambda text: _IN_WORD_APOSTROPHE.sub("\u2019", "\n".join(_lines(text))) + "\n",
 }
 
 

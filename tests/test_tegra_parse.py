@@ -7,6 +7,7 @@ from bootdiag.core.kinds import event_from_dict
 from bootdiag.platforms.tegra import events as ev
 from bootdiag.core.parse import LineParser, parse_text
 from bootdiag.platforms.tegra.decode import args_signing, decode_br_cid, file_signing
+from bootdiag.platforms.tegra.host import parse_console_login
 from bootdiag.platforms.tegra.tegraflash import TegraFamily, split_stamp
 from bootdiag.core.pipeline import explain
 from bootdiag.core.session import SessionTracker
@@ -181,6 +182,38 @@ def test_the_host_seeing_the_board_in_recovery() -> None:
     assert (listed.chip, listed.seen_by) == ("t194", "lsusb") and not listed.completes()
     # 0955:7020 is a booted Jetson (L4T USB device mode), not the recovery device
     assert parse_text("Bus 001 Device 009: ID 0955:7020 NVIDIA Corp. L4T (Linux for Tegra) running on Tegra\n") == []
+
+
+def test_sdk_manager_prefixes_are_taken_off_the_script_lines() -> None:
+    command = one("13:41:23 INFO: [ 0.3455 ] tegrarcm_v2 --instance 1-4 --chip 0x23 0 --pollbl --download applet a.bin")
+    assert isinstance(command, ev.TegraToolCommand) and command.t == 0.3455 and command.tool == "tegrarcm_v2"
+    timeout = one("13:41:24 INFO: [ 0.5286 ] ERROR: might be timeout in USB write.")
+    assert isinstance(timeout, ev.TegraUsbTimeout) and timeout.t == 0.5286  # the script's own ERROR: stays
+    assert isinstance(one("ERROR: might be timeout in USB write."), ev.TegraUsbTimeout)
+    failed = one("ERROR: Flash Jetson Nano - flash: Failed flashing t210ref.")
+    assert isinstance(failed, ev.TegraFlashFailed)
+
+
+def test_the_boards_console_reaching_a_login_completes_the_boot() -> None:
+    banner = one("Ubuntu 20.04.6 LTS localhost ttyTCU0")
+    assert isinstance(banner, ev.TegraConsoleLogin) and (banner.node, banner.tty) == ("localhost", "ttyTCU0")
+    assert banner.completes()  # the board's own OS, not the flashing host
+    yocto = one("Poky (Yocto Project Reference Distro) 5.0.6 jetson-orin-nano-devkit /dev/ttyTCU0")
+    assert isinstance(yocto, ev.TegraConsoleLogin) and yocto.node == "jetson-orin-nano-devkit"
+    prompt = one("jetson-nano login: ")
+    assert isinstance(prompt, ev.TegraConsoleLogin) and prompt.tty is None
+    # near misses: the host described, a shell's last-login line, a sentence naming a login
+    assert isinstance(one("Description:\tUbuntu 20.04.6 LTS"), ev.TegraHost)
+    assert parse_text("Last login: Thu Dec  3 14:48:19 2026 from 10.0.0.2\n") == []
+    assert parse_text("I never get a login: the screen stays black\n") == []
+    assert parse_console_login("Tool v4.5 port /dev/ttyUSB0") is None  # a host's USB-serial adapter
+    # driver probe failures before the login do not stop a boot
+    report = explain("[   16.192333] imx219: probe of 9-0010 failed with error -121\n"
+                     "[   16.228811] imx219 10-0010: board setup failed\n\nUbuntu 20.04.6 LTS localhost ttyTCU0\n")
+    assert report.status == "healthy"
+    # without the login, the unread driver failure keeps it from passing as healthy
+    report = explain("[   16.228811] imx219 10-0010: board setup failed\n")
+    assert report.status == "unexplained"
 
 
 def test_a_bootloader_answering_after_the_recovery_boot_completes_it() -> None:

@@ -41,7 +41,9 @@ FAILURE_WORDS = (
     r"(?i:fail|error|invalid|corrupt|mismatch|unable|cannot|can't|could not|couldn't|timed out|timeout|refus|abort"
     r"|panic|wrong|denied|fatal|brownout|not valid|not bootable|no bootable|not found|unsupported|not supported"
     r"|too large|too big|too small|exceed|overflow|illegal|does not match|doesn't match|no such|not in download"
-    r"|no serial data|assert|watchdog|incorrect|not enough|bad image|bad magic|stopped responding)"
+    r"|no serial data|assert|watchdog|incorrect|not enough|bad image|bad magic|stopped responding"
+    # forum software (Discourse) turns the apostrophe into a typographic one: "Can\u2019t find ..."
+    r"|can\u2019t|couldn\u2019t|doesn\u2019t match)"
 )
 
 # printf conversions as the upstream sources write them
@@ -627,7 +629,7 @@ class UnreadFailure(Event):
 # The words a failing line says it with, in any tool's output (checked only on lines the screen
 # picked for a failure word and nothing read).
 FAILURE_SAID = re.compile(
-    r"(?i)(?<![\w-])(?:fail(?:ed|ure|s)?|error(?:s)?|fatal|unable to|cannot|can't|could not|couldn't|corrupt(?:ed)?"
+    r"(?i)(?<![\w-])(?:fail(?:ed|ure|s)?|error(?:s)?|fatal|unable to|cannot|can['\u2019]t|could not|couldn['\u2019]t|corrupt(?:ed)?"
     r"|panic|abort(?:ed)?|timed out|timeout)(?![\w-])"
     # a Python tool that crashed: "FileNotFoundError: [Errno 2] ...", "TypeError: a bytes-like object ..."
     r"|^[A-Z]\w*(?:Error|Exception): "

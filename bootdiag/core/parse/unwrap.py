@@ -54,6 +54,7 @@ _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it.
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
+_TYPOGRAPHIC_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\u2019(?=[A-Za-z])")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
 MIN_GLUED = 90  # shorter than this, a line is taken to hold one catalogued message
@@ -131,8 +132,10 @@ def output_follows(text: str, start: int = 0) -> bool | None:
 
 def strip_wrapping(text: str) -> str:
     """``text`` without the paste's wrapping around it (and any terminal timestamp)."""
-    if text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:]:
+    if text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text:
         return text.rstrip()  # a line as a capture has it: nothing wraps it
+    if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
+        text = _TYPOGRAPHIC_APOSTROPHE.sub("'", text)
     if "&" in text and _ENTITY.search(text):
         import html  # only for a line with an entity: its tables cost a millisecond to load
 

@@ -411,6 +411,17 @@ class TegraFuseResult(TegraEvent):
         return self.ok
 
 
+class TegraConsoleLogin(TegraEvent):
+    """The Jetson's own serial console reached a login: getty's issue banner
+    (``Ubuntu 20.04.6 LTS localhost ttyTCU0``) or its prompt (``jetson login:``). The boot got as
+    far as user space: what the kernel's drivers said before it does not stop a boot."""
+
+    kind: Literal["TegraConsoleLogin"] = "TegraConsoleLogin"
+    completion = True
+    node: str  # the board's host name
+    tty: str | None = None  # the console's tty (banner only)
+
+
 # ---------------------------------------------------------------- the host
 class TegraRecoveryDevice(TegraEvent):
     """The host sees a Jetson in Force Recovery: the kernel enumerating NVIDIA's APX device

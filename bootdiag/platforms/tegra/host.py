@@ -40,6 +40,26 @@ def _named(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return m
 
 
+# The board's console reaching a login, as getty prints it: the issue file with its \n (node name)
+# and \l (tty) escapes expanded, "Ubuntu 20.04.6 LTS localhost ttyTCU0" (Ubuntu's /etc/issue is
+# "Ubuntu 20.04.6 LTS \n \l"), then "<node> login: " (util-linux term-utils/agetty.c do_prompt(), and
+# toybox getty.c print_prompt(): nodename, then fputs(" login: ")). ttyTCU is the Tegra Combined UART
+# (Linux drivers/tty/serial/tegra-tcu.c), ttyS/ttyTHS the Nano/TX consoles. A host shell prints neither.
+_CONSOLE_BANNER = re.compile(
+    r"^(?P<os>[A-Z][^\s]*(?:\s+[^\s]+){0,6}?\s+v?\d[\w.]*(?:\s+LTS)?)\s+(?P<node>[A-Za-z0-9][\w.-]{0,63})"
+    r"\s+(?:/dev/)?(?P<tty>tty(?:TCU|THS|S|AMA)\d{1,3})\s*$"  # a board's console, never a host's ttyUSB/ttyACM adapter
+)
+_CONSOLE_PROMPT = re.compile(r"^(?P<node>[A-Za-z0-9][\w.-]{0,63}) login:(?:[ \t]+\S+)?[ \t]*$")
+
+
+def parse_console_login(text: str) -> dict[str, Any] | None:
+    """Fields of a TegraConsoleLogin event for the board's getty banner or login prompt, else ``None``."""
+    m = _CONSOLE_BANNER.match(text) or _CONSOLE_PROMPT.match(text)
+    if m is None or m.group("node") in ("Last", "last"):  # "Last login: <date>" is a shell's, not getty's
+        return None
+    return {"node": m.group("node"), "tty": m.groupdict().get("tty")}
+
+
 def parse_host_line(text: str) -> dict[str, Any] | None:
     """Fields of a TegraHost event for a line that describes the host, else ``None``."""
     if (m := _named(_USBIPD, text)) is not None:

@@ -17,7 +17,7 @@ from bootdiag.platforms.tegra import events as ev
 from bootdiag.platforms.tegra import decode as dec
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger
 from bootdiag.core.parse.grammar import parse_and_transform
-from bootdiag.platforms.tegra.host import parse_host_line, parse_recovery_device, ubuntu_problem
+from bootdiag.platforms.tegra.host import parse_console_login, parse_host_line, parse_recovery_device, ubuntu_problem
 from bootdiag.core.numbers import hex_int, parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
@@ -365,6 +365,7 @@ class TegraFamily(ClaimsByTrigger):
         r"WSL|usbipd|VMware|VirtualBox|Parallels|Hyper-V|Ubuntu \d\d\.\d\d",
         r"idVendor=0955|ID 0955:",  # the host seeing a Jetson in recovery (host.py)
         r"as the host|as a host|as my host|as host|host is |host was ",  # an ARM machine named as the host (host.py)
+        r" login:|ttyTCU\d|ttyTHS\d| ttyS\d|/ttyS\d",  # the board's console reaching a login (host.py)
     )
 
     def __init__(self) -> None:
@@ -400,6 +401,9 @@ class TegraFamily(ClaimsByTrigger):
         stuck = self._stuck_poll(t, text, no) if t is not None else None
         if parsed is None:
             if t is None:
+                login = parse_console_login(body)
+                if login is not None:
+                    return ev.TegraConsoleLogin.trusted(line=no, text=text, **login)
                 return self._host(text, no)
             self._track(t, event=False)
             return stuck
