@@ -100,3 +100,20 @@ def test_a_failure_glued_after_an_apps_information_line_is_not_passed_over():
     report = explain(text)
     assert report.status != "healthy"
     assert any(e.line == 2 for f in report.findings for e in f.evidence)
+
+
+def test_a_tools_failure_glued_to_its_command_line_is_the_failure():
+    # imgtool's error and the sign command a build printed with it, on one line: the command alone
+    # is what a report shows; with the error beside it the line is the failed run.
+    [event] = read(
+        "Error: Image size (0xbac8) + trailer (0xc30) exceeds requested size 0x1000 "
+        "scripts/imgtool.py sign --version 0.0.0+0 --header-size 0x200 --slot-size 4096 --align 8 --key"
+    )
+    assert event.message == "imgtool.image_too_large"
+    [event] = read("Usage: imgtool.py sign [OPTIONS] INFILE OUTFILE  Error: Header padding was not requested and image does not start with zeros")
+    assert event.message == "imgtool.header_not_zero"
+
+
+def test_a_command_in_a_sentence_that_quotes_a_failure_stays_the_report():
+    [event] = read('I ran imgtool sign --key k.pem --slot-size 0x1000 in.bin out.bin and it says "Image size (0x10) + trailer (0x20) exceeds requested size 0x30"')
+    assert event.kind != "CatalogueMessage" or event.quoted

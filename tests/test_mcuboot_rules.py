@@ -169,3 +169,39 @@ def test_an_application_banner_glued_to_the_next_line_shows_the_application_ran(
     # the same jump with nothing after it is still the silent hand-over
     silent = glued.split(" *** Booting")[0] + "\n"
     assert [f.id for f in explain(silent).findings] == ["mcuboot.bad_header_size"]
+
+
+# The nRF Connect SDK immutable bootloader (b0) prints through printk with no level; its own build prints
+# the NCS banner first, so the banner alone must not make a failed b0 boot look healthy.
+B0_FOUND_NOTHING = (
+    "*** Booting nRF Connect SDK v2.5.1 ***\nAttempting to boot slot 0.\nNo fw_info struct found.\n"
+    "Attempting to boot slot 1.\nNo fw_info struct found.\nNo bootable image found. Aborting boot.\n"
+)
+
+
+def test_b0_finding_no_bootable_slot_is_a_failure_not_a_healthy_boot() -> None:
+    report = explain(B0_FOUND_NOTHING)
+    assert report.status == "unexplained" and report.exit_code == 3
+    assert [e.line for e in report.unexplained] == [6]
+
+
+def test_b0_handing_over_to_mcuboot_and_the_application_is_healthy() -> None:
+    chain = (
+        "*** Booting nRF Connect SDK v2.9.0 ***\nAttempting to boot slot 0.\nAttempting to boot from address 0x8200.\n"
+        "I: Verifying signature against key 0.\nI: Firmware signature verified.\nFirmware version 1\nBooting (0x8200).\n"
+        + JUMP + "*** Booting nRF Connect SDK v2.9.0 ***\nHello World! nrf5340dk\n"
+    )
+    report = explain(chain)
+    assert report.status == "healthy" and report.findings == []
+    kinds = {e.message for e in parse_text(chain) if type(e).__name__ == "CatalogueMessage"}
+    assert "nsib.booting" in kinds  # the hand-over to the next stage
+
+
+def test_b0_rejecting_one_slot_but_booting_the_other_is_not_a_failure() -> None:
+    fallback = (
+        "Attempting to boot slot 0.\nAttempting to boot from address 0x8200.\n"
+        "E: Failed to validate signature.\nFailed to validate, permanently invalidating!\n"
+        "Attempting to boot slot 1.\nAttempting to boot from address 0x18200.\nBooting (0x18200).\n"
+        + JUMP + "*** Booting Zephyr OS build v3.7.0 ***\n"
+    )
+    assert explain(fallback).status == "healthy"

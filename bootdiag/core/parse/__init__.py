@@ -230,7 +230,7 @@ class LineParser:
             cut = self._cut_short(text, no, bare=True)  # a bare message, cut short
             if cut is not None:
                 return cut
-        if event is not None and (hit is None or hit.start):
+        if event is not None and (hit is None or hit.start) and not self._failure_beside(hit, text, no):
             return event  # words of a written report
         # else a written report's family took a bare log message for prose: read it as the message
         event = None
@@ -260,6 +260,17 @@ class LineParser:
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,
         )
+
+    def _failure_beside(self, hit: Hit | None, text: str, no: int) -> bool:
+        """A catalogued failure on a line a written report's family read for something else on it
+        (a tool's failure glued to the command line or usage line before it): the line is still read
+        without the failure, and no sentence or opening quote leads into it. The failure is the log's."""
+        if hit is None or hit.known.severity != "failure" or hit.end < 0:
+            return False
+        before = text[: hit.start].rstrip()
+        if is_prose(before) or before[-1:] in _QUOTE_MARKS:
+            return False
+        return self._offer(f"{before} {text[hit.end:]}", no) is not None
 
     def _cut_short(self, text: str, no: int, bare: bool = False) -> Event | None:
         """A failure line cut short (a paste that stops mid-line): read as the message it begins,
