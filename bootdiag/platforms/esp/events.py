@@ -669,6 +669,8 @@ class ToolFatal(ToolEvent):
             return "esptool 3.2 or newer: it saw the chip print a normal boot log, so the reset into download mode did not happen"
         if "No serial data" in reason:
             return "esptool 3.2 or newer: nothing at all came back from the chip"
+        if reason.startswith("Failed to connect to the device"):
+            return "espflash (esp-rs): it tried each of its reset sequences and got no sync reply"
         return "esptool"
 
 
