@@ -36,8 +36,9 @@ _SUBCOMMANDS = frozenset(
 # espflash (esp-rs) ends a connection that never got a sync reply with a miette cause line,
 # "  ╰─▶ Failed to connect to the device" under "× Error while connecting to device"
 # (esp-rs/espflash@v4.5.0:espflash/src/error.rs:480, the same since v1): what esptool says as
-# "Failed to connect to ESP32: No serial data received.". The whole line is that message.
-_FLASHER_CONNECT_FAILED = re.compile(r"(?:^|\s)Failed to connect to the device\.?$")
+# "Failed to connect to ESP32: No serial data received.". The line is that message, or that message
+# and the report's hint glued after it ("help: Ensure that the device is connected ...", "‽ ...").
+_FLASHER_CONNECT_FAILED = re.compile(r"(?:^|\s)Failed to connect to the device\.?(?:\s+(?:help:|\u203d)\s.*)?$")
 
 
 class _ToolTransformer(Transformer):
