@@ -105,6 +105,16 @@ def test_other_espflash_lines_are_no_connect_failure(line: str) -> None:
     assert not any(isinstance(e, ev.ToolFatal) for e in parse_text(line + "\n"))
 
 
+@pytest.mark.parametrize("tag,message_id", [
+    ("psram", "idf.psram_id_error_line_mode_v4"),
+    ("quad_psram", "idf.quad_psram_id_error_line_mode"),
+    ("opi psram", "idf.opi_psram_id_error_v4"),
+])
+def test_a_message_several_drivers_print_is_known_by_the_tag_that_logged_it(tag: str, message_id: str) -> None:
+    line = f"E (216) {tag}: PSRAM ID read error: 0x00ffffff, PSRAM chip not found or not supported, or wrong PSRAM line mode"
+    assert one(line).message_id == message_id
+
+
 def test_otadata_fallback_is_no_failure() -> None:
     event = one("E (120) boot: ota data partition invalid, falling back to factory")
     assert isinstance(event, ev.BootSelection) and not event.is_failure()

@@ -534,23 +534,28 @@ _IDENTIFIED_SIZE = 4096  # message shapes remembered; then it starts over
 _EXACT: dict[str, dict[str, str | None]] = {}  # platform -> message -> id, before the shape is worked out
 
 
-def identify(message: str, platform: str) -> str | None:
+def identify(message: str, platform: str, tag: str | None = None) -> str | None:
     """The catalogue id of one of ``platform``'s messages that starts ``message`` (a log line
     without its envelope). Remembered by the message's shape, digits aside: formats put numbers
-    where messages differ, and boot loops and applications repeat their messages."""
-    exact = _EXACT.get(platform)
+    where messages differ, and boot loops and applications repeat their messages. ``tag``, the
+    component the line names, picks among entries of the same text logged by different components
+    (the quad and the octal PSRAM drivers print the same ID error)."""
+    key = platform if tag is None else platform + "\0" + tag
+    exact = _EXACT.get(key)
     if exact is None:
-        exact = _EXACT[platform] = {}
+        exact = _EXACT[key] = {}
     found = exact.get(message, exact)
     if found is not exact:  # this very line was asked about before (rule conditions ask each event)
         return found  # type: ignore[return-value]
-    shape = platform + "\0" + _DIGITS.sub("0", message)
+    shape = key + "\0" + _DIGITS.sub("0", message)
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
         hit = catalogue().find(message, platform) or catalogue().find(message)  # ports reuse others' code
         # the message opens the text, or follows the function or tag that logged it
         lead = message[: hit.start] if hit is not None else ""
         found = hit.known.id if hit is not None and (not lead or _FUNCTION_PREFIX.fullmatch(lead)) else None
+        if found is not None and tag is not None and hit is not None and hit.known.tag not in (None, tag):
+            found = _same_text_of_tag(hit.known, tag) or found
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:
             _IDENTIFIED.clear()
         _IDENTIFIED[shape] = found
@@ -558,6 +563,28 @@ def identify(message: str, platform: str) -> str | None:
         exact.clear()
     exact[message] = found
     return found  # type: ignore[return-value]
+
+
+def _same_text_of_tag(known: Known, tag: str) -> str | None:
+    """The id of the entry with ``known``'s format, platform and envelope logged under ``tag``."""
+    twins = _twins()
+    return twins.get((known.platform, known.envelope, known.format, tag))
+
+
+def _twins() -> dict[tuple[str, str, str, str], str]:
+    cat = catalogue()
+    held = _TWINS.get(id(cat))
+    if held is None or held[0] is not cat:
+        twins: dict[tuple[str, str, str, str], str] = {}
+        for known in cat.entries:
+            if known.tag is not None:
+                twins.setdefault((known.platform, known.envelope, known.format, known.tag), known.id)
+        _TWINS.clear()
+        held = _TWINS[id(cat)] = (cat, twins)
+    return held[1]
+
+
+_TWINS: dict[int, tuple[Catalogue, dict[tuple[str, str, str, str], str]]] = {}
 
 
 def message_ids() -> frozenset[str]:

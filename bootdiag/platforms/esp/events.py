@@ -272,7 +272,7 @@ class EspLog(Event):
     @cached_property  # rule conditions ask it of each event, many times
     def message_id(self) -> str | None:
         """The message catalogue's id of this line's message (no grammar reads it in detail)."""
-        return identify(self.msg, "esp")
+        return identify(self.msg, "esp", self.tag)
 
     def is_failure(self) -> bool:
         if type(self).generic and (message_id := self.message_id) is not None:
