@@ -356,6 +356,19 @@ class Catalogue:
         known, m = self.known(best[0]), best[1]
         return Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))), m.end())
 
+    def same_text_of_tag(self, known: Known, tag: str) -> str | None:
+        """The id of the entry with ``known``'s text and platform that component ``tag`` logs.
+        Entries of one text are filed under the same word, so one index bucket holds them all."""
+        number = self._numbers[known.id]
+        for word in _index_words(known.format):
+            numbers = self._index.get(word, ())
+            if number in numbers:
+                for other in map(self.known, numbers):
+                    if other.tag == tag and other.format == known.format and other.platform == known.platform:
+                        return other.id
+                return None
+        return None
+
     def severity(self, message_id: str) -> str | None:
         known = self.by_id.get(message_id)
         return known.severity if known is not None else None
@@ -540,14 +553,14 @@ def identify(message: str, platform: str, tag: str | None = None) -> str | None:
     where messages differ, and boot loops and applications repeat their messages. ``tag``, the
     component the line names, picks among entries of the same text logged by different components
     (the quad and the octal PSRAM drivers print the same ID error)."""
-    key = platform if tag is None else platform + "\0" + tag
-    exact = _EXACT.get(key)
+    exact = _EXACT.get(platform)
     if exact is None:
-        exact = _EXACT[key] = {}
-    found = exact.get(message, exact)
+        exact = _EXACT[platform] = {}
+    asked = message if tag is None else tag + "\0" + message
+    found = exact.get(asked, exact)
     if found is not exact:  # this very line was asked about before (rule conditions ask each event)
         return found  # type: ignore[return-value]
-    shape = key + "\0" + _DIGITS.sub("0", message)
+    shape = platform + "\0" + _DIGITS.sub("0", asked)
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
         hit = catalogue().find(message, platform) or catalogue().find(message)  # ports reuse others' code
@@ -555,36 +568,14 @@ def identify(message: str, platform: str, tag: str | None = None) -> str | None:
         lead = message[: hit.start] if hit is not None else ""
         found = hit.known.id if hit is not None and (not lead or _FUNCTION_PREFIX.fullmatch(lead)) else None
         if found is not None and tag is not None and hit is not None and hit.known.tag not in (None, tag):
-            found = _same_text_of_tag(hit.known, tag) or found
+            found = catalogue().same_text_of_tag(hit.known, tag) or found
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:
             _IDENTIFIED.clear()
         _IDENTIFIED[shape] = found
     if len(exact) >= _IDENTIFIED_SIZE:
         exact.clear()
-    exact[message] = found
+    exact[asked] = found
     return found  # type: ignore[return-value]
-
-
-def _same_text_of_tag(known: Known, tag: str) -> str | None:
-    """The id of the entry with ``known``'s format, platform and envelope logged under ``tag``."""
-    twins = _twins()
-    return twins.get((known.platform, known.envelope, known.format, tag))
-
-
-def _twins() -> dict[tuple[str, str, str, str], str]:
-    cat = catalogue()
-    held = _TWINS.get(id(cat))
-    if held is None or held[0] is not cat:
-        twins: dict[tuple[str, str, str, str], str] = {}
-        for known in cat.entries:
-            if known.tag is not None:
-                twins.setdefault((known.platform, known.envelope, known.format, known.tag), known.id)
-        _TWINS.clear()
-        held = _TWINS[id(cat)] = (cat, twins)
-    return held[1]
-
-
-_TWINS: dict[int, tuple[Catalogue, dict[tuple[str, str, str, str], str]]] = {}
 
 
 def message_ids() -> frozenset[str]:
