@@ -80,6 +80,41 @@ def test_serial_port_errors_outside_the_fatal_wrapper(line: str, message: str) -
     assert isinstance(event, ev.ToolFatal) and event.message.startswith(message)
 
 
+@pytest.mark.parametrize("line", [
+    "  \u2570\u2500\u25b6 Failed to connect to the device",
+    "    \u2570\u2500\u25b6 Failed to connect to the device",
+    "  \u2570\u2500\u25b6 Failed to connect to the device  help: Ensure that the device is connected and the reset and boot pins are not being held down",
+])
+def test_espflash_connection_failure_is_a_fatal_connect_error(line: str) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolFatal) and event.message == "Failed to connect to the device"
+    assert event.message_era.startswith("espflash")
+
+
+def test_espflash_report_glued_on_one_line_is_split_at_its_marks() -> None:
+    glued = ("Error: espflash::connection_failed   \u00d7 Error while connecting to device"
+             "   \u2570\u2500\u25b6 Failed to connect to the device   help: Ensure that the device is connected")
+    assert any(isinstance(e, ev.ToolFatal) for e in parse_text(glued + "\n"))
+
+
+@pytest.mark.parametrize("line", [
+    "I keep getting Failed to connect to the device when the monitor is open, any idea?",
+    "  \u2570\u2500\u25b6 Timeout while running FlashData command",
+])
+def test_other_espflash_lines_are_no_connect_failure(line: str) -> None:
+    assert not any(isinstance(e, ev.ToolFatal) for e in parse_text(line + "\n"))
+
+
+@pytest.mark.parametrize("tag,message_id", [
+    ("psram", "idf.psram_id_error_line_mode_v4"),
+    ("quad_psram", "idf.quad_psram_id_error_line_mode"),
+    ("opi psram", "idf.opi_psram_id_error_v4"),
+])
+def test_a_message_several_drivers_print_is_known_by_the_tag_that_logged_it(tag: str, message_id: str) -> None:
+    line = f"E (216) {tag}: PSRAM ID read error: 0x00ffffff, PSRAM chip not found or not supported, or wrong PSRAM line mode"
+    assert one(line).message_id == message_id
+
+
 def test_otadata_fallback_is_no_failure() -> None:
     event = one("E (120) boot: ota data partition invalid, falling back to factory")
     assert isinstance(event, ev.BootSelection) and not event.is_failure()

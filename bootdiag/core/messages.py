@@ -358,6 +358,19 @@ class Catalogue:
         known, m = self.known(best[0]), best[1]
         return Hit(known, m.start(), dict(zip(known.fields, (g or "" for g in m.groups()))), m.end())
 
+    def same_text_of_tag(self, known: Known, tag: str) -> str | None:
+        """The id of the entry with ``known``'s text and platform that component ``tag`` logs.
+        Entries of one text are filed under the same word, so one index bucket holds them all."""
+        number = self._numbers[known.id]
+        for word in _index_words(known.format):
+            numbers = self._index.get(word, ())
+            if number in numbers:
+                for other in map(self.known, numbers):
+                    if other.tag == tag and other.format == known.format and other.platform == known.platform:
+                        return other.id
+                return None
+        return None
+
     def severity(self, message_id: str) -> str | None:
         known = self.by_id.get(message_id)
         return known.severity if known is not None else None
@@ -536,29 +549,34 @@ _IDENTIFIED_SIZE = 4096  # message shapes remembered; then it starts over
 _EXACT: dict[str, dict[str, str | None]] = {}  # platform -> message -> id, before the shape is worked out
 
 
-def identify(message: str, platform: str) -> str | None:
+def identify(message: str, platform: str, tag: str | None = None) -> str | None:
     """The catalogue id of one of ``platform``'s messages that starts ``message`` (a log line
     without its envelope). Remembered by the message's shape, digits aside: formats put numbers
-    where messages differ, and boot loops and applications repeat their messages."""
+    where messages differ, and boot loops and applications repeat their messages. ``tag``, the
+    component the line names, picks among entries of the same text logged by different components
+    (the quad and the octal PSRAM drivers print the same ID error)."""
     exact = _EXACT.get(platform)
     if exact is None:
         exact = _EXACT[platform] = {}
-    found = exact.get(message, exact)
+    asked = message if tag is None else tag + "\0" + message
+    found = exact.get(asked, exact)
     if found is not exact:  # this very line was asked about before (rule conditions ask each event)
         return found  # type: ignore[return-value]
-    shape = platform + "\0" + _DIGITS.sub("0", message)
+    shape = platform + "\0" + _DIGITS.sub("0", asked)
     found = _IDENTIFIED.get(shape, _IDENTIFIED)
     if found is _IDENTIFIED:
         hit = catalogue().find(message, platform) or catalogue().find(message)  # ports reuse others' code
         # the message opens the text, or follows the function or tag that logged it
         lead = message[: hit.start] if hit is not None else ""
         found = hit.known.id if hit is not None and (not lead or _FUNCTION_PREFIX.fullmatch(lead)) else None
+        if found is not None and tag is not None and hit is not None and hit.known.tag not in (None, tag):
+            found = catalogue().same_text_of_tag(hit.known, tag) or found
         if len(_IDENTIFIED) >= _IDENTIFIED_SIZE:
             _IDENTIFIED.clear()
         _IDENTIFIED[shape] = found
     if len(exact) >= _IDENTIFIED_SIZE:
         exact.clear()
-    exact[message] = found
+    exact[asked] = found
     return found  # type: ignore[return-value]
 
 

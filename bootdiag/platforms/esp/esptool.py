@@ -33,6 +33,14 @@ _SUBCOMMANDS = frozenset(
 )
 
 
+# espflash (esp-rs) ends a connection that never got a sync reply with a miette cause line,
+# "  ╰─▶ Failed to connect to the device" under "× Error while connecting to device"
+# (esp-rs/espflash@v4.5.0:espflash/src/error.rs:480, the same since v1): what esptool says as
+# "Failed to connect to ESP32: No serial data received.". The line is that message, or that message
+# and the report's hint glued after it ("help: Ensure that the device is connected ...", "‽ ...").
+_FLASHER_CONNECT_FAILED = re.compile(r"(?:^|\s)Failed to connect to the device\.?(?:\s+(?:help:|\u203d)\s.*)?$")
+
+
 class _ToolTransformer(Transformer):
     def tool_start(self, items: list[Token]) -> Parsed:
         return ev.ToolStart, {"tool": str(items[0]).removesuffix(".py"), "version": str(items[1]).lstrip("v")}
@@ -120,10 +128,12 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         r"A fatal error occurred", r"Wrong boot mode detected", r"Flash param", r"SHA digest in image",
         r"protected with a hash checksum", r"Security features enabled", r"Wrote (?=\d+ bytes)", r"Hash of data verified",
         r"Signature block \d", r"Signature is valid", r"Signed (?=\d+ bytes)",
-        r"SerialException:", r"A serial exception error occurred",
+        r"SerialException:", r"A serial exception error occurred", r"Failed to connect to the device",
     )
 
     def parse(self, text: str, no: int) -> Event | None:
+        if _FLASHER_CONNECT_FAILED.search(text):
+            return ev.ToolFatal.trusted(line=no, text=text, message="Failed to connect to the device")
         program = _PROGRAM_START.search(text)
         subject = text[program.start():] if program else text
         parsed = parse_tool_text(subject)

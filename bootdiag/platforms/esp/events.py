@@ -272,7 +272,7 @@ class EspLog(Event):
     @cached_property  # rule conditions ask it of each event, many times
     def message_id(self) -> str | None:
         """The message catalogue's id of this line's message (no grammar reads it in detail)."""
-        return identify(self.msg, "esp")
+        return identify(self.msg, "esp", self.tag)
 
     def is_failure(self) -> bool:
         if type(self).generic and (message_id := self.message_id) is not None:
@@ -669,6 +669,8 @@ class ToolFatal(ToolEvent):
             return "esptool 3.2 or newer: it saw the chip print a normal boot log, so the reset into download mode did not happen"
         if "No serial data" in reason:
             return "esptool 3.2 or newer: nothing at all came back from the chip"
+        if reason.startswith("Failed to connect to the device"):
+            return "espflash (esp-rs): it tried each of its reset sequences and got no sync reply"
         return "esptool"
 
 

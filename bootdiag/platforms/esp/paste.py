@@ -27,6 +27,9 @@ LINE_STARTS = (
     # Arduino-ESP32's log_x() envelope (cores/esp32/esp32-hal-log.h, ARDUHAL_LOG_FORMAT):
     # "[%6u][E][%s:%u] %s(): " since 2.0, "[E][%s:%u] %s(): " in 1.0.x
     r"\[ *\d+\]\[[EWIDV]\]\[[^\]\s]+:\d+\] ", r"(?<!\])\[[EWIDV]\]\[[^\]\s]+:\d+\] ",
+    # espflash's miette report (messages/esp-espflash.toml): "Error: espflash::<code>", the error after
+    # "× ", each cause after "╰─▶ " or "├─▶ "
+    r"Error: espflash::", r"\u00d7 (?=[A-Z])", r"[\u2570\u251c]\u2500\u25b6 ",
 )
 # "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)
 _NO_LEVEL = re.compile(r"\((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
