@@ -250,7 +250,8 @@ class LineParser:
             # about it), marked quoted. Only failures: a quoted "flash done" shows nothing completed.
             said = quoted_message(text, hit.start)
             again = self._offer(self._canonical(Hit(known, 0, hit.fields), said) or said, no)
-            if again is not None and again.is_failure() and not again.is_weak():
+            # (a family's generic event that knows no message id says less than the catalogue's)
+            if again is not None and again.is_failure() and not again.is_weak() and not (type(again).generic and again.message_id is None):
                 return again.moved(no, text, quoted=True)
             return CatalogueMessage.trusted(
                 line=no, text=text, platform=known.platform, message=known.id, severity=known.severity,
