@@ -60,6 +60,26 @@ def test_a_quoted_failure_beside_a_boot_that_completed_is_not_a_finding() -> Non
     assert report.status == "healthy" and report.findings == []
 
 
+@pytest.mark.parametrize("said", [
+    # a sentence that says "error" itself, then opens the quote of a bare ROM line
+    'An error appears in the flasher logs: "invalid header: 0xffffffff".',
+    "The monitor shows an error: 'invalid header: 0xffffffff' on every reset",
+])
+def test_a_sentence_that_opens_a_quote_is_read_as_words_about_the_line(said: str) -> None:
+    report = explain(said + "\n")
+    assert report.status == "diagnosed" and report.findings[0].id == "esp.bootloader_wrong_offset"
+    assert report.findings[0].confidence == "low"
+
+
+def test_a_quoted_failure_of_the_app_start_up_is_not_a_boot_that_completed() -> None:
+    # an app-side line would show that the boot reached the app; quoted, it shows nothing ran
+    text = ('The board loops; the last line it prints is: "E (282) spi_flash: Detected size(4096k) smaller '
+            'than the size in the binary image header(8192k). Probe failed."\n')
+    report = explain(text)
+    assert report.status == "diagnosed" and report.findings[0].id == "esp.flash_size_or_partition_mismatch"
+    assert report.findings[0].confidence == "low"
+
+
 def test_a_quoted_completion_does_not_make_a_failing_capture_healthy() -> None:
     text = 'It should print "Calling app_main()" but instead I get:\nE (486) esp_image: Image hash failed - image is corrupt\n'
     report = explain(text)

@@ -211,7 +211,8 @@ class ReportBuilder:
         self.lines = 0
 
     def add_facts(self, event: Event, session: int = 0) -> None:
-        if not self.completed and event.completes():
+        # a message quoted in a sentence is what someone says: it shows nothing completing
+        if not self.completed and not event.quoted and event.completes():
             self.completed = True
         if type(event).occupies_session:
             self.log_events += 1

@@ -128,6 +128,7 @@ class LineParser:
         found = []
         after_prose = False  # a sentence came first on this line: what follows it is quoted
         quote_opened = False  # and it ended opening a quote
+        opener = ""  # the quote mark a sentence cut off from this line's next piece opened
         pieces = [(piece, True) for piece in self.unwrapper.pieces(clean_line(text))]  # (text, may hold several)
         while pieces:
             piece, several = pieces.pop(0)
@@ -140,6 +141,14 @@ class LineParser:
             # A whole log line after the sentence (its envelope, no quote mark opening it) is a
             # pasted line whose newline was lost ("... on the RTOS SDK: E (15034) esp_ota_ops: ..."),
             # not words someone quotes.
+            if pieces and not found and piece.rstrip()[-1:] in _QUOTE_MARKS and is_prose(piece):
+                # a sentence that opens a quote of the log line cut off after it ("... the logs say:
+                # "invalid header: ..."): its words ("error") tell of that line, they are no failure
+                after_prose = quote_opened = True
+                opener = piece.rstrip()[-1]
+                continue
+            if opener:  # the quote goes on with the line it opened, so that its closing mark ends it
+                piece, opener = (piece if piece[:1] == opener else opener + piece), ""
             quoted = after_prose and (quote_opened or piece[:1] in _QUOTE_MARKS or not self.unwrapper.opens_log_line(piece))
             event = self._read(piece, no, quoted)
             if several and not quoted and self._may_hold_two(piece, event) and len(parts := self._messages_apart(piece)) > 1:
@@ -246,7 +255,8 @@ class LineParser:
             # about it), marked quoted. Only failures: a quoted "flash done" shows nothing completed.
             said = quoted_message(text, hit.start)
             again = self._offer(self._canonical(Hit(known, 0, hit.fields), said) or said, no)
-            if again is not None and again.is_failure() and not again.is_weak():
+            # (a family's generic event that knows no message id says less than the catalogue's)
+            if again is not None and again.is_failure() and not again.is_weak() and not (type(again).generic and again.message_id is None):
                 return again.moved(no, text, quoted=True)
             return CatalogueMessage.trusted(
                 line=no, text=text, platform=known.platform, message=known.id, severity=known.severity,

@@ -36,8 +36,8 @@ _LEAD = re.compile(
       | (?:[-*\u2022\u00b7+]|\d{1,4}[.)])[ \t]+ # bullet or numbered list item
       | \d{1,6}(?:\t|[ \t]*[|\u2502][ \t]?)  # cat -n or an editor's gutter
       | `+                                   # inline code, or a fence glued to the line
-      | \u2190?\[\d{1,3}(?:;\d{1,3})*m        # a colour code that lost its ESC (or shows it as a left arrow)
-      | \u2190                                # ESC as a Windows console copy shows it
+      | [\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m # a colour code that lost its ESC (or shows it as a symbol)
+      | [\u2190\u241b]                        # ESC as a Windows console copy (left arrow) or an editor (control picture) shows it
       | [ \t]+
     )""",
     re.X,
@@ -45,7 +45,7 @@ _LEAD = re.compile(
 # A terminal timestamp left at a piece's end belongs to the next line, which a lost newline glued on:
 # "Build:Feb 7 2021 [02:37:22]rst:0xf (...)" is cut before "rst:", leaving "[02:37:22]" behind.
 _CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"  # a terminal's time of day
-_TRAIL = re.compile(rf"(?:[ \t]|`|\u2190|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\])+$")
+_TRAIL = re.compile(rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\])+$")
 # The stamps that may stand at the end of a piece of a glued line, before the line that followed.
 _NEXT_STAMP = re.compile(rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->)$")
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
@@ -53,7 +53,7 @@ _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it.
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
-_INNER_COLOUR = re.compile(r"\u2190?\[\d{1,3}(?:;\d{1,3})*m")
+_INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 _TYPOGRAPHIC_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\u2019(?=[A-Za-z])")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
@@ -152,8 +152,8 @@ def strip_wrapping(text: str) -> str:
         text = _CODE_EMPHASIS.sub("", text)
     if "m" in text and "[" in text:
         text = _INNER_COLOUR.sub("", text)
-    if "\u2190" in text:
-        text = text.replace("\u2190", "")
+    if "\u2190" in text or "\u241b" in text:
+        text = text.replace("\u2190", "").replace("\u241b", "")
     return _TRAIL.sub("", text)
 
 

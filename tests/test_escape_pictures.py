@@ -1,0 +1,31 @@
+"""A colour code whose ESC byte a paste shows as a visible symbol reads as the line the device printed."""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.core.parse.unwrap import strip_wrapping
+from bootdiag.core.pipeline import explain
+
+# An ESP-IDF bootloader failing on an empty OTA slot, as its lines come out of the UART.
+LINES = [
+    "\x1b[0;31mE (31) esp_image: image at 0x110000 has invalid magic byte\x1b[0m",
+    "\x1b[0;33mW (32) esp_image: image at 0x110000 has invalid SPI mode 255\x1b[0m",
+    "\x1b[0;31mE (40) boot: Failed to verify app image @ 0x110000 (8194)\x1b[0m",
+]
+# The ESC byte as pastes show it: Windows console copy (left arrow), Unicode's control picture for
+# ESC (what editors and some forums put in its place), and lost altogether.
+SHOWN = ["\u2190", "\u241b", ""]
+
+
+@pytest.mark.parametrize("esc", SHOWN)
+def test_a_shown_escape_is_taken_off(esc: str) -> None:
+    line = LINES[0].replace("\x1b", esc)
+    assert strip_wrapping(line) == "E (31) esp_image: image at 0x110000 has invalid magic byte"
+
+
+@pytest.mark.parametrize("esc", SHOWN)
+def test_the_capture_keeps_its_answer(esc: str) -> None:
+    clean = explain("\n".join(LINES) + "\n")
+    shown = explain("\n".join(line.replace("\x1b", esc) for line in LINES) + "\n")
+    assert clean.status == shown.status != "healthy"
+    assert [f.id for f in shown.findings][:1] == [f.id for f in clean.findings][:1] != []
