@@ -189,3 +189,36 @@ def test_an_empty_chip_id_is_a_board_that_did_not_answer() -> None:
 def test_rebooting_to_recovery_ends_a_board_information_run() -> None:
     text = "[  17.0357 ] Rebooting to recovery mode\n[  17.2066 ] tegrarcm_v2 --reboot recovery\n[  17.2088 ] MB2 Applet version 01.00.0000\n"
     assert explain(text).status == "healthy"
+
+
+# Orin fuse burner (FSKP) lines on the debug UART, in the bare "E> " envelope threads paste them in.
+_FUSE_BURN_STOPPED = (
+    "I> 2. Start SecureBootKey burn\n"
+    "E> FUSE: Failed to burn fuse addr: 0x2fe.\n"
+    "E> FUSE: Could not write Fuse: 0x66.\n"
+    "E> FSKP: Failed to burn fuses.\n"
+)
+
+
+def test_a_fuse_bit_the_value_would_clear_is_named_with_high_confidence() -> None:
+    report = explain("I> 6. Start BootSecurityInfo burn\nE> Tried to set fuse bit 5 from 1 to 0\nE> FSKP: Failed to burn fuses.\n")
+    top = report.findings[0]
+    assert (top.id, top.confidence) == ("tegra.fuse_already_set", "high")
+    assert "from 1 to 0" in top.explanation
+    assert any("odmfuseread.sh" in step for step in top.fix)
+
+
+def test_a_fuse_that_could_not_be_written_is_only_the_likelier_reading() -> None:
+    top = explain(_FUSE_BURN_STOPPED).findings[0]
+    assert (top.id, top.confidence) == ("tegra.fuse_already_set", "medium")
+    # The line alone fits locked fuses too: the other reading and the check that tells are given.
+    assert "SecurityMode" in " ".join(c.cause + c.check for c in top.candidates)
+
+
+@pytest.mark.parametrize("text", [
+    "I> 1. Start PublicKeyHash burn\nI> Fuse is already burned with the same value\nI> 1. PublicKeyHash burn skipped\n",
+    "I> 2. Start BootSecurityInfo burn\nI> Dry run detected, returning now.\nI> 2. BootSecurityInfo burnt successfully\n",
+])
+def test_a_fuse_burn_without_a_failure_names_no_cause(text: str) -> None:
+    report = explain(text)
+    assert report.findings == [] and report.status != "unexplained"
