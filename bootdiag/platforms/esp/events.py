@@ -11,8 +11,7 @@ from typing import Literal
 
 from bootdiag.core.events import Event
 from bootdiag.core.messages import catalogue, identify, message_ids
-from bootdiag.platforms.esp.chips import CHIPS_BY_ID, app_only_address
-from bootdiag.platforms.esp.partition_table import DEFAULT_OFFSET as DEFAULT_PARTITION_TABLE_OFFSET
+from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
 # Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
