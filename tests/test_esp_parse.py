@@ -187,6 +187,25 @@ def test_an_image_block_rejected_after_segments_for_another_chips_ram() -> None:
     assert [b.after_ram_segment for b in _image_blocks(c3 * 2)] == [False, False]
 
 
+def _checksum_errors(text: str) -> list[ev.RomChecksumError]:
+    return [e for e in parse_text(text) if isinstance(e, ev.RomChecksumError)]
+
+
+_ESP32_RESET = "rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+
+
+def test_a_checksum_error_knows_where_the_image_the_rom_read_ends() -> None:
+    # An ESP32 (load addresses only its RAM has, no banner) reads a bootloader from 0x1000: a 24-byte
+    # header, then 8 bytes before each segment. 0x1000 + 24 + 4 * 8 + 34364 = 0x9674, past 0x8000.
+    big = (_ESP32_RESET + "load:0x3fff0018,len:4\nload:0x3fff001c,len:9268\nload:0x40078000,len:18428\n"
+           "load:0x40080400,len:6664\ncsum err:0x20!=0x3b\nets_main.c 371\n")
+    first, again = _checksum_errors(big * 2)
+    assert first.image_end == again.image_end == 0x9674 and first.past_default_table  # a reset starts the count again
+    small = _ESP32_RESET + "load:0x3fff0018,len:4\nload:0x3fff001c,len:6620\nload:0x40078000,len:11096\ncsum err:0x9a!=0x89\n"
+    assert not _checksum_errors(small)[0].past_default_table
+    assert _checksum_errors("csum err:0x9a!=0x89\n")[0].image_end is None  # no load: lines, nothing known
+
+
 @pytest.mark.parametrize(("line", "no_chip"), [
     ("E (206154) esp_https_ota: Mismatch chip id, expected 0, found 27757", True),  # '<!DOCTYPE html' read as a header
     ("E (67786) boot_comm: mismatch chip ID, expected 2, found 3460", True),  # an ESP8266 image's segment length

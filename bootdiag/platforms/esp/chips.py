@@ -62,6 +62,8 @@ CHIPS: tuple[Chip, ...] = (
     Chip("esp32e22", 0x1F, 0x0, FREQ_ESP32, ((0x3C000000, 0x40000000),), ((0x30FE0000, 0x31200000), (0xC0000000, 0xC0008000))),
     Chip("esp32s31", 0x20, 0x2000, FREQ_C5, ((0x40000000, 0x54000000),), ((0x2F000000, 0x2F080000), (0x2E000000, 0x2E008000))),
 )
+# ESP-IDF Kconfig PARTITION_TABLE_OFFSET default: where the partition table sits unless a project moves it
+DEFAULT_PARTITION_TABLE_OFFSET = 0x8000
 MMU_PAGE_SIZE = 0x10000  # IDF SPI_FLASH_MMU_PAGE_SIZE: flash is mapped into the cache in 64 KB pages
 FIRST_LOADED_ADDRESS = 0x10000000  # IDF esp_image_format.c should_load: lower load addresses are never loaded
 CHIPS_BY_ID = {chip.chip_id: chip for chip in CHIPS}

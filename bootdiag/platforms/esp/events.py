@@ -11,7 +11,7 @@ from typing import Literal
 
 from bootdiag.core.events import Event
 from bootdiag.core.messages import catalogue, identify, message_ids
-from bootdiag.platforms.esp.chips import CHIPS_BY_ID, app_only_address
+from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
 # Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
@@ -142,6 +142,15 @@ class RomChecksumError(RomEvent):
     calculated: int
     expected: int
     failure = True
+    # Where the image the ROM read ends in flash, at the least (its load: lines); None when unknown.
+    image_end: int | None = None
+
+    @property
+    def past_default_table(self) -> bool:
+        """The image runs past 0x8000, where ESP-IDF puts the partition table unless the project moves
+        it (Kconfig PARTITION_TABLE_OFFSET, default 0x8000): a bootloader that long has the table
+        written over its end, and the ROM's checksum of it fails."""
+        return self.image_end is not None and self.image_end > DEFAULT_PARTITION_TABLE_OFFSET
 
 
 class RomAbort(RomEvent):

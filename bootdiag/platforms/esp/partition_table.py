@@ -12,11 +12,13 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
+from bootdiag.platforms.esp.chips import DEFAULT_PARTITION_TABLE_OFFSET
+
 ENTRY_SIZE = 32
 ENTRY_MAGIC = b"\xaa\x50"
 MD5_MAGIC = b"\xeb\xeb" + b"\xff" * 14
 MAX_LENGTH = 0xC00
-DEFAULT_OFFSET = 0x8000
+DEFAULT_OFFSET = DEFAULT_PARTITION_TABLE_OFFSET
 TABLE_SECTOR = 0x1000
 
 APP, DATA, BOOTLOADER, PARTITION_TABLE = 0x00, 0x01, 0x02, 0x03

@@ -9,7 +9,7 @@ from bootdiag.core.parse.lalr import Token, Transformer
 
 from bootdiag.core.events import Event
 from bootdiag.platforms.esp import events as ev
-from bootdiag.platforms.esp.chips import CHIPS_BY_NAME
+from bootdiag.platforms.esp.chips import CHIPS, CHIPS_BY_NAME
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, hex_int, int_auto, line_at
 from bootdiag.core.parse.grammar import parse_and_transform
 from bootdiag.core.numbers import parse_int
@@ -146,6 +146,10 @@ def parse_rom_text(text: str) -> Parsed | None:
 
 # Lines whose event depends on nothing but their text (the others read the chip or the retry state).
 _CONTEXT_FREE = (ev.RomLoad, ev.RomFlashMode, ev.Esp8266Reset)
+# esptool bin_image.py: an image starts with a 24-byte header (ESPLoader/ImageHeader 8 bytes plus the
+# 16-byte extended header), and each segment with an 8-byte header (load address, length).
+IMAGE_HEADER_SIZE = 24
+SEGMENT_HEADER_SIZE = 8
 _SEEN_SIZE = 1024
 RESTART_GAP = 2  # lines from "entry 0x..." to the next banner when nothing ran visibly in between (one blank line)
 
@@ -175,6 +179,10 @@ class EspRomFamily(ClaimsByTrigger):
         # A segment of this boot attempt loaded into the chip's own RAM: the header the ROM read was a
         # second-stage bootloader's, so a block it rejects later is corrupt data, not another file.
         self._ram_segment = False
+        # Bytes of the image the ROM has read in this boot attempt (header and segments, as its load:
+        # lines give them), and the address of its first segment (which tells the chip without a banner).
+        self._image_bytes = 0
+        self._first_load: int | None = None
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
 
@@ -183,11 +191,13 @@ class EspRomFamily(ClaimsByTrigger):
         (a line new to the family is read the long way, which a repeat is not)."""
         return (
             self.chip, distance(self._sb_failed_at, no), self._retry_banner, self._in_retry,
-            distance(self._entry_at, no), self._restarted, self._ram_segment, len(self._seen),
+            distance(self._entry_at, no), self._restarted, self._ram_segment, self._image_bytes, self._first_load,
+            len(self._seen),
         )
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        self.chip, failed, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment, _known = state  # type: ignore[assignment]
+        (self.chip, failed, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment,
+         self._image_bytes, self._first_load, _known) = state  # type: ignore[assignment]
         self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
 
     def repeat(self, raw: str) -> tuple[Event | None, str] | None:
@@ -216,6 +226,23 @@ class EspRomFamily(ClaimsByTrigger):
             self._seen[text] = event if type(event) in _CONTEXT_FREE else None
         return event
 
+    def _image_end(self) -> int | None:
+        """Where in flash the image the ROM read ends, at the least: the chip's bootloader offset
+        plus the bytes its load: lines account for. Without a banner naming the chip, the chips whose
+        RAM takes the first segment tell it (the lowest of their offsets, so the end is never
+        overstated); ``None`` when no load: line was read."""
+        if not self._image_bytes or self._first_load is None:
+            return None
+        chip = CHIPS_BY_NAME.get(self.chip) if self.chip else None
+        if chip is not None:
+            offset = chip.bootloader_offset
+        else:
+            offsets = [c.bootloader_offset for c in CHIPS if c.loads_into_ram(self._first_load, self._first_load + 1)]
+            if not offsets:
+                return None
+            offset = min(offsets)
+        return offset + self._image_bytes
+
     def _right_after_entry(self, no: int) -> bool:
         """The chip restarts within a few lines of the ROM's hand-over: nothing the bootloader or the
         app printed stands between them (blank lines aside)."""
@@ -223,6 +250,10 @@ class EspRomFamily(ClaimsByTrigger):
         return entry is not None and no - entry <= RESTART_GAP
 
     def _note_load(self, load: ev.RomLoad) -> None:
+        if load.length >= 0:
+            self._image_bytes = (self._image_bytes or IMAGE_HEADER_SIZE) + SEGMENT_HEADER_SIZE + load.length
+            if self._first_load is None:
+                self._first_load = load.address
         if not self._ram_segment and self.chip:
             chip = CHIPS_BY_NAME.get(self.chip)
             self._ram_segment = chip is not None and chip.loads_into_ram(load.address, load.address + 1)
@@ -235,10 +266,13 @@ class EspRomFamily(ClaimsByTrigger):
             return event
         if cls is ev.RomInvalidImageBlock:
             fields = {**fields, "after_ram_segment": self._ram_segment}
+        elif cls is ev.RomChecksumError:
+            fields = {**fields, "image_end": self._image_end()}
         if cls is ev.RomEntry:
             self._entry_at = no
         elif cls is ev.RomBanner:
             self._ram_segment = False
+            self._image_bytes, self._first_load = 0, None
             self._restarted = self._right_after_entry(no)
             fields = {**fields, "restarted_after_entry": self._restarted}
             self.chip = fields["chip"]
@@ -257,6 +291,7 @@ class EspRomFamily(ClaimsByTrigger):
             self._retry_banner = False
             self._sb_failed_at = None
             self._ram_segment = False
+            self._image_bytes, self._first_load = 0, None
         elif cls in self._SB_FAILURES or (cls is ev.RomAbort and self._sb_failed_at is not None):
             self._sb_failed_at = no
         elif cls is ev.RomSecureBootOk and "succeeded" in fields["message"]:
