@@ -18,7 +18,8 @@ Every stop costs, and ordinary words are full of the letters some literal must a
 screen also takes ``noise``: a regex for the start of lines that cannot matter (an app's own
 informational lines). A run of such lines is passed over in one step, at the speed of a scan for
 the newline, and nothing inside them stops the screen but ``noise_glued``: where, inside such a
-line, another log line begins (a paste that lost its newlines), searched once over the run.
+line, another log line may begin (a paste that lost its newlines), searched once over the run; such
+a line is screened like any other.
 """
 from __future__ import annotations
 
@@ -394,10 +395,10 @@ class TriggerScreen:
             if text[hit] == "\n":
                 pos = m.end() - 1  # the last newline: it may start the next run
                 if glued is not None and (g := glued(text, hit, pos)) is not None:
-                    # a noise line that holds another log line: screened, and the run goes on after it
-                    line_end = find("\n", g.start())
-                    yield rfind("\n", 0, g.start()) + 1, line_end
-                    pos = line_end
+                    # A noise line that may hold another log line: screened from its start like any
+                    # line (the triggers decide, as for a noise line that opens a block), and the run
+                    # goes on after it.
+                    pos = rfind("\n", 0, g.start()) + 1
                 continue
             if m.lastgroup in sure:  # the screen ran the whole trigger, to the end of the line
                 line_end = m.end()
