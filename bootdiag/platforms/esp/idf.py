@@ -29,10 +29,12 @@ _RAW_ENVELOPE = re.compile(
     r"(?:\x1b\[0;3[123]m)?(?P<level>[EWIDV]) \((?P<stamp>\d+|\d\d:\d\d:\d\d\.\d+)\) (?P<tag>[A-Za-z0-9_.\-/]+): ?"
     r"(?P<msg>[^\x1b\r\n]*+)(?:\x1b\[0m)?\r?\Z"
 )
-# IDF panic handler and heap checker (esp_system/panic.c, heap/multi_heap.c): no envelope.
+# IDF panic handler and heap checker (esp_system/panic.c, heap/multi_heap.c): no envelope. FreeRTOS's
+# overflow hook (freertos port.c vApplicationStackOverflowHook) prints "***ERROR*** A stack overflow in
+# task ..." while the chip aborts: a monitor that catches up late loses its first characters.
 PANIC = re.compile(
     r"Guru Meditation Error.*|abort\(\) was called at PC.*|CORRUPT HEAP:.*|assert failed:.*"
-    r"|\*\*\*ERROR\*\*\* A stack overflow.*|Brownout detector was triggered"
+    r"|\**E?RROR\*\*\* A stack overflow.*|Brownout detector was triggered"
 )
 # Tags whose informational lines carry boot facts; other tags reach the grammar only at E/W level.
 _BOOT_TAG_PATTERN = (
