@@ -39,8 +39,9 @@ def test_a_bold_pasted_failure_is_diagnosed_as_the_plain_one() -> None:
 def test_a_one_word_message_is_its_whole_line() -> None:
     # l4t_initrd_flash prints "Timeout" alone; MB1's I2C driver says "Timeout while polling ..."
     assert catalogue().find("Timeout").known.id == "tegra.initrd_timeout"
-    assert catalogue().find("E> I2C: Timeout while polling for bus clear. Last value 0x00000000.") is None
-    assert catalogue().find("Timeout while polling for bus clear.") is None
+    for line in ("E> I2C: Timeout while polling for bus clear. Last value 0x00000000.", "Timeout while polling"):
+        hit = catalogue().find(line)
+        assert hit is None or hit.known.id != "tegra.initrd_timeout"
 
 
 def test_stars_a_program_prints_are_no_bold() -> None:
