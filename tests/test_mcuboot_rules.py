@@ -67,7 +67,27 @@ def test_a_load_header_failure_is_the_image_unless_the_bootloader_lost_the_heade
 @pytest.mark.parametrize("line", ["Erasing faulty image in the primary slot.", "[DBG] Erasing faulty image in the secondary slot."])
 def test_an_erased_faulty_image_is_a_failure_even_without_a_level(line: str) -> None:
     report = explain(f"Primary slot: version=1.0.0+0\n{line}\n")
-    assert report.status == "unexplained"
+    assert report.status == "diagnosed"
+    assert [(f.id, f.confidence) for f in report.findings] == [("mcuboot.update_not_confirmed", "medium")]
+
+
+SWAP_BOOT = (
+    "I: Starting bootloader\n"
+    "I: Primary image: magic=good, swap_type=0x2, copy_done=0x1, image_ok={image_ok}\n"
+    "I: Image index: 0, Swap type: {swap}\n"
+    "I: Bootloader chainload address offset: 0xc000\n"
+    "I: Jumping to the first image slot\n"
+    "*** Booting Zephyr OS build v3.7.0 ***\n"
+)
+TEST_BOOT = SWAP_BOOT.replace("magic=good, swap_type=0x2, copy_done=0x1", "magic=unset, swap_type=0x1, copy_done=0x3").format(image_ok="0x3", swap="test")
+
+
+def test_a_revert_is_an_unconfirmed_update_only_after_the_test_swap_it_undoes() -> None:
+    reverted = explain(TEST_BOOT + SWAP_BOOT.format(image_ok="0x3", swap="revert"))
+    assert [(f.id, f.confidence) for f in reverted.findings] == [("mcuboot.update_not_confirmed", "high")]
+    # A revert alone may be the one the user wanted; a confirmed update boots with "Swap type: none".
+    assert explain(SWAP_BOOT.format(image_ok="0x3", swap="revert")).status == "healthy"
+    assert explain(TEST_BOOT + SWAP_BOOT.format(image_ok="0x1", swap="none")).status == "healthy"
 
 
 SECTORS = "I: Starting bootloader\nW: Failed reading sectors; BOOT_MAX_IMG_SECTORS=128 - too small?\nE: Unable to find bootable image\n"
