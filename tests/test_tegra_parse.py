@@ -328,6 +328,6 @@ def test_cboot_board_id_eeprom_probe_misses_are_no_failure() -> None:
              "[0002.671] pm_ids_update: The pm board id is 2180-1000-100"]
     report = explain("\n".join(probe) + "\n")
     assert report.status not in ("unexplained", "diagnosed", "healthy")
-    # the same words from MB1 on an Orin that stops are still a failure
+    # the same words from MB1 on an Orin that stops are still a failure, one a rule names
     stopped = explain("E> eeprom: Failed to read I2C slave device\nC> Task 0x0 failed (err: 0x1f1e050d)\nI> Busy Spin\n")
-    assert stopped.status == "unexplained"
+    assert stopped.status == "diagnosed" and stopped.findings[0].id == "tegra.carrier_eeprom_unreadable"
