@@ -19,6 +19,8 @@ MAX_FAILURES_PER_SESSION = 10
 _Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
 _Test = Callable[[Event], bool]
 _Staged = tuple[_Entry, _Test, _Test | None]  # an entry, its test of the key's fields, of the others
+_Getter = Callable[[Event], object]
+_Plan = tuple[list[_Entry], _Getter | None, _Getter | None, list[_Staged]]
 _MEMO_SIZE = 4096  # distinct (class, field values) remembered; then it starts over
 
 
@@ -94,10 +96,12 @@ class Engine:
             for role in ("all", "any", "none", "optional"):
                 for c, cond in enumerate(getattr(when, role)):
                     self._dispatch[cond.event].append((r, role, c, cond, compile_condition(cond)))
-        # class -> (its entries, a getter of the key's field values, the entries' tests in two
-        # stages), built on first use (see _matching).
-        self._by_class: dict[type[Event], tuple[list[_Entry], Callable[[Event], object] | None, list[_Staged]]] = {}
-        self._memo: dict[object, tuple[list[_Entry], list[tuple[_Entry, _Test | None]] | None]] = {}
+        # class -> (its entries, getters of the values of the fields their tests read and of those
+        # not read as free text, the entries' tests in two stages), built on first use.
+        self._by_class: dict[type[Event], _Plan] = {}
+        self._memo: dict[object, list[_Entry]] = {}  # (class, field values) -> conditions met
+        # (class, values of the fields not read as free text) -> conditions left, with their other tests
+        self._staged: dict[object, list[tuple[_Entry, _Test | None]]] = {}
         # Per variant: the indices of its session-scope "all" conditions.
         self._session_all = [
             [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self._variants
@@ -203,14 +207,15 @@ class Engine:
 
     def _matching(self, event: Event) -> list[_Entry]:
         """The conditions ``event`` satisfies. Boot loops repeat the same events with new line
-        numbers, so the answer is remembered per class and values of the fields the tests read;
-        fields read only as free text (a pattern searched in a message) stay out of that key, or
-        it would hold nearly every line: their tests run each time, on the conditions left."""
+        numbers, so the answer is remembered per class and values of the fields the tests read.
+        A new message is tested in two stages: the tests of fields read only as free text (a
+        pattern searched in a message) run on the conditions the other fields leave, which are
+        remembered by those fields' values alone (an application's lines share them)."""
         cls = type(event)
         plan = self._by_class.get(cls)
         if plan is None:
             plan = self._by_class[cls] = self._plan(cls)
-        entries, values, staged = plan
+        entries, values, keyed_values, staged = plan
         if not entries:
             return entries
         try:
@@ -218,20 +223,24 @@ class Engine:
             hit = self._memo.get(key)
         except (TypeError, AttributeError):  # a list-valued field (not hashable): test every time
             return [e for e in entries if e[4](event)]
-        if hit is None:
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            left = [(e, rest) for e, first, rest in staged if first(event)]
-            hit = self._memo[key] = ([e for e, _ in left], None) if all(rest is None for _, rest in left) else ([], left)
-        fixed, left = hit
+        if hit is not None:
+            return hit
+        stage_key = (cls, keyed_values(event)) if keyed_values is not None else cls
+        left = self._staged.get(stage_key)
         if left is None:
-            return fixed
-        return [e for e, rest in left if rest is None or rest(event)]
+            if len(self._staged) >= _MEMO_SIZE:
+                self._staged.clear()
+            left = self._staged[stage_key] = [(e, rest) for e, first, rest in staged if first(event)]
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        hit = self._memo[key] = [e for e, rest in left if rest is None or rest(event)]
+        return hit
 
-    def _plan(self, cls: type[Event]) -> tuple[list[_Entry], Callable[[Event], object] | None, list[_Staged]]:
+    def _plan(self, cls: type[Event]) -> _Plan:
         # In the rules' own order (not the kinds' set order, which changes from run to run): an
         # event that satisfies two conditions of one list is recorded for the first.
         entries = sorted((e for kind in cls.kinds for e in self._dispatch.get(kind, ())), key=_entry_order)
+        fields = sorted({f for e in entries for f in e[3].where})
         keyed = sorted({f for e in entries for f, pred in e[3].where.items() if not is_text_search(pred)})
         staged: list[_Staged] = []
         for entry in entries:
@@ -239,7 +248,7 @@ class Engine:
             rest = {f: pred for f, pred in where.items() if f not in keyed}
             first = compile_where({f: pred for f, pred in where.items() if f in keyed})
             staged.append((entry, first, compile_where(rest) if rest else None))
-        return entries, attrgetter(*keyed) if keyed else None, staged
+        return (entries, attrgetter(*fields) if fields else None, attrgetter(*keyed) if keyed else None, staged)
 
     def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:
         if cond.scope == "capture":
