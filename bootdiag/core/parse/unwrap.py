@@ -67,9 +67,12 @@ _BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 
 
 # Line ends a terminal program showed as the bytes' hex codes in braces, "{0D}{0A}", so that a
-# whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152): each is a
-# line break.
-_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\})+")
+# whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152), or by
+# their names or codes in angle brackets, "<CR><LF>" / "<0x0d><0x0a>" (terminal programs that show
+# control bytes): each is a line break.
+_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|<(?:CR|LF|0x0[DAda])>)+")
+# The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
+_SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>")
 
 _GARBLE = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -132,6 +135,8 @@ def output_follows(text: str, start: int = 0) -> bool | None:
 
 def strip_wrapping(text: str) -> str:
     """``text`` without the paste's wrapping around it (and any terminal timestamp)."""
+    if "<" in text and ("<E" in text or "<0" in text):  # an ESC shown by its name or code
+        text = _SHOWN_ESC.sub("", text)
     if text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text:
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
@@ -192,7 +197,7 @@ class Unwrapper:
         self._normalisers = tuple(normalisers)
 
     def pieces(self, text: str) -> list[str]:
-        if "{0" in text and _SHOWN_BREAK.search(text) is not None:
+        if ("{0" in text or "<" in text) and _SHOWN_BREAK.search(text) is not None:
             return [piece for part in _SHOWN_BREAK.split(text) for piece in self.pieces(part)]
         text = strip_wrapping(text)
         if not text or is_garbled(text):
