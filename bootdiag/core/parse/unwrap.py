@@ -38,6 +38,7 @@ _LEAD = re.compile(
       | `+                                   # inline code, or a fence glued to the line
       | [\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m # a colour code that lost its ESC (or shows it as a symbol)
       | [\u2190\u241b]                        # ESC as a Windows console copy (left arrow) or an editor (control picture) shows it
+      | \.(?=\[\d{1,3}(?:;\d{1,3})*m)         # ESC as a terminal that prints control bytes as dots shows it
       | [ \t]+
     )""",
     re.X,
@@ -54,6 +55,8 @@ _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it.
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
+# In a line whose first colour code had its ESC shown as a dot, every colour code's dot is the ESC.
+_DOTTED_COLOUR = re.compile(r"\.(?=\[\d{1,3}(?:;\d{1,3})*m)")
 _TYPOGRAPHIC_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\u2019(?=[A-Za-z])")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
@@ -145,6 +148,7 @@ def strip_wrapping(text: str) -> str:
         import html  # only for a line with an entity: its tables cost a millisecond to load
 
         text = html.unescape(text).replace("\xa0", " ")
+    dotted = False
     for _ in range(_MAX_LAYERS):
         prefix = HOST_PREFIX.match(text)
         if prefix and prefix.end():
@@ -152,7 +156,10 @@ def strip_wrapping(text: str) -> str:
         m = _LEAD.match(text)
         if m is None or not m.end():
             break
+        dotted = dotted or m.group() == "."
         text = text[m.end():]
+    if dotted:
+        text = _DOTTED_COLOUR.sub("", text)
     if "`*" in text or "*`" in text:
         text = _CODE_EMPHASIS.sub("", text)
     if "m" in text and "[" in text:
