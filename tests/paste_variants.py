@@ -43,6 +43,7 @@ def _glued(text: str, joint: str = " ") -> str:
     return "".join(out)
 
 
+_BOLD_LINE = re.compile(r"^(\s*)(\S.*?)\s*$")
 _IN_WORD_APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
 
 
@@ -66,6 +67,11 @@ STYLES: dict[str, Callable[[str], str]] = {
     "no-level": lambda text: "\n".join(_IDF_LEVEL.sub(r"\1\2", line) for line in _lines(text)) + "\n",
     # forum software outside code blocks: the apostrophe inside a word becomes U+2019 ("can\u2019t")
     "typographic": lambda text: _IN_WORD_APOSTROPHE.sub("\u2019", "\n".join(_lines(text))) + "\n",
+    # a post that sets the log lines in markdown bold
+    # (markdown bold opens at the first character shown: the indent stays outside it)
+    "bold": lambda text: "\n".join(_BOLD_LINE.sub(r"\1**\2**", line) for line in _lines(text)) + "\n",
+    # a log copied from a JSON or repr dump: each line end shown as its escape
+    "escaped-eol": lambda text: "\n".join(line + "\\r" for line in _lines(text)) + "\n",
 }
 
 

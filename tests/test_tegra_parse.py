@@ -317,3 +317,17 @@ def test_fuse_state_from_an_earlier_run_reaches_the_failing_one() -> None:
     report = explain(text)
     assert [f.id for f in report.findings] == ["tegra.key_mismatch"]
     assert 2 in {e.line for e in report.findings[0].evidence}
+
+
+def test_cboot_board_id_eeprom_probe_misses_are_no_failure() -> None:
+    # T210 cboot tries each I2C bus for the board-ID EEPROM; the misses print error words by design
+    # (forums.developer.nvidia.com/t/eeprom-init-eeprom-read-failed/78502).
+    probe = ["[0002.597] pm_ids_update: Updating 1,ae, size 256, type 0", "[0002.603] I2C slave not started",
+             "[0002.606] I2C write failed", "[0002.608] Writing offset failed",
+             "[0002.611] eeprom_init: EEPROM read failed", "[0002.615] pm_ids_update: eeprom init failed",
+             "[0002.671] pm_ids_update: The pm board id is 2180-1000-100"]
+    report = explain("\n".join(probe) + "\n")
+    assert report.status not in ("unexplained", "diagnosed", "healthy")
+    # the same words from MB1 on an Orin that stops are still a failure
+    stopped = explain("E> eeprom: Failed to read I2C slave device\nC> Task 0x0 failed (err: 0x1f1e050d)\nI> Busy Spin\n")
+    assert stopped.status == "unexplained"

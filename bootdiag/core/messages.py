@@ -174,6 +174,10 @@ def format_pattern(text: str) -> tuple[str, int]:
     # The part before is a lazy %s, or nothing: what follows must not start inside a run of blanks.
     after_lazy = False
     conversions = list(_CONVERSION.finditer(text))
+    if not conversions and _LONE_WORD.fullmatch(text.strip()):
+        # A message of one plain word ("Timeout") is that word alone on its line: found inside other
+        # words it would be another message's ("E> I2C: Timeout while polling for bus clear.").
+        return rf"^\s*{re.escape(text.strip())}\s*$", len(text.strip())
     for n, m in enumerate(conversions):
         chunk = text[pos:m.start()]
         parts.append(_literal(chunk, after_lazy or pos == 0))
@@ -213,6 +217,7 @@ def format_pattern(text: str) -> tuple[str, int]:
     return opening + "".join(parts) + closing, literal
 
 
+_LONE_WORD = re.compile(r"[A-Za-z]+")
 _WORD_BREAK = "\\s\"'`\u201c\u2018"
 # One word, tried only from where a word starts (a blank, a quote or the line start before it), so a
 # long run of word characters is tried once, not once per character in it.

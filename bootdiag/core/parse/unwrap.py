@@ -46,13 +46,19 @@ _LEAD = re.compile(
 # A terminal timestamp left at a piece's end belongs to the next line, which a lost newline glued on:
 # "Build:Feb 7 2021 [02:37:22]rst:0xf (...)" is cut before "rst:", leaving "[02:37:22]" behind.
 _CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"  # a terminal's time of day
-_TRAIL = re.compile(rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\])+$")
+# Also a line end a paste shows as its escape ("...Busy Spin\\r": a log copied from a JSON or repr dump).
+_TRAIL = re.compile(
+    rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n)+$"
+)
 # The stamps that may stand at the end of a piece of a glued line, before the line that followed.
 _NEXT_STAMP = re.compile(rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->)$")
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it.
+# A whole line a paste set in markdown bold or bold italic ("**[WRN] Cannot upgrade: ...**"); not the
+# stars a program prints itself ("***ERROR*** A stack overflow ...", "*** Booting Zephyr OS ***").
+_BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1\s*$")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 # In a line whose first colour code had its ESC shown as a dot, every colour code's dot is the ESC.
@@ -140,7 +146,8 @@ def strip_wrapping(text: str) -> str:
     """``text`` without the paste's wrapping around it (and any terminal timestamp)."""
     if "<" in text and ("<E" in text or "<0" in text):  # an ESC shown by its name or code
         text = _SHOWN_ESC.sub("", text)
-    if text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text:
+    if (text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
+            and "\\" not in text[-5:]):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
         text = _TYPOGRAPHIC_APOSTROPHE.sub("'", text)
@@ -153,6 +160,9 @@ def strip_wrapping(text: str) -> str:
         prefix = HOST_PREFIX.match(text)
         if prefix and prefix.end():
             text = text[prefix.end():]
+        if text[:2] == "**" and (bold := _BOLD_LINE.match(text)) is not None:
+            text = bold.group(2)
+            continue
         m = _LEAD.match(text)
         if m is None or not m.end():
             break

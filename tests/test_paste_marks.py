@@ -1,0 +1,49 @@
+"""Marks a paste leaves around whole lines: markdown bold, and line ends shown as their escapes
+(a log copied out of a JSON or repr dump); and a one-word catalogue message, which must be its
+line, not a word inside another message."""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.core.messages import catalogue
+from bootdiag.core.parse.unwrap import strip_wrapping
+from bootdiag.core.pipeline import explain
+
+
+@pytest.mark.parametrize(("pasted", "printed"), [
+    ("**[WRN] Cannot upgrade: not all sectors fit inside scratch**", "[WRN] Cannot upgrade: not all sectors fit inside scratch"),
+    ("> ***E (31) esp_image: image at 0x110000 has invalid magic byte***", "E (31) esp_image: image at 0x110000 has invalid magic byte"),
+    ("I> Busy Spin\\r", "I> Busy Spin"),
+    ("Task: Prepare eeprom data (0x50017bd8)\\r\\n", "Task: Prepare eeprom data (0x50017bd8)"),
+    ("[00:00:00.048,706] <err> mcuboot: Unable to find bootable image      \\r", "[00:00:00.048,706] <err> mcuboot: Unable to find bootable image"),
+])
+def test_the_marks_around_a_line_are_taken_off(pasted: str, printed: str) -> None:
+    assert strip_wrapping(pasted) == printed
+
+
+@pytest.mark.parametrize("line", [
+    "*** Booting Zephyr OS build v3.6.0 ***",  # stars the program printed
+    "*** The target t186ref has been flashed successfully. ***",
+    "load_image: reading C:\\\\build\\\\out",  # a path's backslashes are no line end
+])
+def test_what_a_program_printed_stays(line: str) -> None:
+    assert strip_wrapping(line) == line
+
+
+def test_a_bold_pasted_failure_is_diagnosed_as_the_plain_one() -> None:
+    plain = "[INF] Starting bootloader\n[WRN] Cannot upgrade: not all sectors fit inside scratch\n"
+    bold = "".join(f"**{line}**\n" for line in plain.splitlines())
+    assert [f.id for f in explain(bold).findings][:1] == [f.id for f in explain(plain).findings][:1] != []
+
+
+def test_a_one_word_message_is_its_whole_line() -> None:
+    # l4t_initrd_flash prints "Timeout" alone; MB1's I2C driver says "Timeout while polling ..."
+    assert catalogue().find("Timeout").known.id == "tegra.initrd_timeout"
+    for line in ("E> I2C: Timeout while polling for bus clear. Last value 0x00000000.", "Timeout while polling"):
+        hit = catalogue().find(line)
+        assert hit is None or hit.known.id != "tegra.initrd_timeout"
+
+
+def test_stars_a_program_prints_are_no_bold() -> None:
+    line = "***ERROR*** A stack overflow in task abc has been detected."
+    assert strip_wrapping(line) == line
