@@ -18,6 +18,8 @@ Styles (each applied to every line of the capture, after taking off a code fence
   capture has them: the writer's sentences around them stay apart);
 - shown-crlf: as glued, with each lost line end shown as ``{0D}{0A}`` (a terminal program that prints
   control bytes as their hex codes);
+- shown-names: ``<ESC>`` before each line and ``<CR><LF>`` after it (a terminal program that prints
+  control bytes by their names);
 - no-level: the level letter of an ESP-IDF line taken off (``E (116) tag:`` becomes ``(116) tag:``);
 - typographic: the apostrophe inside a word shown as U+2019;
 - bold: each line set in markdown bold (``**...**``, the indent outside it);

@@ -62,6 +62,8 @@ STYLES: dict[str, Callable[[str], str]] = {
     "glued": _glued,
     # a terminal program that shows the line ends as hex codes in braces, all on one pasted line
     "shown-crlf": lambda text: _glued(text, "{0D}{0A}"),
+    # one that names the control bytes in angle brackets: an ESC before each line, CR LF after it
+    "shown-names": lambda text: "\n".join("<ESC>" + line + "<CR><LF>" for line in _lines(text)) + "\n",
     "no-level": lambda text: "\n".join(_IDF_LEVEL.sub(r"\1\2", line) for line in _lines(text)) + "\n",
     # forum software outside code blocks: the apostrophe inside a word becomes U+2019 ("can\u2019t")
     "typographic": lambda text: _IN_WORD_APOSTROPHE.sub("\u2019", "\n".join(_lines(text))) + "\n",

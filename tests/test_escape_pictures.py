@@ -13,8 +13,9 @@ LINES = [
     "\x1b[0;31mE (40) boot: Failed to verify app image @ 0x110000 (8194)\x1b[0m",
 ]
 # The ESC byte as pastes show it: Windows console copy (left arrow), Unicode's control picture for
-# ESC (what editors and some forums put in its place), and lost altogether.
-SHOWN = ["\u2190", "\u241b", ""]
+# ESC (what editors and some forums put in its place), its name or code in angle brackets or a dot
+# (terminal programs that show control bytes), and lost altogether.
+SHOWN = ["\u2190", "\u241b", "<ESC>", "<0x1b>", ".", ""]
 
 
 @pytest.mark.parametrize("esc", SHOWN)
@@ -29,3 +30,18 @@ def test_the_capture_keeps_its_answer(esc: str) -> None:
     shown = explain("\n".join(line.replace("\x1b", esc) for line in LINES) + "\n")
     assert clean.status == shown.status != "healthy"
     assert [f.id for f in shown.findings][:1] == [f.id for f in clean.findings][:1] != []
+
+
+def test_line_ends_shown_by_name_are_line_breaks() -> None:
+    # "<CR><LF>" after each line, all of them on one pasted line: each is a line break.
+    shown = "".join(line.replace("\x1b", "<ESC>") + "<CR><LF>" for line in LINES) + "\n"
+    clean = explain("\n".join(LINES) + "\n")
+    report = explain(shown)
+    assert report.status == clean.status != "healthy"
+    assert [f.id for f in report.findings][:1] == [f.id for f in clean.findings][:1] != []
+
+
+def test_a_dot_is_taken_for_the_escape_only_before_a_colour_code() -> None:
+    # A line of its own that starts with a dot is not touched; an ellipsis before a lost ESC stays.
+    assert strip_wrapping(".[0;32mI (57) boot: Enabling RNG early entropy source....[0m") == "I (57) boot: Enabling RNG early entropy source..."
+    assert strip_wrapping("[0;32mI (57) boot: Enabling RNG early entropy source...[0m") == "I (57) boot: Enabling RNG early entropy source..."

@@ -217,3 +217,28 @@ def test_a_chip_id_no_chip_has_is_told_apart(line: str, no_chip: bool) -> None:
     event = one(line)
     assert isinstance(event, ev.ChipMismatch)
     assert event.found_no_chip is no_chip
+
+
+ESPFLASH_CONNECT = (
+    "[2026-07-27T14:05:29Z INFO ] Serial port: '/dev/ttyUSB0'\n"
+    "[2026-07-27T14:05:29Z INFO ] Connecting...\n"
+    "[2026-07-27T14:05:30Z INFO ] Using flash stub\n"
+)
+
+
+@pytest.mark.parametrize("ending", [
+    "[2026-07-27T14:05:31Z INFO ] Flash has been erased!\n",
+    "[INFO ] Flash content successfully read and written to 'flash_content.bin'!\n",
+    "[INFO ] Binary successfully written to flash!\n",
+    "Chip type:         esp32 (revision v3.0)\nMAC address:       34:86:5d:dc:2c:40\nSecurity features: None\n",
+])
+def test_espflash_commands_that_completed_read_as_completed(ending: str) -> None:
+    from bootdiag.core.pipeline import explain
+
+    assert explain(ESPFLASH_CONNECT + ending).status == "healthy"
+
+
+def test_espflash_board_info_cut_before_its_end_is_not_healthy() -> None:
+    from bootdiag.core.pipeline import explain
+
+    assert explain(ESPFLASH_CONNECT + "Chip type:         esp32 (revision v3.0)\n").status == "incomplete"

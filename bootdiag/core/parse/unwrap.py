@@ -38,6 +38,7 @@ _LEAD = re.compile(
       | `+                                   # inline code, or a fence glued to the line
       | [\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m # a colour code that lost its ESC (or shows it as a symbol)
       | [\u2190\u241b]                        # ESC as a Windows console copy (left arrow) or an editor (control picture) shows it
+      | \.(?=\[\d{1,3}(?:;\d{1,3})*m)         # ESC as a terminal that prints control bytes as dots shows it
       | [ \t]+
     )""",
     re.X,
@@ -60,6 +61,8 @@ _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 _BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1\s*$")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
+# In a line whose first colour code had its ESC shown as a dot, every colour code's dot is the ESC.
+_DOTTED_COLOUR = re.compile(r"\.(?=\[\d{1,3}(?:;\d{1,3})*m)")
 _TYPOGRAPHIC_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\u2019(?=[A-Za-z])")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
@@ -73,9 +76,12 @@ _BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 
 
 # Line ends a terminal program showed as the bytes' hex codes in braces, "{0D}{0A}", so that a
-# whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152): each is a
-# line break.
-_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\})+")
+# whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152), or by
+# their names or codes in angle brackets, "<CR><LF>" / "<0x0d><0x0a>" (terminal programs that show
+# control bytes): each is a line break.
+_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|<(?:CR|LF|0x0[DAda])>)+")
+# The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
+_SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>")
 
 _GARBLE = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -138,6 +144,8 @@ def output_follows(text: str, start: int = 0) -> bool | None:
 
 def strip_wrapping(text: str) -> str:
     """``text`` without the paste's wrapping around it (and any terminal timestamp)."""
+    if "<" in text and ("<E" in text or "<0" in text):  # an ESC shown by its name or code
+        text = _SHOWN_ESC.sub("", text)
     if (text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
             and "\\" not in text[-5:]):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
@@ -147,6 +155,7 @@ def strip_wrapping(text: str) -> str:
         import html  # only for a line with an entity: its tables cost a millisecond to load
 
         text = html.unescape(text).replace("\xa0", " ")
+    dotted = False
     for _ in range(_MAX_LAYERS):
         prefix = HOST_PREFIX.match(text)
         if prefix and prefix.end():
@@ -157,7 +166,10 @@ def strip_wrapping(text: str) -> str:
         m = _LEAD.match(text)
         if m is None or not m.end():
             break
+        dotted = dotted or m.group() == "."
         text = text[m.end():]
+    if dotted:
+        text = _DOTTED_COLOUR.sub("", text)
     if "`*" in text or "*`" in text:
         text = _CODE_EMPHASIS.sub("", text)
     if "m" in text and "[" in text:
@@ -202,7 +214,7 @@ class Unwrapper:
         self._normalisers = tuple(normalisers)
 
     def pieces(self, text: str) -> list[str]:
-        if "{0" in text and _SHOWN_BREAK.search(text) is not None:
+        if ("{0" in text or "<" in text) and _SHOWN_BREAK.search(text) is not None:
             return [piece for part in _SHOWN_BREAK.split(text) for piece in self.pieces(part)]
         text = strip_wrapping(text)
         if not text or is_garbled(text):
