@@ -231,3 +231,13 @@ def test_a_command_with_a_security_counter_gets_no_counter_note() -> None:
 
 def test_line_parser_prefilter_hits_report_lines() -> None:
     assert LineParser().prefilter.search("Unable to find a Bootable Image")
+
+
+def test_a_fix_the_matched_evidence_names_comes_first_and_only_once():
+    from bootdiag.core.pipeline import explain as explain_text
+
+    text = "E (441) esp_image: Image length 1114112 doesn't fit in partition length 1048576\n"
+    report = explain_text(text)
+    [finding] = [f for f in report.findings if f.id == "esp.flash_size_or_partition_mismatch"]
+    assert finding.fix[0].startswith("Make the app partition bigger")
+    assert len(finding.fix) == len(set(finding.fix))

@@ -290,8 +290,8 @@ class ReportBuilder:
     @staticmethod
     def _fix_lines(match: Match) -> list[str]:
         lines = [line for name, extra in match.rule.fix_if.items() if name in match.captures for line in extra]
-        lines += match.rule.fix
-        return [render_template(line, match.captures, 1) for line in lines]
+        lines += match.rule.fix  # a line fix_if also names comes first, once
+        return [render_template(line, match.captures, 1) for line in dict.fromkeys(lines)]
 
     def build(self, pending: list[Match] = ()) -> Report:
         for match in pending:  # the open session of a live stream, provisionally
