@@ -24,6 +24,10 @@ _Plan = tuple[list[_Entry], _Getter | None, _Getter | None, list[_Staged]]
 _MEMO_SIZE = 4096  # distinct (class, field values) remembered; then it starts over
 
 
+def _always(event: Event) -> bool:
+    return True
+
+
 def _entry_order(entry: _Entry) -> tuple[int, str, int]:
     return entry[0], entry[1], entry[2]  # variant, role, condition index
 
@@ -246,8 +250,12 @@ class Engine:
         for entry in entries:
             where = entry[3].where
             rest = {f: pred for f, pred in where.items() if f not in keyed}
-            first = compile_where({f: pred for f, pred in where.items() if f in keyed})
-            staged.append((entry, first, compile_where(rest) if rest else None))
+            if not rest:  # the condition's own test is the first stage
+                staged.append((entry, entry[4], None))
+            elif len(rest) == len(where):  # and here the second
+                staged.append((entry, _always, entry[4]))
+            else:
+                staged.append((entry, compile_where({f: pred for f, pred in where.items() if f in keyed}), compile_where(rest)))
         return (entries, attrgetter(*fields) if fields else None, attrgetter(*keyed) if keyed else None, staged)
 
     def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:
