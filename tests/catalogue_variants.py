@@ -63,6 +63,8 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
     if env == "uart":
         head = f"{_UART_LETTER[known.level]}> " if level else ""
         return f"[0360.204] {head}{message}"
+    if env == "uart_bare":  # the fuse burner's lines as threads paste them: no timestamp
+        return f"{_UART_LETTER[known.level]}> {message}" if level else message
     if not level:
         return None
     if env == "tegraflash":
@@ -75,7 +77,7 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
         return _IMGTOOL_PREFIX.get(known.tag or "", "") + message
     if env == "west":
         return _WEST_PREFIX.get(known.tag or "", "") + message
-    return message  # bare, console, rom, idf_raw, uart_bare, kflash, optee: the message is the line
+    return message  # bare, console, rom, idf_raw, kflash, optee: the message is the line
 
 
 # The line a message follows in its tool's output, which a paste that lost its newlines glues in front.

@@ -331,3 +331,19 @@ def test_cboot_board_id_eeprom_probe_misses_are_no_failure() -> None:
     # the same words from MB1 on an Orin that stops are still a failure, one a rule names
     stopped = explain("E> eeprom: Failed to read I2C slave device\nC> Task 0x0 failed (err: 0x1f1e050d)\nI> Busy Spin\n")
     assert stopped.status == "diagnosed" and stopped.findings[0].id == "tegra.carrier_eeprom_unreadable"
+
+
+def test_a_fuse_burners_lines_glued_without_timestamps_are_read_apart():
+    from bootdiag.core.parse import LineParser
+
+    found = LineParser()._parse_new("I> Fuse is already burned with the same value E> FUSE: Failed to burn fuse addr: 0x2fe.", 4)
+    assert len(found) == 2 and not found[0].is_failure() and found[1].is_failure()
+
+
+def test_the_firmware_parking_after_a_fatal_error_is_a_failure_at_any_level():
+    from bootdiag.core.parse import parse_text
+
+    [event] = parse_text("I> Busy Spin\n")
+    assert event.is_failure()
+    [event] = parse_text("I> Fuse is already burned with the same value\n")
+    assert not event.is_failure()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from bootdiag.core.events import Event
+from bootdiag.core.messages import catalogue, identify
 
 # A run that restarts mid-paste always opens a session (rank 0 never continues one).
 RUN_RESTART = ("tool", 0)
@@ -252,7 +253,12 @@ class TegraDeviceLog(TegraEvent):
     message: str
 
     def is_failure(self) -> bool:
-        return self.level in ("E", "C")
+        if self.level in ("E", "C"):
+            return True
+        # a line of another level the catalogue knows as a failure: "I> Busy Spin", the firmware
+        # parking the CPU after a fatal error
+        message_id = identify(self.message, "tegra")
+        return message_id is not None and catalogue().severity(message_id) == "failure"
 
     def level_name(self) -> str | None:
         return {"E": "error", "C": "error", "W": "warning", "I": "info"}.get(self.level)
