@@ -45,3 +45,13 @@ def test_a_dot_is_taken_for_the_escape_only_before_a_colour_code() -> None:
     # A line of its own that starts with a dot is not touched; an ellipsis before a lost ESC stays.
     assert strip_wrapping(".[0;32mI (57) boot: Enabling RNG early entropy source....[0m") == "I (57) boot: Enabling RNG early entropy source..."
     assert strip_wrapping("[0;32mI (57) boot: Enabling RNG early entropy source...[0m") == "I (57) boot: Enabling RNG early entropy source..."
+
+
+def test_a_line_end_shown_by_name_on_an_empty_line_is_no_output_after_a_hand_over():
+    from bootdiag.core.pipeline import explain
+
+    shown = "".join(f"<ESC>{line}<CR><LF>\n" for line in [
+        "I: Starting bootloader", "I: Bootloader chainload address offset: 0x40000", "I: Jumping to the first image slot",
+        "", "The board keeps resetting and the application never prints anything.",
+    ])
+    assert explain(shown).status != "healthy"

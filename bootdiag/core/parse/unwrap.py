@@ -134,6 +134,9 @@ def output_follows(text: str, start: int = 0) -> bool | None:
         raw = m.group(1)
         # judged without the paste's wrapping: a line number or terminal timestamp is no output
         line = raw.rstrip() if raw.startswith(("```", "~~~")) else strip_wrapping(raw).rstrip()
+        if ("{0" in line or "<" in line) and _SHOWN_BREAK.search(line) is not None:
+            # line ends shown as text: the first line they hold decides ("<CR><LF>" alone is blank)
+            line = next((part.strip() for part in _SHOWN_BREAK.split(line) if part.strip()), "")
         if not line:
             if "```" in raw or "~~~" in raw:
                 return False  # a closing fence behind a line number
