@@ -241,3 +241,14 @@ def test_a_fix_the_matched_evidence_names_comes_first_and_only_once():
     [finding] = [f for f in report.findings if f.id == "esp.flash_size_or_partition_mismatch"]
     assert finding.fix[0].startswith("Make the app partition bigger")
     assert len(finding.fix) == len(set(finding.fix))
+
+
+def test_no_serial_data_at_all_is_a_medium_confidence_download_mode_finding_that_names_the_wiring():
+    from bootdiag.core.pipeline import explain as explain_text
+
+    report = explain_text("Connecting......\nA fatal error occurred: Failed to connect to ESP32: No serial data received.\n")
+    [finding] = report.findings
+    assert (finding.id, finding.confidence) == ("esp.not_in_download_mode", "medium")
+    assert "RX and TX" in finding.explanation
+    report = explain_text("Connecting......\nA fatal error occurred: Failed to connect to ESP32: Timed out waiting for packet header\n")
+    assert report.findings[0].confidence == "high"
