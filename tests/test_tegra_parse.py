@@ -119,6 +119,7 @@ def test_br_cid_and_flash_sh_header_give_the_board_state() -> None:
         ("[ 19.8434 ] Cannot Open USB", ev.TegraUsbNotReady),
         ("[ 20.8811 ] USB communication failed.Check if device is in recovery", ev.TegraUsbNotReady),
         ("Error: None of the bootloaders are running on device. Check the UART log.", ev.TegraBootloaderNotRunning),
+        ("*** Error: Checking CPU bootloader failed.", ev.TegraBootloaderNotRunning),
         ("Error: probing the target board failed.", ev.TegraProbeFailed),
         ("flash.sh requires root privilege", ev.TegraNotRoot),
         ("Failed flashing t186ref.", ev.TegraFlashFailed),

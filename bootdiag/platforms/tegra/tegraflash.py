@@ -292,6 +292,9 @@ class _TegraTransformer(Transformer):
     def flash_ok(self, items: list[Token]) -> Parsed:
         return ev.TegraFlashSucceeded, {"target": str(items[0])}
 
+    def cpubl_check_failed(self, _: list[Token]) -> Parsed:
+        return ev.TegraBootloaderNotRunning, {"message": "*** Error: Checking CPU bootloader failed."}
+
     def flash_failed(self, items: list[Token]) -> Parsed:
         return ev.TegraFlashFailed, {"message": f"Failed flashing {str(items[0]).rstrip('.')}."}
 
@@ -356,6 +359,7 @@ class TegraFamily(ClaimsByTrigger):
         r"flash\.sh|odmfuse|flashcmd\.txt",
         r"Welcome to Tegra Flash|BR_CID:|Boot Rom communication|might be timeout in USB|rcm_state",
         r"Error: Return value|Error: None of the bootloaders|Error: probing the target|Error: [Ee]ither RSA",
+        r"Error: Checking CPU bootloader",  # massflash (nvaflash.sh) ending its --iscpubl poll
         r"Error: L4T does not support|Error: The Actual SoC|Error: The RSA key file|Error: Invalid fuse configuration|Error: read fuse",
         r"[ECIW]> ",  # device log levels
         r"Failed flashing |flashed successfully|Reading board information failed|# OpMode:|# R\d+ , REVISION",
