@@ -73,6 +73,8 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
         return _ESPTOOL_PREFIX.get(known.tag or "", "") + message
     if env == "pyserial":
         return f"A serial exception error occurred: {message}"
+    if env == "esptool_ck":
+        return {"error": "error: ", "warning": "warning: "}.get(known.level, "") + message
     if env == "imgtool":
         return _IMGTOOL_PREFIX.get(known.tag or "", "") + message
     if env == "west":
@@ -82,7 +84,7 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
 
 # The line a message follows in its tool's output, which a paste that lost its newlines glues in front.
 _BEFORE = {
-    "esptool": "Serial port /dev/ttyUSB0", "pyserial": "Serial port /dev/ttyUSB0",
+    "esptool": "Serial port /dev/ttyUSB0", "pyserial": "Serial port /dev/ttyUSB0", "esptool_ck": "opening bootloader",
     "rom": "ets Jul 29 2019 12:21:46", "idf_raw": "I (29) boot: ESP-IDF v5.0.4 2nd stage bootloader",
     "idf": "I (29) boot: ESP-IDF v5.0.4 2nd stage bootloader", "idf_dram": "I (29) boot: ESP-IDF v5.0.4 2nd stage bootloader",
     "tegraflash": "[   0.0195 ] Boot Rom communication", "tegraflash_relay": "[   0.0195 ] Boot Rom communication",

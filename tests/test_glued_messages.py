@@ -117,3 +117,12 @@ def test_a_tools_failure_glued_to_its_command_line_is_the_failure():
 def test_a_command_in_a_sentence_that_quotes_a_failure_stays_the_report():
     [event] = read('I ran imgtool sign --key k.pem --slot-size 0x1000 in.bin out.bin and it says "Image size (0x10) + trailer (0x20) exceeds requested size 0x30"')
     assert event.kind != "CatalogueMessage" or event.quoted
+
+
+def test_esptool_ck_lines_glued_on_one_line_read_apart():
+    # how forum posts quote the ESP8266 Arduino core's old uploader once the newlines are gone
+    found = read("warning: espcomm_sync failed error: espcomm_open failed error: espcomm_upload_mem failed")
+    assert [e.kind for e in found][:1] == ["ToolFatal"]
+    assert [getattr(e, "message", None) for e in found[1:]] == ["esptool_ck.open_failed", "esptool_ck.upload_mem_failed"]
+    report = explain("warning: espcomm_sync failed error: espcomm_open failed error: espcomm_upload_mem failed\n")
+    assert report.status == "diagnosed" and report.findings[0].id == "esp.not_in_download_mode"

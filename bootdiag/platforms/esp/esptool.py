@@ -39,6 +39,9 @@ _SUBCOMMANDS = frozenset(
 # "Failed to connect to ESP32: No serial data received.". The line is that message, or that message
 # and the report's hint glued after it ("help: Ensure that the device is connected ...", "‽ ...").
 _FLASHER_CONNECT_FAILED = re.compile(r"(?:^|\s)Failed to connect to the device\.?(?:\s+(?:help:|\u203d)\s.*)?$")
+# esptool-ck, the ESP8266 Arduino core's uploader before esptool.py, gives up after ten resets with three
+# sync frames each and no reply: "warning: espcomm_sync failed" (igrr/esptool-ck@0.4.13:espcomm/espcomm.c:265).
+_CK_SYNC_FAILED = re.compile(r"(?:^|\s)(?:warning: )?espcomm_sync failed\s*$")
 
 
 class _ToolTransformer(Transformer):
@@ -129,11 +132,14 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         r"protected with a hash checksum", r"Security features enabled", r"Wrote (?=\d+ bytes)", r"Hash of data verified",
         r"Signature block \d", r"Signature is valid", r"Signed (?=\d+ bytes)",
         r"SerialException:", r"A serial exception error occurred", r"Failed to connect to the device",
+        r"espcomm_sync failed",
     )
 
     def parse(self, text: str, no: int) -> Event | None:
         if _FLASHER_CONNECT_FAILED.search(text):
             return ev.ToolFatal.trusted(line=no, text=text, message="Failed to connect to the device")
+        if _CK_SYNC_FAILED.search(text):
+            return ev.ToolFatal.trusted(line=no, text=text, message="espcomm_sync failed")
         program = _PROGRAM_START.search(text)
         subject = text[program.start():] if program else text
         parsed = parse_tool_text(subject)

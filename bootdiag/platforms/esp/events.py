@@ -680,6 +680,8 @@ class ToolFatal(ToolEvent):
             return "esptool 3.2 or newer: nothing at all came back from the chip"
         if reason.startswith("Failed to connect to the device"):
             return "espflash (esp-rs): it tried each of its reset sequences and got no sync reply"
+        if reason.startswith("espcomm_sync failed"):
+            return "esptool-ck, the ESP8266 Arduino core's old uploader: it reset the board ten times and got no sync reply"
         return "esptool"
 
 

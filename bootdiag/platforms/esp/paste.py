@@ -30,6 +30,8 @@ LINE_STARTS = (
     # espflash's miette report (messages/esp-espflash.toml): "Error: espflash::<code>", the error after
     # "× ", each cause after "╰─▶ " or "├─▶ "
     r"Error: espflash::", r"\u00d7 (?=[A-Z])", r"[\u2570\u251c]\u2500\u25b6 ",
+    # esptool-ck's error and warning lines (messages/esptool-ck.toml): "warning: espcomm_sync failed"
+    r"(?:warning|error): espcomm_",
 )
 # "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)
 _NO_LEVEL = re.compile(r"\((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
