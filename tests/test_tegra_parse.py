@@ -348,3 +348,40 @@ def test_the_firmware_parking_after_a_fatal_error_is_a_failure_at_any_level():
     assert event.is_failure()
     [event] = parse_text("I> Fuse is already burned with the same value\n")
     assert not event.is_failure()
+
+
+# T210 cboot (L4T R32) between loading the kernel and handing over to U-Boot: failure-worded lines it prints
+# on every healthy Nano boot (optional partitions absent, no display, SBK check on an unfused board).
+_NANO_CBOOT = [
+    "[0002.499] se_aes_verify_sbk_clear: Error", "[0002.502] SE operation failed",
+    "[0002.519] switch_backlight failed",
+    "[0002.525] device_query_partition_size: failed to open partition spiflash0:MSC !",
+    "[0002.532] MSC Partition not found",
+    "[0002.539] device_query_partition_size: failed to open partition spiflash0:USP !",
+    "[0002.546] USP partition read failed!", "[0002.549] blob_init: blob-partition USP header read failed",
+    "[0002.555] android_boot Unable to update recovery partition",
+    "[0003.172] Successfully loaded kernel and ramdisk images",
+    "[0003.223] Failed to retrieve display resolution", "[0003.232] Failed to display boot-logo",
+    "[0003.429] shim_eeprom_update_mac:267: Failed to update 0 MAC address in DTB",
+    "[0003.609] WARNING: Failed to pass NS DRAM ranges to TOS, err: -7",
+    "[0003.633] Found secure-pmc; disable BPMP", "", "U-Boot 2020.04-g46e4604c78 (Jul 26 2021 - 12:09:42 -0700)",
+    "", "Starting kernel ...", "",
+]
+
+
+def test_nano_cboot_lines_of_a_healthy_boot_are_no_failure() -> None:
+    report = explain("\n".join(_NANO_CBOOT) + "\n")
+    # the kernel was entered, not yet up: nothing failed, nothing completed
+    assert report.status == "incomplete"
+    login = explain("\n".join(_NANO_CBOOT) + "\n[    0.000000] Booting Linux on physical CPU 0x0\n"
+                    "Ubuntu 18.04.6 LTS jetson-nano ttyS0\n")
+    assert login.status == "healthy"
+
+
+def test_a_real_failure_after_the_nano_cboot_lines_is_still_reported() -> None:
+    panic = explain("\n".join(_NANO_CBOOT) + "\n[    2.311519] Kernel panic - not syncing: VFS: Unable to mount "
+                    "root fs on unknown-block(179,1)\n")
+    assert panic.status == "unexplained"
+    # only the panic is left unexplained, not the cboot lines before it
+    assert [e.text for e in panic.unexplained] == [
+        "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(179,1)"]
