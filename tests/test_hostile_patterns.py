@@ -8,6 +8,7 @@ times as long costs about four times as much; a quadratic one costs sixteen time
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 import re
@@ -105,11 +106,21 @@ def test_a_capture_of_adversarial_lines_is_read_in_linear_time() -> None:
     def capture(length: int) -> bytes:
         return "".join((run * (length // len(run) + 1))[:length] + "\n" for run in runs).encode()
 
+    # CPU time, the best of three, with the collector held off: a run inside the whole suite shares
+    # the machine and a heap the size of the suite's, and neither grows with the capture.
     timings = []
-    for length in (MAX_LINE_BYTES // 4, MAX_LINE_BYTES):
-        data = capture(length)
-        start = time.perf_counter()
-        explain(data)
-        timings.append(time.perf_counter() - start)
+    gc.collect()
+    gc.disable()
+    try:
+        for length in (MAX_LINE_BYTES // 4, MAX_LINE_BYTES):
+            data = capture(length)
+            best = float("inf")
+            for _ in range(3):
+                start = time.process_time()
+                explain(data)
+                best = min(best, time.process_time() - start)
+            timings.append(best)
+    finally:
+        gc.enable()
     assert timings[1] < 2.0, timings
     assert timings[1] < 8 * max(timings[0], 0.01), timings
