@@ -177,9 +177,15 @@ class LineParser:
         if hit.known.severity in ("failure", "warning"):
             return True
         # the line's own message, and after it words it does not print: another message?
-        rest = piece[hit.end :].lstrip(" .;,") if hit.end >= 0 else ""
-        following = self.catalogue.find(rest) if len(rest) >= _MIN_APART else None
-        return following is not None and not following.start and following.known.severity in ("failure", "warning")
+        following = self._message_after(piece, hit)[1] if hit.end >= 0 else None
+        return following is not None and following.known.severity in ("failure", "warning")
+
+    def _message_after(self, piece: str, hit: Hit) -> tuple[str, Hit | None]:
+        """What follows ``hit`` in ``piece`` (the separating blanks and marks taken off), and the
+        catalogued message that begins it, if one does."""
+        after = piece[hit.end :].lstrip(" .;,")
+        following = self.catalogue.find(after) if len(after) >= _MIN_APART else None
+        return after, following if following is not None and not following.start else None
 
     def _messages_apart(self, piece: str) -> list[str]:
         """``piece`` cut where one catalogued message ends and another begins right after it: a
@@ -197,9 +203,8 @@ class LineParser:
                     parts.append(before)
                     piece = piece[hit.start :]
                     continue
-            after = piece[hit.end :].lstrip(" .;,")
-            following = self.catalogue.find(after) if len(after) >= _MIN_APART else None
-            if following is None or following.start:
+            after, following = self._message_after(piece, hit)
+            if following is None:
                 break
             parts.append(piece[: hit.end].rstrip())
             piece = after

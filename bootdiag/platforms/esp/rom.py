@@ -176,13 +176,7 @@ class EspRomFamily(ClaimsByTrigger):
         self._in_retry = False  # a watchdog retry of a failed check is under way
         self._entry_at: int | None = None  # line of the ROM's last "entry 0x..." (its hand-over)
         self._restarted = False  # the last banner came right after a hand-over
-        # A segment of this boot attempt loaded into the chip's own RAM: the header the ROM read was a
-        # second-stage bootloader's, so a block it rejects later is corrupt data, not another file.
-        self._ram_segment = False
-        # Bytes of the image the ROM has read in this boot attempt (header and segments, as its load:
-        # lines give them), and the address of its first segment (which tells the chip without a banner).
-        self._image_bytes = 0
-        self._first_load: int | None = None
+        self._new_attempt()
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
 
@@ -225,6 +219,16 @@ class EspRomFamily(ClaimsByTrigger):
         if len(self._seen) < _SEEN_SIZE:
             self._seen[text] = event if type(event) in _CONTEXT_FREE else None
         return event
+
+    def _new_attempt(self) -> None:
+        """Forget what the ROM read of the image in the boot attempt before (a banner or a retry starts one)."""
+        # A segment of this boot attempt loaded into the chip's own RAM: the header the ROM read was a
+        # second-stage bootloader's, so a block it rejects later is corrupt data, not another file.
+        self._ram_segment = False
+        # Bytes of the image the ROM has read in this boot attempt (header and segments, as its load:
+        # lines give them), and the address of its first segment (which tells the chip without a banner).
+        self._image_bytes = 0
+        self._first_load: int | None = None
 
     def _image_end(self) -> int | None:
         """Where in flash the image the ROM read ends, at the least: the chip's bootloader offset
@@ -271,8 +275,7 @@ class EspRomFamily(ClaimsByTrigger):
         if cls is ev.RomEntry:
             self._entry_at = no
         elif cls is ev.RomBanner:
-            self._ram_segment = False
-            self._image_bytes, self._first_load = 0, None
+            self._new_attempt()
             self._restarted = self._right_after_entry(no)
             fields = {**fields, "restarted_after_entry": self._restarted}
             self.chip = fields["chip"]
@@ -290,8 +293,7 @@ class EspRomFamily(ClaimsByTrigger):
             fields["retry"] = self._in_retry
             self._retry_banner = False
             self._sb_failed_at = None
-            self._ram_segment = False
-            self._image_bytes, self._first_load = 0, None
+            self._new_attempt()
         elif cls in self._SB_FAILURES or (cls is ev.RomAbort and self._sb_failed_at is not None):
             self._sb_failed_at = no
         elif cls is ev.RomSecureBootOk and "succeeded" in fields["message"]:
