@@ -5,9 +5,12 @@
 
 A capture is right when:
 - its cause is a rule id: the report's root cause is that rule;
-- it is healthy: the report says healthy;
+- it is healthy: the report says healthy, or, when the paste stops before the boot or flash completes
+  (labelled `truncated`), `incomplete`: no failure seen, and no completion to call healthy;
 - its cause is outside the rule catalogue ("other:..."): the report is unexplained, or its root cause
   has low confidence (never healthy, never a confident wrong cause).
+
+A false alarm is a healthy capture reported with a failure (diagnosed or unexplained).
 
 Targets: top-1 accuracy >= 90%, no healthy capture flagged, no failing capture called healthy.
 """
@@ -22,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / "corpus" / "real"
+FLAGGED = {"diagnosed", "unexplained"}
 
 
 @dataclass
@@ -32,6 +36,7 @@ class Outcome:
     status: str
     top: str | None
     confidence: str | None
+    truncated: bool
 
     @property
     def healthy_case(self) -> bool:
@@ -40,7 +45,7 @@ class Outcome:
     @property
     def right(self) -> bool:
         if self.healthy_case:
-            return self.status == "healthy"
+            return self.status == "healthy" or (self.truncated and self.status == "incomplete")
         if self.cause.startswith("other:"):
             return self.status == "unexplained" or (self.status == "diagnosed" and self.confidence == "low")
         return self.top == self.cause
@@ -51,7 +56,7 @@ class Outcome:
 
     @property
     def false_alarm(self) -> bool:
-        return self.healthy_case and self.status != "healthy"
+        return self.healthy_case and self.status in FLAGGED
 
 
 def cases() -> list[tuple[Path, dict]]:
@@ -72,6 +77,7 @@ def outcomes() -> list[Outcome]:
         results.append(Outcome(
             case=f"{log.parent.name}/{log.stem}", platform=expect["platform"], cause=expect["cause"],
             status=report.status, top=top.id if top else None, confidence=top.confidence if top else None,
+            truncated="truncated" in expect.get("paste", []),
         ))
     return results
 

@@ -247,9 +247,11 @@ def test_real_capture_is_never_called_healthy_over_a_failure_nor_flagged_when_he
 
 
 def _right(path: Path) -> bool:
-    cause, report = expectation(path)["cause"], report_for(path)
+    expect, report = expectation(path), report_for(path)
+    cause = expect["cause"]
     if cause == "healthy":
-        return report.status == "healthy"
+        # A paste that stops before the completion the thread reports cannot show it: `incomplete`.
+        return report.status == "healthy" or ("truncated" in expect.get("paste", []) and report.status == "incomplete")
     if cause.startswith("other:"):
         return report.status == "unexplained" or (report.top is not None and report.top.confidence == "low")
     return report.top is not None and report.top.id == cause
