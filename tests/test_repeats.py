@@ -71,3 +71,52 @@ def test_a_repeat_in_a_new_boot_counts_even_when_the_last_boot_had_it(tmp_path: 
                 analyzer.feed_bytes(data[start : start + size])
             report = analyzer.finish()
             assert report.findings[0].occurrences == 100, (size, every_event)
+
+
+def _app_capture(numbers: range) -> bytes:
+    boot = capture_bytes("healthy", 40)  # a clean boot that reaches the app
+    app = "".join(f"\x1b[0;33mW ({1000 + n}) wifi: no AP found, attempt {n}\x1b[0m\r\n" for n in numbers)
+    return boot + app.encode()
+
+
+def test_an_application_message_of_a_known_shape_is_read_the_long_way_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bootdiag.core.parse import LineParser
+
+    long_way: list[str] = []
+    parse_new = LineParser._parse_new
+    monkeypatch.setattr(LineParser, "_parse_new", lambda self, text, no: long_way.append(text) or parse_new(self, text, no))
+    data = _app_capture(range(10, 70))  # numbers of one length: one shape
+    fast = report(data, True)
+    assert sum("attempt" in line for line in long_way) == 1, "the other 59 messages have its shape"
+    long_way.clear()
+    assert comparable(fast) == comparable(report(data, False))
+    assert sum("attempt" in line for line in long_way) == 60
+
+
+def test_a_rule_that_reads_the_digits_of_a_message_of_a_known_shape_still_sees_them(tmp_path: Path) -> None:
+    from bootdiag.core.rules import load_rule_file
+
+    rule_file = tmp_path / "r.toml"
+    rule_file.write_text(
+        '[[rule]]\nid = "t.seventeenth"\ntitle = "t"\nplatform = "esp-idf"\n'
+        'when.all = [ { event = "EspLog", where = { msg = { re = "attempt 17$" } }, as = "a" } ]\n'
+        'explain = "at {a.line}"\nfix = ["none"]\n'
+    )
+    rules = load_rule_file(rule_file)
+    data = _app_capture(range(1, 30))
+    for every_event in (False, True):
+        analyzer = Analyzer("<capture>", rules, every_event=every_event)
+        analyzer.feed_bytes(data)
+        found = analyzer.finish().findings
+        assert [f.id for f in found] == ["t.seventeenth"], every_event
+        assert data.decode().splitlines()[found[0].first_line - 1].endswith("attempt 17\x1b[0m")
+
+
+def test_a_line_cut_short_counts_each_time_it_repeats() -> None:
+    # The long way reads a cut line as the catalogue message it begins, not as the generic line
+    # the envelope gives: a repeat of it must not be answered with the generic line.
+    line = b"E (116) esp_image: image at 0x20000 has in\r\n"
+    data = capture_bytes("healthy", 12) + line + b"rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n" + line
+    fast, slow = report(data, True), report(data, False)
+    assert comparable(fast) == comparable(slow)
+    assert fast.findings and fast.findings[0].occurrences == 2

@@ -83,6 +83,8 @@ class LineParser:
         self.wanted: Callable[[Event], bool] | None = None
         # Families that recognise a line they have already read, before any cleaning (boot loops).
         self._repeating = [(f.repeat, f.repeat_at) for f in families if reuse_repeats and hasattr(f, "repeat")]
+        # Those among them shown each line the long way read whole as one event (see Family.learn).
+        self._learning = [f.learn for f in families if reuse_repeats and hasattr(f, "learn")]
         noise = tuple(n for f in families if (n := getattr(f, "noise", None)))
         glued = tuple(g for f in families if getattr(f, "noise", None) and (g := getattr(f, "noise_glued", None)))
         self.screen = trigger_screen(
@@ -120,7 +122,11 @@ class LineParser:
                     return []
                 event = repeat_at(known[0], text, known[1], no)
                 return [event] if event is not None else []
-        return self._parse_new(text, no)
+        found = self._parse_new(text, no)
+        if len(found) == 1 and self._learning and found[0].text == clean_line(text):
+            for learn in self._learning:
+                learn(text, found[0])
+        return found
 
     def _parse_new(self, text: str, no: int) -> list[Event]:
         """A line no family has seen the like of: unwrap it (a paste's quoting, glued lines) and

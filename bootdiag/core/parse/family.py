@@ -29,7 +29,9 @@ class Family(Protocol):
     # cleaning or parsing the line; ``repeat_at(earlier, raw, detail, no)`` then makes this line's
     # event (the caller may not need it: a repeat that matters to no rule is only counted). An
     # earlier event of ``None`` means the line must be read again, whoever asks: it moves the
-    # family's own state.
+    # family's own state. Optional with them, ``learn(raw, event)``: the long way read the whole
+    # of ``raw`` as ``event`` alone (no wrapping taken off, nothing split or quoted), so the family
+    # may answer later lines of the same shape from ``repeat`` too.
 
     # For repeated boot sessions (a session that repeats an earlier one is counted without reading
     # its lines; a family without these two stops that for the whole capture):

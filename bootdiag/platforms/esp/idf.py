@@ -43,6 +43,7 @@ _BOOT_TAG_PATTERN = (
 )
 _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
 _SEEN_SIZE = 4096  # distinct messages remembered per capture
+_NONZERO_DIGIT = re.compile(r"[1-9]")  # a message's shape: its digits all 0
 _PARTITION_USAGE = {"factory": "factory", "test": "test", "ota": "ota"}
 
 
@@ -239,18 +240,25 @@ class EspIdfFamily:
     )
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, str, str], Event] = {}
+        self._seen: dict[tuple[str, str, str], Event] = {}  # (level, tag, message) -> this family's event
+        # The same, for lines the long way read whole as this family's event and nothing else (not
+        # cut short, split or quoted): only those may be answered as repeats.
+        self._read_whole: dict[tuple[str, str, str], Event] = {}
         # (line up to its stamp, line after it) -> (event, where its clean text starts, how much
         # follows it): a line met before but for its time, found with two string splits.
         self._by_shape: dict[tuple[str, str], tuple[Event, int, int]] = {}
-        self._cleared = 0  # times either cache started over
+        # (line up to its stamp, tag, message with every digit 0) -> an application's line of that
+        # shape that the long way read as an uncatalogued, harmless generic line: a line of the same
+        # shape reads the same (the catalogue, too, knows a message by its shape, digits aside).
+        self._by_template: dict[tuple[str, str, str], Event] = {}
+        self._cleared = 0  # times a cache started over
 
-    def state(self, no: int) -> tuple[int, int, int]:
+    def state(self, no: int) -> tuple[int, int, int, int]:
         """Nothing but caches, which decide whether a line is read as a repeat: their sizes and
         how often they started over."""
-        return self._cleared, len(self._seen), len(self._by_shape)
+        return self._cleared, len(self._read_whole), len(self._by_shape), len(self._by_template)
 
-    def restore(self, state: tuple[int, int, int], no: int) -> None:
+    def restore(self, state: tuple[int, int, int, int], no: int) -> None:
         pass  # caches are not put back: a state is only restored where they are the same
 
     def repeat(self, raw: str) -> tuple[Event, tuple[int, int, int]] | None:
@@ -277,12 +285,12 @@ class EspIdfFamily:
         if body.endswith("\x1b[0m"):
             body = body[:-4]
         tag, _, msg = body.partition(":")
-        if (head[opening - 2 : opening - 1], tag, msg[1:] if msg.startswith(" ") else msg) not in self._seen:
-            return None
+        if (head[opening - 2 : opening - 1], tag, msg[1:] if msg.startswith(" ") else msg) not in self._read_whole:
+            return self._template_of(raw, head[:opening], tag, tail)
         m = _RAW_ENVELOPE.match(raw)
         if m is None:
             return None
-        seen = self._seen.get(m.group("level", "tag", "msg"))
+        seen = self._read_whole.get(m.group("level", "tag", "msg"))
         if seen is None or seen.text[-1:] != raw[m.end("msg") - 1 : m.end("msg")]:
             return None  # new, or a different line that ends in blanks (the long way strips them)
         stamp = m.group("stamp")
@@ -293,11 +301,65 @@ class EspIdfFamily:
             self._by_shape[(head[:opening], tail)] = (seen, m.start("level"), len(raw) - m.end("msg"))
         return seen, (m.start("level"), m.end("msg"), stamp_to_ms(stamp))
 
-    @staticmethod
-    def repeat_at(earlier: Event, raw: str, place: tuple[int, int, int], no: int) -> Event:
-        """``earlier`` moved to this line, with its own text and time."""
-        start, end, ms = place
-        return earlier.moved(no, raw[start:end], ms=ms)
+    def _template_of(
+        self, raw: str, lead: str, tag: str, tail: str
+    ) -> tuple[Event, tuple[int, int, int, str]] | None:
+        """A new message of a shape :meth:`learn` was shown: its event (but for its place) and
+        (start, end, ms, message) of this line."""
+        earlier = self._by_template.get((lead, tag, _NONZERO_DIGIT.sub("0", tail)))
+        if earlier is None:
+            return None
+        m = _RAW_ENVELOPE.match(raw)
+        if m is None:
+            return None
+        msg = m.group("msg")
+        if msg[-1:].isspace():
+            return None  # the long way strips trailing blanks
+        # The caller asks of this event whether the line matters: it must carry this message.
+        ms = stamp_to_ms(m.group("stamp"))
+        return earlier.moved(earlier.line, earlier.text, ms=ms, msg=msg), (m.start("level"), m.end("msg"), ms, msg)
+
+    def learn(self, raw: str, event: Event) -> None:
+        """The long way read the whole of ``raw`` (a line as the block holds it) as ``event`` and
+        nothing else. This family's event is kept by the line's message, for its repeats; an
+        application's line that is neither catalogued nor a failure also by its shape, so that its
+        next messages of that shape skip the long way."""
+        if not isinstance(event, ev.EspLog):
+            return  # another family's, or a message cut short: read again each time
+        m = _RAW_ENVELOPE.match(raw)
+        if m is None or m.group("msg") != event.msg:
+            return
+        self._remember((event.level, event.tag, event.msg), event)
+        if type(event) is not ev.EspLog or event.message_id is not None or event.is_failure():
+            return
+        head, sep, tail = raw.partition(") ")
+        opening = head.find("(")
+        if not sep or opening < 0:
+            return
+        tag = tail.partition(":")[0]
+        if tag != event.tag:  # type: ignore[attr-defined]
+            return
+        if len(self._by_template) >= _SEEN_SIZE:
+            self._by_template.clear()
+            self._cleared += 1
+        self._by_template[(head[:opening], tag, _NONZERO_DIGIT.sub("0", tail))] = event
+
+    def repeat_at(self, earlier: Event, raw: str, place: tuple[int, ...], no: int) -> Event:
+        """``earlier`` moved to this line, with its own text and time (and message, when only its
+        shape was met before)."""
+        if len(place) == 3:
+            start, end, ms = place
+            return earlier.moved(no, raw[start:end], ms=ms)
+        start, end, ms, msg = place  # type: ignore[misc]
+        event = earlier.moved(no, raw[start:end])
+        self._remember((event.level, event.tag, msg), event)  # type: ignore[attr-defined]
+        return event
+
+    def _remember(self, key: tuple[str, str, str], event: Event) -> None:
+        if len(self._read_whole) >= _SEEN_SIZE:
+            self._read_whole.clear()
+            self._cleared += 1
+        self._read_whole[key] = event
 
     def claims(self, text: str) -> bool:
         return ENVELOPE.match(text) is not None or PANIC.match(text) is not None
@@ -322,6 +384,5 @@ class EspIdfFamily:
             event = cls.trusted(line=no, text=text, **envelope, **fields)
         if len(self._seen) >= _SEEN_SIZE:
             self._seen.clear()
-            self._cleared += 1
         self._seen[(level, tag, msg)] = event
         return event
