@@ -126,3 +126,42 @@ def test_esptool_ck_lines_glued_on_one_line_read_apart():
     assert [getattr(e, "message", None) for e in found[1:]] == ["esptool_ck.open_failed", "esptool_ck.upload_mem_failed"]
     report = explain("warning: espcomm_sync failed error: espcomm_open failed error: espcomm_upload_mem failed\n")
     assert report.status == "diagnosed" and report.findings[0].id == "esp.not_in_download_mode"
+
+
+def _as_answer(text: str) -> tuple[str, list[str]]:
+    report = explain(text)
+    return report.status, [f.id for f in report.findings]
+
+
+def test_the_next_stages_output_glued_after_the_hand_over_shows_it_ran():
+    lines = [
+        "*** Booting MCUboot v2.1.0 ***",
+        "[00:00:00.004,000] <inf> mcuboot: Starting bootloader",
+        "[00:00:00.011,000] <inf> mcuboot: Primary image: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3",
+        "[00:00:00.016,000] <inf> mcuboot: Boot source: none",
+        "[00:00:00.021,000] <inf> mcuboot: Image index: 0, Swap type: none",
+        "[00:00:00.671,000] <inf> mcuboot: Bootloader chainload address offset: 0xc000",
+        "[00:00:00.679,000] <inf> mcuboot: Jumping to the first image slot",
+        "uart:~$ ***",
+        "Hello World! nrf52840dk",
+    ]
+    one_per_line = _as_answer("\n".join(lines) + "\n")
+    assert one_per_line == ("healthy", [])
+    # a terminal that shows line ends as text, or a paste that lost its newlines
+    assert _as_answer("\n".join(lines[:5]) + "\n" + "{0D}{0A}".join(lines[5:]) + "\n") == one_per_line
+    assert _as_answer("\n".join(lines[:5]) + "\n" + " ".join(lines[5:]) + "\n") == one_per_line
+
+
+def test_an_apps_information_line_glued_after_the_bootloader_reads_as_it_does_on_its_own_line():
+    # The app's own information lines are output the screen passes over: glued to a bootloader
+    # line, they do not complete a boot they would not complete on their own lines.
+    lines = [
+        "I (82) boot: Loading image 0 - slot 0 from flash, area id: 2",
+        "I (84) boot: DRAM segment: paddr=0003edc8h, vaddr=3fc9ed60h, size=02784h ( 10116) load",
+        "I (130) boot: libc heap size 66 kB.",
+        "I (130) spi_flash: detected chip: generic",
+        "I (130) spi_flash: flash io: dio",
+    ]
+    one_per_line = _as_answer("\n".join(lines) + "\n")
+    assert _as_answer(" ".join(lines) + "\n") == one_per_line
+    assert _as_answer("\n".join(lines[:2]) + "\n" + " ".join(lines[2:]) + "\n") == one_per_line

@@ -168,6 +168,7 @@ class Analyzer:
             for event in self.parser.events_in_block(block):
                 self.feed_event(event)
                 events.append(event)
+            self._note_output_on_line()
             return events
         repeats.text = block.text
         resume: tuple[int, int] | None = (0, block.first_no)
@@ -186,7 +187,16 @@ class Analyzer:
                 if hold and self.reads_to_end:
                     self._held = TextBlock(no, block.text[pos:], block.first_no + block.count - no)
                     break
+        self._note_output_on_line()
         return events
+
+    def _note_output_on_line(self) -> None:
+        """Output glued after the last event on its own line (a paste that lost its newlines)
+        decides what follows that event."""
+        line, shows = self.parser.output_on_line
+        builder = self.builder
+        if shows is not None and line == builder._last_line and builder.output_after_last is None:
+            builder.output_after_last = shows
 
     def _catch_up(self) -> None:
         """Read the lines held back from the last block."""

@@ -24,7 +24,7 @@ from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
-from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, quoted_message
+from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
 
 
 
@@ -92,6 +92,12 @@ class LineParser:
             glued,
         )
         self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers())
+        # A piece of a glued line that begins as a noise line does is read as the screen reads such
+        # a line: output no rule needs, not an event (a paste's newlines do not change the answer).
+        self._noise_start = re.compile("|".join(f"(?:{n})" for n in noise)).match if noise else None
+        # (line, whether output follows its last event on that line, None when nothing does), for
+        # the last line the long way read an event on
+        self.output_on_line: tuple[int, bool | None] = (0, None)
         self._canonical = registry.canonical_line
 
     @property
@@ -132,6 +138,7 @@ class LineParser:
         """A line no family has seen the like of: unwrap it (a paste's quoting, glued lines) and
         read each log line it holds."""
         found = []
+        trailing: bool | None = None  # what this line shows after its last event (output_follows)
         after_prose = False  # a sentence came first on this line: what follows it is quoted
         quote_opened = False  # and it ended opening a quote
         opener = ""  # the quote mark a sentence cut off from this line's next piece opened
@@ -156,14 +163,23 @@ class LineParser:
             if opener:  # the quote goes on with the line it opened, so that its closing mark ends it
                 piece, opener = (piece if piece[:1] == opener else opener + piece), ""
             quoted = after_prose and (quote_opened or piece[:1] in _QUOTE_MARKS or not self.unwrapper.opens_log_line(piece))
-            event = self._read(piece, no, quoted)
+            if (found or pieces) and self._noise_start is not None and self._noise_start(piece) is not None:
+                event = None  # one of several log lines on this line: the others are read
+            else:
+                event = self._read(piece, no, quoted)
             if several and not quoted and self._may_hold_two(piece, event) and len(parts := self._messages_apart(piece)) > 1:
                 pieces[:0] = [(part, False) for part in parts]
                 continue
             if event is not None:
                 found.append(event)
+                trailing = None
             elif not found and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
+            elif found and trailing is None:
+                # a paste that lost its newlines: the next stage's output may follow on this line
+                trailing = output_follows(piece)
+        if found:
+            self.output_on_line = (no, trailing)
         return found
 
     def _may_hold_two(self, piece: str, event: Event | None) -> bool:
