@@ -165,3 +165,15 @@ def test_an_apps_information_line_glued_after_the_bootloader_reads_as_it_does_on
     one_per_line = _as_answer("\n".join(lines) + "\n")
     assert _as_answer(" ".join(lines) + "\n") == one_per_line
     assert _as_answer("\n".join(lines[:2]) + "\n" + " ".join(lines[2:]) + "\n") == one_per_line
+
+
+def test_a_line_end_a_terminal_shows_as_text_ends_the_sentence_before_it():
+    # On its own line after the sentence, the failure is a log line; shown as "{0D}{0A}" or
+    # "<CR><LF>", the line end is still there: the failure is not quoted by the sentence.
+    sentence = "The board stops at this point, every time:"
+    failure = "mount: mounting /dev/root=/dev/mmcblk0p1 on /mnt failed: No such file or directory"
+    on_its_line = explain(f"{sentence}\n{failure}\n")
+    assert on_its_line.status == "unexplained"
+    for shown in ("{0D}{0A}", "<CR><LF>"):
+        report = explain(f"{sentence}{shown}{failure}{shown}\n")
+        assert (report.status, [u.line for u in report.unexplained]) == ("unexplained", [1]), shown

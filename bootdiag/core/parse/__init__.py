@@ -137,24 +137,32 @@ class LineParser:
     def _parse_new(self, text: str, no: int) -> list[Event]:
         """A line no family has seen the like of: unwrap it (a paste's quoting, glued lines) and
         read each log line it holds."""
-        found = []
+        found: list[Event] = []
         trailing: bool | None = None  # what this line shows after its last event (output_follows)
-        after_prose = False  # a sentence came first on this line: what follows it is quoted
-        quote_opened = False  # and it ended opening a quote
-        opener = ""  # the quote mark a sentence cut off from this line's next piece opened
-        pieces = [(piece, True) for piece in self.unwrapper.pieces(clean_line(text))]  # (text, may hold several)
+        # (text, may hold several, which of the lines a terminal showed the line ends of)
+        pieces = [
+            (piece, True, n)
+            for n, shown in enumerate(self.unwrapper.shown_lines(clean_line(text)))
+            for piece in self.unwrapper.pieces(shown)
+        ]
+        shown_line = -1
         while pieces:
-            piece, several = pieces.pop(0)
+            piece, several, n = pieces.pop(0)
+            if n != shown_line:  # a line of its own: a sentence before it quotes nothing in it
+                shown_line, found_here = n, 0
+                after_prose = False  # a sentence came first on this line: what follows it is quoted
+                quote_opened = False  # and it ended opening a quote
+                opener = ""  # the quote mark a sentence cut off from this line's next piece opened
             if several and len(piece) >= MIN_GLUED:
                 parts = self._messages_apart(piece)
                 if len(parts) > 1:
-                    pieces[:0] = [(part, False) for part in parts]
+                    pieces[:0] = [(part, False, n) for part in parts]
                     continue
                 several = False  # looked at whole: one message
             # A whole log line after the sentence (its envelope, no quote mark opening it) is a
             # pasted line whose newline was lost ("... on the RTOS SDK: E (15034) esp_ota_ops: ..."),
             # not words someone quotes.
-            if pieces and not found and piece.rstrip()[-1:] in _QUOTE_MARKS and is_prose(piece):
+            if pieces and pieces[0][2] == n and not found_here and piece.rstrip()[-1:] in _QUOTE_MARKS and is_prose(piece):
                 # a sentence that opens a quote of the log line cut off after it ("... the logs say:
                 # "invalid header: ..."): its words ("error") tell of that line, they are no failure
                 after_prose = quote_opened = True
@@ -168,12 +176,13 @@ class LineParser:
             else:
                 event = self._read(piece, no, quoted)
             if several and not quoted and self._may_hold_two(piece, event) and len(parts := self._messages_apart(piece)) > 1:
-                pieces[:0] = [(part, False) for part in parts]
+                pieces[:0] = [(part, False, n) for part in parts]
                 continue
             if event is not None:
                 found.append(event)
+                found_here += 1
                 trailing = None
-            elif not found and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
+            elif not found_here and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
             elif found and trailing is None:
                 # a paste that lost its newlines: the next stage's output may follow on this line

@@ -216,6 +216,14 @@ class Unwrapper:
         self._starts = _starts_regex(tuple(line_starts)) if line_starts else None
         self._normalisers = tuple(normalisers)
 
+    @staticmethod
+    def shown_lines(text: str) -> list[str]:
+        """The lines of ``text`` whose line ends a terminal showed as text (``{0D}{0A}``,
+        ``<CR><LF>``): each is a line of its own."""
+        if ("{0" in text or "<" in text) and _SHOWN_BREAK.search(text) is not None:
+            return _SHOWN_BREAK.split(text)
+        return [text]
+
     def pieces(self, text: str) -> list[str]:
         if ("{0" in text or "<" in text) and _SHOWN_BREAK.search(text) is not None:
             return [piece for part in _SHOWN_BREAK.split(text) for piece in self.pieces(part)]
