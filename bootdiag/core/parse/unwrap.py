@@ -50,8 +50,11 @@ _CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"  # a terminal's time of day
 _TRAIL = re.compile(
     rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n)+$"
 )
-# The stamps that may stand at the end of a piece of a glued line, before the line that followed.
-_NEXT_STAMP = re.compile(rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->)$")
+# The stamps that may stand at the end of a piece of a glued line, before the line that followed;
+# also SEGGER RTT Viewer's terminal index ("... image_ok=0x3 00> I: Boot source: none").
+_NEXT_STAMP = re.compile(
+    rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->|(?<!\S)\d\d>)$"
+)
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
