@@ -16,6 +16,7 @@ from bootdiag.core.pipeline import explain
     ("I> Busy Spin\\r", "I> Busy Spin"),
     ("Task: Prepare eeprom data (0x50017bd8)\\r\\n", "Task: Prepare eeprom data (0x50017bd8)"),
     ("[00:00:00.048,706] <err> mcuboot: Unable to find bootable image      \\r", "[00:00:00.048,706] <err> mcuboot: Unable to find bootable image"),
+    ("******* Booting Zephyr OS 1.14.99 *******", "***** Booting Zephyr OS 1.14.99 *****"),  # a star-framed banner set in bold
 ])
 def test_the_marks_around_a_line_are_taken_off(pasted: str, printed: str) -> None:
     assert strip_wrapping(pasted) == printed
