@@ -16,6 +16,7 @@ from bootdiag.core.pipeline import explain
     ("I> Busy Spin\\r", "I> Busy Spin"),
     ("Task: Prepare eeprom data (0x50017bd8)\\r\\n", "Task: Prepare eeprom data (0x50017bd8)"),
     ("[00:00:00.048,706] <err> mcuboot: Unable to find bootable image      \\r", "[00:00:00.048,706] <err> mcuboot: Unable to find bootable image"),
+    ("******* Booting Zephyr OS 1.14.99 *******", "***** Booting Zephyr OS 1.14.99 *****"),  # a star-framed banner set in bold
 ])
 def test_the_marks_around_a_line_are_taken_off(pasted: str, printed: str) -> None:
     assert strip_wrapping(pasted) == printed
@@ -46,4 +47,21 @@ def test_a_one_word_message_is_its_whole_line() -> None:
 
 def test_stars_a_program_prints_are_no_bold() -> None:
     line = "***ERROR*** A stack overflow in task abc has been detected."
+    assert strip_wrapping(line) == line
+
+
+def test_rtt_viewer_index_left_between_glued_lines_goes() -> None:
+    # SEGGER RTT Viewer puts "00> " before every line; a paste that lost its newlines leaves each
+    # index at the end of the line before it, where it must not stay part of that message.
+    lines = ["I: Starting bootloader", "I: Swap type: test", "I: Jumping to the first image slot",
+             "*** Booting Zephyr OS build v3.0.99-ncs1 ***", "I: Starting bootloader", "I: Swap type: revert"]
+    glued = "".join(f"00> {line} " for line in lines)
+    report = explain(glued)
+    assert [f.id for f in report.findings][:1] == ["mcuboot.update_not_confirmed"]
+    assert report.findings[0].evidence[0].text == "I: Swap type: revert"
+
+
+def test_a_line_ending_in_an_arrow_keeps_it() -> None:
+    # only a piece cut from a glued line loses a trailing index; a whole line is as printed
+    line = "[00:00:00.010,000] <inf> app: a value went 10>"
     assert strip_wrapping(line) == line

@@ -50,8 +50,11 @@ _CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"  # a terminal's time of day
 _TRAIL = re.compile(
     rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n)+$"
 )
-# The stamps that may stand at the end of a piece of a glued line, before the line that followed.
-_NEXT_STAMP = re.compile(rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->)$")
+# The stamps that may stand at the end of a piece of a glued line, before the line that followed;
+# also SEGGER RTT Viewer's terminal index ("... image_ok=0x3 00> I: Boot source: none").
+_NEXT_STAMP = re.compile(
+    rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->|(?<!\S)\d\d>)$"
+)
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
@@ -59,6 +62,9 @@ _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # A whole line a paste set in markdown bold or bold italic ("**[WRN] Cannot upgrade: ...**"); not the
 # stars a program prints itself ("***ERROR*** A stack overflow ...", "*** Booting Zephyr OS ***").
 _BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1\s*$")
+# A bold line whose own text is framed by stars, as Zephyr 1.x's banner is ("***** Booting Zephyr OS
+# 1.14.99 *****" set in bold: seven stars each side); the frame stays, only the bold marks go.
+_BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 # In a line whose first colour code had its ESC shown as a dot, every colour code's dot is the ESC.
@@ -165,6 +171,9 @@ def strip_wrapping(text: str) -> str:
             text = text[prefix.end():]
         if text[:2] == "**" and (bold := _BOLD_LINE.match(text)) is not None:
             text = bold.group(2)
+            continue
+        if text[:6] == "******" and (bold := _BOLD_FRAMED.match(text)) is not None:
+            text = bold.group(1)
             continue
         m = _LEAD.match(text)
         if m is None or not m.end():
