@@ -177,3 +177,22 @@ def test_a_line_end_a_terminal_shows_as_text_ends_the_sentence_before_it():
     for shown in ("{0D}{0A}", "<CR><LF>"):
         report = explain(f"{sentence}{shown}{failure}{shown}\n")
         assert (report.status, [u.line for u in report.unexplained]) == ("unexplained", [1]), shown
+
+
+def test_what_the_bootloader_printed_after_the_rom_jump_counts_on_the_same_line():
+    # A restart right after the ROM's jump, with nothing printed between, reads as a silent restart;
+    # a paste that glued the bootloader's lines after "entry 0x..." still shows them between.
+    rom = [
+        "rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+        "configsip: 0, SPIWP:0xee",
+        "mode:DIO, clock div:2",
+        "load:0x3fff0030,len:6704",
+        "entry 0x40080698",
+    ]
+    printed = "E (305) boot: Factory app partition is not bootable"
+    again = "ets Jul 29 2019 12:21:46"
+    silent = explain("\n".join([*rom, again, *rom]) + "\n")
+    assert [f.id for f in silent.findings][:1] == ["esp.silent_restart"]
+    one_per_line = _as_answer("\n".join([*rom, printed, again, *rom]) + "\n")
+    assert "esp.silent_restart" not in one_per_line[1]
+    assert _as_answer("\n".join([*rom[:-1], f"{rom[-1]} {printed}", again, *rom]) + "\n") == one_per_line

@@ -85,6 +85,8 @@ class LineParser:
         self._repeating = [(f.repeat, f.repeat_at) for f in families if reuse_repeats and hasattr(f, "repeat")]
         # Those among them shown each line the long way read whole as one event (see Family.learn).
         self._learning = [f.learn for f in families if reuse_repeats and hasattr(f, "learn")]
+        # Families told, in line order, of every event the others read (see Family.other_event).
+        self._noticing = [f.other_event for f in families if hasattr(f, "other_event")]
         noise = tuple(n for f in families if (n := getattr(f, "noise", None)))
         glued = tuple(g for f in families if getattr(f, "noise", None) and (g := getattr(f, "noise_glued", None)))
         self.screen = trigger_screen(
@@ -125,9 +127,13 @@ class LineParser:
             if known is not None:
                 # No earlier event: the family must read the line again (its state follows it).
                 if self.wanted is not None and known[0] is not None and not self.wanted(known[0]):
+                    self._notice(known[0], no)
                     return []
                 event = repeat_at(known[0], text, known[1], no)
-                return [event] if event is not None else []
+                if event is None:
+                    return []
+                self._notice(event, no)
+                return [event]
         found = self._parse_new(text, no)
         if len(found) == 1 and self._learning and found[0].text == clean_line(text):
             for learn in self._learning:
@@ -181,6 +187,7 @@ class LineParser:
             if event is not None:
                 found.append(event)
                 found_here += 1
+                self._notice(event, no)
                 trailing = None
             elif not found_here and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
@@ -190,6 +197,10 @@ class LineParser:
         if found:
             self.output_on_line = (no, trailing)
         return found
+
+    def _notice(self, event: Event, no: int) -> None:
+        for notice in self._noticing:
+            notice(event, no)
 
     def _may_hold_two(self, piece: str, event: Event | None) -> bool:
         """Whether a short line read as one message may hold two (a tool's bare line glued after an

@@ -32,6 +32,9 @@ class Family(Protocol):
     # family's own state. Optional with them, ``learn(raw, event)``: the long way read the whole
     # of ``raw`` as ``event`` alone (no wrapping taken off, nothing split or quoted), so the family
     # may answer later lines of the same shape from ``repeat`` too.
+    # Optional, for a family made at start (one that reads repeats): ``other_event(event, no)``, told
+    # of every event read, its own included, in the order of the capture (a paste that glued lines
+    # together keeps that order on one line): what another stage printed in between.
 
     # For repeated boot sessions (a session that repeats an earlier one is counted without reading
     # its lines; a family without these two stops that for the whole capture):

@@ -247,6 +247,13 @@ class EspRomFamily(ClaimsByTrigger):
             offset = min(offsets)
         return offset + self._image_bytes
 
+    def other_event(self, event: Event, no: int) -> None:
+        """A line the bootloader or the app printed after the hand-over: whatever restarts the chip
+        later does not restart it right after the ROM's jump (counted by events, not only by lines:
+        a paste that lost its newlines puts the hand-over and what follows it on one line)."""
+        if self._entry_at is not None and type(event).family != self.name and not event.quoted:
+            self._entry_at = None
+
     def _right_after_entry(self, no: int) -> bool:
         """The chip restarts within a few lines of the ROM's hand-over: nothing the bootloader or the
         app printed stands between them (blank lines aside)."""
