@@ -126,3 +126,18 @@ def test_esptool_ck_lines_glued_on_one_line_read_apart():
     assert [getattr(e, "message", None) for e in found[1:]] == ["esptool_ck.open_failed", "esptool_ck.upload_mem_failed"]
     report = explain("warning: espcomm_sync failed error: espcomm_open failed error: espcomm_upload_mem failed\n")
     assert report.status == "diagnosed" and report.findings[0].id == "esp.not_in_download_mode"
+
+
+def test_a_short_failure_printed_after_progress_dots_is_read_apart():
+    # l4t_initrd_flash_internal.sh wait_for_ssh(): printf "Waiting for device to expose ssh ...",
+    # printf "..." each second, then echo "Timeout" on the same line
+    found = read("Waiting for device to expose ssh ..................Timeout")
+    assert [e.message for e in found] == ["tegra.initrd_waiting_ssh", "tegra.initrd_timeout"]
+    assert explain(
+        "Waiting for target to boot-up...\nWaiting for device to expose ssh ..................Timeout\nCleaning up...\n"
+    ).status == "unexplained"
+
+
+def test_progress_dots_that_end_in_no_failure_stay_one_message():
+    [event] = read("Waiting for device to expose ssh .........")
+    assert event.message == "tegra.initrd_waiting_ssh"
