@@ -196,3 +196,18 @@ def test_what_the_bootloader_printed_after_the_rom_jump_counts_on_the_same_line(
     one_per_line = _as_answer("\n".join([*rom, printed, again, *rom]) + "\n")
     assert "esp.silent_restart" not in one_per_line[1]
     assert _as_answer("\n".join([*rom[:-1], f"{rom[-1]} {printed}", again, *rom]) + "\n") == one_per_line
+
+
+def test_a_short_failure_printed_after_progress_dots_is_read_apart():
+    # l4t_initrd_flash_internal.sh wait_for_ssh(): printf "Waiting for device to expose ssh ...",
+    # printf "..." each second, then echo "Timeout" on the same line
+    found = read("Waiting for device to expose ssh ..................Timeout")
+    assert [e.message for e in found] == ["tegra.initrd_waiting_ssh", "tegra.initrd_timeout"]
+    assert explain(
+        "Waiting for target to boot-up...\nWaiting for device to expose ssh ..................Timeout\nCleaning up...\n"
+    ).status == "unexplained"
+
+
+def test_progress_dots_that_end_in_no_failure_stay_one_message():
+    [event] = read("Waiting for device to expose ssh .........")
+    assert event.message == "tegra.initrd_waiting_ssh"

@@ -225,8 +225,18 @@ class LineParser:
     def _message_after(self, piece: str, hit: Hit) -> tuple[str, Hit | None]:
         """What follows ``hit`` in ``piece`` (the separating blanks and marks taken off), and the
         catalogued message that begins it, if one does."""
-        after = piece[hit.end :].lstrip(" .;,")
-        following = self.catalogue.find(after) if len(after) >= _MIN_APART else None
+        rest = piece[hit.end :]
+        after = rest.lstrip(" .;,")
+        if len(after) >= _MIN_APART:
+            following = self.catalogue.find(after)
+        elif after and "." in rest[: len(rest) - len(after)]:
+            # a progress line's dots, then a short failure printed on the same line ("Waiting for
+            # device to expose ssh ......Timeout": printf without a newline, then echo)
+            following = self.catalogue.find(after)
+            if following is not None and following.known.severity not in ("failure", "warning"):
+                following = None
+        else:
+            following = None
         return after, following if following is not None and not following.start else None
 
     def _messages_apart(self, piece: str) -> list[str]:
