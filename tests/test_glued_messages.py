@@ -211,3 +211,28 @@ def test_a_short_failure_printed_after_progress_dots_is_read_apart():
 def test_progress_dots_that_end_in_no_failure_stay_one_message():
     [event] = read("Waiting for device to expose ssh .........")
     assert event.message == "tegra.initrd_waiting_ssh"
+
+
+def test_a_failure_line_a_sentence_introduces_on_the_same_line_is_unexplained_not_unrecognised():
+    line = ("The image flashed with doflash.sh shows the logo, then stops at: "
+            "`mount: mounting /dev/root=/dev/mmcblk0p1 on /mnt failed: No such file or directory`")
+    report = explain(line + "\n")
+    assert report.status == "unexplained"
+    assert report.unexplained[0].text.startswith("mount: mounting /dev/root")
+
+
+def test_a_sentence_that_goes_on_after_its_colon_is_no_failure_line():
+    assert explain("Here is what happens: the board failed to boot after we changed the supply.\n").status == "unrecognised"
+
+
+def test_a_failure_a_sentence_shows_does_not_outweigh_a_boot_that_completed():
+    boot = "\n".join([
+        "*** Booting MCUboot v2.1.0 ***",
+        "[00:00:00.004,000] <inf> mcuboot: Starting bootloader",
+        "[00:00:00.021,000] <inf> mcuboot: Image index: 0, Swap type: none",
+        "[00:00:00.040,000] <inf> mcuboot: Bootloader chainload address offset: 0xc000",
+        "[00:00:00.041,000] <inf> mcuboot: Jumping to the first image slot",
+        "*** Booting Zephyr OS build v3.5.0 ***",
+    ])
+    prose = "Before the fix it stopped at: RecordVarErrorFlag (0xEF) Error setting Platform Config data: Bad Buffer Size"
+    assert explain(prose + "\n" + boot + "\n").status == "healthy"

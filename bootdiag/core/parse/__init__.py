@@ -65,6 +65,19 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = (), glued
     return cached("screen", [Path(screen.__file__), "\0".join(triggers), "\0".join(noise), "\0".join(glued)], build)
 
 
+def _shown_after_colon(text: str) -> str | None:
+    """What a sentence shows after its colon when that is a log line saying something failed, not
+    more of the sentence ("... then stops at: `mount: mounting /dev/root on /mnt failed: ...`"): a
+    paste that lost the newline after a writer's introduction."""
+    at = text.find(": ")
+    if at < 0 or not is_prose(text[:at]):
+        return None
+    shown = text[at + 2 :].strip().strip(_QUOTE_MARKS + "\u201d\u2019")
+    if not shown or is_sentence(shown) or FAILURE_SAID.search(shown) is None:
+        return None
+    return shown
+
+
 class LineParser:
     """Stateful parser for one capture (families remember e.g. the chip for boot-mode decoding)."""
 
@@ -301,8 +314,12 @@ class LineParser:
         # else a written report's family took a bare log message for prose: read it as the message
         event = None
         if hit is None:
-            if not quoted and FAILURE_SAID.search(text) and (_ERROR_LEAD.match(text) or not is_sentence(text)):
-                return UnreadFailure.trusted(line=no, text=text)
+            if not quoted and FAILURE_SAID.search(text):
+                if _ERROR_LEAD.match(text) or not is_sentence(text):
+                    return UnreadFailure.trusted(line=no, text=text)
+                shown = _shown_after_colon(text)
+                if shown is not None:  # someone's sentence, then the line it shows
+                    return UnreadFailure.trusted(line=no, text=shown, quoted=True)
             return None
         known = hit.known
         if quoted or (event is None and hit.start and is_prose(text[:hit.start])):
