@@ -126,3 +126,13 @@ def test_esptool_ck_lines_glued_on_one_line_read_apart():
     assert [getattr(e, "message", None) for e in found[1:]] == ["esptool_ck.open_failed", "esptool_ck.upload_mem_failed"]
     report = explain("warning: espcomm_sync failed error: espcomm_open failed error: espcomm_upload_mem failed\n")
     assert report.status == "diagnosed" and report.findings[0].id == "esp.not_in_download_mode"
+
+
+def test_a_message_glued_to_the_number_that_ended_the_line_before_it_is_found():
+    # The newline after "0x3fc000" was lost: the message's first word is fused to the number.
+    found = read("0x3fc,0x3fc000rf_cal[0] !=0x05,is 0x00")
+    assert [e.message_id for e in found] == ["rom.esp8266_rf_cal_blank"] and found[0].is_failure()
+
+
+def test_letters_after_a_number_inside_an_address_are_not_a_message():
+    assert not any(e.is_failure() for e in read("load:0x3fce3808,len:0x44c entry 0x403c98d4"))
