@@ -153,6 +153,29 @@ def test_power_on_after_failed_check_is_a_new_boot() -> None:
     assert not ok[0].after_failure
 
 
+FAILED_READ = "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nflash read err, 1000\nets_main.c 371 \n"
+
+
+def test_watchdog_retry_after_flash_read_error_is_the_same_boot_even_without_its_banner() -> None:
+    # The banner between them is garbled in the paste (bytes lost at power-up), so only the reset is read.
+    for banner in ("ets Jun  8 2016 00:22:57", "??ets? Jun  8 2016 00:22:57"):
+        text = FAILED_READ + banner + "\n\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nentry 0x40080764\n"
+        assert len(sessions(text)) == 1, banner
+        resets = [e for e in parse_text(text) if isinstance(e, ev.RomReset)]
+        assert [r.retry for r in resets] == [False, True], banner
+
+
+def test_power_on_after_flash_read_error_is_a_new_boot() -> None:
+    text = FAILED_READ + "\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nentry 0x40080764\n"
+    assert len(sessions(text)) == 2
+
+
+def test_a_watchdog_reset_long_after_a_read_banner_is_a_new_boot() -> None:
+    # The banner came too late to be the retry; the reset right after it follows that verdict.
+    text = FAILED_READ + "\n\n\n\nets Jun  8 2016 00:22:57\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+    assert len(sessions(text)) == 2
+
+
 def test_esptool_run_after_download_wait_joins_it() -> None:
     text = ("rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\nwaiting for download\n"
             "esptool.py v4.7.0\nConnecting....\nChip is ESP32-D0WD-V3 (revision v3.0)\n")

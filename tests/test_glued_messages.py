@@ -236,3 +236,13 @@ def test_a_failure_a_sentence_shows_does_not_outweigh_a_boot_that_completed():
     ])
     prose = "Before the fix it stopped at: RecordVarErrorFlag (0xEF) Error setting Platform Config data: Bad Buffer Size"
     assert explain(prose + "\n" + boot + "\n").status == "healthy"
+
+
+def test_a_message_glued_to_the_number_that_ended_the_line_before_it_is_found():
+    # The newline after "0x3fc000" was lost: the message's first word is fused to the number.
+    found = read("0x3fc,0x3fc000rf_cal[0] !=0x05,is 0x00")
+    assert [e.message_id for e in found] == ["rom.esp8266_rf_cal_blank"] and found[0].is_failure()
+
+
+def test_letters_after_a_number_inside_an_address_are_not_a_message():
+    assert not any(e.is_failure() for e in read("load:0x3fce3808,len:0x44c entry 0x403c98d4"))

@@ -65,3 +65,13 @@ def test_a_line_ending_in_an_arrow_keeps_it() -> None:
     # only a piece cut from a glued line loses a trailing index; a whole line is as printed
     line = "[00:00:00.010,000] <inf> app: a value went 10>"
     assert strip_wrapping(line) == line
+
+
+def test_line_ends_shown_as_names_read_the_same_when_a_forum_escaped_their_brackets() -> None:
+    # A terminal program showed the control bytes as "<CR><LF>"; the forum then escaped the brackets.
+    shown = ("rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)<CR><LF>\nflash read err, 1000<CR><LF>\n"
+             "ets_main.c 371 <CR><LF>\nets Jun  8 2016 00:22:57<CR><LF>\n<CR><LF>\n"
+             "rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)<CR><LF>\nentry 0x40080764<CR><LF>\n")
+    escaped = shown.replace("<", "&lt;").replace(">", "&gt;")
+    plain, html = explain(shown), explain(escaped)
+    assert [f.id for f in html.findings] == [f.id for f in plain.findings] == ["esp.flash_read_transient"]

@@ -16,6 +16,7 @@ import re
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -59,6 +60,9 @@ _PATTERN_OF = {
 _NOT_INSIDE = {"d": r"(?<![\d-])", "i": r"(?<![\d-])", "u": r"(?<!\d)", "o": r"(?<![0-7])", "x": r"(?<![0-9a-fA-F])",
                "X": r"(?<![0-9a-fA-F])", "p": r"(?<![0-9a-fA-Fx])", "f": r"(?<![\d.-])"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
+# A word that begins right after a digit: a message glued to the number that ended the line before it
+# when a paste lost the newline ("0x3fc000rf_cal[0] !=0x05"), which the word before it swallowed.
+_WORD_AFTER_DIGIT = re.compile(r"(?<=[0-9])[A-Za-z][A-Za-z_]{2,}")
 MIN_LITERAL = 6  # characters of fixed text a format needs to be matched without its envelope
 MAX_FIELD = 512  # characters a %s inside a message matches (a name, a path, a reason)
 
@@ -344,7 +348,7 @@ class Catalogue:
         best_literal = -1
         seen: set[str] = set()
         index, literals, platforms, patterns = self._index, self._literals, self._platforms, self._patterns
-        for word in _WORD.findall(text):
+        for word in chain(_WORD.findall(text), _WORD_AFTER_DIGIT.findall(text)):
             word = word.lower()
             if word in seen:
                 continue

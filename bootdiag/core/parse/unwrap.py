@@ -84,8 +84,8 @@ _BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 # Line ends a terminal program showed as the bytes' hex codes in braces, "{0D}{0A}", so that a
 # whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152), or by
 # their names or codes in angle brackets, "<CR><LF>" / "<0x0d><0x0a>" (terminal programs that show
-# control bytes): each is a line break.
-_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|<(?:CR|LF|0x0[DAda])>)+")
+# control bytes): each is a line break; a forum that escapes HTML shows the brackets as entities.
+_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda])(?:>|&gt;))+")
 # The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
 _SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>")
 
@@ -140,7 +140,7 @@ def output_follows(text: str, start: int = 0) -> bool | None:
         raw = m.group(1)
         # judged without the paste's wrapping: a line number or terminal timestamp is no output
         line = raw.rstrip() if raw.startswith(("```", "~~~")) else strip_wrapping(raw).rstrip()
-        if ("{0" in line or "<" in line) and _SHOWN_BREAK.search(line) is not None:
+        if ("{0" in line or "<" in line or "&lt;" in line) and _SHOWN_BREAK.search(line) is not None:
             # line ends shown as text: the first line they hold decides ("<CR><LF>" alone is blank)
             line = next((part.strip() for part in _SHOWN_BREAK.split(line) if part.strip()), "")
         if not line:
@@ -234,7 +234,7 @@ class Unwrapper:
         return [text]
 
     def pieces(self, text: str) -> list[str]:
-        if ("{0" in text or "<" in text) and _SHOWN_BREAK.search(text) is not None:
+        if ("{0" in text or "<" in text or "&lt;" in text) and _SHOWN_BREAK.search(text) is not None:
             return [piece for part in _SHOWN_BREAK.split(text) for piece in self.pieces(part)]
         text = strip_wrapping(text)
         if not text or is_garbled(text):

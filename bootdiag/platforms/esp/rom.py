@@ -163,11 +163,15 @@ class EspRomFamily(ClaimsByTrigger):
         r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013",
     )
 
-    # A banner this close after a failed ROM secure boot check (or its ets_main.c abort) is the watchdog
-    # restarting the ROM, not a new boot; the failure, abort, blank line and banner come back to back.
+    # A banner this close after a failed ROM secure boot check or flash read (or its ets_main.c abort) is
+    # the watchdog restarting the ROM, not a new boot; the failure, abort, blank line and banner come
+    # back to back. A watchdog reset line read without its banner (a garbled paste) may stand two lines
+    # further: the unread banner and the blank line after it.
     RETRY_WINDOW = 3
-    _SB_FAILURES = (ev.SigBlockInvalid, ev.SigBlockUntrustedKey, ev.RomSignatureCheckFailed, ev.RomSecureBootFailed,
-                    ev.RomNoSignatureBlock)
+    RESET_RETRY_WINDOW = RETRY_WINDOW + 2
+    # The ROM gives up on these the same way (ets_main.c 371) and its RTC watchdog restarts it at once.
+    _RETRIED_FAILURES = (ev.SigBlockInvalid, ev.SigBlockUntrustedKey, ev.RomSignatureCheckFailed,
+                         ev.RomSecureBootFailed, ev.RomNoSignatureBlock, ev.RomFlashReadError)
 
     def __init__(self) -> None:
         self.chip: str | None = None  # from the last ROM banner: decodes the boot-mode byte
@@ -287,6 +291,7 @@ class EspRomFamily(ClaimsByTrigger):
             fields = {**fields, "restarted_after_entry": self._restarted}
             self.chip = fields["chip"]
             self._retry_banner = self._sb_failed_at is not None and no - self._sb_failed_at <= self.RETRY_WINDOW
+            self._sb_failed_at = None  # the banner decided: the reset line after it follows that verdict
             fields = {**fields, "retry": self._retry_banner}
         elif cls is ev.RomReset:
             fields = dict(fields)
@@ -296,12 +301,14 @@ class EspRomFamily(ClaimsByTrigger):
             fields["chip"] = self.chip
             fields["download"] = decode_boot_mode(self.chip, fields["boot_mode"], mode_text)
             # Only a watchdog reset is the ROM's own retry; a power-on or software reset is a new boot.
-            self._in_retry = self._retry_banner and "WDT" in (fields["reason"] or "")
+            after_failure = self._retry_banner or (
+                self._sb_failed_at is not None and no - self._sb_failed_at <= self.RESET_RETRY_WINDOW)
+            self._in_retry = after_failure and "WDT" in (fields["reason"] or "")
             fields["retry"] = self._in_retry
             self._retry_banner = False
             self._sb_failed_at = None
             self._new_attempt()
-        elif cls in self._SB_FAILURES or (cls is ev.RomAbort and self._sb_failed_at is not None):
+        elif cls in self._RETRIED_FAILURES or (cls is ev.RomAbort and self._sb_failed_at is not None):
             self._sb_failed_at = no
         elif cls is ev.RomSecureBootOk and "succeeded" in fields["message"]:
             # "secure boot v2 enabled" only states the eFuse; the verdict is "... verification succeeded".
