@@ -246,3 +246,10 @@ def test_a_message_glued_to_the_number_that_ended_the_line_before_it_is_found():
 
 def test_letters_after_a_number_inside_an_address_are_not_a_message():
     assert not any(e.is_failure() for e in read("load:0x3fce3808,len:0x44c entry 0x403c98d4"))
+
+
+def test_a_terminal_stamp_inside_a_glued_line_is_where_the_next_line_began():
+    found = read("[22:25:56]load:0x3fff0018,len:4 [22:25:56]load:0xfcddccec,len:-822218804 [22:25:56]1162 mmu set 00010000, pos 00010000")
+    assert [e.kind for e in found][:2] == ["RomLoad", "RomLoad"]
+    assert found[1].length == -822218804
+    assert found[2].message == "rom.mmu_set"

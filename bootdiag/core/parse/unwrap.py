@@ -213,6 +213,11 @@ def _starts_regex(line_starts: tuple[str, ...]) -> re.Pattern[str]:
     return cached("line-starts", sources, lambda: re.compile(r"(?<![^\W_])" + starts_pattern(line_starts)))
 
 
+# A terminal program's stamp before a line ("[22:25:56]", "[2024-01-05 10:11:12.345]", "10:11:12.345 ->"):
+# inside a line that lost its newlines, where the next line began.
+_TERMINAL_STAMP_START = rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->"
+
+
 class Unwrapper:
     """Takes the wrapping off a pasted line and splits it where another log line starts.
 
@@ -222,7 +227,7 @@ class Unwrapper:
     """
 
     def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = ()) -> None:
-        self._starts = _starts_regex(tuple(line_starts)) if line_starts else None
+        self._starts = _starts_regex((*line_starts, _TERMINAL_STAMP_START)) if line_starts else None
         self._normalisers = tuple(normalisers)
 
     @staticmethod
