@@ -78,3 +78,8 @@ def test_blocks_keep_colour_and_crlf_until_a_line_is_read() -> None:
 
 def test_a_lone_carriage_return_still_ends_a_line_inside_a_crlf_capture() -> None:
     assert texts([b"one\r\ntwo\rthree\r\n"]) == ["one", "two", "three"]
+
+
+def test_a_web_pages_escapes_read_as_the_characters_a_device_printed() -> None:
+    raw = b"E (289) boot_comm: Image requires efuse blk rev &gt;= v128.50, but chip is v1.3\r\nHaven&#x27;t &amp; &quot;q&quot; &#10;\n"
+    assert texts([raw]) == ["E (289) boot_comm: Image requires efuse blk rev >= v128.50, but chip is v1.3", "Haven't & \"q\" &#10;"]

@@ -75,3 +75,10 @@ def test_line_ends_shown_as_names_read_the_same_when_a_forum_escaped_their_brack
     escaped = shown.replace("<", "&lt;").replace(">", "&gt;")
     plain, html = explain(shown), explain(escaped)
     assert [f.id for f in html.findings] == [f.id for f in plain.findings] == ["esp.flash_read_transient"]
+
+
+def test_a_message_a_forum_html_escaped_inside_a_sentence_is_still_found() -> None:
+    # the screen looks for the message's own characters (">="), which the escape hid
+    text = ("The boot stops at `boot_comm: Image requires efuse blk rev &gt;= v128.50, but chip is v1.3`, "
+            "after moving to a newer flasher.\n")
+    assert [f.id for f in explain(text).findings] == [f.id for f in explain(text.replace("&gt;", ">")).findings] != []

@@ -72,13 +72,25 @@ def clean(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+# What a web page or forum escapes in a pasted log (HTML's five, and the no-break space a paste may
+# carry): a device prints the characters themselves, so a block that has them is read unescaped.
+# Numeric references other than the apostrophe's stay: "&#10;" would move the line numbers.
+_HTML_ESCAPES = {"&gt;": ">", "&lt;": "<", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#x27;": "'", "&apos;": "'",
+                 "&nbsp;": " "}
+_HTML_ESCAPE = re.compile("|".join(_HTML_ESCAPES))
+
+
 def _decode_block(raw: bytes) -> str:
     """Decode LF-separated lines; NULs go now, since a NUL inside a word would hide it from the
-    screen. Colour codes stay for :func:`clean_line` in every block alike, so that what a line
+    screen, and so do a web page's escapes (``&gt;``), which would hide the characters a message is
+    known by. Colour codes stay for :func:`clean_line` in every block alike, so that what a line
     gives never depends on which other bytes arrived in the same read."""
     if b"\x00" in raw:
         raw = raw.replace(b"\x00", b"")
-    return raw.decode("utf-8", "replace")
+    text = raw.decode("utf-8", "replace")
+    if "&" in text:
+        text = _HTML_ESCAPE.sub(lambda m: _HTML_ESCAPES[m.group()], text)
+    return text
 
 
 class LineSplitter:
