@@ -140,12 +140,14 @@ class LineParser:
             if known is not None:
                 # No earlier event: the family must read the line again (its state follows it).
                 if self.wanted is not None and known[0] is not None and not self.wanted(known[0]):
-                    self._notice(known[0], no)
+                    for notice in self._noticing:
+                        notice(known[0], no)
                     return []
                 event = repeat_at(known[0], text, known[1], no)
                 if event is None:
                     return []
-                self._notice(event, no)
+                for notice in self._noticing:
+                    notice(event, no)
                 return [event]
         found = self._parse_new(text, no)
         if len(found) == 1 and self._learning and found[0].text == clean_line(text):
