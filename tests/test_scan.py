@@ -116,3 +116,30 @@ def test_a_capture_with_no_root_cause_is_counted_by_its_status() -> None:
     from bootdiag.app.scan import cause_counts
 
     assert cause_counts([{"path": "a.log", "status": "unrecognised", "top": None}]) == [("(unrecognised)", 1, "a.log")]
+
+
+def test_firmware_images_beside_the_logs_are_skipped_not_read(tmp_path: Path) -> None:
+    from esp_fixtures import build_bootloader
+    from mcuboot_fixtures import signed_image
+
+    (tmp_path / "bootloader.bin").write_bytes(build_bootloader())  # written by esptool
+    (tmp_path / "app.signed.bin").write_bytes(signed_image(None))  # written by imgtool
+    (tmp_path / "boot.log").write_bytes(capture_bytes("bootloop", 60))
+    records = {Path(r["path"]).name: r for r in scan([str(tmp_path)], jobs=1)}
+    assert records["bootloader.bin"]["status"] == "skipped"
+    assert records["bootloader.bin"]["skipped"] == "binary file (ESP firmware image)"
+    assert records["app.signed.bin"]["skipped"] == "binary file (MCUboot image)"
+    assert records["boot.log"]["status"] == "diagnosed" and records["boot.log"]["skipped"] is None
+    assert ("(skipped: not a capture)", 2, str(tmp_path / "app.signed.bin")) in cause_counts(records.values())
+    assert exit_status(records.values()) == 1
+
+
+def test_a_capture_at_a_wrong_baud_rate_is_garbled_text_not_a_binary_file(tmp_path: Path) -> None:
+    # What a terminal at the wrong speed saves: bytes of every value, a NUL now and then.
+    import random
+
+    rng = random.Random(7)
+    garble = bytes(rng.choice([0, *range(0x20, 0x100)]) for _ in range(6000))
+    (tmp_path / "wrong-baud.log").write_bytes(garble)
+    [record] = scan([str(tmp_path)], jobs=1)
+    assert record["status"] == "unrecognised"

@@ -5,7 +5,9 @@ and its findings with counts and lines. A capture that cannot be read gives a re
 ``error`` instead, and so does a folder that cannot be listed and anything that is not a regular
 file (a FIFO, a device, a link to one: never opened, never waited on); nothing stops the scan.
 A record's ``path`` is always valid text: bytes of a file name that are not UTF-8 are written as
-``\\xNN``. :func:`cause_counts` folds the records into the table of root causes by count.
+``\\xNN``. A file that is no capture (a firmware image, an archive: see :mod:`bootdiag.core.binary`)
+gives a record with status ``skipped`` and the reason, and is not read. :func:`cause_counts` folds
+the records into the table of root causes by count.
 
 :func:`summarize` is a pure function of a path (or an ``fsspec`` URL such as ``s3://bucket/x.log``)
 and only needs importable, picklable pieces, so process pools and Dask workers run it as is.
@@ -13,6 +15,7 @@ and only needs importable, picklable pieces, so process pools and Dask workers r
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 SCHEMA = "bootdiag.scan/1"
-HEALTHY, UNEXPLAINED, ERROR = "(healthy)", "(unexplained)", "(unreadable)"
+HEALTHY, UNEXPLAINED, ERROR, SKIPPED = "(healthy)", "(unexplained)", "(unreadable)", "(skipped: not a capture)"
 
 
 # ------------------------------------------------------------------ which captures
@@ -74,10 +77,16 @@ def summarize(path: str) -> dict[str, Any]:
     from bootdiag.core.errors import BootdiagError, InputError
     from bootdiag.app.run import Job, explain_chunks
 
+    from bootdiag.core.binary import HEAD_BYTES, binary_kind
+
     try:
         stream = _open(path)
         try:
-            report = explain_chunks(Job(), _chunks(stream), path)
+            head = _read_head(stream, HEAD_BYTES)
+            kind = binary_kind(head)
+            if kind is not None:
+                return skipped_record(path, f"binary file ({kind})")
+            report = explain_chunks(Job(), itertools.chain([head], _chunks(stream)), path)
         finally:
             stream.close()
     except (InputError, BootdiagError, OSError, EOFError) as exc:
@@ -88,7 +97,30 @@ def summarize(path: str) -> dict[str, Any]:
 
 
 def error_record(path: str, message: str) -> dict[str, Any]:
-    return {"schema": SCHEMA, "path": shown_path(path), "status": "error", "top": None, "findings": [], "error": shown_path(message)}
+    return {"schema": SCHEMA, "path": shown_path(path), "status": "error", "top": None, "findings": [],
+            "error": shown_path(message), "skipped": None}
+
+
+def skipped_record(path: str, reason: str) -> dict[str, Any]:
+    """A file that is no capture (a firmware image beside the logs): counted apart, never read."""
+    return {"schema": SCHEMA, "path": shown_path(path), "status": "skipped", "top": None, "findings": [],
+            "error": None, "skipped": reason}
+
+
+def _read_head(stream: Any, size: int) -> bytes:
+    """Up to ``size`` first bytes (several reads: a pipe or a decompressor may give fewer)."""
+    from bootdiag.core.errors import InputError
+
+    head = b""
+    try:
+        while len(head) < size:
+            chunk = stream.read(size - len(head))
+            if not chunk:
+                break
+            head += chunk
+    except (OSError, EOFError) as exc:
+        raise InputError(f"read failed: {exc}") from None
+    return head
 
 
 def report_record(report: Any, path: str) -> dict[str, Any]:
@@ -106,6 +138,7 @@ def report_record(report: Any, path: str) -> dict[str, Any]:
         "events": report.stats.get("events", 0),
         "sessions": report.stats.get("sessions", 0),
         "error": None,
+        "skipped": None,
     }
 
 
@@ -191,6 +224,8 @@ def _cause(record: dict[str, Any]) -> str:
         return HEALTHY
     if record["status"] == "unexplained":
         return UNEXPLAINED
+    if record["status"] == "skipped":
+        return SKIPPED
     return record["top"] or f"({record['status']})"  # incomplete, unrecognised
 
 
