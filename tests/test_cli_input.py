@@ -92,3 +92,15 @@ def test_unknown_chip_is_a_usage_error_before_anything_is_read(tmp_path: Path, c
     err = assert_clean_error(run(command, str(capture), "--chip", "esp33"), 2)
     assert "unknown chip 'esp33'" in err and "esp32s3" in err
     assert run("explain", str(capture), "--chip", "ESP32-S3").returncode == 6  # case and '-' aside
+
+
+def test_a_firmware_image_given_as_a_capture_says_what_it_is(tmp_path: Path) -> None:
+    from esp_fixtures import build_bootloader
+
+    path = tmp_path / "bootloader.bin"
+    path.write_bytes(build_bootloader())  # written by esptool
+    proc = run("explain", str(path), "--format", "json")
+    assert_clean_error(proc, 5)
+    report = json.loads(proc.stdout)
+    assert report["status"] == "unrecognised"
+    assert report["warnings"] == ["the input is no capture but a binary file (ESP firmware image); `bootdiag verify FILE` checks an image"]

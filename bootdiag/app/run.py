@@ -14,6 +14,7 @@ from typing import Any
 
 from bootdiag.app.environment import Environment
 from bootdiag.core.baud import GarbageMeter, baud_advice
+from bootdiag.core.binary import HEAD_BYTES, binary_kind
 from bootdiag.core.errors import InputError
 from bootdiag.core.events import Event
 from bootdiag.core.pipeline import Analyzer, default_rules
@@ -70,17 +71,21 @@ class Started(Value):
     verification: list[Any]  # ImageReport per image
     meter: GarbageMeter
     sniffed: int = 0
-    _fields = ("job", "analyzer", "verification", "meter", "sniffed")
+    head: bytes = b""  # the capture's first bytes: a firmware image given as a capture says what it is
+    _fields = ("job", "analyzer", "verification", "meter", "sniffed", "head")
 
     def __init__(self, job: Job, analyzer: Analyzer, verification: list[Any], meter: GarbageMeter | None = None,
-                 sniffed: int = 0) -> None:
+                 sniffed: int = 0, head: bytes = b"") -> None:
         self.job, self.analyzer, self.verification = job, analyzer, verification
         self.meter = GarbageMeter() if meter is None else meter
         self.sniffed = sniffed
+        self.head = head
 
     def feed(self, chunk: bytes) -> None:
         self.analyzer.feed_bytes(chunk)
         if self.sniffed < SNIFF_BYTES:
+            if self.sniffed < HEAD_BYTES:
+                self.head += chunk[: HEAD_BYTES - self.sniffed]
             self.sniffed += len(chunk)
             self.meter.feed(chunk)
 
@@ -128,7 +133,11 @@ def finish(started: Started) -> Report:
         from bootdiag.core.checked_files import checked_files
 
         report.files = checked_files(report, report.verification, job.keys, job.configs, job.option_files())
-    add_baud_warning(report, started.meter)
+    kind = binary_kind(started.head) if report.status == "unrecognised" else None
+    if kind is not None:
+        report.warnings.append(f"the input is no capture but a binary file ({kind}); `bootdiag verify FILE` checks an image")
+    else:
+        add_baud_warning(report, started.meter)
     if started.job.redact:
         from bootdiag.core.redact import redact_report
 

@@ -134,6 +134,9 @@ class Platform(Frozen):
     # "module:function" (image: ImageReport, report: Report) -> FileView | None: what one of its
     # images showed, in a few lines, and where it contradicts the log (None: not its image).
     file_view: str | None = None
+    # "module:function" (head: bytes) -> str | None: the kind of its image a file's first bytes open
+    # ("ESP firmware image"), so that such a file is not read as a capture; keep the module light.
+    image_kind: str | None = None
     settings: str | None = None  # regex of build-setting names (sdkconfig, CMakeCache) that matter
     redactions: Sequence[Redaction] = ()
     levels: Sequence[LevelStyle] = ()

@@ -82,6 +82,7 @@ PLATFORM = Platform(
     verifier="bootdiag.platforms.esp.verifier",
     verifies="ESP app, bootloader or merged flash image",
     verify_order=20,
+    image_kind="bootdiag.platforms.esp.image_head:image_kind",
     key_digests="bootdiag.platforms.esp.secure_boot:key_digests",
     key_check="bootdiag.platforms.esp.secure_boot:key_check",
     check_options="bootdiag.platforms.esp.secure_boot:check_options",

@@ -24,12 +24,11 @@ from bootdiag.platforms.esp import secure_boot as esp_secure_boot
 from bootdiag.platforms.esp.chips import (
     CHIPS, CHIPS_BY_ID, FIRST_LOADED_ADDRESS, FREQ_ESP32, MMU_PAGE_SIZE, Chip, chip_from_option, normalize_chip_name,
 )
+from bootdiag.platforms.esp.image_head import IMAGE_MAGIC, MAX_SEGMENTS
 from bootdiag.verify.model import Findings, ImageReport, UnusableInput, VerifyOptions
 
-IMAGE_MAGIC = 0xE9  # IDF esp_app_format.h ESP_IMAGE_HEADER_MAGIC
 HEADER_LEN = 24  # IDF esp_app_format.h: esp_image_header_t is 24 bytes (static-asserted)
 SEGMENT_HEADER_LEN = 8  # IDF esp_image_segment_header_t: load_addr u32, data_len u32
-MAX_SEGMENTS = 16  # IDF ESP_IMAGE_MAX_SEGMENTS
 CHECKSUM_SEED = 0xEF  # IDF ESP_ROM_CHECKSUM_INITIAL / esptool ESP_CHECKSUM_MAGIC
 SHA256_LEN = 32
 APP_DESC_MAGIC = 0xABCD5432  # IDF esp_app_desc.h ESP_APP_DESC_MAGIC_WORD

@@ -64,6 +64,7 @@ PLATFORM = Platform(
     verifier="bootdiag.platforms.mcuboot.image",
     verifies="MCUboot image",
     verify_order=10,
+    image_kind="bootdiag.platforms.mcuboot.image_head:image_kind",
     key_digests="bootdiag.platforms.mcuboot.image:key_digests",
     check_options="bootdiag.platforms.mcuboot.image:check_options",
     file_view="bootdiag.platforms.mcuboot.file_view:file_view",

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from bootdiag.platforms.mcuboot import cbor
+from bootdiag.platforms.mcuboot.image_head import IMAGE_MAGIC, IMAGE_MAGIC_V1
 from bootdiag.platforms.mcuboot.encryption import (
     ENC_TLVS, EncKeyMismatch, EncryptionKey, aes_ctr, aes_key_length, load_encryption_key, unwrap_aes_key,
 )
@@ -37,9 +38,7 @@ def _own(options: VerifyOptions) -> "McubootVerifyOptions":
 
 FORMAT = "mcuboot"
 
-# image.h: IMAGE_MAGIC, IMAGE_MAGIC_V1 (legacy, rejected by boot_check_header_valid), IMAGE_HEADER_SIZE
-IMAGE_MAGIC = 0x96F3B83D
-IMAGE_MAGIC_V1 = 0x96F3B83C
+# image.h: IMAGE_HEADER_SIZE (IMAGE_MAGIC and IMAGE_MAGIC_V1: image_head.py)
 IMAGE_HEADER_SIZE = 32
 # image.h: struct image_tlv_info { u16 it_magic; u16 it_tlv_tot; } and struct image_tlv { u16 it_type; u16 it_len; }
 IMAGE_TLV_INFO_MAGIC = 0x6907
