@@ -1,5 +1,6 @@
 """The ways people paste a capture, as functions of its text: a forum quote, a fence, HTML
-escapes, line numbers, terminal timestamps, bullets, CRLF, lost newlines, lost level letters.
+escapes, line numbers, terminal timestamps, bullets, CRLF, lost newlines, lost level letters,
+lines a terminal wrapped.
 Used by tests/test_paste_styles.py and bench/paste_styles.py on the real captures."""
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def _glue_run(lines: list[str], joint: str = " ") -> str:
     return "".join(joint.join(lines[i : i + 3]) + "\n" for i in range(0, len(lines), 3))
 
 
+def _wrapped(text: str, width: int = 80) -> str:
+    """Every line longer than ``width`` cut into rows of that width, as a terminal copy keeps them."""
+    rows = []
+    for line in _lines(text):
+        while len(line) > width:
+            rows.append(line[:width])
+            line = line[width:]
+        rows.append(line)
+    return "\n".join(rows) + "\n"
+
+
 STYLES: dict[str, Callable[[str], str]] = {
     "quote": _each(lambda n: "> "),
     "fenced": lambda text: "Here is the log from the serial port:\n\n```\n" + "\n".join(_lines(text)) + "\n```\nAny idea?\n",
@@ -72,6 +84,8 @@ STYLES: dict[str, Callable[[str], str]] = {
     "bold": lambda text: "\n".join(_BOLD_LINE.sub(r"\1**\2**", line) for line in _lines(text)) + "\n",
     # a log copied from a JSON or repr dump: each line end shown as its escape
     "escaped-eol": lambda text: "\n".join(line + "\\r" for line in _lines(text)) + "\n",
+    # copied from an 80-column terminal that wrapped the long lines
+    "wrapped": _wrapped,
 }
 
 

@@ -145,14 +145,14 @@ class Analyzer:
             return
         if builder.output_after_last is None:
             if self._tail is not None:
-                builder.output_after_last = output_after(self._tail, builder._last_line)
+                builder.output_after_last = output_after(self._tail, self.parser.last_line_of(builder._last_line))
             if builder.output_after_last is None:
                 builder.output_after_last = output_follows(block.text)
         self._tail = None
 
     def _settle_output(self, builder: ReportBuilder) -> None:
         if self._tail is not None and builder.output_after_last is None:
-            builder.output_after_last = output_after(self._tail, builder._last_line)
+            builder.output_after_last = output_after(self._tail, self.parser.last_line_of(builder._last_line))
 
     def _read_block(self, block: TextBlock, hold: bool) -> list[Event]:
         held, self._held = self._held, None

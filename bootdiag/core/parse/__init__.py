@@ -24,12 +24,14 @@ from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
+from bootdiag.core.parse.wrapped import WrapWidth, joined, wrapped_span
 from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
 
 
 
 _MAX_MESSAGES_APART = 8  # messages one glued piece is cut into, at most
 _MIN_APART = 12  # characters a message cut apart must have
+_WRAPPED_KEPT = 1024  # wrapped lines remembered (the output after the last event is looked for after it)
 # A tool's own error lead ("Error: ", "error: ", "FATAL ERROR: "): what follows is its message, however
 # much it reads like a sentence ("Error:   × The bootloader does not support this image, see ...").
 # (Rust tools print their errors through miette: "Error:   × ".)
@@ -113,6 +115,7 @@ class LineParser:
         # (line, whether output follows its last event on that line, None when nothing does), for
         # the last line the long way read an event on
         self.output_on_line: tuple[int, bool | None] = (0, None)
+        self._wrapped: dict[int, int] = {}  # first line -> last line of a line a terminal wrapped
         self._canonical = registry.canonical_line
 
     @property
@@ -134,7 +137,10 @@ class LineParser:
 
     def parse_line(self, text: str, no: int) -> list[Event]:
         """The events of one line (as a block holds it, see :func:`clean_line`): usually one, none
-        when no family reads it, several when a paste glued log lines together."""
+        when no family reads it, several when a paste glued log lines together. A line a terminal
+        wrapped comes as its pieces with their line ends (see :meth:`screened`)."""
+        if "\n" in text:
+            text = joined(text)
         for repeat, repeat_at in self._repeating:
             known = repeat(text)
             if known is not None:
@@ -389,10 +395,26 @@ class LineParser:
         """``(number, start, end)`` of every line of a block's ``text`` from ``pos`` (the start of
         line ``no``) on that the screen hands over."""
         count = text.count
+        floor = pos  # lines before it were read (or passed over): a wrapped line starts no earlier
+        widths: WrapWidth | None = None
         for start, end in self.screen.line_spans(text, pos):
+            if start < floor:
+                continue  # a piece of a wrapped line already read whole
+            if widths is None:
+                widths = WrapWidth(text)
+            start, end = wrapped_span(text, start, end, floor, widths, self.unwrapper.opens_log_line)
             no += count("\n", pos, start)
             pos = start
+            floor = end + 1
+            if (pieces := count("\n", start, end)) > 0:
+                if len(self._wrapped) >= _WRAPPED_KEPT:
+                    self._wrapped.clear()
+                self._wrapped[no] = no + pieces
             yield no, start, end
+
+    def last_line_of(self, no: int) -> int:
+        """The last line of the line that begins at line ``no``: itself, unless a terminal wrapped it."""
+        return self._wrapped.get(no, no)
 
     def events_in_block(self, block: TextBlock) -> Iterator[Event]:
         parse_line = self.parse_line

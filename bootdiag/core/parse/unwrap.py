@@ -269,9 +269,10 @@ class Unwrapper:
                 found.append(self._normalise(piece))
         return found
 
-    def opens_log_line(self, text: str) -> bool:
-        """Whether ``text`` begins the way a platform's log line does (an envelope, a ROM line)."""
-        return self._starts is not None and self._starts.match(text) is not None
+    def opens_log_line(self, text: str, at: int = 0) -> bool:
+        """Whether ``text`` begins (at ``at``) the way a platform's log line does (an envelope, a ROM
+        line, a terminal's stamp)."""
+        return self._starts is not None and self._starts.match(text, at) is not None
 
     def _normalise(self, text: str) -> str:
         for normalise in self._normalisers:

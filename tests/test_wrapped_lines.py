@@ -1,0 +1,60 @@
+"""Lines a terminal hard-wrapped at its width are read as the line the device printed."""
+from __future__ import annotations
+
+from bootdiag.core.parse import LineParser
+from bootdiag.core.pipeline import explain
+
+FAILURE = ("E (628) spi_flash: Detected size(4096k) smaller than the size in the binary image header(8192k). "
+           "Probe failed.")
+BOOT = [
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+    "I (29) boot: ESP-IDF v4.4.6 2nd stage bootloader",
+    "I (573) cpu_start: Pro cpu up.",
+]
+
+
+def wrap(line: str, width: int = 80) -> list[str]:
+    return [line[i : i + width] for i in range(0, len(line), width)]
+
+
+def answer(lines: list[str]) -> tuple[str, list[str]]:
+    report = explain("\n".join(lines) + "\n")
+    return report.status, [f.id for f in report.findings]
+
+
+def test_a_failure_a_terminal_wrapped_reads_as_the_line_it_was():
+    whole = answer([*BOOT, FAILURE])
+    assert whole == ("diagnosed", ["esp.flash_size_or_partition_mismatch"])
+    assert answer([*BOOT, *wrap(FAILURE)]) == whole
+    assert answer([*BOOT, *wrap(FAILURE, 100)]) == whole
+
+
+def test_the_evidence_is_the_wrapped_lines_first_row():
+    report = explain("\n".join([*BOOT, *wrap(FAILURE)]) + "\n")
+    assert report.findings[0].evidence[0].line == len(BOOT) + 1
+
+
+def test_several_lines_cut_at_one_width_tell_the_wrap_at_any_width():
+    long = [f"I (10{n}) wifi: a line of the app that is long enough to be wrapped by the terminal, number {n}" for n in range(4)]
+    rows = [row for line in long for row in wrap(line, 70)]
+    parser = LineParser()
+    text = "\n".join([*rows, FAILURE[:70], FAILURE[70:]]) + "\n"
+    spans = [(no, text[start:end]) for no, start, end in parser.screened(text)]
+    assert spans[-1] == (len(rows) + 1, FAILURE[:70] + "\n" + FAILURE[70:])
+
+
+def test_rows_a_terminal_filled_with_blanks_are_whole_lines():
+    padded = [line.ljust(80) for line in ("[   16.157584] nvidia: loading out-of-tree module taints kernel.",
+                                          "[   16.174898] imx219 9-0010: imx219_board_setup: error during i2c read probe",
+                                          "[   16.187744] imx219 9-0010: board setup failed")]
+    text = "\n".join([*padded, "login prompt follows", "jetson login:"]) + "\n"
+    assert all("\n" not in text[start:end] for _, start, end in LineParser().screened(text))
+
+
+def test_a_repeated_longest_line_is_no_wrap():
+    # A boot loop prints its longest line again and again: one text at the width, not pieces.
+    line = "E (305) boot: Factory app partition is not bootable, and a long reason follows it."
+    width = len(line)
+    text = "\n".join([line, "some output", line, "some output", line, "some output"]) + "\n"
+    assert width >= 60
+    assert all("\n" not in text[start:end] for _, start, end in LineParser().screened(text))
