@@ -35,7 +35,12 @@ def test_the_evidence_is_the_wrapped_lines_first_row():
 
 
 def test_several_lines_cut_at_one_width_tell_the_wrap_at_any_width():
-    long = [f"I (10{n}) wifi: a line of the app that is long enough to be wrapped by the terminal, number {n}" for n in range(4)]
+    long = [
+        "I (1021) wifi: wifi driver task: 3ffc1c8c, prio:23, stack:6656, core=0 and some more words",
+        "I (1042) system_api: Base MAC address is not set, read default base MAC address from EFUSE",
+        "I (1063) wifi: wifi firmware version: 63017e0 and its build date is printed after it here",
+        "I (1084) mqtt_client: connecting to the broker at mqtt://192.168.1.10:1883 with keepalive 120",
+    ]
     rows = [row for line in long for row in wrap(line, 70)]
     parser = LineParser()
     text = "\n".join([*rows, FAILURE[:70], FAILURE[70:]]) + "\n"
@@ -58,3 +63,16 @@ def test_a_repeated_longest_line_is_no_wrap():
     text = "\n".join([line, "some output", line, "some output", line, "some output"]) + "\n"
     assert width >= 60
     assert all("\n" not in text[start:end] for _, start, end in LineParser().screened(text))
+
+
+def test_one_message_printed_again_with_other_numbers_is_no_wrap():
+    lines = [f"[2023-07-22T10:40:{n:02d}Z INFO ] Unable to connect, retrying with {'extra' if n % 2 else 'default'} delay..."
+             for n in range(30, 38)]
+    text = "\n".join(lines) + "\n"
+    assert all("\n" not in text[start:end] for _, start, end in LineParser().screened(text))
+
+
+def test_an_invalid_header_a_reset_cut_short_has_no_value():
+    # The ROM prints "invalid header: 0x%08x"; the watchdog cut this one after "0xf".
+    found = LineParser()._parse_new("invalid header: 0xfESP-ROM:esp32s3-20210327", 3)
+    assert [e.kind for e in found] == ["CatalogueMessage", "RomBanner"]

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 MIN_WIDTH = 60  # narrower than this, a terminal is not wrapping log lines
 _MIN_CUT = 3  # different lines exactly the width long
+_DIGITS = re.compile(r"\d+")
+_SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
 
 
 @lru_cache(maxsize=64)
@@ -43,7 +45,9 @@ class WrapWidth:
         if known is None:
             text = self._text
             widest = width >= MIN_WIDTH and _longer(width).search(text) is None
-            known = self._widths[width] = (widest, widest and len(set(_exactly(width).findall(text))) >= _MIN_CUT)
+            # different rows, not one message printed again with other numbers in it
+            rows = {_DIGITS.sub("0", row) for row in _exactly(width).findall(text)} if widest else ()
+            known = self._widths[width] = (widest, len(rows) >= _MIN_CUT)
         return known
 
     def cut_at(self, width: int, text: str, end: int) -> bool:
@@ -81,7 +85,8 @@ def wrapped_span(
     size = len(text)
     piece = start
     # forward: this piece is cut at the width and the next line carries on
-    while end < size - 1 and text[end + 1] not in "\r\n\x1b" and not opens_line(text, end + 1):
+    while (end < size - 1 and text[end + 1] not in "\r\n\x1b" and not opens_line(text, end + 1)
+           and text[end + 1 : end + 1 + _SAME_START] != text[piece : piece + _SAME_START]):
         width = _width(text, piece, end)
         # a line in the device's colours came whole (a terminal copy keeps no colour codes)
         if width < MIN_WIDTH or "\x1b" in text[piece:end] or not widths.cut_at(width, text, piece + width):
@@ -92,7 +97,7 @@ def wrapped_span(
     # backward: this line carries on a piece cut at the width
     while start > floor and text[start] != "\x1b" and not opens_line(text, start):
         before = text.rfind("\n", 0, start - 1) + 1
-        if before < floor:
+        if before < floor or text[before : before + _SAME_START] == text[start : start + _SAME_START]:
             break
         width = _width(text, before, start - 1)
         if width < MIN_WIDTH or "\x1b" in text[before:start] or not widths.cut_at(width, text, before + width):
