@@ -234,6 +234,16 @@ def test_tool_file_and_layout_failures_are_catalogued() -> None:
     assert report.status == "unexplained"
 
 
+def test_a_capsule_update_fails_only_on_a_non_zero_last_attempt_status() -> None:
+    # UEFI prints the status of every capsule it applies, success (0) included
+    failed = "FmpDxe(NVIDIA System Firmware): SetTheImage() LastAttemptStatus: 6164.\n"
+    report = explain(failed)
+    assert report.status == "unexplained" and report.unexplained[0].line == 1
+    applied = parse_text("FmpDxe(NVIDIA System Firmware): SetTheImage() LastAttemptStatus: 0.\n")
+    assert [e.is_failure() for e in applied] == [False]
+    assert explain("FmpDxe(NVIDIA System Firmware): SetTheImage() LastAttemptStatus: 0.\n").status != "unexplained"
+
+
 def test_ubuntu_release_is_judged_against_the_l4t_release() -> None:
     events = parse_text("Host is Ubuntu 22.04\n# R35 , REVISION: 3.1\n")
     assert events[-1].problem and "Ubuntu 22.04" in events[-1].problem
