@@ -234,6 +234,27 @@ def test_tool_file_and_layout_failures_are_catalogued() -> None:
     assert report.status == "unexplained"
 
 
+def test_a_capsule_update_fails_only_on_a_non_zero_last_attempt_status() -> None:
+    # UEFI prints the status of every capsule it applies, success (0) included
+    failed = "FmpDxe(NVIDIA System Firmware): SetTheImage() LastAttemptStatus: 6164.\n"
+    report = explain(failed)
+    assert report.status == "unexplained" and report.unexplained[0].line == 1
+    applied = parse_text("FmpDxe(NVIDIA System Firmware): SetTheImage() LastAttemptStatus: 0.\n")
+    assert [e.is_failure() for e in applied] == [False]
+    assert explain("FmpDxe(NVIDIA System Firmware): SetTheImage() LastAttemptStatus: 0.\n").status != "unexplained"
+
+
+@pytest.mark.parametrize("banner", [
+    "Jetson UEFI firmware (version 35.3.1 built on 1980-01-01T00:00:00+00:00)",
+    "Jetson System firmware version v36.4.0 date 2024-10-02T18:07:54+00:00",
+    "L4TLauncher: Attempting Direct Boot",
+])
+def test_a_console_that_stops_after_uefi_started_is_a_boot_under_way(banner: str) -> None:
+    # a reset right after the banner is not "nothing recognised": UEFI ran, the boot did not complete
+    report = explain(f"{banner}\nESC   to enter Setup.\nShutdown state requested 1\nRebooting system ...\n")
+    assert report.status == "incomplete"
+
+
 def test_ubuntu_release_is_judged_against_the_l4t_release() -> None:
     events = parse_text("Host is Ubuntu 22.04\n# R35 , REVISION: 3.1\n")
     assert events[-1].problem and "Ubuntu 22.04" in events[-1].problem

@@ -370,6 +370,9 @@ class TegraFamily(ClaimsByTrigger):
         r"idVendor=0955|ID 0955:",  # the host seeing a Jetson in recovery (host.py)
         r"as the host|as a host|as my host|as host|host is |host was ",  # an ARM machine named as the host (host.py)
         r" login:|ttyTCU\d|ttyTHS\d| ttyS\d|/ttyS\d",  # the board's console reaching a login (host.py)
+        # UEFI's banner and L4TLauncher's boot attempts: no family reads them, the message catalogue
+        # does, so that a console capture which stops or resets after them shows a boot under way
+        r"UEFI firmware \(version|System firmware version|L4TLauncher: Attempting",
     )
 
     def __init__(self) -> None:
