@@ -248,3 +248,19 @@ def test_flash_area_open_failure_fields_and_other_codes() -> None:
     for other in ("E: " + FLASH_OPEN.format(rc=-13), "E: Failed to open flash area ID 1: -2", "E: Failed to open scratch flash area: -19"):
         ids = [f.id for f in explain(other + "\n").findings]
         assert not {"mcuboot.slot_area_not_in_flash_map", "mcuboot.slot_flash_device_not_ready"} & set(ids), other
+
+
+# STM32 BL2 (TF-M platform/ext/target/stm/.../low_level_security.c): with TFM_ENABLE_SET_OB it logs
+# "Unexpected value for <item> : set <ob>" and programs the option byte itself; without it, the line
+# has no ": set" and Error_Handler() stops the boot.
+TFM_BOOT = "[INF] Starting bootloader\n[INF] Image index: 0, Swap type: none\n[INF] Jumping to the first image slot\nBooting TF-M v2.1.0\n"
+
+
+def test_stm32_bl2_setting_its_option_bytes_is_no_failure() -> None:
+    report = explain("[ERR] Unexpected value for write protection : set wrp1\n" + TFM_BOOT)
+    assert report.status == "healthy"
+
+
+def test_stm32_bl2_option_byte_check_without_set_still_stops() -> None:
+    report = explain("[ERR] Unexpected value for write protection \n")
+    assert report.status == "unexplained"
