@@ -26,8 +26,8 @@ from bootdiag.core.numbers import parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
 # The numbers of MCUboot's flash-area open failure (bootutil loader.c / bootutil_loader.c).
-_FLASH_OPEN_SLOT = re.compile(r"\s*ID (\d+) \(image (\d+) slot (\d+)\): (-?\d+)")
-_FLASH_OPEN_RC = re.compile(r"\s*(-?\d+)\s*$")
+_FLASH_OPEN_SLOT = re.compile(r"ID (\d+) \(image (\d+) slot (\d+)\): (-?\d+)")
+_FLASH_OPEN_RC = re.compile(r"-?\d+")
 
 _LEVELS = {
     "ERR": "error", "WRN": "warning", "NOT": "notice", "INF": "info", "DBG": "debug", "VER": "debug",
@@ -215,13 +215,13 @@ class _MessageTransformer(Transformer):
 
     def flash_open(self, items: list[Token]) -> Parsed:
         # loader.c: "ID %d (image %d slot %d): %d[, cannot continue]"; scratch: ": %d" after the words.
-        rest = str(items[0]) if items else ""
+        rest = str(items[0]).strip() if items else ""
         slot = _FLASH_OPEN_SLOT.match(rest)
         if slot:
-            area_id, image, slot_no, rc = (int(g) for g in slot.groups())
+            area_id, image, slot_no, rc = (parse_int(g) for g in slot.groups())
             return ev.McubootFlashOpenFailed, {"area_id": area_id, "image": image, "slot": slot_no, "rc": rc}
-        code = _FLASH_OPEN_RC.match(rest)
-        return ev.McubootFlashOpenFailed, {"rc": int(code.group(1)) if code else None}
+        code = _FLASH_OPEN_RC.fullmatch(rest)
+        return ev.McubootFlashOpenFailed, {"rc": parse_int(code.group()) if code else None}
 
     # ---- upgrades
     def up_overwrite(self, items: list[Token]) -> Parsed:
