@@ -253,3 +253,30 @@ def test_a_terminal_stamp_inside_a_glued_line_is_where_the_next_line_began():
     assert [e.kind for e in found][:2] == ["RomLoad", "RomLoad"]
     assert found[1].length == -822218804
     assert found[2].message == "rom.mmu_set"
+
+
+def test_a_banner_glued_straight_after_a_word_starts_a_line_of_its_own():
+    found = read("I: Jumping to the first image slot*** Booting MCUboot v2.1.0-rc1-106-ge890df7ab975 ***")
+    assert [e.kind for e in found] == ["McubootJump", "McubootBanner"]
+    # stars inside a message are no banner: "***ERROR***" has no space after its frame
+    assert "McubootBanner" not in [e.kind for e in read("E: ***ERROR*** A stack overflow in task main")]
+
+
+RESTART = (
+    "I: Starting bootloader\nI: Bootloader chainload address offset: 0x10000\nI: Jumping to the first image slot\n"
+    "*** Booting MCUboot v2.1.0 ***\nI: Starting bootloader\nI: Primary image: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3\n"
+)
+
+
+def test_a_restart_after_the_jump_is_silence_even_when_the_capture_is_cut_off_mid_line():
+    # the cut-off last line is output after the capture's last event, printed by the restarted
+    # bootloader: it does not show that the image ran after the earlier jump
+    for tail in ("", "I: Image index"):
+        report = explain(RESTART + tail)
+        assert report.status == "diagnosed", tail
+        assert report.findings[0].id == "mcuboot.bad_header_size"
+
+
+def test_output_after_the_last_jump_still_shows_the_image_running():
+    report = explain("I: Starting bootloader\nI: Jumping to the first image slot\nHello World! frdm_k64f\n")
+    assert report.status == "healthy"

@@ -225,3 +225,42 @@ def test_b0_rejecting_one_slot_but_booting_the_other_is_not_a_failure() -> None:
         + JUMP + "*** Booting Zephyr OS build v3.7.0 ***\n"
     )
     assert explain(fallback).status == "healthy"
+
+
+# loader.c's flash-area open failure carries flash_area_open()'s return: Zephyr's -ENOENT (-2, not in
+# the flash map) and -ENODEV (-19, device not ready) name two different causes; other codes name none.
+FLASH_OPEN = "Failed to open flash area ID 2 (image 0 slot 1): {rc}, cannot continue"
+
+
+@pytest.mark.parametrize("wire", sorted(WIRES))
+@pytest.mark.parametrize(("rc", "rule"), [(-2, "mcuboot.slot_area_not_in_flash_map"), (-19, "mcuboot.slot_flash_device_not_ready")])
+def test_flash_area_open_failure_is_read_by_its_code(wire: str, rc: int, rule: str) -> None:
+    eol, fmt = WIRES[wire]
+    lines = [fmt("INF", "Starting bootloader"), fmt("ERR", FLASH_OPEN.format(rc=rc))]
+    report = explain(eol.join(lines) + eol)
+    assert report.findings[0].id == rule
+    assert report.findings[0].confidence == "low"
+
+
+def test_flash_area_open_failure_fields_and_other_codes() -> None:
+    events = [e for e in parse_text("E: " + FLASH_OPEN.format(rc=-19) + "\n") if e.kind == "McubootFlashOpenFailed"]
+    assert (events[0].area_id, events[0].image, events[0].slot, events[0].rc) == (2, 0, 1, -19)
+    for other in ("E: " + FLASH_OPEN.format(rc=-13), "E: Failed to open flash area ID 1: -2", "E: Failed to open scratch flash area: -19"):
+        ids = [f.id for f in explain(other + "\n").findings]
+        assert not {"mcuboot.slot_area_not_in_flash_map", "mcuboot.slot_flash_device_not_ready"} & set(ids), other
+
+
+# STM32 BL2 (TF-M platform/ext/target/stm/.../low_level_security.c): with TFM_ENABLE_SET_OB it logs
+# "Unexpected value for <item> : set <ob>" and programs the option byte itself; without it, the line
+# has no ": set" and Error_Handler() stops the boot.
+TFM_BOOT = "[INF] Starting bootloader\n[INF] Image index: 0, Swap type: none\n[INF] Jumping to the first image slot\nBooting TF-M v2.1.0\n"
+
+
+def test_stm32_bl2_setting_its_option_bytes_is_no_failure() -> None:
+    report = explain("[ERR] Unexpected value for write protection : set wrp1\n" + TFM_BOOT)
+    assert report.status == "healthy"
+
+
+def test_stm32_bl2_option_byte_check_without_set_still_stops() -> None:
+    report = explain("[ERR] Unexpected value for write protection \n")
+    assert report.status == "unexplained"

@@ -203,6 +203,7 @@ class ReportBuilder:
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
         self._last_handoff = False  # the last event handed over to the next stage
+        self._last_session = 0  # the session of the last event
         # Output follows the capture's last event (lines no grammar reads): None while undecided.
         self.output_after_last: bool | None = None
         self._facts = SessionFacts()  # what each session's events said of the environment
@@ -218,6 +219,7 @@ class ReportBuilder:
             self.log_events += 1
             self._last_line = event.line
             self._last_handoff = event.hands_over()
+            self._last_session = session
             self.output_after_last = None
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
@@ -304,10 +306,12 @@ class ReportBuilder:
         handed_over = self._last_handoff and bool(self.output_after_last)
         completed = self.completed or handed_over
         # What a sentence quotes counts only when no log shows the boot or flash completing; a cause
-        # read from silence after the hand-over, only when nothing followed it.
+        # read from silence after the hand-over, only when nothing followed it: output after the
+        # capture's last event tells of that run only (a bootloader that started again after its
+        # jump, and was cut off, printed it, not the image).
         kept = [
             rule_id for rule_id, first in self._first.items()
-            if not (completed and _rests_on_quotes(first)) and not (self.output_after_last and first.rule.read_from_silence)
+            if not (completed and _rests_on_quotes(first)) and not (self.output_after_last and first.rule.read_from_silence and self._last[rule_id].session == self._last_session)
         ]
         ranked = sorted(kept, key=self._rank)
         findings = [self.finding(rule_id) for rule_id in ranked]

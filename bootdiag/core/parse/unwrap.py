@@ -209,8 +209,10 @@ def _starts_regex(line_starts: tuple[str, ...]) -> re.Pattern[str]:
     # Reading each start's first characters costs a couple of milliseconds: built once, then loaded.
     sources = [Path(__file__), Path(regex_starts.__file__), "\0".join(line_starts)]
     # A cut is made only where the character before is no letter or digit (see Unwrapper.pieces):
-    # tested first, it spares the alternatives every position inside a word.
-    return cached("line-starts", sources, lambda: re.compile(r"(?<![^\W_])" + starts_pattern(line_starts)))
+    # tested first, it spares the alternatives every position inside a word. A banner framed by
+    # three stars and a space ("*** Booting ... ***") continues no word: a paste that lost the
+    # newline glues it straight after the last letter of the line before ("...image slot*** Booting").
+    return cached("line-starts", sources, lambda: re.compile(r"(?:(?<![^\W_])|(?=\*{3} ))" + starts_pattern(line_starts)))
 
 
 # A terminal program's stamp before a line ("[22:25:56]", "[2024-01-05 10:11:12.345]", "10:11:12.345 ->"):

@@ -321,7 +321,15 @@ class McubootStatusError(McubootEvent):
 
 
 class McubootFlashOpenFailed(McubootEvent):
+    """``Failed to open flash area ID 2 (image 0 slot 1): -2, cannot continue`` (bootutil loader),
+    ``Failed to open scratch flash area: -19``, ``Failed to open flash areas, cannot continue``.
+    ``rc`` is what the port's flash_area_open() returned (a negative errno on Zephyr)."""
+
     kind: Literal["McubootFlashOpenFailed"] = "McubootFlashOpenFailed"
+    area_id: int | None = None
+    image: int | None = None
+    slot: int | None = None
+    rc: int | None = None
     failure = True
 
 

@@ -25,6 +25,9 @@ from bootdiag.platforms.mcuboot.trace import ValidationTrace
 from bootdiag.core.numbers import parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
+# The numbers of MCUboot's flash-area open failure (bootutil loader.c / bootutil_loader.c).
+_FLASH_OPEN_SLOT = re.compile(r"ID (\d+) \(image (\d+) slot (\d+)\): (-?\d+)")
+_FLASH_OPEN_RC = re.compile(r"-?\d+")
 
 _LEVELS = {
     "ERR": "error", "WRN": "warning", "NOT": "notice", "INF": "info", "DBG": "debug", "VER": "debug",
@@ -210,8 +213,15 @@ class _MessageTransformer(Transformer):
     def status_read(self, _: list[Token]) -> Parsed:
         return ev.McubootStatusError, {"problem": "boot status unreadable"}
 
-    def flash_open(self, _: list[Token]) -> Parsed:
-        return ev.McubootFlashOpenFailed, {}
+    def flash_open(self, items: list[Token]) -> Parsed:
+        # loader.c: "ID %d (image %d slot %d): %d[, cannot continue]"; scratch: ": %d" after the words.
+        rest = str(items[0]).strip() if items else ""
+        slot = _FLASH_OPEN_SLOT.match(rest)
+        if slot:
+            area_id, image, slot_no, rc = (parse_int(g) for g in slot.groups())
+            return ev.McubootFlashOpenFailed, {"area_id": area_id, "image": image, "slot": slot_no, "rc": rc}
+        code = _FLASH_OPEN_RC.fullmatch(rest)
+        return ev.McubootFlashOpenFailed, {"rc": parse_int(code.group()) if code else None}
 
     # ---- upgrades
     def up_overwrite(self, items: list[Token]) -> Parsed:
