@@ -61,13 +61,21 @@ class WrapWidth:
         return widest and width in TERMINAL_WIDTHS and _cut_inside_text(text, end - 1, text.find("\n", end) + 1)
 
 
+# Characters a row cut inside a line ends with, and that its next row begins with: words, numbers
+# and the marks between them; not the marks that open a line (a bracketed stamp, a quote, markup).
+_ENDS_CUT = frozenset(" )]},;:.=-_/'\"%")
+_BEGINS_CUT = frozenset(" ()},;:.=-_/%")
+
+
 def _cut_inside_text(text: str, last: int, first: int) -> bool:
-    """The break between ``text[last]`` and ``text[first]`` falls inside words of one sentence: a
-    word cut in two, or the space between two words."""
+    """The break between ``text[last]`` and ``text[first]`` may fall inside one line: a word or a
+    value cut in two, or the space between two words; not after a sentence's end before a capital."""
     if not (0 <= last < len(text) and 0 <= first < len(text)):
         return False
     a, b = text[last], text[first]
-    return (a.isalnum() or a == " ") and (b.isalnum() or b == " ") and not (a == " " and b == " ")
+    if not (a.isalnum() or a in _ENDS_CUT) or not (b.isalnum() or b in _BEGINS_CUT):
+        return False
+    return not (a.isspace() and b.isspace()) and not (a in ".!?" and b.isupper())
 
 
 def _width(text: str, start: int, end: int) -> int:
