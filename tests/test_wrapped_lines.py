@@ -34,18 +34,23 @@ def test_the_evidence_is_the_wrapped_lines_first_row():
     assert report.findings[0].evidence[0].line == len(BOOT) + 1
 
 
-def test_several_lines_cut_at_one_width_tell_the_wrap_at_any_width():
-    long = [
-        "I (1021) wifi: wifi driver task: 3ffc1c8c, prio:23, stack:6656, core=0 and some more words",
-        "I (1042) system_api: Base MAC address is not set, read default base MAC address from EFUSE",
-        "I (1063) wifi: wifi firmware version: 63017e0 and its build date is printed after it here",
-        "I (1084) mqtt_client: connecting to the broker at mqtt://192.168.1.10:1883 with keepalive 120",
-    ]
-    rows = [row for line in long for row in wrap(line, 70)]
-    parser = LineParser()
-    text = "\n".join([*rows, FAILURE[:70], FAILURE[70:]]) + "\n"
-    spans = [(no, text[start:end]) for no, start, end in parser.screened(text)]
-    assert spans[-1] == (len(rows) + 1, FAILURE[:70] + "\n" + FAILURE[70:])
+def test_a_row_at_a_width_no_terminal_is_set_to_is_a_whole_line():
+    text = "\n".join([FAILURE[:83], FAILURE[83:]]) + "\n"
+    assert [text[start:end] for _, start, end in LineParser().screened(text)][0] == FAILURE[:83]
+
+
+def test_a_wrapped_line_reads_the_same_however_the_capture_was_cut_into_reads():
+    from bootdiag.core.pipeline import Analyzer
+
+    data = ("\n".join([*BOOT, *wrap(FAILURE), "I (700) main_task: Calling app_main()"]) + "\n").encode()
+    answers = set()
+    for size in (1, 7, 80, 81, 160, 161, len(data)):
+        analyzer = Analyzer("<capture>")
+        for at in range(0, len(data), size):
+            analyzer.feed_bytes(data[at : at + size])
+        report = analyzer.finish()
+        answers.add((report.status, tuple(f.id for f in report.findings), report.stats["events"]))
+    assert answers == {("diagnosed", ("esp.flash_size_or_partition_mismatch",), 5)}
 
 
 def test_rows_a_terminal_filled_with_blanks_are_whole_lines():
@@ -56,12 +61,10 @@ def test_rows_a_terminal_filled_with_blanks_are_whole_lines():
     assert all("\n" not in text[start:end] for _, start, end in LineParser().screened(text))
 
 
-def test_a_repeated_longest_line_is_no_wrap():
-    # A boot loop prints its longest line again and again: one text at the width, not pieces.
-    line = "E (305) boot: Factory app partition is not bootable, and a long reason follows it."
-    width = len(line)
-    text = "\n".join([line, "some output", line, "some output", line, "some output"]) + "\n"
-    assert width >= 60
+def test_a_row_at_a_terminals_width_that_ends_a_sentence_is_a_whole_line():
+    line = "E (305) boot: Factory app partition is not bootable, and its reason follows it!!"
+    assert len(line) == 80
+    text = "\n".join([line, "some output", line, "some output"]) + "\n"
     assert all("\n" not in text[start:end] for _, start, end in LineParser().screened(text))
 
 

@@ -26,6 +26,9 @@ _ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x1b\x00]")
 # from ESC to ESC.
 _ANSI_TEXT = re.compile("\x1b(?:\\[[0-?]*[ -/]*[@-~]|[@-Z\\\\-_])?")
 _NEWLINE = re.compile(rb"\r\n|\r|\n")
+# Columns terminals and consoles are commonly set to (VT100's 80 and 132, the Windows console's 120,
+# ...): a row exactly that wide may be a longer line a terminal wrapped (core/parse/wrapped.py).
+TERMINAL_WIDTHS = frozenset({80, 100, 120, 128, 132, 150, 160, 180, 200})
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
 
@@ -119,9 +122,25 @@ class LineSplitter:
             return None
         self._skip_lf = chunk[last] == 0x0D and last == len(chunk) - 1
         head, tail = chunk[: last + 1], chunk[last + 1 :]
+        cut = self._last_row_at_width(head)
+        if cut is not None:
+            # A row as wide as a terminal may go on in the next one (core/parse/wrapped.py): it waits
+            # for it, so that the two are always read in one block, however the reads were cut.
+            head, tail = head[:cut], head[cut:] + tail
+            if not head:
+                self._hold(tail)
+                return None
         block = self._complete(head)
         self._hold(tail)
         return block
+
+    def _last_row_at_width(self, head: bytes) -> int | None:
+        """Where the last line of ``head`` (which ends with a line end) starts, when it is exactly
+        as wide as a terminal; else None."""
+        body_end = len(head) - (2 if head.endswith(b"\r\n") else 1)
+        start = max(head.rfind(b"\n", 0, body_end), head.rfind(b"\r", 0, body_end)) + 1
+        width = body_end - start + (len(self._pending) if start == 0 else 0)
+        return start if width in TERMINAL_WIDTHS and not self._overflow else None
 
     def flush(self) -> TextBlock | None:
         """End of stream: the unterminated last line, if any."""
@@ -130,7 +149,10 @@ class LineSplitter:
         data = bytes(self._pending)
         self._pending.clear()
         self._overflow = False
-        return self._emit(_NEWLINE.split(data))
+        parts = _NEWLINE.split(data)
+        if len(parts) > 1 and not parts[-1]:
+            parts.pop()  # a row held back for the next one, which never came
+        return self._emit(parts)
 
     def _hold(self, data: bytes) -> None:
         if self._overflow or not data:

@@ -24,7 +24,7 @@ from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
-from bootdiag.core.parse.wrapped import WrapWidth, joined, wrapped_span
+from bootdiag.core.parse.wrapped import joined, wrapped_span
 from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
 
 
@@ -396,13 +396,10 @@ class LineParser:
         line ``no``) on that the screen hands over."""
         count = text.count
         floor = pos  # lines before it were read (or passed over): a wrapped line starts no earlier
-        widths: WrapWidth | None = None
         for start, end in self.screen.line_spans(text, pos):
             if start < floor:
-                continue  # a piece of a wrapped line already read whole
-            if widths is None:
-                widths = WrapWidth(text)
-            start, end = wrapped_span(text, start, end, floor, widths, self.unwrapper.opens_log_line)
+                continue  # a row of a wrapped line already read whole
+            start, end = wrapped_span(text, start, end, floor, self.unwrapper.opens_log_line)
             no += count("\n", pos, start)
             pos = start
             floor = end + 1
