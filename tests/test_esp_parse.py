@@ -275,3 +275,11 @@ def test_a_header_word_a_reset_cut_short_is_neither_erased_nor_garbage() -> None
     [cut, *_rest] = parse_text("invalid header: 0xfESP-ROM:esp32s3-20210327\n")
     assert isinstance(cut, ev.RomInvalidHeader) and cut.cut
     assert not one("invalid header: 0xffffffff").cut
+
+
+def test_esptools_wrong_boot_mode_standing_alone_is_its_fatal_connect_error() -> None:
+    # esptool prints it only inside "A fatal error occurred: Failed to connect to ...: ..."; a paste that
+    # kept the message alone still shows the failed connect.
+    event = one("Wrong boot mode detected (0x13)! The chip needs to be in download mode.")
+    assert isinstance(event, ev.ToolFatal) and event.is_failure()
+    assert event.message_id == "esptool.wrong_boot_mode"

@@ -695,13 +695,6 @@ class ToolFatal(ToolEvent):
         return "esptool"
 
 
-class ToolWrongBootMode(ToolEvent):
-    """``Wrong boot mode detected (0x13)! The chip needs to be in download mode.`` (esptool >= 3.2)."""
-
-    kind: Literal["ToolWrongBootMode"] = "ToolWrongBootMode"
-    boot_mode: int
-
-
 class ToolFlashParamsSet(ToolEvent):
     """``Flash params set to 0x0220`` — esptool rewrote bytes 2-3 of the image header."""
 
