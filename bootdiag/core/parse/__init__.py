@@ -387,7 +387,7 @@ class LineParser:
         """``(number, start, end)`` of every line of a block's ``text`` from ``pos`` (the start of
         line ``no``) on that the screen hands over."""
         count = text.count
-        for start, end in self.screen.line_spans(text, pos):
+        for start, end in self.screen.line_spans(text, pos, follows_line=no > 1):
             no += count("\n", pos, start)
             pos = start
             yield no, start, end
