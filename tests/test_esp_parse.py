@@ -265,3 +265,21 @@ def test_espflash_board_info_cut_before_its_end_is_not_healthy() -> None:
     from bootdiag.core.pipeline import explain
 
     assert explain(ESPFLASH_CONNECT + "Chip type:         esp32 (revision v3.0)\n").status == "incomplete"
+
+
+def test_a_header_word_a_reset_cut_short_is_neither_erased_nor_garbage() -> None:
+    # The ROM prints all eight digits (WLED #3874: `invalid header: 0x000081b3`); ESP32-DIV #119 shows
+    # `invalid header: 0xfESP-ROM:esp32s3-20210327` where a watchdog reset cut the word.
+    full = one("invalid header: 0x000081b3")
+    assert isinstance(full, ev.RomInvalidHeader) and not full.cut and not full.erased
+    [cut, *_rest] = parse_text("invalid header: 0xfESP-ROM:esp32s3-20210327\n")
+    assert isinstance(cut, ev.RomInvalidHeader) and cut.cut
+    assert not one("invalid header: 0xffffffff").cut
+
+
+def test_esptools_wrong_boot_mode_standing_alone_is_its_fatal_connect_error() -> None:
+    # esptool prints it only inside "A fatal error occurred: Failed to connect to ...: ..."; a paste that
+    # kept the message alone still shows the failed connect.
+    event = one("Wrong boot mode detected (0x13)! The chip needs to be in download mode.")
+    assert isinstance(event, ev.ToolFatal) and event.is_failure()
+    assert event.message_id == "esptool.wrong_boot_mode"

@@ -250,5 +250,13 @@ def test_no_serial_data_at_all_is_a_medium_confidence_download_mode_finding_that
     [finding] = report.findings
     assert (finding.id, finding.confidence) == ("esp.not_in_download_mode", "medium")
     assert "RX and TX" in finding.explanation
+    # esptool 3.1's wording for the same silence is no stronger evidence of the boot mode ...
     report = explain_text("Connecting......\nA fatal error occurred: Failed to connect to ESP32: Timed out waiting for packet header\n")
-    assert report.findings[0].confidence == "high"
+    assert (report.findings[0].id, report.findings[0].confidence) == ("esp.not_in_download_mode", "medium")
+    # ... unless the capture shows the chip booting from flash instead, what 3.2+ calls a wrong boot mode.
+    report = explain_text(
+        "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+        "Connecting........_____....._____\n"
+        "A fatal error occurred: Failed to connect to ESP32: Timed out waiting for packet header\n"
+    )
+    assert (report.findings[0].id, report.findings[0].confidence) == ("esp.not_in_download_mode", "high")

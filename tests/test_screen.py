@@ -106,3 +106,25 @@ def test_a_screen_without_noise_reports_every_trigger_line() -> None:
     screen = TriggerScreen([r"Sig block \d", r"[EW] \(\d+\) "])
     text = "I (1) wifi: Sig block 0\nnothing\nW (2) x: y"
     assert [text[a:b] for a, b in screen.line_spans(text)] == ["I (1) wifi: Sig block 0", "W (2) x: y"]
+
+
+def test_a_noise_line_holding_a_trigger_reads_alike_wherever_a_stream_was_cut() -> None:
+    # An application-tag debug line is noise the screen passes over inside a block; it holds the ROM's
+    # catalogued 'mmu set' words. Fed a line at a time, it opens a block: it must still be passed over.
+    from bootdiag.core.pipeline import Analyzer
+
+    text = (
+        b"I (61) boot: ## Label            Usage          Type ST Offset   Length\n"
+        b"D (68) bootloader_flash: mmu set paddr=00000000 count=1\n"
+        b"D (73) boot: mapped partition table 0x8000 at 0x3f408000\n"
+    )
+
+    def events(pieces: list[bytes]) -> list[tuple[int, str]]:
+        analyzer = Analyzer("<capture>", every_event=True)
+        found = [event for piece in pieces for event in analyzer.feed_bytes(piece)]
+        analyzer.finish()
+        return [(event.line, event.kind) for event in found]
+
+    whole = events([text])
+    assert events([text[i : i + 1] for i in range(len(text))]) == whole
+    assert 2 not in [line for line, _kind in whole]

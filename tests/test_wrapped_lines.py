@@ -73,9 +73,3 @@ def test_one_message_printed_again_with_other_numbers_is_no_wrap():
              for n in range(30, 38)]
     text = "\n".join(lines) + "\n"
     assert all("\n" not in text[start:end] for _, start, end in LineParser().screened(text))
-
-
-def test_an_invalid_header_a_reset_cut_short_has_no_value():
-    # The ROM prints "invalid header: 0x%08x"; the watchdog cut this one after "0xf".
-    found = LineParser()._parse_new("invalid header: 0xfESP-ROM:esp32s3-20210327", 3)
-    assert [e.kind for e in found] == ["CatalogueMessage", "RomBanner"]

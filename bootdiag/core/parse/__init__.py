@@ -396,7 +396,7 @@ class LineParser:
         line ``no``) on that the screen hands over."""
         count = text.count
         floor = pos  # lines before it were read (or passed over): a wrapped line starts no earlier
-        for start, end in self.screen.line_spans(text, pos):
+        for start, end in self.screen.line_spans(text, pos, follows_line=no > 1):
             if start < floor:
                 continue  # a row of a wrapped line already read whole
             start, end = wrapped_span(text, start, end, floor, self.unwrapper.opens_log_line)

@@ -376,12 +376,20 @@ class TriggerScreen:
         self._kept = {indices: Precompiled(self._confirm_source(indices), self.flags) for indices in set(self._confirm_for.values())}
         return self
 
-    def line_spans(self, text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
+    def line_spans(self, text: str, pos: int = 0, follows_line: bool = False) -> Iterator[tuple[int, int]]:
         """``(start, end)`` of every line of ``text`` (``\\n``-separated) from ``pos`` (a line's
-        start) on that some trigger matches."""
+        start) on that some trigger matches. ``follows_line``: the line at ``pos`` is not the
+        capture's first, so a noise line there is passed over as one after a newline inside a block
+        is (the answer must not depend on where a stream was cut into blocks)."""
         if self.screen is None:
             yield from self._combined_spans(text, pos)
             return
+        if follows_line and self.noise:
+            first_end = text.find("\n", pos)
+            if first_end < 0:
+                first_end = len(text)
+            if self._passed_over(text, pos, first_end):
+                pos = first_end
         search = self.screen.search
         find, rfind = text.find, text.rfind
         confirm = self._confirm
@@ -422,6 +430,13 @@ class TriggerScreen:
             if pattern.search(text, line_start, line_end) is not None:
                 yield line_start, line_end
                 pos = line_end  # its newline may start a run of noise lines
+
+    def _passed_over(self, text: str, start: int, end: int) -> bool:
+        """Whether the line ``text[start:end]`` is noise the screen passes over: a noise line with no
+        other log line glued inside it."""
+        if re.compile(self.noise, self.flags).match(text, start, end) is None:  # type: ignore[arg-type]
+            return False
+        return self._glued is None or self._glued.search(text, start, end) is None
 
     def _combined_spans(self, text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
         last_start = -1

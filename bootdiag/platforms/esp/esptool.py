@@ -77,7 +77,11 @@ class _ToolTransformer(Transformer):
         return str(items[1]).strip(), str(items[2]).strip()
 
     def wrong_boot_mode(self, items: list[Token]) -> Parsed:
-        return ev.ToolWrongBootMode, {"boot_mode": hex_int(items[0])}
+        # esptool (loader.py, v3.2+) prints this only inside its fatal connect error, so the line
+        # standing alone is that error with its envelope lost: read it as the fatal error it is.
+        hex_int(items[0])  # refuses a number too long to be a boot mode
+        message = f"Wrong boot mode detected ({items[0]})! The chip needs to be in download mode."
+        return ev.ToolFatal, {"message": message, "reason": message}
 
     def flash_params(self, items: list[Token]) -> Parsed:
         return ev.ToolFlashParamsSet, {"value": hex_int(items[1])}

@@ -18,6 +18,8 @@ from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OF
 # every other tag is the application's.
 _BOOTLOADER_TAGS = frozenset({"esp_image", "flash_parts", "flash_encrypt", "boot_comm", "qio_mode", "efuse", "cache"})
 _BOOTLOADER_TAG_STARTS = ("boot", "secure_boot")
+# The hexadecimal word of a ROM line such as ``invalid header: 0xffffffff``.
+_HEX_WORD = re.compile(r"0x([0-9A-Fa-f]+)")
 
 BOOT_TAGS = frozenset(
     {
@@ -129,6 +131,14 @@ class RomInvalidHeader(RomEvent):
     def erased(self) -> bool:
         """Erased (all ones) or blank (all zeros) flash where the header should be: nothing there."""
         return self.value in (0xFFFFFFFF, 0)
+
+    @property
+    def cut(self) -> bool:
+        """The word lost digits: a reset cut the line (``invalid header: 0xf`` glued to the next
+        banner). The ROM prints all eight digits, leading zeros too (``invalid header: 0x000081b3``,
+        github.com/wled/WLED/issues/3874), so a shorter value says nothing of what sits in flash."""
+        digits = _HEX_WORD.search(self.text)
+        return digits is not None and len(digits.group(1)) < 8
 
 
 class RomFlashReadError(RomEvent):
@@ -683,13 +693,6 @@ class ToolFatal(ToolEvent):
         if reason.startswith("espcomm_sync failed"):
             return "esptool-ck, the ESP8266 Arduino core's old uploader: it reset the board ten times and got no sync reply"
         return "esptool"
-
-
-class ToolWrongBootMode(ToolEvent):
-    """``Wrong boot mode detected (0x13)! The chip needs to be in download mode.`` (esptool >= 3.2)."""
-
-    kind: Literal["ToolWrongBootMode"] = "ToolWrongBootMode"
-    boot_mode: int
 
 
 class ToolFlashParamsSet(ToolEvent):

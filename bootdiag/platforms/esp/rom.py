@@ -76,11 +76,7 @@ class _RomTransformer(Transformer):
     def flash_mode(self, items: list[Token]) -> Parsed:
         return ev.RomFlashMode, {"mode": str(items[0]), "clock_div": parse_int(items[1])}
 
-    def invalid_header(self, items: list[Token]) -> Parsed | None:
-        # The ROM prints the word as "0x%08x" (esp-rom.toml rom.invalid_header): fewer digits are a
-        # line a reset cut short ("invalid header: 0xfESP-ROM:..."), whose value is not known.
-        if len(items[0]) < len("0x") + 8:
-            return None
+    def invalid_header(self, items: list[Token]) -> Parsed:
         return ev.RomInvalidHeader, {"value": hex_int(items[0])}
 
     def flash_read_err(self, items: list[Token]) -> Parsed:
