@@ -19,6 +19,7 @@ import struct
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, TypeVar
 
 from bootdiag import __version__
@@ -90,6 +91,7 @@ class _FileDigests(dict):  # type: ignore[type-arg]
 
 
 _FILE_DIGESTS = _FileDigests()
+_DIGEST_LIMIT = 64 << 20  # larger than any rule, grammar or catalogue file a loader accepts
 
 
 def _file_digest(path: Path) -> bytes:
@@ -98,6 +100,10 @@ def _file_digest(path: Path) -> bytes:
         _FILE_DIGESTS.load()
     stat = path.stat()
     key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+    if not S_ISREG(stat.st_mode) or stat.st_size > _DIGEST_LIMIT:
+        # A FIFO, a device or a file too large to be any source: never opened here (opening a FIFO
+        # waits for a writer, /dev/zero never ends); its loader says what is wrong with it.
+        return sha256(repr(key).encode()).digest()
     found = _FILE_DIGESTS.get(key)
     if found is None:
         found = _FILE_DIGESTS[key] = sha256(path.read_bytes()).digest()
