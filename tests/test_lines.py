@@ -83,3 +83,16 @@ def test_a_lone_carriage_return_still_ends_a_line_inside_a_crlf_capture() -> Non
 def test_a_web_pages_escapes_read_as_the_characters_a_device_printed() -> None:
     raw = b"E (289) boot_comm: Image requires efuse blk rev &gt;= v128.50, but chip is v1.3\r\nHaven&#x27;t &amp; &quot;q&quot; &#10;\n"
     assert texts([raw]) == ["E (289) boot_comm: Image requires efuse blk rev >= v128.50, but chip is v1.3", "Haven't & \"q\" &#10;"]
+
+
+def test_a_row_as_wide_as_a_terminal_waits_for_the_next_line_or_a_release() -> None:
+    from bootdiag.core.lines import LineSplitter
+
+    splitter = LineSplitter()
+    row = b"E (628) spi_flash: Detected size(4096k) smaller than the size in the binary image he"[:80]
+    assert splitter.feed(b"first line\n" + row + b"\r\n") is not None  # the first line only
+    held = splitter.release()
+    assert held is not None and (held.first_no, held.text, held.count) == (2, row.decode() + "\r", 1)
+    assert splitter.release() is None
+    after = splitter.feed(b"next\n")
+    assert after is not None and after.first_no == 3

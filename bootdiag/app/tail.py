@@ -326,6 +326,9 @@ class Tail:
             except queue.Empty:
                 if not reader.is_alive() and reader.items.empty():
                     return
+                held = self.analyzer.splitter.release()  # a long last line waits for no next one
+                if held is not None:
+                    self._analyse(held, self.partial.started)
                 now = time.monotonic()
                 if self.partial.raw and self._partial_due(now, reader.last_data):
                     self.partial.shown_at = now

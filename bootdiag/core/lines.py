@@ -142,6 +142,20 @@ class LineSplitter:
         width = body_end - start + (len(self._pending) if start == 0 else 0)
         return start if width in TERMINAL_WIDTHS and not self._overflow else None
 
+    def release(self) -> TextBlock | None:
+        """The complete lines held back for a next row that may carry them on (see ``feed``), for a
+        live source that went quiet: shown now, not when its next line comes."""
+        if self._overflow:
+            return None
+        data = bytes(self._pending)
+        last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if last < 0:
+            return None
+        self._pending.clear()
+        block = self._complete(data[: last + 1])
+        self._pending += data[last + 1 :]
+        return block
+
     def flush(self) -> TextBlock | None:
         """End of stream: the unterminated last line, if any."""
         if not self._pending and not self._overflow:
