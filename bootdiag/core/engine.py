@@ -88,40 +88,72 @@ class SessionResult(Value):
         self.near = [] if near is None else near
 
 
-class Engine:
+class _Compiled:
+    """What an engine derives from its rules alone (their alternatives, each condition's test, the
+    judging order): the same for every engine of the same rules, so built once per rule list."""
+
     def __init__(self, rules: list[Rule]) -> None:
-        self.rules = rules
         # Each alternative of each rule is matched on its own; "r" below indexes these variants.
-        self._variants = [(rule, when) for rule in rules for when in rule.all_whens()]
+        self.variants = [(rule, when) for rule in rules for when in rule.all_whens()]
         # kind -> (variant index, role, condition index, condition, its test): only relevant rules
         # see an event; the per-class lists are built on the first event of each class.
-        self._dispatch: dict[str, list[_Entry]] = defaultdict(list)
-        for r, (rule, when) in enumerate(self._variants):
+        self.dispatch: dict[str, list[_Entry]] = defaultdict(list)
+        for r, (rule, when) in enumerate(self.variants):
             for role in ("all", "any", "none", "optional"):
                 for c, cond in enumerate(getattr(when, role)):
-                    self._dispatch[cond.event].append((r, role, c, cond, compile_condition(cond)))
+                    self.dispatch[cond.event].append((r, role, c, cond, compile_condition(cond)))
         # class -> (its entries, getters of the values of the fields their tests read and of those
         # not read as free text, the entries' tests in two stages), built on first use.
-        self._by_class: dict[type[Event], _Plan] = {}
-        self._memo: dict[object, list[_Entry]] = {}  # (class, field values) -> conditions met
-        # (class, values of the fields not read as free text) -> conditions left, with their other tests
-        self._staged: dict[object, list[tuple[_Entry, _Test | None]]] = {}
+        self.by_class: dict[type[Event], _Plan] = {}
         # Per variant: the indices of its session-scope "all" conditions.
-        self._session_all = [
-            [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self._variants
+        self.session_all = [
+            [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self.variants
         ]
         # Per variant: an "any" list with no capture-wide condition needs an event of the session.
-        self._any_needs_session = [
-            bool(when.any) and all(cond.scope == "session" for cond in when.any) for _rule, when in self._variants
+        self.any_needs_session = [
+            bool(when.any) and all(cond.scope == "session" for cond in when.any) for _rule, when in self.variants
         ]
         # Variants that can hold with no event of the session (files beside the log alone): judged
         # every session; the others only in sessions where one of their conditions saw an event.
-        self._context_only = frozenset(
-            r for r in range(len(self._variants)) if not self._session_all[r] and not self._any_needs_session[r]
+        self.context_only = frozenset(
+            r for r in range(len(self.variants)) if not self.session_all[r] and not self.any_needs_session[r]
         )
         # Judging order: rules that supersede others first, then as given (alternatives in order).
-        by_rule = sorted(range(len(self._variants)), key=lambda r: (-len(self._variants[r][0].supersedes), r))
-        self._judge_order = {r: rank for rank, r in enumerate(by_rule)}
+        by_rule = sorted(range(len(self.variants)), key=lambda r: (-len(self.variants[r][0].supersedes), r))
+        self.judge_order = {r: rank for rank, r in enumerate(by_rule)}
+
+
+# rule list (by the identity of its rules) -> (the rules, kept alive so that no id is reused, what they compile to)
+_COMPILED: dict[tuple[int, ...], tuple[tuple[Rule, ...], _Compiled]] = {}
+_COMPILED_KEPT = 8  # rule lists remembered (the built-in rules, and a few --rules sets)
+
+
+def _compiled(rules: list[Rule]) -> _Compiled:
+    key = tuple(map(id, rules))
+    known = _COMPILED.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], rules)):
+        return known[1]
+    compiled = _Compiled(rules)
+    if len(_COMPILED) >= _COMPILED_KEPT:
+        _COMPILED.clear()
+    _COMPILED[key] = (tuple(rules), compiled)
+    return compiled
+
+
+class Engine:
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        compiled = _compiled(rules)
+        self._variants = compiled.variants
+        self._dispatch = compiled.dispatch
+        self._by_class = compiled.by_class
+        self._session_all = compiled.session_all
+        self._any_needs_session = compiled.any_needs_session
+        self._context_only = compiled.context_only
+        self._judge_order = compiled.judge_order
+        self._memo: dict[object, list[_Entry]] = {}  # (class, field values) -> conditions met
+        # (class, values of the fields not read as free text) -> conditions left, with their other tests
+        self._staged: dict[object, list[tuple[_Entry, _Test | None]]] = {}
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
         self._session = 0
         self._reset_session()
