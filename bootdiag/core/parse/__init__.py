@@ -24,8 +24,8 @@ from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.screen import TriggerScreen
-from bootdiag.core.parse.wrapped import joined, wrapped_span
 from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
+from bootdiag.core.parse.wrapped import joined, wrapped_span
 
 
 
@@ -111,7 +111,7 @@ class LineParser:
         self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers())
         # A piece of a glued line that begins as a noise line does is read as the screen reads such
         # a line: output no rule needs, not an event (a paste's newlines do not change the answer).
-        self._noise_start = re.compile("|".join(f"(?:{n})" for n in noise)).match if noise else None
+        self._noise_start = self.screen.noise_regex.match if self.screen.noise_regex is not None else None
         # (line, whether output follows its last event on that line, None when nothing does), for
         # the last line the long way read an event on
         self.output_on_line: tuple[int, bool | None] = (0, None)

@@ -431,10 +431,15 @@ class TriggerScreen:
                 yield line_start, line_end
                 pos = line_end  # its newline may start a run of noise lines
 
+    @cached_property
+    def noise_regex(self) -> re.Pattern[str] | None:
+        """``noise`` compiled: matched at a line's start, it tells a line the screen passes over."""
+        return re.compile(self.noise, self.flags) if self.noise else None
+
     def _passed_over(self, text: str, start: int, end: int) -> bool:
         """Whether the line ``text[start:end]`` is noise the screen passes over: a noise line with no
         other log line glued inside it."""
-        if re.compile(self.noise, self.flags).match(text, start, end) is None:  # type: ignore[arg-type]
+        if self.noise_regex is None or self.noise_regex.match(text, start, end) is None:
             return False
         return self._glued is None or self._glued.search(text, start, end) is None
 
