@@ -44,6 +44,12 @@ _BOOT_TAG_PATTERN = (
 _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
 _SEEN_SIZE = 4096  # distinct messages remembered per capture
 _NONZERO_DIGIT = re.compile(r"[1-9]")  # a message's shape: its digits all 0
+
+
+def _template_key(lead: str, tag: str, tail: str) -> tuple[str, str, str]:
+    """A line's shape: what comes before its stamp, its tag, and what follows the stamp with every
+    digit 0."""
+    return lead, tag, _NONZERO_DIGIT.sub("0", tail)
 _PARTITION_USAGE = {"factory": "factory", "test": "test", "ota": "ota"}
 
 
@@ -261,16 +267,17 @@ class EspIdfFamily:
     def restore(self, state: tuple[int, int, int, int], no: int) -> None:
         pass  # caches are not put back: a state is only restored where they are the same
 
-    def repeat(self, raw: str) -> tuple[Event, tuple[int, int, int]] | None:
+    def repeat(self, raw: str) -> tuple[Event, tuple[int, ...]] | None:
         """A line as the block holds it (colour, CR) whose message this capture already had: that
-        event and (start, end, ms) of this line, found without cleaning or parsing the line;
-        ``None`` sends it the long way."""
+        event and (start, end, ms) of this line, found without cleaning or parsing the line; or
+        one whose shape it had (see :meth:`learn`): its own event and (start, end). ``None`` sends it
+        the long way."""
         try:
             return self._repeat(raw)
         except NumberTooLong:
             return None  # a stamp no log prints: the long way decides what the line is
 
-    def _repeat(self, raw: str) -> tuple[Event, tuple[int, int, int]] | None:
+    def _repeat(self, raw: str) -> tuple[Event, tuple[int, ...]] | None:
         head, sep, tail = raw.partition(") ")
         if not sep:
             return None  # no "(stamp) ": not an IDF line
@@ -295,18 +302,13 @@ class EspIdfFamily:
             return None  # new, or a different line that ends in blanks (the long way strips them)
         stamp = m.group("stamp")
         if stamp.isdigit():
-            if len(self._by_shape) >= _SEEN_SIZE:
-                self._by_shape.clear()
-                self._cleared += 1
-            self._by_shape[(head[:opening], tail)] = (seen, m.start("level"), len(raw) - m.end("msg"))
+            self._keep(self._by_shape, (head[:opening], tail), (seen, m.start("level"), len(raw) - m.end("msg")))
         return seen, (m.start("level"), m.end("msg"), stamp_to_ms(stamp))
 
-    def _template_of(
-        self, raw: str, lead: str, tag: str, tail: str
-    ) -> tuple[Event, tuple[int, int, int, str]] | None:
+    def _template_of(self, raw: str, lead: str, tag: str, tail: str) -> tuple[Event, tuple[int, int]] | None:
         """A new message of a shape :meth:`learn` was shown: its event (but for its place) and
-        (start, end, ms, message) of this line."""
-        earlier = self._by_template.get((lead, tag, _NONZERO_DIGIT.sub("0", tail)))
+        (start, end) of this line."""
+        earlier = self._by_template.get(_template_key(lead, tag, tail))
         if earlier is None:
             return None
         m = _RAW_ENVELOPE.match(raw)
@@ -317,7 +319,7 @@ class EspIdfFamily:
             return None  # the long way strips trailing blanks
         # The caller asks of this event whether the line matters: it must carry this message.
         ms = stamp_to_ms(m.group("stamp"))
-        return earlier.moved(earlier.line, earlier.text, ms=ms, msg=msg), (m.start("level"), m.end("msg"), ms, msg)
+        return earlier.moved(earlier.line, earlier.text, ms=ms, msg=msg), (m.start("level"), m.end("msg"))
 
     def learn(self, raw: str, event: Event) -> None:
         """The long way read the whole of ``raw`` (a line as the block holds it) as ``event`` and
@@ -329,37 +331,31 @@ class EspIdfFamily:
         m = _RAW_ENVELOPE.match(raw)
         if m is None or m.group("msg") != event.msg:
             return
-        self._remember((event.level, event.tag, event.msg), event)
+        self._keep(self._read_whole, (event.level, event.tag, event.msg), event)
         if type(event) is not ev.EspLog or event.message_id is not None or event.is_failure():
             return
-        head, sep, tail = raw.partition(") ")
-        opening = head.find("(")
-        if not sep or opening < 0:
-            return
-        tag = tail.partition(":")[0]
-        if tag != event.tag:  # type: ignore[attr-defined]
-            return
-        if len(self._by_template) >= _SEEN_SIZE:
-            self._by_template.clear()
-            self._cleared += 1
-        self._by_template[(head[:opening], tag, _NONZERO_DIGIT.sub("0", tail))] = event
+        # the parts repeat() splits a line into: up to the stamp's "(", and after its ") "
+        lead, tail = raw[: m.start("stamp") - 1], raw[m.end("stamp") + 2 :]
+        self._keep(self._by_template, _template_key(lead, m.group("tag"), tail), event)
 
     def repeat_at(self, earlier: Event, raw: str, place: tuple[int, ...], no: int) -> Event:
-        """``earlier`` moved to this line, with its own text and time (and message, when only its
-        shape was met before)."""
+        """``earlier`` moved to this line, with its own text and time; a line only the shape of
+        which was met before (``place`` without a time: the event already has its own) is then known
+        by its message too, as the long way would have left it."""
         if len(place) == 3:
             start, end, ms = place
             return earlier.moved(no, raw[start:end], ms=ms)
-        start, end, ms, msg = place  # type: ignore[misc]
+        start, end = place
         event = earlier.moved(no, raw[start:end])
-        self._remember((event.level, event.tag, msg), event)  # type: ignore[attr-defined]
+        self._keep(self._read_whole, (event.level, event.tag, event.msg), event)  # type: ignore[attr-defined]
         return event
 
-    def _remember(self, key: tuple[str, str, str], event: Event) -> None:
-        if len(self._read_whole) >= _SEEN_SIZE:
-            self._read_whole.clear()
+    def _keep(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
+        """Put ``value`` in one of the caches that decide repeats, which start over when full."""
+        if len(cache) >= _SEEN_SIZE:
+            cache.clear()
             self._cleared += 1
-        self._read_whole[key] = event
+        cache[key] = value
 
     def claims(self, text: str) -> bool:
         return ENVELOPE.match(text) is not None or PANIC.match(text) is not None
