@@ -56,7 +56,7 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = (), glued
     """One screen per set of triggers, built once (analysing every trigger takes a while) and kept
     in the build cache between runs."""
     from bootdiag.core.cache import cached
-    from bootdiag.core.parse import screen
+    from bootdiag.core.parse import regex_trie, screen
 
     def build() -> TriggerScreen:
         return TriggerScreen(
@@ -64,7 +64,7 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = (), glued
             noise_glued="|".join(f"(?:{g})" for g in glued) or None,
         ).compile_all()
 
-    return cached("screen", [Path(screen.__file__), "\0".join(triggers), "\0".join(noise), "\0".join(glued)], build)
+    return cached("screen", [Path(screen.__file__), Path(regex_trie.__file__), "\0".join(triggers), "\0".join(noise), "\0".join(glued)], build)
 
 
 def _shown_after_colon(text: str) -> str | None:

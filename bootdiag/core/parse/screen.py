@@ -29,6 +29,7 @@ from functools import cached_property
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
+from bootdiag.core.parse.regex_trie import alternation, literal_prefix
 from bootdiag.core.precompiled import Precompiled
 from bootdiag.core.value import Frozen, set_fields
 
@@ -51,6 +52,7 @@ _RARE = 0.00005
 # Under IGNORECASE, ``re`` also equates these code points with ASCII letters (checked in tests).
 _CASE_EXTRA = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 _MAX_EXPANSION = 8  # a small character class ([EW]) becomes that many literals at most
+_GLUED_WINDOW = 8192  # characters searched at a time for a log line glued inside a noise line
 
 
 class Literal(Frozen):
@@ -69,8 +71,11 @@ class Literal(Frozen):
         return p
 
     def anchor(self) -> int:
-        """Index of the character the screen starts from: the rarest one."""
-        return min(range(len(self.text)), key=lambda i: (_char_share(self.text[i], self.ignorecase), -i))
+        """Index of the character the screen starts from: the rarest one, and of equally rare ones
+        the first: the check after a stop then begins with the characters that follow it, which
+        the engine rejects with a compare, where one that only looks back costs a lookbehind."""
+        last = len(self.text) - 1
+        return min(range(len(self.text)), key=lambda i: (_char_share(self.text[i], self.ignorecase), 0 < i == last, i))
 
 
 def _char_share(ch: str, ignorecase: bool) -> float:
@@ -290,9 +295,9 @@ class TriggerScreen:
         self.alternatives = [alt for t in triggers for alt in split_alternatives(t)]
         self.unanchored: list[str] = []
         by_anchor: dict[str, set[int]] = {}
-        lookarounds: dict[str, set[str]] = {}
+        # anchor character -> what must stand around it: see _around
+        checks: dict[str, set[tuple[str, str, str]]] = {}
         ignorecase = bool(flags & re.IGNORECASE)
-        self._sure: set[str] = set()
         for index, alt in enumerate(self.alternatives):
             tree = sre_parse.parse(alt, flags)
             choice = _best(required_literals(tree.data, ignorecase))
@@ -303,10 +308,11 @@ class TriggerScreen:
                 chars, rest = lead
                 # Without a dropped ``\\b`` the check is the whole alternative.
                 exact = not alt.startswith("\\b")
+                prefix, remainder = literal_prefix(rest)
+                tail = f"(?={remainder})" if remainder else ""
                 for ch in chars:
                     by_anchor.setdefault(ch, set()).add(index)
-                    check = f"(?={rest})" if rest else ""
-                    lookarounds.setdefault(ch, set()).add(self._sure_check(check) if exact else check)
+                    checks.setdefault(ch, set()).add((prefix, "", _sure(tail) if exact else tail))
                 continue
             if choice is None:
                 self.unanchored.append(alt)
@@ -316,10 +322,10 @@ class TriggerScreen:
             for lit in choice:
                 at = lit.anchor()
                 chars = case_variants(lit.text[at]) if lit.ignorecase else {lit.text[at]}
-                check = _around(lit, at)
+                prefix, behind, tail = _around(lit, at)
                 for ch in chars:
                     by_anchor.setdefault(ch, set()).add(index)
-                    lookarounds.setdefault(ch, set()).add(self._sure_check(check) if whole else check)
+                    checks.setdefault(ch, set()).add((prefix, behind, _sure(tail) if whole else tail))
         self.screen: re.Pattern[str] | None = None
         # Anchor character -> the alternatives to confirm a hit with (compiled on first use:
         # start-up time matters more than the first block).
@@ -331,25 +337,17 @@ class TriggerScreen:
             return
         branches = []
         if noise:
-            # A newline, then one or more noise lines. Every branch starts with a plain character
-            # (no group around it): that keeps the compiled pattern's first-character test, which is
-            # what makes the scan fast. No trigger anchors on a newline, so a match that starts with
-            # one is a run of noise.
-            branches.append(f"\\n(?:(?:{noise})[^\\n]*+\\n)++")  # possessive: nothing to undo
+            # A newline, then one or more noise lines, up to the last one's newline (which may open
+            # the next run). Every branch starts with a plain character (no group around it): that
+            # keeps the compiled pattern's first-character test, which is what makes the scan fast.
+            # No trigger anchors on a newline, so a match that starts with one is a run of noise.
+            line = f"(?:{noise})[^\\n]*+"
+            branches.append(f"\\n{line}(?:\\n{line})*+")  # possessive: nothing to undo
         # Frequent anchor characters first: the engine tries the alternatives in order.
-        for ch in sorted(lookarounds, key=lambda c: -_char_share(c, False)):
-            checks = sorted(lookarounds[ch])
-            rest = "" if "" in checks else "(?:" + "|".join(checks) + ")"
-            branches.append(re.escape(ch) + rest)
+        for ch in sorted(checks, key=lambda c: -_char_share(c, False)):
+            body = alternation(sorted(checks[ch]))
+            branches.append(re.escape(ch) + (f"(?:{body})" if body else ""))
         self.screen = re.compile("|".join(branches), flags)
-
-    def _sure_check(self, check: str) -> str:
-        """``check``, when it tests a whole trigger, made to run on to the end of the line and end
-        in an empty group named for it: a hit through it needs no confirming in Python, and its
-        end is the line's end."""
-        name = f"sure{len(self._sure)}"
-        self._sure.add(name)
-        return f"{check}[^\\n]*+(?P<{name}>)"
 
     @cached_property
     def combined(self) -> re.Pattern[str]:
@@ -390,46 +388,65 @@ class TriggerScreen:
                 first_end = len(text)
             if self._passed_over(text, pos, first_end):
                 pos = first_end
-        search = self.screen.search
+        finditer = self.screen.finditer
         find, rfind = text.find, text.rfind
         confirm = self._confirm
-        sure = self._sure
         size = len(text)
-        line_end = -1
+        line_start = line_end = -1
         tried: set[str] = set()
+        # Where another log line may begin inside a noise line (a paste that lost its newlines):
+        # searched a window at a time as runs of noise lines need it, not once per run.
         glued = self._glued.search if self._glued is not None else None
-        while (m := search(text, pos)) is not None:
-            hit = m.start()
-            if text[hit] == "\n":
-                pos = m.end() - 1  # the last newline: it may start the next run
-                if glued is not None and (g := glued(text, hit, pos)) is not None:
-                    # A noise line that may hold another log line: screened from its start like any
-                    # line (the triggers decide, as for a noise line that opens a block), and the run
-                    # goes on after it.
-                    pos = rfind("\n", 0, g.start()) + 1
-                continue
-            if m.lastgroup in sure:  # the screen ran the whole trigger, to the end of the line
-                line_end = m.end()
-                yield rfind("\n", 0, hit) + 1, line_end
-                pos = line_end
-                continue
-            if hit > line_end:
-                line_start = rfind("\n", 0, hit) + 1
-                line_end = find("\n", hit)
-                if line_end < 0:
-                    line_end = size
-                tried = set()
-            ch = text[hit]
-            # A screen match consumes its literal, which may hide another literal starting inside
-            # it: after a miss the scan goes on from the next character, not after the match.
-            pos = hit + 1
-            if ch in tried:
-                continue
-            tried.add(ch)
-            pattern = confirm.get(ch) or self._confirmer(ch)
-            if pattern.search(text, line_start, line_end) is not None:
-                yield line_start, line_end
-                pos = line_end  # its newline may start a run of noise lines
+        # glued_at < clear_to: the first such place from the current run on; glued_at == clear_to:
+        # none up to there
+        glued_at = clear_to = -1
+        while True:
+            # The scan goes on from where a match ended, unless a line's end or a miss inside a
+            # match says otherwise: then it starts again from there.
+            for m in finditer(text, pos):
+                hit, end = m.span()
+                if text[hit] == "\n":  # a run of noise lines
+                    if glued is not None:
+                        if glued_at < hit:  # what was found lies before this run: look again from it
+                            glued_at = clear_to = hit
+                        if glued_at == clear_to < end:  # none up to clear_to: search on, whole lines
+                            stop = find("\n", clear_to + _GLUED_WINDOW)
+                            stop = max(end, stop if stop >= 0 else size)
+                            g = glued(text, clear_to, stop)
+                            glued_at, clear_to = (g.start(), size + 1) if g is not None else (stop, stop)
+                        if glued_at < end and glued_at < clear_to:
+                            # A noise line that may hold another log line: screened from its start
+                            # like any line (the triggers decide, as for a noise line that opens a
+                            # block), and the run goes on after it.
+                            pos = rfind("\n", 0, glued_at) + 1
+                            break
+                    continue
+                if text[end - 1] == "\n":  # the screen ran a whole trigger, through the line's end
+                    line_end = end - 1
+                    yield rfind("\n", 0, hit) + 1, line_end
+                    pos = line_end  # its newline may start a run of noise lines
+                    break
+                if hit > line_end:
+                    line_start = rfind("\n", 0, hit) + 1
+                    line_end = find("\n", hit)
+                    if line_end < 0:
+                        line_end = size
+                    tried = set()
+                ch = text[hit]
+                if ch not in tried:
+                    tried.add(ch)
+                    pattern = confirm.get(ch) or self._confirmer(ch)
+                    if pattern.search(text, line_start, line_end) is not None:
+                        yield line_start, line_end
+                        pos = line_end  # its newline may start a run of noise lines
+                        break
+                if end > hit + 1:
+                    # The match took more than its anchor, which may hide another literal
+                    # starting inside it: the scan goes on from the next character.
+                    pos = hit + 1
+                    break
+            else:
+                return
 
     @cached_property
     def noise_regex(self) -> re.Pattern[str] | None:
@@ -454,12 +471,34 @@ class TriggerScreen:
             yield start, end if end >= 0 else len(text)
 
 
-def _around(lit: Literal, at: int) -> str:
-    """The rest of ``lit`` after its anchor character, then a lookbehind for the whole literal.
+def _sure(check: str) -> str:
+    """``check``, when it tests a whole trigger, made to run on through the line's newline: a match
+    that ends just after a newline needs no confirming (no other check reads a newline), and the
+    line ends there. (One named group per such check would tell them apart too, but a match
+    object makes room for every group of the pattern: over a thousand, at every match.)"""
+    return f"{check}[^\\n]*+\\n?"
 
-    Starting with a literal character lets the engine reject the alternative with one compare.
+
+def _around(lit: Literal, at: int) -> tuple[str, str, str]:
+    """What must stand around ``lit``'s anchor character for ``lit`` to stand there, as
+    :func:`alternation` takes it: the rest of its text (plain), the whole literal ending there (a
+    lookbehind, unless the anchor is its first character), and a regex after that.
+
+    Under IGNORECASE all of it is that regex, which begins with a class of its first character's
+    cases: a class, like a plain character, lets the engine pass over the check with one test.
     """
-    after = re.escape(lit.text[at + 1 :])
-    behind = f"(?<={re.escape(lit.text)})" if at else ""
-    body = after + behind
-    return f"(?i:{body})" if lit.ignorecase and body else body
+    after = lit.text[at + 1 :]
+    behind = lit.text if at else ""
+    if "\n" in after:  # looked at, not taken: only a whole trigger's check may take a newline
+        flags = "i" if lit.ignorecase else ""
+        return "", "", f"(?{flags}:(?={re.escape(after)}){_behind(behind)})"
+    if not lit.ignorecase:
+        return after, behind, ""
+    if not after:
+        return "", "", f"(?i:{_behind(behind)})" if behind else ""
+    first = "".join(sorted(re.escape(v) for v in case_variants(after[0])))
+    return "", "", f"[{first}](?i:{re.escape(after[1:])}{_behind(behind)})"
+
+
+def _behind(text: str) -> str:
+    return f"(?<={re.escape(text)})" if text else ""
