@@ -37,9 +37,10 @@ PANIC = re.compile(
     r"|\**E?RROR\*\*\* A stack overflow.*|Brownout detector was triggered"
 )
 # Tags whose informational lines carry boot facts; other tags reach the grammar only at E/W level.
+# (Written as a trie of their starts: the screen tests it on every informational line.)
 _BOOT_TAG_PATTERN = (
-    r"boot(?:\.esp32\w*)?|esp_image|secure_boot\w*|flash_encrypt|flash_parts|boot_comm|efuse"
-    r"|cpu_start|main_task|app_init|app_start|esp_ota_ops"
+    r"boot(?:\.esp32\w*|_comm)?|e(?:sp_(?:image|ota_ops)|fuse)|secure_boot\w*|flash_(?:encrypt|parts)"
+    r"|cpu_start|main_task|app_(?:init|start)"
 )
 _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
 _SEEN_SIZE = 4096  # distinct messages remembered per capture
@@ -232,7 +233,8 @@ class EspIdfFamily:
     # Informational lines of other tags (the application's own), with IDF's green for I (log.h
     # LOG_COLOR_I "\033[0;32m"; D and V have none): the screen passes over them. Lines behind a
     # host timestamp or in other colours are still screened.
-    noise = rf"(?:\x1b\[0;32m)?+[IDV] \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) (?!(?:{_BOOT_TAG_PATTERN})[:.])"
+    # (The colour as one branch, not an optional group: the cheaper test, on every such line.)
+    noise = rf"(?:\x1b\[0;32m[IDV]|[IDV]) \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) (?!(?:{_BOOT_TAG_PATTERN})[:.])"
     # Inside such a line, the start of another one glued on (a paste that lost its newlines): the
     # ROM's upper-case reset reason "(POWERON_RESET)", or an IDF stamp "L (123) " that is not the
     # line's own (that one follows the newline or the green's "m"). Both begin at "(", which the
