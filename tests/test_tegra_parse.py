@@ -406,3 +406,30 @@ def test_a_real_failure_after_the_nano_cboot_lines_is_still_reported() -> None:
     # only the panic is left unexplained, not the cboot lines before it
     assert [e.text for e in panic.unexplained] == [
         "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(179,1)"]
+
+
+@pytest.mark.parametrize("line", [
+    "[   29.101010] rcu: INFO: rcu_preempt self-detected stall on CPU",
+    "[   29.101010] INFO: rcu_sched detected stalls on CPUs/tasks:",
+    "[   44.000001] watchdog: BUG: soft lockup - CPU#2 stuck for 22s! [swapper/0:1]",
+    "[  242.870012] INFO: task systemd-udevd:231 blocked for more than 120 seconds.",
+])
+def test_a_kernel_hang_after_the_bootloader_is_a_failure(line: str) -> None:
+    # the lines carry no failure word: only the catalogue knows them
+    report = explain("\n".join(_NANO_CBOOT) + "\n[    0.000000] Booting Linux on physical CPU 0x0\n" + line + "\n")
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == [line.split("] ", 1)[1]]
+
+
+def test_a_kernel_waiting_for_its_root_device_is_not_called_healthy() -> None:
+    waiting = explain("\n".join(_NANO_CBOOT) + "\n[    3.012345] Waiting for root device /dev/nvme0n1p1...\n")
+    assert waiting.status == "incomplete"
+
+
+def test_nvbootctrl_slot_dump_shows_a_booted_board() -> None:
+    dump = ("Current version: 36.4.0\nCapsule update status: 1\nCurrent bootloader slot: A\n"
+            "Active bootloader slot: A\nnum_slots: 2\n")
+    assert explain(dump).status == "healthy"
+    # its 'not found' notice about the capsule-update variable is no failure
+    assert explain(dump + "Info: variable BootChainFwStatus is not found.\n").status == "healthy"
+    assert explain("Info: variable BootChainFwStatus is not found.\n").status != "healthy"
