@@ -433,3 +433,11 @@ def test_nvbootctrl_slot_dump_shows_a_booted_board() -> None:
     # its 'not found' notice about the capsule-update variable is no failure
     assert explain(dump + "Info: variable BootChainFwStatus is not found.\n").status == "healthy"
     assert explain("Info: variable BootChainFwStatus is not found.\n").status != "healthy"
+
+
+def test_the_initrd_rescue_shell_banner_is_no_failure_but_what_sent_it_there_is() -> None:
+    banner = "bash: cannot set terminal process group (-1): Inappropriate ioctl for device\n"
+    assert explain(banner).status == "incomplete"
+    report = explain(banner + "ERROR: nvme0n1p1 not found\n")
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == ["ERROR: nvme0n1p1 not found"]
