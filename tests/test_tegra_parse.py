@@ -421,9 +421,28 @@ def test_a_kernel_hang_after_the_bootloader_is_a_failure(line: str) -> None:
     assert [e.text for e in report.unexplained] == [line.split("] ", 1)[1]]
 
 
+_UEFI_TO_KERNEL = ("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n"
+                   "EFI stub: Exiting boot services...\n"
+                   "[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd421]\n")
+
+
 def test_a_kernel_waiting_for_its_root_device_is_not_called_healthy() -> None:
     waiting = explain("\n".join(_NANO_CBOOT) + "\n[    3.012345] Waiting for root device /dev/nvme0n1p1...\n")
     assert waiting.status == "incomplete"
+    # the kernel was entered, but the capture ends on the wait: nothing after it ran
+    hung = explain(_UEFI_TO_KERNEL + "[    3.012345] Waiting for root device PARTUUID=be6c5e24-02...\n")
+    assert hung.status == "incomplete"
+    # a wait the boot got past is no hang
+    slow = explain(_UEFI_TO_KERNEL + "[    3.012345] Waiting for root device PARTUUID=be6c5e24-02...\n"
+                   "[    4.201000] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Opts: (null)\n")
+    assert slow.status == "healthy"
+
+
+def test_a_capture_that_starts_with_the_kernel_is_read_as_a_boot() -> None:
+    dmesg = explain("[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd421]\n"
+                    "[    0.000000] Machine model: NVIDIA Orin Nano Developer Kit\n")
+    assert dmesg.status == "incomplete"
+    assert explain("[    0.000000] Booting Linux on physical CPU 0x0\n").status == "incomplete"
 
 
 def test_nvbootctrl_slot_dump_shows_a_booted_board() -> None:
