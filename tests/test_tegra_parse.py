@@ -460,3 +460,16 @@ def test_the_initrd_rescue_shell_banner_is_no_failure_but_what_sent_it_there_is(
     report = explain(banner + "ERROR: nvme0n1p1 not found\n")
     assert report.status == "unexplained"
     assert [e.text for e in report.unexplained] == ["ERROR: nvme0n1p1 not found"]
+
+
+@pytest.mark.parametrize("line", [
+    "[    6.848123] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100",
+    "[    2.311519] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(179,1)",
+    "[    1.104512] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008",
+    "[    1.104990] Internal error: Oops: 96000005 [#1] PREEMPT SMP",
+])
+def test_a_kernel_that_dies_after_uefi_handed_over_is_no_healthy_boot(line: str) -> None:
+    # the EFI stub's hand-over to Linux shows the bootloader done, not the boot
+    report = explain(_UEFI_TO_KERNEL + line + "\n")
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == [line.split("] ", 1)[1]]
