@@ -434,7 +434,8 @@ def test_a_kernel_waiting_for_its_root_device_is_not_called_healthy() -> None:
     assert hung.status == "incomplete"
     # a wait the boot got past is no hang
     slow = explain(_UEFI_TO_KERNEL + "[    3.012345] Waiting for root device PARTUUID=be6c5e24-02...\n"
-                   "[    4.201000] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Opts: (null)\n")
+                   "[    4.201000] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Opts: (null)\n"
+                   "Ubuntu 22.04.4 LTS ubuntu ttyTCU0\n")
     assert slow.status == "healthy"
 
 
@@ -473,3 +474,15 @@ def test_a_kernel_that_dies_after_uefi_handed_over_is_no_healthy_boot(line: str)
     report = explain(_UEFI_TO_KERNEL + line + "\n")
     assert report.status == "unexplained"
     assert [e.text for e in report.unexplained] == [line.split("] ", 1)[1]]
+
+
+def test_the_initrd_not_finding_its_root_after_uefi_handed_over_is_no_healthy_boot() -> None:
+    report = explain(_UEFI_TO_KERNEL + "ERROR: nvme0n1p1 not found\n"
+                     "bash: cannot set terminal process group (-1): Inappropriate ioctl for device\n"
+                     "bash: no job control in this shell\nbash-5.0#\n")
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == ["ERROR: nvme0n1p1 not found"]
+    # the hand-over with the kernel's own output after it, and nothing failing, is a boot that went on
+    assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n"
+                   "EFI stub: Exiting boot services...\n").status == "healthy"
+    assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n").status == "incomplete"
