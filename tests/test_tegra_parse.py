@@ -406,3 +406,75 @@ def test_a_real_failure_after_the_nano_cboot_lines_is_still_reported() -> None:
     # only the panic is left unexplained, not the cboot lines before it
     assert [e.text for e in panic.unexplained] == [
         "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(179,1)"]
+
+
+_UEFI_TO_KERNEL = ("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n"
+                   "EFI stub: Exiting boot services...\n"
+                   "[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd421]\n")
+
+
+def test_a_kernel_waiting_for_its_root_device_is_not_called_healthy() -> None:
+    waiting = explain("\n".join(_NANO_CBOOT) + "\n[    3.012345] Waiting for root device /dev/nvme0n1p1...\n")
+    assert waiting.status == "incomplete"
+    # the kernel was entered, but the capture ends on the wait: nothing after it ran
+    hung = explain(_UEFI_TO_KERNEL + "[    3.012345] Waiting for root device PARTUUID=be6c5e24-02...\n")
+    assert hung.status == "incomplete"
+    # a wait the boot got past is no hang
+    slow = explain(_UEFI_TO_KERNEL + "[    3.012345] Waiting for root device PARTUUID=be6c5e24-02...\n"
+                   "[    4.201000] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Opts: (null)\n"
+                   "Ubuntu 22.04.4 LTS ubuntu ttyTCU0\n")
+    assert slow.status == "healthy"
+
+
+def test_a_capture_that_starts_with_the_kernel_is_read_as_a_boot() -> None:
+    dmesg = explain("[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd421]\n"
+                    "[    0.000000] Machine model: NVIDIA Orin Nano Developer Kit\n")
+    assert dmesg.status == "incomplete"
+    assert explain("[    0.000000] Booting Linux on physical CPU 0x0\n").status == "incomplete"
+
+
+def test_nvbootctrl_slot_dump_shows_a_booted_board() -> None:
+    dump = ("Current version: 36.4.0\nCapsule update status: 1\nCurrent bootloader slot: A\n"
+            "Active bootloader slot: A\nnum_slots: 2\n")
+    assert explain(dump).status == "healthy"
+    # its 'not found' notice about the capsule-update variable is no failure
+    assert explain(dump + "Info: variable BootChainFwStatus is not found.\n").status == "healthy"
+    assert explain("Info: variable BootChainFwStatus is not found.\n").status != "healthy"
+
+
+def test_the_initrd_rescue_shell_banner_is_no_failure_but_what_sent_it_there_is() -> None:
+    banner = "bash: cannot set terminal process group (-1): Inappropriate ioctl for device\n"
+    assert explain(banner).status == "incomplete"
+    report = explain(banner + "ERROR: nvme0n1p1 not found\n")
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == ["ERROR: nvme0n1p1 not found"]
+
+
+@pytest.mark.parametrize("line", [
+    "[    6.848123] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100",
+    "[    2.311519] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(179,1)",
+    "[    1.104512] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008",
+    "[    1.104990] Internal error: Oops: 96000005 [#1] PREEMPT SMP",
+    # hangs: the lines carry no failure word, only the catalogue knows them
+    "[   29.101010] rcu: INFO: rcu_preempt self-detected stall on CPU",
+    "[   29.101010] INFO: rcu_sched detected stalls on CPUs/tasks:",
+    "[   44.000001] watchdog: BUG: soft lockup - CPU#2 stuck for 22s! [swapper/0:1]",
+    "[  242.870012] INFO: task systemd-udevd:231 blocked for more than 120 seconds.",
+])
+def test_a_kernel_that_dies_or_hangs_after_uefi_handed_over_is_no_healthy_boot(line: str) -> None:
+    # the EFI stub's hand-over to Linux shows the bootloader done, not the boot
+    report = explain(_UEFI_TO_KERNEL + line + "\n")
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == [line.split("] ", 1)[1]]
+
+
+def test_the_initrd_not_finding_its_root_after_uefi_handed_over_is_no_healthy_boot() -> None:
+    report = explain(_UEFI_TO_KERNEL + "ERROR: nvme0n1p1 not found\n"
+                     "bash: cannot set terminal process group (-1): Inappropriate ioctl for device\n"
+                     "bash: no job control in this shell\nbash-5.0#\n")
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == ["ERROR: nvme0n1p1 not found"]
+    # the hand-over with the kernel's own output after it, and nothing failing, is a boot that went on
+    assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n"
+                   "EFI stub: Exiting boot services...\n").status == "healthy"
+    assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n").status == "incomplete"

@@ -52,6 +52,10 @@ class Event(Record, frozen=True, extra="forbid"):
     # picks the image to start): when the capture goes on with lines nothing reads, the next
     # stage is running, which shows the boot completed.
     handoff: ClassVar[bool] = False
+    # The run waits here for something that may never come (a kernel waiting for its root
+    # device): when the capture ends on such a line, the run did not get past it, so what
+    # completed before it does not make the capture healthy.
+    stall: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -83,6 +87,10 @@ class Event(Record, frozen=True, extra="forbid"):
     def hands_over(self) -> bool:
         """Whether the boot hands over to the next stage at this line (see ``handoff``)."""
         return type(self).handoff
+
+    def waits(self) -> bool:
+        """Whether the run waits at this line for something that may not come (see ``stall``)."""
+        return type(self).stall
 
     def is_weak(self) -> bool:
         """A failure read with less than certainty (quoted in a sentence, or said in words nothing

@@ -526,10 +526,17 @@ def _quiet_trigger(key: tuple[str, ...]) -> str:
     return cached("quiet-trigger", [Path(__file__), *files, "\0".join(key)], build)
 
 
+# Milestones that are no completion but that the screen must still hand to the parser, though
+# they carry no failure word: a hand-over to the next stage and a wait that may never end (they
+# decide whether a completion counts), and an operating system's kernel starting (a boot log's
+# own first line when the bootloader's part was not captured).
+_SCREENED = ("handoff", "waiting", "kernel_started")
+
+
 def completion_trigger() -> str:
-    """A regex for the catalogued lines that show a boot or flash completed, or a hand-over to the
-    next stage (their longest fixed text): the screen hands them to the parser, since they carry no
-    failure word."""
+    """A regex for the catalogued lines that show a boot or flash completed, and for the other
+    milestones of ``_SCREENED`` (their longest fixed text): the screen hands them to the parser,
+    since they carry no failure word."""
     return _completion_trigger(registry.registry_key())
 
 
@@ -542,7 +549,7 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
     def build() -> str:
         texts = set()
         for known in catalogue().entries:
-            if (known.completes or known.milestone == "handoff") and len(longest := _longest_literal(known)) >= MIN_LITERAL:
+            if (known.completes or known.milestone in _SCREENED) and len(longest := _longest_literal(known)) >= MIN_LITERAL:
                 texts.add(re.escape(longest))
         return "|".join(sorted(texts)) or "(?!)"
 
@@ -627,6 +634,9 @@ class CatalogueMessage(Event):
 
     def hands_over(self) -> bool:
         return self.severity == "milestone" and catalogue().by_id[self.message].milestone == "handoff"
+
+    def waits(self) -> bool:
+        return self.severity == "milestone" and catalogue().by_id[self.message].milestone == "waiting"
 
     @property
     def message_id(self) -> str:

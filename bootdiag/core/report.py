@@ -203,6 +203,7 @@ class ReportBuilder:
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
         self._last_handoff = False  # the last event handed over to the next stage
+        self._last_waits = False  # the last event waits for something that may not come
         self._last_session = 0  # the session of the last event
         # Output follows the capture's last event (lines no grammar reads): None while undecided.
         self.output_after_last: bool | None = None
@@ -219,6 +220,7 @@ class ReportBuilder:
             self.log_events += 1
             self._last_line = event.line
             self._last_handoff = event.hands_over()
+            self._last_waits = event.waits()
             self._last_session = session
             self.output_after_last = None
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
@@ -304,7 +306,9 @@ class ReportBuilder:
             self._count.setdefault(match.rule.id, 1)
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
         handed_over = self._last_handoff and bool(self.output_after_last)
-        completed = self.completed or handed_over
+        # A capture that ends waiting (nothing after the wait ran) shows no run that completed.
+        stalled = self._last_waits and not self.output_after_last
+        completed = (self.completed or handed_over) and not stalled
         # What a sentence quotes counts only when no log shows the boot or flash completing; a cause
         # read from silence after the hand-over, only when nothing followed it: output after the
         # capture's last event tells of that run only (a bootloader that started again after its
