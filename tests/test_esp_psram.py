@@ -50,3 +50,17 @@ def test_a_psram_that_was_found_is_not_a_finding() -> None:
         + "I (1144) cpu_start: Pro cpu start user code\n"
     )
     assert report.status == "healthy" and report.findings == []
+
+
+CLASSIC_ROM = "ets Jun  8 2016 00:22:57\n\nrst:0xc (SW_CPU_RESET),boot:0x17 (SPI_FAST_FLASH_BOOT)\nentry 0x400805f8\n"
+S3_ROM = "ESP-ROM:esp32s3-20210327\nBuild:Mar 27 2021\nrst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)\nentry 0x403c98f4\n"
+
+
+def test_without_the_package_line_a_classic_esp32_rom_is_a_weaker_reading() -> None:
+    report = explain(CLASSIC_ROM + "E (151) psram: PSRAM ID read error: 0xffffffff\n")
+    assert report.findings[0].id == "esp.psram_not_fitted" and report.findings[0].confidence == "low"
+
+
+def test_the_same_line_on_an_s3_is_left_to_the_line_mode_reading() -> None:
+    report = explain(S3_ROM + "E (243) psram: PSRAM ID read error: 0x00ffffff\n")
+    assert all(f.id != "esp.psram_not_fitted" for f in report.findings)
