@@ -283,3 +283,18 @@ def test_esptools_wrong_boot_mode_standing_alone_is_its_fatal_connect_error() ->
     event = one("Wrong boot mode detected (0x13)! The chip needs to be in download mode.")
     assert isinstance(event, ev.ToolFatal) and event.is_failure()
     assert event.message_id == "esptool.wrong_boot_mode"
+
+
+@pytest.mark.parametrize("line", [
+    "I (475) quad_psram: This chip is ESP32-D0WD",  # ESP-IDF v5 (esp_psram/esp32/esp_psram_impl_quad.c)
+    "\x1b[0;32mI (228) psram: This chip is ESP32-D0WD\x1b[0m",  # v4.4 (esp_hw_support/port/esp32/spiram_psram.c)
+    "(515) psram: This chip is ESP32-D0WD",  # the level letter lost
+])
+def test_the_psram_drivers_chip_package_line_is_read(line: str) -> None:
+    event = one(line)
+    assert isinstance(event, ev.EspLog) and event.level == "I" and not event.is_failure()
+    assert event.message_id in ("idf.psram_chip_d0wd", "idf.psram_chip_d0wd_v4")
+
+
+def test_the_apps_other_informational_psram_lines_are_still_passed_over() -> None:
+    assert parse_text("I (230) spiram: Found 64MBit SPI RAM device\n") == []

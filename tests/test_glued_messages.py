@@ -280,3 +280,12 @@ def test_a_restart_after_the_jump_is_silence_even_when_the_capture_is_cut_off_mi
 def test_output_after_the_last_jump_still_shows_the_image_running():
     report = explain("I: Starting bootloader\nI: Jumping to the first image slot\nHello World! frdm_k64f\n")
     assert report.status == "healthy"
+
+
+def test_a_powershell_prompt_glued_after_a_tools_last_line_starts_the_next_command():
+    found = read(
+        "A fatal error occurred: This chip is ESP32-C3 not ESP32. Wrong --chip argument? "
+        "PS D:\\github> esptool.py --chip esp32c3 write_flash 0 app.bin"
+    )
+    assert [e.kind for e in found] == ["ToolFatal", "ToolCommand"]
+    assert found[1].command == "write_flash"

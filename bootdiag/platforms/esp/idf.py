@@ -43,6 +43,9 @@ _BOOT_TAG_PATTERN = (
     r"|cpu_start|main_task|app_(?:init|start)"
 )
 _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
+# The ESP32 PSRAM driver names the chip package at start-up (esp_psram/esp32/esp_psram_impl_quad.c,
+# v4.4 spiram_psram.c): it tells a module without PSRAM from one with PSRAM inside the chip.
+_PSRAM_PACKAGE = r"(?:quad_psram|psram): This chip is "
 _SEEN_SIZE = 4096  # distinct messages remembered per capture
 _NONZERO_DIGIT = re.compile(r"[1-9]")  # a message's shape: its digits all 0
 
@@ -225,8 +228,10 @@ class EspIdfFamily:
     trigger = compile_trigger(
         r"[EW] \([\d:.]+\) ",
         rf"[IDV] \([\d:.]+\) (?:{_BOOT_TAG_PATTERN})[:.]",
+        rf"[IDV] \([\d:.]+\) {_PSRAM_PACKAGE}",
         # a boot line pasted without its level letter ("(84) boot: SPI Mode : QIO")
         rf"(?<![EWIDV] )\(\d+\) (?:{_BOOT_TAG_PATTERN})[:.]",
+        rf"(?<![EWIDV] )\(\d+\) {_PSRAM_PACKAGE}",
         PANIC.pattern,
     )
 
@@ -234,7 +239,10 @@ class EspIdfFamily:
     # LOG_COLOR_I "\033[0;32m"; D and V have none): the screen passes over them. Lines behind a
     # host timestamp or in other colours are still screened.
     # (The colour as one branch, not an optional group: the cheaper test, on every such line.)
-    noise = rf"(?:\x1b\[0;32m[IDV]|[IDV]) \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) (?!(?:{_BOOT_TAG_PATTERN})[:.])"
+    noise = (
+        rf"(?:\x1b\[0;32m[IDV]|[IDV]) \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) "
+        rf"(?!(?:{_BOOT_TAG_PATTERN})[:.]|{_PSRAM_PACKAGE})"
+    )
     # Inside such a line, the start of another one glued on (a paste that lost its newlines): the
     # ROM's upper-case reset reason "(POWERON_RESET)", or an IDF stamp "L (123) " that is not the
     # line's own (that one follows the newline or the green's "m"). Both begin at "(", which the

@@ -32,6 +32,9 @@ LINE_STARTS = (
     r"Error: espflash::", r"\u00d7 (?=[A-Z])", r"[\u2570\u251c]\u2500\u25b6 ",
     # esptool-ck's error and warning lines (messages/esptool-ck.toml): "warning: espcomm_sync failed"
     r"(?:warning|error): espcomm_",
+    # PowerShell's prompt ("PS C:\Users\me> ") before the next command of a Windows paste: a tool's
+    # last line and the next command line glued together are two lines
+    r"PS [A-Za-z]:\\[^>\r\n]{0,240}> ?(?=\S)",
 )
 # "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)
 _NO_LEVEL = re.compile(r"\((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
