@@ -13,19 +13,45 @@ from operator import attrgetter
 
 from bootdiag.core.events import Event
 from bootdiag.core.rules import Condition, Rule, When, compile_condition, compile_where, is_text_search
+from bootdiag.core.rules.digit_blind import blind_to_digits, digits_alike
 from bootdiag.core.value import Value
 
 MAX_FAILURES_PER_SESSION = 10
 _Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
 _Test = Callable[[Event], bool]
-_Staged = tuple[_Entry, _Test, _Test | None]  # an entry, its test of the key's fields, of the others
+# an entry, its test of the key's fields, of the others, and whether that one is blind to digits
+_Staged = tuple[_Entry, _Test, _Test | None, bool]
 _Getter = Callable[[Event], object]
-_Plan = tuple[list[_Entry], _Getter | None, _Getter | None, list[_Staged]]
+_Plan = tuple[list[_Entry], _Getter | None, _Getter | None, list[_Staged], frozenset[str]]
+# the entries left, with their other tests; the getter of the free text they read, when blind to digits
+_Stage = tuple[list[tuple[_Entry, _Test | None]], _Getter | None]
 _MEMO_SIZE = 4096  # distinct (class, field values) remembered; then it starts over
 
 
 def _always(event: Event) -> bool:
     return True
+
+
+def _tuple_getter(fields: list[str]) -> _Getter:
+    """The values of ``fields`` as a tuple, however many they are."""
+    if not fields:
+        return lambda event: ()
+    get = attrgetter(*fields)
+    return get if len(fields) > 1 else lambda event: (get(event),)
+
+
+def _shape(texts: tuple[object, ...]) -> tuple[object, ...] | None:
+    """Free text with its digits 1-9 made alike (:func:`digits_alike`); ``None`` when a value is not
+    text (a list): then only the exact values tell."""
+    shaped: list[object] = []
+    for value in texts:
+        if isinstance(value, str):
+            shaped.append(digits_alike(value))
+        elif value is None:
+            shaped.append(None)
+        else:
+            return None
+    return tuple(shaped)
 
 
 def _entry_order(entry: _Entry) -> tuple[int, str, int]:
@@ -152,8 +178,12 @@ class Engine:
         self._context_only = compiled.context_only
         self._judge_order = compiled.judge_order
         self._memo: dict[object, list[_Entry]] = {}  # (class, field values) -> conditions met
-        # (class, values of the fields not read as free text) -> conditions left, with their other tests
-        self._staged: dict[object, list[tuple[_Entry, _Test | None]]] = {}
+        # (class, values of the fields not read as free text) -> conditions left, with their other
+        # tests, and whether those are all blind to digits (see digit_blind)
+        self._staged: dict[object, _Stage] = {}
+        # (that key, the free text with its digits made alike) -> conditions met, for such stages
+        self._by_shape: dict[object, list[_Entry]] = {}
+        self._last: tuple[Event | None, list[_Entry]] = (None, [])  # the last event asked about, its answer
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
         self._session = 0
         self._reset_session()
@@ -246,30 +276,50 @@ class Engine:
         numbers, so the answer is remembered per class and values of the fields the tests read.
         A new message is tested in two stages: the tests of fields read only as free text (a
         pattern searched in a message) run on the conditions the other fields leave, which are
-        remembered by those fields' values alone (an application's lines share them)."""
+        remembered by those fields' values alone (an application's lines share them); when no test
+        left tells digits apart, their answer is remembered by the text's shape, digits alike (an
+        application's next message of a shape it printed before costs a look-up)."""
         cls = type(event)
         plan = self._by_class.get(cls)
         if plan is None:
             plan = self._by_class[cls] = self._plan(cls)
-        entries, values, keyed_values, staged = plan
+        entries, values, keyed_values, staged, texts = plan  # texts: the fields read as free text only
         if not entries:
             return entries
+        if event is self._last[0]:  # asked again (whether it is read, then whether it is needed)
+            return self._last[1]
         try:
-            key = (cls, values(event)) if values is not None else cls
-            hit = self._memo.get(key)
+            stage_key = (cls, keyed_values(event)) if keyed_values is not None else cls
+            stage = self._staged.get(stage_key)
         except (TypeError, AttributeError):  # a list-valued field (not hashable): test every time
             return [e for e in entries if e[4](event)]
-        if hit is not None:
-            return hit
-        stage_key = (cls, keyed_values(event)) if keyed_values is not None else cls
-        left = self._staged.get(stage_key)
-        if left is None:
+        if stage is None:
             if len(self._staged) >= _MEMO_SIZE:
                 self._staged.clear()
-            left = self._staged[stage_key] = [(e, rest) for e, first, rest in staged if first(event)]
-        if len(self._memo) >= _MEMO_SIZE:
-            self._memo.clear()
-        hit = self._memo[key] = [e for e, rest in left if rest is None or rest(event)]
+            chosen = [(e, rest, blind) for e, first, rest, blind in staged if first(event)]
+            # the free text those left read: what tells two events of this key apart
+            read = sorted({f for e, rest, _b in chosen if rest is not None for f in e[3].where} & texts)
+            blind = all(b for *_x, b in chosen)
+            stage = self._staged[stage_key] = ([(e, rest) for e, rest, _b in chosen], _tuple_getter(read) if blind else None)
+        left, texts_read = stage
+        if texts_read is not None and (shape := _shape(texts_read(event))) is not None:
+            # Every test left reads the free text alike whatever its digits: the answer for another
+            # message of the same shape (an application's, with other numbers) is this one's.
+            key: object = (stage_key, shape)
+            memo = self._by_shape
+        else:
+            try:
+                key = (cls, values(event)) if values is not None else cls
+                hash(key)
+            except TypeError:
+                return [e for e in entries if e[4](event)]
+            memo = self._memo
+        hit = memo.get(key)
+        if hit is None:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            hit = memo[key] = [e for e, rest in left if rest is None or rest(event)]
+        self._last = (event, hit)
         return hit
 
     def _plan(self, cls: type[Event]) -> _Plan:
@@ -282,13 +332,16 @@ class Engine:
         for entry in entries:
             where = entry[3].where
             rest = {f: pred for f, pred in where.items() if f not in keyed}
+            blind = all(blind_to_digits(pattern) for pred in rest.values() for pattern in pred.values())
             if not rest:  # the condition's own test is the first stage
-                staged.append((entry, entry[4], None))
+                staged.append((entry, entry[4], None, blind))
             elif len(rest) == len(where):  # and here the second
-                staged.append((entry, _always, entry[4]))
+                staged.append((entry, _always, entry[4], blind))
             else:
-                staged.append((entry, compile_where({f: pred for f, pred in where.items() if f in keyed}), compile_where(rest)))
-        return (entries, attrgetter(*fields) if fields else None, attrgetter(*keyed) if keyed else None, staged)
+                first = compile_where({f: pred for f, pred in where.items() if f in keyed})
+                staged.append((entry, first, compile_where(rest), blind))
+        return (entries, attrgetter(*fields) if fields else None, attrgetter(*keyed) if keyed else None, staged,
+                frozenset(fields) - frozenset(keyed))
 
     def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:
         if cond.scope == "capture":

@@ -116,13 +116,14 @@ class Analyzer:
         known = self._inert.get(id(earlier))
         if known is not None and known is earlier:
             return False
-        if earlier.session_boundary() is not None or self.engine.needs(earlier):
+        if earlier.session_boundary() is not None:
             return True
-        if not self.engine.reads(earlier):  # never: remember it, most repeats are such lines
+        if not self.engine.reads(earlier):  # never (then not needed): remember it, most repeats are such lines
             if len(self._inert) >= 4096:
                 self._inert.clear()
             self._inert[id(earlier)] = earlier
-        return False
+            return False
+        return self.engine.needs(earlier)
 
     def feed_bytes(self, chunk: bytes) -> list[Event]:
         block = self.splitter.feed(chunk)

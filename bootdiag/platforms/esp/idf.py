@@ -46,6 +46,7 @@ _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
 # The ESP32 PSRAM driver names the chip package at start-up (esp_psram/esp32/esp_psram_impl_quad.c,
 # v4.4 spiram_psram.c): it tells a module without PSRAM from one with PSRAM inside the chip.
 _PSRAM_PACKAGE = r"(?:quad_psram|psram): This chip is "
+_CLOCK_STAMP = re.compile(r"\d\d:\d\d:\d\d\.\d+")  # the envelope's other stamp: a clock time
 _SEEN_SIZE = 4096  # distinct messages remembered per capture
 _NONZERO_DIGIT = re.compile(r"[1-9]")  # a message's shape: its digits all 0
 
@@ -302,8 +303,9 @@ class EspIdfFamily:
         if body.endswith("\x1b[0m"):
             body = body[:-4]
         tag, _, msg = body.partition(":")
-        if (head[opening - 2 : opening - 1], tag, msg[1:] if msg.startswith(" ") else msg) not in self._read_whole:
-            return self._template_of(raw, head[:opening], tag, tail)
+        message = msg[1:] if msg.startswith(" ") else msg
+        if (head[opening - 2 : opening - 1], tag, message) not in self._read_whole:
+            return self._template_of(head, opening, tag, tail, len(head) + 2 + len(body), message)
         m = _RAW_ENVELOPE.match(raw)
         if m is None:
             return None
@@ -315,21 +317,22 @@ class EspIdfFamily:
             self._keep(self._by_shape, (head[:opening], tail), (seen, m.start("level"), len(raw) - m.end("msg")))
         return seen, (m.start("level"), m.end("msg"), stamp_to_ms(stamp))
 
-    def _template_of(self, raw: str, lead: str, tag: str, tail: str) -> tuple[Event, tuple[int, int]] | None:
+    def _template_of(self, head: str, opening: int, tag: str, tail: str, end: int,
+                     message: str) -> tuple[Event, tuple[int, int]] | None:
         """A new message of a shape :meth:`learn` was shown: its event (but for its place) and
-        (start, end) of this line."""
-        earlier = self._by_template.get(_template_key(lead, tag, tail))
+        (start, end) of this line. The parts are :meth:`_repeat`'s split of the line: its tail is
+        the learned line's but for digits, so it splits as that line did under the envelope regex;
+        only the stamp, which the shape leaves out, is checked."""
+        earlier = self._by_template.get(_template_key(head[:opening], tag, tail))
         if earlier is None:
             return None
-        m = _RAW_ENVELOPE.match(raw)
-        if m is None:
+        stamp = head[opening + 1 :]
+        if not stamp.isdigit() and _CLOCK_STAMP.fullmatch(stamp) is None:
             return None
-        msg = m.group("msg")
-        if msg[-1:].isspace():
+        if message[-1:].isspace():
             return None  # the long way strips trailing blanks
         # The caller asks of this event whether the line matters: it must carry this message.
-        ms = stamp_to_ms(m.group("stamp"))
-        return earlier.moved(earlier.line, earlier.text, ms=ms, msg=msg), (m.start("level"), m.end("msg"))
+        return earlier.moved(earlier.line, earlier.text, ms=stamp_to_ms(stamp), msg=message), (opening - 2, end)
 
     def learn(self, raw: str, event: Event) -> None:
         """The long way read the whole of ``raw`` (a line as the block holds it) as ``event`` and
