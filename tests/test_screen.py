@@ -128,3 +128,23 @@ def test_a_noise_line_holding_a_trigger_reads_alike_wherever_a_stream_was_cut() 
     whole = events([text])
     assert events([text[i : i + 1] for i in range(len(text))]) == whole
     assert 2 not in [line for line, _kind in whole]
+
+
+def test_a_glued_line_deep_in_a_long_run_of_noise_is_screened() -> None:
+    # Glued starts are searched a window of lines at a time: one far into a run, and one in a later
+    # run, must still be found.
+    screen, _truth, _noise = _screen_and_truth()
+    app = "\x1b[0;32mI (1234) wifi: connected to the access point\x1b[0m\r"
+    glued = "I (12) wifi: state: init -> auth E (13) esp_image: image at 0x10000 has invalid magic byte"
+    lines = [app] * 400 + [glued] + [app] * 300 + ["plain output"] + [app] * 10 + [glued] + [app] * 5
+    text = "\n".join(lines)
+    assert len(text) > 3 * 8192
+    assert [text[a:b] for a, b in screen.line_spans(text)] == [glued, glued]
+
+
+def test_trigger_lines_at_the_end_of_a_block_with_or_without_a_newline() -> None:
+    screen, _truth, _noise = _screen_and_truth()
+    for last in ("W (2) x: whole trigger", "ends with Sig block 0", "I (1) app: tick"):
+        for text in (f"start\n{last}", f"start\n{last}\n", f"{last}\n\n"):
+            found = [text[a:b] for a, b in screen.line_spans(text)]
+            assert found == ([] if last.startswith("I (1) app") else [last]), text
