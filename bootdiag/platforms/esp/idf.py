@@ -239,9 +239,10 @@ class EspIdfFamily:
     # Informational lines of other tags (the application's own), with IDF's green for I (log.h
     # LOG_COLOR_I "\033[0;32m"; D and V have none): the screen passes over them. Lines behind a
     # host timestamp or in other colours are still screened.
-    # (The colour as one branch, not an optional group: the cheaper test, on every such line.)
+    # (The colour as one branch, not an optional group, and ASCII digits, not \d, which looks each
+    # character up in the Unicode tables: the cheaper tests, on every such line.)
     noise = (
-        rf"(?:\x1b\[0;32m[IDV]|[IDV]) \((?:\d++|\d\d:\d\d:\d\d\.\d++)\) "
+        rf"(?:\x1b\[0;32m[IDV]|[IDV]) \((?:[0-9]++|[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++)\) "
         rf"(?!(?:{_BOOT_TAG_PATTERN})[:.]|{_PSRAM_PACKAGE})"
     )
     # Inside such a line, the start of another one glued on (a paste that lost its newlines): the
