@@ -298,3 +298,25 @@ def test_the_psram_drivers_chip_package_line_is_read(line: str) -> None:
 
 def test_the_apps_other_informational_psram_lines_are_still_passed_over() -> None:
     assert parse_text("I (230) spiram: Found 64MBit SPI RAM device\n") == []
+
+
+SIMPLE_BOOT_START = (
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+    "entry 0x40083840\n"
+    "I (29) soc_init: ESP Simple boot\n"
+    "I (29) soc_init: compile time Mar  2 2025 12:54:08\n"
+    "W (29) soc_init: Unicore bootloader\n"
+)
+
+
+def test_zephyr_start_up_lines_cut_short_show_no_boot_completing() -> None:
+    from bootdiag.core.pipeline import explain
+
+    assert explain(SIMPLE_BOOT_START).status == "incomplete"
+
+
+def test_the_kernel_banner_after_zephyr_start_up_completes_the_boot() -> None:
+    from bootdiag.core.pipeline import explain
+
+    banner = "*** Booting Zephyr OS build v4.1.0 ***\nHello World! esp32_devkitc_wroom/esp32/procpu\n"
+    assert explain(SIMPLE_BOOT_START + banner).status == "healthy"

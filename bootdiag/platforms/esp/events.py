@@ -15,8 +15,10 @@ from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OF
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
 # Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
-# every other tag is the application's.
-_BOOTLOADER_TAGS = frozenset({"esp_image", "flash_parts", "flash_encrypt", "boot_comm", "qio_mode", "efuse", "cache"})
+# every other tag is the application's. "soc_init" is the early start-up of Zephyr images on Espressif
+# chips (hal_espressif zephyr/port/boot/soc_init.c, print_banner: "ESP Simple boot", "MCUboot 2nd stage
+# bootloader", 2024): it runs before the image's own code, so its lines show no boot completing.
+_BOOTLOADER_TAGS = frozenset({"esp_image", "flash_parts", "flash_encrypt", "boot_comm", "qio_mode", "efuse", "cache", "soc_init"})
 _BOOTLOADER_TAG_STARTS = ("boot", "secure_boot")
 # The hexadecimal word of a ROM line such as ``invalid header: 0xffffffff``.
 _HEX_WORD = re.compile(r"0x([0-9A-Fa-f]+)")
