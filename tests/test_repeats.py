@@ -6,6 +6,7 @@ without them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ def test_a_repeat_in_a_new_boot_counts_even_when_the_last_boot_had_it(tmp_path: 
             assert report.findings[0].occurrences == 100, (size, every_event)
 
 
-def _app_capture(numbers: range) -> bytes:
+def _app_capture(numbers: Iterable[int]) -> bytes:
     boot = capture_bytes("healthy", 40)  # a clean boot that reaches the app
     app = "".join(f"\x1b[0;33mW ({1000 + n}) wifi: no AP found, attempt {n}\x1b[0m\r\n" for n in numbers)
     return boot + app.encode()
@@ -85,12 +86,13 @@ def test_an_application_message_of_a_known_shape_is_read_the_long_way_once(monke
     long_way: list[str] = []
     parse_new = LineParser._parse_new
     monkeypatch.setattr(LineParser, "_parse_new", lambda self, text, no: long_way.append(text) or parse_new(self, text, no))
-    data = _app_capture(range(10, 70))  # numbers of one length: one shape
+    numbers = range(10, 70)  # numbers of one length: one shape
+    data = _app_capture(numbers)
     fast = report(data, True)
-    assert sum("attempt" in line for line in long_way) == 1, "the other 59 messages have its shape"
+    assert sum("attempt" in line for line in long_way) == 1, "the other messages have its shape"
     long_way.clear()
     assert comparable(fast) == comparable(report(data, False))
-    assert sum("attempt" in line for line in long_way) == 60
+    assert sum("attempt" in line for line in long_way) == len(numbers)
 
 
 def test_a_rule_that_reads_the_digits_of_a_message_of_a_known_shape_still_sees_them(tmp_path: Path) -> None:
@@ -120,3 +122,27 @@ def test_a_line_cut_short_counts_each_time_it_repeats() -> None:
     fast, slow = report(data, True), report(data, False)
     assert comparable(fast) == comparable(slow)
     assert fast.findings and fast.findings[0].occurrences == 2
+
+
+def test_a_shape_not_needed_in_one_session_is_needed_again_in_the_next(tmp_path: Path) -> None:
+    # Lines of one shape that a rule reads once per session: after the first in a session, the
+    # others are only counted (the shape is settled); a new boot must read the first one again.
+    from bootdiag.core.rules import load_rule_file
+
+    rule_file = tmp_path / "r.toml"
+    rule_file.write_text(
+        '[[rule]]\nid = "t.no_ap"\ntitle = "t"\nplatform = "esp-idf"\n'
+        'when.all = [ { event = "EspLog", where = { tag = "wifi", msg = { re = "^no AP found, attempt \\\\d+$" } }, as = "a" } ]\n'
+        'explain = "at {a.line}"\nfix = ["none"]\n'
+    )
+    rules = load_rule_file(rule_file)
+    data = _app_capture(range(10, 70)) * 3  # three boots, each with its run of app lines
+    answers = []
+    for every_event in (False, True):
+        analyzer = Analyzer("<capture>", rules, every_event=every_event)
+        for start in range(0, len(data), 700):
+            analyzer.feed_bytes(data[start : start + 700])
+        answer = analyzer.finish()
+        answers.append((comparable(answer), answer.stats["events"]))
+        assert [(f.id, f.occurrences) for f in answer.findings] == [("t.no_ap", 3)], every_event
+    assert answers[0] == answers[1]

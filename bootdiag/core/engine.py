@@ -23,8 +23,9 @@ _Test = Callable[[Event], bool]
 _Staged = tuple[_Entry, _Test, _Test | None, bool]
 _Getter = Callable[[Event], object]
 _Plan = tuple[list[_Entry], _Getter | None, _Getter | None, list[_Staged], frozenset[str]]
-# the entries left, with their other tests; the getter of the free text they read, when blind to digits
-_Stage = tuple[list[tuple[_Entry, _Test | None]], _Getter | None]
+# the entries left, with their other tests; the getter of the free text they read, when blind to
+# digits; and the names of those fields
+_Stage = tuple[list[tuple[_Entry, _Test | None]], _Getter | None, frozenset[str]]
 _MEMO_SIZE = 4096  # distinct (class, field values) remembered; then it starts over
 
 
@@ -41,7 +42,7 @@ def _tuple_getter(fields: list[str]) -> _Getter:
 
 
 def _shape(texts: tuple[object, ...]) -> tuple[object, ...] | None:
-    """Free text with its digits 1-9 made alike (:func:`digits_alike`); ``None`` when a value is not
+    """Free text with its digits made alike (:func:`digits_alike`); ``None`` when a value is not
     text (a list): then only the exact values tell."""
     shaped: list[object] = []
     for value in texts:
@@ -186,9 +187,11 @@ class Engine:
         self._last: tuple[Event | None, list[_Entry]] = (None, [])  # the last event asked about, its answer
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
         self._session = 0
+        self.resets = 0
         self._reset_session()
 
     def _reset_session(self) -> None:
+        self.resets += 1  # what needs() said no to, it may say yes to again
         self._states: dict[int, _RuleState] = {}  # created on a variant's first event of the session
         self._vetoed: set[int] = set()  # variants a "none" condition ruled out in this session
         self._optional: dict[tuple[int, int], Event] = {}  # (variant, condition) -> first event
@@ -300,8 +303,10 @@ class Engine:
             # the free text those left read: what tells two events of this key apart
             read = sorted({f for e, rest, _b in chosen if rest is not None for f in e[3].where} & texts)
             blind = all(b for *_x, b in chosen)
-            stage = self._staged[stage_key] = ([(e, rest) for e, rest, _b in chosen], _tuple_getter(read) if blind else None)
-        left, texts_read = stage
+            stage = self._staged[stage_key] = (
+                [(e, rest) for e, rest, _b in chosen], _tuple_getter(read) if blind else None, frozenset(read)
+            )
+        left, texts_read, _read = stage
         if texts_read is not None and (shape := _shape(texts_read(event))) is not None:
             # Every test left reads the free text alike whatever its digits: the answer for another
             # message of the same shape (an application's, with other numbers) is this one's.
@@ -321,6 +326,25 @@ class Engine:
             hit = memo[key] = [e for e, rest in left if rest is None or rest(event)]
         self._last = (event, hit)
         return hit
+
+    def judged_by_shape(self, event: Event, shaped: frozenset[str], free: frozenset[str]) -> bool:
+        """Whether every event that differs from ``event`` only in the fields ``shaped`` (in their
+        digits, see digit_blind) and ``free`` (in anything) satisfies the same conditions: no
+        condition of its class tests those fields' values, and the conditions left by the others
+        read ``shaped`` only with patterns blind to digits, and ``free`` not at all."""
+        self._matching(event)  # makes its class's plan and its stage
+        plan = self._by_class[type(event)]
+        entries, _values, keyed_values, _staged, texts = plan
+        if not entries:
+            return True
+        keyed = {f for e in entries for f in e[3].where} - texts
+        if keyed & (shaped | free):
+            return False
+        stage = self._staged.get((type(event), keyed_values(event)) if keyed_values is not None else type(event))
+        if stage is None:
+            return False
+        _left, texts_read, read = stage
+        return texts_read is not None and read <= shaped
 
     def _plan(self, cls: type[Event]) -> _Plan:
         # In the rules' own order (not the kinds' set order, which changes from run to run): an

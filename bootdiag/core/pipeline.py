@@ -91,7 +91,7 @@ class Analyzer:
         # nothing in this one (no rule reads it, or its place is taken) is counted as a line and not
         # made into an event again.
         if not every_event:
-            self.parser.wanted = self._still_wanted
+            self.parser.reader = self
         self._inert: dict[int, Event] = {}  # earlier events no rule reads at all, by identity
         self.session_starts: list[int] = []  # lines where the last block's events opened a session
         self.builder = ReportBuilder(source)
@@ -106,11 +106,23 @@ class Analyzer:
         self._held: TextBlock | None = None  # the end of the last block, not read yet
         self._tail: TextBlock | None = None  # the block of the last event, while what follows it is unknown
 
-    def _still_wanted(self, earlier: Event) -> bool:
+    # The parser's questions about repeats (core/parse/reader.py)
+    def repeat_wanted(self, earlier: Event) -> bool:
         if self._wanted(earlier):
             return True
         self.builder.events += 1  # a repeat only counted is still an event: stats mean the same in every mode
         return False
+
+    def repeat_settles(self, event: Event, shaped: frozenset[str], free: frozenset[str]) -> bool:
+        # Not needed now, it stays so for the session: its conditions' places only fill. A failure
+        # is needed again when a new attempt starts, and a session boundary always.
+        return not event.is_failure() and event.session_boundary() is None and self.engine.judged_by_shape(event, shaped, free)
+
+    def repeat_epoch(self) -> int:
+        return self.engine.resets
+
+    def repeat_counted(self) -> None:
+        self.builder.events += 1
 
     def _wanted(self, earlier: Event) -> bool:
         known = self._inert.get(id(earlier))

@@ -23,6 +23,7 @@ from bootdiag.core.messages import (
 from bootdiag.core.numbers import NumberTooLong
 from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_parser
 from bootdiag.core.parse.family import Family
+from bootdiag.core.parse.reader import RepeatReader
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
 from bootdiag.core.parse.wrapped import joined, wrapped_span
@@ -95,9 +96,12 @@ class LineParser:
         # Asked, for a line that repeats an earlier event, whether it still matters to the reader
         # (an analysis: it opens a session, or would change this one's rule state); ``None`` keeps
         # every event.
-        self.wanted: Callable[[Event], bool] | None = None
+        self.reader: RepeatReader | None = None
         # Families that recognise a line they have already read, before any cleaning (boot loops).
-        self._repeating = [(f.repeat, f.repeat_at) for f in families if reuse_repeats and hasattr(f, "repeat")]
+        self._repeating = [(f, f.repeat, f.repeat_at) for f in families if reuse_repeats and hasattr(f, "repeat")]
+        # Those among them that answer for whole shapes of lines the reader said it does not need.
+        self._settling = [f for f in families if reuse_repeats and hasattr(f, "settle")]
+        self._epoch: int | None = None
         # Those among them shown each line the long way read whole as one event (see Family.learn).
         self._learning = [f.learn for f in families if reuse_repeats and hasattr(f, "learn")]
         # Families told, in line order, of every event the others read (see Family.other_event).
@@ -141,15 +145,29 @@ class LineParser:
         wrapped comes as its pieces with their line ends (see :meth:`screened`)."""
         if "\n" in text:
             text = joined(text)
-        for repeat, repeat_at in self._repeating:
+        reader = self.reader
+        if reader is not None and self._settling and (epoch := reader.repeat_epoch()) != self._epoch:
+            self._epoch = epoch
+            for settling in self._settling:
+                settling.unsettle()
+        for family, repeat, repeat_at in self._repeating:
             known = repeat(text)
             if known is not None:
-                # No earlier event: the family must read the line again (its state follows it).
-                if self.wanted is not None and known[0] is not None and not self.wanted(known[0]):
+                earlier, place = known
+                if place is None:  # of a shape the reader settled: as the line that settled it
+                    reader.repeat_counted()  # type: ignore[union-attr]
                     for notice in self._noticing:
-                        notice(known[0], no)
+                        notice(earlier, no)
                     return []
-                event = repeat_at(known[0], text, known[1], no)
+                # No earlier event: the family must read the line again (its state follows it).
+                if reader is not None and earlier is not None and not reader.repeat_wanted(earlier):
+                    if (family in self._settling and family.answered_by_shape
+                            and reader.repeat_settles(earlier, family.shaped_fields, family.free_fields)):
+                        family.settle()
+                    for notice in self._noticing:
+                        notice(earlier, no)
+                    return []
+                event = repeat_at(earlier, text, place, no)
                 if event is None:
                     return []
                 for notice in self._noticing:

@@ -32,6 +32,10 @@ class Family(Protocol):
     # family's own state. Optional with them, ``learn(raw, event)``: the long way read the whole
     # of ``raw`` as ``event`` alone (no wrapping taken off, nothing split or quoted), so the family
     # may answer later lines of the same shape from ``repeat`` too.
+    # Optional with ``learn``, ``settle()``: the reader did not need the line ``repeat`` last answered
+    # from a learned shape (``answered_by_shape`` says whether it did), nor any line that differs from it only in the fields ``shaped_fields``
+    # (their digits) and ``free_fields`` (anything): ``repeat`` answers later lines of that shape
+    # with ``(earlier event, None)``, only counted, until ``unsettle()`` (the reader may need them again).
     # Optional, for a family made at start (one that reads repeats): ``other_event(event, no)``, told
     # of every event read, its own included, in the order of the capture (a paste that glued lines
     # together keeps that order on one line): what another stage printed in between.

@@ -1,27 +1,27 @@
-"""Whether a pattern tells the digits 1-9 apart: if not, a text and the same text with each of them
-made 1 match it alike, and a test of one answers for the other (an application prints the same
-message with other numbers, line after line). 0 keeps its own place: patterns name it often
-(``0x``, ``returned 0``), seldom another digit alone."""
+"""Whether a pattern tells digits apart: if not, a text and the same text with every digit made 0
+match it alike, and a test of one answers for the other (an application prints the same message
+with other numbers, line after line)."""
 from __future__ import annotations
 
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
-_DIGITS = frozenset(range(ord("1"), ord("9") + 1))
-# Every digit 1-9 becomes 1: what a pattern blind to digits cannot tell apart. (On the UTF-8 bytes:
+_DIGITS = frozenset(range(ord("0"), ord("9") + 1))
+# Every digit becomes 0: what a pattern blind to digits cannot tell apart. (On the UTF-8 bytes:
 # bytes.translate is a table look-up per byte, str.translate a dict look-up per character.)
-_ONE_DIGITS = bytes.maketrans(b"23456789", b"11111111")
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 
 
 def digits_alike(text: str) -> bytes:
-    """``text`` (as UTF-8) with every digit 1-9 made 1: equal for texts that a pattern blind to
-    digits reads alike."""
-    return text.encode("utf-8", "surrogatepass").translate(_ONE_DIGITS)
+    """``text`` (as UTF-8) with every digit made 0: equal for texts that a pattern blind to digits
+    reads alike."""
+    return text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
 
 
 def blind_to_digits(pattern: str) -> bool:
-    """Whether ``pattern`` matches texts alike when :func:`digits_alike` makes them equal: it names no digit 1-9 alone (a literal, a class or range holding some of
-    them but not all) and refers back to no group (equal captures may have been other numbers)."""
+    """Whether ``pattern`` matches texts alike when :func:`digits_alike` makes them equal: it names
+    no digit alone (a literal, a class or range holding some digits but not all) and refers back to
+    no group (equal captures may have been other numbers)."""
     try:
         tree = sre_parse.parse(pattern)
     except Exception:  # noqa: BLE001 - a pattern re cannot parse: assume it tells digits apart
@@ -58,7 +58,7 @@ def _blind(items: list[tuple[object, object]]) -> bool:
 
 
 def _class_blind(items: list[tuple[object, object]]) -> bool:
-    """A class holds all of the digits 1-9 or none, as far as its literals and ranges go
+    """A class holds all digits or none, as far as its literals and ranges go
     (categories such as ``\\d`` or ``\\w`` treat every digit alike)."""
     held: set[int] = set()
     for op, av in items:

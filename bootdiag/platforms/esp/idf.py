@@ -48,7 +48,9 @@ _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
 _PSRAM_PACKAGE = r"(?:quad_psram|psram): This chip is "
 _CLOCK_STAMP = re.compile(r"\d\d:\d\d:\d\d\.\d+")  # the envelope's other stamp: a clock time
 _SEEN_SIZE = 4096  # distinct messages remembered per capture
-_NONZERO_DIGIT = re.compile(r"[1-9]")  # a message's shape: its digits all 0
+# A message's shape: its digits all 0 (as rules' patterns blind to digits read it,
+# core/rules/digit_blind.py: two lines of one shape are judged alike by such patterns).
+_NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
 def _template_key(lead: str, tag: str, tail: str) -> tuple[str, str, str]:
@@ -270,6 +272,10 @@ class EspIdfFamily:
         # shape reads the same (the catalogue, too, knows a message by its shape, digits aside).
         self._by_template: dict[tuple[str, str, str], Event] = {}
         self._cleared = 0  # times a cache started over
+        # Shapes whose lines the reader does not need until it says otherwise (see settle), and the
+        # shape repeat() last answered from, which settle() means.
+        self._settled: set[tuple[str, str, str]] = set()
+        self._last_shape: tuple[str, str, str] | None = None
 
     def state(self, no: int) -> tuple[int, int, int, int]:
         """Nothing but caches, which decide whether a line is read as a repeat: their sizes and
@@ -289,7 +295,8 @@ class EspIdfFamily:
         except NumberTooLong:
             return None  # a stamp no log prints: the long way decides what the line is
 
-    def _repeat(self, raw: str) -> tuple[Event, tuple[int, ...]] | None:
+    def _repeat(self, raw: str) -> tuple[Event, tuple[int, ...] | None] | None:
+        self._last_shape = None
         head, sep, tail = raw.partition(") ")
         if not sep:
             return None  # no "(stamp) ": not an IDF line
@@ -324,16 +331,43 @@ class EspIdfFamily:
         (start, end) of this line. The parts are :meth:`_repeat`'s split of the line: its tail is
         the learned line's but for digits, so it splits as that line did under the envelope regex;
         only the stamp, which the shape leaves out, is checked."""
-        earlier = self._by_template.get(_template_key(head[:opening], tag, tail))
+        shape = _template_key(head[:opening], tag, tail)
+        earlier = self._by_template.get(shape)
         if earlier is None:
             return None
+        if shape in self._settled:
+            return earlier, None  # the reader does not need it: it said so of this shape
         stamp = head[opening + 1 :]
         if not stamp.isdigit() and _CLOCK_STAMP.fullmatch(stamp) is None:
             return None
         if message[-1:].isspace():
             return None  # the long way strips trailing blanks
         # The caller asks of this event whether the line matters: it must carry this message.
+        self._last_shape = shape
         return earlier.moved(earlier.line, earlier.text, ms=stamp_to_ms(stamp), msg=message), (opening - 2, end)
+
+    # What lines of one learned shape may differ in: the message, only in its digits; the time,
+    # the line's text and number, in anything. Every other field is the same.
+    shaped_fields = frozenset({"msg"})
+    free_fields = frozenset({"ms", "text", "line"})
+
+    def settle(self) -> None:
+        """The reader did not need the line :meth:`repeat` last answered from a learned shape, and
+        will need no line of that shape until :meth:`unsettle`: repeat() answers them with ``None``
+        for a place."""
+        if self._last_shape is not None:  # (else a no-op: repeat() answered no shape)
+            if len(self._settled) >= _SEEN_SIZE:
+                self._settled.clear()
+            self._settled.add(self._last_shape)
+
+    @property
+    def answered_by_shape(self) -> bool:
+        """Whether :meth:`repeat`'s last answer came from a learned shape (what settle() means)."""
+        return self._last_shape is not None
+
+    def unsettle(self) -> None:
+        """The reader may need any line again (a new session began)."""
+        self._settled.clear()
 
     def learn(self, raw: str, event: Event) -> None:
         """The long way read the whole of ``raw`` (a line as the block holds it) as ``event`` and
