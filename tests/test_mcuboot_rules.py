@@ -62,6 +62,15 @@ def test_a_lone_uneven_slot_split_is_a_weak_layout_lead_but_no_alarm_on_a_boot_t
     assert ran.status == "healthy"
 
 
+def test_west_naming_a_failed_imgtool_run_is_a_failure_but_a_quoted_command_is_not() -> None:
+    failed = "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --header-size 0 --slot-size 4096 a.bin b.bin\n"
+    (event,) = [e for e in parse_text(failed) if e.kind == "ImgtoolSignCommand"]
+    assert event.exit_status == 2 and event.is_failure()
+    assert explain(failed).status == "unexplained"
+    quoted = "I signed it with imgtool sign --header-size 0x200 --slot-size 0x60000 a.bin b.bin\n"
+    assert not [e for e in parse_text(quoted) if e.is_failure()]
+
+
 def test_application_minimal_log_lines_are_not_mcuboot_events() -> None:
     assert not [e for e in parse_text("I: sensor ready\nE: sensor read failed (-5)\n") if e.family == "mcuboot"]
 
