@@ -42,6 +42,35 @@ def test_app_banner_after_the_jump_does_not_open_a_session() -> None:
     assert [e.kind for e in parse_text(log)][-1] == "ZephyrAppBanner"
 
 
+def test_a_banner_only_bootloader_hands_over_to_the_next_banner() -> None:
+    # MCUboot built without logging prints its banners and nothing else; the next image's banner shows it started.
+    log = "*** Booting MCUboot v2.1.0-dev-ae1ee57f3906 ***\n*** Using Zephyr OS v4.0.99 ***\n*** Booting My Application v0.1.99 ***\nHello\n"
+    assert [e.kind for e in parse_text(log)][-1] == "ZephyrAppBanner"
+    assert explain(log).status == "healthy"
+
+
+def test_a_banner_after_bootloader_log_lines_without_a_jump_is_not_the_application() -> None:
+    log = "*** Booting MCUboot v2.1.0 ***\nI: Starting bootloader\nI: Boot source: none\n*** Booting Zephyr OS build v4.0.99 ***\n"
+    assert "ZephyrAppBanner" not in [e.kind for e in parse_text(log)]
+
+
+def test_a_lone_uneven_slot_split_is_a_weak_layout_lead_but_no_alarm_on_a_boot_that_ran() -> None:
+    uneven = "D: Non-optimal sector distribution, slot0 has 62 usable sectors (64 assigned) but slot1 has 64 assigned\n"
+    alone = explain("I: Starting bootloader\n" + uneven)
+    assert alone.findings[0].id == "mcuboot.slot_or_trailer_problem" and alone.findings[0].confidence == "low"
+    ran = explain("I: Starting bootloader\n" + uneven + "I: Jumping to the first image slot\n*** Booting Zephyr OS build v3.6.0 ***\nHello\n")
+    assert ran.status == "healthy"
+
+
+def test_west_naming_a_failed_imgtool_run_is_a_failure_but_a_quoted_command_is_not() -> None:
+    failed = "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --header-size 0 --slot-size 4096 a.bin b.bin\n"
+    (event,) = [e for e in parse_text(failed) if e.kind == "ImgtoolSignCommand"]
+    assert event.exit_status == 2 and event.is_failure()
+    assert explain(failed).status == "unexplained"
+    quoted = "I signed it with imgtool sign --header-size 0x200 --slot-size 0x60000 a.bin b.bin\n"
+    assert not [e for e in parse_text(quoted) if e.is_failure()]
+
+
 def test_application_minimal_log_lines_are_not_mcuboot_events() -> None:
     assert not [e for e in parse_text("I: sensor ready\nE: sensor read failed (-5)\n") if e.family == "mcuboot"]
 

@@ -427,14 +427,18 @@ class McubootFamily:
     def __init__(self) -> None:
         self.image: int | None = None  # from the last "Image index: N" line
         self.handed_over = False  # "Jumping to the first image slot" seen since the bootloader started
+        # MCUboot's "*** Booting MCUboot ... ***" and its "*** Using ... ***" lines are all it printed so
+        # far: a bootloader built without logging says nothing else, so the next "*** Booting ... ***"
+        # banner is the image it started.
+        self.banner_only = False
         self.trace = ValidationTrace()
         self._trace_has_start = False
 
     def state(self, no: int) -> tuple[object, ...]:
-        return self.image, self.handed_over, self.trace.state(), self._trace_has_start
+        return self.image, self.handed_over, self.banner_only, self.trace.state(), self._trace_has_start
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        self.image, self.handed_over, trace, self._trace_has_start = state  # type: ignore[assignment]
+        self.image, self.handed_over, self.banner_only, trace, self._trace_has_start = state  # type: ignore[assignment]
         self.trace = ValidationTrace.restored(trace)  # type: ignore[arg-type]
 
     def claims(self, text: str) -> bool:
@@ -459,7 +463,10 @@ class McubootFamily:
             return None
         parsed = parse_message(message)
         if parsed is None:
-            return None if wire == "zephyr-minimal" else ev.McubootLog.trusted(line=no, text=text, **base)
+            if wire == "zephyr-minimal":
+                return None
+            self.banner_only = False
+            return ev.McubootLog.trusted(line=no, text=text, **base)
         return self._build(parsed, no, text, base)
 
     # ---------------------------------------------------------------- positional meaning
@@ -468,7 +475,8 @@ class McubootFamily:
         fields = dict(fields)
         if cls in (ev.McubootStart, ev.McubootBanner):
             self._restart()
-        elif cls is ev.ZephyrBootBanner and self.handed_over:
+            self.banner_only = cls is ev.McubootBanner
+        elif cls is ev.ZephyrBootBanner and (self.handed_over or self.banner_only):
             cls = ev.ZephyrAppBanner
         elif cls is ev.McubootSwapType and fields.get("image") is not None:
             self.image = fields["image"]
@@ -476,6 +484,8 @@ class McubootFamily:
             self.handed_over = True
         elif cls in (ev.McubootValidateSlot, ev.McubootValidateStart):
             self._begin_validation(cls is ev.McubootValidateSlot)
+        if cls not in (ev.McubootBanner, ev.ZephyrInfoBanner):
+            self.banner_only = False
         if issubclass(cls, ev.McubootDebug):
             self.trace.observe(cls.trusted(line=no, text=text, **base, **fields))
         elif cls is ev.McubootImageInvalid:
@@ -490,6 +500,7 @@ class McubootFamily:
     def _restart(self) -> None:
         self.image = None
         self.handed_over = False
+        self.banner_only = False
         self.trace, self._trace_has_start = ValidationTrace(), False
 
     def _begin_validation(self, from_slot_check: bool) -> None:

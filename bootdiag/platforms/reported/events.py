@@ -75,6 +75,10 @@ class ImgtoolSignCommand(ReportedEvent):
     infile: str | None = None
     outfile: str | None = None
     complete: bool = True  # False when the line continues on the next one (trailing \ or ^)
+    exit_status: int | None = None  # the status west reported the command exited with
+
+    def is_failure(self) -> bool:
+        return bool(self.exit_status)
 
     @property
     def command(self) -> str:

@@ -39,6 +39,9 @@ _FLAG_OPTIONS: dict[str, str | None] = {
 _INT_FIELDS = frozenset({"header_size", "slot_size", "align"})
 # Where the command starts: "imgtool sign", "imgtool.py sign", "python -m imgtool sign", quoted or not.
 COMMAND_START = re.compile(r"""\bimgtool(?:\.py|\.exe)?["'`]?\s+sign(?=\s|$)""")
+# west's report of a program it ran that failed (zephyrproject-rtos/west src/west/app/main.py, the
+# CalledProcessError handler): "command exited with status N: <the command>".
+_EXITED = re.compile(r"command exited with status (\d+):\s+\S*$")  # then the path before imgtool
 _SHELL_STOPS = frozenset({"&&", "||", ";", "|", ">", ">>", "2>&1"})
 _CONTINUATION = re.compile(r"\s(?:\\|\^|`)$")  # sh, cmd.exe and PowerShell line continuations
 _LOOKS_LIKE_FILE = re.compile(r"[/\\]|\.(?:bin|hex|elf|img)$|^<.*>$", re.IGNORECASE)
@@ -80,6 +83,8 @@ def parse_sign_command(text: str) -> tuple[tuple[str, Any], ...] | None:
     if not complete:
         rest = rest[:-1]
     fields: dict[str, Any] = {"complete": complete}
+    if (exited := _EXITED.search(text, 0, start.start())) is not None:
+        fields["exit_status"] = int(exited.group(1))
     positional: list[str] = []
     words = _tokens(rest)
     i = 0
