@@ -498,3 +498,13 @@ def test_r39_initrd_flash_log_lines_are_read_with_their_meaning() -> None:
                  "09:01:02.345 - Error: Either the device cannot mount the NFS server on the host or a flash command"
                  " has failed. Check your network setting (VPN, firewall,...) to make sure the device can mount NFS server."):
         assert [e.message for e in parse_text(line + "\n") if e.kind == "CatalogueMessage"] == ["tegra.initrd_nfs_mount_or_flash_failed"]
+
+
+def test_glued_initrd_flash_and_flash_sh_lines_are_split_where_a_line_began() -> None:
+    # a post that lost its newlines: the relayed device-side lines and the verdict each start a line
+    glued = ("[ 251]: l4t_flash_from_kernel: Successfully flash the external device [ 251]: l4t_flash_from_kernel: Flashing success\n"
+             "[ 251]: l4t_flash_from_kernel: The device size indicated in the partition layout xml is smaller than the actual"
+             " size. This utility will try to fix the GPT. Flash is successful Reboot device\n")
+    assert explain(glued).status == "healthy"
+    refused = "sudo ./flash.sh -r jetson-xavier-nx-devkit mmcblk0p1 Error: Invalid target board - jetson-xavier-nx-devkit.\n"
+    assert "tegra.flashsh_invalid_board" in {e.message for e in parse_text(refused) if e.kind == "CatalogueMessage"}
