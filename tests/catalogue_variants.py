@@ -65,6 +65,9 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
         return f"[0360.204] {head}{message}"
     if env == "uart_bare":  # the fuse burner's lines as threads paste them: no timestamp
         return f"{_UART_LETTER[known.level]}> {message}" if level else message
+    if env == "initrd_log":  # R39 initrd flash: "16:12:15.022 - Error: MESSAGE"
+        head = f"{known.level.capitalize()}: " if level else ""
+        return f"16:12:15.022 - {head}{message}"
     if not level:
         return None
     if env == "tegraflash":
@@ -89,6 +92,7 @@ _BEFORE = {
     "idf": "I (29) boot: ESP-IDF v5.0.4 2nd stage bootloader", "idf_dram": "I (29) boot: ESP-IDF v5.0.4 2nd stage bootloader",
     "tegraflash": "[   0.0195 ] Boot Rom communication", "tegraflash_relay": "[   0.0195 ] Boot Rom communication",
     "bare": "[   0.0195 ] Boot Rom communication", "kflash": "[   0.0195 ] Boot Rom communication",
+    "initrd_log": "Waiting for target to boot-up...",
     "uart": "[0360.110] I> Welcome to MB2", "uart_bare": "[0360.110] I> Welcome to MB2", "optee": "[0360.110] I> Welcome to MB2",
     "imgtool": "Try 'imgtool verify --help' for help.", "west": "=== image configuration:",
 }

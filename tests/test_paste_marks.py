@@ -17,6 +17,10 @@ from bootdiag.core.pipeline import explain
     ("Task: Prepare eeprom data (0x50017bd8)\\r\\n", "Task: Prepare eeprom data (0x50017bd8)"),
     ("[00:00:00.048,706] <err> mcuboot: Unable to find bootable image      \\r", "[00:00:00.048,706] <err> mcuboot: Unable to find bootable image"),
     ("******* Booting Zephyr OS 1.14.99 *******", "***** Booting Zephyr OS 1.14.99 *****"),  # a star-framed banner set in bold
+    # A star-framed line in inline code keeps its frame: the span's backquotes go, the stars stay.
+    ("`*** The target t186ref has been flashed successfully. ***`", "*** The target t186ref has been flashed successfully. ***"),
+    ("`*** Booting Zephyr OS build v3.6.0 ***`", "*** Booting Zephyr OS build v3.6.0 ***"),
+    ("rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc", "rst:0xf (BROWNOUT_RST),boot:0xc"),  # bold breaking a span still goes
 ])
 def test_the_marks_around_a_line_are_taken_off(pasted: str, printed: str) -> None:
     assert strip_wrapping(pasted) == printed

@@ -478,3 +478,33 @@ def test_the_initrd_not_finding_its_root_after_uefi_handed_over_is_no_healthy_bo
     assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n"
                    "EFI stub: Exiting boot services...\n").status == "healthy"
     assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n").status == "incomplete"
+
+
+def test_r39_initrd_flash_log_lines_are_read_with_their_meaning() -> None:
+    # JetPack 7's initrd flash logs "HH:MM:SS.mmm - Error: MESSAGE"; a flashing initrd that never came up
+    text = (
+        "Waiting for target to boot-up...\n"
+        "16:12:15.019 - Error: Timeout\n"
+        "16:12:15.022 - Error: Device ping failed after RCM boot.\n"
+        "16:12:15.024 - Error: This can be due to XUSB not being                     enabled or device failed to boot.\n"
+        "16:12:15.027 - Error: Please retrieve the serial log to debug further.\n"
+    )
+    report = explain(text)
+    assert report.status == "unexplained"
+    read = {e.message for e in parse_text(text) if e.kind == "CatalogueMessage"}
+    assert {"tegra.initrd_device_ping_failed", "tegra.initrd_xusb_hint", "tegra.initrd_retrieve_serial_log"} <= read
+    # the network flash's own failure, bare as R35/R36 print it or in the R39 envelope
+    for line in ("Either the device cannot mount the NFS server on the host or a flash command has failed.",
+                 "09:01:02.345 - Error: Either the device cannot mount the NFS server on the host or a flash command"
+                 " has failed. Check your network setting (VPN, firewall,...) to make sure the device can mount NFS server."):
+        assert [e.message for e in parse_text(line + "\n") if e.kind == "CatalogueMessage"] == ["tegra.initrd_nfs_mount_or_flash_failed"]
+
+
+def test_glued_initrd_flash_and_flash_sh_lines_are_split_where_a_line_began() -> None:
+    # a post that lost its newlines: the relayed device-side lines and the verdict each start a line
+    glued = ("[ 251]: l4t_flash_from_kernel: Successfully flash the external device [ 251]: l4t_flash_from_kernel: Flashing success\n"
+             "[ 251]: l4t_flash_from_kernel: The device size indicated in the partition layout xml is smaller than the actual"
+             " size. This utility will try to fix the GPT. Flash is successful Reboot device\n")
+    assert explain(glued).status == "healthy"
+    refused = "sudo ./flash.sh -r jetson-xavier-nx-devkit mmcblk0p1 Error: Invalid target board - jetson-xavier-nx-devkit.\n"
+    assert "tegra.flashsh_invalid_board" in {e.message for e in parse_text(refused) if e.kind == "CatalogueMessage"}

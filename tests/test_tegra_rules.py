@@ -113,6 +113,20 @@ def test_board_and_host_causes(text: str, rule: str) -> None:
     assert ids(text)[0] == rule
 
 
+def test_exit_8_after_the_host_listed_the_recovery_device_points_at_the_host() -> None:
+    failing = "[ 0.0208 ] tegrarcm_v2 --chip 0x18 --rcm rcm_list_signed.xml --skipuid\n[ 0.7286 ]\nError: Return value 8\n"
+    listed = "Bus 003 Device 010: ID 0955:7c18 NVidia Corp.\n"
+    assert ids(listed + failing) == ["tegra.usb_host_problem"]
+    kernel = "usb 1-3: New USB device found, idVendor=0955, idProduct=7c18, bcdDevice= 1.02\n"
+    assert ids(kernel + failing) == ["tegra.usb_host_problem"]
+    probe = "Error: probing the target board failed.\n       Make sure the target board is connected through \n       USB port and is in recovery mode.\n"
+    assert ids(listed + probe) == ["tegra.usb_host_problem"]
+    assert ids(probe) == ["tegra.not_in_recovery_mode"]
+    # Near misses: no device listed, or a listed device that is not in recovery (a booted Jetson).
+    assert ids(failing) == ["tegra.not_in_recovery_mode"]
+    assert ids("Bus 003 Device 010: ID 0955:7020 NVIDIA Corp. L4T\n" + failing) == ["tegra.not_in_recovery_mode"]
+
+
 def test_uart_line_is_quoted_when_no_bootloader_answers() -> None:
     text = (
         "Error: None of the bootloaders are running on device. Check the UART log.\nFailed flashing t186ref.\n"

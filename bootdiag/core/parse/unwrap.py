@@ -58,14 +58,16 @@ _NEXT_STAMP = re.compile(
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
-# prints a backquote next to "*", so the marks go and the line reads as the device printed it.
+# prints a backquote next to "*", so the marks go and the line reads as the device printed it; but
+# stars a program prints as a frame stay ("`*** The target t186ref has been flashed successfully. ***`":
+# the span's own backquote beside the last of three stars that follow a space).
 # A whole line a paste set in markdown bold or bold italic ("**[WRN] Cannot upgrade: ...**"); not the
 # stars a program prints itself ("***ERROR*** A stack overflow ...", "*** Booting Zephyr OS ***").
 _BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1\s*$")
 # A bold line whose own text is framed by stars, as Zephyr 1.x's banner is ("***** Booting Zephyr OS
 # 1.14.99 *****" set in bold: seven stars each side); the frame stays, only the bold marks go.
 _BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
-_CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=\S)|(?<=\S)\*{2,3}`")
+_CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=[^\s*])|(?<=[^\s*])\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 # In a line whose first colour code had its ESC shown as a dot, every colour code's dot is the ESC.
 _DOTTED_COLOUR = re.compile(r"\.(?=\[\d{1,3}(?:;\d{1,3})*m)")

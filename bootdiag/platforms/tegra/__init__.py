@@ -82,5 +82,10 @@ PLATFORM = Platform(
                  r"Command tegra\w+", r"Failed (?:flashing|to flash)", r"Reading board information failed",
                  # the host scripts' own errors (tegra-flash-helper, l4t_initrd_flash, odmfuse: "ERR: ...") and
                  # the flashing command a paste shows before its output
-                 r"(?<![\w\[])ERR: ", r"(?:sudo )?\./(?:flash|doflash|l4t_initrd_flash|odmfuse|nvautoflash)\.sh\b"),
+                 r"(?<![\w\[])ERR: ", r"(?:sudo )?\./(?:flash|doflash|l4t_initrd_flash|odmfuse|nvautoflash)\.sh\b",
+                 # flash.sh's refusals of the board it was given (flash.sh "Error: Invalid target board - %s."),
+                 # the device-side initrd flashing script's relayed lines (l4t_flash_from_kernel.sh
+                 # "[ %d]: l4t_flash_from_kernel: ") and l4t_initrd_flash's verdict ("Flash is successful")
+                 r"Error: (?:Invalid target board|probing the target board failed)", r"\[ *\d+\]: l4t_flash_from_kernel: ",
+                 r"Flash is successful\b"),
 )
