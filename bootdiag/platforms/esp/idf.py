@@ -301,6 +301,12 @@ class EspIdfFamily:
         if not sep:
             return None  # no "(stamp) ": not an IDF line
         opening = head.find("(")
+        if self._settled:  # most lines of an application's output: answered from the shape alone
+            stamp = head[opening + 1 :]
+            if stamp.isdigit() or _CLOCK_STAMP.fullmatch(stamp) is not None:
+                settled = _template_key(head[:opening], tail.partition(":")[0], tail)
+                if settled in self._settled and (earlier := self._by_template.get(settled)) is not None:
+                    return earlier, None  # the reader does not need it: it said so of this shape
         shape = self._by_shape.get((head[:opening], tail))
         if shape is not None and head[opening + 1 :].isdigit():
             earlier, start, after = shape
@@ -335,8 +341,6 @@ class EspIdfFamily:
         earlier = self._by_template.get(shape)
         if earlier is None:
             return None
-        if shape in self._settled:
-            return earlier, None  # the reader does not need it: it said so of this shape
         stamp = head[opening + 1 :]
         if not stamp.isdigit() and _CLOCK_STAMP.fullmatch(stamp) is None:
             return None
