@@ -295,8 +295,10 @@ class TriggerScreen:
         self.alternatives = [alt for t in triggers for alt in split_alternatives(t)]
         self.unanchored: list[str] = []
         by_anchor: dict[str, set[int]] = {}
-        # anchor character -> what must stand around it: see _around
+        # anchor character -> what must stand around it (see _around): for a hit to confirm, and for
+        # one that is sure (the check is a whole trigger)
         checks: dict[str, set[tuple[str, str, str]]] = {}
+        sure: dict[str, set[tuple[str, str, str]]] = {}
         ignorecase = bool(flags & re.IGNORECASE)
         for index, alt in enumerate(self.alternatives):
             tree = sre_parse.parse(alt, flags)
@@ -312,7 +314,7 @@ class TriggerScreen:
                 tail = f"(?={remainder})" if remainder else ""
                 for ch in chars:
                     by_anchor.setdefault(ch, set()).add(index)
-                    checks.setdefault(ch, set()).add((prefix, "", _sure(tail) if exact else tail))
+                    (sure if exact else checks).setdefault(ch, set()).add((prefix, "", tail))
                 continue
             if choice is None:
                 self.unanchored.append(alt)
@@ -325,7 +327,7 @@ class TriggerScreen:
                 prefix, behind, tail = _around(lit, at)
                 for ch in chars:
                     by_anchor.setdefault(ch, set()).add(index)
-                    checks.setdefault(ch, set()).add((prefix, behind, _sure(tail) if whole else tail))
+                    (sure if whole else checks).setdefault(ch, set()).add((prefix, behind, tail))
         self.screen: re.Pattern[str] | None = None
         # Anchor character -> the alternatives to confirm a hit with (compiled on first use:
         # start-up time matters more than the first block).
@@ -343,11 +345,16 @@ class TriggerScreen:
             # No trigger anchors on a newline, so a match that starts with one is a run of noise.
             line = f"(?:{noise})[^\\n]*+"
             branches.append(f"\\n{line}(?:\\n{line})*+")  # possessive: nothing to undo
-        # Frequent anchor characters first: the engine tries the alternatives in order.
-        for ch in sorted(checks, key=lambda c: -_char_share(c, False)):
-            body = alternation(sorted(checks[ch]))
-            branches.append(re.escape(ch) + (f"(?:{body})" if body else ""))
+        # Frequent anchor characters first: the engine tries the alternatives in order. A sure check
+        # runs on to the line's end and closes an empty group of its own: a match through one needs
+        # no confirming (its lastindex says so), and ends where the line does. (One group per anchor:
+        # a match object makes room for every group of the pattern, at every match.)
+        sure_names: list[str] = []
+        for ch in sorted(checks.keys() | sure.keys(), key=lambda c: -_char_share(c, False)):
+            branches.append(re.escape(ch) + _anchor_body(sure.get(ch, set()), checks.get(ch, set()), sure_names))
         self.screen = re.compile("|".join(branches), flags)
+        # (a trigger's own groups may close inside a check too: only these say it was sure)
+        self._sure_groups = frozenset(self.screen.groupindex[name] for name in sure_names)
 
     @cached_property
     def combined(self) -> re.Pattern[str]:
@@ -389,6 +396,7 @@ class TriggerScreen:
             if self._passed_over(text, pos, first_end):
                 pos = first_end
         finditer = self.screen.finditer
+        sure_groups = self._sure_groups
         find, rfind = text.find, text.rfind
         confirm = self._confirm
         size = len(text)
@@ -421,11 +429,10 @@ class TriggerScreen:
                             pos = rfind("\n", 0, glued_at) + 1
                             break
                     continue
-                if text[end - 1] == "\n":  # the screen ran a whole trigger, through the line's end
-                    line_end = end - 1
+                if m.lastindex in sure_groups:  # the screen ran a whole trigger, to the line's end
+                    line_end = end
                     yield rfind("\n", 0, hit) + 1, line_end
-                    pos = line_end  # its newline may start a run of noise lines
-                    break
+                    continue  # the scan goes on at its newline, which may start a run of noise lines
                 if hit > line_end:
                     line_start = rfind("\n", 0, hit) + 1
                     line_end = find("\n", hit)
@@ -471,12 +478,19 @@ class TriggerScreen:
             yield start, end if end >= 0 else len(text)
 
 
-def _sure(check: str) -> str:
-    """``check``, when it tests a whole trigger, made to run on through the line's newline: a match
-    that ends just after a newline needs no confirming (no other check reads a newline), and the
-    line ends there. (One named group per such check would tell them apart too, but a match
-    object makes room for every group of the pattern: over a thousand, at every match.)"""
-    return f"{check}[^\\n]*+\\n?"
+def _anchor_body(sure: set[tuple[str, str, str]], others: set[tuple[str, str, str]], names: list[str]) -> str:
+    """What follows an anchor character in the screen: its sure checks (whole triggers), run to the
+    line's end and closing a group named in ``names``, then the checks of hits to confirm."""
+    confirmed = alternation(sorted(others)) if others else None
+    if confirmed == "":
+        return ""  # the anchor alone is a hit to confirm
+    parts = [confirmed] if confirmed is not None else []
+    if sure:
+        name = f"sure_{len(names)}"
+        names.append(name)
+        whole = alternation(sorted(sure))
+        parts.insert(0, f"(?:{whole})[^\\n]*+(?P<{name}>)" if whole else f"[^\\n]*+(?P<{name}>)")
+    return f"(?:{'|'.join(parts)})"
 
 
 def _around(lit: Literal, at: int) -> tuple[str, str, str]:
