@@ -19,8 +19,8 @@ from bootdiag.core.value import Value
 MAX_FAILURES_PER_SESSION = 10
 _Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
 _Test = Callable[[Event], bool]
-# an entry, its test of the key's fields, of the others, and whether that one is blind to digits
-_Staged = tuple[_Entry, _Test, _Test | None, bool]
+# an entry, its test of the key's fields, of the others, and the patterns that one searches with
+_Staged = tuple[_Entry, _Test, _Test | None, tuple[str, ...]]
 _Getter = Callable[[Event], object]
 _Plan = tuple[list[_Entry], _Getter | None, _Getter | None, list[_Staged], frozenset[str]]
 # the entries left, with their other tests; the getter of the free text they read, when blind to
@@ -299,12 +299,13 @@ class Engine:
         if stage is None:
             if len(self._staged) >= _MEMO_SIZE:
                 self._staged.clear()
-            chosen = [(e, rest, blind) for e, first, rest, blind in staged if first(event)]
+            chosen = [(e, rest, patterns) for e, first, rest, patterns in staged if first(event)]
             # the free text those left read: what tells two events of this key apart
-            read = sorted({f for e, rest, _b in chosen if rest is not None for f in e[3].where} & texts)
-            blind = all(b for *_x, b in chosen)
+            read = sorted({f for e, rest, _p in chosen if rest is not None for f in e[3].where} & texts)
+            # (patterns analysed here, for the stages a capture meets: not every rule's at start)
+            blind = all(blind_to_digits(pattern) for *_x, patterns in chosen for pattern in patterns)
             stage = self._staged[stage_key] = (
-                [(e, rest) for e, rest, _b in chosen], _tuple_getter(read) if blind else None, frozenset(read)
+                [(e, rest) for e, rest, _p in chosen], _tuple_getter(read) if blind else None, frozenset(read)
             )
         left, texts_read, _read = stage
         if texts_read is not None and (shape := _shape(texts_read(event))) is not None:
@@ -356,14 +357,14 @@ class Engine:
         for entry in entries:
             where = entry[3].where
             rest = {f: pred for f, pred in where.items() if f not in keyed}
-            blind = all(blind_to_digits(pattern) for pred in rest.values() for pattern in pred.values())
+            patterns = tuple(pattern for pred in rest.values() for pattern in pred.values())
             if not rest:  # the condition's own test is the first stage
-                staged.append((entry, entry[4], None, blind))
+                staged.append((entry, entry[4], None, patterns))
             elif len(rest) == len(where):  # and here the second
-                staged.append((entry, _always, entry[4], blind))
+                staged.append((entry, _always, entry[4], patterns))
             else:
                 first = compile_where({f: pred for f, pred in where.items() if f in keyed})
-                staged.append((entry, first, compile_where(rest), blind))
+                staged.append((entry, first, compile_where(rest), patterns))
         return (entries, attrgetter(*fields) if fields else None, attrgetter(*keyed) if keyed else None, staged,
                 frozenset(fields) - frozenset(keyed))
 

@@ -3,6 +3,7 @@ match it alike, and a test of one answers for the other (an application prints t
 with other numbers, line after line)."""
 from __future__ import annotations
 
+from functools import cache
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
@@ -18,6 +19,7 @@ def digits_alike(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
 
 
+@cache
 def blind_to_digits(pattern: str) -> bool:
     """Whether ``pattern`` matches texts alike when :func:`digits_alike` makes them equal: it names
     no digit alone (a literal, a class or range holding some digits but not all) and refers back to
