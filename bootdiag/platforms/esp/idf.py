@@ -17,6 +17,7 @@ from bootdiag.platforms.esp import events as ev
 from bootdiag.core.parse.family import compile_trigger, hex_int, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform
 from bootdiag.core.numbers import NumberTooLong, parse_int
+from bootdiag.core.rules.digit_blind import digits_alike
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -48,15 +49,11 @@ _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
 _PSRAM_PACKAGE = r"(?:quad_psram|psram): This chip is "
 _CLOCK_STAMP = re.compile(r"\d\d:\d\d:\d\d\.\d+")  # the envelope's other stamp: a clock time
 _SEEN_SIZE = 4096  # distinct messages remembered per capture
-# A message's shape: its digits all 0 (as rules' patterns blind to digits read it,
-# core/rules/digit_blind.py: two lines of one shape are judged alike by such patterns).
-_NONZERO_DIGIT = re.compile(r"[1-9]")
-
-
-def _template_key(lead: str, tag: str, tail: str) -> tuple[str, str, str]:
+def _template_key(lead: str, tag: str, tail: str) -> tuple[str, str, bytes]:
     """A line's shape: what comes before its stamp, its tag, and what follows the stamp with every
-    digit 0."""
-    return lead, tag, _NONZERO_DIGIT.sub("0", tail)
+    digit 0 (as rules' patterns blind to digits read it: two lines of one shape are judged alike by
+    such patterns)."""
+    return lead, tag, digits_alike(tail)
 _PARTITION_USAGE = {"factory": "factory", "test": "test", "ota": "ota"}
 
 
@@ -270,12 +267,12 @@ class EspIdfFamily:
         # (line up to its stamp, tag, message with every digit 0) -> an application's line of that
         # shape that the long way read as an uncatalogued, harmless generic line: a line of the same
         # shape reads the same (the catalogue, too, knows a message by its shape, digits aside).
-        self._by_template: dict[tuple[str, str, str], Event] = {}
+        self._by_template: dict[tuple[str, str, bytes], Event] = {}
         self._cleared = 0  # times a cache started over
         # Shapes whose lines the reader does not need until it says otherwise (see settle), and the
         # shape repeat() last answered from, which settle() means.
-        self._settled: set[tuple[str, str, str]] = set()
-        self._last_shape: tuple[str, str, str] | None = None
+        self._settled: set[tuple[str, str, bytes]] = set()
+        self._last_shape: tuple[str, str, bytes] | None = None
 
     def state(self, no: int) -> tuple[int, int, int, int]:
         """Nothing but caches, which decide whether a line is read as a repeat: their sizes and
