@@ -5,11 +5,14 @@ A combined trigger regex run over a block costs time at every character for ever
 
 1. every trigger alternative is analysed (``re`` syntax tree) for literals that any match must
    contain, e.g. ``[EW] \\([\\d:.]+\\) `` needs ``E (`` or ``W (``;
-2. each literal is anchored on its rarest character and checked around it with lookbehind and
-   lookahead, so one screen regex over the block starts work only where such a character is
-   (the engine skips the other characters in C);
+2. each literal is anchored on its rarest character and checked around it (the rest of it forward,
+   the whole of it as a lookbehind), so one screen regex over the block starts work only where
+   such a character is (the engine skips the other characters in C); the checks of one anchor
+   are written as a trie (regex_trie.py), which the engine passes over with a compare per branch;
 3. a line the screen hits is confirmed with only the triggers whose literals are anchored on the
-   character that hit: a line is reported exactly when some trigger matches somewhere in it.
+   character that hit: a line is reported exactly when some trigger matches somewhere in it. A
+   trigger that is its own check (a plain string, or one that begins with a character) is run
+   whole by the screen, to the line's end, and needs no confirming.
 
 A trigger without such a literal (``\\w+: failed``) cannot be screened; then the whole set falls back
 to the combined regex, and :attr:`TriggerScreen.unanchored` names the culprits.
@@ -18,8 +21,8 @@ Every stop costs, and ordinary words are full of the letters some literal must a
 screen also takes ``noise``: a regex for the start of lines that cannot matter (an app's own
 informational lines). A run of such lines is passed over in one step, at the speed of a scan for
 the newline, and nothing inside them stops the screen but ``noise_glued``: where, inside such a
-line, another log line may begin (a paste that lost its newlines), searched once over the run; such
-a line is screened like any other.
+line, another log line may begin (a paste that lost its newlines), searched a window of lines at a
+time as runs need it; such a line is screened like any other.
 """
 from __future__ import annotations
 
