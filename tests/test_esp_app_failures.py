@@ -75,3 +75,21 @@ def test_the_rom_watchdog_retry_after_a_failed_read_is_not_a_second_failure() ->
                "configsip: 0, SPIWP:0xee\nmode:DIO, clock div:2\nload:0x3fff0018,len:4\nentry 0x40080764\n"
                "I (29) boot: ESP-IDF v4.0 2nd stage bootloader\n")
     assert [f.id for f in explain(capture).findings][:1] == ["esp.flash_read_transient"]
+
+
+ESP8266_BOOT = ("ets Jan  8 2013,rst cause:2, boot mode:(3,6)\n\nload 0x4010f000, len 1384, room 16 \ntail 8\n"
+                "chksum 0x2d\ncsum 0x2d\nv09f0c112\n~ld\nSetup done\n")
+
+
+@pytest.mark.parametrize("caption", ["Soft WDT reset", "Exception (28):", "Abort called", "Stack overflow detected",
+                                     "Stack smashing detected at 0x40201234"])
+def test_the_esp8266_core_crash_report_is_a_failure(caption: str) -> None:
+    # The ESP8266 Arduino core's postmortem says why the sketch's run ended; the ROM's banner follows.
+    report = explain(ESP8266_BOOT + "loop\n\n" + caption + "\n\nctx: cont\nsp: 3ffffdf0 end: 3fffffc0 offset: 01b0\n"
+                     + ESP8266_BOOT)
+    assert report.status == "unexplained", caption
+    assert report.unexplained[0].text == caption and report.unexplained[0].meaning
+
+
+def test_an_esp8266_boot_without_a_crash_report_is_not_a_failure() -> None:
+    assert explain(ESP8266_BOOT + "loop\n" + ESP8266_BOOT).status in ("healthy", "incomplete")
