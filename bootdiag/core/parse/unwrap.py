@@ -71,7 +71,6 @@ _BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
 # (SW_RESET),boot:0x12 ..." ... "ets Jul 29 2019 12:21:46**"). Only a line with no other pair of stars
 # loses them, so a program's own "***ERROR***" or "*** Booting Zephyr OS ***" stays as printed.
 _BOLD_OPENS = re.compile(r"\*{2,3}(?=[^\s*])(?!.*\*\*)")
-_BOLD_CLOSES = re.compile(r"^(?!.*\*\*.*[^\s*]\*{2,3}\s*$)(.*[^\s*])\*{2,3}\s*$")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=[^\s*])|(?<=[^\s*])\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 # In a line whose first colour code had its ESC shown as a dot, every colour code's dot is the ESC.
@@ -190,8 +189,8 @@ def strip_wrapping(text: str) -> str:
             break
         dotted = dotted or m.group() == "."
         text = text[m.end():]
-    if "**" in text[-5:] and (bold := _BOLD_CLOSES.match(text)) is not None:
-        text = bold.group(1)
+    if "**" in text[-5:]:
+        text = _without_bold_close(text)
     if dotted:
         text = _DOTTED_COLOUR.sub("", text)
     if "`*" in text or "*`" in text:
@@ -201,6 +200,16 @@ def strip_wrapping(text: str) -> str:
     if "\u2190" in text or "\u241b" in text:
         text = text.replace("\u2190", "").replace("\u241b", "")
     return _TRAIL.sub("", text)
+
+
+def _without_bold_close(text: str) -> str:
+    """``text`` without the two or three stars that close a block set in bold, when they follow the
+    text itself and the line holds no other pair of stars (see ``_BOLD_OPENS``)."""
+    line = text.rstrip()
+    body = line.rstrip("*")
+    if len(line) - len(body) not in (2, 3) or not body or body[-1].isspace() or "**" in body:
+        return text
+    return body
 
 
 def starts_pattern(line_starts: Sequence[str]) -> str:
