@@ -39,3 +39,57 @@ def test_the_same_app_lines_without_a_failure_stay_healthy() -> None:
 def test_a_watchdog_detail_line_alone_is_not_the_failure() -> None:
     # The task list the caption introduces says nothing failed by itself.
     assert explain(APP_START + "E (1502903) task_wdt: CPU 0: AutoOTA Update\n").status == "healthy"
+
+
+# An app that printed, then a new ROM boot whose reset line names why the run before it ended, then
+# a boot that reaches the app again.
+def _restart(reason: str) -> str:
+    return (APP_START + "I (10666) main: core id: 0, prio: 1\nets Jun  8 2016 00:22:57\n\n"
+            f"rst:{reason},boot:0x13 (SPI_FAST_FLASH_BOOT)\nconfigsip: 0, SPIWP:0xee\n"
+            "mode:DIO, clock div:1\nload:0x3fff0030,len:6952\nload:0x40078000,len:15520\nentry 0x400806b4\n"
+            "I (29) boot: ESP-IDF v4.4.1 2nd stage bootloader\nI (194) boot: Loaded app from partition at offset 0x10000\n"
+            + APP_START + "I (310) main_task: Calling app_main()\n")
+
+
+@pytest.mark.parametrize("reason", ["0x7 (TG0WDT_SYS_RESET)", "0x8 (TG1WDT_SYS_RESET)", "0x9 (RTCWDT_SYS_RESET)",
+                                    "0xb (TGWDT_CPU_RESET)", "0x7 (TG0WDT_SYS_RST)", "0x7 (TG0_WDT_HPSYS)"])
+def test_a_watchdog_reset_after_the_app_ran_is_not_healthy(reason: str) -> None:
+    # The run before this boot hung until a watchdog reset the chip, however well the next boot goes.
+    report = explain(_restart(reason))
+    assert report.status == "unexplained", reason
+    assert reason.split()[1] in report.unexplained[0].text
+    assert report.unexplained[0].meaning  # the catalogue says what the reset reason means
+
+
+@pytest.mark.parametrize("reason", ["0xc (SW_CPU_RESET)", "0x1 (POWERON_RESET)", "0x5 (DEEPSLEEP_RESET)",
+                                    "0x10 (RTCWDT_RTC_RESET)", "0x3 (SW_RESET)"])
+def test_a_restart_for_another_reason_stays_healthy(reason: str) -> None:
+    # esp_restart(), power cycling, deep-sleep wake-ups, and the whole-chip RTC watchdog reset that ESP32
+    # revision 0 gives at every power-on restart the chip with no failure before them.
+    assert explain(_restart(reason)).status == "healthy", reason
+
+
+def test_the_rom_watchdog_retry_after_a_failed_read_is_not_a_second_failure() -> None:
+    capture = ("rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nflash read err, 1000\nets_main.c 371 \n"
+               "ets Jun  8 2016 00:22:57\n\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+               "configsip: 0, SPIWP:0xee\nmode:DIO, clock div:2\nload:0x3fff0018,len:4\nentry 0x40080764\n"
+               "I (29) boot: ESP-IDF v4.0 2nd stage bootloader\n")
+    assert [f.id for f in explain(capture).findings][:1] == ["esp.flash_read_transient"]
+
+
+ESP8266_BOOT = ("ets Jan  8 2013,rst cause:2, boot mode:(3,6)\n\nload 0x4010f000, len 1384, room 16 \ntail 8\n"
+                "chksum 0x2d\ncsum 0x2d\nv09f0c112\n~ld\nSetup done\n")
+
+
+@pytest.mark.parametrize("caption", ["Soft WDT reset", "Exception (28):", "Abort called", "Stack overflow detected",
+                                     "Stack smashing detected at 0x40201234"])
+def test_the_esp8266_core_crash_report_is_a_failure(caption: str) -> None:
+    # The ESP8266 Arduino core's postmortem says why the sketch's run ended; the ROM's banner follows.
+    report = explain(ESP8266_BOOT + "loop\n\n" + caption + "\n\nctx: cont\nsp: 3ffffdf0 end: 3fffffc0 offset: 01b0\n"
+                     + ESP8266_BOOT)
+    assert report.status == "unexplained", caption
+    assert report.unexplained[0].text == caption and report.unexplained[0].meaning
+
+
+def test_an_esp8266_boot_without_a_crash_report_is_not_a_failure() -> None:
+    assert explain(ESP8266_BOOT + "loop\n" + ESP8266_BOOT).status in ("healthy", "incomplete")

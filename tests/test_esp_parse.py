@@ -320,3 +320,15 @@ def test_the_kernel_banner_after_zephyr_start_up_completes_the_boot() -> None:
 
     banner = "*** Booting Zephyr OS build v4.1.0 ***\nHello World! esp32_devkitc_wroom/esp32/procpu\n"
     assert explain(SIMPLE_BOOT_START + banner).status == "healthy"
+
+
+def test_the_esp8266_rom_stopping_without_a_line_number_is_a_failure() -> None:
+    # The ESP8266 ROM prints "ets_main.c" alone when it stops without starting a program (here after
+    # a deep-sleep wake); ESP32 ROMs give the line, which stays their own message.
+    from bootdiag.core.messages import catalogue
+    from bootdiag.core.pipeline import explain
+
+    report = explain("ets Jan  8 2013,rst cause:5, boot mode:(3,7)\nets_main.c \n")
+    assert report.status == "unexplained"
+    assert report.unexplained[0].message == "rom.esp8266_ets_main_abort"
+    assert catalogue().find("ets_main.c 371").known.id == "rom.ets_main_abort"

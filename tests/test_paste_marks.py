@@ -86,3 +86,21 @@ def test_a_message_a_forum_html_escaped_inside_a_sentence_is_still_found() -> No
     text = ("The boot stops at `boot_comm: Image requires efuse blk rev &gt;= v128.50, but chip is v1.3`, "
             "after moving to a newer flasher.\n")
     assert [f.id for f in explain(text).findings] == [f.id for f in explain(text.replace("&gt;", ">")).findings] != []
+
+
+def test_bold_set_over_several_lines_goes_from_its_first_and_last_line() -> None:
+    # A post sets a whole block in bold: the marks open the first line and close the last one.
+    lines = ["rst:0x3 (SW_RESET),boot:0x12 (SPI_FAST_FLASH_BOOT)", "configsip: 0, SPIWP:0xee",
+             "mode:DIO, clock div:2", "load:0x3fff0030,len:1184", "entry 0x400805e4", "ets Jul 29 2019 12:21:46"]
+    bold = "\n".join([" **" + lines[0], *lines[1:-1], lines[-1] + "**"]) + "\n"
+    assert strip_wrapping(" **" + lines[0]) == lines[0]
+    assert strip_wrapping(lines[-1] + "**") == lines[-1]
+    assert [f.id for f in explain(bold).findings] == [f.id for f in explain("\n".join(lines) + "\n").findings] != []
+
+
+@pytest.mark.parametrize("line", [
+    "I (30) app: value**2 is large**",  # a pair of stars inside the line: not a block's bold
+    "*** Booting Zephyr OS ***",
+])
+def test_a_line_with_its_own_pair_of_stars_keeps_them(line: str) -> None:
+    assert strip_wrapping(line) == line

@@ -67,6 +67,10 @@ _BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1\s*$")
 # A bold line whose own text is framed by stars, as Zephyr 1.x's banner is ("***** Booting Zephyr OS
 # 1.14.99 *****" set in bold: seven stars each side); the frame stays, only the bold marks go.
 _BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
+# Bold set over several pasted lines: the marks open the first line and close the last ("**rst:0x3
+# (SW_RESET),boot:0x12 ..." ... "ets Jul 29 2019 12:21:46**"). Only a line with no other pair of stars
+# loses them, so a program's own "***ERROR***" or "*** Booting Zephyr OS ***" stays as printed.
+_BOLD_OPENS = re.compile(r"\*{2,3}(?=[^\s*])(?!.*\*\*)")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=[^\s*])|(?<=[^\s*])\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 # In a line whose first colour code had its ESC shown as a dot, every colour code's dot is the ESC.
@@ -158,7 +162,7 @@ def strip_wrapping(text: str) -> str:
     if "<" in text and ("<E" in text or "<0" in text):  # an ESC shown by its name or code
         text = _SHOWN_ESC.sub("", text)
     if (text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
-            and "\\" not in text[-5:]):
+            and "\\" not in text[-5:] and "*" not in text[-4:]):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
         text = _TYPOGRAPHIC_APOSTROPHE.sub("'", text)
@@ -177,11 +181,16 @@ def strip_wrapping(text: str) -> str:
         if text[:6] == "******" and (bold := _BOLD_FRAMED.match(text)) is not None:
             text = bold.group(1)
             continue
+        if text[:2] == "**" and (bold := _BOLD_OPENS.match(text)) is not None:
+            text = text[bold.end():]
+            continue
         m = _LEAD.match(text)
         if m is None or not m.end():
             break
         dotted = dotted or m.group() == "."
         text = text[m.end():]
+    if "**" in text[-5:]:
+        text = _without_bold_close(text)
     if dotted:
         text = _DOTTED_COLOUR.sub("", text)
     if "`*" in text or "*`" in text:
@@ -191,6 +200,16 @@ def strip_wrapping(text: str) -> str:
     if "\u2190" in text or "\u241b" in text:
         text = text.replace("\u2190", "").replace("\u241b", "")
     return _TRAIL.sub("", text)
+
+
+def _without_bold_close(text: str) -> str:
+    """``text`` without the two or three stars that close a block set in bold, when they follow the
+    text itself and the line holds no other pair of stars (see ``_BOLD_OPENS``)."""
+    line = text.rstrip()
+    body = line.rstrip("*")
+    if len(line) - len(body) not in (2, 3) or not body or body[-1].isspace() or "**" in body:
+        return text
+    return body
 
 
 def starts_pattern(line_starts: Sequence[str]) -> str:

@@ -6,7 +6,7 @@ Message strings and their meanings are documented in the grammars (``grammars/es
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from bootdiag.core.events import Event
@@ -68,6 +68,25 @@ class RomBanner(RomRetry):
         return {"chip": self.chip} if self.chip else {}
 
 
+_RESET_FORMAT = re.compile(r"rst:0x%x \((\w+)\),boot:0x%x \(%s\)")
+
+
+@lru_cache(maxsize=1)
+def _reset_reason_ids() -> dict[str, str]:
+    """Reset reason name -> the catalogue entry of the ROM's reset line with that reason."""
+    ids: dict[str, str] = {}
+    for known in catalogue().entries:
+        if (m := _RESET_FORMAT.fullmatch(known.format)) is not None:
+            ids.setdefault(m.group(1), known.id)
+    return ids
+
+
+# Reset reason 0x10, the RTC (LP) watchdog resetting the whole chip (esp_rom rtc.h of each chip): the
+# ROM's own restart after it aborts, and a spurious reset at power-on on ESP32 revision 0 (ESP32 errata
+# 3.1, as igrr quotes it in esp-idf #494): not by itself a sign that the run before failed.
+WHOLE_CHIP_WATCHDOG_RESETS = frozenset({"RTCWDT_RTC_RESET", "RTCWDT_RTC_RST", "LP_WDT_SYS"})
+
+
 class RomReset(RomRetry):
     """``rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)``; boot mode decoded per chip."""
 
@@ -91,7 +110,20 @@ class RomReset(RomRetry):
     def is_failure(self) -> bool:
         # A brownout reset (RTCWDT_BROWN_OUT_RESET, BROWNOUT_RST, BROWN_OUT_RST): the supply failed
         # the run before this boot, whatever this boot does.
-        return self.reason is not None and "BROWN" in self.reason
+        reason = self.reason or ""
+        if "BROWN" in reason:
+            return True
+        # A watchdog reset of the system or a CPU (TG0WDT_SYS_RESET, TG1WDT_SYS_RESET, RTCWDT_SYS_RESET,
+        # TGWDT_CPU_RESET, TG0WDT_SYS_RST, TG0_WDT_HPSYS ...: esp_rom rtc.h of each chip): the run before
+        # this boot hung until a watchdog stopped it, however well this boot goes. Not the ROM's own
+        # retry after a failed read or check, which belongs to that failure.
+        return "WDT" in reason and reason not in WHOLE_CHIP_WATCHDOG_RESETS and not self.retry
+
+    @property
+    def message_id(self) -> str | None:
+        """The catalogue entry of this reset reason, for a failing reset (the generic boot-mode entry
+        would otherwise describe the line)."""
+        return _reset_reason_ids().get(self.reason or "") if self.is_failure() else None
 
 
 class Esp8266Reset(RomReset):
