@@ -371,6 +371,22 @@ def test_the_firmware_parking_after_a_fatal_error_is_a_failure_at_any_level():
     assert not event.is_failure()
 
 
+def test_an_error_level_line_the_catalogue_knows_as_benign_is_not_a_failure():
+    from bootdiag.core.parse import parse_text
+
+    # printed by the bootloader of a headless board on its way to a reset
+    [event] = parse_text("[0016.607] E> tegrabl_display_shutdown: display is not initialized\n")
+    assert not event.is_failure()
+    # its neighbours of the same level stay failures
+    [event] = parse_text("[0000.086] E> LOADER: Failed to verify SMD.\n")
+    assert event.is_failure()
+    # a reset after a panic is not made healthy by it: the panic line stays the failure
+    report = explain("[0006.600] panic (caller 0xa0601238): die\n[0006.604] Will reset in 10 seconds...\n"
+                     "[0016.607] E> tegrabl_display_shutdown: display is not initialized\n")
+    assert report.status == "unexplained"
+    assert [e.line for e in report.unexplained] == [1]
+
+
 # T210 cboot (L4T R32) between loading the kernel and handing over to U-Boot: failure-worded lines it prints
 # on every healthy Nano boot (optional partitions absent, no display, SBK check on an unfused board).
 _NANO_CBOOT = [
