@@ -524,3 +524,15 @@ def test_glued_initrd_flash_and_flash_sh_lines_are_split_where_a_line_began() ->
     assert explain(glued).status == "healthy"
     refused = "sudo ./flash.sh -r jetson-xavier-nx-devkit mmcblk0p1 Error: Invalid target board - jetson-xavier-nx-devkit.\n"
     assert "tegra.flashsh_invalid_board" in {e.message for e in parse_text(refused) if e.kind == "CatalogueMessage"}
+
+
+def test_a_capture_of_uboot_alone_is_read_as_a_boot_log_that_stops_early():
+    # the loader's countdown and its hand-over line are the lines U-Boot prints on every boot; its
+    # default-environment warning is normal on a freshly flashed board
+    uboot = ["U-Boot 2020.04 (Jan 05 2022 - 19:59:34 +0000)", "",
+             "Loading Environment from MMC... *** Warning - bad CRC, using default environment", "",
+             "Hit any key to stop autoboot:  0 ", "Retrieving file: /boot/extlinux/extlinux.conf"]
+    report = explain("\n".join(uboot) + "\n")
+    assert report.status == "incomplete"
+    report = explain("\n".join([*uboot, "", "Starting kernel ...", ""]) + "\n")
+    assert report.status == "incomplete" and not report.unexplained
