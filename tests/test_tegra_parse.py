@@ -371,6 +371,22 @@ def test_the_firmware_parking_after_a_fatal_error_is_a_failure_at_any_level():
     assert not event.is_failure()
 
 
+def test_an_error_level_line_the_catalogue_knows_as_benign_is_not_a_failure():
+    from bootdiag.core.parse import parse_text
+
+    # printed by the bootloader of a headless board on its way to a reset
+    [event] = parse_text("[0016.607] E> tegrabl_display_shutdown: display is not initialized\n")
+    assert not event.is_failure()
+    # its neighbours of the same level stay failures
+    [event] = parse_text("[0000.086] E> LOADER: Failed to verify SMD.\n")
+    assert event.is_failure()
+    # a reset after a panic is not made healthy by it: the panic line stays the failure
+    report = explain("[0006.600] panic (caller 0xa0601238): die\n[0006.604] Will reset in 10 seconds...\n"
+                     "[0016.607] E> tegrabl_display_shutdown: display is not initialized\n")
+    assert report.status == "unexplained"
+    assert [e.line for e in report.unexplained] == [1]
+
+
 # T210 cboot (L4T R32) between loading the kernel and handing over to U-Boot: failure-worded lines it prints
 # on every healthy Nano boot (optional partitions absent, no display, SBK check on an unfused board).
 _NANO_CBOOT = [
@@ -508,3 +524,15 @@ def test_glued_initrd_flash_and_flash_sh_lines_are_split_where_a_line_began() ->
     assert explain(glued).status == "healthy"
     refused = "sudo ./flash.sh -r jetson-xavier-nx-devkit mmcblk0p1 Error: Invalid target board - jetson-xavier-nx-devkit.\n"
     assert "tegra.flashsh_invalid_board" in {e.message for e in parse_text(refused) if e.kind == "CatalogueMessage"}
+
+
+def test_a_capture_of_uboot_alone_is_read_as_a_boot_log_that_stops_early():
+    # the loader's countdown and its hand-over line are the lines U-Boot prints on every boot; its
+    # default-environment warning is normal on a freshly flashed board
+    uboot = ["U-Boot 2020.04 (Jan 05 2022 - 19:59:34 +0000)", "",
+             "Loading Environment from MMC... *** Warning - bad CRC, using default environment", "",
+             "Hit any key to stop autoboot:  0 ", "Retrieving file: /boot/extlinux/extlinux.conf"]
+    report = explain("\n".join(uboot) + "\n")
+    assert report.status == "incomplete"
+    report = explain("\n".join([*uboot, "", "Starting kernel ...", ""]) + "\n")
+    assert report.status == "incomplete" and not report.unexplained

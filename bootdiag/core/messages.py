@@ -530,7 +530,7 @@ def _quiet_trigger(key: tuple[str, ...]) -> str:
 # they carry no failure word: a hand-over to the next stage and a wait that may never end (they
 # decide whether a completion counts), and an operating system's kernel starting (a boot log's
 # own first line when the bootloader's part was not captured).
-_SCREENED = ("handoff", "waiting", "kernel_started")
+_SCREENED = ("handoff", "waiting", "kernel_started", "kernel_boot_attempt")
 
 
 def completion_trigger() -> str:

@@ -253,12 +253,21 @@ class TegraDeviceLog(TegraEvent):
     message: str
 
     def is_failure(self) -> bool:
+        severity = self.catalogued_severity()
         if self.level in ("E", "C"):
-            return True
+            # an error-level line the catalogue knows as printed on healthy boots (the display
+            # shutdown of a headless board on its way to a reset) is not a failure
+            return severity != "benign"
         # a line of another level the catalogue knows as a failure: "I> Busy Spin", the firmware
         # parking the CPU after a fatal error
-        message_id = identify(self.message, "tegra")
-        return message_id is not None and catalogue().severity(message_id) == "failure"
+        return severity == "failure"
+
+    def catalogued_severity(self) -> str | None:
+        """The catalogue's severity of this line's text (module included, as the firmware prints it)."""
+        message_id = identify(f"{self.module}: {self.message}" if self.module else self.message, "tegra")
+        if message_id is None and self.module:
+            message_id = identify(self.message, "tegra")
+        return catalogue().severity(message_id) if message_id is not None else None
 
     def level_name(self) -> str | None:
         return {"E": "error", "C": "error", "W": "warning", "I": "info"}.get(self.level)
