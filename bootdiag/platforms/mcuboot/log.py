@@ -21,6 +21,7 @@ from bootdiag.platforms.mcuboot import events as ev
 from bootdiag.core.parse.family import compile_trigger, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform, parse_tree
 from bootdiag.core.parse.lalr import Token, Transformer
+from bootdiag.platforms.mcuboot.restarts import RestartCount
 from bootdiag.platforms.mcuboot.trace import ValidationTrace
 from bootdiag.core.numbers import parse_int
 
@@ -433,13 +434,16 @@ class McubootFamily:
         self.banner_only = False
         self.trace = ValidationTrace()
         self._trace_has_start = False
+        self.restarts = RestartCount()
 
     def state(self, no: int) -> tuple[object, ...]:
-        return self.image, self.handed_over, self.banner_only, self.trace.state(), self._trace_has_start
+        return (self.image, self.handed_over, self.banner_only, self.trace.state(), self._trace_has_start,
+                self.restarts.state())
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        self.image, self.handed_over, self.banner_only, trace, self._trace_has_start = state  # type: ignore[assignment]
+        self.image, self.handed_over, self.banner_only, trace, self._trace_has_start, restarts = state  # type: ignore[assignment]
         self.trace = ValidationTrace.restored(trace)  # type: ignore[arg-type]
+        self.restarts = RestartCount.restored(restarts)  # type: ignore[arg-type]
 
     def claims(self, text: str) -> bool:
         return self._envelope_start.match(text) is not None or _BARE_START.match(text) is not None
@@ -458,6 +462,7 @@ class McubootFamily:
         wire, level, message, source = envelope
         base = {"wire": wire, "level": level, "msg": message}
         if wire == "zephyr-log" and source not in _MCUBOOT_SOURCES:
+            self.restarts.saw(ev.ZephyrAppLog, self.handed_over)
             return ev.ZephyrAppLog.trusted(line=no, text=text, source=source or "", **base)
         if wire == "zephyr-minimal" and not self._minimal.match(text):
             return None
@@ -473,6 +478,10 @@ class McubootFamily:
     def _build(self, parsed: Parsed, no: int, text: str, base: dict[str, Any]) -> Event:
         cls, fields = parsed
         fields = dict(fields)
+        if cls in (ev.McubootStart, ev.McubootBanner, ev.TfmBanner):
+            fields["restarts"] = self.restarts.started(cls)
+        elif cls is ev.McubootSwapType and fields.get("swap_type") not in (None, "none"):
+            self.restarts.updating()
         if cls in (ev.McubootStart, ev.McubootBanner):
             self._restart()
             self.banner_only = cls is ev.McubootBanner
@@ -484,6 +493,7 @@ class McubootFamily:
             self.handed_over = True
         elif cls in (ev.McubootValidateSlot, ev.McubootValidateStart):
             self._begin_validation(cls is ev.McubootValidateSlot)
+        self.restarts.saw(cls, self.handed_over)
         if cls not in (ev.McubootBanner, ev.ZephyrInfoBanner):
             self.banner_only = False
         if issubclass(cls, ev.McubootDebug):
