@@ -67,3 +67,16 @@ def test_a_long_loop_is_counted_as_repeats_and_still_reported() -> None:
     report = explain((MCUBOOT2 + APP2) * 200)
     assert report.status == "unexplained"
     assert report.stats["sessions"] == 200
+
+
+def test_a_reset_between_tf_m_and_the_application_is_a_failure_even_once() -> None:
+    # TF-M's secure image starts, and the device starts over before the application printed a line.
+    report = explain(TFM * 2)
+    assert report.status == "unexplained"
+    assert "secure image" in (report.unexplained[0].meaning or "")
+
+
+def test_tf_m_then_the_application_then_a_reset_stays_healthy() -> None:
+    boot = TFM + "*** Booting Zephyr OS build v3.7.0 ***\nHello World! b_u585i_iot02a\n"
+    report = explain(boot * 2)
+    assert report.status == "healthy"

@@ -74,14 +74,20 @@ RESTART_LOOP = 3
 
 class StartsOver:
     """The first line of a boot, with ``restarts``: how often so far in the capture the device
-    started over after the image it booted had run (this start included)."""
+    started over after the image it booted had run (this start included), and ``after_secure_image``:
+    this start came after lines of TF-M's secure image and before any line of the application."""
 
     restarts: int
+    after_secure_image: bool
 
     def is_failure(self) -> bool:
-        return self.restarts >= RESTART_LOOP or super().is_failure()  # type: ignore[misc]
+        return self.after_secure_image or self.restarts >= RESTART_LOOP or super().is_failure()  # type: ignore[misc]
 
     def failure_meaning(self) -> str | None:
+        if self.after_secure_image:
+            return ("The device started over after TF-M's secure image had initialised and before the "
+                    "non-secure application printed anything: the secure image, or the application's first "
+                    "steps (a secure fault on an address the secure side does not grant it), reset the device.")
         if self.restarts < RESTART_LOOP:
             return None
         return (f"The device has started over {self.restarts} times or more after the image it booted had run: "
@@ -96,7 +102,8 @@ class McubootBanner(StartsOver, McubootEvent):
     kind: Literal["McubootBanner"] = "McubootBanner"
     version: str
     boundary = ("device", 2)
-    restarts: int = 0  # see McubootStart.restarts
+    restarts: int = 0  # see StartsOver
+    after_secure_image: bool = False
 
     def facts(self) -> dict[str, str]:
         return {"mcuboot": self.version}
@@ -131,9 +138,9 @@ class McubootStart(StartsOver, McubootEvent):
     kind: Literal["McubootStart"] = "McubootStart"
     direct_xip: bool = False
     boundary = ("device", 3)
-    # How often so far in the capture the device started over after the image it booted had run
-    # (printed a line of its own), counting this start; an update's swap sets it back to 0.
+    # See StartsOver; the family counts (restarts.py), an update's swap sets the count back to 0.
     restarts: int = 0
+    after_secure_image: bool = False
 
 
 # ---------------------------------------------------------------- the booted image is running
@@ -164,7 +171,9 @@ class TfmBanner(StartsOver, McubootAppRunning):
 
     kind: Literal["TfmBanner"] = "TfmBanner"
     version: str
-    restarts: int = 0  # see McubootStart.restarts: a silent BL2 leaves this banner as the first line of a boot
+    # See StartsOver: a silent BL2 leaves this banner as the first line of a boot.
+    restarts: int = 0
+    after_secure_image: bool = False
 
     def facts(self) -> dict[str, str]:
         return {"tf-m": self.version}

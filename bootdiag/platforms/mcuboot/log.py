@@ -479,7 +479,7 @@ class McubootFamily:
         cls, fields = parsed
         fields = dict(fields)
         if cls in (ev.McubootStart, ev.McubootBanner, ev.TfmBanner):
-            fields["restarts"] = self.restarts.started(cls)
+            fields["restarts"], fields["after_secure_image"] = self.restarts.started(cls)
         elif cls is ev.McubootSwapType and fields.get("swap_type") not in (None, "none"):
             self.restarts.updating()
         if cls in (ev.McubootStart, ev.McubootBanner):

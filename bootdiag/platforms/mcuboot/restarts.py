@@ -9,6 +9,10 @@ line printed by the booted image counts one restart. A start that follows only a
 itself before ``Starting bootloader``, so the image may never have run (the jump-then-silence case
 other rules read). An update's swap (``Swap type: test``, ``perm`` or ``revert``) is a planned
 reboot: the count starts over from it.
+
+A restart that follows lines of TF-M's secure image and none of the non-secure image it starts is
+noted apart: the device reset between the secure image's start-up and the first line of the
+application, which no manual reset times so closely.
 """
 from __future__ import annotations
 
@@ -18,38 +22,45 @@ from bootdiag.platforms.mcuboot import events as ev
 # the same from one boot to the next, so a long loop is counted as repeats of one boot instead of
 # being read line by line.
 CAP = ev.RESTART_LOOP
+_SECURE_IMAGE = (ev.TfmBanner, ev.TfmSecureLog)
 
 
 class RestartCount:
-    __slots__ = ("count", "ran", "banner_last")
+    __slots__ = ("count", "ran", "banner_last", "secure_only")
 
-    def __init__(self, count: int = 0, ran: int = 0, banner_last: bool = False) -> None:
+    def __init__(self, count: int = 0, ran: int = 0, banner_last: bool = False, secure_only: bool = True) -> None:
         self.count = count  # restarts after the image ran, so far in the capture
         self.ran = ran  # lines of the booted image since the last start
         self.banner_last = banner_last  # the last line read was a Zephyr banner after the hand-over
+        self.secure_only = secure_only  # every line of the booted image so far was TF-M's secure image's
 
-    def state(self) -> tuple[int, int, bool]:
-        return self.count, min(self.ran, 2), self.banner_last
+    def state(self) -> tuple[int, int, bool, bool]:
+        return self.count, min(self.ran, 2), self.banner_last, self.secure_only
 
     @classmethod
-    def restored(cls, state: tuple[int, int, bool]) -> "RestartCount":
+    def restored(cls, state: tuple[int, int, bool, bool]) -> "RestartCount":
         return cls(*state)
 
     def saw(self, cls: type, handed_over: bool) -> None:
         """A line of kind ``cls`` was read (``handed_over``: after ``Jumping to ...``)."""
-        if issubclass(cls, ev.McubootAppRunning) and (handed_over or self.ran or cls is not ev.ZephyrAppLog):
+        runs = issubclass(cls, ev.McubootAppRunning) and (handed_over or self.ran or cls is not ev.ZephyrAppLog)
+        # With no BL2 line to hand over from, the application's banner after TF-M reads as a boot banner.
+        if runs or (cls is ev.ZephyrBootBanner and self.ran):
             self.ran += 1
             self.banner_last = cls is ev.ZephyrAppBanner
+            self.secure_only = self.secure_only and cls in _SECURE_IMAGE
         else:
             self.banner_last = False
 
-    def started(self, cls: type) -> int:
-        """The bootloader (or TF-M's secure image) starts: the restarts so far, this one included."""
+    def started(self, cls: type) -> tuple[int, bool]:
+        """The bootloader (or TF-M's secure image) starts: the restarts so far, this one included,
+        and whether this one came after TF-M's secure image but before any line of the application."""
         ran = self.ran - (1 if cls is ev.McubootStart and self.banner_last else 0)
+        secure_reset = ran > 0 and self.secure_only
         if ran > 0:
             self.count = min(self.count + 1, CAP)
-        self.ran, self.banner_last = 0, False
-        return self.count
+        self.ran, self.banner_last, self.secure_only = 0, False, True
+        return self.count, secure_reset
 
     def updating(self) -> None:
         """MCUboot swaps or reverts an image: the reboots around it were planned."""
