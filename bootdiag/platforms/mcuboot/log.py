@@ -37,6 +37,11 @@ _LEVELS = {
 }
 # Zephyr log sources that are the bootloader itself (boot/zephyr/main.c, bootutil_public.c).
 _MCUBOOT_SOURCES = frozenset({"mcuboot", "mcuboot_util"})
+# Zephyr's SYS_LOG, which MCUboot's Zephyr port logged through until Zephyr 1.13, puts the calling
+# function between the level and the message: "[MCUBOOT] [INF] main: Starting bootloader"
+# (LOG_LAYOUT "[%s]%s %s: %s", zephyrproject-rtos/zephyr@0a8b6caa288d:include/logging/sys_log.h;
+# SYS_LOG_DOMAIN "MCUBOOT", mcu-tools/mcuboot boot/zephyr/include/mcuboot_config/mcuboot_logging.h).
+_CALLER_PREFIX = re.compile(r"[a-z_][a-z0-9_]{0,63}: (.+)")
 # First words of the messages MCUboot prints in Zephyr minimal mode (every I:/E: line of an
 # application would otherwise reach the grammar).
 _MINIMAL_STARTS = (
@@ -467,6 +472,11 @@ class McubootFamily:
         if wire == "zephyr-minimal" and not self._minimal.match(text):
             return None
         parsed = parse_message(message)
+        if parsed is None and wire == "bracket" and (named := _CALLER_PREFIX.match(message)) is not None:
+            # The message after the name of the function that logged it: read it alone.
+            parsed = parse_message(named.group(1))
+            if parsed is not None:
+                base["msg"] = named.group(1)
         if parsed is None:
             if wire == "zephyr-minimal":
                 return None
