@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bootdiag.core.pipeline import explain
+from bootdiag.core.pipeline import Analyzer, explain
 
 # A Zephyr build of MCUboot prints the kernel banner itself before "Starting bootloader".
 MCUBOOT = (
@@ -80,3 +80,20 @@ def test_tf_m_then_the_application_then_a_reset_stays_healthy() -> None:
     boot = TFM + "*** Booting Zephyr OS build v3.7.0 ***\nHello World! b_u585i_iot02a\n"
     report = explain(boot * 2)
     assert report.status == "healthy"
+
+
+def test_tf_m_then_lines_nothing_reads_then_a_reset_stays_healthy() -> None:
+    # A non-secure application that prints without a banner bootdiag knows still printed.
+    boot = TFM + "Non-Secure system starting...\nHello from the non-secure side\n"
+    report = explain(boot * 2)
+    assert report.status == "healthy"
+
+
+@pytest.mark.parametrize("boot", [MCUBOOT, MCUBOOT + APP, MCUBOOT2, MCUBOOT2 + APP2])
+def test_a_long_loop_is_counted_as_repeats_once_the_count_stands(boot: str) -> None:
+    # The count stops at the loop's threshold, so the boots after it leave the families as they found them.
+    analyzer = Analyzer("<capture>", reads_to_end=True)
+    analyzer.feed_bytes((boot * 300).encode())
+    report = analyzer.finish()
+    assert analyzer.repeats is not None and analyzer.repeats.counted > 250
+    assert report.status != "healthy"

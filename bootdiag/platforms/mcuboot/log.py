@@ -443,12 +443,12 @@ class McubootFamily:
 
     def state(self, no: int) -> tuple[object, ...]:
         return (self.image, self.handed_over, self.banner_only, self.trace.state(), self._trace_has_start,
-                self.restarts.state())
+                self.restarts.state(no))
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         self.image, self.handed_over, self.banner_only, trace, self._trace_has_start, restarts = state  # type: ignore[assignment]
         self.trace = ValidationTrace.restored(trace)  # type: ignore[arg-type]
-        self.restarts = RestartCount.restored(restarts)  # type: ignore[arg-type]
+        self.restarts = RestartCount.restored(restarts, no)  # type: ignore[arg-type]
 
     def claims(self, text: str) -> bool:
         return self._envelope_start.match(text) is not None or _BARE_START.match(text) is not None
@@ -467,7 +467,7 @@ class McubootFamily:
         wire, level, message, source = envelope
         base = {"wire": wire, "level": level, "msg": message}
         if wire == "zephyr-log" and source not in _MCUBOOT_SOURCES:
-            self.restarts.saw(ev.ZephyrAppLog, self.handed_over)
+            self.restarts.saw(ev.ZephyrAppLog, self.handed_over, no)
             return ev.ZephyrAppLog.trusted(line=no, text=text, source=source or "", **base)
         if wire == "zephyr-minimal" and not self._minimal.match(text):
             return None
@@ -489,7 +489,7 @@ class McubootFamily:
         cls, fields = parsed
         fields = dict(fields)
         if cls in (ev.McubootStart, ev.McubootBanner, ev.TfmBanner):
-            fields["restarts"], fields["after_secure_image"] = self.restarts.started(cls)
+            fields["restarts"], fields["after_secure_image"] = self.restarts.started(cls, no)
         elif cls is ev.McubootSwapType and fields.get("swap_type") not in (None, "none"):
             self.restarts.updating()
         if cls in (ev.McubootStart, ev.McubootBanner):
@@ -503,7 +503,7 @@ class McubootFamily:
             self.handed_over = True
         elif cls in (ev.McubootValidateSlot, ev.McubootValidateStart):
             self._begin_validation(cls is ev.McubootValidateSlot)
-        self.restarts.saw(cls, self.handed_over)
+        self.restarts.saw(cls, self.handed_over, no)
         if cls not in (ev.McubootBanner, ev.ZephyrInfoBanner):
             self.banner_only = False
         if issubclass(cls, ev.McubootDebug):
