@@ -69,6 +69,11 @@ class Event(Record, frozen=True, extra="forbid"):
     def is_failure(self) -> bool:
         return self.failure
 
+    def failure_meaning(self) -> str | None:
+        """What the line means as a failure where no catalogue entry says it: for a line that is a
+        failure only by what came before it (a boot that starts over again and again)."""
+        return None
+
     def session_boundary(self) -> tuple[str, int] | None:
         """``boundary`` for this event; a family may refine it per event (a log restarting mid-paste)."""
         return type(self).boundary

@@ -47,7 +47,8 @@ class Evidence(Record, frozen=True):
         """The line with what the message catalogue says it means."""
         known = describe(event)
         return cls.model_construct(line=event.line, text=event.text, event=event.kind,
-                                   message=known.id if known else None, meaning=known.meaning if known else None)
+                                   message=known.id if known else None,
+                                   meaning=known.meaning if known else event.failure_meaning())
 
 
 class NearRule(Record, frozen=True):

@@ -66,12 +66,44 @@ class McubootLog(McubootEvent):
 
 
 # ---------------------------------------------------------------- banners and session starts
-class McubootBanner(McubootEvent):
+# Restarts after the booted image had run (counted by the family, see restarts.py) from which a
+# capture shows a device that starts over again and again, not a user pressing reset once or twice
+# or an update's planned reboot.
+RESTART_LOOP = 3
+
+
+class StartsOver:
+    """The first line of a boot, with ``restarts``: how often so far in the capture the device
+    started over after the image it booted had run (this start included), and ``after_secure_image``:
+    this start came after lines of TF-M's secure image and before any line of the application."""
+
+    restarts: int
+    after_secure_image: bool
+
+    def is_failure(self) -> bool:
+        return self.after_secure_image or self.restarts >= RESTART_LOOP or super().is_failure()  # type: ignore[misc]
+
+    def failure_meaning(self) -> str | None:
+        if self.after_secure_image:
+            return ("The device started over after TF-M's secure image had initialised and before the "
+                    "non-secure application printed anything: the secure image, or the application's first "
+                    "steps (a secure fault on an address the secure side does not grant it), reset the device.")
+        if self.restarts < RESTART_LOOP:
+            return None
+        return (f"The device has started over {self.restarts} times or more after the image it booted had run: "
+                "the image resets again and again (a fault with reset on fatal error, a watchdog it does not "
+                "feed, a brown-out, a reboot it requests); the log does not say which. Read the reset reason "
+                "register, or log the fault before the reset.")
+
+
+class McubootBanner(StartsOver, McubootEvent):
     """``*** Booting MCUboot v2.1.0 ***`` (Zephyr, MCUboot >= 2.1) or ``*** Booting MCUboot build v2.0.0 ***`` (Espressif)."""
 
     kind: Literal["McubootBanner"] = "McubootBanner"
     version: str
     boundary = ("device", 2)
+    restarts: int = 0  # see StartsOver
+    after_secure_image: bool = False
 
     def facts(self) -> dict[str, str]:
         return {"mcuboot": self.version}
@@ -100,12 +132,15 @@ class ZephyrInfoBanner(McubootEvent):
     version: str
 
 
-class McubootStart(McubootEvent):
+class McubootStart(StartsOver, McubootEvent):
     """``Starting bootloader`` (Zephyr main.c, TF-M bl2_main.c) or ``Starting Direct-XIP bootloader``."""
 
     kind: Literal["McubootStart"] = "McubootStart"
     direct_xip: bool = False
     boundary = ("device", 3)
+    # See StartsOver; the family counts (restarts.py), an update's swap sets the count back to 0.
+    restarts: int = 0
+    after_secure_image: bool = False
 
 
 # ---------------------------------------------------------------- the booted image is running
@@ -131,11 +166,14 @@ class ZephyrAppLog(McubootAppRunning):
     source: str
 
 
-class TfmBanner(McubootAppRunning):
+class TfmBanner(StartsOver, McubootAppRunning):
     """``Booting TF-M v2.1.0`` (TF-M secure_fw/spm/core/main.c; ``[NOT]`` prefix from v2.3)."""
 
     kind: Literal["TfmBanner"] = "TfmBanner"
     version: str
+    # See StartsOver: a silent BL2 leaves this banner as the first line of a boot.
+    restarts: int = 0
+    after_secure_image: bool = False
 
     def facts(self) -> dict[str, str]:
         return {"tf-m": self.version}

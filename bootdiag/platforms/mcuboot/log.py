@@ -21,6 +21,7 @@ from bootdiag.platforms.mcuboot import events as ev
 from bootdiag.core.parse.family import compile_trigger, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform, parse_tree
 from bootdiag.core.parse.lalr import Token, Transformer
+from bootdiag.platforms.mcuboot.restarts import RestartCount
 from bootdiag.platforms.mcuboot.trace import ValidationTrace
 from bootdiag.core.numbers import parse_int
 
@@ -36,6 +37,11 @@ _LEVELS = {
 }
 # Zephyr log sources that are the bootloader itself (boot/zephyr/main.c, bootutil_public.c).
 _MCUBOOT_SOURCES = frozenset({"mcuboot", "mcuboot_util"})
+# Zephyr's SYS_LOG, which MCUboot's Zephyr port logged through until Zephyr 1.13, puts the calling
+# function between the level and the message: "[MCUBOOT] [INF] main: Starting bootloader"
+# (LOG_LAYOUT "[%s]%s %s: %s", zephyrproject-rtos/zephyr@0a8b6caa288d:include/logging/sys_log.h;
+# SYS_LOG_DOMAIN "MCUBOOT", mcu-tools/mcuboot boot/zephyr/include/mcuboot_config/mcuboot_logging.h).
+_CALLER_PREFIX = re.compile(r"[a-z_][a-z0-9_]{0,63}: (.+)")
 # First words of the messages MCUboot prints in Zephyr minimal mode (every I:/E: line of an
 # application would otherwise reach the grammar).
 _MINIMAL_STARTS = (
@@ -433,13 +439,16 @@ class McubootFamily:
         self.banner_only = False
         self.trace = ValidationTrace()
         self._trace_has_start = False
+        self.restarts = RestartCount()
 
     def state(self, no: int) -> tuple[object, ...]:
-        return self.image, self.handed_over, self.banner_only, self.trace.state(), self._trace_has_start
+        return (self.image, self.handed_over, self.banner_only, self.trace.state(), self._trace_has_start,
+                self.restarts.state(no))
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        self.image, self.handed_over, self.banner_only, trace, self._trace_has_start = state  # type: ignore[assignment]
+        self.image, self.handed_over, self.banner_only, trace, self._trace_has_start, restarts = state  # type: ignore[assignment]
         self.trace = ValidationTrace.restored(trace)  # type: ignore[arg-type]
+        self.restarts = RestartCount.restored(restarts, no)  # type: ignore[arg-type]
 
     def claims(self, text: str) -> bool:
         return self._envelope_start.match(text) is not None or _BARE_START.match(text) is not None
@@ -458,10 +467,16 @@ class McubootFamily:
         wire, level, message, source = envelope
         base = {"wire": wire, "level": level, "msg": message}
         if wire == "zephyr-log" and source not in _MCUBOOT_SOURCES:
+            self.restarts.saw(ev.ZephyrAppLog, self.handed_over, no)
             return ev.ZephyrAppLog.trusted(line=no, text=text, source=source or "", **base)
         if wire == "zephyr-minimal" and not self._minimal.match(text):
             return None
         parsed = parse_message(message)
+        if parsed is None and wire == "bracket" and (named := _CALLER_PREFIX.match(message)) is not None:
+            # The message after the name of the function that logged it: read it alone.
+            parsed = parse_message(named.group(1))
+            if parsed is not None:
+                base["msg"] = named.group(1)
         if parsed is None:
             if wire == "zephyr-minimal":
                 return None
@@ -473,6 +488,10 @@ class McubootFamily:
     def _build(self, parsed: Parsed, no: int, text: str, base: dict[str, Any]) -> Event:
         cls, fields = parsed
         fields = dict(fields)
+        if cls in (ev.McubootStart, ev.McubootBanner, ev.TfmBanner):
+            fields["restarts"], fields["after_secure_image"] = self.restarts.started(cls, no)
+        elif cls is ev.McubootSwapType and fields.get("swap_type") not in (None, "none"):
+            self.restarts.updating()
         if cls in (ev.McubootStart, ev.McubootBanner):
             self._restart()
             self.banner_only = cls is ev.McubootBanner
@@ -484,6 +503,7 @@ class McubootFamily:
             self.handed_over = True
         elif cls in (ev.McubootValidateSlot, ev.McubootValidateStart):
             self._begin_validation(cls is ev.McubootValidateSlot)
+        self.restarts.saw(cls, self.handed_over, no)
         if cls not in (ev.McubootBanner, ev.ZephyrInfoBanner):
             self.banner_only = False
         if issubclass(cls, ev.McubootDebug):

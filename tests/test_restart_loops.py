@@ -1,0 +1,99 @@
+"""An image that MCUboot starts and that then resets again and again is a failure; a reboot or two,
+and an update's planned reboots, stay healthy."""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.core.pipeline import Analyzer, explain
+
+# A Zephyr build of MCUboot prints the kernel banner itself before "Starting bootloader".
+MCUBOOT = (
+    "*** Booting Zephyr OS build v3.5.0 ***\n"
+    "I: Starting bootloader\n"
+    "I: Primary image: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3\n"
+    "I: Boot source: none\n"
+    "I: Image index: 0, Swap type: none\n"
+    "I: Bootloader chainload address offset: 0xc000\n"
+    "I: Jumping to the first image slot\n"
+)
+APP = "*** Booting Zephyr OS build v3.5.0 ***\nHello World! nrf52840dk\n"
+# MCUboot 2.x on Zephyr names itself; the application's banner follows the jump.
+MCUBOOT2 = (
+    "*** Booting MCUboot v2.1.0 ***\n"
+    "*** Using Zephyr OS build v3.6.0 ***\n"
+    "I: Starting bootloader\n"
+    "I: Image index: 0, Swap type: none\n"
+    "I: Bootloader chainload address offset: 0x10000\n"
+    "I: Jumping to the first image slot\n"
+)
+APP2 = "*** Booting nRF Connect SDK v2.6.0 ***\n[00:00:00.000,457] <inf> app: sensor ready\n"
+TFM = (
+    "Booting TF-M v2.2.2\n"
+    "[WRN] This device was provisioned with dummy keys. This device is NOT SECURE\n"
+    "[Sec Thread] Secure image initializing!\n"
+)
+
+
+@pytest.mark.parametrize("boot", [MCUBOOT + APP, MCUBOOT2 + APP2, TFM])
+def test_an_image_that_starts_over_again_and_again_is_a_failure(boot: str) -> None:
+    report = explain(boot * 5)
+    assert report.status == "unexplained" and report.exit_code == 3
+    assert "started over" in (report.unexplained[0].meaning or "")
+
+
+@pytest.mark.parametrize("boots", [1, 2, 3])
+def test_a_reboot_or_two_stays_healthy(boots: int) -> None:
+    for boot in (MCUBOOT + APP, MCUBOOT2 + APP2):
+        report = explain(boot * boots)
+        assert report.status == "healthy" and report.exit_code == 0
+
+
+def test_a_jump_into_an_image_that_never_prints_is_not_counted_as_a_restart() -> None:
+    # The banner after the jump is MCUboot's own, printed as it starts again: the image never ran,
+    # which the jump-then-silence rule reads, not a loop of an image that runs.
+    report = explain(MCUBOOT * 5)
+    assert report.status == "diagnosed"
+    assert report.findings[0].id == "mcuboot.bad_header_size"
+
+
+def test_an_update_with_its_planned_reboots_stays_healthy() -> None:
+    test_swap = MCUBOOT.replace("Swap type: none", "Swap type: test")
+    capture = MCUBOOT + APP + MCUBOOT + APP + test_swap + APP + MCUBOOT + APP
+    report = explain(capture)
+    assert report.status == "healthy" and report.exit_code == 0
+
+
+def test_a_long_loop_is_counted_as_repeats_and_still_reported() -> None:
+    report = explain((MCUBOOT2 + APP2) * 200)
+    assert report.status == "unexplained"
+    assert report.stats["sessions"] == 200
+
+
+def test_a_reset_between_tf_m_and_the_application_is_a_failure_even_once() -> None:
+    # TF-M's secure image starts, and the device starts over before the application printed a line.
+    report = explain(TFM * 2)
+    assert report.status == "unexplained"
+    assert "secure image" in (report.unexplained[0].meaning or "")
+
+
+def test_tf_m_then_the_application_then_a_reset_stays_healthy() -> None:
+    boot = TFM + "*** Booting Zephyr OS build v3.7.0 ***\nHello World! b_u585i_iot02a\n"
+    report = explain(boot * 2)
+    assert report.status == "healthy"
+
+
+def test_tf_m_then_lines_nothing_reads_then_a_reset_stays_healthy() -> None:
+    # A non-secure application that prints without a banner bootdiag knows still printed.
+    boot = TFM + "Non-Secure system starting...\nHello from the non-secure side\n"
+    report = explain(boot * 2)
+    assert report.status == "healthy"
+
+
+@pytest.mark.parametrize("boot", [MCUBOOT, MCUBOOT + APP, MCUBOOT2, MCUBOOT2 + APP2])
+def test_a_long_loop_is_counted_as_repeats_once_the_count_stands(boot: str) -> None:
+    # The count stops at the loop's threshold, so the boots after it leave the families as they found them.
+    analyzer = Analyzer("<capture>", reads_to_end=True)
+    analyzer.feed_bytes((boot * 300).encode())
+    report = analyzer.finish()
+    assert analyzer.repeats is not None and analyzer.repeats.counted > 250
+    assert report.status != "healthy"
