@@ -93,3 +93,15 @@ def test_the_esp8266_core_crash_report_is_a_failure(caption: str) -> None:
 
 def test_an_esp8266_boot_without_a_crash_report_is_not_a_failure() -> None:
     assert explain(ESP8266_BOOT + "loop\n" + ESP8266_BOOT).status in ("healthy", "incomplete")
+
+
+@pytest.mark.parametrize("load", ["~ld", "@ld"])
+def test_the_esp8266_eboot_hand_over_completes_a_boot(load: str) -> None:
+    # eboot prints "~ld" (or "@ld" after an RTC-memory command) right before it jumps to the sketch.
+    assert explain(ESP8266_BOOT.replace("~ld", load)).status == "healthy"
+
+
+def test_an_esp8266_boot_cut_before_the_eboot_hand_over_stays_incomplete() -> None:
+    # Near-miss: the same boot cut after the version word, and a sketch line that merely holds "~ld".
+    assert explain(ESP8266_BOOT.split("~ld")[0]).status == "incomplete"
+    assert explain(ESP8266_BOOT.replace("~ld\n", "echo ~ld done\n")).status == "incomplete"

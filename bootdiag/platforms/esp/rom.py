@@ -8,6 +8,7 @@ from typing import Any
 from bootdiag.core.parse.lalr import Token, Transformer
 
 from bootdiag.core.events import Event
+from bootdiag.core.messages import CatalogueMessage
 from bootdiag.platforms.esp import events as ev
 from bootdiag.platforms.esp.chips import CHIPS, CHIPS_BY_NAME
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, hex_int, int_auto, line_at
@@ -132,8 +133,16 @@ _ESP8266_BANNER = re.compile(r"ets Jan\s+8 2013,\s*rst cause:\s*(\d+),\s*boot mo
 _ESP8266_MODES = {1: "UART_DOWNLOAD", 3: "FLASH_BOOT"}
 
 
+# The ESP8266 Arduino core's eboot second stage: '~' (or '@' after a command in RTC memory) and "ld" right before
+# it jumps to the sketch (esp8266/Arduino@1191d2518c908bd60b9c6e8430f2b19cc45cd6ae:bootloaders/eboot/eboot.c:main).
+_EBOOT_LOAD = {"~ld": "rom.esp8266_eboot_load", "@ld": "rom.esp8266_eboot_load_after_command"}
+
+
 @lru_cache(maxsize=4096)
 def parse_rom_text(text: str) -> Parsed | None:
+    eboot = _EBOOT_LOAD.get(text.strip())
+    if eboot is not None:
+        return CatalogueMessage, {"platform": "esp", "message": eboot, "severity": "milestone", "values": {}}
     m = _ESP8266_BANNER.match(text)
     if m is not None:
         mode = parse_int(m.group(2))
@@ -160,7 +169,7 @@ class EspRomFamily(ClaimsByTrigger):
         r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
         r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_\w+\.c \d", r"Sig block \d", r"Signature Check Failed",
         r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
-        r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013",
+        r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013", r"^\s*[~@]ld\s*$",
     )
 
     # A banner this close after a failed ROM secure boot check or flash read (or its ets_main.c abort) is
