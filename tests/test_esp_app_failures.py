@@ -93,3 +93,42 @@ def test_the_esp8266_core_crash_report_is_a_failure(caption: str) -> None:
 
 def test_an_esp8266_boot_without_a_crash_report_is_not_a_failure() -> None:
     assert explain(ESP8266_BOOT + "loop\n" + ESP8266_BOOT).status in ("healthy", "incomplete")
+
+
+@pytest.mark.parametrize("load", ["~ld", "@ld"])
+def test_the_esp8266_eboot_hand_over_completes_a_boot(load: str) -> None:
+    # eboot prints "~ld" (or "@ld" after an RTC-memory command) right before it jumps to the sketch.
+    assert explain(ESP8266_BOOT.replace("~ld", load)).status == "healthy"
+
+
+def test_an_esp8266_boot_cut_before_the_eboot_hand_over_stays_incomplete() -> None:
+    # Near-miss: the same boot cut after the version word, and a sketch line that merely holds "~ld".
+    assert explain(ESP8266_BOOT.split("~ld")[0]).status == "incomplete"
+    assert explain(ESP8266_BOOT.replace("~ld\n", "echo ~ld done\n")).status == "incomplete"
+
+
+_S3_BOOT = "rst:0x{code} ({reason}),boot:0x8 (SPI_FAST_FLASH_BOOT)\nI (25) boot: ESP-IDF v5.0 2nd stage bootloader\n"
+
+
+@pytest.mark.parametrize("reason", ["DSLEEP", "DEEPSLEEP_RESET"])
+def test_a_deep_sleep_wake_after_a_shown_boot_completes_it(reason: str) -> None:
+    # Only the app puts the chip to sleep: the wake shows the boot before it reached the app, even in a
+    # capture trimmed to its reset and bootloader lines.
+    capture = _S3_BOOT.format(code=1, reason="POWERON") + "\n" + _S3_BOOT.format(code=5, reason=reason)
+    assert explain(capture).status == "healthy", reason
+
+
+def test_a_deep_sleep_wake_without_an_earlier_boot_or_after_another_reset_stays_incomplete() -> None:
+    # Near-misses: a capture that opens on the wake shows no boot of its own reaching the app, and a
+    # power-on or software reset says nothing of the boot before it.
+    assert explain(_S3_BOOT.format(code=5, reason="DSLEEP")).status == "incomplete"
+    for code, reason in ((1, "POWERON"), (3, "RTC_SW_SYS_RST")):
+        capture = _S3_BOOT.format(code=1, reason="POWERON") + "\n" + _S3_BOOT.format(code=code, reason=reason)
+        assert explain(capture).status == "incomplete", reason
+
+
+def test_deep_sleep_wakes_after_rom_hand_overs_alone_stay_incomplete() -> None:
+    # Near-miss: the ROM's "entry" shows no second stage running, however many wakes follow it.
+    rom_boot = ("rst:0x5 (DEEPSLEEP_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nmode:DIO, clock div:1\n"
+                "load:0x40080400,len:3600\nentry 0x400805f0\n")
+    assert explain(rom_boot + rom_boot).status == "incomplete"

@@ -62,6 +62,9 @@ class RomBanner(RomRetry):
     chip: str | None = None
     # The ROM had just handed over ("entry 0x...") and nothing was printed before this restart.
     restarted_after_entry: bool = False
+    # A wake from deep sleep after a bootloader start this capture shows: only the app puts the chip to
+    # sleep, so that boot reached the app even when its own lines were not captured.
+    woke_after_boot: bool = False
     boundary = ("device", 0)
 
     def facts(self) -> dict[str, str]:
@@ -99,6 +102,9 @@ class RomReset(RomRetry):
     chip: str | None = None
     # The ROM had just handed over ("entry 0x...") and nothing was printed before this restart.
     restarted_after_entry: bool = False
+    # A wake from deep sleep after a bootloader start this capture shows: only the app puts the chip to
+    # sleep, so that boot reached the app even when its own lines were not captured.
+    woke_after_boot: bool = False
 
     @property
     def flash_voltage_strap(self) -> bool:
@@ -118,6 +124,9 @@ class RomReset(RomRetry):
         # this boot hung until a watchdog stopped it, however well this boot goes. Not the ROM's own
         # retry after a failed read or check, which belongs to that failure.
         return "WDT" in reason and reason not in WHOLE_CHIP_WATCHDOG_RESETS and not self.retry
+
+    def completes(self) -> bool:
+        return self.woke_after_boot
 
     @property
     def message_id(self) -> str | None:

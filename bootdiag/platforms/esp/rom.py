@@ -8,6 +8,7 @@ from typing import Any
 from bootdiag.core.parse.lalr import Token, Transformer
 
 from bootdiag.core.events import Event
+from bootdiag.core.messages import CatalogueMessage
 from bootdiag.platforms.esp import events as ev
 from bootdiag.platforms.esp.chips import CHIPS, CHIPS_BY_NAME
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, hex_int, int_auto, line_at
@@ -132,8 +133,16 @@ _ESP8266_BANNER = re.compile(r"ets Jan\s+8 2013,\s*rst cause:\s*(\d+),\s*boot mo
 _ESP8266_MODES = {1: "UART_DOWNLOAD", 3: "FLASH_BOOT"}
 
 
+# The ESP8266 Arduino core's eboot second stage: '~' (or '@' after a command in RTC memory) and "ld" right before
+# it jumps to the sketch (esp8266/Arduino@1191d2518c908bd60b9c6e8430f2b19cc45cd6ae:bootloaders/eboot/eboot.c:main).
+_EBOOT_LOAD = {"~ld": "rom.esp8266_eboot_load", "@ld": "rom.esp8266_eboot_load_after_command"}
+
+
 @lru_cache(maxsize=4096)
 def parse_rom_text(text: str) -> Parsed | None:
+    eboot = _EBOOT_LOAD.get(text.strip())
+    if eboot is not None:
+        return CatalogueMessage, {"platform": "esp", "message": eboot, "severity": "milestone", "values": {}}
     m = _ESP8266_BANNER.match(text)
     if m is not None:
         mode = parse_int(m.group(2))
@@ -152,6 +161,9 @@ IMAGE_HEADER_SIZE = 24
 SEGMENT_HEADER_SIZE = 8
 _SEEN_SIZE = 1024
 RESTART_GAP = 2  # lines from "entry 0x..." to the next banner when nothing ran visibly in between (one blank line)
+# Reset reason 5, a wake from deep sleep, as the ESP32 ROM names it and as the ROMs of the ESP32-S2 and later do
+# (espressif/esp-idf@v5.5.5:components/esp_rom/esp32/include/esp32/rom/rtc.h:79 DEEPSLEEP_RESET; messages/esp-rom.toml).
+_DEEP_SLEEP_WAKES = frozenset({"DEEPSLEEP_RESET", "DSLEEP"})
 
 
 class EspRomFamily(ClaimsByTrigger):
@@ -160,7 +172,7 @@ class EspRomFamily(ClaimsByTrigger):
         r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
         r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_\w+\.c \d", r"Sig block \d", r"Signature Check Failed",
         r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
-        r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013",
+        r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013", r"^\s*[~@]ld\s*$",
     )
 
     # A banner this close after a failed ROM secure boot check or flash read (or its ets_main.c abort) is
@@ -180,6 +192,7 @@ class EspRomFamily(ClaimsByTrigger):
         self._in_retry = False  # a watchdog retry of a failed check is under way
         self._entry_at: int | None = None  # line of the ROM's last "entry 0x..." (its hand-over)
         self._restarted = False  # the last banner came right after a hand-over
+        self._booted = False  # the capture showed a second-stage bootloader start
         self._new_attempt()
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
@@ -190,12 +203,12 @@ class EspRomFamily(ClaimsByTrigger):
         return (
             self.chip, distance(self._sb_failed_at, no), self._retry_banner, self._in_retry,
             distance(self._entry_at, no), self._restarted, self._ram_segment, self._image_bytes, self._first_load,
-            len(self._seen),
+            self._booted, len(self._seen),
         )
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         (self.chip, failed, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment,
-         self._image_bytes, self._first_load, _known) = state  # type: ignore[assignment]
+         self._image_bytes, self._first_load, self._booted, _known) = state  # type: ignore[assignment]
         self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
 
     def repeat(self, raw: str) -> tuple[Event | None, str] | None:
@@ -257,6 +270,8 @@ class EspRomFamily(ClaimsByTrigger):
         a paste that lost its newlines puts the hand-over and what follows it on one line)."""
         if self._entry_at is not None and type(event).family != self.name and not event.quoted:
             self._entry_at = None
+        if type(event) is ev.BootloaderStart and not event.quoted:
+            self._booted = True
 
     def _right_after_entry(self, no: int) -> bool:
         """The chip restarts within a few lines of the ROM's hand-over: nothing the bootloader or the
@@ -296,6 +311,7 @@ class EspRomFamily(ClaimsByTrigger):
         elif cls is ev.RomReset:
             fields = dict(fields)
             fields["restarted_after_entry"] = self._restarted or self._right_after_entry(no)
+            fields["woke_after_boot"] = self._booted and fields["reason"] in _DEEP_SLEEP_WAKES
             self._restarted = False
             mode_text = fields.pop("_mode_text")
             fields["chip"] = self.chip
