@@ -101,6 +101,14 @@ def test_the_esp8266_eboot_hand_over_completes_a_boot(load: str) -> None:
     assert explain(ESP8266_BOOT.replace("~ld", load)).status == "healthy"
 
 
+@pytest.mark.parametrize("mark", ["> {}", "  12\t{}", "- {}", "**{}**", "{}{{0D}}{{0A}}", "`{}`"])
+def test_the_eboot_hand_over_is_read_inside_a_paste_s_marks(mark: str) -> None:
+    # Pasted as a forum quote, with line numbers, as a bullet, in bold, with its line end shown,
+    # in backticks: the screen must still hand the line over.
+    text = "".join(mark.format(line) + "\n" for line in ESP8266_BOOT.splitlines() if line)
+    assert explain(text).status == "healthy", text
+
+
 def test_an_esp8266_boot_cut_before_the_eboot_hand_over_stays_incomplete() -> None:
     # Near-miss: the same boot cut after the version word, and a sketch line that merely holds "~ld".
     assert explain(ESP8266_BOOT.split("~ld")[0]).status == "incomplete"
