@@ -49,11 +49,20 @@ _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
 _PSRAM_PACKAGE = r"(?:quad_psram|psram): This chip is "
 _CLOCK_STAMP = re.compile(r"\d\d:\d\d:\d\d\.\d+")  # the envelope's other stamp: a clock time
 _SEEN_SIZE = 4096  # distinct messages remembered per capture
+
+
+def _is_stamp(stamp: str) -> bool:
+    """Whether ``stamp`` (between the envelope's parentheses) is one the envelope regex takes."""
+    return stamp.isdigit() or _CLOCK_STAMP.fullmatch(stamp) is not None
+
+
 def _template_key(lead: str, tag: str, tail: str) -> tuple[str, str, bytes]:
     """A line's shape: what comes before its stamp, its tag, and what follows the stamp with every
     digit 0 (as rules' patterns blind to digits read it: two lines of one shape are judged alike by
     such patterns)."""
     return lead, tag, digits_alike(tail)
+
+
 _PARTITION_USAGE = {"factory": "factory", "test": "test", "ota": "ota"}
 
 
@@ -299,8 +308,7 @@ class EspIdfFamily:
             return None  # no "(stamp) ": not an IDF line
         opening = head.find("(")
         if self._settled:  # most lines of an application's output: answered from the shape alone
-            stamp = head[opening + 1 :]
-            if stamp.isdigit() or _CLOCK_STAMP.fullmatch(stamp) is not None:
+            if _is_stamp(head[opening + 1 :]):
                 settled = _template_key(head[:opening], tail.partition(":")[0], tail)
                 if settled in self._settled and (earlier := self._by_template.get(settled)) is not None:
                     return earlier, None  # the reader does not need it: it said so of this shape
@@ -339,7 +347,7 @@ class EspIdfFamily:
         if earlier is None:
             return None
         stamp = head[opening + 1 :]
-        if not stamp.isdigit() and _CLOCK_STAMP.fullmatch(stamp) is None:
+        if not _is_stamp(stamp):
             return None
         if message[-1:].isspace():
             return None  # the long way strips trailing blanks
