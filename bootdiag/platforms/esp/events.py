@@ -62,9 +62,6 @@ class RomBanner(RomRetry):
     chip: str | None = None
     # The ROM had just handed over ("entry 0x...") and nothing was printed before this restart.
     restarted_after_entry: bool = False
-    # A wake from deep sleep after a bootloader start this capture shows: only the app puts the chip to
-    # sleep, so that boot reached the app even when its own lines were not captured.
-    woke_after_boot: bool = False
     boundary = ("device", 0)
 
     def facts(self) -> dict[str, str]:
