@@ -236,3 +236,21 @@ def test_a_fuse_that_could_not_be_written_is_only_the_likelier_reading() -> None
 def test_a_fuse_burn_without_a_failure_names_no_cause(text: str) -> None:
     report = explain(text)
     assert report.findings == [] and report.status != "unexplained"
+
+
+SIGNED_SENT = (
+    "[ 0.0137 ] tegrarcm_v2 --new_session --chip 0x23 0 --uid --download bct_br br_bct_BR.bct"
+    " --download mb1 mb1_t234_prod_aligned_sigheader_encrypt.bin.signed\n"
+    "[ 0.0405 ] Sending bct_br\n"
+)
+
+
+def test_signed_images_beside_an_open_board_fail_before_the_rejection_is_shown() -> None:
+    # A paste that stops after the first send still shows the whole mismatch: the BR_CID says open.
+    ns = "[ 0.0141 ] BR_CID: 0x80012344705DF11F2400000013028100\n"
+    assert ids(SIGNED_SENT.replace("[ 0.0405 ]", ns + "[ 0.0405 ]")) == ["tegra.fuses_not_burned"]
+    # Near misses: the same send to a fused board, or zero-key images to an open one, say nothing yet.
+    pkc = "[ 0.0141 ] BR_CID: 0xEB012344705DF11F2400000013028100\n"
+    assert "tegra.fuses_not_burned" not in ids(SIGNED_SENT.replace("[ 0.0405 ]", pkc + "[ 0.0405 ]"))
+    zero_key = SIGNED_SENT.replace("_encrypt.bin.signed", ".bin.encrypt")
+    assert "tegra.fuses_not_burned" not in ids(zero_key.replace("[ 0.0405 ]", ns + "[ 0.0405 ]"))
