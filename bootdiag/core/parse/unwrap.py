@@ -95,12 +95,14 @@ _SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda])(?:>|&gt
 # The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
 _SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>")
 
-_GARBLE = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# An undecodable byte as terminals show it: the replacement character, a control byte, or the
+# shade block (U+2592) that serial monitors (Arduino IDE, PuTTY) print in its place.
+_GARBLE = re.compile(r"[\ufffd\u2592\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def is_garbled(text: str) -> bool:
     """Mostly undecodable or control bytes: a wrong baud rate or binary data, not a log line."""
-    if "\ufffd" not in text and text.isprintable():
+    if "\ufffd" not in text and "\u2592" not in text and text.isprintable():
         return False
     bad = len(_GARBLE.findall(text))
     return bad >= 4 and bad * 5 >= len(text)
@@ -153,6 +155,8 @@ def output_follows(text: str, start: int = 0) -> bool | None:
             if "```" in raw or "~~~" in raw:
                 return False  # a closing fence behind a line number
             continue  # a numbered or stamped blank line
+        if is_garbled(line):
+            continue  # bytes at another baud rate: they show no stage running, nor the paste's end
         return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line))
     return None
 
