@@ -230,14 +230,16 @@ def starts_pattern(line_starts: Sequence[str]) -> str:
     return f"(?=[{''.join(re.escape(c) for c in sorted(first))}])(?:{alternatives})"
 
 
-def _starts_regex(line_starts: tuple[str, ...]) -> re.Pattern[str]:
+def _starts_regex(line_starts: tuple[str, ...], mid_word: tuple[str, ...] = ()) -> re.Pattern[str]:
     # Reading each start's first characters costs a couple of milliseconds: built once, then loaded.
-    sources = [Path(__file__), Path(regex_starts.__file__), "\0".join(line_starts)]
+    sources = [Path(__file__), Path(regex_starts.__file__), "\0".join(line_starts), "\0".join(mid_word)]
+    # A start a reset may glue straight after a word needs no separator before it.
+    after_word = "|(?=" + "|".join(f"(?:{s})" for s in mid_word) + ")" if mid_word else ""
     # A cut is made only where the character before is no letter or digit (see Unwrapper.pieces):
     # tested first, it spares the alternatives every position inside a word. A banner framed by
     # three stars and a space ("*** Booting ... ***") continues no word: a paste that lost the
     # newline glues it straight after the last letter of the line before ("...image slot*** Booting").
-    return cached("line-starts", sources, lambda: re.compile(r"(?:(?<![^\W_])|(?=\*{3} ))" + starts_pattern(line_starts)))
+    return cached("line-starts", sources, lambda: re.compile(r"(?:(?<![^\W_])|(?=\*{3} )" + after_word + ")" + starts_pattern(line_starts)))
 
 
 # A terminal program's stamp before a line ("[22:25:56]", "[2024-01-05 10:11:12.345]", "10:11:12.345 ->"):
@@ -253,8 +255,9 @@ class Unwrapper:
     is cut before every such start that is not its own beginning.
     """
 
-    def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = ()) -> None:
-        self._starts = _starts_regex((*line_starts, _TERMINAL_STAMP_START)) if line_starts else None
+    def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = (),
+                 mid_word_starts: Sequence[str] = ()) -> None:
+        self._starts = _starts_regex((*line_starts, _TERMINAL_STAMP_START), tuple(mid_word_starts)) if line_starts else None
         self._normalisers = tuple(normalisers)
 
     @staticmethod
