@@ -115,6 +115,24 @@ def test_an_esp8266_boot_cut_before_the_eboot_hand_over_stays_incomplete() -> No
     assert explain(ESP8266_BOOT.replace("~ld\n", "echo ~ld done\n")).status == "incomplete"
 
 
+@pytest.mark.parametrize("before", ["loop running", "count=12", ">>> ", ""])
+def test_a_fatal_exception_glued_to_the_line_it_cut_short_is_a_failure(before: str) -> None:
+    # The exception cuts the line being printed: its report follows that line's last word directly.
+    report = explain(ESP8266_BOOT + before + "Fatal exception (0): \n"
+                     "epc1=0x400ef424, epc2=0x00000000, epc3=0x00000000, excvaddr=0x00000000, depc=0x00000000\n")
+    assert report.status == "unexplained", before
+    assert report.unexplained[0].text == "Fatal exception (0):"
+
+
+@pytest.mark.parametrize("noise", ["   " + "\u2592" * 40, "l\ufffd\ufffdr\ufffd\ufffdyr\ufffd'b\ufffd\ufffd\ufffd\ufffd8\ufffdp"])
+def test_only_undecodable_bytes_after_the_eboot_hand_over_do_not_complete_the_boot(noise: str) -> None:
+    # After '~ld' the app talks at another baud rate: its bytes, shown as shade blocks or replacement
+    # characters, show no app that ran. Readable output after them still does.
+    cut = ESP8266_BOOT.replace("Setup done\n", noise + "\n")
+    assert explain(cut).status == "incomplete"
+    assert explain(cut + "Setup done\n").status == "healthy"
+
+
 _S3_BOOT = "rst:0x{code} ({reason}),boot:0x8 (SPI_FAST_FLASH_BOOT)\nI (25) boot: ESP-IDF v5.0 2nd stage bootloader\n"
 
 

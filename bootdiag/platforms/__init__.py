@@ -132,6 +132,10 @@ def line_starts() -> list[str]:
     return [s for p in platforms() for s in p.line_starts]
 
 
+def mid_word_starts() -> list[str]:
+    return [s for p in platforms() for s in p.mid_word_starts]
+
+
 def normalisers() -> list[Callable[[str], str]]:
     return [load_function(p.normalise) for p in platforms() if p.normalise]
 

@@ -112,7 +112,7 @@ class LineParser:
             (*(f.trigger for f in families), *message_triggers(), *literal_triggers(tuple(sorted(set(messages))))), noise,
             glued,
         )
-        self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers())
+        self.unwrapper = Unwrapper(registry.line_starts(), registry.normalisers(), registry.mid_word_starts())
         # A piece of a glued line that begins as a noise line does is read as the screen reads such
         # a line: output no rule needs, not an event (a paste's newlines do not change the answer).
         self._noise_start = self.screen.noise_regex.match if self.screen.noise_regex is not None else None

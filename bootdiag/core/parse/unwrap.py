@@ -95,12 +95,14 @@ _SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda])(?:>|&gt
 # The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
 _SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>")
 
-_GARBLE = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# An undecodable byte as terminals show it: the replacement character, a control byte, or the
+# shade block (U+2592) that serial monitors (Arduino IDE, PuTTY) print in its place.
+_GARBLE = re.compile(r"[\ufffd\u2592\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def is_garbled(text: str) -> bool:
     """Mostly undecodable or control bytes: a wrong baud rate or binary data, not a log line."""
-    if "\ufffd" not in text and text.isprintable():
+    if "\ufffd" not in text and "\u2592" not in text and text.isprintable():
         return False
     bad = len(_GARBLE.findall(text))
     return bad >= 4 and bad * 5 >= len(text)
@@ -153,6 +155,8 @@ def output_follows(text: str, start: int = 0) -> bool | None:
             if "```" in raw or "~~~" in raw:
                 return False  # a closing fence behind a line number
             continue  # a numbered or stamped blank line
+        if is_garbled(line):
+            continue  # bytes at another baud rate: they show no stage running, nor the paste's end
         return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line))
     return None
 
@@ -226,14 +230,16 @@ def starts_pattern(line_starts: Sequence[str]) -> str:
     return f"(?=[{''.join(re.escape(c) for c in sorted(first))}])(?:{alternatives})"
 
 
-def _starts_regex(line_starts: tuple[str, ...]) -> re.Pattern[str]:
+def _starts_regex(line_starts: tuple[str, ...], mid_word: tuple[str, ...] = ()) -> re.Pattern[str]:
     # Reading each start's first characters costs a couple of milliseconds: built once, then loaded.
-    sources = [Path(__file__), Path(regex_starts.__file__), "\0".join(line_starts)]
+    sources = [Path(__file__), Path(regex_starts.__file__), "\0".join(line_starts), "\0".join(mid_word)]
+    # A start a reset may glue straight after a word needs no separator before it.
+    after_word = "|(?=" + "|".join(f"(?:{s})" for s in mid_word) + ")" if mid_word else ""
     # A cut is made only where the character before is no letter or digit (see Unwrapper.pieces):
     # tested first, it spares the alternatives every position inside a word. A banner framed by
     # three stars and a space ("*** Booting ... ***") continues no word: a paste that lost the
     # newline glues it straight after the last letter of the line before ("...image slot*** Booting").
-    return cached("line-starts", sources, lambda: re.compile(r"(?:(?<![^\W_])|(?=\*{3} ))" + starts_pattern(line_starts)))
+    return cached("line-starts", sources, lambda: re.compile(r"(?:(?<![^\W_])|(?=\*{3} )" + after_word + ")" + starts_pattern(line_starts)))
 
 
 # A terminal program's stamp before a line ("[22:25:56]", "[2024-01-05 10:11:12.345]", "10:11:12.345 ->"):
@@ -249,8 +255,9 @@ class Unwrapper:
     is cut before every such start that is not its own beginning.
     """
 
-    def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = ()) -> None:
-        self._starts = _starts_regex((*line_starts, _TERMINAL_STAMP_START)) if line_starts else None
+    def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = (),
+                 mid_word_starts: Sequence[str] = ()) -> None:
+        self._starts = _starts_regex((*line_starts, _TERMINAL_STAMP_START), tuple(mid_word_starts)) if line_starts else None
         self._normalisers = tuple(normalisers)
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bootdiag.platforms.esp.paste import LINE_STARTS
+from bootdiag.platforms.esp.paste import LINE_STARTS, MID_WORD_STARTS
 from bootdiag.core.platform import LevelStyle, Platform, Redaction, VerifyOption
 from bootdiag.platforms.esp.chips import CHIPS
 from bootdiag.platforms.esp.efuse_redaction import EFUSE_REDACTIONS
@@ -122,6 +122,7 @@ PLATFORM = Platform(
     check="bootdiag.platforms.esp.build_check:check_build",
     checks=CHECKS,
     line_starts=LINE_STARTS,
+    mid_word_starts=MID_WORD_STARTS,
     normalise="bootdiag.platforms.esp.paste:normalise",
     canonical="bootdiag.platforms.esp.paste:canonical",
 )

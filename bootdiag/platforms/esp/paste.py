@@ -4,6 +4,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# The ESP8266's fatal exception report (messages/esp-rom.toml rom.esp8266_fatal_exception): the
+# exception cuts short whatever line the firmware was printing, so it may follow a word directly.
+MID_WORD_STARTS = (r"Fatal exception \(\d+\):",)
+
 # What begins a line of ESP output: the ESP-IDF log envelope (log.h), the ROM's lines, the panic
 # handler's and esptool's. A pasted line is cut before each.
 LINE_STARTS = (
@@ -35,6 +39,7 @@ LINE_STARTS = (
     # PowerShell's prompt ("PS C:\Users\me> ") before the next command of a Windows paste: a tool's
     # last line and the next command line glued together are two lines
     r"PS [A-Za-z]:\\[^>\r\n]{0,240}> ?(?=\S)",
+    *MID_WORD_STARTS,
 )
 # "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)
 _NO_LEVEL = re.compile(r"\((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
