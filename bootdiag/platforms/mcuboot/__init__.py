@@ -10,9 +10,10 @@ from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
 
 def _families():
     from bootdiag.platforms.mcuboot.log import McubootFamily
+    from bootdiag.platforms.mcuboot.smp_cli import SmpCliFamily
     from bootdiag.platforms.mcuboot.west import WestFamily
 
-    return [McubootFamily(), WestFamily()]
+    return [McubootFamily(), WestFamily(), SmpCliFamily()]
 
 
 PROBLEMS = {

@@ -603,3 +603,13 @@ class WestFlashed(WestEvent):
 
     kind: Literal["WestFlashed"] = "WestFlashed"
     completion = True
+
+
+# ---------------------------------------------------------------- SMP host tools (bootdiag/platforms/mcuboot/smp_cli.py)
+class SmpImageUploaded(Event):
+    """``Done`` after ``mcumgr ... image upload <file>`` (or newtmgr's): the device took the whole image."""
+
+    kind: Literal["SmpImageUploaded"] = "SmpImageUploaded"
+    family = "smp_cli"
+    completion = True
+    command_line: int  # the line of the upload command this answers

@@ -1,0 +1,50 @@
+"""The host side of an SMP (MCUmgr) image upload: the Go ``mcumgr`` CLI and ``newtmgr``.
+
+Both tools print a finished upload the same way (apache/mynewt-newtmgr@00340e1e851e:
+newtmgr/cli/image.go:imageUploadCmd; apache/mynewt-mcumgr-cli is a fork of it): the command line
+the user typed, the progress bar (or, in early versions, the offsets the device acknowledged), then
+either ``Error: <code>`` or a line that says only ``Done``. ``Done`` alone says nothing: the same
+tools print it after ``image erase`` and ``reset``, and other programs print it too, so it counts
+as a finished upload only after an ``image upload`` command line of one of these tools.
+"""
+from __future__ import annotations
+
+import re
+
+from bootdiag.core.events import Event
+from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, line_at
+from bootdiag.platforms.mcuboot.events import SmpImageUploaded
+
+# The tool's name as the shell prompt or a Windows path leaves it: "$ mcumgr ...", "C:\x>mcumgr ...".
+_TOOL = r"(?:^|[\s$#>\\/])(?:mcumgr|newtmgr)(?:\.exe)?\s"
+_COMMAND = re.compile(_TOOL + r".*?\bimage\s+(?P<verb>[a-z]+)")
+_DONE = re.compile(r"^\s*Done\s*$")
+_ERROR = re.compile(r"^\s*Error: ")  # the tool's answer to a failed command: the upload is over
+
+
+class SmpCliFamily(ClaimsByTrigger):
+    name = "smp_cli"
+    # The screen sees lines with their paste marks ("> Done"): the parser checks the whole line.
+    trigger = compile_trigger(_TOOL, r"\bDone\b", r"\bError: ")
+
+    def __init__(self) -> None:
+        self._upload: int | None = None  # the line of the last `image upload` command still waiting for its answer
+
+    def state(self, no: int) -> int | None:
+        return distance(self._upload, no)
+
+    def restore(self, state: int | None, no: int) -> None:
+        self._upload = line_at(state, no)
+
+    def parse(self, text: str, no: int) -> Event | None:
+        m = _COMMAND.search(text)
+        if m is not None:
+            self._upload = no if m.group("verb") == "upload" else None
+            return None
+        if self._upload is not None and _ERROR.match(text):
+            self._upload = None
+            return None  # the message catalogue reads the error itself
+        if self._upload is not None and _DONE.match(text):
+            command, self._upload = self._upload, None
+            return SmpImageUploaded.trusted(line=no, text=text, command_line=command)
+        return None

@@ -1,0 +1,44 @@
+"""The host side of an SMP image upload (mcumgr, newtmgr): a finished upload is a completed flash."""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.core.parse import parse_text
+from bootdiag.core.pipeline import explain
+
+# Shapes of apache/mynewt-newtmgr newtmgr/cli/image.go (imageUploadCmd, imageStatePrintRsp), as
+# users paste them: a Windows prompt, a Unix prompt, a bare command.
+UPLOADS = [
+    "C:\\fw>mcumgr -c serial1 image upload build\\zephyr\\app_update.bin\n"
+    " 44.00 KiB / 44.00 KiB [==========================] 100.00% 2.25 KiB/s 19s\nDone\n",
+    "user@host:~$ newtmgr --conn ttyacm0 image upload bin/blinky.img\n56\n120\nDone\n",
+    "mcumgr --conntype serial --connstring dev=/dev/ttyACM0,baud=115200 image upload signed.bin\nDone\n",
+]
+
+
+@pytest.mark.parametrize("paste", UPLOADS)
+def test_done_after_an_upload_command_is_a_finished_flash(paste: str) -> None:
+    report = explain(paste)
+    assert report.status == "healthy" and report.findings == []
+    assert [type(e).__name__ for e in parse_text(paste) if type(e).__name__ == "SmpImageUploaded"] == ["SmpImageUploaded"]
+
+
+@pytest.mark.parametrize("paste", [
+    "Done\n",  # no upload command before it
+    "mcumgr -c serial1 image erase\nDone\n",  # another command's answer
+    "mcumgr -c serial1 image upload app.bin\nError: 3\nDone\n",  # the upload failed; a later Done answers nothing
+])
+def test_done_without_an_upload_it_answers_is_not_a_finished_flash(paste: str) -> None:
+    assert not any(type(e).__name__ == "SmpImageUploaded" for e in parse_text(paste))
+    assert explain(paste).status != "healthy"
+
+
+def test_a_failed_upload_stays_a_failure() -> None:
+    report = explain("mcumgr --conntype=serial --connstring=/dev/ttyACM0 image upload signed.bin\n"
+                     " 0 B / 109.36 KiB [----------------------------]   0.00%\nError: NMP timeout\n")
+    assert report.status == "unexplained" and report.exit_code == 3
+
+
+def test_a_quoted_upload_paste_is_read_too() -> None:
+    paste = "> $ mcumgr -c acm0 image upload zephyr.signed.bin\n> 10.2 KiB / 10.2 KiB [====] 100.00% 1.1 KiB/s 9s\n> Done\n"
+    assert explain(paste).status == "healthy"
