@@ -222,6 +222,8 @@ class Analyzer:
         repeats = self.repeats
         repeats.before(no)  # type: ignore[union-attr]
         found = self.parser.parse_line(repeats.text[start:end], no)  # type: ignore[union-attr]
+        if not found:
+            return None  # (what after() would say of a line with no event)
         opened: list[int] = []
         first_closed = None
         for i, event in enumerate(found):

@@ -296,22 +296,27 @@ class EspIdfFamily:
         event and (start, end, ms) of this line, found without cleaning or parsing the line; or
         one whose shape it had (see :meth:`learn`): its own event and (start, end). ``None`` sends it
         the long way."""
+        self._last_shape = None
+        if self._settled:  # most lines of an application's output: answered from the shape alone
+            # (written out here, not through _is_stamp and _template_key: it runs for every such line)
+            head, sep, tail = raw.partition(") ")
+            if sep:
+                opening = head.find("(")
+                stamp = head[opening + 1 :]
+                if stamp.isdigit() or _CLOCK_STAMP.fullmatch(stamp) is not None:
+                    settled = head[:opening], tail.partition(":")[0], digits_alike(tail)
+                    if settled in self._settled and (earlier := self._by_template.get(settled)) is not None:
+                        return earlier, None  # the reader does not need it: it said so of this shape
         try:
             return self._repeat(raw)
         except NumberTooLong:
             return None  # a stamp no log prints: the long way decides what the line is
 
     def _repeat(self, raw: str) -> tuple[Event, tuple[int, ...] | None] | None:
-        self._last_shape = None
         head, sep, tail = raw.partition(") ")
         if not sep:
             return None  # no "(stamp) ": not an IDF line
         opening = head.find("(")
-        if self._settled:  # most lines of an application's output: answered from the shape alone
-            if _is_stamp(head[opening + 1 :]):
-                settled = _template_key(head[:opening], tail.partition(":")[0], tail)
-                if settled in self._settled and (earlier := self._by_template.get(settled)) is not None:
-                    return earlier, None  # the reader does not need it: it said so of this shape
         shape = self._by_shape.get((head[:opening], tail))
         if shape is not None and head[opening + 1 :].isdigit():
             earlier, start, after = shape
