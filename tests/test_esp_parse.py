@@ -84,6 +84,10 @@ def test_serial_port_errors_outside_the_fatal_wrapper(line: str, message: str) -
     "  \u2570\u2500\u25b6 Failed to connect to the device",
     "    \u2570\u2500\u25b6 Failed to connect to the device",
     "  \u2570\u2500\u25b6 Failed to connect to the device  help: Ensure that the device is connected and the reset and boot pins are not being held down",
+    # a program that uses espflash as a library, unwrapping or logging the error in its debug form
+    "called `Result::unwrap()` on an `Err` value: Connection(ConnectionFailed)",
+    "Error: Connection(ConnectionFailed)",
+    "flash failed: Err(Connection(ConnectionFailed))",
 ])
 def test_espflash_connection_failure_is_a_fatal_connect_error(line: str) -> None:
     event = one(line)
@@ -100,6 +104,8 @@ def test_espflash_report_glued_on_one_line_is_split_at_its_marks() -> None:
 @pytest.mark.parametrize("line", [
     "I keep getting Failed to connect to the device when the monitor is open, any idea?",
     "  \u2570\u2500\u25b6 Timeout while running FlashData command",
+    "called `Result::unwrap()` on an `Err` value: Connection(Timeout(TimedOutCommand { command: Some(Sync) }))",
+    "Connection(ConnectionFailed) is what the library returns when nothing answers; how do I retry?",
 ])
 def test_other_espflash_lines_are_no_connect_failure(line: str) -> None:
     assert not any(isinstance(e, ev.ToolFatal) for e in parse_text(line + "\n"))

@@ -340,6 +340,9 @@ class LineParser:
         # else a written report's family took a bare log message for prose: read it as the message
         event = None
         if hit is None:
+            said = self._quoted_cut(text, no)  # a sentence quoting the first words of a message
+            if said is not None:
+                return said
             if not quoted and FAILURE_SAID.search(text):
                 if _ERROR_LEAD.match(text) or not is_sentence(text):
                     return UnreadFailure.trusted(line=no, text=text)
@@ -353,15 +356,7 @@ class LineParser:
                 return None
             # Read as its platform would print it: a failure keeps its own event (and the rules
             # about it), marked quoted. Only failures: a quoted "flash done" shows nothing completed.
-            said = quoted_message(text, hit.start)
-            again = self._offer(self._canonical(Hit(known, 0, hit.fields), said) or said, no)
-            # (a family's generic event that knows no message id says less than the catalogue's)
-            if again is not None and again.is_failure() and not again.is_weak() and not (type(again).generic and again.message_id is None):
-                return again.moved(no, text, quoted=True)
-            return CatalogueMessage.trusted(
-                line=no, text=text, platform=known.platform, message=known.id, severity=known.severity,
-                values=hit.fields, quoted=True,
-            )
+            return self._said(Hit(known, 0, hit.fields), quoted_message(text, hit.start), text, no)
         canonical = self._canonical(hit, text)
         if canonical is not None and canonical != text:
             again = self._offer(canonical, no)
@@ -369,6 +364,38 @@ class LineParser:
                 return again.moved(no, text)
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,
+        )
+
+    def _quoted_cut(self, text: str, no: int) -> Event | None:
+        """A failure a sentence quotes by its first words only (`... the upload stops with "<the
+        message's first clause>".`): the quote marks close a message the catalogue finishes one way.
+        Read as that message, quoted: what someone says happened, like a whole quoted message."""
+        for opener, closing in (('"', '"'), ("'", "'"), ("\u201c", "\u201d")):
+            start = text.find(opener) + 1
+            if start <= 0 or (start > 1 and not is_prose(text[: start - 1])):
+                continue
+            end = text.find(closing, start)
+            if end <= start:
+                continue  # no closing mark: not a quote this line closes
+            said = text[start:end]
+            cut = find_cut(self.catalogue, said)
+            if cut is None or cut.hit.start or cut.rest is None or cut.hit.known.severity not in ("failure", "warning"):
+                continue
+            return self._said(cut.hit, said + cut.rest, text, no)
+        return None
+
+    def _said(self, hit: Hit, said: str, text: str, no: int) -> Event:
+        """A failure someone quotes (``said``, the message from its first character) on line ``text``:
+        read as its platform would print it, so that it keeps its own event and the rules about it,
+        marked quoted; else the catalogue's message, quoted."""
+        again = self._offer(self._canonical(hit, said) or said, no)
+        # (a family's generic event that knows no message id says less than the catalogue's)
+        if again is not None and again.is_failure() and not again.is_weak() and not (type(again).generic and again.message_id is None):
+            return again.moved(no, text, quoted=True)
+        known = hit.known
+        return CatalogueMessage.trusted(
+            line=no, text=text, platform=known.platform, message=known.id, severity=known.severity,
+            values=hit.fields, quoted=True,
         )
 
     def _failure_beside(self, hit: Hit | None, text: str, no: int) -> bool:

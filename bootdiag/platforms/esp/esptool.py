@@ -38,7 +38,11 @@ _SUBCOMMANDS = frozenset(
 # (esp-rs/espflash@v4.5.0:espflash/src/error.rs:480, the same since v1): what esptool says as
 # "Failed to connect to ESP32: No serial data received.". The line is that message, or that message
 # and the report's hint glued after it ("help: Ensure that the device is connected ...", "‽ ...").
-_FLASHER_CONNECT_FAILED = re.compile(r"(?:^|\s)Failed to connect to the device\.?(?:\s+(?:help:|\u203d)\s.*)?$")
+# A program that uses espflash as a library and unwraps or logs the error prints it in Rust's debug form
+# instead, "Connection(ConnectionFailed)" (espflash@v2.1.0:espflash/src/error.rs:131, the variant at :480).
+_FLASHER_CONNECT_FAILED = re.compile(
+    r"(?:^|\s)Failed to connect to the device\.?(?:\s+(?:help:|\u203d)\s.*)?$|\bConnection\(ConnectionFailed\)\)?\s*$"
+)
 # esptool-ck, the ESP8266 Arduino core's uploader before esptool.py, gives up after ten resets with three
 # sync frames each and no reply: "warning: espcomm_sync failed" (igrr/esptool-ck@0.4.13:espcomm/espcomm.c:265).
 _CK_SYNC_FAILED = re.compile(r"(?:^|\s)(?:warning: )?espcomm_sync failed\s*$")
@@ -136,6 +140,7 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         r"protected with a hash checksum", r"Security features enabled", r"Wrote (?=\d+ bytes)", r"Hash of data verified",
         r"Signature block \d", r"Signature is valid", r"Signed (?=\d+ bytes)",
         r"SerialException:", r"A serial exception error occurred", r"Failed to connect to the device",
+        r"Connection\(ConnectionFailed\)",
         r"espcomm_sync failed",
     )
 

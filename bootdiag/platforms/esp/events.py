@@ -726,6 +726,8 @@ class ToolFatal(ToolEvent):
             return "esptool 3.1 or older (v3.2+ says 'No serial data received' or 'Wrong boot mode detected')"
         if "Wrong boot mode" in reason:
             return "esptool 3.2 or newer: it saw the chip print a normal boot log, so the reset into download mode did not happen"
+        if reason.startswith("Invalid head of packet"):
+            return "esptool: something other than the ROM loader answered its sync (the chip's own firmware, or noise)"
         if "No serial data" in reason:
             return "esptool 3.2 or newer: nothing at all came back from the chip"
         if reason.startswith("Failed to connect to the device"):
