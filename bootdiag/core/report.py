@@ -316,7 +316,7 @@ class ReportBuilder:
         # jump, and was cut off, printed it, not the image).
         kept = [
             rule_id for rule_id, first in self._first.items()
-            if not (completed and _rests_on_quotes(first)) and not (self.output_after_last and first.rule.read_from_silence and self._last[rule_id].session == self._last_session)
+            if not (completed and (_rests_on_quotes(first) or first.rule.waits_for_user)) and not (self.output_after_last and first.rule.read_from_silence and self._last[rule_id].session == self._last_session)
         ]
         ranked = sorted(kept, key=self._rank)
         findings = [self.finding(rule_id) for rule_id in ranked]

@@ -92,6 +92,10 @@ class Rule(Record, extra="forbid", check=_cause_needs_a_fix):
     # conditions match (a jump into an image that never prints). Where the capture goes on with
     # output after that hand-over, the next stage ran and the finding does not stand.
     read_from_silence: bool = False
+    # The cause is a wait the user may have asked for (a bootloader's recovery mode, which waits
+    # for an upload): where the capture shows a boot that completed, the wait ended as meant and
+    # the finding does not stand.
+    waits_for_user: bool = False
 
     def all_whens(self) -> list[When]:
         return [self.when, *self.also_when]
