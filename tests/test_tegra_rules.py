@@ -127,6 +127,21 @@ def test_exit_8_after_the_host_listed_the_recovery_device_points_at_the_host() -
     assert ids("Bus 003 Device 010: ID 0955:7020 NVIDIA Corp. L4T\n" + failing) == ["tegra.not_in_recovery_mode"]
 
 
+def test_no_recovery_device_is_only_the_likelier_reading() -> None:
+    # Exit status 8 and a failed probe say no recovery device answered: a board never put in recovery,
+    # one an earlier step rebooted out of it, and a device a VM holds print the same lines.
+    after_flash = (
+        " Entering RCM boot\n[   0.0225 ] rcm boot with presigned binaries\n"
+        "[   0.0229 ] tegrarcm_v2 --new_session --chip 0x23 0 --uid --download bct_br br_bct_BR.bct\n"
+        "Error: Return value 8\n"
+    )
+    probe = "Error: probing the target board failed.\n"
+    for text in (after_flash, probe, "ERR: chip does not identify as tegra210 ()\n"):
+        top = explain(text).findings[0]
+        assert (top.id, top.confidence) == ("tegra.not_in_recovery_mode", "medium")
+        assert "VM" in " ".join(c.cause for c in top.candidates)
+
+
 def test_uart_line_is_quoted_when_no_bootloader_answers() -> None:
     text = (
         "Error: None of the bootloaders are running on device. Check the UART log.\nFailed flashing t186ref.\n"
