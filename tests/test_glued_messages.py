@@ -289,3 +289,25 @@ def test_a_powershell_prompt_glued_after_a_tools_last_line_starts_the_next_comma
     )
     assert [e.kind for e in found] == ["ToolFatal", "ToolCommand"]
     assert found[1].command == "write_flash"
+
+
+def test_a_message_that_ends_another_tools_sentence_is_not_that_message():
+    # Espressif's Flash Download Tool prints "not found waiting for download" while it probes the
+    # chip: the ROM's "waiting for download" is a line of its own.
+    kinds = [e.kind for e in read("not found waiting for download")]
+    assert "RomWaitingForDownload" not in kinds
+
+
+def test_the_roms_download_line_still_reads_alone_glued_or_after_a_paste_mark():
+    for line in (
+        "waiting for download",
+        "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))waiting for download",
+        "[12:01:33] waiting for download",
+        "> waiting for download",
+    ):
+        assert "RomWaitingForDownload" in [e.kind for e in read(line)], line
+
+
+def test_a_lower_case_word_before_a_capitalised_message_leaves_it_the_message():
+    [event] = read("boot: A fatal error occurred: Failed to connect to ESP32: Timed out waiting for packet header")
+    assert event.kind == "ToolFatal"

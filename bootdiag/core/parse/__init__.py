@@ -38,6 +38,14 @@ _WRAPPED_KEPT = 1024  # wrapped lines remembered (the output after the last even
 # (Rust tools print their errors through miette: "Error:   × ".)
 _ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s+(?:\u00d7\s+)?")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
+# A word in lower case right before a message that starts in lower case: the message's words are
+# the end of another sentence ("not found waiting for download"), not a line of its own.
+_WORD_RUNS_ON = re.compile(r"(?<![^\s])[a-z]+ $")
+
+
+def runs_on(text: str, start: int) -> bool:
+    """Whether the message found at ``start`` continues the lower-case words before it."""
+    return text[start : start + 1].islower() and _WORD_RUNS_ON.search(text, 0, start) is not None
 
 
 def default_families() -> list[Family]:
@@ -351,7 +359,7 @@ class LineParser:
                     return UnreadFailure.trusted(line=no, text=shown, quoted=True)
             return None
         known = hit.known
-        if quoted or (event is None and hit.start and is_prose(text[:hit.start])):
+        if quoted or (event is None and hit.start and (is_prose(text[:hit.start]) or runs_on(text, hit.start))):
             if known.severity not in ("failure", "warning"):
                 return None
             # Read as its platform would print it: a failure keeps its own event (and the rules
