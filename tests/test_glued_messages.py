@@ -311,3 +311,13 @@ def test_the_roms_download_line_still_reads_alone_glued_or_after_a_paste_mark():
 def test_a_lower_case_word_before_a_capitalised_message_leaves_it_the_message():
     [event] = read("boot: A fatal error occurred: Failed to connect to ESP32: Timed out waiting for packet header")
     assert event.kind == "ToolFatal"
+
+
+def test_a_serial_monitor_stamp_with_a_colon_before_its_milliseconds_is_the_next_lines():
+    # VS Code's Serial Monitor stamps each line "15:12:17:072 -> "; a paste that lost the newlines
+    # leaves the next line's stamp at the end of each piece.
+    found = read(
+        "15:12:17:073 -> mode:QIO, clock div:2 15:12:17:075 -> load:0x4086c410,len:0xcf8 15:12:17:085 -> ets_loader.c 67"
+    )
+    assert [e.kind for e in found] == ["RomFlashMode", "RomLoad", "RomAbort"]
+    assert all("->" not in e.text for e in found)

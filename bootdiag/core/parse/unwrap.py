@@ -19,11 +19,12 @@ from bootdiag.core import regex_starts
 from bootdiag.core.cache import cached
 
 # Terminal programs and loggers put the host's time first: "[12:00:01.123] ", "12:00:01.123 -> "
-# (Arduino IDE), "[2026-01-02 10:00:00] ", "[22:02:10]", a bare "14:56:33.435305 ", tio's
+# (Arduino IDE; "12:00:01:123 -> " in VS Code's Serial Monitor), "[2026-01-02 10:00:00] ",
+# "[22:02:10]", a bare "14:56:33.435305 ", tio's
 # "[12:00:01.123] ", one whose "[" a quote cut off ("12:00:01] "), ISO dates
 # "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z ".
 HOST_PREFIX = re.compile(
-    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)"
+    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)|\d\d:\d\d:\d\d:\d+\s*->\s?"
     r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?(?:\s*->\s?|\s)"
     r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\](?!\s?[ECIWD]> )\s?)?\s*"  # not a Jetson UART stamp "[0360.204] E> "
 )
@@ -53,7 +54,7 @@ _TRAIL = re.compile(
 # The stamps that may stand at the end of a piece of a glued line, before the line that followed;
 # also SEGGER RTT Viewer's terminal index ("... image_ok=0x3 00> I: Boot source: none").
 _NEXT_STAMP = re.compile(
-    rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->|(?<!\S)\d\d>)$"
+    rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->|(?<!\S)\d\d>)$"
 )
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
@@ -244,7 +245,7 @@ def _starts_regex(line_starts: tuple[str, ...], mid_word: tuple[str, ...] = ()) 
 
 # A terminal program's stamp before a line ("[22:25:56]", "[2024-01-05 10:11:12.345]", "10:11:12.345 ->"):
 # inside a line that lost its newlines, where the next line began.
-_TERMINAL_STAMP_START = rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[{_CLOCK}\]|\d\d:\d\d:\d\d\.\d+ ?->"
+_TERMINAL_STAMP_START = rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->"
 
 
 class Unwrapper:
