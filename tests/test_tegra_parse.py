@@ -536,3 +536,17 @@ def test_a_capture_of_uboot_alone_is_read_as_a_boot_log_that_stops_early():
     assert report.status == "incomplete"
     report = explain("\n".join([*uboot, "", "Starting kernel ...", ""]) + "\n")
     assert report.status == "incomplete" and not report.unexplained
+
+
+def test_ext_probe_lines_before_an_ext4_root_mount_are_benign_and_a_failed_mount_is_not():
+    # kernel log of a root mount without '-t': ext3 and ext2 are probed before ext4 mounts
+    probe = ("[    2.564302] EXT4-fs (mmcblk0p1): couldn't mount as ext3 due to feature incompatibilities\n"
+             "[    2.574054] EXT4-fs (mmcblk0p1): couldn't mount as ext2 due to feature incompatibilities\n"
+             "[    2.592747] EXT4-fs (mmcblk0p1): mounted filesystem with ordered data mode. Opts: (null)\n")
+    assert [e.is_failure() for e in parse_text(probe) if hasattr(e, "is_failure")] == [False, False]
+    # the same probes before an ext4 driver error and the initramfs's failed mount
+    report = explain("EXT4-fs (mmcblk0p1): couldn't mount as ext3 due to feature incompatibilities\n"
+                     "EXT4-fs error (device mmcblk0p1): ext4_iget:4591: inode #8 comm mount: checksum invalid\n"
+                     "mount: mounting /dev/mmcblk0p1 on /mnt failed: Invalid argument\n")
+    assert report.status == "unexplained"
+    assert [e.line for e in report.unexplained] == [2, 3]

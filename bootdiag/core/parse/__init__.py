@@ -364,7 +364,9 @@ class LineParser:
                 return None
             # Read as its platform would print it: a failure keeps its own event (and the rules
             # about it), marked quoted. Only failures: a quoted "flash done" shows nothing completed.
-            return self._said(Hit(known, 0, hit.fields), quoted_message(text, hit.start), text, no)
+            # a sentence, then the log line it shows after its colon: the evidence is that line
+            shown = None if quoted else _shown_after_colon(text)
+            return self._said(Hit(known, 0, hit.fields), quoted_message(text, hit.start), shown or text, no)
         canonical = self._canonical(hit, text)
         if canonical is not None and canonical != text:
             again = self._offer(canonical, no)
