@@ -14,8 +14,9 @@ LINES = [
 ]
 # The ESC byte as pastes show it: Windows console copy (left arrow), Unicode's control picture for
 # ESC (what editors and some forums put in its place), its name or code in angle brackets or a dot
-# (terminal programs that show control bytes), and lost altogether.
-SHOWN = ["\u2190", "\u241b", "<ESC>", "<0x1b>", ".", ""]
+# (terminal programs that show control bytes), an "e" (the escape "\\e" that lost its backslash, as in
+# github.com/espressif/arduino-esp32/issues/342), and lost altogether.
+SHOWN = ["\u2190", "\u241b", "<ESC>", "<0x1b>", ".", "e", ""]
 
 
 @pytest.mark.parametrize("esc", SHOWN)
@@ -45,6 +46,17 @@ def test_a_dot_is_taken_for_the_escape_only_before_a_colour_code() -> None:
     # A line of its own that starts with a dot is not touched; an ellipsis before a lost ESC stays.
     assert strip_wrapping(".[0;32mI (57) boot: Enabling RNG early entropy source....[0m") == "I (57) boot: Enabling RNG early entropy source..."
     assert strip_wrapping("[0;32mI (57) boot: Enabling RNG early entropy source...[0m") == "I (57) boot: Enabling RNG early entropy source..."
+
+
+def test_an_e_is_taken_for_the_escape_only_in_a_line_that_opens_with_one() -> None:
+    # A quoted line whose colour codes lost their backslash: every "e" before a code is the ESC.
+    assert strip_wrapping("> e[0;31mE (30) esp_image: image at 0x1000 has invalid magic bytee[0m") == (
+        "E (30) esp_image: image at 0x1000 has invalid magic byte")
+    # A line whose codes lost the ESC altogether keeps the "e" that ends its last word.
+    assert strip_wrapping("[0;31mE (30) esp_image: image at 0x1000 has invalid magic byte[0m") == (
+        "E (30) esp_image: image at 0x1000 has invalid magic byte")
+    # A word that begins a line and starts with "e" is no escape.
+    assert strip_wrapping("entry 0x40080034") == "entry 0x40080034"
 
 
 def test_a_line_end_shown_by_name_on_an_empty_line_is_no_output_after_a_hand_over():

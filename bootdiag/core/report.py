@@ -183,6 +183,12 @@ def _confidence(match: Match) -> str:
     return "low" if _rests_on_quotes(match) else match.confidence or match.rule.confidence
 
 
+def _is_erase(event: Event) -> bool:
+    """Whether a completing event is the erase of the whole flash (catalogue milestone ``flash_erased``)."""
+    known = describe(event)
+    return known is not None and known.milestone == "flash_erased"
+
+
 def _rests_on_quotes(match: Match) -> bool:
     """Every line of the match's evidence is a message quoted in a sentence (Event.is_weak)."""
     lines = [e for e in match.evidence if e.line]
@@ -201,6 +207,9 @@ class ReportBuilder:
         self._weak: list[Evidence] = []  # failures read with less than certainty (Event.is_weak)
         self._near: dict[str, NearRule] = {}  # rules unexplained failures satisfied in part
         self.completed = False  # some boot or tool run reached its end
+        # The line of the last event that ended a run, when that event was a whole-flash erase: a step
+        # that also opens a write run (an erase option), so a failure after it may be the write's.
+        self._erase_completed_at = 0
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
         self._last_handoff = False  # the last event handed over to the next stage
@@ -215,8 +224,9 @@ class ReportBuilder:
 
     def add_facts(self, event: Event, session: int = 0) -> None:
         # a message quoted in a sentence is what someone says: it shows nothing completing
-        if not self.completed and not event.quoted and event.completes():
+        if not event.quoted and event.completes():
             self.completed = True
+            self._erase_completed_at = event.line if _is_erase(event) else 0
         if type(event).occupies_session:
             self.log_events += 1
             self._last_line = event.line
@@ -323,6 +333,10 @@ class ReportBuilder:
         unexplained = list(self._unexplained)
         if not unexplained and not completed:
             unexplained = list(self._weak)  # nothing certain failed, and no log shows the boot completing
+        elif not unexplained and self._erase_completed_at and not handed_over:
+            # the last run that completed was an erase, and a failure followed it: the write that the
+            # erase began ("Chip erase completed ...", "Writing at ...", "Error: Timeout") did not complete
+            unexplained = [w for w in self._weak if w.line > self._erase_completed_at]
         status = self._status(findings, unexplained, completed)
         return Report.model_construct(
             source=self.source, status=status, findings=findings,

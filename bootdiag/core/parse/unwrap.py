@@ -40,6 +40,7 @@ _LEAD = re.compile(
       | [\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m # a colour code that lost its ESC (or shows it as a symbol)
       | [\u2190\u241b]                        # ESC as a Windows console copy (left arrow) or an editor (control picture) shows it
       | \.(?=\[\d{1,3}(?:;\d{1,3})*m)         # ESC as a terminal that prints control bytes as dots shows it
+      | e(?=\[\d{1,3}(?:;\d{1,3})*m)          # ESC as the escape "\\e" that lost its backslash shows it ("e[0;31mE (30) ...")
       | [ \t]+
     )""",
     re.X,
@@ -74,8 +75,10 @@ _BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
 _BOLD_OPENS = re.compile(r"\*{2,3}(?=[^\s*])(?!.*\*\*)")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=[^\s*])|(?<=[^\s*])\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
-# In a line whose first colour code had its ESC shown as a dot, every colour code's dot is the ESC.
+# In a line whose first colour code had its ESC shown as a dot (or as an "e"), every colour code's dot
+# (or "e") is the ESC: "e[0;31mE (30) esp_image: image at 0x1000 has invalid magic bytee[0m".
 _DOTTED_COLOUR = re.compile(r"\.(?=\[\d{1,3}(?:;\d{1,3})*m)")
+_E_COLOUR = re.compile(r"e(?=\[\d{1,3}(?:;\d{1,3})*m)")
 _TYPOGRAPHIC_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\u2019(?=[A-Za-z])")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
@@ -166,7 +169,7 @@ def strip_wrapping(text: str) -> str:
     """``text`` without the paste's wrapping around it (and any terminal timestamp)."""
     if "<" in text and ("<E" in text or "<0" in text):  # an ESC shown by its name or code
         text = _SHOWN_ESC.sub("", text)
-    if (text[:1].isalpha() and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
+    if (text[:1].isalpha() and text[:2] != "e[" and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
             and "\\" not in text[-5:] and "*" not in text[-4:]):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
@@ -175,7 +178,7 @@ def strip_wrapping(text: str) -> str:
         import html  # only for a line with an entity: its tables cost a millisecond to load
 
         text = html.unescape(text).replace("\xa0", " ")
-    dotted = False
+    dotted = shown_e = False
     for _ in range(_MAX_LAYERS):
         prefix = HOST_PREFIX.match(text)
         if prefix and prefix.end():
@@ -193,11 +196,14 @@ def strip_wrapping(text: str) -> str:
         if m is None or not m.end():
             break
         dotted = dotted or m.group() == "."
+        shown_e = shown_e or m.group() == "e"
         text = text[m.end():]
     if "**" in text[-5:]:
         text = _without_bold_close(text)
     if dotted:
         text = _DOTTED_COLOUR.sub("", text)
+    if shown_e:
+        text = _E_COLOUR.sub("", text)
     if "`*" in text or "*`" in text:
         text = _CODE_EMPHASIS.sub("", text)
     if "m" in text and "[" in text:

@@ -1,0 +1,34 @@
+"""A whole-flash erase completes a run of its own, but when a failure follows it the write it began did not."""
+from __future__ import annotations
+
+from bootdiag.core.pipeline import explain
+
+# esptool's erase option before a write: the erase completes, then the write stops on a failure
+# that no catalogue entry knows (read with less than certainty).
+HEAD = [
+    "esptool.py v4.7.0",
+    "Serial port /dev/ttyUSB0",
+    "Connecting....",
+    "Chip is ESP32-S3 (QFN56) (revision v0.1)",
+    "Erasing flash (this may take a while)...",
+    "Chip erase completed successfully in 1.2s",
+]
+
+
+def _status(lines: list[str]) -> str:
+    return explain("\n".join(lines) + "\n").status
+
+
+def test_a_failure_after_the_erase_is_no_healthy_flash() -> None:
+    assert _status([*HEAD, "Compressed 4420676 bytes to 124923...", "Writing at 0x00000000... (12 %)",
+                    "Error: Timeout"]) == "unexplained"
+
+
+def test_an_erase_on_its_own_is_healthy() -> None:
+    assert _status([*HEAD, "Hard resetting via RTS pin..."]) == "healthy"
+
+
+def test_a_failure_before_the_erase_completed_keeps_its_reading() -> None:
+    # the same lines, the unknown failure before the erase: what the erase run shows wins, as before
+    before = _status([*HEAD[:5], "Error: Timeout", HEAD[5], "Hard resetting via RTS pin..."])
+    assert before == "healthy"
