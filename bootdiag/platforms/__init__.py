@@ -19,8 +19,10 @@ from bootdiag.core.platform import Platform, load_function
 from bootdiag.core.resources import data_dir
 
 PLATFORMS: list[str] = [
-    "bootdiag.platforms.esp",
+    # Before ESP: the Espressif port of MCUboot logs in ESP-IDF's envelope, and its lines must reach
+    # MCUboot's reader first (it leaves the others of that envelope to ESP-IDF's).
     "bootdiag.platforms.mcuboot",
+    "bootdiag.platforms.esp",
     "bootdiag.platforms.tegra",
     # Last: it reads prose, and real log lines must reach their own platform's families first.
     "bootdiag.platforms.reported",
