@@ -71,12 +71,18 @@ def test_a_boot_is_healthy_only_when_the_image_prints_after_the_hand_over() -> N
     assert explain(PORT_BOOT).status != "healthy"
     # the image's start-up lines in the same envelope are not the image running to its own output
     assert explain(PORT_BOOT + "I (130) spi_flash: detected chip: generic\n").status != "healthy"
+    assert explain(PORT_BOOT + "I (spi_flash): detected chip: mxic (opi)\nI (spi_flash): flash io: opi_dtr\n").status != "healthy"
+
+
+def test_an_application_flash_line_with_no_mcuboot_before_it_stays_esp_idf_s() -> None:
+    assert _kinds("I (spi_flash): detected chip: generic\n") != ["McubootImageStartUp"]
 
 
 @pytest.mark.parametrize("case", [
     "esp32c3-sysbuild-wifi-shell-freeze-after-flash-io",
     "esp32c3-zephyr-port-hang-irom-load-regression",
     "esp32s3-nuttx-mcuboot-hand-made-config-rom-reset-loop-quoted",
+    "esp32s3-mcuboot-psram-reloc-hang-after-psram-init",
 ])
 def test_a_real_boot_that_stops_midway_is_never_healthy(case: str) -> None:
     report = explain((REAL / f"{case}.log").read_text())

@@ -455,6 +455,14 @@ class McubootEspEntry(McubootEvent):
     entry: int
 
 
+class McubootImageStartUp(McubootEvent):
+    """A start-up line of the image the Espressif port started, in ESP-IDF's envelope (its flash
+    driver's ``detected chip``, ``flash io``): the image has begun to start, which is no completed
+    boot (it may hang right after). Read only after the port's hand-over."""
+
+    kind: Literal["McubootImageStartUp"] = "McubootImageStartUp"
+
+
 class McubootEspLoadFailed(McubootEvent):
     """Espressif port loader: ``Load header magic verification failed. Aborting`` and region checks."""
 

@@ -56,10 +56,15 @@ _MINIMAL_STARTS = (
 # "flash_init" are the port's start-up; under "boot" only MCUboot's own messages are its (the rest
 # of that tag is ESP-IDF's own bootloader, or the started image's).
 _IDF_ENVELOPE = re.compile(
-    r"(?P<level>[EWID]) \((?:[0-9][0-9:.]*\) (?P<tag>soc_init|flash_init|boot)|(?P<bare_tag>soc_init|flash_init|boot)\)): ?"
+    r"(?P<level>[EWID]) \((?:[0-9][0-9:.]*\) (?P<tag>soc_init|flash_init|boot|spi_flash)"
+    r"|(?P<bare_tag>soc_init|flash_init|boot|spi_flash)\)): ?"
     r"(?P<msg>.*)"
 )
 _PORT_START_UP = frozenset({"soc_init", "flash_init"})
+# The flash driver's start-up lines of the image the port started ("I (spi_flash): detected chip:
+# mxic (opi)"): it has begun to start, which does not show it got anywhere (a hang in its start-up
+# comes after them).
+_IMAGE_START_UP = "spi_flash"
 # First words of the MCUboot messages read under the "boot" tag (the grammar says the rest).
 _PORT_BOOT_STARTS = rf"{_MINIMAL_STARTS}|Loading image|Application start=|MCUboot "
 _PORT_BOOT_MESSAGE = re.compile(rf"(?:{_PORT_BOOT_STARTS})")
@@ -449,7 +454,7 @@ class McubootFamily:
     )
     _envelope_start = re.compile(
         r"\[(?:ERR|WRN|NOT|INF|DBG|VER)\]|\[esp32[a-z0-9]*\] \[|[EWID]: |(?:\[[0-9:.,]+\] )?<(?:err|wrn|inf|dbg)> "
-        rf"|[EWID] \((?:[0-9][0-9:.]*\) )?(?:(?:soc|flash)_init\)?: |boot\)?: (?:{_PORT_BOOT_STARTS}))"
+        rf"|[EWID] \((?:[0-9][0-9:.]*\) )?(?:(?:soc|flash)_init\)?: |boot\)?: (?:{_PORT_BOOT_STARTS})|spi_flash\)?: )"
     )
     claim_start = _envelope_start.pattern + "|" + _BARE_START.pattern
     _minimal = re.compile(rf"[EWID]: (?:{_MINIMAL_STARTS})")
@@ -515,6 +520,11 @@ class McubootFamily:
         "boot"; any other is left to the ESP-IDF reader (``None``)."""
         tag = m.group("tag") or m.group("bare_tag")
         message = m.group("msg").strip()
+        base = {"wire": "esp-idf", "level": _LEVELS[m.group("level")], "msg": message}
+        if tag == _IMAGE_START_UP:
+            if not self.handed_over:
+                return None  # an application's own (ESP-IDF's reader)
+            return ev.McubootImageStartUp.trusted(line=no, text=text, **base)
         parsed = None
         if tag not in _PORT_START_UP or message.startswith("MCUboot "):
             if _PORT_BOOT_MESSAGE.match(message) is None:
@@ -522,7 +532,6 @@ class McubootFamily:
             parsed = parse_message(message)
             if parsed is None and tag not in _PORT_START_UP:
                 return None
-        base = {"wire": "esp-idf", "level": _LEVELS[m.group("level")], "msg": message}
         if parsed is None:
             self.banner_only = False
             return ev.McubootLog.trusted(line=no, text=text, **base)
