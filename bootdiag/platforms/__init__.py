@@ -19,10 +19,8 @@ from bootdiag.core.platform import Platform, load_function
 from bootdiag.core.resources import data_dir
 
 PLATFORMS: list[str] = [
-    # Before ESP: the Espressif port of MCUboot logs in ESP-IDF's envelope, and its lines must reach
-    # MCUboot's reader first (it leaves the others of that envelope to ESP-IDF's).
-    "bootdiag.platforms.mcuboot",
     "bootdiag.platforms.esp",
+    "bootdiag.platforms.mcuboot",
     "bootdiag.platforms.tegra",
     # Last: it reads prose, and real log lines must reach their own platform's families first.
     "bootdiag.platforms.reported",
@@ -56,6 +54,12 @@ def _load(names: tuple[str, ...]) -> tuple[Platform, ...]:
 
 def platforms() -> tuple[Platform, ...]:
     return _load(registry_key())
+
+
+def reading_order() -> tuple[Platform, ...]:
+    """The platforms in the order log lines are offered to their families (``Platform.line_order``,
+    then the registry's)."""
+    return tuple(sorted(platforms(), key=lambda p: p.line_order))
 
 
 def platform(name: str) -> Platform:

@@ -42,7 +42,7 @@ _QUOTE_MARKS = "\"'`\u201c\u2018"
 
 def default_families() -> list[Family]:
     """Every registered platform's families, platform by platform (the prose reader's last)."""
-    return [family for platform in registry.platforms() for family in platform.families()]
+    return [family for platform in registry.reading_order() for family in platform.families()]
 
 
 def message_triggers() -> tuple[str, ...]:

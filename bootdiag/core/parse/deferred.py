@@ -58,7 +58,7 @@ def outlines(key: tuple[str, ...]) -> tuple[tuple[Outline, ...], ...]:
                           hasattr(f, "state") and hasattr(f, "restore"), getattr(f, "volatile", None),
                           getattr(f, "claim_start", None))
                   for f in platform.families())
-            for platform in registry.platforms()
+            for platform in registry.reading_order()
         )
 
     return cached("family-outlines", [Path(__file__), *registry.package_files(), "\0".join(key)], build)
@@ -112,7 +112,7 @@ def families_for_parser() -> list[Any]:
     """One parser's families, platform by platform: those of platforms that read repeats made now,
     the others deferred. Each call makes its own (families keep state per capture)."""
     found: list[Any] = []
-    for platform, shapes in zip(registry.platforms(), outlines(registry.registry_key())):
+    for platform, shapes in zip(registry.reading_order(), outlines(registry.registry_key())):
         if any(shape.repeats for shape in shapes):
             found.extend(platform.families())
             continue
