@@ -109,6 +109,9 @@ class Platform(Frozen):
     # Module with ``matches(data, options) -> bool`` and ``verify(data, path, options) -> ImageReport``.
     verifier: str | None = None
     verify_order: int = 50  # verifiers are asked in this order whether a file is theirs
+    # Log lines are offered to the platforms' families in this order (then the registry's): a
+    # platform whose lines come in another platform's envelope reads them first.
+    line_order: int = 50
     verifies: str = ""  # what its verifier reads, for people: "ESP app and bootloader images"
     # "module:function" giving, for a key (bootdiag.verify.keys.KeyMaterial), the digests this
     # platform burns or compiles in ({label: hex}); empty when the key cannot serve it. A key file's

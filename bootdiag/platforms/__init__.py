@@ -56,6 +56,12 @@ def platforms() -> tuple[Platform, ...]:
     return _load(registry_key())
 
 
+def reading_order() -> tuple[Platform, ...]:
+    """The platforms in the order log lines are offered to their families (``Platform.line_order``,
+    then the registry's)."""
+    return tuple(sorted(platforms(), key=lambda p: p.line_order))
+
+
 def platform(name: str) -> Platform:
     for p in platforms():
         if p.name == name:

@@ -50,7 +50,7 @@ def runs_on(text: str, start: int) -> bool:
 
 def default_families() -> list[Family]:
     """Every registered platform's families, platform by platform (the prose reader's last)."""
-    return [family for platform in registry.platforms() for family in platform.families()]
+    return [family for platform in registry.reading_order() for family in platform.families()]
 
 
 def message_triggers() -> tuple[str, ...]:

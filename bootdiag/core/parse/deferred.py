@@ -26,7 +26,7 @@ from bootdiag.core.value import Frozen, set_fields
 class Outline(Frozen):
     """What the parser needs of a family before it is made."""
 
-    _fields = ("trigger", "noise", "noise_glued", "repeats", "by_trigger", "remembers", "volatile")
+    _fields = ("trigger", "noise", "noise_glued", "repeats", "by_trigger", "remembers", "volatile", "claim_start")
 
     trigger: str
     noise: str | None
@@ -35,11 +35,12 @@ class Outline(Frozen):
     by_trigger: bool  # it claims exactly the lines its trigger finds
     remembers: bool  # it can say what it remembers (``state``/``restore``)
     volatile: str | None  # its pattern for the parts of a line that change between printings
+    claim_start: str | None  # a regex that matches the start of every line it claims (``claim_start``)
 
     def __init__(self, trigger: str, noise: str | None, noise_glued: str | None, repeats: bool, by_trigger: bool,
-                 remembers: bool, volatile: str | None) -> None:
+                 remembers: bool, volatile: str | None, claim_start: str | None = None) -> None:
         set_fields(self, trigger=trigger, noise=noise, noise_glued=noise_glued, repeats=repeats, by_trigger=by_trigger,
-                   remembers=remembers, volatile=volatile)
+                   remembers=remembers, volatile=volatile, claim_start=claim_start)
 
 
 UNMADE = ("family not made",)  # the state of a family no line has reached yet
@@ -54,9 +55,10 @@ def outlines(key: tuple[str, ...]) -> tuple[tuple[Outline, ...], ...]:
         return tuple(
             tuple(Outline(f.trigger, getattr(f, "noise", None), getattr(f, "noise_glued", None), hasattr(f, "repeat"),
                           isinstance(f, ClaimsByTrigger),
-                          hasattr(f, "state") and hasattr(f, "restore"), getattr(f, "volatile", None))
+                          hasattr(f, "state") and hasattr(f, "restore"), getattr(f, "volatile", None),
+                          getattr(f, "claim_start", None))
                   for f in platform.families())
-            for platform in registry.platforms()
+            for platform in registry.reading_order()
         )
 
     return cached("family-outlines", [Path(__file__), *registry.package_files(), "\0".join(key)], build)
@@ -73,6 +75,8 @@ class DeferredFamily:
         self.volatile = outline.volatile
         self.remembers = outline.remembers
         self._by_trigger = re.compile(outline.trigger) if outline.by_trigger else None
+        # A family that claims no line this pattern does not open is not made for such a line.
+        self._claim_start = re.compile(outline.claim_start) if outline.claim_start else None
         self._make = make
         self._platform_families, self._position = platform_families, position
 
@@ -88,6 +92,8 @@ class DeferredFamily:
 
     def claims(self, text: str) -> bool:
         if self._by_trigger is not None and self._by_trigger.search(text) is None:
+            return False
+        if self._claim_start is not None and self._claim_start.match(text) is None:
             return False
         return self.made().claims(text)
 
@@ -106,7 +112,7 @@ def families_for_parser() -> list[Any]:
     """One parser's families, platform by platform: those of platforms that read repeats made now,
     the others deferred. Each call makes its own (families keep state per capture)."""
     found: list[Any] = []
-    for platform, shapes in zip(registry.platforms(), outlines(registry.registry_key())):
+    for platform, shapes in zip(registry.reading_order(), outlines(registry.registry_key())):
         if any(shape.repeats for shape in shapes):
             found.extend(platform.families())
             continue

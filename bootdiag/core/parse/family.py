@@ -46,6 +46,8 @@ class Family(Protocol):
     # numbers as distances back from line ``no`` (see :func:`distance`), comparable with ``==``; a
     # cache that decides which lines count as repeats says how often it was filled or cleared.
     # ``restore(state, no)``: put back a state taken elsewhere, at line ``no``.
+    # Optional, ``claim_start``: a regex (as a string) that matches the start of every line the
+    # family claims: a family not yet made is not made for a line it does not open.
     # Optional, ``volatile``: a regex (multiline) for a part of this family's lines, as a block
     # holds them (colour codes, CR), that changes between two printings of the same message and
     # that nothing but the event's time depends on (a timestamp: the screen, the family's state and

@@ -251,7 +251,7 @@ class EspIdfFamily:
     # character up in the Unicode tables: the cheaper tests, on every such line.)
     noise = (
         rf"(?:\x1b\[0;32m[IDV]|[IDV]) \((?:[0-9]++|[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++)\) "
-        rf"(?!(?:{_BOOT_TAG_PATTERN})[:.]|{_PSRAM_PACKAGE})"
+        rf"(?!(?:{_BOOT_TAG_PATTERN})[:.]|{_PSRAM_PACKAGE}|(?:soc|flash)_init:)"
     )
     # Inside such a line, the start of another one glued on (a paste that lost its newlines): the
     # ROM's upper-case reset reason "(POWERON_RESET)", or an IDF stamp "L (123) " that is not the

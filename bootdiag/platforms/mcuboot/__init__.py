@@ -65,6 +65,9 @@ PLATFORM = Platform(
     verifier="bootdiag.platforms.mcuboot.image",
     verifies="MCUboot image",
     verify_order=10,
+    # Before ESP's: the Espressif port logs in ESP-IDF's envelope ("I (36) soc_init: ..."), and its
+    # family leaves every line of that envelope that is not MCUboot's to ESP-IDF's reader.
+    line_order=10,
     image_kind="bootdiag.platforms.mcuboot.image_head:image_kind",
     key_digests="bootdiag.platforms.mcuboot.image:key_digests",
     check_options="bootdiag.platforms.mcuboot.image:check_options",

@@ -43,7 +43,7 @@ class McubootEvent(Event):
         """Which build printed it, as far as the wire format tells."""
         if self.wire in ZEPHYR_WIRES:
             return "zephyr"
-        return {"espressif": "espressif", "bracket": "tf-m or mynewt"}.get(self.wire, "unknown")
+        return {"espressif": "espressif", "esp-idf": "espressif", "bracket": "tf-m or mynewt"}.get(self.wire, "unknown")
 
 
 class McubootLog(McubootEvent):
@@ -444,6 +444,23 @@ class McubootJump(McubootEvent):
     completion = True
     direct_xip: bool = False
     entry: int | None = None
+
+
+class McubootEspEntry(McubootEvent):
+    """Espressif port: ``Application start=40382a7ah``, the image's entry point, named before the port
+    loads the image's RAM segments and jumps there. Not a completed boot by itself: only a line of the
+    image after it shows that the hand-over reached code that runs."""
+
+    kind: Literal["McubootEspEntry"] = "McubootEspEntry"
+    entry: int
+
+
+class McubootImageStartUp(McubootEvent):
+    """A start-up line of the image the Espressif port started, in ESP-IDF's envelope (its flash
+    driver's ``detected chip``, ``flash io``): the image has begun to start, which is no completed
+    boot (it may hang right after). Read only after the port's hand-over."""
+
+    kind: Literal["McubootImageStartUp"] = "McubootImageStartUp"
 
 
 class McubootEspLoadFailed(McubootEvent):

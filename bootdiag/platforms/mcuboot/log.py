@@ -49,6 +49,25 @@ _MINIMAL_STARTS = (
     r"|Cannot upgrade|Not enough|required \d|Detected|panic!|Erasing|Security|Binary|Reset address|[Bb]ad image"
     r"|No slot|Enter the serial|Never should|bootutil_|boot_validate|ED25519|Cleared|\d+ status write"
 )
+# The Espressif port built by Zephyr or NuttX logs through ESP-IDF's envelope, with or without the
+# time: "I (36) soc_init: MCUboot 2nd stage bootloader", "I (soc_init): ...", "I (82) boot: Loading
+# image 0 - slot 0 from flash, area id: 2" (zephyrproject-rtos/zephyr soc/espressif/common/loader.c,
+# soc_init.c, flash_init.c; ESP_EARLY_LOGx "%c (%u) %s: " of ESP-IDF log.h). "soc_init" and
+# "flash_init" are the port's start-up; under "boot" only MCUboot's own messages are its (the rest
+# of that tag is ESP-IDF's own bootloader, or the started image's).
+_IDF_ENVELOPE = re.compile(
+    r"(?P<level>[EWID]) \((?:[0-9][0-9:.]*\) (?P<tag>soc_init|flash_init|boot|spi_flash)"
+    r"|(?P<bare_tag>soc_init|flash_init|boot|spi_flash)\)): ?"
+    r"(?P<msg>.*)"
+)
+_PORT_START_UP = frozenset({"soc_init", "flash_init"})
+# The flash driver's start-up lines of the image the port started ("I (spi_flash): detected chip:
+# mxic (opi)"): it has begun to start, which does not show it got anywhere (a hang in its start-up
+# comes after them).
+_IMAGE_START_UP = "spi_flash"
+# First words of the MCUboot messages read under the "boot" tag (the grammar says the rest).
+_PORT_BOOT_STARTS = rf"{_MINIMAL_STARTS}|Loading image|Application start=|MCUboot "
+_PORT_BOOT_MESSAGE = re.compile(rf"(?:{_PORT_BOOT_STARTS})")
 _BARE_START = re.compile(r"\*{3,5} (?:Booting|Using) |Booting TF-M\b|\[(?:Sec Thread|Attest|Crypto)\]")
 # A console banner whose line end a paste lost, with the next line glued after its closing stars.
 _GLUED_BANNER = re.compile(r"(\*{3,5} (?:Booting|Using) .+? \*{3,5})\s+\S")
@@ -102,6 +121,12 @@ class _MessageTransformer(Transformer):
 
     def esp_start(self, items: list[Token]) -> Parsed:
         return ev.McubootJump, {"entry": _int(items[0])}
+
+    def esp_port_start(self, _: list[Token]) -> Parsed:
+        return ev.McubootStart, {}
+
+    def esp_entry(self, items: list[Token]) -> Parsed:
+        return ev.McubootEspEntry, {"entry": int(str(items[0])[:-1], 16)}
 
     # ---- swap state
     def swap_state(self, items: list[Token]) -> Parsed:
@@ -424,10 +449,14 @@ class McubootFamily:
         r"\*\*\* (?:Booting|Using) ",
         r"Booting TF-M\b",
         r"\[(?:Sec Thread|Attest)\]",
+        r"[EWI] \((?:[0-9][0-9:.]*\) )?(?:soc|flash)_init\)?: ",
+        r"[EWID] \(boot\): ",
     )
     _envelope_start = re.compile(
         r"\[(?:ERR|WRN|NOT|INF|DBG|VER)\]|\[esp32[a-z0-9]*\] \[|[EWID]: |(?:\[[0-9:.,]+\] )?<(?:err|wrn|inf|dbg)> "
+        rf"|[EWID] \((?:[0-9][0-9:.]*\) )?(?:(?:soc|flash)_init\)?: |boot\)?: (?:{_PORT_BOOT_STARTS})|spi_flash\)?: )"
     )
+    claim_start = _envelope_start.pattern + "|" + _BARE_START.pattern
     _minimal = re.compile(rf"[EWID]: (?:{_MINIMAL_STARTS})")
 
     def __init__(self) -> None:
@@ -461,6 +490,8 @@ class McubootFamily:
                 parsed = parse_bare(text)
             if parsed is not None:
                 return self._build(parsed, no, text, {"wire": "banner", "msg": text})
+        if (idf := _IDF_ENVELOPE.match(text)) is not None:
+            return self._idf_line(idf, text, no)
         envelope = parse_envelope(text)
         if envelope is None:
             return None
@@ -484,6 +515,28 @@ class McubootFamily:
             return ev.McubootLog.trusted(line=no, text=text, **base)
         return self._build(parsed, no, text, base)
 
+    def _idf_line(self, m: re.Match[str], text: str, no: int) -> Event | None:
+        """A line in ESP-IDF's envelope: the port's start-up lines, and MCUboot's messages under
+        "boot"; any other is left to the ESP-IDF reader (``None``)."""
+        tag = m.group("tag") or m.group("bare_tag")
+        message = m.group("msg").strip()
+        base = {"wire": "esp-idf", "level": _LEVELS[m.group("level")], "msg": message}
+        if tag == _IMAGE_START_UP:
+            if not self.handed_over:
+                return None  # an application's own (ESP-IDF's reader)
+            return ev.McubootImageStartUp.trusted(line=no, text=text, **base)
+        parsed = None
+        if tag not in _PORT_START_UP or message.startswith("MCUboot "):
+            if _PORT_BOOT_MESSAGE.match(message) is None:
+                return None
+            parsed = parse_message(message)
+            if parsed is None and tag not in _PORT_START_UP:
+                return None
+        if parsed is None:
+            self.banner_only = False
+            return ev.McubootLog.trusted(line=no, text=text, **base)
+        return self._build(parsed, no, text, base)
+
     # ---------------------------------------------------------------- positional meaning
     def _build(self, parsed: Parsed, no: int, text: str, base: dict[str, Any]) -> Event:
         cls, fields = parsed
@@ -499,7 +552,7 @@ class McubootFamily:
             cls = ev.ZephyrAppBanner
         elif cls is ev.McubootSwapType and fields.get("image") is not None:
             self.image = fields["image"]
-        elif cls is ev.McubootJump:
+        elif cls in (ev.McubootJump, ev.McubootEspEntry):
             self.handed_over = True
         elif cls in (ev.McubootValidateSlot, ev.McubootValidateStart):
             self._begin_validation(cls is ev.McubootValidateSlot)
