@@ -57,6 +57,10 @@ _NEXT_STAMP = re.compile(
     rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->|(?<!\S)\d\d>)$"
 )
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
+# The quote marks of the lines a lost newline glued on ("... partition length 1048576 > > E (487) boot:
+# ...": each pasted line, and a blank one between, opened with "> "): left at a piece's end, they are
+# the next lines' marks, never a cut piece's own text.
+_NEXT_QUOTES = re.compile(r"(?:\s+>)+$")
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it; but
@@ -245,7 +249,24 @@ def _starts_regex(line_starts: tuple[str, ...], mid_word: tuple[str, ...] = ()) 
 
 # A terminal program's stamp before a line ("[22:25:56]", "[2024-01-05 10:11:12.345]", "10:11:12.345 ->"):
 # inside a line that lost its newlines, where the next line began.
-_TERMINAL_STAMP_START = rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->"
+# Also minicom's status line, which a copy of its window takes with the log ("... login: CTRL-A Z for
+# help | 115200 8N1 | NOR | Minicom 2.7.1 | VT102 | Offline | ttyUSB0"; minicom 2.3 to 2.9 print it
+# so, with or without the space before the first bar): never part of the line the device printed.
+_TERMINAL_STAMP_START = rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->|CTRL-A Z for help ?\|"
+
+_TERMINAL_START = re.compile(_TERMINAL_STAMP_START)
+
+
+def prompt_before(programs: str) -> str:
+    """A line start: a shell prompt right before one of ``programs`` (a regex of their names), as a
+    paste shows the next command glued after the last line of the one before ("... Done
+    user@host ~/dir$ newtmgr ...", "Hard resetting via RTS pin... `--> esptool.py ..."). The prompt is
+    bash's ``user@host:dir$`` or ``user@host dir$`` (``#`` as root), cmd's ``C:\\dir>``, an arrow, or
+    a bare ``$ # % >``; the inline-code mark a chat puts before a command goes with it. A program named
+    in a sentence, with no prompt before it, starts nothing."""
+    program = rf"(?:python3? -m )?(?:{programs})(?:\.py|\.exe)?\s"
+    prompt = r"[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+(?:[: ][^\s$#]*)?[$#]|[A-Za-z]:\\[^>\s]*>|-+>|[$#%>]"
+    return rf"`?(?:{prompt}) ?(?={program})"
 
 
 class Unwrapper:
@@ -284,7 +305,9 @@ class Unwrapper:
                 # one that a line's own "tag:" introduces ("I (193) app_init: ELF file SHA256: ...").
                 if at - cuts[-1] >= 2:
                     before = text[max(cuts[-1], at - _INTRO_REACH):at].rstrip()
-                    if not before.endswith(":") or is_prose(before):  # a sentence introducing a pasted line
+                    # a sentence introducing a pasted line; or a terminal program's own text, which no
+                    # line's tag introduces ("login: CTRL-A Z for help | ...")
+                    if not before.endswith(":") or is_prose(before) or _TERMINAL_START.match(text, at):
                         cuts.append(at)
         if len(cuts) == 1:
             return [self._normalise(text)]
@@ -292,8 +315,10 @@ class Unwrapper:
         found = []
         for start, end in zip(cuts, cuts[1:]):
             piece = strip_wrapping(text[start:end])
-            if piece[-1:] in "]>":  # the next line's terminal timestamp, left before the cut
+            if piece[-1:] in "]>":  # the next line's terminal timestamp or quote marks, left before the cut
                 stamp = _NEXT_STAMP.search(piece, max(0, len(piece) - _STAMP_REACH))
+                if stamp is None and piece[-1:] == ">":
+                    stamp = _NEXT_QUOTES.search(piece)
                 if stamp is not None:
                     piece = piece[: stamp.start()].rstrip()
             if piece:
