@@ -57,10 +57,7 @@ _NEXT_STAMP = re.compile(
     rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->|(?<!\S)\d\d>)$"
 )
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
-# The quote marks of the lines a lost newline glued on ("... partition length 1048576 > > E (487) boot:
-# ...": each pasted line, and a blank one between, opened with "> "): left at a piece's end, they are
-# the next lines' marks, never a cut piece's own text.
-_NEXT_QUOTES = re.compile(r"(?:\s+>)+$")
+
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it; but
@@ -259,13 +256,14 @@ _TERMINAL_START = re.compile(_TERMINAL_STAMP_START)
 
 def prompt_before(programs: str) -> str:
     """A line start: a shell prompt right before one of ``programs`` (a regex of their names), as a
-    paste shows the next command glued after the last line of the one before ("... Done
-    user@host ~/dir$ newtmgr ...", "Hard resetting via RTS pin... `--> esptool.py ..."). The prompt is
-    bash's ``user@host:dir$`` or ``user@host dir$`` (``#`` as root), cmd's ``C:\\dir>``, an arrow, or
-    a bare ``$ # % >``; the inline-code mark a chat puts before a command goes with it. A program named
-    in a sentence, with no prompt before it, starts nothing."""
+    paste shows the next command glued after the last line of the one before ("Hard resetting via RTS
+    pin... `--> esptool.py ...", "Done $ newtmgr ..."). The prompt is its last mark, an arrow or ``$ # %
+    >``; the inline-code mark a chat puts before a command goes with it. A program named in a sentence,
+    with no prompt before it, starts nothing."""
     program = rf"(?:python3? -m )?(?:{programs})(?:\.py|\.exe)?\s"
-    prompt = r"[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+(?:[: ][^\s$#]*)?[$#]|[A-Za-z]:\\[^>\s]*>|-+>|[$#%>]"
+    # (no user@host before the prompt: a start that may begin with any letter would cost the split scan's
+    # lookahead on first characters)
+    prompt = r"-++>|[$#%>]"
     return rf"`?(?:{prompt}) ?(?={program})"
 
 
@@ -317,10 +315,14 @@ class Unwrapper:
             piece = strip_wrapping(text[start:end])
             if piece[-1:] in "]>":  # the next line's terminal timestamp or quote marks, left before the cut
                 stamp = _NEXT_STAMP.search(piece, max(0, len(piece) - _STAMP_REACH))
-                if stamp is None and piece[-1:] == ">":
-                    stamp = _NEXT_QUOTES.search(piece)
                 if stamp is not None:
                     piece = piece[: stamp.start()].rstrip()
+                end = len(piece)  # the next lines' quote marks ("... 1048576 > >"): no piece's own text
+                while end >= 2 and piece[end - 1] == ">" and piece[end - 2].isspace():
+                    end -= 1
+                    while end and piece[end - 1].isspace():
+                        end -= 1
+                piece = piece[:end]
             if piece:
                 found.append(self._normalise(piece))
         return found

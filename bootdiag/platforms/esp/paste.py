@@ -48,10 +48,8 @@ LINE_STARTS = (
     # the ESP8266 Arduino core's eboot: "v%08x" (the app's version word) and then "~ld" or "@ld", each ended by a
     # newline (esp8266/Arduino@1191d2518c908bd60b9c6e8430f2b19cc45cd6ae:bootloaders/eboot/eboot.c print_version()
     # and main()): the mark begins a line after the version word or after the ROM's last line ("csum 0x%02x",
-    # as the ESP8266 ROM prints it: the esp8266/Arduino issues quote "chksum 0x42", "csum 0x42", "~ld"), and
-    # what follows the mark is the next line
-    r"(?<=v[0-9a-f]{8} )[~@]ld\b", r"(?<=0x[0-9a-f]{2} )[~@]ld\b", r"(?<=^[~@]ld )(?=\S)", r"(?<=0x[0-9a-f]{2} [~@]ld )(?=\S)",
-    r"(?<=v[0-9a-f]{8} [~@]ld )(?=\S)",
+    # as the ESP8266 ROM prints it: the esp8266/Arduino issues quote "chksum 0x42", "csum 0x42", "~ld")
+    r"(?<=v[0-9a-f]{8} )[~@]ld\b", r"(?<=0x[0-9a-f]{2} )[~@]ld\b",
     # the ESP8266 ROM's abort ("ets_main.c", no line number) right after its banner's "boot mode:(3,7)"
     r"(?<=\d\) )ets_\w+\.c\b",
     # a Rust program's panic (espflash and the flashers built on it): the standard library's default panic hook
