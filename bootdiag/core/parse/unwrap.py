@@ -58,6 +58,7 @@ _NEXT_STAMP = re.compile(
     rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->|(?<!\S)\d\d>)$"
 )
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
+
 # Markdown emphasis that breaks an inline code span to highlight a word of a quoted log line:
 # "rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc" (close the span, bold, reopen it). A log line never
 # prints a backquote next to "*", so the marks go and the line reads as the device printed it; but
@@ -251,7 +252,25 @@ def _starts_regex(line_starts: tuple[str, ...], mid_word: tuple[str, ...] = ()) 
 
 # A terminal program's stamp before a line ("[22:25:56]", "[2024-01-05 10:11:12.345]", "10:11:12.345 ->"):
 # inside a line that lost its newlines, where the next line began.
-_TERMINAL_STAMP_START = rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->"
+# Also minicom's status line, which a copy of its window takes with the log ("... login: CTRL-A Z for
+# help | 115200 8N1 | NOR | Minicom 2.7.1 | VT102 | Offline | ttyUSB0"; minicom 2.3 to 2.9 print it
+# so, with or without the space before the first bar): never part of the line the device printed.
+_TERMINAL_STAMP_START = rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->|CTRL-A Z for help ?\|"
+
+_TERMINAL_START = re.compile(_TERMINAL_STAMP_START)
+
+
+def prompt_before(programs: str) -> str:
+    """A line start: a shell prompt right before one of ``programs`` (a regex of their names), as a
+    paste shows the next command glued after the last line of the one before ("Hard resetting via RTS
+    pin... `--> esptool.py ...", "Done $ newtmgr ..."). The prompt is its last mark, an arrow or ``$ # %
+    >``; the inline-code mark a chat puts before a command goes with it. A program named in a sentence,
+    with no prompt before it, starts nothing."""
+    program = rf"(?:python3? -m )?(?:{programs})(?:\.py|\.exe)?\s"
+    # (no user@host before the prompt: a start that may begin with any letter would cost the split scan's
+    # lookahead on first characters)
+    prompt = r"-++>|[$#%>]"
+    return rf"`?(?:{prompt}) ?(?={program})"
 
 
 class Unwrapper:
@@ -290,7 +309,9 @@ class Unwrapper:
                 # one that a line's own "tag:" introduces ("I (193) app_init: ELF file SHA256: ...").
                 if at - cuts[-1] >= 2:
                     before = text[max(cuts[-1], at - _INTRO_REACH):at].rstrip()
-                    if not before.endswith(":") or is_prose(before):  # a sentence introducing a pasted line
+                    # a sentence introducing a pasted line; or a terminal program's own text, which no
+                    # line's tag introduces ("login: CTRL-A Z for help | ...")
+                    if not before.endswith(":") or is_prose(before) or _TERMINAL_START.match(text, at):
                         cuts.append(at)
         if len(cuts) == 1:
             return [self._normalise(text)]
@@ -298,10 +319,16 @@ class Unwrapper:
         found = []
         for start, end in zip(cuts, cuts[1:]):
             piece = strip_wrapping(text[start:end])
-            if piece[-1:] in "]>":  # the next line's terminal timestamp, left before the cut
+            if piece[-1:] in "]>":  # the next line's terminal timestamp or quote marks, left before the cut
                 stamp = _NEXT_STAMP.search(piece, max(0, len(piece) - _STAMP_REACH))
                 if stamp is not None:
                     piece = piece[: stamp.start()].rstrip()
+                end = len(piece)  # the next lines' quote marks ("... 1048576 > >"): no piece's own text
+                while end >= 2 and piece[end - 1] == ">" and piece[end - 2].isspace():
+                    end -= 1
+                    while end and piece[end - 1].isspace():
+                        end -= 1
+                piece = piece[:end]
             if piece:
                 found.append(self._normalise(piece))
         return found

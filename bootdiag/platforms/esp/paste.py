@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bootdiag.core.parse.unwrap import prompt_before
+
 # The ESP8266's fatal exception report (messages/esp-rom.toml rom.esp8266_fatal_exception): the
 # exception cuts short whatever line the firmware was printing, so it may follow a word directly.
 MID_WORD_STARTS = (r"Fatal exception \(\d+\):",)
@@ -41,6 +43,20 @@ LINE_STARTS = (
     # PowerShell's prompt ("PS C:\Users\me> ") before the next command of a Windows paste: a tool's
     # last line and the next command line glued together are two lines
     r"PS [A-Za-z]:\\[^>\r\n]{0,240}> ?(?=\S)",
+    # a shell prompt before the next command of these tools ("... Hard resetting via RTS pin... `--> esptool.py ...")
+    prompt_before(r"esptool|espefuse|espsecure|idf\.py"),
+    # the ESP8266 Arduino core's eboot: "v%08x" (the app's version word) and then "~ld" or "@ld", each ended by a
+    # newline (esp8266/Arduino@1191d2518c908bd60b9c6e8430f2b19cc45cd6ae:bootloaders/eboot/eboot.c print_version()
+    # and main()): the mark begins a line after the version word or after the ROM's last line ("csum 0x%02x",
+    # as the ESP8266 ROM prints it: the esp8266/Arduino issues quote "chksum 0x42", "csum 0x42", "~ld")
+    r"(?<=v[0-9a-f]{8} )[~@]ld\b", r"(?<=0x[0-9a-f]{2} )[~@]ld\b",
+    # the ESP8266 ROM's abort ("ets_main.c", no line number) right after its banner's "boot mode:(3,7)"
+    r"(?<=\d\) )ets_\w+\.c\b",
+    # a Rust program's panic (espflash and the flashers built on it): the standard library's default panic hook
+    # prints "thread '<name>' panicked at ..." and then, on a line of its own, "note: run with `RUST_BACKTRACE=1`
+    # environment variable to display a backtrace" ("Run", ending in a full stop, before Rust 1.40)
+    # (rust-lang/rust library/std/src/panicking.rs default_hook)
+    r"thread '[^'\n]{0,80}' panicked at ", r"note: [Rr]un with `RUST_BACKTRACE=",
     *MID_WORD_STARTS,
 )
 # "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)

@@ -140,7 +140,9 @@ _EBOOT_LOAD = {"~ld": "rom.esp8266_eboot_load", "@ld": "rom.esp8266_eboot_load_a
 
 @lru_cache(maxsize=4096)
 def parse_rom_text(text: str) -> Parsed | None:
-    eboot = _EBOOT_LOAD.get(text.strip())
+    # eboot ends its mark with a newline: whatever follows it on the line, a lost newline glued on
+    words = text.split(None, 1) if "ld" in text[:4] else None
+    eboot = _EBOOT_LOAD.get(words[0]) if words else None
     if eboot is not None:
         return CatalogueMessage, {"platform": "esp", "message": eboot, "severity": "milestone", "values": {}}
     m = _ESP8266_BANNER.match(text)

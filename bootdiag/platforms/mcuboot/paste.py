@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bootdiag.core.parse.unwrap import prompt_before
+
 # What begins a line of MCUboot output in each backend (boot/bootutil/include/bootutil/bootutil_log.h
 # and the ports' logging): MCUboot's own "[ERR]", Zephyr's "[00:00:00.004,000] <err>" and minimal
 # "E: ", mbed-trace "[ERR ][MCUb]:", the Espressif port "[esp32] [ERR]", and the Zephyr banners.
@@ -15,6 +17,9 @@ LINE_STARTS = (
     r"FATAL ERROR: ", r"assertion failed: ",  # TF-M's and the Espressif port's console lines
     r"\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]",
     r"\[(?:ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]:",
+    # a shell prompt before the next command of the SMP clients and imgtool, glued after the last line of
+    # the one before ("Done user@host ~/dir$ newtmgr --conn ttyacm0 image list")
+    prompt_before(r"mcumgr|newtmgr|smpmgr|imgtool"),
 )
 # mbed-trace: "[ERR ][MCUb]: msg", "[INFO][BL]: msg" (mbed-trace.c mbed_vtracef); the group names the
 # source: MCUboot's own (MCUb, and BL for the mbed port's main) -- other groups are the application's.
