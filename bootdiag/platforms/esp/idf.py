@@ -16,6 +16,7 @@ from bootdiag.core.events import Event
 from bootdiag.platforms.esp import events as ev
 from bootdiag.core.parse.family import compile_trigger, hex_int, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform
+from bootdiag.core.parse.regex_trie import alternation
 from bootdiag.core.numbers import NumberTooLong, parse_int
 from bootdiag.core.rules.digit_blind import digits_alike
 
@@ -38,11 +39,17 @@ PANIC = re.compile(
     r"|\**E?RROR\*\*\* A stack overflow.*|Brownout detector was triggered"
 )
 # Tags whose informational lines carry boot facts; other tags reach the grammar only at E/W level.
-# (Written as a trie of their starts: the screen tests it on every informational line.)
-_BOOT_TAG_PATTERN = (
-    r"boot(?:\.esp32\w*|_comm)?|e(?:sp_(?:image|ota_ops)|fuse)|secure_boot\w*|flash_(?:encrypt|parts)"
-    r"|cpu_start|main_task|app_(?:init|start)"
-)
+# ((plain start, "", regex after it): written as a trie of their starts, which the screen tests on
+# every informational line)
+_BOOT_TAGS = [
+    ("boot", "", r"(?:\.esp32\w*|_comm)?"), ("esp_image", "", ""), ("esp_ota_ops", "", ""), ("efuse", "", ""),
+    ("secure_boot", "", r"\w*"), ("flash_encrypt", "", ""), ("flash_parts", "", ""), ("cpu_start", "", ""),
+    ("main_task", "", ""), ("app_init", "", ""), ("app_start", "", ""),
+]
+_BOOT_TAG_PATTERN = alternation(_BOOT_TAGS)
+# The informational lines the screen hands over: those, and the start-up lines MCUboot's Espressif
+# port prints in this envelope (soc_init, flash_init), which the MCUboot platform reads.
+_HANDED_OVER_TAG_PATTERN = alternation([*_BOOT_TAGS, ("soc_init", "", ""), ("flash_init", "", "")])
 _TYPED_TAGS = re.compile(_BOOT_TAG_PATTERN)
 # The ESP32 PSRAM driver names the chip package at start-up (esp_psram/esp32/esp_psram_impl_quad.c,
 # v4.4 spiram_psram.c): it tells a module without PSRAM from one with PSRAM inside the chip.
@@ -251,7 +258,7 @@ class EspIdfFamily:
     # character up in the Unicode tables: the cheaper tests, on every such line.)
     noise = (
         rf"(?:\x1b\[0;32m[IDV]|[IDV]) \((?:[0-9]++|[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++)\) "
-        rf"(?!(?:{_BOOT_TAG_PATTERN})[:.]|{_PSRAM_PACKAGE}|(?:soc|flash)_init:)"
+        rf"(?!(?:{_HANDED_OVER_TAG_PATTERN})[:.]|{_PSRAM_PACKAGE})"
     )
     # Inside such a line, the start of another one glued on (a paste that lost its newlines): the
     # ROM's upper-case reset reason "(POWERON_RESET)", or an IDF stamp "L (123) " that is not the
