@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bootdiag import platforms as registry
-from bootdiag.core.parse.unwrap import starts_pattern
+from bootdiag.core.parse.unwrap import Unwrapper, starts_pattern
 from bootdiag.core.regex_starts import pattern_first_chars
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -38,8 +38,27 @@ def test_pattern_first_chars(pattern: str, expected: set[str] | None) -> None:
 
 
 def test_an_unknown_start_drops_the_lookahead() -> None:
-    assert starts_pattern(["abc", r"\d+ x"]) == "(?:abc)|(?:\\d+ x)"
+    # one group still: what the split puts before it (no letter before a cut) applies to every start
+    assert starts_pattern(["abc", r"\d+ x"]) == "(?:(?:abc)|(?:\\d+ x))"
     assert starts_pattern(["abc", "[XY]z"]).startswith("(?=[XYa])")
+
+
+def test_the_split_knows_the_first_characters_of_every_start_it_uses() -> None:
+    # the platforms' starts and the terminal programs' stamps, as the parser builds its unwrapper
+    unwrapper = Unwrapper(registry.line_starts(), (), registry.mid_word_starts())
+    assert "(?=[" in unwrapper._starts.pattern  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("glued", ["Done.\tclk_drv:0x00,q_drv:0x00", "...)rst:0x1 (POWERON_RESET)"])
+def test_a_start_after_a_word_boundary_is_cut(glued: str) -> None:
+    unwrapper = Unwrapper(registry.line_starts(), (), registry.mid_word_starts())
+    assert len(unwrapper.pieces(glued)) == 2
+
+
+@pytest.mark.parametrize("inside", ["myconfigsip: 0", "Xclk_drv:0x00", "tearst:0x1 (POWERON_RESET)"])
+def test_no_start_is_cut_inside_a_word(inside: str) -> None:
+    unwrapper = Unwrapper(registry.line_starts(), (), registry.mid_word_starts())
+    assert unwrapper.pieces(inside) == [inside]
 
 
 def test_the_lookahead_finds_every_start_the_alternation_finds() -> None:

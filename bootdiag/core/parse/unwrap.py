@@ -233,7 +233,7 @@ def starts_pattern(line_starts: Sequence[str]) -> str:
     for start in line_starts:
         chars = regex_starts.pattern_first_chars(start)
         if chars is None:
-            return alternatives
+            return f"(?:{alternatives})"  # one group: what comes before it applies to every start
         first |= chars
     return f"(?=[{''.join(re.escape(c) for c in sorted(first))}])(?:{alternatives})"
 
@@ -255,7 +255,11 @@ def _starts_regex(line_starts: tuple[str, ...], mid_word: tuple[str, ...] = ()) 
 # Also minicom's status line, which a copy of its window takes with the log ("... login: CTRL-A Z for
 # help | 115200 8N1 | NOR | Minicom 2.7.1 | VT102 | Offline | ttyUSB0"; minicom 2.3 to 2.9 print it
 # so, with or without the space before the first bar): never part of the line the device printed.
-_TERMINAL_STAMP_START = rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->|CTRL-A Z for help ?\|"
+# (one start each, in ASCII digits, so that the split scan knows every start's first characters)
+_TERMINAL_STAMP_STARTS = (
+    rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]", rf"\[{_CLOCK}\]", r"[0-9]{2}:[0-9]{2}:[0-9]{2}[.:][0-9]+ ?->", r"CTRL-A Z for help ?\|",
+)
+_TERMINAL_STAMP_START = "|".join(_TERMINAL_STAMP_STARTS)
 
 _TERMINAL_START = re.compile(_TERMINAL_STAMP_START)
 
@@ -283,7 +287,7 @@ class Unwrapper:
 
     def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = (),
                  mid_word_starts: Sequence[str] = ()) -> None:
-        self._starts = _starts_regex((*line_starts, _TERMINAL_STAMP_START), tuple(mid_word_starts)) if line_starts else None
+        self._starts = _starts_regex((*line_starts, *_TERMINAL_STAMP_STARTS), tuple(mid_word_starts)) if line_starts else None
         self._normalisers = tuple(normalisers)
 
     @staticmethod

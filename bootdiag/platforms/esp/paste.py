@@ -6,15 +6,17 @@ from typing import Any
 
 from bootdiag.core.parse.unwrap import prompt_before
 
-# The ESP8266's fatal exception report (messages/esp-rom.toml rom.esp8266_fatal_exception): the
-# exception cuts short whatever line the firmware was printing, so it may follow a word directly.
-MID_WORD_STARTS = (r"Fatal exception \(\d+\):",)
+# Lines that may follow a word directly, because what prints them cut short the line being printed:
+# the ESP8266's fatal exception report (messages/esp-rom.toml rom.esp8266_fatal_exception), and the
+# ROM's first line after a reset ("ets Jun  8 2016 00:22:57" on ESP32 and ESP8266, "ESP-ROM:esp32s3-20210327"
+# on later chips), which may cut anything, even a hex word ("invalid header: 0xfESP-ROM:...").
+MID_WORD_STARTS = (r"Fatal exception \(\d+\):", r"ets [A-Z][a-z]{2} {1,2}\d", r"ESP-ROM:")
 
 # What begins a line of ESP output: the ESP-IDF log envelope (log.h), the ROM's lines, the panic
 # handler's and esptool's. A pasted line is cut before each.
 LINE_STARTS = (
     r"[EWIDV] \((?:\d+|\d\d:\d\d:\d\d\.\d+)\) [A-Za-z0-9_.\-/]+(?: [A-Za-z0-9_.\-/]+)?:",  # tags may hold a space ("opi psram")
-    r"ets [A-Z][a-z]{2} {1,2}\d", r"ESP-ROM:", r"Build:[A-Z][a-z]{2} ", r"rst:0x[0-9a-fA-F]+ \(", r"configsip: ",
+    r"Build:[A-Z][a-z]{2} ", r"rst:0x[0-9a-fA-F]+ \(", r"configsip: ",
     r"clk_drv:0x", r"mode:(?:DIO|QIO|DOUT|QOUT|FASTRD)", r"load:0x[0-9a-fA-F]{8}, ?len:", r"(?<![A-Za-z] )entry 0x[0-9a-fA-F]{8}",
     r"flash read err, ", r"invalid header: 0x", r"ets_\w+\.c \d", r"Falling back to built-in command",
     # the ROM's own line, not a host tool's sentence ending in the same words ("not found waiting for download")
