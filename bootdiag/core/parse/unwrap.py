@@ -78,8 +78,8 @@ _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=[^\s*])|(?<=[^\s*])\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 # In a line whose first colour code had its ESC shown as a dot (or as an "e"), every colour code's dot
 # (or "e") is the ESC: "e[0;31mE (30) esp_image: image at 0x1000 has invalid magic bytee[0m".
-_DOTTED_COLOUR = re.compile(r"\.(?=\[\d{1,3}(?:;\d{1,3})*m)")
-_E_COLOUR = re.compile(r"e(?=\[\d{1,3}(?:;\d{1,3})*m)")
+# (the character that stood for the ESC -> that character before every colour code, in this order)
+_SHOWN_ESC_COLOUR = {ch: re.compile(re.escape(ch) + r"(?=\[\d{1,3}(?:;\d{1,3})*m)") for ch in ".e"}
 _TYPOGRAPHIC_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\u2019(?=[A-Za-z])")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|quot|apos|nbsp|#\d{1,5}|#x[0-9a-fA-F]{1,4});")
 _MAX_LAYERS = 8  # "> > - `...": a handful of layers at most
@@ -179,7 +179,7 @@ def strip_wrapping(text: str) -> str:
         import html  # only for a line with an entity: its tables cost a millisecond to load
 
         text = html.unescape(text).replace("\xa0", " ")
-    dotted = shown_e = False
+    shown_esc: set[str] = set()  # the characters a colour code's ESC was shown as, in this line
     for _ in range(_MAX_LAYERS):
         prefix = HOST_PREFIX.match(text)
         if prefix and prefix.end():
@@ -196,15 +196,14 @@ def strip_wrapping(text: str) -> str:
         m = _LEAD.match(text)
         if m is None or not m.end():
             break
-        dotted = dotted or m.group() == "."
-        shown_e = shown_e or m.group() == "e"
+        if m.group() in _SHOWN_ESC_COLOUR:
+            shown_esc.add(m.group())
         text = text[m.end():]
     if "**" in text[-5:]:
         text = _without_bold_close(text)
-    if dotted:
-        text = _DOTTED_COLOUR.sub("", text)
-    if shown_e:
-        text = _E_COLOUR.sub("", text)
+    for esc, colour in _SHOWN_ESC_COLOUR.items():
+        if esc in shown_esc:
+            text = colour.sub("", text)
     if "`*" in text or "*`" in text:
         text = _CODE_EMPHASIS.sub("", text)
     if "m" in text and "[" in text:
