@@ -41,19 +41,48 @@ class Line(NamedTuple):
     t: float | None = None
 
 
-class TextBlock(NamedTuple):
-    """A run of whole lines joined by ``\\n``; ``first_no`` numbers the first.
+class TextBlock:
+    """A run of whole lines joined by ``\\n``; ``first_no`` numbers the first, ``count`` says how many.
 
     Lines may still carry ANSI escapes and a trailing CR: read a line through :func:`clean_line`
     (or :meth:`lines`).
+
+    Counting a block's lines is a pass over its text, and its reader already makes one to number the
+    lines it reads: so a block may be made knowing only the block before it (``after``), and the
+    reader tells it its count (:meth:`counted`). A count nobody told is counted when first asked.
     """
 
-    first_no: int
-    text: str
-    count: int
+    __slots__ = ("text", "_first_no", "_count", "_after")
+
+    def __init__(self, first_no: int, text: str, count: int = -1, after: TextBlock | None = None) -> None:
+        self.text = text
+        self._first_no = first_no
+        self._count = count
+        self._after = after  # the block this one follows, while its count is not known
+
+    @property
+    def first_no(self) -> int:
+        after = self._after
+        if after is not None:
+            self._first_no = after.first_no + after.count
+            self._after = None
+        return self._first_no
+
+    @property
+    def count(self) -> int:
+        if self._count < 0:
+            self._count = self.text.count("\n") + 1
+        return self._count
+
+    def counted(self, count: int) -> None:
+        """The number of lines, as the block's reader found them."""
+        self._count = count
 
     def lines(self) -> Iterator[str]:
         return (clean_line(text) for text in self.text.split("\n"))
+
+    def __repr__(self) -> str:
+        return f"TextBlock(first_no={self.first_no}, text={self.text!r}, count={self.count})"
 
 
 def strip_colour(text: str) -> str:
@@ -108,7 +137,13 @@ class LineSplitter:
         self._pending = bytearray()
         self._overflow = False  # inside an over-long line: drop bytes until its end
         self._skip_lf = False  # the previous chunk ended in CR: a leading LF belongs to it
-        self.next_no = 1
+        self._last: TextBlock | None = None  # the last block made (its count may come from its reader)
+
+    @property
+    def next_no(self) -> int:
+        """The number of the next line."""
+        last = self._last
+        return 1 if last is None else last.first_no + last.count
 
     def feed(self, chunk: bytes) -> TextBlock | None:
         if self._skip_lf and chunk[:1] == b"\n":
@@ -192,19 +227,26 @@ class LineSplitter:
         # rewriting); a lone CR ends a line, so a block that has one is rewritten.
         if b"\r" in head and (head.endswith(b"\r") or _LONE_CR.search(head)):
             head = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        count = head.count(b"\n")
         if _may_exceed(head, self._max_line):
             limit = self._max_line
             parts = head.split(b"\n")
             parts.pop()  # head ends with a separator: the last piece is empty
             head = b"\n".join(p[:limit] if len(p) > limit else p for p in parts) + b"\n"
-        block = TextBlock(self.next_no, _decode_block(head[:-1]), count)
-        self.next_no += count
-        return block
+        return self._follow(_decode_block(head[:-1]))
 
     def _emit(self, parts: list[bytes]) -> TextBlock:
-        block = TextBlock(self.next_no, _decode_block(b"\n".join(parts)), len(parts))
-        self.next_no += len(parts)
+        return self._follow(_decode_block(b"\n".join(parts)), len(parts))
+
+    def _follow(self, text: str, count: int = -1) -> TextBlock:
+        """A block after the last one. Its number waits for the last one's count (see TextBlock),
+        which was known or told by the time its lines were read, so no chain of blocks grows."""
+        last = self._last
+        if last is None:
+            block = TextBlock(1, text, count)
+        else:
+            last.first_no  # noqa: B018 - settles the link to the block before it
+            block = TextBlock(0, text, count, after=last)
+        self._last = block
         return block
 
 

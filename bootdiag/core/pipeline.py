@@ -171,7 +171,6 @@ class Analyzer:
         held, self._held = self._held, None
         if held is not None:
             block = TextBlock(held.first_no, f"{held.text}\n{block.text}", held.count + block.count)
-        self.builder.lines = block.first_no + block.count - 1
         self.session_starts = []
         events: list[Event] = []
         # Each event is fed before the next line is read: whether a repeat still matters depends
@@ -181,27 +180,43 @@ class Analyzer:
             for event in self.parser.events_in_block(block):
                 self.feed_event(event)
                 events.append(event)
+            self._counted(block)
             self._note_output_on_line()
             return events
         repeats.text = block.text
-        resume: tuple[int, int] | None = (0, block.first_no)
+        first_no = block.first_no
+        # (number, start) of the last line numbered: the block's count follows from it
+        last: tuple[int, int] = (first_no, 0)
+        resume: tuple[int, int] | None = (0, first_no)
         while resume is not None:
             pos, no = resume
             resume = None
             for no, start, end in self.parser.screened(block.text, pos, no):
+                last = (no, start)
                 # A session this line opened may repeat a known one: counted, reading goes on
                 # at the line that opens the next session.
                 resume = self._read(no, start, end, events)
                 if resume is not None:
+                    last = resume[::-1]
                     break
             if repeats.incomplete is not None:
                 pos, no = repeats.incomplete
                 repeats.incomplete = None
                 if hold and self.reads_to_end:
+                    self._counted(block, last)
                     self._held = TextBlock(no, block.text[pos:], block.first_no + block.count - no)
                     break
+        self._counted(block, last)
         self._note_output_on_line()
         return events
+
+    def _counted(self, block: TextBlock, last: tuple[int, int] | None = None) -> None:
+        """Tell ``block`` its count from ``last``, the (number, start) of a line the reading
+        numbered (only the lines after it are counted again), and the report its lines."""
+        if last is not None:
+            no, start = last
+            block.counted(no - block.first_no + block.text.count("\n", start) + 1)
+        self.builder.lines = block.first_no + block.count - 1
 
     def _note_output_on_line(self) -> None:
         """Output glued after the last event on its own line (a paste that lost its newlines)
