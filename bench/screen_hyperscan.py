@@ -20,13 +20,14 @@ repeated boot session and starts again after it); the reports must be the same.
 Hyperscan (Intel's multi-pattern matcher) reports every match through a Python callback, so its
 cost grows with the matches: in a boot loop nearly every line matches several triggers.
 
-Verdict, measured on 2 busy cores (CPU time, best of 5, 64 KiB blocks): as a screen Hyperscan is
-about 2.1-2.3x the ``re`` screen on app noise and 1.7-1.9x on a boot loop, with the same lines.
-Inside ``explain`` it makes app noise 1.4-1.6x faster but the boot loop no faster (0.85-1.0x: a
-boot loop's repeated sessions are counted without being screened, and what is screened matches
-on nearly every line). Building the database costs about 0.2 s of CPU at start, and the
-``hyperscan`` package (0.9.1) has wheels for Linux x86_64 and macOS but none for Linux aarch64.
-It does not win on both captures, so bootdiag does not use it: the ``re`` screen stays the only one.
+Verdict, measured on 2 quiet cores (CPU time, best of 3, 64 KiB blocks, 200k lines, Hyperscan 0.9.1):
+as a screen Hyperscan is about 1.1x the ``re`` screen on app noise and 0.8x on a boot loop, with the
+same lines. Inside ``explain`` it makes app noise about 1.25x faster and the boot loop about 0.8x
+as fast (a boot loop's repeated sessions are counted without being screened, and what is screened
+matches on nearly every line, each match a call into Python). Building the database costs about
+0.3 s of CPU at start. Version 0.9.1 has wheels for Linux (x86_64 and aarch64) and macOS (x86_64
+and arm64), so it would install everywhere bootdiag runs; it still does not win on both captures,
+so bootdiag does not use it: the ``re`` screen stays the only one.
 """
 from __future__ import annotations
 
@@ -47,6 +48,13 @@ from bootdiag.core.parse import LineParser  # noqa: E402
 from bootdiag.core.parse.screen import TriggerScreen  # noqa: E402
 
 
+def _utf8_escapes(source: str) -> str:
+    """``source`` with its ``\\uXXXX`` escapes written as the character's UTF-8 bytes (Hyperscan
+    reads bytes, and knows no ``\\u``)."""
+    return re.sub(r"(?<!\\)\\u([0-9a-fA-F]{4})",
+                  lambda m: "(?:" + "".join(f"\\x{b:02x}" for b in chr(int(m[1], 16)).encode()) + ")", source)
+
+
 class HyperscanScreen:
     """The lines of a block some trigger of ``screen`` matches, found with one Hyperscan database."""
 
@@ -56,7 +64,7 @@ class HyperscanScreen:
         self.alternatives = screen.alternatives
         self.noise = re.compile(screen.noise) if screen.noise else None
         exact, flags = [], []
-        for alt in self.alternatives:
+        for alt in map(_utf8_escapes, self.alternatives):
             try:
                 probe = hyperscan.Database()
                 probe.compile(expressions=[alt.encode()], ids=[0], elements=1, flags=[hyperscan.HS_FLAG_MULTILINE])
@@ -69,7 +77,7 @@ class HyperscanScreen:
         self.confirm = [None if ok else re.compile(alt, screen.flags) for ok, alt in zip(exact, self.alternatives)]
         self.db = hyperscan.Database()
         self.db.compile(
-            expressions=[alt.encode() for alt in self.alternatives], ids=list(range(len(self.alternatives))),
+            expressions=[_utf8_escapes(alt).encode() for alt in self.alternatives], ids=list(range(len(self.alternatives))),
             elements=len(self.alternatives), flags=flags,
         )
 
@@ -159,9 +167,9 @@ def hyperscan_spans(fast: HyperscanScreen, window: int = 8192) -> Callable[..., 
     ``re`` screen."""
     original = TriggerScreen.line_spans
 
-    def line_spans(screen: TriggerScreen, text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
+    def line_spans(screen: TriggerScreen, text: str, pos: int = 0, follows_line: bool = False) -> Iterator[tuple[int, int]]:
         if not text.isascii():
-            yield from original(screen, text, pos)
+            yield from original(screen, text, pos, follows_line)
             return
         size = len(text)
         while pos < size:
