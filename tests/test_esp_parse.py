@@ -30,6 +30,28 @@ def test_rom_secure_boot_ok(line: str) -> None:
     assert isinstance(one(line), ev.RomSecureBootOk)
 
 
+@pytest.mark.parametrize("line,address,length", [
+    ("load:0x403ce000 [_iram_data_end:??:??],len:0x928", 0x403CE000, 0x928),
+    ("load:0x40078000 [__udivmoddi4:??:??],len:14296", 0x40078000, 14296),
+    ("load:0x403ce000,len:0x928", 0x403CE000, 0x928),
+])
+def test_rom_load_with_a_monitor_symbol_after_its_address(line: str, address: int, length: int) -> None:
+    # A serial monitor that resolves addresses writes the symbol after one; the line is still the ROM's.
+    event = one(line)
+    assert isinstance(event, ev.RomLoad) and (event.address, event.length) == (address, length)
+
+
+def test_rom_entry_with_a_monitor_symbol_after_its_address() -> None:
+    event = one("entry 0x403ce000 [_iram_data_end:??:??]")
+    assert isinstance(event, ev.RomEntry) and event.address == 0x403CE000
+
+
+def test_bracketed_words_that_are_no_symbol_do_not_make_a_rom_load() -> None:
+    # a space inside the brackets: prose, not one symbol
+    events = parse_text("load:0x403ce000 [see the map file],len:0x928\n")
+    assert not any(isinstance(e, ev.RomLoad) for e in events)
+
+
 def test_forum_title_is_not_a_rom_failure() -> None:
     # A sentence-case title says something failed (an unread failure at most), not the ROM's line.
     assert [e.kind for e in parse_text("Secure Boot Verification failed\n")] == ["UnreadFailure"]
