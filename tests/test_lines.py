@@ -96,3 +96,18 @@ def test_a_row_as_wide_as_a_terminal_waits_for_the_next_line_or_a_release() -> N
     assert splitter.release() is None
     after = splitter.feed(b"next\n")
     assert after is not None and after.first_no == 3
+
+
+def test_a_block_is_numbered_from_the_count_its_reader_told_or_from_its_own() -> None:
+    from bootdiag.core.lines import LineSplitter
+
+    splitter = LineSplitter()
+    first = splitter.feed(b"a\nb\nc\n")
+    assert first is not None and first.first_no == 1
+    first.counted(3)  # as a reader that numbered the lines found them
+    second = splitter.feed(b"d\ne\n")
+    assert second is not None and second.first_no == 4
+    third = splitter.feed(b"f\n")  # nobody told the second block its count: it counts itself
+    assert third is not None and (third.first_no, second.count) == (6, 2)
+    assert splitter.next_no == 7
+
