@@ -87,3 +87,26 @@ def test_an_application_flash_line_with_no_mcuboot_before_it_stays_esp_idf_s() -
 def test_a_real_boot_that_stops_midway_is_never_healthy(case: str) -> None:
     report = explain((REAL / f"{case}.log").read_text())
     assert report.status != "healthy"
+
+
+def test_the_ports_lines_without_a_time_are_cut_apart_when_a_paste_glued_them() -> None:
+    # zephyrproject-rtos/zephyr#110630's ESP32-S3 capture, three lines to a line, as a paste that lost
+    # its newlines leaves them: still the port's start and hand-over, then the image's start-up
+    glued = (
+        "I (soc_init): MCUboot 2nd stage bootloader I (soc_init): compile time Jun 10 2026 11:30:48 W (soc_init): Unicore bootloader\n"
+        "I (flash_init): SPI Flash Size : 8MB I (boot): Loading image 0 - slot 0 from flash, area id: 2 I (boot): Application start=40376968h\n"
+        "I (cache): Instruction cache: size 16KB, 8Ways, cache line size 32Byte I (MSPI Timing): Enter flash timing tuning I (spi_flash): detected chip: mxic (opi)\n"
+    )
+    kinds = _kinds(glued)
+    assert kinds[0] == "McubootStart" and "McubootEspEntry" in kinds
+    assert explain(glued).status == "incomplete"  # stopped in the image's start-up: never healthy
+
+
+def test_a_start_up_line_that_lost_its_level_letter_is_still_the_ports() -> None:
+    # zephyrproject-rtos/zephyr#86528's ESP32 simple boot, the level letters lost: after the ROM's hand-over the
+    # port's lines begin and the capture stops; the next stage did not show it ran
+    rom = ("rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nload:0x3ffb0000,len:6380\n"
+           "load:0x40080000,len:34864\nentry 0x40083840\n")
+    port = "(29) soc_init: ESP Simple boot\n(29) soc_init: compile time Mar  2 2025 12:54:08\n"
+    assert _kinds(port) == ["McubootLog", "McubootLog"]
+    assert explain(rom + port).status == explain(rom + "I" + port.replace("\n(", "\nI (")).status == "incomplete"

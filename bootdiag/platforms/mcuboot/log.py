@@ -450,6 +450,9 @@ class McubootFamily:
         r"Booting TF-M\b",
         r"\[(?:Sec Thread|Attest)\]",
         r"[EWI] \((?:[0-9][0-9:.]*\) )?(?:soc|flash)_init\)?: ",
+        # the same pasted without its level letter ("(29) soc_init: ..."; a paste's normaliser gives the
+        # letter back before the line is read)
+        r"(?<![EWIDV] )\([0-9][0-9:.]*\) (?:soc|flash)_init: ",
         r"[EWID] \(boot\): ",
     )
     _envelope_start = re.compile(

@@ -16,6 +16,9 @@ LINE_STARTS = (
     r"\*\*\* (?:Booting|Using) ",
     r"FATAL ERROR: ", r"assertion failed: ",  # TF-M's and the Espressif port's console lines
     r"\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]",
+    # the Espressif port's ESP-IDF envelope without the time, as Zephyr's build logs it, for the port
+    # and for the image it starts ("I (soc_init): ...", "I (MSPI Timing): ...", log.py _IDF_ENVELOPE)
+    r"[EWIDV] \([A-Za-z][\w .\-]{0,31}\): ",
     r"\[(?:ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]:",
     # a shell prompt before the next command of the SMP clients and imgtool, glued after the last line of
     # the one before ("Done user@host ~/dir$ newtmgr --conn ttyacm0 image list")
