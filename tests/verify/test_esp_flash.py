@@ -198,6 +198,19 @@ def test_ciphertext_that_starts_with_the_image_magic_is_still_named_encrypted() 
     assert (report.format, report.verdict) == ("esp-flash-encrypted", "not_checked")
 
 
+def test_an_encrypted_app_partition_whose_ciphertext_starts_with_the_image_magic_is_named_encrypted() -> None:
+    # the same one key in 256, with the app inside a whole flash dump: no image check of ciphertext
+    chip = "esp32c3"
+    bootloader, app = signed_parts(chip)
+    encrypted = bytearray(encrypt_flash(app, 0x10000, chip))
+    encrypted[0] = 0xE9
+    dump = merge({BOOTLOADER_AT[chip]: bootloader, 0x8000: partition_table(*FACTORY_TABLE), 0x10000: bytes(encrypted)},
+                 chip)
+    report = check(dump, keys=[str(signing_key(CHIPS[chip]))])
+    assert report.verdict == "not_checked"
+    assert [p.format for p in report.parts][-1] == "esp-flash-encrypted"
+
+
 def test_sbv1_signature_one_byte_short() -> None:
     key = signing_key("v1")
     signed = sign(build_bootloader("esp32"), 1, key)

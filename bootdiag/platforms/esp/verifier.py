@@ -273,7 +273,8 @@ def _partition_part(data: bytes, path: str, options: VerifyOptions, partition: p
     name = f"app {partition.label}" + (f" ({subtype})" if subtype != partition.label else "")
     if at < 0 or not region or region.count(ERASED) == len(region):
         return None
-    if region[0] == IMAGE_MAGIC:
+    # (ciphertext starts with the image magic once in 256 partitions: only a plausible header is an image)
+    if region[0] == IMAGE_MAGIC and (plausible_image_at(region, 0) or not looks_encrypted(region[:4096])):
         report = check_image(data, path, options, at, partition.offset, name=name)
         if report.length is not None and report.length > partition.size:
             # IDF esp_image_format.c process_appended_hash: "Image length %d doesn't fit in partition length %d"
