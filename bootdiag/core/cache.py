@@ -62,14 +62,19 @@ def digest(parts: Iterable[str | bytes | Path]) -> str:
 class _FileDigests(dict):  # type: ignore[type-arg]
     """The sha256 of files' contents by path, inode, times and size, kept between runs in the cache
     folder: the keys of what is built at start-up digest about 2 MB of rule, message and module
-    files, read and hashed again only when one changes (any write changes its ctime)."""
+    files, read and hashed again only when one changes (any write changes its ctime).
 
-    FILE = "file-digests.pickle"
+    Each installation of bootdiag keeps its own table: installations sharing one cache folder
+    (virtual environments, checkouts) would otherwise fill a common table with thousands of
+    entries that every start unpickles (about 4 ms), each for the hundred or so files it digests."""
+
     LIMIT = 4096  # entries kept at most (the oldest go first)
 
     def __init__(self) -> None:
         super().__init__()
         self.loaded = self.learnt = False
+        installed = os.path.dirname(os.path.abspath(__file__))
+        self.FILE = f"file-digests-{sha256(installed.encode()).hexdigest()[:16]}.pickle"
 
     def load(self) -> None:
         self.loaded = True
