@@ -12,7 +12,6 @@ kept_regexes.install()  # before the modules below compile their regexes
 
 import argparse
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -36,6 +35,8 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, max_help_position=32, width=min(Environment().width(sys.stdout), 100))
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap  # help only: a command's run does not need it
+
         out: list[str] = []
         for block in textwrap.dedent(text).strip("\n").split("\n\n"):
             lines = block.split("\n")
