@@ -643,6 +643,9 @@ def _quiet_stdout() -> None:
 
 def main() -> None:
     """Console entry point."""
+    from bootdiag.core import cache
+
+    cache.KEPT_TO_THE_END = True  # this process ends with its command (see cache.unpickle)
     kept_regexes.keep_at_exit()
     status = run()
     if "threading" not in sys.modules:  # nothing started a thread (nor a process pool, which needs one)

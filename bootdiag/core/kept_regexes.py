@@ -112,8 +112,10 @@ def _seen_path(path: Path) -> Path:
 
 def _read(path: Path) -> dict[Any, Any]:
     """A stored table; empty when missing, truncated or of another layout."""
+    from bootdiag.core.cache import unpickle
+
     try:
-        table = pickle.loads(path.read_bytes())
+        table = unpickle(path.read_bytes())
     except Exception:  # noqa: BLE001 - start with none
         return {}
     return table if isinstance(table, dict) else {}
