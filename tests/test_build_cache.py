@@ -189,3 +189,20 @@ def test_a_program_table_comes_back_from_the_cache_with_its_programs_left_in_the
     (entry,) = cache_home.glob("table-*.pickle")
     entry.write_bytes(entry.read_bytes()[:-1])  # cut short: built again
     assert build_cache.cached("table", ["x"], lambda: "rebuilt") == "rebuilt"
+
+
+def test_a_command_sets_what_it_loads_aside_from_the_garbage_collector_and_a_library_caller_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import pickle
+
+    data = pickle.dumps({"rules": [{"when": [i]} for i in range(1000)]})
+    frozen = gc.get_freeze_count()
+    assert build_cache.unpickle(data)["rules"][999] == {"when": [999]}
+    assert gc.get_freeze_count() == frozen and gc.isenabled()  # a library caller's objects stay the collector's
+    monkeypatch.setattr(build_cache, "KEPT_TO_THE_END", True)
+    try:
+        loaded = build_cache.unpickle(data)
+        assert loaded["rules"][0] == {"when": [0]}
+        assert gc.get_freeze_count() > frozen + 1000 and gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -86,3 +86,21 @@ def test_a_program_is_kept_the_second_time_its_pattern_is_compiled_and_only_if_s
     assert second.remember() and list(second.programs) == [small]  # the large one costs more to load than to compile
     third = KeptPatterns(second.programs, second.seen)
     assert third[small].match("Sig block 2").group(1) == "2"
+
+
+def test_the_checksums_are_read_only_by_a_run_that_compiled_a_pattern() -> None:
+    reads: list[int] = []
+
+    def load_seen() -> dict[int, None]:
+        reads.append(1)
+        return {}
+
+    key = (str, r"rst:0x([0-9a-f]+)", 0)
+    table = KeptPatterns({key: program_of(re.compile(key[1]))}, load_seen=load_seen)
+    assert table[key].match("rst:0x10") and not table.remember() and reads == []
+    other = (str, r"boot:0x([0-9a-f]+)", 0)
+    try:
+        table[other]
+    except KeyError:  # what re does on a miss
+        dict.__setitem__(table, other, re.compile(other[1]))
+    assert table.remember() and reads == [1] and checksum(other) in table.seen

@@ -12,7 +12,6 @@ kept_regexes.install()  # before the modules below compile their regexes
 
 import argparse
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -36,6 +35,8 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, max_help_position=32, width=min(Environment().width(sys.stdout), 100))
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap  # help only: a command's run does not need it
+
         out: list[str] = []
         for block in textwrap.dedent(text).strip("\n").split("\n\n"):
             lines = block.split("\n")
@@ -642,6 +643,9 @@ def _quiet_stdout() -> None:
 
 def main() -> None:
     """Console entry point."""
+    from bootdiag.core import cache
+
+    cache.KEPT_TO_THE_END = True  # this process ends with its command (see cache.unpickle)
     kept_regexes.keep_at_exit()
     status = run()
     if "threading" not in sys.modules:  # nothing started a thread (nor a process pool, which needs one)

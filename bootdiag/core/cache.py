@@ -11,6 +11,7 @@ it does not compile it again: the screen's regex takes tens of milliseconds to c
 from __future__ import annotations
 
 import copyreg
+import gc
 import io
 import os
 import pickle
@@ -62,20 +63,25 @@ def digest(parts: Iterable[str | bytes | Path]) -> str:
 class _FileDigests(dict):  # type: ignore[type-arg]
     """The sha256 of files' contents by path, inode, times and size, kept between runs in the cache
     folder: the keys of what is built at start-up digest about 2 MB of rule, message and module
-    files, read and hashed again only when one changes (any write changes its ctime)."""
+    files, read and hashed again only when one changes (any write changes its ctime).
 
-    FILE = "file-digests.pickle"
+    Each installation of bootdiag keeps its own table: installations sharing one cache folder
+    (virtual environments, checkouts) would otherwise fill a common table with thousands of
+    entries that every start unpickles (about 4 ms), each for the hundred or so files it digests."""
+
     LIMIT = 4096  # entries kept at most (the oldest go first)
 
     def __init__(self) -> None:
         super().__init__()
         self.loaded = self.learnt = False
+        installed = os.path.dirname(os.path.abspath(__file__))
+        self.FILE = f"file-digests-{sha256(installed.encode()).hexdigest()[:16]}.pickle"
 
     def load(self) -> None:
         self.loaded = True
         folder = cache_dir()
         try:
-            kept = pickle.loads((folder / self.FILE).read_bytes()) if folder is not None else {}
+            kept = unpickle((folder / self.FILE).read_bytes()) if folder is not None else {}
         except Exception:  # missing, truncated or from another layout: digest the files again
             kept = {}
         if isinstance(kept, dict):
@@ -165,12 +171,33 @@ def _load(path: Path) -> Any:
         at += length
     if at != len(whole):
         raise ValueError("a cache entry of another length than its header says")
-    value = pickle.loads(pickled, buffers=buffers)
+    value = unpickle(pickled, buffers)
     if not buffers:  # nothing refers to the mapping: let it go now
         pickled.release()
         whole.release()
         mapped.close()
     return value
+
+
+# Whether what the cache loads lives to the end of the process (the command line says so: its
+# process ends with its command); then the garbage collector is spared scanning it.
+KEPT_TO_THE_END = False
+
+
+def unpickle(data: bytes | memoryview, buffers: Iterable[Any] = ()) -> Any:
+    """``pickle.loads``. When what is loaded lives to the end of the process, it is loaded with the
+    cyclic garbage collector paused and then set aside for good (``gc.freeze``): a stored value is
+    thousands of new containers, none of them garbage, which the collector would otherwise scan
+    as they are made and again as they age (about 4 ms of a start)."""
+    if not KEPT_TO_THE_END or not gc.isenabled():
+        return pickle.loads(data, buffers=buffers)
+    gc.disable()
+    try:
+        value = pickle.loads(data, buffers=buffers)
+        gc.freeze()
+        return value
+    finally:
+        gc.enable()
 
 
 def _write(folder: Path, name: str, data: bytes) -> None:

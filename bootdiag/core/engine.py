@@ -55,6 +55,19 @@ def _shape(texts: tuple[object, ...]) -> tuple[object, ...] | None:
     return tuple(shaped)
 
 
+def _staged(entry: _Entry, keyed: frozenset[str]) -> _Staged:
+    """``entry``'s test in two stages: the ``keyed`` fields', then the others'."""
+    where = entry[3].where
+    rest = {f: pred for f, pred in where.items() if f not in keyed}
+    patterns = tuple(pattern for pred in rest.values() for pattern in pred.values())
+    if not rest:  # the condition's own test is the first stage
+        return (entry, entry[4], None, patterns)
+    if len(rest) == len(where):  # and here the second
+        return (entry, _always, entry[4], patterns)
+    first = compile_where({f: pred for f, pred in where.items() if f in keyed})
+    return (entry, first, compile_where(rest), patterns)
+
+
 def _entry_order(entry: _Entry) -> tuple[int, str, int]:
     return entry[0], entry[1], entry[2]  # variant, role, condition index
 
@@ -132,6 +145,12 @@ class _Compiled:
         # class -> (its entries, getters of the values of the fields their tests read and of those
         # not read as free text, the entries' tests in two stages), built on first use.
         self.by_class: dict[type[Event], _Plan] = {}
+        # (variant, role, condition index, the fields of its test that the class's key reads) ->
+        # its two stages: classes share conditions (every line the catalogue knows is a "Message",
+        # every ESP-IDF log line an "EspLog"), each class's plan needs them split the same way.
+        self.stages: dict[tuple[int, str, int, frozenset[str]], _Staged] = {}
+        # (variant, role, condition index) -> the fields its test reads as values, not free text
+        self.keyed_fields: dict[tuple[int, str, int], frozenset[str]] = {}
         # Per variant: the indices of its session-scope "all" conditions.
         self.session_all = [
             [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self.variants
@@ -174,6 +193,8 @@ class Engine:
         self._variants = compiled.variants
         self._dispatch = compiled.dispatch
         self._by_class = compiled.by_class
+        self._stages = compiled.stages
+        self._keyed_fields = compiled.keyed_fields
         self._session_all = compiled.session_all
         self._any_needs_session = compiled.any_needs_session
         self._context_only = compiled.context_only
@@ -352,21 +373,24 @@ class Engine:
         # event that satisfies two conditions of one list is recorded for the first.
         entries = sorted((e for kind in cls.kinds for e in self._dispatch.get(kind, ())), key=_entry_order)
         fields = sorted({f for e in entries for f in e[3].where})
-        keyed = sorted({f for e in entries for f, pred in e[3].where.items() if not is_text_search(pred)})
+        keyed = sorted({f for e in entries for f in self._keyed_fields_of(e)})
+        keyed_set = frozenset(keyed)
         staged: list[_Staged] = []
         for entry in entries:
-            where = entry[3].where
-            rest = {f: pred for f, pred in where.items() if f not in keyed}
-            patterns = tuple(pattern for pred in rest.values() for pattern in pred.values())
-            if not rest:  # the condition's own test is the first stage
-                staged.append((entry, entry[4], None, patterns))
-            elif len(rest) == len(where):  # and here the second
-                staged.append((entry, _always, entry[4], patterns))
-            else:
-                first = compile_where({f: pred for f, pred in where.items() if f in keyed})
-                staged.append((entry, first, compile_where(rest), patterns))
+            key = (*entry[:3], keyed_set.intersection(entry[3].where))
+            stage = self._stages.get(key)
+            if stage is None:
+                stage = self._stages[key] = _staged(entry, keyed_set)
+            staged.append(stage)
         return (entries, attrgetter(*fields) if fields else None, attrgetter(*keyed) if keyed else None, staged,
-                frozenset(fields) - frozenset(keyed))
+                frozenset(fields) - keyed_set)
+
+    def _keyed_fields_of(self, entry: _Entry) -> frozenset[str]:
+        found = self._keyed_fields.get(entry[:3])
+        if found is None:
+            where = entry[3].where
+            found = self._keyed_fields[entry[:3]] = frozenset(f for f, pred in where.items() if not is_text_search(pred))
+        return found
 
     def _record(self, r: int, role: str, c: int, cond: Condition, event: Event) -> None:
         if cond.scope == "capture":

@@ -13,6 +13,10 @@ A pattern's program is stored the second time a run compiles it, and only up to 
 some patterns are made afresh by every process (the standard library's tokenizer builds one from
 a set, in an order that changes from run to run), and a very large one costs more to load at every
 start than it saves. The first time, only a checksum of it is kept.
+
+Each installation keeps its own programs (installations sharing a cache folder compile the
+versions of their own regexes), and the checksums apart from them: a start reads only the
+programs, the checksums are read at exit by a run that compiled something.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import atexit
 import os
 import pickle
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +38,21 @@ LARGEST = 32768  # bytes of program at most (larger ones are cached by their own
 class KeptPatterns(dict):  # type: ignore[type-arg]
     """``re``'s table of compiled patterns, filled from stored programs as they are asked for."""
 
-    def __init__(self, programs: dict[Any, tuple[Any, ...]], seen: dict[int, None] | None = None) -> None:
+    def __init__(self, programs: dict[Any, tuple[Any, ...]], seen: dict[int, None] | None = None,
+                 load_seen: Callable[[], dict[int, None]] | None = None) -> None:
         super().__init__()
         self.programs = programs
-        self.seen = dict(seen or {})  # checksums of patterns an earlier run compiled once
+        self._seen = None if seen is None and load_seen is not None else dict(seen or {})
+        self._load_seen = load_seen
         self.missed: list[Any] = []  # compiled in this process
+
+    @property
+    def seen(self) -> dict[int, None]:
+        """Checksums of patterns an earlier run compiled once (read when first asked: at exit, by
+        a run that compiled something)."""
+        if self._seen is None:
+            self._seen = dict(self._load_seen()) if self._load_seen is not None else {}
+        return self._seen
 
     def __missing__(self, key: Any) -> re.Pattern[Any]:
         form = self.programs.get(key)
@@ -51,6 +66,8 @@ class KeptPatterns(dict):  # type: ignore[type-arg]
     def remember(self) -> bool:
         """Take in this process's compiled patterns: the program of one compiled before, the
         checksum of one compiled for the first time. Whether anything changed."""
+        if not self.missed:  # nothing compiled: the checksums stay unread
+            return False
         changed = False
         for key in self.missed:
             mark = checksum(key)
@@ -79,10 +96,29 @@ def checksum(key: Any) -> int:
 
 
 def _store_path() -> Path | None:
+    """The programs' file; the checksums' file is beside it (:func:`_seen_path`)."""
     from bootdiag.core.cache import cache_dir, digest
 
     folder = cache_dir()
-    return folder / f"regexes-{digest(['regex programs of bootdiag and its parser library'])}.pickle" if folder is not None else None
+    if folder is None:
+        return None
+    installed = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return folder / f"regexes-{digest(['regex programs of bootdiag and its parser library', installed])}.pickle"
+
+
+def _seen_path(path: Path) -> Path:
+    return path.with_name(path.name.replace("regexes-", "regexes-seen-", 1))
+
+
+def _read(path: Path) -> dict[Any, Any]:
+    """A stored table; empty when missing, truncated or of another layout."""
+    from bootdiag.core.cache import unpickle
+
+    try:
+        table = unpickle(path.read_bytes())
+    except Exception:  # noqa: BLE001 - start with none
+        return {}
+    return table if isinstance(table, dict) else {}
 
 
 def install() -> None:
@@ -91,17 +127,11 @@ def install() -> None:
         return
     try:
         path = _store_path()
-        if path is None:
-            return
-        try:
-            programs, seen = pickle.loads(path.read_bytes())
-            if not isinstance(programs, dict) or not isinstance(seen, dict):
-                programs, seen = {}, {}
-        except Exception:  # missing, truncated or from another layout: start with none
-            programs, seen = {}, {}
     except OSError:
         return
-    table = KeptPatterns(programs, seen)
+    if path is None:
+        return
+    table = KeptPatterns(_read(path), load_seen=lambda: _read(_seen_path(path)))
     table.update(re._cache)  # type: ignore[attr-defined]
     re._cache = table  # type: ignore[attr-defined]
 
@@ -120,15 +150,20 @@ def _store(table: KeptPatterns, path: Path) -> None:
     try:
         if not table.remember():
             return
-        import tempfile
-
-        data = pickle.dumps((table.programs, table.seen), protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".regexes-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)  # whole or not at all: parallel runs may race here
-        except OSError:
-            os.unlink(tmp)
+        _write(path, table.programs)
+        _write(_seen_path(path), table.seen)
     except Exception:  # noqa: BLE001 - a cache that cannot be written is only a slower next start
         pass
+
+
+def _write(path: Path, table: dict[Any, Any]) -> None:
+    import tempfile
+
+    data = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".regexes-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)  # whole or not at all: parallel runs may race here
+    except OSError:
+        os.unlink(tmp)

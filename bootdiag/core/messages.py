@@ -447,16 +447,30 @@ def catalogue() -> Catalogue:
     return _catalogue(registry.registry_key())
 
 
+def _message_files() -> list[tuple[str, Path]]:
+    """(platform name, catalogue file) for every registered platform's catalogue files."""
+    return [(p.name, registry.resolve(f, "messages")) for p in registry.platforms() for f in p.message_files]
+
+
+@cache
+def _sources(key: tuple[str, ...]) -> str:
+    """The digest of this module and the catalogue files: what the catalogue and the triggers made
+    from it are keyed by in the build cache (worked out once for the four of them)."""
+    from bootdiag.core.cache import digest
+
+    return digest([Path(__file__), *(path for _name, path in _message_files()), "\0".join(key)])
+
+
 @cache
 def _catalogue(key: tuple[str, ...]) -> Catalogue:
     from bootdiag.core.cache import cached
 
-    files = [(p.name, registry.resolve(f, "messages")) for p in registry.platforms() for f in p.message_files]
+    files = _message_files()
 
     def build() -> Catalogue:
         return Catalogue(k for name, path in files for k in load_catalogue_file(path, name))
 
-    return cached("messages", [Path(__file__), *(path for _name, path in files), "\0".join(key)], build)
+    return cached("messages", [_sources(key)], build)
 
 
 def _longest_literal(known: Known) -> str:
@@ -472,14 +486,12 @@ def literal_triggers(message_ids: tuple[str, ...]) -> tuple[str, ...]:
         return ()
     from bootdiag.core.cache import cached
 
-    files = [registry.resolve(f, "messages") for p in registry.platforms() for f in p.message_files]
-
     def build() -> tuple[str, ...]:
         by_id = catalogue().by_id
         texts = {_longest_literal(by_id[i]) for i in message_ids if i in by_id}
         return tuple(sorted(re.escape(x) for x in texts if len(x) >= MIN_LITERAL))
 
-    return cached("literal-triggers", [Path(__file__), *files, "\0".join(message_ids)], build)
+    return cached("literal-triggers", [_sources(registry.registry_key()), "\0".join(message_ids)], build)
 
 
 _SPEC = re.compile(r"%([-+ #0]*)(\d*)(?:\.\d+)?(?:hh|h|ll|l|z|j|t|L)?([a-zA-Z%])")
@@ -510,8 +522,6 @@ def quiet_trigger() -> str:
 def _quiet_trigger(key: tuple[str, ...]) -> str:
     from bootdiag.core.cache import cached
 
-    files = [registry.resolve(f, "messages") for p in registry.platforms() for f in p.message_files]
-
     def build() -> str:
         # Every such message, whatever envelope its line has lost: the families' triggers key on
         # envelopes, which real pastes strip.
@@ -523,7 +533,7 @@ def _quiet_trigger(key: tuple[str, ...]) -> str:
                     texts.add(re.escape(longest))
         return "|".join(sorted(texts)) or "(?!)"
 
-    return cached("quiet-trigger", [Path(__file__), *files, "\0".join(key)], build)
+    return cached("quiet-trigger", [_sources(key)], build)
 
 
 # Milestones that are no completion but that the screen must still hand to the parser, though
@@ -544,8 +554,6 @@ def completion_trigger() -> str:
 def _completion_trigger(key: tuple[str, ...]) -> str:
     from bootdiag.core.cache import cached
 
-    files = [registry.resolve(f, "messages") for p in registry.platforms() for f in p.message_files]
-
     def build() -> str:
         texts = set()
         for known in catalogue().entries:
@@ -553,7 +561,7 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
                 texts.add(re.escape(longest))
         return "|".join(sorted(texts)) or "(?!)"
 
-    return cached("completion-trigger", [Path(__file__), *files, "\0".join(key)], build)
+    return cached("completion-trigger", [_sources(key)], build)
 
 
 _DIGITS = re.compile(r"\d+")
