@@ -85,3 +85,27 @@ def test_damaged_compressed_input_is_one_line(tmp_path: Path) -> None:
                           capture_output=True, timeout=120)
     err = proc.stderr.decode()
     assert proc.returncode == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("data", [b"", b"E", b"rst:", CAPTURE.read_bytes()], ids=["empty", "1-byte", "head-only", "capture"])
+def test_plain_file_and_pipe_give_every_byte(tmp_path: Path, data: bytes) -> None:
+    """A plain file is read again from its start (its first bytes were read to tell its kind), a
+    pipe cannot go back and is read through what was already taken: both give the bytes whole."""
+    import os
+    import threading
+
+    from bootdiag.core.sources import iter_chunks, open_capture
+
+    path = tmp_path / "capture.log"
+    path.write_bytes(data)
+    stream, _ = open_capture(path)
+    with stream:
+        assert b"".join(iter_chunks(stream, 7)) == data
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+    writer.start()
+    stream, _ = open_capture(fifo)
+    with stream:
+        assert b"".join(iter_chunks(stream, 7)) == data
+    writer.join()

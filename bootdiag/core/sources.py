@@ -71,6 +71,8 @@ def decoded(stream: BinaryIO, owned: bool = True) -> BinaryIO:
     """``stream`` as UTF-8 text bytes: decompressed when its first bytes say gzip or zstd, and
     without a byte-order mark (UTF-16 transcoded). ``owned``: closing the result closes ``stream``."""
     head = _read_head(stream)
+    if owned and not head.startswith((GZIP_MAGIC, ZSTD_MAGIC, UTF8_BOM, *UTF16_BOMS)) and _rewound(stream):
+        return stream  # a plain file, read again from its start: nothing stands between it and the reader
     source: BinaryIO = _Rejoined(head, stream, owned)  # type: ignore[assignment]
     if head.startswith((GZIP_MAGIC, ZSTD_MAGIC)):
         compressed = io.BufferedReader(source)  # type: ignore[arg-type]
@@ -90,6 +92,14 @@ def decoded(stream: BinaryIO, owned: bool = True) -> BinaryIO:
     if head.startswith(UTF8_BOM):
         source.read(len(UTF8_BOM))
     return io.BufferedReader(source, CHUNK_SIZE)  # type: ignore[arg-type, return-value]
+
+
+def _rewound(stream: BinaryIO) -> bool:
+    """Whether ``stream`` went back to its start (a regular file does; a pipe or a device cannot)."""
+    try:
+        return stream.seekable() and stream.seek(0) == 0
+    except (OSError, ValueError):
+        return False
 
 
 def _read_head(stream: BinaryIO) -> bytes:
