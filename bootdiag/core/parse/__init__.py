@@ -32,6 +32,7 @@ from bootdiag.core.parse.wrapped import joined, wrapped_span
 
 _MAX_MESSAGES_APART = 8  # messages one glued piece is cut into, at most
 _MIN_APART = 12  # characters a message cut apart must have
+_NOT_CONTINUING = frozenset({"\x1b", "\r", "\n", ""})  # what may follow a line no later row carries on
 _WRAPPED_KEPT = 1024  # wrapped lines remembered (the output after the last event is looked for after it)
 # A tool's own error lead ("Error: ", "error: ", "FATAL ERROR: "): what follows is its message, however
 # much it reads like a sentence ("Error:   × The bootloader does not support this image, see ...").
@@ -454,14 +455,19 @@ class LineParser:
         for start, end in self.screen.line_spans(text, pos, follows_line=no > 1):
             if start < floor:
                 continue  # a row of a wrapped line already read whole
-            start, end = wrapped_span(text, start, end, floor, self.unwrapper.opens_log_line)
+            row = start, end
+            # A line in the device's colours, before another such line or a blank one, is no
+            # terminal's wrapped row and continues none (wrapped_span's own first tests, made here:
+            # most lines an application prints are such).
+            if text[start] != "\x1b" or text[end + 1 : end + 2] not in _NOT_CONTINUING:
+                start, end = wrapped_span(text, start, end, floor, self.unwrapper.opens_log_line)
             no += count("\n", pos, start)
             pos = start
             floor = end + 1
-            if (pieces := count("\n", start, end)) > 0:
+            if (start, end) != row:  # rows a terminal wrapped: the line ends on a later one
                 if len(self._wrapped) >= _WRAPPED_KEPT:
                     self._wrapped.clear()
-                self._wrapped[no] = no + pieces
+                self._wrapped[no] = no + count("\n", start, end)
             yield no, start, end
 
     def last_line_of(self, no: int) -> int:

@@ -18,7 +18,7 @@ from bootdiag.core.parse.family import compile_trigger, hex_int, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform
 from bootdiag.core.parse.regex_trie import alternation
 from bootdiag.core.numbers import NumberTooLong, parse_int
-from bootdiag.core.rules.digit_blind import digits_alike
+from bootdiag.core.rules.digit_blind import _ZERO_DIGITS, digits_alike
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -305,13 +305,14 @@ class EspIdfFamily:
         the long way."""
         self._last_shape = None
         if self._settled:  # most lines of an application's output: answered from the shape alone
-            # (written out here, not through _is_stamp and _template_key: it runs for every such line)
+            # (written out here, not through _is_stamp and _template_key, digits_alike too: it runs for
+            # every such line)
             head, sep, tail = raw.partition(") ")
             if sep:
                 opening = head.find("(")
                 stamp = head[opening + 1 :]
                 if stamp.isdigit() or _CLOCK_STAMP.fullmatch(stamp) is not None:
-                    settled = head[:opening], tail.partition(":")[0], digits_alike(tail)
+                    settled = head[:opening], tail.partition(":")[0], tail.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
                     if settled in self._settled and (earlier := self._by_template.get(settled)) is not None:
                         return earlier, None  # the reader does not need it: it said so of this shape
         try:
