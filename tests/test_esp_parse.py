@@ -133,6 +133,34 @@ def test_other_espflash_lines_are_no_connect_failure(line: str) -> None:
     assert not any(isinstance(e, ev.ToolFatal) for e in parse_text(line + "\n"))
 
 
+@pytest.mark.parametrize("line,message,era", [
+    ("Error: Failed to connect with the device", "Failed to connect with the device", "esptool-js"),
+    ("Failed to connect with the device", "Failed to connect with the device", "esptool-js"),
+    ("Error: Couldn't sync to ESP. Try resetting.", "Couldn't sync to ESP. Try resetting.", "esp-web-flasher"),
+    ("[12:01:33] Error: Couldn't sync to ESP. Try resetting.", "Couldn't sync to ESP. Try resetting.", "esp-web-flasher"),
+])
+def test_browser_flasher_connect_failure_is_a_fatal_connect_error(line: str, message: str, era: str) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolFatal) and event.message == message and event.message_era.startswith(era)
+
+
+@pytest.mark.parametrize("line", [
+    "I get Failed to connect with the device every time, what should I try?",
+    "Couldn't sync to ESP. Try resetting. is all I see after pressing connect",
+])
+def test_browser_flasher_failure_quoted_in_a_sentence_is_no_connect_failure(line: str) -> None:
+    assert not any(isinstance(e, ev.ToolFatal) for e in parse_text(line + "\n"))
+
+
+@pytest.mark.parametrize("line,message_id", [
+    ("NetworkError: Failed to execute 'open' on 'SerialPort': Failed to open serial port.", "esptool.webserial_open_failed"),
+    ("Error: Failed to open serial port.", "esptool.webserial_open_failed"),
+    ("Connecting... Error: Failed to execute 'open' on 'SerialPort': The port is already open.", "esptool.webserial_already_open"),
+])
+def test_web_serial_open_refusals_are_known(line: str, message_id: str) -> None:
+    assert any(getattr(e, "message_id", None) == message_id for e in parse_text(line + "\n"))
+
+
 @pytest.mark.parametrize("tag,message_id", [
     ("psram", "idf.psram_id_error_line_mode_v4"),
     ("quad_psram", "idf.quad_psram_id_error_line_mode"),
