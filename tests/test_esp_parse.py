@@ -7,6 +7,7 @@ from bootdiag.core.events import Unparsed
 from bootdiag.platforms.esp import events as ev
 from bootdiag.core.lines import lines_from_text
 from bootdiag.core.parse import LineParser, parse_text
+from bootdiag.core.pipeline import explain
 from bootdiag.core.session import SessionTracker
 
 
@@ -142,6 +143,25 @@ def test_other_espflash_lines_are_no_connect_failure(line: str) -> None:
 def test_browser_flasher_connect_failure_is_a_fatal_connect_error(line: str, message: str, era: str) -> None:
     event = one(line)
     assert isinstance(event, ev.ToolFatal) and event.message == message and event.message_era.startswith(era)
+
+
+ESPTOOL_JS_CONNECTED = (
+    "esptool.js\nSerial port WebSerial VendorID 0x303a ProductID 0x1001\nConnecting...\n"
+    "Detecting chip type... ESP32-S3\nChip is ESP32-S3 (QFN56) (revision v0.2)\nUploading stub...\n"
+    "Running stub...\nStub running...\nWriting at 0x10000... (5%)\n"
+)
+
+
+def test_web_serial_device_lost_after_the_chip_answered_is_the_link_lost() -> None:
+    event = one("NetworkError: The device has been lost.")
+    assert isinstance(event, ev.ToolFatal) and event.message == "The device has been lost."
+    report = explain(ESPTOOL_JS_CONNECTED + "NetworkError: The device has been lost.\n")
+    assert report.top is not None and report.top.id == "esp.serial_link_lost"
+
+
+def test_web_serial_device_lost_before_any_chip_answered_names_no_link_cause() -> None:
+    report = explain("Installation failed, The device has been lost.\n")
+    assert report.status == "unexplained"
 
 
 @pytest.mark.parametrize("line", [
