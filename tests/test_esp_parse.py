@@ -7,6 +7,7 @@ from bootdiag.core.events import Unparsed
 from bootdiag.platforms.esp import events as ev
 from bootdiag.core.lines import lines_from_text
 from bootdiag.core.parse import LineParser, parse_text
+from bootdiag.core.pipeline import explain
 from bootdiag.core.session import SessionTracker
 
 
@@ -131,6 +132,53 @@ def test_espflash_report_glued_on_one_line_is_split_at_its_marks() -> None:
 ])
 def test_other_espflash_lines_are_no_connect_failure(line: str) -> None:
     assert not any(isinstance(e, ev.ToolFatal) for e in parse_text(line + "\n"))
+
+
+@pytest.mark.parametrize("line,message,era", [
+    ("Error: Failed to connect with the device", "Failed to connect with the device", "esptool-js"),
+    ("Failed to connect with the device", "Failed to connect with the device", "esptool-js"),
+    ("Error: Couldn't sync to ESP. Try resetting.", "Couldn't sync to ESP. Try resetting.", "esp-web-flasher"),
+    ("[12:01:33] Error: Couldn't sync to ESP. Try resetting.", "Couldn't sync to ESP. Try resetting.", "esp-web-flasher"),
+])
+def test_browser_flasher_connect_failure_is_a_fatal_connect_error(line: str, message: str, era: str) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolFatal) and event.message == message and event.message_era.startswith(era)
+
+
+ESPTOOL_JS_CONNECTED = (
+    "esptool.js\nSerial port WebSerial VendorID 0x303a ProductID 0x1001\nConnecting...\n"
+    "Detecting chip type... ESP32-S3\nChip is ESP32-S3 (QFN56) (revision v0.2)\nUploading stub...\n"
+    "Running stub...\nStub running...\nWriting at 0x10000... (5%)\n"
+)
+
+
+def test_web_serial_device_lost_after_the_chip_answered_is_the_link_lost() -> None:
+    event = one("NetworkError: The device has been lost.")
+    assert isinstance(event, ev.ToolFatal) and event.message == "The device has been lost."
+    report = explain(ESPTOOL_JS_CONNECTED + "NetworkError: The device has been lost.\n")
+    assert report.top is not None and report.top.id == "esp.serial_link_lost"
+
+
+def test_web_serial_device_lost_before_any_chip_answered_names_no_link_cause() -> None:
+    report = explain("Installation failed, The device has been lost.\n")
+    assert report.status == "unexplained"
+
+
+@pytest.mark.parametrize("line", [
+    "I get Failed to connect with the device every time, what should I try?",
+    "Couldn't sync to ESP. Try resetting. is all I see after pressing connect",
+])
+def test_browser_flasher_failure_quoted_in_a_sentence_is_no_connect_failure(line: str) -> None:
+    assert not any(isinstance(e, ev.ToolFatal) for e in parse_text(line + "\n"))
+
+
+@pytest.mark.parametrize("line,message_id", [
+    ("NetworkError: Failed to execute 'open' on 'SerialPort': Failed to open serial port.", "esptool.webserial_open_failed"),
+    ("Error: Failed to open serial port.", "esptool.webserial_open_failed"),
+    ("Connecting... Error: Failed to execute 'open' on 'SerialPort': The port is already open.", "esptool.webserial_already_open"),
+])
+def test_web_serial_open_refusals_are_known(line: str, message_id: str) -> None:
+    assert any(getattr(e, "message_id", None) == message_id for e in parse_text(line + "\n"))
 
 
 @pytest.mark.parametrize("tag,message_id", [

@@ -46,6 +46,19 @@ _FLASHER_CONNECT_FAILED = re.compile(
 # esptool-ck, the ESP8266 Arduino core's uploader before esptool.py, gives up after ten resets with three
 # sync frames each and no reply: "warning: espcomm_sync failed" (igrr/esptool-ck@0.4.13:espcomm/espcomm.c:265).
 _CK_SYNC_FAILED = re.compile(r"(?:^|\s)(?:warning: )?espcomm_sync failed\s*$")
+# Browser flashers give up the same way after their reset sequences got no sync reply, printed after their
+# own "Error: " prefix: esptool-js (ESP Web Tools since 10.0, the esptool-js page, vendors' web flashers)
+# throws "Failed to connect with the device" (espressif/esptool-js@1fa34167a3cdfb72e196196d24a14775600fc7d5:
+# src/esploader.ts:640); esp-web-flasher, which ESP Web Tools and Adafruit WebSerial ESPTool used before,
+# throws "Couldn't sync to ESP. Try resetting." (NabuCasa/esp-web-flasher@5e646cee52b6b2868c489d5d72505ed3a1b3dc5d:
+# src/esp_loader.ts:494; adafruit/Adafruit_WebSerial_ESPTool@1e5efcbe8524c4ecd9415db5c975d48fc658ec2f:
+# src/esp_loader.ts:494).
+_BROWSER_CONNECT_FAILED = re.compile(r"(?:^|\s)(Failed to connect with the device|Couldn't sync to ESP\. Try resetting\.)\s*$")
+# The browser's Web Serial port errors every read and write with "The device has been lost." when the USB
+# device goes away under an open port (chromium/chromium@05013495c3a6c32248c38e507d697b17ce7cfe36:
+# third_party/blink/renderer/modules/serial/serial_port_underlying_source.cc:103, DISCONNECTED and
+# DEVICE_LOST); browser flashers end with it after their "Error: " or the DOMException's name.
+_BROWSER_DEVICE_LOST = re.compile(r"(?:^|\s)(The device has been lost\.)\s*$")
 
 
 class _ToolTransformer(Transformer):
@@ -141,7 +154,7 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         r"Signature block \d", r"Signature is valid", r"Signed (?=\d+ bytes)",
         r"SerialException:", r"A serial exception error occurred", r"Failed to connect to the device",
         r"Connection\(ConnectionFailed\)",
-        r"espcomm_sync failed",
+        r"espcomm_sync failed", r"Failed to connect with the device", r"Couldn't sync to ESP", r"The device has been lost",
     )
 
     def parse(self, text: str, no: int) -> Event | None:
@@ -149,6 +162,9 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
             return ev.ToolFatal.trusted(line=no, text=text, message="Failed to connect to the device")
         if _CK_SYNC_FAILED.search(text):
             return ev.ToolFatal.trusted(line=no, text=text, message="espcomm_sync failed")
+        browser = _BROWSER_CONNECT_FAILED.search(text) or _BROWSER_DEVICE_LOST.search(text)
+        if browser:
+            return ev.ToolFatal.trusted(line=no, text=text, message=browser.group(1))
         program = _PROGRAM_START.search(text)
         subject = text[program.start():] if program else text
         parsed = parse_tool_text(subject)

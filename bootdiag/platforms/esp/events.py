@@ -732,6 +732,10 @@ class ToolFatal(ToolEvent):
             return "esptool 3.2 or newer: nothing at all came back from the chip"
         if reason.startswith("Failed to connect to the device"):
             return "espflash (esp-rs): it tried each of its reset sequences and got no sync reply"
+        if reason.startswith("Failed to connect with the device"):
+            return "esptool-js, the library of browser flashers: it tried each of its reset sequences and got no sync reply"
+        if reason.startswith("Couldn't sync to ESP"):
+            return "esp-web-flasher, the library of older browser flashers: it reset the board and got no reply to five sync attempts"
         if reason.startswith("espcomm_sync failed"):
             return "esptool-ck, the ESP8266 Arduino core's old uploader: it reset the board ten times and got no sync reply"
         return "esptool"
