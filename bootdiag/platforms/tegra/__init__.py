@@ -87,5 +87,8 @@ PLATFORM = Platform(
                  # the device-side initrd flashing script's relayed lines (l4t_flash_from_kernel.sh
                  # "[ %d]: l4t_flash_from_kernel: ") and l4t_initrd_flash's verdict ("Flash is successful")
                  r"Error: (?:Invalid target board|probing the target board failed)", r"\[ *\d+\]: l4t_flash_from_kernel: ",
-                 r"Flash is successful\b"),
+                 r"Flash is successful\b",
+                 # the error of a coreutils or util-linux command the host scripts run, program name first
+                 # (gnulib error(): "%s: " program_name; coreutils rm.c "cannot remove %s", cp/copy.c "cannot stat %s")
+                 r"(?:rm|cp|mv|ln|mkdir|chmod|chown|cat|dd|ls|tar|mount|umount|losetup|truncate): (?:cannot|can't) "),
 )
