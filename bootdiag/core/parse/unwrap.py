@@ -268,18 +268,20 @@ _TERMINAL_STAMP_STARTS = (
 )
 _TERMINAL_STAMP_START = "|".join(_TERMINAL_STAMP_STARTS)
 
-_TERMINAL_START = re.compile(_TERMINAL_STAMP_START)
 # A Python traceback's first lines, as the host tools of every platform (esptool, espsecure, imgtool,
 # tegraflash) print them on an uncaught exception: "Traceback (most recent call last):", then '  File
 # "{}", line {}, in {}' per frame (python/cpython Lib/traceback.py: TracebackException.format and
 # StackSummary.format_frame_summary).
 _TRACEBACK_STARTS = (r"Traceback \(most recent call last\):", r'File "[^"\n]{1,400}", line \d')
+# Starts that no line's own "tag:" introduces: a terminal program's text, a traceback's frame after its
+# first line ("... (most recent call last): File ...").
+_UNINTRODUCED_START = re.compile(f"{_TERMINAL_STAMP_START}|{_TRACEBACK_STARTS[1]}")
 
 
 # What a shell prompt shows before its mark: "user@host", then the working folder ("andk@t450s
 # ~/devel/mynewt$ ", "pi@raspberrypi:~ $ ", "root@jetson:/home/nvidia# "); bash's default PS1 and
 # Debian's "\u@\h:\w\$ ".
-_PROMPT_HEAD = re.compile(r"(?<!\S)[\w.-]{1,32}@[\w.-]{1,64}(?::?[~/][^\s$#%>]{0,200})?(?: [~/][^\s$#%>]{0,200})? ?$")
+_PROMPT_HEAD = re.compile(r"(?<!\S)[\w.-]{1,32}+@[\w.-]{1,64}+(?::?[~/][^\s$#%>]{0,200}+)?(?: [~/][^\s$#%>]{0,200}+)? ?$")
 _PROMPT_MARKS = "$#%>`-"
 
 
@@ -343,7 +345,7 @@ class Unwrapper:
                     before = text[max(cuts[-1], at - _INTRO_REACH):at].rstrip()
                     # a sentence introducing a pasted line; or a terminal program's own text, which no
                     # line's tag introduces ("login: CTRL-A Z for help | ...")
-                    if not before.endswith(":") or is_prose(before) or _TERMINAL_START.match(text, at):
+                    if not before.endswith(":") or is_prose(before) or _UNINTRODUCED_START.match(text, at):
                         cuts.append(at)
         if len(cuts) == 1:
             return [text if as_pasted else self.normalise(text)]
