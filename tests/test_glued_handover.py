@@ -142,3 +142,22 @@ def test_a_coreutils_error_in_a_jetson_script_begins_a_line():
 def test_a_brownout_printed_without_time_is_read_after_another_line():
     found = read("I (29) boot: ESP-IDF v5.0.4 2nd stage bootloader I BOD: Brownout detector was triggered")
     assert found[-1].message_id == "idf.brownout_v51" and found[-1].is_failure()
+
+
+def test_a_python_exception_after_its_frames_source_line_is_a_failure():
+    [event] = read("f.write(private_key) TypeError: a bytes-like object is required, not 'str'")
+    assert event.kind == "UnreadFailure" and event.is_failure() and not event.quoted
+
+
+def test_a_python_exception_named_in_a_sentence_is_no_failure_of_the_log():
+    assert read("I think (as the docs say) TypeError: is what my script raises when I pass a str") == []
+
+
+def test_an_initrd_flash_log_line_begins_a_line():
+    found = read("Waiting for target to boot-up... 16:12:15.022 - Error: NFS server is not running")
+    assert found[-1].message == "tegra.initrd_nfs_server_not_running" and found[-1].is_failure()
+
+
+def test_a_failure_after_another_tools_line_is_the_logs_not_a_quote():
+    found = read("[   0.0195 ] Boot Rom communication flash.sh requires root privilege")
+    assert found[-1].kind == "TegraNotRoot" and not found[-1].is_weak()

@@ -289,9 +289,11 @@ class LineParser:
             return True
         if len(piece) < 2 * _MIN_APART:
             return False
-        if event.is_failure():  # a failure's line, and the next line glued after its message?
+        if event.is_failure():
+            # a failure's line, and the next line glued after its message? Or a failure read as told of
+            # (weak) for the words before its message, which may be a line of their own
             hit = self.catalogue.find(piece)
-            return hit is not None and self._line_after(piece, hit)
+            return hit is not None and (self._line_after(piece, hit) or (hit.start > 0 and event.is_weak()))
         hit = self.catalogue.find(piece)
         if hit is not None and not hit.start and self._hands_over_before_end(piece, hit):
             return True  # a message that opens the line and hands over, and words after it
