@@ -161,3 +161,11 @@ def test_an_initrd_flash_log_line_begins_a_line():
 def test_a_failure_after_another_tools_line_is_the_logs_not_a_quote():
     found = read("[   0.0195 ] Boot Rom communication flash.sh requires root privilege")
     assert found[-1].kind == "TegraNotRoot" and not found[-1].is_weak()
+
+
+def test_another_programs_start_address_is_no_jump():
+    report = explain(
+        "[INF] Starting bootloader\n[INF] Primary image: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3\n"
+        "[    0.000000] memblock: region start=0x80000000 size=0x1000\nmore output here\n"
+    )
+    assert report.status == "incomplete"

@@ -44,8 +44,9 @@ _QUOTE_MARKS = "\"'`\u201c\u2018"
 _WORD_RUNS_ON = re.compile(r"(?<![^\s])[a-z]+ $")
 # A line of output beginning after a message on the same line: a blank, a capitalised word, words in lower case.
 _NEXT_LINE = re.compile(r"(?<![ \t])[ \t]++[A-Z][a-z]{1,20}(?:'[a-z]{1,2})? [a-z]")
-# Milestones after which the next stage runs: what follows on their line is that stage's output.
-_HANDING_OVER = frozenset({"handoff", "bootloader_done"})
+# Milestones after which the next stage runs: what follows on their line is that stage's output
+# ("image_jump": a jump its platform's family reads in the platform's envelope only).
+_HANDING_OVER = frozenset({"handoff", "bootloader_done", "image_jump"})
 # Marks with which a writer annotates a log line at its end: their words are no program's output.
 _ANNOTATION = ("<-", "<=", "\u2190", "//", "# ")
 
@@ -305,12 +306,12 @@ class LineParser:
         following = self._message_after(piece, hit)[1] if hit.end >= 0 else None
         return following is not None and following.known.severity in ("failure", "warning")
 
-    @staticmethod
-    def _hands_over_before_end(piece: str, hit: Hit) -> bool:
+    def _hands_over_before_end(self, piece: str, hit: Hit) -> bool:
         """Whether ``hit`` is a message that hands over to the next stage and more follows it on the
         line, after a blank (a paste that lost the newline before the next stage's output)."""
         return (hit.known.milestone in _HANDING_OVER and 0 <= hit.end < len(piece) and piece[hit.end] in " \t"
-                and not piece[hit.end :].lstrip().startswith(_ANNOTATION))
+                and not piece[hit.end :].lstrip().startswith(_ANNOTATION)
+                and (not hit.start or self.unwrapper.opens_log_line(piece)))  # the line opens with it, or with an envelope
 
     @staticmethod
     def _line_after(piece: str, hit: Hit) -> bool:
