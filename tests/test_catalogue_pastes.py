@@ -10,7 +10,7 @@ import pytest
 from bootdiag.core.pipeline import explain
 from catalogue_variants import Outcome, outcomes, shares
 
-FLOORS = {"native": 0.995, "stripped": 0.99, "level_lost": 0.99, "glued": 0.95, "quoted": 0.99}
+FLOORS = {"native": 0.995, "stripped": 0.99, "level_lost": 0.99, "glued": 0.99, "quoted": 0.99}
 
 
 @pytest.fixture(scope="module")

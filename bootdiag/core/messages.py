@@ -676,8 +676,10 @@ class UnreadFailure(Event):
 FAILURE_SAID = re.compile(
     r"(?i)(?<![\w-])(?:fail(?:ed|ure|s)?|error(?:s)?|fatal|unable to|cannot|can['\u2019]t|could not|couldn['\u2019]t|corrupt(?:ed)?"
     r"|panic|abort(?:ed)?|timed out|timeout)(?![\w-])"
-    # a Python tool that crashed: "FileNotFoundError: [Errno 2] ...", "TypeError: a bytes-like object ..."
-    r"|^[A-Z]\w*(?:Error|Exception): "
+    # a Python tool that crashed: "FileNotFoundError: [Errno 2] ...", "TypeError: a bytes-like object ..."; also
+    # after the source line of the traceback's last frame, which a paste that lost its newlines glues before it
+    # ("f.write(private_key) TypeError: ...")
+    r"|(?:^|(?<=\) ))[A-Z]\w*(?:Error|Exception): "
 )
 
 

@@ -42,6 +42,13 @@ _QUOTE_MARKS = "\"'`\u201c\u2018"
 # A word in lower case right before a message that starts in lower case: the message's words are
 # the end of another sentence ("not found waiting for download"), not a line of its own.
 _WORD_RUNS_ON = re.compile(r"(?<![^\s])[a-z]+ $")
+# A line of output beginning after a message on the same line: a blank, a capitalised word, words in lower case.
+_NEXT_LINE = re.compile(r"(?<![ \t])[ \t]++[A-Z][a-z]{1,20}(?:'[a-z]{1,2})? [a-z]")
+# Milestones after which the next stage runs: what follows on their line is that stage's output
+# ("image_jump": a jump its platform's family reads in the platform's envelope only).
+_HANDING_OVER = frozenset({"handoff", "bootloader_done", "image_jump"})
+# Marks with which a writer annotates a log line at its end: their words are no program's output.
+_ANNOTATION = ("<-", "<=", "\u2190", "//", "# ")
 
 
 def runs_on(text: str, start: int) -> bool:
@@ -195,13 +202,17 @@ class LineParser:
         trailing: bool | None = None  # what this line shows after its last event (output_follows)
         # (text, may hold several, which of the lines a terminal showed the line ends of)
         pieces = [
-            (piece, True, n)
+            (piece, True, n, True)
             for n, shown in enumerate(self.unwrapper.shown_lines(clean_line(text)))
-            for piece in self.unwrapper.pieces(shown)
+            for piece in self.unwrapper.pieces(shown, as_pasted=True)
         ]
+        normalise = self.unwrapper.normalise
         shown_line = -1
         while pieces:
-            piece, several, n = pieces.pop(0)
+            piece, several, n, as_pasted = pieces.pop(0)
+            pasted = piece  # noise or not as printed ("I BOD: ..." is no "I (0) BOD: ..." line the screen passes over)
+            if as_pasted:
+                piece = normalise(piece)
             if n != shown_line:  # a line of its own: a sentence before it quotes nothing in it
                 shown_line, found_here = n, 0
                 after_prose = False  # a sentence came first on this line: what follows it is quoted
@@ -210,7 +221,7 @@ class LineParser:
             if several and len(piece) >= MIN_GLUED:
                 parts = self._messages_apart(piece)
                 if len(parts) > 1:
-                    pieces[:0] = [(part, False, n) for part in parts]
+                    pieces[:0] = [(part, True, n, False) for part in parts]
                     continue
                 several = False  # looked at whole: one message
             # A whole log line after the sentence (its envelope, no quote mark opening it) is a
@@ -225,18 +236,22 @@ class LineParser:
             if opener:  # the quote goes on with the line it opened, so that its closing mark ends it
                 piece, opener = (piece if piece[:1] == opener else opener + piece), ""
             quoted = after_prose and (quote_opened or piece[:1] in _QUOTE_MARKS or not self.unwrapper.opens_log_line(piece))
-            if (found or pieces) and self._noise_start is not None and self._noise_start(piece) is not None:
+            if (found or pieces) and self._noise_start is not None and self._noise_start(pasted) is not None:
                 event = None  # one of several log lines on this line: the others are read
             else:
                 event = self._read(piece, no, quoted)
             if several and not quoted and self._may_hold_two(piece, event) and len(parts := self._messages_apart(piece)) > 1:
-                pieces[:0] = [(part, False, n) for part in parts]
+                pieces[:0] = [(part, True, n, False) for part in parts]
                 continue
             if event is not None:
                 found.append(event)
                 found_here += 1
                 self._notice(event, no)
                 trailing = None
+                if not quoted and event.hands_over():
+                    # what the line holds after the hand-over's own words is the next stage's output,
+                    # which a paste that lost the newline glued on ("*** Booting Zephyr OS ... *** Hello World!")
+                    trailing = self._after_handover(piece, event)
             elif not found_here and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
             elif found and trailing is None:
@@ -245,6 +260,20 @@ class LineParser:
         if found:
             self.output_on_line = (no, trailing)
         return found
+
+    def _after_handover(self, piece: str, event: Event) -> bool | None:
+        """Whether output follows the event that hands over within its own ``piece`` (None: nothing
+        does, or the line's writer annotates it: "<-- hangs here", "// stops")."""
+        said = event.text
+        at = piece.find(said) if said else -1
+        rest = piece[at + len(said) :].strip() if at >= 0 else ""
+        if not rest and type(event) is CatalogueMessage:
+            # a family that read the whole line as the message: its catalogued text says where it ends
+            m = self.catalogue.by_id[event.message].pattern.search(piece)
+            rest = piece[m.end() :].strip() if m is not None and m.end() < len(piece) and piece[m.end()] in " \t" else ""
+        if not rest or rest.startswith(_ANNOTATION):
+            return None
+        return output_follows(rest)
 
     def _notice(self, event: Event, no: int) -> None:
         for notice in self._noticing:
@@ -259,16 +288,38 @@ class LineParser:
             return False
         if type(event) is CatalogueMessage:
             return True
-        if event.is_failure() or len(piece) < 2 * _MIN_APART:
+        if len(piece) < 2 * _MIN_APART:
             return False
+        if event.is_failure():
+            # a failure's line, and the next line glued after its message? Or a failure read as told of
+            # (weak) for the words before its message, which may be a line of their own
+            hit = self.catalogue.find(piece)
+            return hit is not None and (self._line_after(piece, hit) or (hit.start > 0 and event.is_weak()))
         hit = self.catalogue.find(piece)
+        if hit is not None and not hit.start and self._hands_over_before_end(piece, hit):
+            return True  # a message that opens the line and hands over, and words after it
         if hit is None or not hit.start:
             return False
-        if hit.known.severity in ("failure", "warning"):
+        if hit.known.severity in ("failure", "warning") or self._hands_over_before_end(piece, hit):
             return True
         # the line's own message, and after it words it does not print: another message?
         following = self._message_after(piece, hit)[1] if hit.end >= 0 else None
         return following is not None and following.known.severity in ("failure", "warning")
+
+    def _hands_over_before_end(self, piece: str, hit: Hit) -> bool:
+        """Whether ``hit`` is a message that hands over to the next stage and more follows it on the
+        line, after a blank (a paste that lost the newline before the next stage's output)."""
+        return (hit.known.milestone in _HANDING_OVER and 0 <= hit.end < len(piece) and piece[hit.end] in " \t"
+                and not piece[hit.end :].lstrip().startswith(_ANNOTATION)
+                and (not hit.start or self.unwrapper.opens_log_line(piece)))  # the line opens with it, or with an envelope
+
+    @staticmethod
+    def _line_after(piece: str, hit: Hit) -> bool:
+        """Whether a catalogued failure or warning ends before ``piece`` does, and what follows it
+        begins the way a line of output does, a capitalised word and then words in lower case
+        ("PSRAM ID read error: 0xffffffff Start configuring the camera...")."""
+        return (hit.known.severity in ("failure", "warning") and 0 <= hit.end and len(piece) - hit.end >= _MIN_APART
+                and _NEXT_LINE.match(piece, hit.end) is not None)
 
     def _message_after(self, piece: str, hit: Hit) -> tuple[str, Hit | None]:
         """What follows ``hit`` in ``piece`` (the separating blanks and marks taken off), and the
@@ -299,12 +350,26 @@ class LineParser:
             if hit.start > 0:  # a message before the most specific one?
                 before = piece[: hit.start].rstrip()
                 first = self.catalogue.find(before) if len(before) >= _MIN_APART else None
-                if first is not None and first.end == len(before) and not is_prose(before[: first.start]):
-                    parts.append(before)
-                    piece = piece[hit.start :]
-                    continue
+                if first is not None and not is_prose(before[: first.start]):
+                    if first.end == len(before):
+                        parts.append(before)
+                        piece = piece[hit.start :]
+                        continue
+                    # messages of their own before it, the last of them right before it ("jump to run
+                    # user2 @ 81000 error magic! backup boot failed.")
+                    apart = self._messages_apart(before)
+                    last = self.catalogue.find(apart[-1]) if len(apart) > 1 else None
+                    if last is not None and not last.start and last.end == len(apart[-1]):
+                        parts.extend(apart)
+                        piece = piece[hit.start :]
+                        continue
             after, following = self._message_after(piece, hit)
             if following is None:
+                if (self._hands_over_before_end(piece, hit) and len(after) >= _MIN_APART // 2) or self._line_after(piece, hit):
+                    # the next stage's output, glued after the message that handed over to it; or the
+                    # next line of output after a failure, which begins as a line does
+                    parts.append(piece[: hit.end].rstrip())
+                    piece = after
                 break
             parts.append(piece[: hit.end].rstrip())
             piece = after

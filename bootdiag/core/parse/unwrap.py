@@ -123,10 +123,16 @@ _SAYS = _PERSON | _GLUE | _TELLING
 _QUOTES = "\"'`\u201c\u2018"
 
 
+# A log level letter with its colon ("I: Starting bootloader", Zephyr's minimal log): not the pronoun.
+_LEVEL_LETTER = re.compile(r"(?<![\w:])I: ")
+
+
 def is_prose(text: str) -> bool:
     """Whether ``text`` (words in front of a log message on the same line) reads as a sentence:
     four words or more, mostly lower case, with a word people write and tools do not print
     ("A fatal error occurred: " and "error: argument <address>: " are a tool's own lead)."""
+    if "I: " in text:
+        text = _LEVEL_LETTER.sub(" ", text)
     words = _WORDS.findall(_BRACKETED.sub(" ", text) if "[" in text else text)
     if len(words) < 4 or sum(w[0].islower() for w in words) < 3:
         return False
@@ -135,6 +141,8 @@ def is_prose(text: str) -> bool:
 
 def is_sentence(text: str) -> bool:
     """Whether a whole line is someone writing rather than a program logging."""
+    if "I: " in text:
+        text = _LEVEL_LETTER.sub(" ", text)
     words = [w.lower() for w in _WORDS.findall(text)]
     if len(words) < 5:
         return False
@@ -260,7 +268,21 @@ _TERMINAL_STAMP_STARTS = (
 )
 _TERMINAL_STAMP_START = "|".join(_TERMINAL_STAMP_STARTS)
 
-_TERMINAL_START = re.compile(_TERMINAL_STAMP_START)
+# A Python traceback's first lines, as the host tools of every platform (esptool, espsecure, imgtool,
+# tegraflash) print them on an uncaught exception: "Traceback (most recent call last):", then '  File
+# "{}", line {}, in {}' per frame (python/cpython Lib/traceback.py: TracebackException.format and
+# StackSummary.format_frame_summary).
+_TRACEBACK_STARTS = (r"Traceback \(most recent call last\):", r'File "[^"\n]{1,400}", line \d')
+# Starts that no line's own "tag:" introduces: a terminal program's text, a traceback's frame after its
+# first line ("... (most recent call last): File ...").
+_UNINTRODUCED_START = re.compile(f"{_TERMINAL_STAMP_START}|{_TRACEBACK_STARTS[1]}")
+
+
+# What a shell prompt shows before its mark: "user@host", then the working folder ("andk@t450s
+# ~/devel/mynewt$ ", "pi@raspberrypi:~ $ ", "root@jetson:/home/nvidia# "); bash's default PS1 and
+# Debian's "\u@\h:\w\$ ".
+_PROMPT_HEAD = re.compile(r"(?<!\S)[\w.-]{1,32}+@[\w.-]{1,64}+(?::?[~/][^\s$#%>]{0,200}+)?(?: [~/][^\s$#%>]{0,200}+)? ?$")
+_PROMPT_MARKS = "$#%>`-"
 
 
 def prompt_before(programs: str) -> str:
@@ -286,7 +308,7 @@ class Unwrapper:
 
     def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = (),
                  mid_word_starts: Sequence[str] = ()) -> None:
-        self._starts = _starts_regex((*line_starts, *_TERMINAL_STAMP_STARTS), tuple(mid_word_starts)) if line_starts else None
+        self._starts = _starts_regex((*line_starts, *_TERMINAL_STAMP_STARTS, *_TRACEBACK_STARTS), tuple(mid_word_starts)) if line_starts else None
         self._normalisers = tuple(normalisers)
 
     @staticmethod
@@ -297,16 +319,25 @@ class Unwrapper:
             return _SHOWN_BREAK.split(text)
         return [text]
 
-    def pieces(self, text: str) -> list[str]:
+    def pieces(self, text: str, as_pasted: bool = False) -> list[str]:
+        """The log lines ``text`` holds, without the paste's wrapping, each in the envelope its
+        platform reads (``as_pasted``: as the paste has them; :meth:`normalise` gives that envelope)."""
         if ("{0" in text or "<" in text or "&lt;" in text) and _SHOWN_BREAK.search(text) is not None:
-            return [piece for part in _SHOWN_BREAK.split(text) for piece in self.pieces(part)]
+            return [piece for part in _SHOWN_BREAK.split(text) for piece in self.pieces(part, as_pasted)]
         text = strip_wrapping(text)
-        if not text or is_garbled(text):
+        if not text:
             return []
+        if is_garbled(text):
+            # a log line, then the bytes of a baud rate change glued on where its newline was lost: the line stays
+            text = self._readable_head(text)
+            if not text:
+                return []
         cuts = [0]
         # A long line, or one that opens with a log line's envelope: it may hold several.
-        if self._starts is not None and (len(text) >= MIN_SPLIT or self._starts.match(text)):
-            for m in self._starts.finditer(text, 1):
+        opening = self._starts.match(text) if self._starts is not None else None
+        if self._starts is not None and (len(text) >= MIN_SPLIT or opening is not None):
+            # no cut inside the start that opens the line ("[esp32c3] [INF] ...": its "[INF] " too begins lines)
+            for m in self._starts.finditer(text, max(1, opening.end()) if opening is not None else 1):
                 at = m.start()
                 # A start after a space or a mark (the regex finds no other: never inside a word), not
                 # one that a line's own "tag:" introduces ("I (193) app_init: ELF file SHA256: ...").
@@ -314,14 +345,20 @@ class Unwrapper:
                     before = text[max(cuts[-1], at - _INTRO_REACH):at].rstrip()
                     # a sentence introducing a pasted line; or a terminal program's own text, which no
                     # line's tag introduces ("login: CTRL-A Z for help | ...")
-                    if not before.endswith(":") or is_prose(before) or _TERMINAL_START.match(text, at):
+                    if not before.endswith(":") or is_prose(before) or _UNINTRODUCED_START.match(text, at):
                         cuts.append(at)
         if len(cuts) == 1:
-            return [self._normalise(text)]
+            return [text if as_pasted else self.normalise(text)]
         cuts.append(len(text))
         found = []
         for start, end in zip(cuts, cuts[1:]):
             piece = strip_wrapping(text[start:end])
+            if end < len(text) and text[end] in _PROMPT_MARKS and "@" in piece:
+                # the user and host a shell prompt names before its mark, left before the cut
+                # ("Done andk@t450s ~/devel/mynewt$ newtmgr ..."): the next line's, not this one's
+                head = _PROMPT_HEAD.search(piece)
+                if head is not None:
+                    piece = piece[: head.start()].rstrip()
             if piece[-1:] in "]>":  # the next line's terminal timestamp or quote marks, left before the cut
                 stamp = _NEXT_STAMP.search(piece, max(0, len(piece) - _STAMP_REACH))
                 if stamp is not None:
@@ -333,15 +370,24 @@ class Unwrapper:
                         end -= 1
                 piece = piece[:end]
             if piece:
-                found.append(self._normalise(piece))
+                found.append(piece if as_pasted else self.normalise(piece))
         return found
+
+    def _readable_head(self, text: str) -> str:
+        """What ``text`` holds before its first undecodable byte, when that is a log line of its own
+        (it begins as one does); else nothing."""
+        bad = _GARBLE.search(text)
+        head = text[: bad.start()].rstrip() if bad is not None else ""
+        if len(head) < MIN_SPLIT or self._starts is None or self._starts.match(head) is None:
+            return ""
+        return head
 
     def opens_log_line(self, text: str, at: int = 0) -> bool:
         """Whether ``text`` begins (at ``at``) the way a platform's log line does (an envelope, a ROM
         line, a terminal's stamp)."""
         return self._starts is not None and self._starts.match(text, at) is not None
 
-    def _normalise(self, text: str) -> str:
+    def normalise(self, text: str) -> str:
         for normalise in self._normalisers:
             text = normalise(text)
         return text

@@ -10,7 +10,10 @@ from bootdiag.core.parse.unwrap import prompt_before
 # the ESP8266's fatal exception report (messages/esp-rom.toml rom.esp8266_fatal_exception), and the
 # ROM's first line after a reset ("ets Jun  8 2016 00:22:57" on ESP32 and ESP8266, "ESP-ROM:esp32s3-20210327"
 # on later chips), which may cut anything, even a hex word ("invalid header: 0xfESP-ROM:...").
-MID_WORD_STARTS = (r"Fatal exception \(\d+\):", r"ets [A-Z][a-z]{2} {1,2}\d", r"ESP-ROM:")
+# Also a shell prompt's mark before the next command of these tools, which follows the working folder the
+# prompt names ("... Hard resetting via RTS pin... user@host ~/proj$ esptool.py ...").
+_PROMPT = prompt_before(r"esptool|espefuse|espsecure|idf\.py")
+MID_WORD_STARTS = (r"Fatal exception \(\d+\):", r"ets [A-Z][a-z]{2} {1,2}\d", r"ESP-ROM:", _PROMPT)
 
 # What begins a line of ESP output: the ESP-IDF log envelope (log.h), the ROM's lines, the panic
 # handler's and esptool's. A pasted line is cut before each.
@@ -46,7 +49,6 @@ LINE_STARTS = (
     # last line and the next command line glued together are two lines
     r"PS [A-Za-z]:\\[^>\r\n]{0,240}> ?(?=\S)",
     # a shell prompt before the next command of these tools ("... Hard resetting via RTS pin... `--> esptool.py ...")
-    prompt_before(r"esptool|espefuse|espsecure|idf\.py"),
     # the ESP8266 Arduino core's eboot: "v%08x" (the app's version word) and then "~ld" or "@ld", each ended by a
     # newline (esp8266/Arduino@1191d2518c908bd60b9c6e8430f2b19cc45cd6ae:bootloaders/eboot/eboot.c print_version()
     # and main()): the mark begins a line after the version word or after the ROM's last line ("csum 0x%02x",

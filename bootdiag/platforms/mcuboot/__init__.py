@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bootdiag.platforms.mcuboot.paste import LINE_STARTS
+from bootdiag.platforms.mcuboot.paste import LINE_STARTS, MID_WORD_STARTS
 from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
 
 
@@ -100,6 +100,7 @@ PLATFORM = Platform(
     check="bootdiag.platforms.mcuboot.build_check:check_build",
     checks=CHECKS,
     line_starts=LINE_STARTS,
+    mid_word_starts=MID_WORD_STARTS,
     normalise="bootdiag.platforms.mcuboot.paste:normalise",
     canonical="bootdiag.platforms.mcuboot.paste:canonical",
 )

@@ -6,13 +6,15 @@ from typing import Any
 
 from bootdiag.core.parse.unwrap import prompt_before
 
+_PROMPT = prompt_before(r"mcumgr|newtmgr|smpmgr|imgtool")
+
 # What begins a line of MCUboot output in each backend (boot/bootutil/include/bootutil/bootutil_log.h
 # and the ports' logging): MCUboot's own "[ERR]", Zephyr's "[00:00:00.004,000] <err>" and minimal
 # "E: ", mbed-trace "[ERR ][MCUb]:", the Espressif port "[esp32] [ERR]", and the Zephyr banners.
 LINE_STARTS = (
     r"\[(?:ERR|WRN|INF|DBG|NOT|VER)\] ",
     r"\[\d\d:\d\d:\d\d\.\d{3},\d{3}\] <(?:err|wrn|inf|dbg)> ",
-    r"(?<![\w:])[EWID]: (?=[A-Za-z*])",
+    r"(?<![\w:])[EWID]: (?=[A-Za-z*0-9])",  # a message may begin with a number ("I: 2 Sectors of 4096 bytes")
     r"\*\*\* (?:Booting|Using) ",
     r"FATAL ERROR: ", r"assertion failed: ",  # TF-M's and the Espressif port's console lines
     r"\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]",
@@ -22,8 +24,10 @@ LINE_STARTS = (
     r"\[(?:ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]:",
     # a shell prompt before the next command of the SMP clients and imgtool, glued after the last line of
     # the one before ("Done user@host ~/dir$ newtmgr --conn ttyacm0 image list")
-    prompt_before(r"mcumgr|newtmgr|smpmgr|imgtool"),
+    _PROMPT,
 )
+# The prompt's mark follows the working folder it names, straight after its last letter ("~/dir$ newtmgr").
+MID_WORD_STARTS = (_PROMPT,)
 # mbed-trace: "[ERR ][MCUb]: msg", "[INFO][BL]: msg" (mbed-trace.c mbed_vtracef); the group names the
 # source: MCUboot's own (MCUb, and BL for the mbed port's main) -- other groups are the application's.
 _MBED = re.compile(r"\[(ERR|WRN|WARN|INFO?|DBG) ?\]\[(?:MCUb|BL)\]: ?")

@@ -87,5 +87,11 @@ PLATFORM = Platform(
                  # the device-side initrd flashing script's relayed lines (l4t_flash_from_kernel.sh
                  # "[ %d]: l4t_flash_from_kernel: ") and l4t_initrd_flash's verdict ("Flash is successful")
                  r"Error: (?:Invalid target board|probing the target board failed)", r"\[ *\d+\]: l4t_flash_from_kernel: ",
-                 r"Flash is successful\b"),
+                 r"Flash is successful\b",
+                 # the error of a coreutils or util-linux command the host scripts run, program name first
+                 # (gnulib error(): "%s: " program_name; coreutils rm.c "cannot remove %s", cp/copy.c "cannot stat %s")
+                 r"(?:rm|cp|mv|ln|mkdir|chmod|chown|cat|dd|ls|tar|mount|umount|losetup|truncate): (?:cannot|can't) ",
+                 # the R39 initrd flash scripts' log function: time of day, " - ", a level word (messages/tegra.toml
+                 # envelope initrd_log; Seeed-Studio/Linux_for_Tegra@06119ad64ecb:tools/kernel_flash/l4t_network_flash.func)
+                 r"[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} - (?:Info|Debug|Warning|Error): "),
 )
