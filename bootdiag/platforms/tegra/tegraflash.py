@@ -373,6 +373,9 @@ class TegraFamily(ClaimsByTrigger):
         # UEFI's banner and L4TLauncher's boot attempts: no family reads them, the message catalogue
         # does, so that a console capture which stops or resets after them shows a boot under way
         r"UEFI firmware \(version|System firmware version|L4TLauncher: Attempting",
+        # T210 nvtboot's banner ("[0000.125] [L4T TegraBoot] (version ...)"): the first line of a Nano or
+        # TX1 console, with no level mark and nothing else a trigger knows
+        r"\[L4T TegraBoot\]",
     )
 
     def __init__(self) -> None:
