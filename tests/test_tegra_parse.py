@@ -570,7 +570,8 @@ def test_t210_stamped_line_after_a_sentence_stays_a_log_line():
     assert event.kind == "UnreadFailure" and not event.quoted
 
 
-def test_t210_tegraboot_banner_alone_shows_a_boot_under_way():
-    report = explain("[0000.125] [L4T TegraBoot] (version 00.00.2018.01-l4t-b1625959)\n"
-                     "[0000.131] Processing in cold boot mode Bootloader 2\n")
+@pytest.mark.parametrize("banner", ["[L4T TegraBoot] (version 00.00.2018.01-l4t-b1625959)",
+                                    "[TegraBoot] (version 00.00.2018.01-l4t-33e7fa82)"])
+def test_t210_tegraboot_banner_alone_shows_a_boot_under_way(banner):
+    report = explain(f"[0000.125] {banner}\n[0000.131] Processing in cold boot mode Bootloader 2\n")
     assert report.status == "incomplete"
