@@ -575,3 +575,14 @@ def test_t210_stamped_line_after_a_sentence_stays_a_log_line():
 def test_t210_tegraboot_banner_alone_shows_a_boot_under_way(banner):
     report = explain(f"[0000.125] {banner}\n[0000.131] Processing in cold boot mode Bootloader 2\n")
     assert report.status == "incomplete"
+
+
+@pytest.mark.parametrize("line, node", [
+    ("Starting network: OK Welcome to Buildroot buildroot login:", "buildroot"),  # newlines lost before the prompt
+    ("jetson-nano login:", "jetson-nano"),
+    ("it always stops at the jetson login:", None),  # someone saying where it stops
+    ("Welcome to Buildroot buildroot login: root Password:", None),  # the prompt answered: more follows it
+])
+def test_console_login_prompt_ends_a_glued_line(line, node):
+    found = parse_console_login(line)
+    assert (found and found["node"]) == node
