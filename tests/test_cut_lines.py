@@ -82,6 +82,31 @@ def test_unread_failure_still_said_for_unknown_words():
     assert isinstance(event, UnreadFailure)
 
 
+@pytest.mark.parametrize("line", [
+    "INFO[0001] Failed to find device, retrying",
+    "DEBU[0012] error reading status: timeout",
+    "TRAC[2024-03-01T10:00:00Z] could not open /dev/sda, trying again",
+    'time="2024-03-01T10:00:00Z" level=info msg="probe failed, retrying"',
+    "level=debug msg=\"unable to read partition table\"",
+])
+def test_a_go_tools_calm_levels_say_no_unread_failure(line):
+    # logrus lines below warning tell of a step; their words of failure are no failure reported
+    assert not any(isinstance(e, UnreadFailure) for e in read(line))
+
+
+@pytest.mark.parametrize("line", [
+    "WARN[0003] could not open device",
+    "ERRO[0004] flashing failed",
+    "FATA[0005] cannot continue: device disconnected",
+    'time="2024-03-01T10:00:00Z" level=error msg="flash failed"',
+    # a message that merely begins with a level word is not logrus's envelope
+    "INFO: flashing failed",
+])
+def test_a_go_tools_warnings_and_errors_still_count(line):
+    [event] = read(line)
+    assert isinstance(event, UnreadFailure)
+
+
 def test_a_tools_error_lead_may_stand_before_a_message_cut_short():
     # espflash prints its errors through miette, which wraps them: the first row holds a cut message
     [event] = read("Error:   × ESP-IDF App Descriptor (https://docs.espressif.com/projects/esp-idf/en/stable/esp32/api-")

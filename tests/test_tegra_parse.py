@@ -550,3 +550,39 @@ def test_ext_probe_lines_before_an_ext4_root_mount_are_benign_and_a_failed_mount
                      "mount: mounting /dev/mmcblk0p1 on /mnt failed: Invalid argument\n")
     assert report.status == "unexplained"
     assert [e.line for e in report.unexplained] == [2, 3]
+
+
+def test_t210_level_less_stamps_start_lines_a_paste_glued():
+    # nvtboot's "[SSSS.mmm] " with no level mark: each stamp begins a line of its own
+    glued = ("[0003.872] [L4T TegraBoot] (version 00.00.2018.01-l4t-e82258de) [0003.878] Processing in recovery mode "
+             "[0003.885] Power-up reason: pmc por [0004.955] NvTbootI2c: Read failed for slave 0xac, offset 0x00 with "
+             "error code 0x00045001 [0004.060] Enabled early print")
+    events = LineParser()._parse_new(glued, 3)
+    assert [e.kind for e in events] == ["CatalogueMessage", "UnreadFailure"]
+    assert events[0].message == "tegra.dev_t210_tegraboot_banner"
+    # the piece is the one line, its stamp kept: none of the lines around it
+    assert events[1].text == "[0004.955] NvTbootI2c: Read failed for slave 0xac, offset 0x00 with error code 0x00045001"
+
+
+def test_t210_stamped_line_after_a_sentence_stays_a_log_line():
+    # a sentence, then the console line glued after it: the line is what the board printed, not a quote
+    [event] = LineParser()._parse_new("Here is what the console shows [0004.955] NvTbootI2c: Read failed for slave 0xac", 1)
+    assert event.kind == "UnreadFailure" and not event.quoted
+
+
+@pytest.mark.parametrize("banner", ["[L4T TegraBoot] (version 00.00.2018.01-l4t-b1625959)",
+                                    "[TegraBoot] (version 00.00.2018.01-l4t-33e7fa82)"])
+def test_t210_tegraboot_banner_alone_shows_a_boot_under_way(banner):
+    report = explain(f"[0000.125] {banner}\n[0000.131] Processing in cold boot mode Bootloader 2\n")
+    assert report.status == "incomplete"
+
+
+@pytest.mark.parametrize("line, node", [
+    ("Starting network: OK Welcome to Buildroot buildroot login:", "buildroot"),  # newlines lost before the prompt
+    ("jetson-nano login:", "jetson-nano"),
+    ("it always stops at the jetson login:", None),  # someone saying where it stops
+    ("Welcome to Buildroot buildroot login: root Password:", None),  # the prompt answered: more follows it
+])
+def test_console_login_prompt_ends_a_glued_line(line, node):
+    found = parse_console_login(line)
+    assert (found and found["node"]) == node

@@ -269,3 +269,31 @@ def test_signed_images_beside_an_open_board_fail_before_the_rejection_is_shown()
     assert "tegra.fuses_not_burned" not in ids(SIGNED_SENT.replace("[ 0.0405 ]", pkc + "[ 0.0405 ]"))
     zero_key = SIGNED_SENT.replace("_encrypt.bin.signed", ".bin.encrypt")
     assert "tegra.fuses_not_burned" not in ids(zero_key.replace("[ 0.0405 ]", ns + "[ 0.0405 ]"))
+
+
+def _t210_rcm(version: str, chip: str = "0x21", key: str = "None") -> str:
+    return "\n".join([
+        f"[ 0.0056 ] tegrasign --key {key} --list rcm_list.xml --pubkeyhash pub_key.key",
+        "[ 0.0126 ] Boot Rom communication",
+        f"[ 0.0145 ] tegrarcm --chip {chip} 0 --rcm rcm_list_signed.xml --skipuid",
+        f"[ 0.0152 ] RCM version {version}",
+        "[ 0.0843 ] Boot Rom communication failed",
+        "Error: Return value 3",
+        f"Command tegrarcm --chip {chip} 0 --rcm rcm_list_signed.xml --skipuid",
+    ]) + "\n"
+
+
+def test_a_t210_refusing_zero_key_rcm_messages_is_a_fused_board() -> None:
+    # no BR_CID (--skipuid): the BootROM's 0x13 where its version belongs is what shows the fuses
+    report = explain(_t210_rcm("0X13"))
+    assert report.findings[0].id == "tegra.key_mismatch"
+    assert "0x13" in report.findings[0].explanation
+
+
+@pytest.mark.parametrize("text", [
+    _t210_rcm("0X210001"),  # the BootROM gave its version: nothing says the board is fused
+    _t210_rcm("0X13", chip="0x18"),  # another chip's BootROM: the answer is not known to mean that
+    _t210_rcm("0X8"),  # a value that names no chip and is no known refusal: garbled reads
+])
+def test_a_failed_bootrom_exchange_without_a_t210_refusal_is_not_a_fused_board(text: str) -> None:
+    assert "tegra.key_mismatch" not in ids(text)

@@ -38,6 +38,13 @@ _WRAPPED_KEPT = 1024  # wrapped lines remembered (the output after the last even
 # much it reads like a sentence ("Error:   × The bootloader does not support this image, see ...").
 # (Rust tools print their errors through miette: "Error:   × ".)
 _ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s+(?:\u00d7\s+)?")
+# A line a Go tool logged through logrus at a level below warning: its words of failure are what the
+# tool tells of a step (a retry, a probe that came back empty), not a failure it reports. logrus's
+# TextFormatter (sirupsen/logrus@4981d8161c23:text_formatter.go, printColored) prints the level upper
+# case, cut to four letters ("INFO", "DEBU", "TRAC"), then the seconds since start as "[%04d]" or the
+# time as "[%s]"; without a terminal it prints key=value pairs (appendKeyValue): "time=\"...\" level=info
+# msg=...". Warnings, errors and fatal lines (WARN, ERRO, FATA, PANI) keep counting.
+_CALM_LEVEL = re.compile(r"(?:INFO|DEBU|TRAC)\[[^\]\n]{1,40}\] |(?:time=\"[^\"\n]{1,40}\" )?level=(?:info|debug|trace) ")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
 # A word in lower case right before a message that starts in lower case: the message's words are
 # the end of another sentence ("not found waiting for download"), not a line of its own.
@@ -417,7 +424,7 @@ class LineParser:
             said = self._quoted_cut(text, no)  # a sentence quoting the first words of a message
             if said is not None:
                 return said
-            if not quoted and FAILURE_SAID.search(text):
+            if not quoted and FAILURE_SAID.search(text) and _CALM_LEVEL.match(text) is None:
                 if _ERROR_LEAD.match(text) or not is_sentence(text):
                     return UnreadFailure.trusted(line=no, text=text)
                 shown = _shown_after_colon(text)

@@ -26,7 +26,9 @@ from bootdiag.core.cache import cached
 HOST_PREFIX = re.compile(
     r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)|\d\d:\d\d:\d\d:\d+\s*->\s?"
     r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?(?:\s*->\s?|\s)"
-    r"|\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\](?!\s?[ECIWD]> )\s?)?\s*"  # not a Jetson UART stamp "[0360.204] E> "
+    # not a Jetson UART stamp: "[0360.204] E> ", and T210's level-less "[0002.581] " (4 + 3 digits): the
+    # stamp opens a boot log line, and stays on it so that the line still reads as one
+    r"|(?!\[\d{4}\.\d{3}\] )\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\](?!\s?[ECIWD]> )\s?)?\s*"
 )
 
 # One layer of wrapping at the start of a pasted line.

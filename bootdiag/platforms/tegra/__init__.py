@@ -77,8 +77,9 @@ PLATFORM = Platform(
     # tegraflash stamps, UART lines, and the unstamped lines tegraflash.py and flash.sh print on failure
     normalise="bootdiag.platforms.tegra.paste:normalise",
     # the Linux console's printk time "[%5lu.%06lu] " (kernel/printk/printk.c print_time()) on the
-    # device's own boot log
-    line_starts=(r"\[ *\d+\.\d{4} \] ", r"\[ *\d+\.\d{6}\] ", r"\[\d{4}\.\d{3}\] [A-Z]> ", r"[EWICD]> ", r"(?<=\] )Error: ", r"Error: Return value", r"\*\*\* The target ", r"\*\*\* Error: ",
+    # device's own boot log; the boot firmware's "[SSSS.mmm] ", with a level ("[0360.204] E> ", MB1/MB2)
+    # or without (T210 nvtboot and cboot: "[0002.581] eeprom_init: ...", envelope uart_nolevel)
+    line_starts=(r"\[ *\d+\.\d{4} \] ", r"\[ *\d+\.\d{6}\] ", r"\[\d{4}\.\d{3}\] ", r"[EWICD]> ", r"(?<=\] )Error: ", r"Error: Return value", r"\*\*\* The target ", r"\*\*\* Error: ",
                  r"Command tegra\w+", r"Failed (?:flashing|to flash)", r"Reading board information failed",
                  # the host scripts' own errors (tegra-flash-helper, l4t_initrd_flash, odmfuse: "ERR: ...") and
                  # the flashing command a paste shows before its output

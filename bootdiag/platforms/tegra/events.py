@@ -140,6 +140,26 @@ class TegraBrCid(TegraBoardSecurity):
         return found
 
 
+# What a T210 (Nano, TX1) BootROM fused for PKC answers, where the RCM version belongs, to RCM messages
+# signed with no key: tegrarcm prints "RCM version 0X13", then "Boot Rom communication failed". Seen on
+# a Nano whose BR_CID decodes as PKC-fused production (forums.developer.nvidia.com/t/165472) and on
+# Nano modules their owners report PKC-fused (forum threads 239538, 269178); tegrarcm is not published.
+REFUSED_RCM_VERSION = 0x13
+
+
+class TegraRcmRefused(TegraBoardSecurity):
+    """``RCM version 0X13``: no version but a T210 BootROM's refusal of the RCM messages. It tells the
+    board is fused only beside RCM messages signed with no key (rule tegra.key_mismatch checks that),
+    so ``secured`` stays unknown here."""
+
+    kind: Literal["TegraRcmRefused"] = "TegraRcmRefused"
+    version: int
+
+    @property
+    def state(self) -> str:
+        return "fused for secure boot, by its BootROM's answer 0x13 to RCM messages signed with no key"
+
+
 class TegraTargetAuth(TegraBoardSecurity):
     """flash.sh header ``# OpMode: production, Boot Authentication: NS,``."""
 

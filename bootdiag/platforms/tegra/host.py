@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bootdiag.core.parse.unwrap import is_prose, is_sentence
+
 SUPPORTED_UBUNTU: dict[int, tuple[str, ...]] = {
     32: ("16.04", "18.04"),  # JetPack 4
     34: ("18.04", "20.04"),  # JetPack 5 developer previews
@@ -50,11 +52,19 @@ _CONSOLE_BANNER = re.compile(
     r"\s+(?:/dev/)?(?P<tty>tty(?:TCU|THS|S|AMA)\d{1,3})\s*$"  # a board's console, never a host's ttyUSB/ttyACM adapter
 )
 _CONSOLE_PROMPT = re.compile(r"^(?P<node>[A-Za-z0-9][\w.-]{0,63}) login:(?:[ \t]+\S+)?[ \t]*$")
+# The prompt as the last thing on a pasted line that lost its newlines ("Starting network: OK Welcome
+# to Buildroot buildroot login:"): getty prints it and waits, so nothing of the board follows it there.
+_GLUED_PROMPT = re.compile(r"(?<=\s)(?P<node>[A-Za-z0-9][\w.-]{0,63}) login:[ \t]*$")
 
 
 def parse_console_login(text: str) -> dict[str, Any] | None:
     """Fields of a TegraConsoleLogin event for the board's getty banner or login prompt, else ``None``."""
     m = _CONSOLE_BANNER.match(text) or _CONSOLE_PROMPT.match(text)
+    if m is None and text.endswith(("login:", "login: ")):
+        m = _GLUED_PROMPT.search(text)
+        # someone's sentence that ends naming the prompt ("it stops at the jetson login:") shows no board
+        if m is not None and (is_prose(text[: m.start()]) or is_sentence(text)):
+            m = None
     if m is None or m.group("node") in ("Last", "last"):  # "Last login: <date>" is a shell's, not getty's
         return None
     return {"node": m.group("node"), "tty": m.groupdict().get("tty")}

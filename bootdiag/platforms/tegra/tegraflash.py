@@ -223,6 +223,8 @@ class _TegraTransformer(Transformer):
 
     def rcm_version(self, items: list[Token]) -> Parsed:
         version = hex_int(str(items[0]))
+        if version == ev.REFUSED_RCM_VERSION:
+            return ev.TegraRcmRefused, {"version": version}
         # 0X180001 (T186), 0X190001 (T194), 0X210001 (T210); T234 reports 0X230001 likewise.
         chip = dec.CHIP_IDS.get(f"0x{version >> 16:x}") if version >> 16 else None
         return ev.TegraRcmVersion, {"version": version, "chip": chip}
@@ -373,6 +375,9 @@ class TegraFamily(ClaimsByTrigger):
         # UEFI's banner and L4TLauncher's boot attempts: no family reads them, the message catalogue
         # does, so that a console capture which stops or resets after them shows a boot under way
         r"UEFI firmware \(version|System firmware version|L4TLauncher: Attempting",
+        # T210 nvtboot's banner ("[0000.125] [L4T TegraBoot] (version ...)"): the first line of a Nano or
+        # TX1 console, with no level mark and nothing else a trigger knows
+        r"\[(?:L4T )?TegraBoot\] \(version",
     )
 
     def __init__(self) -> None:
