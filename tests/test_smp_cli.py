@@ -42,3 +42,26 @@ def test_a_failed_upload_stays_a_failure() -> None:
 def test_a_quoted_upload_paste_is_read_too() -> None:
     paste = "> $ mcumgr -c acm0 image upload zephyr.signed.bin\n> 10.2 KiB / 10.2 KiB [====] 100.00% 1.1 KiB/s 9s\n> Done\n"
     assert explain(paste).status == "healthy"
+
+
+@pytest.mark.parametrize("paste", [
+    # newlines lost: the answer glued after the finished bar, on the command's line or the bar's own
+    "mcumgr -c acm0 image upload zephyr.signed.bin 10.2 KiB / 10.2 KiB [====] 100.00% 1.1 KiB/s 9s Done\n",
+    "mcumgr -c acm0 reset Done mcumgr -c acm0 image upload zephyr.signed.bin\n10.2 KiB / 10.2 KiB [====] 100.00% 1.1 KiB/s 0s Done\n",
+    # a post that set the lines in markdown bold or inline code
+    "**mcumgr -c acm0 image upload zephyr.signed.bin**\n**10.2 KiB / 10.2 KiB [====] 100.00% 1.1 KiB/s 9s**\n**Done**\n",
+    "`mcumgr -c acm0 image upload zephyr.signed.bin`\n`Done`\n",
+])
+def test_an_upload_pasted_glued_or_marked_up_is_a_finished_flash(paste: str) -> None:
+    assert [type(e).__name__ for e in parse_text(paste) if type(e).__name__ == "SmpImageUploaded"] == ["SmpImageUploaded"]
+    assert explain(paste).status == "healthy"
+
+
+@pytest.mark.parametrize("paste", [
+    "mcumgr -c acm0 image erase 100.00% 1.1 KiB/s 9s Done\n",  # a finished bar after another command
+    "10.2 KiB / 10.2 KiB [====] 100.00% 1.1 KiB/s 9s Done\n",  # no upload command before it
+    "mcumgr -c acm0 image upload app.bin 4.1 KiB / 10.2 KiB [==--] 40.00% 1.1 KiB/s 3s Done\n",  # the bar unfinished
+])
+def test_a_glued_done_answers_only_a_finished_upload(paste: str) -> None:
+    assert not any(type(e).__name__ == "SmpImageUploaded" for e in parse_text(paste))
+    assert explain(paste).status != "healthy"

@@ -15,10 +15,14 @@ from bootdiag.core.events import Event
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, line_at
 from bootdiag.platforms.mcuboot.events import SmpImageUploaded
 
-# The tool's name as the shell prompt or a Windows path leaves it: "$ mcumgr ...", "C:\x>mcumgr ...".
-_TOOL = r"(?:^|[\s$#>\\/])(?:mcumgr|newtmgr)(?:\.exe)?\s"
+# The tool's name as the shell prompt or a Windows path leaves it: "$ mcumgr ...", "C:\x>mcumgr ...";
+# or as a post's markup opens it ("**mcumgr ...**", "`mcumgr ...`").
+_TOOL = r"(?:^|[\s$#>\\/*`])(?:mcumgr|newtmgr)(?:\.exe)?\s"
 _COMMAND = re.compile(_TOOL + r".*?\bimage\s+(?P<verb>[a-z]+)")
 _DONE = re.compile(r"^\s*Done\s*$")
+# The same answer glued after the finished progress bar (cheggaaa/pb, which the tools use: "... [====]
+# 100.00% 3.08 KiB/s 1m3s" then "Done"), as a paste that lost its newlines has it.
+_BAR_DONE = re.compile(r"\b100(?:\.0+)?%(?: \S++){0,4} Done\s*$")
 _ERROR = re.compile(r"^\s*Error: ")  # the tool's answer to a failed command: the upload is over
 
 
@@ -40,11 +44,12 @@ class SmpCliFamily(ClaimsByTrigger):
         m = _COMMAND.search(text)
         if m is not None:
             self._upload = no if m.group("verb") == "upload" else None
-            return None
+            if self._upload is None or _BAR_DONE.search(text, m.end()) is None:
+                return None
         if self._upload is not None and _ERROR.match(text):
             self._upload = None
             return None  # the message catalogue reads the error itself
-        if self._upload is not None and _DONE.match(text):
+        if self._upload is not None and (_DONE.match(text) or _BAR_DONE.search(text)):
             command, self._upload = self._upload, None
             return SmpImageUploaded.trusted(line=no, text=text, command_line=command)
         return None
