@@ -207,16 +207,17 @@ class LineParser:
         read each log line it holds."""
         found: list[Event] = []
         trailing: bool | None = None  # what this line shows after its last event (output_follows)
-        # (text, may hold several, which of the lines a terminal showed the line ends of)
+        # (text, which of the lines a terminal showed the line ends of, as pasted: not normalised yet)
         pieces = [
-            (piece, True, n, True)
+            (piece, n, True)
             for n, shown in enumerate(self.unwrapper.shown_lines(clean_line(text)))
             for piece in self.unwrapper.pieces(shown, as_pasted=True)
         ]
         normalise = self.unwrapper.normalise
         shown_line = -1
         while pieces:
-            piece, several, n, as_pasted = pieces.pop(0)
+            piece, n, as_pasted = pieces.pop(0)
+            several = True  # may hold several messages: each piece, and each part cut from one, is looked at
             pasted = piece  # noise or not as printed ("I BOD: ..." is no "I (0) BOD: ..." line the screen passes over)
             if as_pasted:
                 piece = normalise(piece)
@@ -228,13 +229,13 @@ class LineParser:
             if several and len(piece) >= MIN_GLUED:
                 parts = self._messages_apart(piece)
                 if len(parts) > 1:
-                    pieces[:0] = [(part, True, n, False) for part in parts]
+                    pieces[:0] = [(part, n, False) for part in parts]
                     continue
                 several = False  # looked at whole: one message
             # A whole log line after the sentence (its envelope, no quote mark opening it) is a
             # pasted line whose newline was lost ("... on the RTOS SDK: E (15034) esp_ota_ops: ..."),
             # not words someone quotes.
-            if pieces and pieces[0][2] == n and not found_here and piece.rstrip()[-1:] in _QUOTE_MARKS and is_prose(piece):
+            if pieces and pieces[0][1] == n and not found_here and piece.rstrip()[-1:] in _QUOTE_MARKS and is_prose(piece):
                 # a sentence that opens a quote of the log line cut off after it ("... the logs say:
                 # "invalid header: ..."): its words ("error") tell of that line, they are no failure
                 after_prose = quote_opened = True
@@ -248,7 +249,7 @@ class LineParser:
             else:
                 event = self._read(piece, no, quoted)
             if several and not quoted and self._may_hold_two(piece, event) and len(parts := self._messages_apart(piece)) > 1:
-                pieces[:0] = [(part, True, n, False) for part in parts]
+                pieces[:0] = [(part, n, False) for part in parts]
                 continue
             if event is not None:
                 found.append(event)
@@ -297,17 +298,18 @@ class LineParser:
             return True
         if len(piece) < 2 * _MIN_APART:
             return False
+        hit = self.catalogue.find(piece)
+        if hit is None:
+            return False
         if event.is_failure():
             # a failure's line, and the next line glued after its message? Or a failure read as told of
             # (weak) for the words before its message, which may be a line of their own
-            hit = self.catalogue.find(piece)
-            return hit is not None and (self._line_after(piece, hit) or (hit.start > 0 and event.is_weak()))
-        hit = self.catalogue.find(piece)
-        if hit is not None and not hit.start and self._hands_over_before_end(piece, hit):
-            return True  # a message that opens the line and hands over, and words after it
-        if hit is None or not hit.start:
+            return self._line_after(piece, hit) or (hit.start > 0 and event.is_weak())
+        if self._hands_over_before_end(piece, hit):
+            return True  # a message that hands over, and words after it
+        if not hit.start:
             return False
-        if hit.known.severity in ("failure", "warning") or self._hands_over_before_end(piece, hit):
+        if hit.known.severity in ("failure", "warning"):
             return True
         # the line's own message, and after it words it does not print: another message?
         following = self._message_after(piece, hit)[1] if hit.end >= 0 else None

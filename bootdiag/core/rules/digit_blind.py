@@ -10,13 +10,13 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 _DIGITS = frozenset(range(ord("0"), ord("9") + 1))
 # Every digit becomes 0: what a pattern blind to digits cannot tell apart. (On the UTF-8 bytes:
 # bytes.translate is a table look-up per byte, str.translate a dict look-up per character.)
-_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 
 
 def digits_alike(text: str) -> bytes:
     """``text`` (as UTF-8) with every digit made 0: equal for texts that a pattern blind to digits
     reads alike."""
-    return text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+    return text.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
 
 
 @cache

@@ -53,12 +53,13 @@ _CK_SYNC_FAILED = re.compile(r"(?:^|\s)(?:warning: )?espcomm_sync failed\s*$")
 # throws "Couldn't sync to ESP. Try resetting." (NabuCasa/esp-web-flasher@5e646cee52b6b2868c489d5d72505ed3a1b3dc5d:
 # src/esp_loader.ts:494; adafruit/Adafruit_WebSerial_ESPTool@1e5efcbe8524c4ecd9415db5c975d48fc658ec2f:
 # src/esp_loader.ts:494).
-_BROWSER_CONNECT_FAILED = re.compile(r"(?:^|\s)(Failed to connect with the device|Couldn't sync to ESP\. Try resetting\.)\s*$")
 # The browser's Web Serial port errors every read and write with "The device has been lost." when the USB
 # device goes away under an open port (chromium/chromium@05013495c3a6c32248c38e507d697b17ce7cfe36:
 # third_party/blink/renderer/modules/serial/serial_port_underlying_source.cc:103, DISCONNECTED and
 # DEVICE_LOST); browser flashers end with it after their "Error: " or the DOMException's name.
-_BROWSER_DEVICE_LOST = re.compile(r"(?:^|\s)(The device has been lost\.)\s*$")
+_BROWSER_FATAL = re.compile(
+    r"(?:^|\s)(Failed to connect with the device|Couldn't sync to ESP\. Try resetting\.|The device has been lost\.)\s*$"
+)
 
 
 class _ToolTransformer(Transformer):
@@ -162,7 +163,7 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
             return ev.ToolFatal.trusted(line=no, text=text, message="Failed to connect to the device")
         if _CK_SYNC_FAILED.search(text):
             return ev.ToolFatal.trusted(line=no, text=text, message="espcomm_sync failed")
-        browser = _BROWSER_CONNECT_FAILED.search(text) or _BROWSER_DEVICE_LOST.search(text)
+        browser = _BROWSER_FATAL.search(text)
         if browser:
             return ev.ToolFatal.trusted(line=no, text=text, message=browser.group(1))
         program = _PROGRAM_START.search(text)

@@ -18,7 +18,7 @@ from bootdiag.core.parse.family import compile_trigger, hex_int, int_auto
 from bootdiag.core.parse.grammar import parse_and_transform
 from bootdiag.core.parse.regex_trie import alternation
 from bootdiag.core.numbers import NumberTooLong, parse_int
-from bootdiag.core.rules.digit_blind import _ZERO_DIGITS, digits_alike
+from bootdiag.core.rules.digit_blind import ZERO_DIGITS, digits_alike
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
@@ -312,7 +312,7 @@ class EspIdfFamily:
                 opening = head.find("(")
                 stamp = head[opening + 1 :]
                 if stamp.isdigit() or _CLOCK_STAMP.fullmatch(stamp) is not None:
-                    settled = head[:opening], tail.partition(":")[0], tail.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+                    settled = head[:opening], tail.partition(":")[0], tail.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
                     if settled in self._settled and (earlier := self._by_template.get(settled)) is not None:
                         return earlier, None  # the reader does not need it: it said so of this shape
         try:

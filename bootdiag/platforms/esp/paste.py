@@ -48,7 +48,6 @@ LINE_STARTS = (
     # PowerShell's prompt ("PS C:\Users\me> ") before the next command of a Windows paste: a tool's
     # last line and the next command line glued together are two lines
     r"PS [A-Za-z]:\\[^>\r\n]{0,240}> ?(?=\S)",
-    # a shell prompt before the next command of these tools ("... Hard resetting via RTS pin... `--> esptool.py ...")
     # the ESP8266 Arduino core's eboot: "v%08x" (the app's version word) and then "~ld" or "@ld", each ended by a
     # newline (esp8266/Arduino@1191d2518c908bd60b9c6e8430f2b19cc45cd6ae:bootloaders/eboot/eboot.c print_version()
     # and main()): the mark begins a line after the version word or after the ROM's last line ("csum 0x%02x",
