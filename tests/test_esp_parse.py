@@ -181,6 +181,24 @@ def test_web_serial_open_refusals_are_known(line: str, message_id: str) -> None:
     assert any(getattr(e, "message_id", None) == message_id for e in parse_text(line + "\n"))
 
 
+# The browser installers' own wording of a failed connection, one per release line: each is a failure
+# the catalogue explains, which no rule pins on one cause (threads blame boot mode, cables and drivers).
+@pytest.mark.parametrize("line,message_id", [
+    ("Failed to initialize. Try resetting your device or holding the BOOT button while clicking INSTALL.",
+     "esptool.web_tools_failed_to_initialize"),
+    ("Error: Failed to initialize. Try resetting your device or holding the BOOT button while selecting your serial port.",
+     "esptool.web_tools_failed_to_initialize_v3"),
+    ("Failed to initialize. Try resetting your device or holding the BOOT button while selecting your serial port "
+     "until it starts preparing the installation.", "esptool.esphome_dashboard_failed_to_initialize"),
+    ("Configuration does not match the platform of the connected device. Expected an ESP32 device.",
+     "esptool.esphome_dashboard_platform_mismatch"),
+])
+def test_browser_installer_failures_are_failures_read_not_nothing_recognised(line: str, message_id: str) -> None:
+    assert any(getattr(e, "message_id", None) == message_id for e in parse_text(line + "\n"))
+    report = explain(line + "\n")
+    assert report.status == "unexplained"
+
+
 @pytest.mark.parametrize("tag,message_id", [
     ("psram", "idf.psram_id_error_line_mode_v4"),
     ("quad_psram", "idf.quad_psram_id_error_line_mode"),
