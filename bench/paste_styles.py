@@ -23,7 +23,8 @@ Styles (each applied to every line of the capture, after taking off a code fence
 - no-level: the level letter of an ESP-IDF line taken off (``E (116) tag:`` becomes ``(116) tag:``);
 - typographic: the apostrophe inside a word shown as U+2019;
 - bold: each line set in markdown bold (``**...**``, the indent outside it);
-- escaped-eol: each line end shown as its escape ``\\r`` (a log copied out of a JSON or repr dump).
+- escaped-eol: each line end shown as its escape ``\\r`` (a log copied out of a JSON or repr dump);
+- no-break: every blank a no-break space (a log copied out of a mail, a chat or a rich-text editor).
 
 An answer is the report's status and its first finding's rule id. Target: every share >= 95%.
 """

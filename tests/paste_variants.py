@@ -86,6 +86,8 @@ STYLES: dict[str, Callable[[str], str]] = {
     "escaped-eol": lambda text: "\n".join(line + "\\r" for line in _lines(text)) + "\n",
     # copied from an 80-column terminal that wrapped the long lines
     "wrapped": _wrapped,
+    # copied out of a mail, a chat or a rich-text editor, which keeps the blanks as no-break spaces
+    "no-break": lambda text: "\n".join(line.replace(" ", "\u00a0") for line in _lines(text)) + "\n",
 }
 
 

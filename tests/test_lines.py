@@ -85,6 +85,25 @@ def test_a_web_pages_escapes_read_as_the_characters_a_device_printed() -> None:
     assert texts([raw]) == ["E (289) boot_comm: Image requires efuse blk rev >= v128.50, but chip is v1.3", "Haven't & \"q\" &#10;"]
 
 
+def test_blanks_a_rich_text_copy_carries_read_as_spaces() -> None:
+    nbsp = "E (116)\u00a0esp_image:\u00a0image at\u202f0x20000 has\u3000invalid magic byte".encode()
+    zero_width = "I (5)\u200b boot:\ufeff ok \u00e9t\u00e9".encode()
+    assert texts([nbsp + b"\n" + zero_width + b"\n"]) == [
+        "E (116) esp_image: image at 0x20000 has invalid magic byte", "I (5) boot: ok \u00e9t\u00e9"]
+
+
+def test_a_failure_pasted_with_no_break_spaces_is_read_as_when_pasted_plain() -> None:
+    from bootdiag.core.pipeline import explain
+
+    plain = ("rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+             "E (123) esp_image: image at 0x10000 has invalid magic byte\n"
+             "E (125) boot: OTA app partition slot 0 is not bootable\n")
+    want = explain(plain)
+    got = explain(plain.replace(" ", "\u00a0"))
+    assert want.top is not None and got.top is not None and got.top.id == want.top.id
+    assert [e.text for e in got.top.evidence] == [e.text for e in want.top.evidence]
+
+
 def test_a_row_as_wide_as_a_terminal_waits_for_the_next_line_or_a_release() -> None:
     from bootdiag.core.lines import LineSplitter
 

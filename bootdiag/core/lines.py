@@ -110,6 +110,13 @@ def clean(raw: bytes) -> str:
 _HTML_ESCAPES = {"&gt;": ">", "&lt;": "<", "&amp;": "&", "&quot;": '"', "&#39;": "'", "&#x27;": "'", "&apos;": "'",
                  "&nbsp;": " "}
 _HTML_ESCAPE = re.compile("|".join(_HTML_ESCAPES))
+# What a log copied out of a rendered page, a mail or a chat may carry in place of its blanks: no
+# serial console prints these, and a message's words would not be found past them. No-break and
+# narrow no-break spaces, the typographic spaces, the ideographic space become a space; zero-width
+# spaces and joiners and a byte-order mark inside the text go.
+_UNICODE_BLANKS = {**{ord(c): " " for c in "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
+                   **{ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff"}}
+_UNICODE_BLANK = re.compile("[" + "".join(chr(c) for c in _UNICODE_BLANKS) + "]")
 
 
 def _decode_block(raw: bytes) -> str:
@@ -122,6 +129,8 @@ def _decode_block(raw: bytes) -> str:
     text = raw.decode("utf-8", "replace")
     if "&" in text:
         text = _HTML_ESCAPE.sub(lambda m: _HTML_ESCAPES[m.group()], text)
+    if not text.isascii() and _UNICODE_BLANK.search(text) is not None:  # (isascii costs nothing on a str)
+        text = text.translate(_UNICODE_BLANKS)
     return text
 
 
