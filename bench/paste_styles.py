@@ -24,7 +24,9 @@ Styles (each applied to every line of the capture, after taking off a code fence
 - typographic: the apostrophe inside a word shown as U+2019;
 - bold: each line set in markdown bold (``**...**``, the indent outside it);
 - escaped-eol: each line end shown as its escape ``\\r`` (a log copied out of a JSON or repr dump);
-- no-break: every blank a no-break space (a log copied out of a mail, a chat or a rich-text editor).
+- no-break: every blank a no-break space (a log copied out of a mail, a chat or a rich-text editor);
+- grep-n: ``grep -n``'s line number and colon before each line;
+- journal: a systemd journal's ``Mar  1 10:00:01 host unit[pid]: `` before each line.
 
 An answer is the report's status and its first finding's rule id. Target: every share >= 95%.
 """

@@ -1,6 +1,6 @@
 """The ways people paste a capture, as functions of its text: a forum quote, a fence, HTML
 escapes, line numbers, terminal timestamps, bullets, CRLF, lost newlines, lost level letters,
-lines a terminal wrapped.
+lines a terminal wrapped, grep and journal prefixes, no-break spaces.
 Used by tests/test_paste_styles.py and bench/paste_styles.py on the real captures."""
 from __future__ import annotations
 
@@ -86,6 +86,9 @@ STYLES: dict[str, Callable[[str], str]] = {
     "escaped-eol": lambda text: "\n".join(line + "\\r" for line in _lines(text)) + "\n",
     # copied from an 80-column terminal that wrapped the long lines
     "wrapped": _wrapped,
+    # grep -n's line numbers; a systemd journal's date, host and unit (a console a host service logs)
+    "grep-n": _each(lambda n: f"{n}:"),
+    "journal": _each(lambda n: f"Mar  1 10:{n // 60 % 60:02d}:{n % 60:02d} lab-pc picocom[4711]: "),
     # copied out of a mail, a chat or a rich-text editor, which keeps the blanks as no-break spaces
     "no-break": lambda text: "\n".join(line.replace(" ", "\u00a0") for line in _lines(text)) + "\n",
 }

@@ -31,6 +31,8 @@ HOST_PREFIX = re.compile(
     r"|(?!\[\d{4}\.\d{3}\] )\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\](?!\s?[ECIWD]> )\s?)?\s*"
 )
 
+_MONTHS = frozenset({"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"})
+
 # One layer of wrapping at the start of a pasted line.
 _LEAD = re.compile(
     r"""(?:
@@ -38,6 +40,9 @@ _LEAD = re.compile(
       | \d\d>[ \t]                           # SEGGER RTT Viewer's terminal index ("00> ")
       | (?:[-*\u2022\u00b7+]|\d{1,4}[.)])[ \t]+ # bullet or numbered list item
       | \d{1,6}(?:\t|[ \t]*[|\u2502][ \t]?)  # cat -n or an editor's gutter
+      | \d{1,7}:(?!\d\d:\d\d)                # grep -n's line number (not the hour of a time of day)
+      | (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ ][ \d]\d[ ]\d\d:\d\d:\d\d[ ][\w.-]+[ ][\w.@/-]+(?:\[\d+\])?:[ \t]?
+                                             # a systemd journal's "Dec 04 14:00:00 host unit[pid]: " (journalctl, syslog)
       | `+                                   # inline code, or a fence glued to the line
       | [\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m # a colour code that lost its ESC (or shows it as a symbol)
       | [\u2190\u241b]                        # ESC as a Windows console copy (left arrow) or an editor (control picture) shows it
@@ -181,7 +186,7 @@ def strip_wrapping(text: str) -> str:
     if "<" in text and ("<E" in text or "<0" in text):  # an ESC shown by its name or code
         text = _SHOWN_ESC.sub("", text)
     if (text[:1].isalpha() and text[:2] != "e[" and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
-            and "\\" not in text[-5:] and "*" not in text[-4:]):
+            and "\\" not in text[-5:] and "*" not in text[-4:] and not (text[3:4] == " " and text[:3] in _MONTHS)):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
         text = _TYPOGRAPHIC_APOSTROPHE.sub("'", text)
