@@ -1,7 +1,9 @@
-"""Marks a paste leaves around whole lines: markdown bold, and line ends shown as their escapes
-(a log copied out of a JSON or repr dump); and a one-word catalogue message, which must be its
-line, not a word inside another message."""
+"""Marks a paste leaves around whole lines: markdown bold and italics, and line ends shown as
+their escapes (a log copied out of a JSON or repr dump); and a one-word catalogue message, which
+must be its line, not a word inside another message."""
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -21,6 +23,10 @@ from bootdiag.core.pipeline import explain
     ("`*** The target t186ref has been flashed successfully. ***`", "*** The target t186ref has been flashed successfully. ***"),
     ("`*** Booting Zephyr OS build v3.6.0 ***`", "*** Booting Zephyr OS build v3.6.0 ***"),
     ("rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc", "rst:0xf (BROWNOUT_RST),boot:0xc"),  # bold breaking a span still goes
+    # a line set in italics
+    ("_E (116) esp_image: image at 0x20000 has invalid magic byte_", "E (116) esp_image: image at 0x20000 has invalid magic byte"),
+    ("*A fatal error occurred: Failed to connect to ESP32: No serial data received.*",
+     "A fatal error occurred: Failed to connect to ESP32: No serial data received."),
 ])
 def test_the_marks_around_a_line_are_taken_off(pasted: str, printed: str) -> None:
     assert strip_wrapping(pasted) == printed
@@ -30,6 +36,8 @@ def test_the_marks_around_a_line_are_taken_off(pasted: str, printed: str) -> Non
     "*** Booting Zephyr OS build v3.6.0 ***",  # stars the program printed
     "*** The target t186ref has been flashed successfully. ***",
     "load_image: reading C:\\\\build\\\\out",  # a path's backslashes are no line end
+    "*ERROR* *",  # stars a program printed, no italics around its text
+    "_",
 ])
 def test_what_a_program_printed_stays(line: str) -> None:
     assert strip_wrapping(line) == line
@@ -104,3 +112,11 @@ def test_bold_set_over_several_lines_goes_from_its_first_and_last_line() -> None
 ])
 def test_a_line_with_its_own_pair_of_stars_keeps_them(line: str) -> None:
     assert strip_wrapping(line) == line
+
+
+def test_an_installer_error_quoted_in_italics_is_read() -> None:
+    pasted = ("_Failed to initialize. Try resetting your device or holding the BOOT button while selecting your serial port "
+              "until it starts preparing the installation_\n")
+    report = explain(pasted)
+    assert report.status == "unexplained"
+    assert "esptool.esphome_dashboard_failed_to_initialize" in json.dumps(report.to_json_dict())

@@ -81,6 +81,8 @@ _BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
 # (SW_RESET),boot:0x12 ..." ... "ets Jul 29 2019 12:21:46**"). Only a line with no other pair of stars
 # loses them, so a program's own "***ERROR***" or "*** Booting Zephyr OS ***" stays as printed.
 _BOLD_OPENS = re.compile(r"\*{2,3}(?=[^\s*])(?!.*\*\*)")
+# A line set in markdown italics, "*...*" or "_..._": one mark each side, none inside against them.
+_ITALIC_LINE = re.compile(r"([*_])(?=[^\s*_])(.*[^\s*_])\1\s*$")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=[^\s*])|(?<=[^\s*])\*{2,3}`")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 # In a line whose first colour code had its ESC shown as a dot (or as an "e"), every colour code's dot
@@ -207,6 +209,9 @@ def strip_wrapping(text: str) -> str:
             continue
         if text[:2] == "**" and (bold := _BOLD_OPENS.match(text)) is not None:
             text = text[bold.end():]
+            continue
+        if text[:1] in "*_" and text[1:2] not in "*_" and (italic := _ITALIC_LINE.match(text)) is not None:
+            text = italic.group(2)
             continue
         m = _LEAD.match(text)
         if m is None or not m.end():
