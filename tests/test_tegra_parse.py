@@ -248,6 +248,21 @@ def test_mb1_refusing_a_memory_bct_without_dram_size_is_a_failure() -> None:
     assert line.message == "tegra.dev_membct_dram_size_zero" and "memory BCT" in line.meaning
 
 
+def test_a_stub_warning_after_the_hand_over_does_not_undo_it() -> None:
+    boot = (
+        "L4TLauncher: Attempting Direct Boot\n"
+        "L4TLauncher: Unable to boot via extlinux: Not Found\n"
+        "EFI stub: Booting Linux Kernel...\n"
+        "EFI stub: ERROR: Failed to load initrd!\n"
+    )
+    assert explain(boot + "EFI stub: Exiting boot services and installing virtual address map...\n").status == "healthy"
+    # nothing after the warning: nothing shows the kernel ran
+    assert explain(boot).status == "unexplained"
+    # a failure after the hand-over is the next stage failing, not running
+    failed = boot.replace("EFI stub: ERROR: Failed to load initrd!", "EFI stub: ERROR: Failed to relocate kernel")
+    assert explain(failed + "Shell>\n").status != "healthy"
+
+
 def test_make_sdcard_partitioning_failures_are_catalogued() -> None:
     gpt = one("ERR: could not initialize GPT on /dev/sda")
     assert gpt.message == "tegra.mt_sdcard_gpt_init_failed" and gpt.is_failure()
