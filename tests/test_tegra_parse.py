@@ -263,6 +263,13 @@ def test_a_stub_warning_after_the_hand_over_does_not_undo_it() -> None:
     assert explain(failed + "Shell>\n").status != "healthy"
 
 
+def test_nvautoflash_finding_no_configuration_for_the_board_is_a_failure() -> None:
+    event = one("Error: Target board not found.")
+    assert event.message == "tegra.autoflash_target_board_not_found" and event.is_failure()
+    # its progress lines are no failure
+    assert not any(e.is_failure() for e in parse_text("--- Parsing board SKU (0003) succeeded.\n"))
+
+
 def test_make_sdcard_partitioning_failures_are_catalogued() -> None:
     gpt = one("ERR: could not initialize GPT on /dev/sda")
     assert gpt.message == "tegra.mt_sdcard_gpt_init_failed" and gpt.is_failure()
