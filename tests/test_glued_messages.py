@@ -321,3 +321,13 @@ def test_a_serial_monitor_stamp_with_a_colon_before_its_milliseconds_is_the_next
     )
     assert [e.kind for e in found] == ["RomFlashMode", "RomLoad", "RomAbort"]
     assert all("->" not in e.text for e in found)
+
+
+def test_stars_of_the_next_line_do_not_make_a_massflash_step_a_zephyr_banner():
+    found = read("*** Booting Recovery succeeded. *** Checking applet")
+    assert [getattr(e, "message", e.kind) for e in found] == ["tegra.mflash_step_succeeded"]
+
+
+def test_a_zephyr_banner_with_the_next_line_glued_after_it_is_still_a_banner():
+    found = read("*** Booting Zephyr OS build b05b8ad63acf *** I: Starting bootloader")
+    assert [e.kind for e in found] == ["ZephyrBootBanner", "McubootStart"]

@@ -234,6 +234,51 @@ def test_tool_file_and_layout_failures_are_catalogued() -> None:
     assert report.status == "unexplained"
 
 
+def test_bl31_without_trusty_is_benign_but_another_service_failing_is_not() -> None:
+    # TF-A skips the Trusty service when no Trusty image was loaded (T210 monitor-only TOS)
+    skipped = one("ERROR:   Error initializing runtime service trusty_fast")
+    assert skipped.message == "tegra.tfa_trusty_service_not_started" and not skipped.is_failure()
+    assert one("ERROR:   Error initializing runtime service opteed_fast").is_failure()
+
+
+def test_mb1_refusing_a_memory_bct_without_dram_size_is_a_failure() -> None:
+    report = explain("[   5.6363 ] 0000000000000102: E> NONE: Invalid value MemBct dram size: 0MB for slot: 2.\n")
+    [line] = report.unexplained
+    assert report.status == "unexplained" and line.line == 1
+    assert line.message == "tegra.dev_membct_dram_size_zero" and "memory BCT" in line.meaning
+
+
+def test_a_stub_warning_after_the_hand_over_does_not_undo_it() -> None:
+    boot = (
+        "L4TLauncher: Attempting Direct Boot\n"
+        "L4TLauncher: Unable to boot via extlinux: Not Found\n"
+        "EFI stub: Booting Linux Kernel...\n"
+        "EFI stub: ERROR: Failed to load initrd!\n"
+    )
+    assert explain(boot + "EFI stub: Exiting boot services and installing virtual address map...\n").status == "healthy"
+    # nothing after the warning: nothing shows the kernel ran
+    assert explain(boot).status == "unexplained"
+    # a failure after the hand-over is the next stage failing, not running
+    failed = boot.replace("EFI stub: ERROR: Failed to load initrd!", "EFI stub: ERROR: Failed to relocate kernel")
+    assert explain(failed + "Shell>\n").status != "healthy"
+
+
+def test_nvautoflash_finding_no_configuration_for_the_board_is_a_failure() -> None:
+    event = one("Error: Target board not found.")
+    assert event.message == "tegra.autoflash_target_board_not_found" and event.is_failure()
+    # its progress lines are no failure
+    assert not any(e.is_failure() for e in parse_text("--- Parsing board SKU (0003) succeeded.\n"))
+
+
+def test_make_sdcard_partitioning_failures_are_catalogued() -> None:
+    gpt = one("ERR: could not initialize GPT on /dev/sda")
+    assert gpt.message == "tegra.mt_sdcard_gpt_init_failed" and gpt.is_failure()
+    zapped = one("ERR: could not initialize GPT on /dev/sdb after --zap-all")
+    assert zapped.message == "tegra.mt_sdcard_gpt_init_failed_zapped"
+    missing = one("ERR: 'sgdisk' command not found. Please install the 'gdisk' package.")
+    assert missing.message == "tegra.mt_sgdisk_missing" and missing.is_failure()
+
+
 def test_a_capsule_update_fails_only_on_a_non_zero_last_attempt_status() -> None:
     # UEFI prints the status of every capsule it applies, success (0) included
     failed = "FmpDxe(NVIDIA System Firmware): SetTheImage() LastAttemptStatus: 6164.\n"

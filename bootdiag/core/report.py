@@ -230,7 +230,11 @@ class ReportBuilder:
         if type(event).occupies_session:
             self.log_events += 1
             self._last_line = event.line
-            self._last_handoff = event.hands_over()
+            # A warning the catalogue knows, printed after the hand-over, is the next stage's own
+            # output (a kernel's EFI stub going on without an initrd): the stage it handed to runs.
+            self._last_handoff = event.hands_over() or (
+                self._last_handoff and session == self._last_session and getattr(event, "severity", None) == "warning"
+            )
             self._last_waits = event.waits()
             self._last_session = session
             self.output_after_last = None

@@ -78,6 +78,16 @@ def _int(token: Token | str) -> int:
     return int_auto(str(token))
 
 
+def _banner_has_version(banner: str) -> bool:
+    """Whether stars found in a glued line close a banner that names its build.
+
+    Zephyr's and MCUboot's banners print a version or build id before the closing stars; a line of
+    another tool that opens with ``*** Booting`` and has the next line's ``***`` glued after it (L4T
+    massflash's ``*** Booting Recovery succeeded.``) names none, and is not a banner.
+    """
+    return _BANNER_VERSION.search(" " + banner.strip("* ")) is not None
+
+
 def _split_banner(text: str) -> tuple[str, str]:
     """``Zephyr OS build v3.2.99-ncs1`` -> (``Zephyr OS``, ``v3.2.99-ncs1``)."""
     text = text.strip()
@@ -488,7 +498,7 @@ class McubootFamily:
     def parse(self, text: str, no: int) -> Event | None:
         if _BARE_START.match(text):
             parsed = parse_bare(text)
-            if parsed is None and (glued := _GLUED_BANNER.match(text)) is not None:
+            if parsed is None and (glued := _GLUED_BANNER.match(text)) is not None and _banner_has_version(glued.group(1)):
                 text = glued.group(1)
                 parsed = parse_bare(text)
             if parsed is not None:
