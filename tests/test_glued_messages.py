@@ -109,7 +109,7 @@ def test_a_tools_failure_glued_to_its_command_line_is_the_failure():
         "Error: Image size (0xbac8) + trailer (0xc30) exceeds requested size 0x1000 "
         "scripts/imgtool.py sign --version 0.0.0+0 --header-size 0x200 --slot-size 4096 --align 8 --key"
     )
-    assert event.message == "imgtool.image_too_large"
+    assert event.message_id == "imgtool.image_too_large" and event.is_failure()
     [event] = read("Usage: imgtool.py sign [OPTIONS] INFILE OUTFILE  Error: Header padding was not requested and image does not start with zeros")
     assert event.message == "imgtool.header_not_zero"
 
