@@ -2,6 +2,8 @@
 where one catalogued message ends and the next begins."""
 from __future__ import annotations
 
+import pytest
+
 from bootdiag.core.parse import LineParser
 from bootdiag.core.pipeline import explain
 
@@ -321,3 +323,16 @@ def test_a_serial_monitor_stamp_with_a_colon_before_its_milliseconds_is_the_next
     )
     assert [e.kind for e in found] == ["RomFlashMode", "RomLoad", "RomAbort"]
     assert all("->" not in e.text for e in found)
+
+
+@pytest.mark.parametrize("stamp", ["[00:00:00.318,000] ", "[00000318] ", "[0:0:0.318] ", ""])
+def test_zephyr_log_lines_glued_read_apart_whatever_their_timestamp(stamp):
+    # Zephyr's log_output prints the formatted time, the raw ticks, or no timestamp at all; a port's
+    # own clock may print fewer digits ("[0:0:1.799]", mcu-tools/mcuboot#2747)
+    text = (
+        f"{stamp}<inf> mcuboot: Starting bootloader {stamp}<wrn> mcuboot: Failed reading image headers; Image=0 "
+        f"{stamp}<err> mcuboot: Image in the primary slot is not valid! {stamp}<err> mcuboot: Unable to find bootable image\n"
+    )
+    report = explain(text)
+    assert report.status == "diagnosed"
+    assert {e.line for f in report.findings for e in f.evidence} == {1}
