@@ -94,6 +94,22 @@ def test_a_failure_no_rule_explains_is_shown_with_its_catalogue_meaning() -> Non
     assert line.meaning and "signing" in line.meaning
 
 
+def test_a_log_lines_message_is_not_a_host_tools_message_inside_its_words() -> None:
+    # pyserial's "write failed: %s" stands inside these messages, but neither line is the serial
+    # port failing: a message is the line's when it opens it.
+    report = explain(
+        "[00:00:29.922,000] <err> STREAM_FLASH: flash_write error -5 offset=0x00100000\n"
+        "[00:00:29.922,000] <err> mcumgr_img_grp: Irrecoverable error: flash write failed: 12\n"
+        "[00:00:29.923,000] <err> app: could not log: flash write failed: 3\n"
+    )
+    assert report.status == "unexplained"
+    assert [line.message for line in report.unexplained] == [
+        "zephyr.stream_flash_write_failed", "mcumgr.upload_flash_write_failed", None]
+    # the marks Zephyr prints before its fatal error do not hide that message
+    [line] = explain("[00:00:02.426,147] <err> os: >>> ZEPHYR FATAL ERROR 0: CPU exception on CPU 0\n").unexplained
+    assert line.message == "zephyr.fatal_error"
+
+
 def test_a_failure_no_rule_explains_names_the_rules_it_came_near() -> None:
     # The key guard is one condition of the key-mismatch rule; alone it does not make the rule hold.
     text = "ERR: Target is configured for secure boot (PKC); use -u and -v options to specify key files\n"

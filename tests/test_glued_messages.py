@@ -2,6 +2,8 @@
 where one catalogued message ends and the next begins."""
 from __future__ import annotations
 
+import pytest
+
 from bootdiag.core.parse import LineParser
 from bootdiag.core.pipeline import explain
 
@@ -109,7 +111,7 @@ def test_a_tools_failure_glued_to_its_command_line_is_the_failure():
         "Error: Image size (0xbac8) + trailer (0xc30) exceeds requested size 0x1000 "
         "scripts/imgtool.py sign --version 0.0.0+0 --header-size 0x200 --slot-size 4096 --align 8 --key"
     )
-    assert event.message == "imgtool.image_too_large"
+    assert event.message_id == "imgtool.image_too_large" and event.is_failure()
     [event] = read("Usage: imgtool.py sign [OPTIONS] INFILE OUTFILE  Error: Header padding was not requested and image does not start with zeros")
     assert event.message == "imgtool.header_not_zero"
 
@@ -331,3 +333,16 @@ def test_stars_of_the_next_line_do_not_make_a_massflash_step_a_zephyr_banner():
 def test_a_zephyr_banner_with_the_next_line_glued_after_it_is_still_a_banner():
     found = read("*** Booting Zephyr OS build b05b8ad63acf *** I: Starting bootloader")
     assert [e.kind for e in found] == ["ZephyrBootBanner", "McubootStart"]
+
+
+@pytest.mark.parametrize("stamp", ["[00:00:00.318,000] ", "[00000318] ", "[0:0:0.318] ", ""])
+def test_zephyr_log_lines_glued_read_apart_whatever_their_timestamp(stamp):
+    # Zephyr's log_output prints the formatted time, the raw ticks, or no timestamp at all; a port's
+    # own clock may print fewer digits ("[0:0:1.799]", mcu-tools/mcuboot#2747)
+    text = (
+        f"{stamp}<inf> mcuboot: Starting bootloader {stamp}<wrn> mcuboot: Failed reading image headers; Image=0 "
+        f"{stamp}<err> mcuboot: Image in the primary slot is not valid! {stamp}<err> mcuboot: Unable to find bootable image\n"
+    )
+    report = explain(text)
+    assert report.status == "diagnosed"
+    assert {e.line for f in report.findings for e in f.evidence} == {1}

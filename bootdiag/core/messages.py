@@ -568,6 +568,7 @@ _DIGITS = re.compile(r"\d+")
 # What may stand before a message in its line: the function that logged it ("func: "), or a tag in
 # brackets (the Espressif port of MCUboot and TF-M platforms print "[boot_comm] ...").
 _FUNCTION_PREFIX = re.compile(r"(?<![\w.])[A-Za-z_][\w.]*+: ?|(?<![\w.\[])\[[\w. ]++\] ?")
+_WORDS_BEFORE = re.compile(r"[^\W_]")  # a lead of words, not of marks (Zephyr's ">>> " before its fatal error)
 _IDENTIFIED: dict[str, str | None] = {}
 _IDENTIFIED_SIZE = 4096  # message shapes remembered; then it starts over
 _EXACT: dict[str, dict[str, str | None]] = {}  # platform -> message -> id, before the shape is worked out
@@ -689,7 +690,14 @@ def describe(event: Event) -> Known | None:
     message_id = getattr(event, "message_id", None)
     if message_id is not None:
         return catalogue().by_id.get(message_id)
-    hit = catalogue().find(event.text)
+    message = getattr(event, "msg", None)
+    if message:  # a log line read without its envelope: a message inside the line's own words is not its message
+        hit = catalogue().find(message)
+        lead = message[: hit.start] if hit is not None else ""
+        if _WORDS_BEFORE.search(lead) and not _FUNCTION_PREFIX.fullmatch(lead):
+            return None
+    else:
+        hit = catalogue().find(event.text)
     return hit.known if hit is not None and hit.known.severity in ("failure", "warning") else None
 
 

@@ -285,6 +285,11 @@ _TERMINAL_STAMP_START = "|".join(_TERMINAL_STAMP_STARTS)
 # "{}", line {}, in {}' per frame (python/cpython Lib/traceback.py: TracebackException.format and
 # StackSummary.format_frame_summary).
 _TRACEBACK_STARTS = (r"Traceback \(most recent call last\):", r'File "[^"\n]{1,400}", line \d')
+# GNU make's own messages, which the build of every platform prints at the start of a line: an error
+# "make: *** [Makefile:12: all] Error 2" or "make[1]: *** ..." (GNU make 4.4.1-114-gc63a5bc6
+# src/output.c:496 "%s: *** " and :498 "%s[%u]: *** ", the program name then the make level; job.c:571
+# the "[target] Error N" that follows).
+_BUILD_TOOL_STARTS = (r"(?:g|mingw32-)?make(?:\[\d{1,4}\])?: \*\*\* ",)
 # Starts that no line's own "tag:" introduces: a terminal program's text, a traceback's frame after its
 # first line ("... (most recent call last): File ...").
 _UNINTRODUCED_START = re.compile(f"{_TERMINAL_STAMP_START}|{_TRACEBACK_STARTS[1]}")
@@ -320,7 +325,7 @@ class Unwrapper:
 
     def __init__(self, line_starts: Sequence[str], normalisers: Sequence[Callable[[str], str]] = (),
                  mid_word_starts: Sequence[str] = ()) -> None:
-        self._starts = _starts_regex((*line_starts, *_TERMINAL_STAMP_STARTS, *_TRACEBACK_STARTS), tuple(mid_word_starts)) if line_starts else None
+        self._starts = _starts_regex((*line_starts, *_TERMINAL_STAMP_STARTS, *_TRACEBACK_STARTS, *_BUILD_TOOL_STARTS), tuple(mid_word_starts)) if line_starts else None
         self._normalisers = tuple(normalisers)
 
     @staticmethod

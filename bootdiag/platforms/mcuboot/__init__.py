@@ -11,9 +11,10 @@ from bootdiag.core.platform import LevelStyle, Platform, VerifyOption
 def _families():
     from bootdiag.platforms.mcuboot.log import McubootFamily
     from bootdiag.platforms.mcuboot.smp_cli import SmpCliFamily
+    from bootdiag.platforms.mcuboot.imgtool_out import ImgtoolFamily
     from bootdiag.platforms.mcuboot.west import WestFamily
 
-    return [McubootFamily(), WestFamily(), SmpCliFamily()]
+    return [McubootFamily(), WestFamily(), SmpCliFamily(), ImgtoolFamily()]
 
 
 PROBLEMS = {

@@ -622,6 +622,24 @@ class WestFlashed(WestEvent):
     completion = True
 
 
+# ---------------------------------------------------------------- imgtool (bootdiag/platforms/mcuboot/imgtool_out.py)
+class ImgtoolImageTooLarge(Event):
+    """``Error: Image size (0x5000004c) + trailer (0x630) exceeds requested size 0x150000``: imgtool
+    refused to sign an image that, with its trailer, does not fit the slot size it was given."""
+
+    kind: Literal["ImgtoolImageTooLarge"] = "ImgtoolImageTooLarge"
+    family = "imgtool_out"
+    failure = True
+    value_sets = {"message_id": message_ids}
+    image_size: int  # what imgtool read: the span of a HEX file from its lowest address to its highest
+    trailer_size: int
+    slot_size: int
+
+    @property
+    def message_id(self) -> str:
+        return "imgtool.image_too_large"
+
+
 # ---------------------------------------------------------------- SMP host tools (bootdiag/platforms/mcuboot/smp_cli.py)
 class SmpImageUploaded(Event):
     """``Done`` after ``mcumgr ... image upload <file>`` (or newtmgr's): the device took the whole image."""

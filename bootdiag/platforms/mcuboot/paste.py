@@ -13,7 +13,11 @@ _PROMPT = prompt_before(r"mcumgr|newtmgr|smpmgr|imgtool")
 # "E: ", mbed-trace "[ERR ][MCUb]:", the Espressif port "[esp32] [ERR]", and the Zephyr banners.
 LINE_STARTS = (
     r"\[(?:ERR|WRN|INF|DBG|NOT|VER)\] ",
-    r"\[\d\d:\d\d:\d\d\.\d{3},\d{3}\] <(?:err|wrn|inf|dbg)> ",
+    # Zephyr's log line with any of its timestamps (formatted "[00:00:00.004,000]", raw ticks
+    # "[00012345]": zephyrproject-rtos/zephyr@013c135025b4 subsys/logging/log_output.c:287, :223; or
+    # another clock's "[0:0:1.799]", as grammars/mcuboot.lark ZTIME reads it), or none before a module
+    r"\[[0-9:.,]{1,24}\] <(?:err|wrn|inf|dbg)> ",
+    r"<(?:err|wrn|inf|dbg)> [\w.\-]{1,40}: ",
     r"(?<![\w:])[EWID]: (?=[A-Za-z*0-9])",  # a message may begin with a number ("I: 2 Sectors of 4096 bytes")
     r"\*\*\* (?:Booting|Using) ",
     r"FATAL ERROR: ", r"assertion failed: ",  # TF-M's and the Espressif port's console lines

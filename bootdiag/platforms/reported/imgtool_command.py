@@ -45,6 +45,11 @@ _EXITED = re.compile(r"command exited with status (\d+):\s+\S*$")  # then the pa
 _SHELL_STOPS = frozenset({"&&", "||", ";", "|", ">", ">>", "2>&1"})
 _CONTINUATION = re.compile(r"\s(?:\\|\^|`)$")  # sh, cmd.exe and PowerShell line continuations
 _LOOKS_LIKE_FILE = re.compile(r"[/\\]|\.(?:bin|hex|elf|img)$|^<.*>$", re.IGNORECASE)
+# What click prints around a command it refused, naming the command but running nothing: the usage line
+# (click 8.x formatting.py HelpFormatter.write_usage, "Usage: " prefix, formatting.py:167 in 8.5.1) and
+# the hint after a usage error (exceptions.py:99 in 8.5.1, UsageError.show: "Try '{command} {option}'
+# for help.").
+_CLICK_USAGE = re.compile(r"\bUsage: [^\n]{0,200}?$|\bTry ['\"]$")
 
 
 def _tokens(arguments: str) -> list[str]:
@@ -73,7 +78,7 @@ def _number(token: str) -> int | None:
 def parse_sign_command(text: str) -> tuple[tuple[str, Any], ...] | None:
     """The event fields of the ``imgtool sign`` command in ``text``, or ``None`` without one."""
     start = COMMAND_START.search(text)
-    if start is None:
+    if start is None or _CLICK_USAGE.search(text, 0, start.start()) is not None:
         return None
     rest = text[start.end():]
     if text.count("`", 0, start.start()) % 2 and "`" in rest:  # Markdown inline code ends at its backtick
