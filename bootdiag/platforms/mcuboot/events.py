@@ -418,10 +418,11 @@ class McubootSerialRecovery(McubootEvent):
 
 
 class McubootChainload(McubootEvent):
-    """``Bootloader chainload address offset: 0x80000``: the slot MCUboot boots from."""
+    """``Bootloader chainload address offset: 0x80000``: the slot MCUboot boots from. No completed
+    boot by itself: MCUboot prints it just before ``Jumping to the first image slot``
+    (boot/zephyr/main.c, TF-M bl2_main.c), so a capture that ends on it was cut before the hand-over."""
 
     kind: Literal["McubootChainload"] = "McubootChainload"
-    completion = True
     offset: int
 
 
