@@ -58,3 +58,15 @@ def test_a_write_announced_without_an_erase_before_it_changes_nothing() -> None:
     assert _status([*HEAD, "Hard resetting via RTS pin...", "esptool.py v4.7.0",
                     "Wrote 13280 bytes (9048 compressed) at 0x00000000 in 0.2 seconds (effective 512.3 kbit/s)...",
                     *HEAD[4:], *WRITE_BEGINS]) == "healthy"
+
+
+def test_a_v5_write_after_its_own_erase_option_is_no_completed_flash() -> None:
+    # esptool v5 with --erase-all prints no "Flash will be erased" line: the compressed write's
+    # first line (esptool/loader.py) opens it, and the progress bar that follows does not end it
+    erased = ["esptool v5.3.1", "Connected to ESP32-C6 on /dev/ttyACM0:",
+              "Erasing flash memory (this may take a while)...", "Flash memory erased successfully in 14.4 seconds."]
+    write = ["Compressed 881152 bytes to 554285...",
+             "Writing at 0x00010000 [                              ]   0.0% 0/554285 bytes... "]
+    assert _status([*erased, *write]) == "incomplete"
+    assert _status([*erased, *write, "Wrote 881152 bytes (554285 compressed) at 0x00010000 in 6.1 seconds.",
+                    "Hash of data verified."]) == "healthy"
