@@ -45,6 +45,9 @@ _ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s+(?:\u00d7\s+)?")
 # time as "[%s]"; without a terminal it prints key=value pairs (appendKeyValue): "time=\"...\" level=info
 # msg=...". Warnings, errors and fatal lines (WARN, ERRO, FATA, PANI) keep counting.
 _CALM_LEVEL = re.compile(r"(?:INFO|DEBU|TRAC)\[[^\]\n]{1,40}\] |(?:time=\"[^\"\n]{1,40}\" )?level=(?:info|debug|trace) ")
+# a log level's label that ends what comes before a message ("ERROR:   Error initializing runtime service
+# trusty_fast", TF-A's level for a message that tells of nothing failing): the level, not a failure glued on
+_LEVEL_LABEL_LAST = re.compile(r"(?i)(?:(?<![\w-])(?:error|err|fatal)\s*:|\[\s*(?:error|err|fatal)\s*\])\s*$")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
 # A word in lower case right before a message that starts in lower case: the message's words are
 # the end of another sentence ("not found waiting for download"), not a line of its own.
@@ -460,7 +463,7 @@ class LineParser:
         the line shows. (A catalogued failure beside it is cut apart and read on its own.)"""
         if _CALM_LEVEL.match(text) is not None:
             return False
-        for part in (text[: hit.start], text[hit.end :] if hit.end >= 0 else ""):
+        for part in (_LEVEL_LABEL_LAST.sub("", text[: hit.start]), text[hit.end :] if hit.end >= 0 else ""):
             if FAILURE_SAID.search(part) is None:
                 continue
             known = self.catalogue.find(part.lstrip(" .;,").rstrip())
