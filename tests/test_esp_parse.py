@@ -426,3 +426,20 @@ def test_the_esp8266_rom_stopping_without_a_line_number_is_a_failure() -> None:
     assert report.status == "unexplained"
     assert report.unexplained[0].message == "rom.esp8266_ets_main_abort"
     assert catalogue().find("ets_main.c 371").known.id == "rom.ets_main_abort"
+
+
+@pytest.mark.parametrize("line", [
+    # esptool's write announcements, each on its own line: the start of a write, no failure
+    "Flash will be erased from 0x00010000 to 0x000e7fff...",
+    "Compressed 881152 bytes to 554285...",
+])
+def test_a_write_announcement_opens_a_write(line: str) -> None:
+    event = one(line)
+    assert event.opens_write() and not event.is_failure() and not event.completes()
+
+
+def test_a_failure_glued_to_a_write_announcement_stays_a_failure() -> None:
+    # a browser flasher's output that lost its newlines: the stub upload's error, then the next file's
+    # compression line (esptool-js, ESP32-C3 over USB-Serial/JTAG)
+    event = one("Running stub... Error: Timeout Compressed 2209028 bytes to 1330626...")
+    assert event.is_failure() and not event.opens_write()

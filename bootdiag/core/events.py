@@ -97,6 +97,11 @@ class Event(Record, frozen=True, extra="forbid"):
         """Whether the run waits at this line for something that may not come (see ``stall``)."""
         return type(self).stall
 
+    def opens_write(self) -> bool:
+        """Whether a tool starts writing flash at this line: a write that only a later line shows
+        completed."""
+        return False
+
     def is_weak(self) -> bool:
         """A failure read with less than certainty (quoted in a sentence, or said in words nothing
         knows): it counts only when the capture shows no boot or flash that completed."""

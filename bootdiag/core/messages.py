@@ -537,10 +537,10 @@ def _quiet_trigger(key: tuple[str, ...]) -> str:
 
 
 # Milestones that are no completion but that the screen must still hand to the parser, though
-# they carry no failure word: a hand-over to the next stage and a wait that may never end (they
-# decide whether a completion counts), and an operating system's kernel starting (a boot log's
-# own first line when the bootloader's part was not captured).
-_SCREENED = ("handoff", "waiting", "kernel_started", "kernel_boot_attempt")
+# they carry no failure word: a hand-over to the next stage, a wait that may never end and a write
+# that begins after a whole-flash erase (they decide whether a completion counts), and an operating
+# system's kernel starting (a boot log's own first line when the bootloader's part was not captured).
+_SCREENED = ("handoff", "waiting", "kernel_started", "kernel_boot_attempt", "write_begun")
 
 
 def completion_trigger() -> str:
@@ -646,6 +646,9 @@ class CatalogueMessage(Event):
 
     def waits(self) -> bool:
         return self.severity == "milestone" and catalogue().by_id[self.message].milestone == "waiting"
+
+    def opens_write(self) -> bool:
+        return self.severity == "milestone" and catalogue().by_id[self.message].milestone == "write_begun"
 
     @property
     def message_id(self) -> str:

@@ -210,6 +210,10 @@ class ReportBuilder:
         # The line of the last event that ended a run, when that event was a whole-flash erase: a step
         # that also opens a write run (an erase option), so a failure after it may be the write's.
         self._erase_completed_at = 0
+        # A write began after that erase and no line shows it completed, and no other run completed:
+        # the erase ended one step of the run, not the run.
+        self._write_after_erase = False
+        self._completed_other = False  # a run that completed was not a whole-flash erase
         self._last_line = 0  # of the last event
         self.log_events = 0  # events from log lines (not from a report's prose)
         self._last_handoff = False  # the last event handed over to the next stage
@@ -227,6 +231,10 @@ class ReportBuilder:
         if not event.quoted and event.completes():
             self.completed = True
             self._erase_completed_at = event.line if _is_erase(event) else 0
+            self._write_after_erase = False
+            self._completed_other = self._completed_other or not self._erase_completed_at
+        elif not event.quoted and self._erase_completed_at and event.opens_write():
+            self._write_after_erase = True
         if type(event).occupies_session:
             self.log_events += 1
             self._last_line = event.line
@@ -323,7 +331,8 @@ class ReportBuilder:
         handed_over = self._last_handoff and bool(self.output_after_last)
         # A capture that ends waiting (nothing after the wait ran) shows no run that completed.
         stalled = self._last_waits and not self.output_after_last
-        completed = (self.completed or handed_over) and not stalled
+        erase_only = self._write_after_erase and not self._completed_other
+        completed = ((self.completed and not erase_only) or handed_over) and not stalled
         # What a sentence quotes counts only when no log shows the boot or flash completing; a cause
         # read from silence after the hand-over, only when nothing followed it: output after the
         # capture's last event tells of that run only (a bootloader that started again after its

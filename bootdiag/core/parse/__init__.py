@@ -45,6 +45,9 @@ _ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s+(?:\u00d7\s+)?")
 # time as "[%s]"; without a terminal it prints key=value pairs (appendKeyValue): "time=\"...\" level=info
 # msg=...". Warnings, errors and fatal lines (WARN, ERRO, FATA, PANI) keep counting.
 _CALM_LEVEL = re.compile(r"(?:INFO|DEBU|TRAC)\[[^\]\n]{1,40}\] |(?:time=\"[^\"\n]{1,40}\" )?level=(?:info|debug|trace) ")
+# a log level's label that ends what comes before a message ("ERROR:   Error initializing runtime service
+# trusty_fast", TF-A's level for a message that tells of nothing failing): the level, not a failure glued on
+_LEVEL_LABEL_LAST = re.compile(r"(?i)(?:(?<![\w-])(?:error|err|fatal)\s*:|\[\s*(?:error|err|fatal)\s*\])\s*$")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
 # A word in lower case right before a message that starts in lower case: the message's words are
 # the end of another sentence ("not found waiting for download"), not a line of its own.
@@ -447,9 +450,26 @@ class LineParser:
             again = self._offer(canonical, no)
             if again is not None and type(again).occupies_session:
                 return again.moved(no, text)
+        if known.severity not in ("failure", "warning") and self._failure_glued(hit, text):
+            return UnreadFailure.trusted(line=no, text=text)
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,
         )
+
+    def _failure_glued(self, hit: Hit, text: str) -> bool:
+        """Words of a failure no catalogue entry knows on the line of a message that tells of none,
+        before or after it: a paste that lost the newline between a tool's last progress line and its
+        error ("Running stub... Error: Timeout Compressed 2209028 bytes to ..."). The failure is what
+        the line shows. (A catalogued failure beside it is cut apart and read on its own.)"""
+        if _CALM_LEVEL.match(text) is not None:
+            return False
+        for part in (_LEVEL_LABEL_LAST.sub("", text[: hit.start]), text[hit.end :] if hit.end >= 0 else ""):
+            if FAILURE_SAID.search(part) is None:
+                continue
+            known = self.catalogue.find(part.lstrip(" .;,").rstrip())
+            if known is None or known.known.severity not in ("failure", "warning"):
+                return True
+        return False
 
     def _quoted_cut(self, text: str, no: int) -> Event | None:
         """A failure a sentence quotes by its first words only (`... the upload stops with "<the
