@@ -26,7 +26,7 @@ from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.reader import RepeatReader
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
-from bootdiag.core.parse.wrapped import joined, wrapped_span
+from bootdiag.core.parse.wrapped import ROW_AT_WIDTH, joined, wrapped_span
 
 
 
@@ -85,10 +85,11 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = (), glued
     def build() -> TriggerScreen:
         return TriggerScreen(
             list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None,
-            noise_glued="|".join(f"(?:{g})" for g in glued) or None,
+            noise_glued="|".join(f"(?:{g})" for g in glued) or None, rows=ROW_AT_WIDTH,
         ).compile_all()
 
-    return cached("screen", [Path(screen.__file__), Path(regex_trie.__file__), "\0".join(triggers), "\0".join(noise), "\0".join(glued)], build)
+    return cached("screen", [Path(screen.__file__), Path(regex_trie.__file__), "\0".join(triggers), "\0".join(noise), "\0".join(glued),
+                             ROW_AT_WIDTH], build)
 
 
 def _shown_after_colon(text: str) -> str | None:
@@ -526,7 +527,7 @@ class LineParser:
         line ``no``) on that the screen hands over."""
         count = text.count
         floor = pos  # lines before it were read (or passed over): a wrapped line starts no earlier
-        for start, end in self.screen.line_spans(text, pos, follows_line=no > 1):
+        for start, end in self.screen.line_spans(text, pos, follows_line=no > 1, wrapped_end=self._wrapped_end):
             if start < floor:
                 continue  # a row of a wrapped line already read whole
             row = start, end
@@ -543,6 +544,11 @@ class LineParser:
                     self._wrapped.clear()
                 self._wrapped[no] = no + count("\n", start, end)
             yield no, start, end
+
+    def _wrapped_end(self, text: str, start: int, end: int) -> int:
+        """Where the line that begins with the row ``start:end`` ends (a terminal may have wrapped it):
+        the screen joins a wrapped line's rows before it looks for triggers in them."""
+        return wrapped_span(text, start, end, start, self.unwrapper.opens_log_line)[1]
 
     def last_line_of(self, no: int) -> int:
         """The last line of the line that begins at line ``no``: itself, unless a terminal wrapped it."""

@@ -21,6 +21,23 @@ _ENDS_CUT = frozenset(" )]},;:.=-_/'\"%")
 _BEGINS_CUT = frozenset(" ()},;:.=-_/%")
 
 
+def _row_at_width() -> str:
+    """A regex, matched at a row's start, for a row that may be a longer line a terminal cut: as wide
+    as terminals are set, in ASCII without ESC, then its line end and a next row that may carry it on.
+    The trigger screen stops at such rows (a trigger may be cut in two there); :func:`_cut_row`
+    decides. (The widths nested, shortest first: the row's characters are counted once.)"""
+    char = r"[\x00-\t\x0b\x0c\x0e-\x1a\x1c-\x7f]"  # ASCII but the line end and ESC
+    widths = sorted(TERMINAL_WIDTHS)
+    pattern = ""
+    for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), 0]):
+        count = f"{char}{{{wider - narrower}}}"
+        pattern = f"{count}\\r?\\n" if not pattern else f"{count}(?:\\r?\\n|{pattern})"
+    return f"{pattern}(?=[\\w ()}},;:.=\\-/%])"
+
+
+ROW_AT_WIDTH = _row_at_width()
+
+
 def _cut_row(text: str, start: int, end: int) -> bool:
     """Whether the row ``start:end`` of ``text`` (its CR aside) is a longer line cut at the width."""
     if end > start and text[end - 1] == "\r":
@@ -35,7 +52,10 @@ def _cut_row(text: str, start: int, end: int) -> bool:
     a, b = text[end - 1], text[first]
     if not (a.isalnum() or a in _ENDS_CUT) or not (b.isalnum() or b in _BEGINS_CUT):
         return False
-    return not (a.isspace() and b.isspace()) and a not in ".!?"  # a row ending a sentence ended a line
+    if a in ".!?":
+        # a row ending a sentence ended a line; not a number cut after its point ("[15:03:48." + "953] ")
+        return a == "." and b.isdigit() and text[end - 2].isdigit()
+    return not (a.isspace() and b.isspace())
 
 
 def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callable[[str, int], bool]) -> tuple[int, int]:
