@@ -140,3 +140,24 @@ def test_a_number_cut_after_its_point_is_one_line():
     text = "\n".join(["x" * 10, line[:cut].rjust(80, "x"), line[cut:], ""])
     assert len(line[:cut].rjust(80, "x")) == 80
     assert [text[start:end] for _, start, end in LineParser().screened(text)] == [text[11:-1]]
+
+
+def test_the_next_line_that_begins_as_the_row_did_numbers_aside_is_its_own():
+    # rows that begin alike but for their numbers are two lines of one log: a level-less ESP-IDF
+    # envelope, a terminal's stamp across a minute's change
+    for first, second in (
+        ("(72) flash_parts: partition 3 invalid - offset 0x100000 size 0x2000 exceeds flash chip size 0x100000",
+         "(81) boot: Failed to verify partition table"),
+        ("12:59:59.435305 E (628) spi_flash: Detected size(4096k) smaller than the size in",
+         "13:00:00.001234 I (630) main_task: Calling app_main()"),
+    ):
+        assert len(first) in (80, 100)
+        text = f"{first}\n{second}\n"
+        assert [text[start:end] for _, start, end in LineParser().screened(text)] == [first, second]
+
+
+def test_a_level_less_failure_a_terminal_width_wide_is_read_apart_from_the_next_line():
+    lines = ["(69) boot: SPI Flash Size : 4MB",
+             "(72) flash_parts: partition 3 invalid - offset 0x100000 size 0x2000 exceeds flash chip size 0x100000",
+             "(81) boot: Failed to verify partition table", "(85) boot: load partition table error!"]
+    assert answer(lines) == answer([f"E {line}" if line[1:3] != "69" else f"I {line}" for line in lines])

@@ -73,7 +73,8 @@ _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # the span's own backquote beside the last of three stars that follow a space).
 # A whole line a paste set in markdown bold or bold italic ("**[WRN] Cannot upgrade: ...**"); not the
 # stars a program prints itself ("***ERROR*** A stack overflow ...", "*** Booting Zephyr OS ***").
-_BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1\s*$")
+# Also the last line of a block set in bold, itself set in bold ("**ets Jul 29 2019 12:21:46****").
+_BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1(?:\*{2,3})?\s*$")
 # A bold line whose own text is framed by stars, as Zephyr 1.x's banner is ("***** Booting Zephyr OS
 # 1.14.99 *****" set in bold: seven stars each side); the frame stays, only the bold marks go.
 _BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
@@ -219,8 +220,6 @@ def strip_wrapping(text: str) -> str:
         if m.group() in _SHOWN_ESC_COLOUR:
             shown_esc.add(m.group())
         text = text[m.end():]
-    if "**" in text[-5:]:
-        text = _without_bold_close(text)
     for esc, colour in _SHOWN_ESC_COLOUR.items():
         if esc in shown_esc:
             text = colour.sub("", text)
@@ -230,15 +229,17 @@ def strip_wrapping(text: str) -> str:
         text = _INNER_COLOUR.sub("", text)
     if "\u2190" in text or "\u241b" in text:
         text = text.replace("\u2190", "").replace("\u241b", "")
-    return _TRAIL.sub("", text)
+    text = _TRAIL.sub("", text)
+    # (after the line's end: "...12:21:46**\\r" as a repr dump shows a bold line's end)
+    return _without_bold_close(text) if text[-2:] == "**" else text
 
 
 def _without_bold_close(text: str) -> str:
-    """``text`` without the two or three stars that close a block set in bold, when they follow the
-    text itself and the line holds no other pair of stars (see ``_BOLD_OPENS``)."""
-    line = text.rstrip()
-    body = line.rstrip("*")
-    if len(line) - len(body) not in (2, 3) or not body or body[-1].isspace() or "**" in body:
+    """``text`` without the stars that close a block set in bold, when they follow the text itself and
+    the line holds no other pair of stars (see ``_BOLD_OPENS``): two or three, or twice that where
+    a line set in bold ends such a block ("**ets Jul 29 2019 12:21:46****")."""
+    body = text.rstrip("*")
+    if len(text) - len(body) > 6 or not body or body[-1].isspace() or "**" in body:
         return text
     return body
 
