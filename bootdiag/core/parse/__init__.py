@@ -46,6 +46,7 @@ _ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s+(?:\u00d7\s+)?")
 # msg=...". Warnings, errors and fatal lines (WARN, ERRO, FATA, PANI) keep counting.
 _CALM_LEVEL = re.compile(r"(?:INFO|DEBU|TRAC)\[[^\]\n]{1,40}\] |(?:time=\"[^\"\n]{1,40}\" )?level=(?:info|debug|trace) ")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
+_QUOTE_REACH = 40  # characters between a quote's opening mark and the message it quotes, at most
 # A word in lower case right before a message that starts in lower case: the message's words are
 # the end of another sentence ("not found waiting for download"), not a line of its own.
 _WORD_RUNS_ON = re.compile(r"(?<![^\s])[a-z]+ $")
@@ -256,6 +257,13 @@ class LineParser:
                 found.append(event)
                 found_here += 1
                 self._notice(event, no)
+                # a written report's sentences glued together: a failure one of them quotes is read too
+                if not quoted and not type(event).occupies_session and len(piece) >= MIN_GLUED:
+                    said = self._quoted_beside(piece, event, no)
+                    if said is not None:
+                        found.append(said)
+                        found_here += 1
+                        self._notice(said, no)
                 trailing = None
                 if not quoted and event.hands_over():
                     # what the line holds after the hand-over's own words is the next stage's output,
@@ -315,6 +323,22 @@ class LineParser:
         # the line's own message, and after it words it does not print: another message?
         following = self._message_after(piece, hit)[1] if hit.end >= 0 else None
         return following is not None and following.known.severity in ("failure", "warning")
+
+    def _quoted_beside(self, text: str, event: Event, no: int) -> Event | None:
+        """A failure or warning a sentence quotes on a line a written report's family read for
+        something else in it (a setting it names, a command): a post whose sentences lost their
+        newlines ("... you can see the line: CONFIG_X=256 That will result in "<message>" upon boot.").
+        Read as the quoted message, as on a line of its own."""
+        hit = self.catalogue.find(text)
+        if hit is None or hit.known.severity not in ("failure", "warning") or hit.known.id in getattr(event, "messages", ()):
+            return None
+        opened = max(text.rfind(mark, 0, hit.start) for mark in _QUOTE_MARKS)
+        if opened < 0 or hit.start - opened > _QUOTE_REACH or not is_prose(text[:opened]):
+            return None
+        said = quoted_message(text, opened + 1)
+        if opened + 1 + len(said) <= hit.start:
+            return None  # the quote closed before the message: it quotes something else
+        return self._said(Hit(hit.known, 0, hit.fields), said, text, no)
 
     def _hands_over_before_end(self, piece: str, hit: Hit) -> bool:
         """Whether ``hit`` is a message that hands over to the next stage and more follows it on the
