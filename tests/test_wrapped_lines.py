@@ -161,3 +161,35 @@ def test_a_level_less_failure_a_terminal_width_wide_is_read_apart_from_the_next_
              "(72) flash_parts: partition 3 invalid - offset 0x100000 size 0x2000 exceeds flash chip size 0x100000",
              "(81) boot: Failed to verify partition table", "(85) boot: load partition table error!"]
     assert answer(lines) == answer([f"E {line}" if line[1:3] != "69" else f"I {line}" for line in lines])
+
+
+def test_thousands_of_rows_that_each_go_on_in_the_next_are_read_in_linear_time():
+    # every row as wide as a terminal, cut inside a word, and the next begins otherwise: one long
+    # wrapped line that no trigger matches joined, whose rows are each looked at once
+    import gc
+    import random
+    import string
+    import time
+
+    rng = random.Random(0)
+
+    def capture(rows: int) -> str:
+        return "".join("q" + "".join(rng.choice(string.ascii_lowercase + " ") for _ in range(77)) + "xy\n" for _ in range(rows))
+
+    parser = LineParser()
+    timings = []
+    gc.collect()
+    gc.disable()
+    try:
+        for rows in (1000, 4000):
+            text = capture(rows)
+            best = float("inf")
+            for _ in range(3):
+                start = time.process_time()
+                list(parser.screened(text))
+                best = min(best, time.process_time() - start)
+            timings.append(best)
+    finally:
+        gc.enable()
+    assert timings[1] < 2.0, timings
+    assert timings[1] < 8 * max(timings[0], 0.01), timings

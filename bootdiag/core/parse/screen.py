@@ -416,12 +416,13 @@ class TriggerScreen:
                 first_end = len(text)
             if self._passed_over(text, pos, first_end):
                 pos = first_end
+        wrapped_to = -1  # the end of the last wrapped line looked at: its later rows are no line's first
         if wrapped_end is not None and self._rows is not None and self._rows.match(text, pos):
             # the first row has no newline before it for the screen to stop at
-            last = self._wrapped_line(text, pos, wrapped_end)
-            if last >= 0:
+            wrapped_to, hit_line = self._wrapped_line(text, pos, wrapped_end)
+            if hit_line:
                 yield pos, text.find("\n", pos)
-                pos = last
+                pos = wrapped_to
         finditer = self.screen.finditer
         sure_groups = self._sure_groups
         row_group = self._row_group
@@ -443,13 +444,13 @@ class TriggerScreen:
                 hit, end = m.span()
                 if text[hit] == "\n":  # a run of noise lines, or a row at a terminal's width
                     if m.lastindex == row_group:
-                        if wrapped_end is None:
+                        if wrapped_end is None or end < wrapped_to:
                             continue
-                        last = self._wrapped_line(text, end, wrapped_end)
-                        if last < 0:
-                            continue
+                        wrapped_to, hit_line = self._wrapped_line(text, end, wrapped_end)
+                        if not hit_line:
+                            continue  # its rows are screened one by one, as any line
                         yield end, find("\n", end)
-                        pos = last  # its newline may start a run of noise lines
+                        pos = wrapped_to  # its newline may start a run of noise lines
                         break
                     if glued is not None:
                         if glued_at < hit:  # what was found lies before this run: look again from it
@@ -496,15 +497,15 @@ class TriggerScreen:
     def _rows(self) -> re.Pattern[str] | None:
         return re.compile(self.rows) if self.rows else None
 
-    def _wrapped_line(self, text: str, start: int, wrapped_end: Callable[[str, int, int], int]) -> int:
-        """The end of the line a terminal wrapped that begins at ``start`` when some trigger matches its
-        rows joined; else -1."""
+    def _wrapped_line(self, text: str, start: int, wrapped_end: Callable[[str, int, int], int]) -> tuple[int, bool]:
+        """The end of the line that begins with the row at ``start``, and whether a terminal wrapped it
+        and some trigger matches its rows joined."""
         end = text.find("\n", start)
         last = wrapped_end(text, start, end)
         if last <= end:
-            return -1
+            return end, False
         line = text[start:last].replace("\r\n", "").replace("\n", "")
-        return last if next(self.line_spans(line), None) is not None else -1
+        return last, next(self.line_spans(line), None) is not None
 
     @cached_property
     def noise_regex(self) -> re.Pattern[str] | None:
