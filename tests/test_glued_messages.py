@@ -117,8 +117,9 @@ def test_a_tools_failure_glued_to_its_command_line_is_the_failure():
 
 
 def test_a_command_in_a_sentence_that_quotes_a_failure_stays_the_report():
-    [event] = read('I ran imgtool sign --key k.pem --slot-size 0x1000 in.bin out.bin and it says "Image size (0x10) + trailer (0x20) exceeds requested size 0x30"')
-    assert event.kind != "CatalogueMessage" or event.quoted
+    found = read('I ran imgtool sign --key k.pem --slot-size 0x1000 in.bin out.bin and it says "Image size (0x10) + trailer (0x20) exceeds requested size 0x30"')
+    assert found[0].kind == "ImgtoolSignCommand"
+    assert all(event.kind != "CatalogueMessage" or event.quoted for event in found)  # told of, not a log line
 
 
 def test_esptool_ck_lines_glued_on_one_line_read_apart():
@@ -346,3 +347,24 @@ def test_zephyr_log_lines_glued_read_apart_whatever_their_timestamp(stamp):
     report = explain(text)
     assert report.status == "diagnosed"
     assert {e.line for f in report.findings for e in f.evidence} == {1}
+
+
+def test_a_failure_quoted_in_a_report_sentence_glued_after_a_setting_is_read_too():
+    # a post's sentences that lost their newlines: a setting named, then a message the setting causes
+    sentences = ["In the board file for this target you can see the line:", "CONFIG_BOOT_MAX_IMG_SECTORS=128",
+                 'With it the bootloader prints "mcuboot: Failed reading sectors; BOOT_MAX_IMG_SECTORS=128 - too small?" on every boot.']
+    glued = " ".join(sentences)
+    kinds = [e.kind for e in read(glued)]
+    assert kinds[0] == "ReportedSetting" and len(kinds) == 2
+    [said] = [e for e in read(glued) if e.kind != "ReportedSetting"]
+    assert said.quoted and said.kind == "McubootLayoutProblem"  # as the bootloader prints it, told of
+    apart = explain("\n".join(sentences) + "\n")
+    assert [f.id for f in explain(glued + "\n").findings][:1] == [f.id for f in apart.findings][:1] != []
+
+
+def test_a_setting_line_that_quotes_no_failure_reads_as_the_setting_alone():
+    for line in ('In the board file for this target you can see the line: CONFIG_BOOT_MAX_IMG_SECTORS=128 and '
+                 'the documentation calls it "the most sectors an image may span" which seems right to me.',
+                 'In the board file for this target you can see "CONFIG_BOOT_MAX_IMG_SECTORS=128" in it, which reads '
+                 'as too small? Failed reading sectors is what I would expect then.'):
+        assert [e.kind for e in read(line)] == ["ReportedSetting"], line

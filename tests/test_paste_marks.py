@@ -27,6 +27,11 @@ from bootdiag.core.pipeline import explain
     ("_E (116) esp_image: image at 0x20000 has invalid magic byte_", "E (116) esp_image: image at 0x20000 has invalid magic byte"),
     ("*A fatal error occurred: Failed to connect to ESP32: No serial data received.*",
      "A fatal error occurred: Failed to connect to ESP32: No serial data received."),
+    # the last line of a block set in bold, itself set in bold: both closing marks go
+    ("**ets Jul 29 2019 12:21:46****", "ets Jul 29 2019 12:21:46"),
+    # the block's closing marks before the line end a repr dump shows
+    ("ets Jul 29 2019 12:21:46**\\r", "ets Jul 29 2019 12:21:46"),
+    ("ets Jul 29 2019 12:21:46**   \\r\\n", "ets Jul 29 2019 12:21:46"),
 ])
 def test_the_marks_around_a_line_are_taken_off(pasted: str, printed: str) -> None:
     assert strip_wrapping(pasted) == printed
@@ -104,10 +109,17 @@ def test_bold_set_over_several_lines_goes_from_its_first_and_last_line() -> None
     assert strip_wrapping(" **" + lines[0]) == lines[0]
     assert strip_wrapping(lines[-1] + "**") == lines[-1]
     assert [f.id for f in explain(bold).findings] == [f.id for f in explain("\n".join(lines) + "\n").findings] != []
+    # the same block pasted again: each line set in bold, or each line end shown as its escape
+    again = ["\n".join(f"**{line.strip()}**" for line in bold.splitlines()) + "\n",
+             "\n".join(f"{line}\\r" for line in bold.splitlines()) + "\n"]
+    for text in again:
+        assert [f.id for f in explain(text).findings] == [f.id for f in explain(bold).findings]
 
 
 @pytest.mark.parametrize("line", [
     "I (30) app: value**2 is large**",  # a pair of stars inside the line: not a block's bold
+    "I (30) app: value**2 is large****",
+    "I (30) app: a count of stars ********",
     "*** Booting Zephyr OS ***",
 ])
 def test_a_line_with_its_own_pair_of_stars_keeps_them(line: str) -> None:

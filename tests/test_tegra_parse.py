@@ -631,3 +631,22 @@ def test_t210_tegraboot_banner_alone_shows_a_boot_under_way(banner):
 def test_console_login_prompt_ends_a_glued_line(line, node):
     found = parse_console_login(line)
     assert (found and found["node"]) == node
+
+
+def test_the_efi_stubs_lines_glued_together_read_apart() -> None:
+    # a paste that lost its newlines: UEFI's launcher gives up on extlinux, then the kernel's EFI stub
+    # takes over, warns of the missing initrd and goes on
+    lines = ["L4TLauncher: Unable to boot via extlinux: Not Found", "EFI stub: Booting Linux Kernel...",
+             "EFI stub: Using DTB from configuration table", "EFI stub: ERROR: Failed to load initrd!",
+             "EFI stub: Exiting boot services and installing virtual address map..."]
+    pieces = LineParser().unwrapper.pieces(" ".join(lines), as_pasted=True)
+    assert pieces == lines
+    glued = explain(" ".join(lines[:3]) + "\n" + " ".join(lines[3:]) + "\n")
+    apart = explain("\n".join(lines) + "\n")
+    assert (glued.status, [f.id for f in glued.findings]) == (apart.status, [f.id for f in apart.findings])
+
+
+def test_efi_stub_words_in_a_sentence_that_introduces_them_stay_its_lead() -> None:
+    # a tool's own "tag:" before the stub's words introduces them: no cut there
+    assert LineParser().unwrapper.pieces("loader: EFI stub: Booting Linux Kernel...", as_pasted=True) == [
+        "loader: EFI stub: Booting Linux Kernel..."]

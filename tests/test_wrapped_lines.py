@@ -73,3 +73,123 @@ def test_one_message_printed_again_with_other_numbers_is_no_wrap():
              for n in range(30, 38)]
     text = "\n".join(lines) + "\n"
     assert all("\n" not in text[start:end] for _, start, end in LineParser().screened(text))
+
+
+# An espflash run (its own lines, as espflash 3 prints them) whose last progress bar and the line
+# after it sit on one row: a terminal cuts that row wherever its width falls.
+ESPFLASH = [
+    "[2024-07-12T07:11:52Z INFO ] Serial port: '/dev/ttyUSB0'",
+    "[2024-07-12T07:11:52Z INFO ] Connecting...",
+    "[2024-07-12T07:11:52Z INFO ] Using flash stub",
+    "Chip type:         esp32 (revision v3.1)",
+    "Flash size:        4MB",
+]
+DONE = "[2024-07-12T07:13:05Z INFO ] Flashing has completed!"
+
+
+def bar(width: int) -> str:
+    """espflash's last progress bar, ``width`` characters wide."""
+    return f"[00:01:07] [{'=' * (width - 23)}]  641/641 "
+
+
+def test_a_completion_a_terminal_cut_in_two_reads_as_the_line_it_was():
+    whole = answer([*ESPFLASH, f"{bar(20)}{DONE}"])
+    assert whole == ("healthy", [])
+    for cut in range(DONE.index("Flashing") + 1, len(DONE) - 1):  # the cut falls at every place in the message
+        row = bar(80 - cut) + DONE
+        assert row[80:] == DONE[cut:]
+        assert answer([*ESPFLASH, *wrap(row)]) == whole, row[:80]
+
+
+def test_a_cut_completion_on_the_first_row_of_a_capture_is_found():
+    row = bar(40) + DONE
+    assert answer([*wrap(row), *ESPFLASH]) == answer([row, *ESPFLASH])
+
+
+def test_the_cut_completion_reads_the_same_however_the_capture_was_cut_into_reads():
+    from bootdiag.core.pipeline import Analyzer
+
+    row = bar(45) + DONE
+    data = ("\n".join([*ESPFLASH, *wrap(row), "Commands:"]) + "\n").encode()
+    answers = set()
+    for size in (1, 7, 80, 81, 160, len(data)):
+        analyzer = Analyzer("<capture>")
+        for at in range(0, len(data), size):
+            analyzer.feed_bytes(data[at : at + size])
+        report = analyzer.finish()
+        answers.add((report.status, report.stats["events"]))
+    assert len(answers) == 1 and answers.pop()[0] == "healthy"
+
+
+def test_a_row_that_opens_no_wrapped_line_keeps_its_words_apart():
+    # an 80-column row whose next row begins a log line of its own: the two are never one line
+    row = "I (100) app: some output that is exactly as wide as a terminal row, no more Flas"
+    assert len(row) == 80
+    text = "\n".join([row, "E (101) app: hing has completed!"]) + "\n"
+    assert [text[start:end] for _, start, end in LineParser().screened(text)] == ["E (101) app: hing has completed!"]
+
+
+def test_a_number_cut_after_its_point_is_one_line():
+    # a terminal's stamp cut after its decimal point: the row ends with "." and the next begins with digits
+    row = "[15:03:48.692] *** Booting Zephyr OS build v3.5.0 *** [15:03:48.953] I: Starting bo"
+    text = row[:80] + "\n" + row[80:] + "otloader [15:03:49.001] I: Jumping to the first image slot\n"
+    rows = [text[start:end] for _, start, end in LineParser().screened(text)]
+    assert rows == [text.rstrip("\n")]
+    line = "[15:03:48.953] I: Enter the serial recovery mode [15:03:48.953] I: Device suspended"
+    cut = line.index("48.953] I: Device") + 3
+    text = "\n".join(["x" * 10, line[:cut].rjust(80, "x"), line[cut:], ""])
+    assert len(line[:cut].rjust(80, "x")) == 80
+    assert [text[start:end] for _, start, end in LineParser().screened(text)] == [text[11:-1]]
+
+
+def test_the_next_line_that_begins_as_the_row_did_numbers_aside_is_its_own():
+    # rows that begin alike but for their numbers are two lines of one log: a level-less ESP-IDF
+    # envelope, a terminal's stamp across a minute's change
+    for first, second in (
+        ("(72) flash_parts: partition 3 invalid - offset 0x100000 size 0x2000 exceeds flash chip size 0x100000",
+         "(81) boot: Failed to verify partition table"),
+        ("12:59:59.435305 E (628) spi_flash: Detected size(4096k) smaller than the size in",
+         "13:00:00.001234 I (630) main_task: Calling app_main()"),
+    ):
+        assert len(first) in (80, 100)
+        text = f"{first}\n{second}\n"
+        assert [text[start:end] for _, start, end in LineParser().screened(text)] == [first, second]
+
+
+def test_a_level_less_failure_a_terminal_width_wide_is_read_apart_from_the_next_line():
+    lines = ["(69) boot: SPI Flash Size : 4MB",
+             "(72) flash_parts: partition 3 invalid - offset 0x100000 size 0x2000 exceeds flash chip size 0x100000",
+             "(81) boot: Failed to verify partition table", "(85) boot: load partition table error!"]
+    assert answer(lines) == answer([f"E {line}" if line[1:3] != "69" else f"I {line}" for line in lines])
+
+
+def test_thousands_of_rows_that_each_go_on_in_the_next_are_read_in_linear_time():
+    # every row as wide as a terminal, cut inside a word, and the next begins otherwise: one long
+    # wrapped line that no trigger matches joined, whose rows are each looked at once
+    import gc
+    import random
+    import string
+    import time
+
+    rng = random.Random(0)
+
+    def capture(rows: int) -> str:
+        return "".join("q" + "".join(rng.choice(string.ascii_lowercase + " ") for _ in range(77)) + "xy\n" for _ in range(rows))
+
+    parser = LineParser()
+    timings = []
+    gc.collect()
+    gc.disable()
+    try:
+        for rows in (1000, 4000):
+            text = capture(rows)
+            best = float("inf")
+            for _ in range(3):
+                start = time.process_time()
+                list(parser.screened(text))
+                best = min(best, time.process_time() - start)
+            timings.append(best)
+    finally:
+        gc.enable()
+    assert timings[1] < 2.0, timings
+    assert timings[1] < 8 * max(timings[0], 0.01), timings

@@ -26,7 +26,7 @@ from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.reader import RepeatReader
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
-from bootdiag.core.parse.wrapped import joined, wrapped_span
+from bootdiag.core.parse.wrapped import ROW_AT_WIDTH, joined, wrapped_span
 
 
 
@@ -49,6 +49,7 @@ _CALM_LEVEL = re.compile(r"(?:INFO|DEBU|TRAC)\[[^\]\n]{1,40}\] |(?:time=\"[^\"\n
 # trusty_fast", TF-A's level for a message that tells of nothing failing): the level, not a failure glued on
 _LEVEL_LABEL_LAST = re.compile(r"(?i)(?:(?<![\w-])(?:error|err|fatal)\s*:|\[\s*(?:error|err|fatal)\s*\])\s*$")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
+_QUOTE_REACH = 40  # characters between a quote's opening mark and the message it quotes, at most
 # A word in lower case right before a message that starts in lower case: the message's words are
 # the end of another sentence ("not found waiting for download"), not a line of its own.
 _WORD_RUNS_ON = re.compile(r"(?<![^\s])[a-z]+ $")
@@ -88,10 +89,11 @@ def trigger_screen(triggers: tuple[str, ...], noise: tuple[str, ...] = (), glued
     def build() -> TriggerScreen:
         return TriggerScreen(
             list(triggers), noise="|".join(f"(?:{n})" for n in noise) or None,
-            noise_glued="|".join(f"(?:{g})" for g in glued) or None,
+            noise_glued="|".join(f"(?:{g})" for g in glued) or None, rows=ROW_AT_WIDTH,
         ).compile_all()
 
-    return cached("screen", [Path(screen.__file__), Path(regex_trie.__file__), "\0".join(triggers), "\0".join(noise), "\0".join(glued)], build)
+    return cached("screen", [Path(screen.__file__), Path(regex_trie.__file__), "\0".join(triggers), "\0".join(noise), "\0".join(glued),
+                             ROW_AT_WIDTH], build)
 
 
 def _shown_after_colon(text: str) -> str | None:
@@ -258,6 +260,13 @@ class LineParser:
                 found.append(event)
                 found_here += 1
                 self._notice(event, no)
+                # a written report's sentences glued together: a failure one of them quotes is read too
+                if not quoted and not type(event).occupies_session and len(piece) >= MIN_GLUED:
+                    said = self._quoted_beside(piece, event, no)
+                    if said is not None:
+                        found.append(said)
+                        found_here += 1
+                        self._notice(said, no)
                 trailing = None
                 if not quoted and event.hands_over():
                     # what the line holds after the hand-over's own words is the next stage's output,
@@ -317,6 +326,22 @@ class LineParser:
         # the line's own message, and after it words it does not print: another message?
         following = self._message_after(piece, hit)[1] if hit.end >= 0 else None
         return following is not None and following.known.severity in ("failure", "warning")
+
+    def _quoted_beside(self, text: str, event: Event, no: int) -> Event | None:
+        """A failure or warning a sentence quotes on a line a written report's family read for
+        something else in it (a setting it names, a command): a post whose sentences lost their
+        newlines ("... you can see the line: CONFIG_X=256 That will result in "<message>" upon boot.").
+        Read as the quoted message, as on a line of its own."""
+        hit = self.catalogue.find(text)
+        if hit is None or hit.known.severity not in ("failure", "warning") or hit.known.id in getattr(event, "messages", ()):
+            return None
+        opened = max(text.rfind(mark, 0, hit.start) for mark in _QUOTE_MARKS)
+        if opened < 0 or hit.start - opened > _QUOTE_REACH or not is_prose(text[:opened]):
+            return None
+        said = quoted_message(text, opened + 1)
+        if opened + 1 + len(said) <= hit.start:
+            return None  # the quote closed before the message: it quotes something else
+        return self._said(Hit(hit.known, 0, hit.fields), said, text, no)
 
     def _hands_over_before_end(self, piece: str, hit: Hit) -> bool:
         """Whether ``hit`` is a message that hands over to the next stage and more follows it on the
@@ -546,7 +571,7 @@ class LineParser:
         line ``no``) on that the screen hands over."""
         count = text.count
         floor = pos  # lines before it were read (or passed over): a wrapped line starts no earlier
-        for start, end in self.screen.line_spans(text, pos, follows_line=no > 1):
+        for start, end in self.screen.line_spans(text, pos, follows_line=no > 1, wrapped_end=self._wrapped_end):
             if start < floor:
                 continue  # a row of a wrapped line already read whole
             row = start, end
@@ -563,6 +588,11 @@ class LineParser:
                     self._wrapped.clear()
                 self._wrapped[no] = no + count("\n", start, end)
             yield no, start, end
+
+    def _wrapped_end(self, text: str, start: int, end: int) -> int:
+        """Where the line that begins with the row ``start:end`` ends (a terminal may have wrapped it):
+        the screen joins a wrapped line's rows before it looks for triggers in them."""
+        return wrapped_span(text, start, end, start, self.unwrapper.opens_log_line)[1]
 
     def last_line_of(self, no: int) -> int:
         """The last line of the line that begins at line ``no``: itself, unless a terminal wrapped it."""

@@ -23,11 +23,16 @@ informational lines). A run of such lines is passed over in one step, at the spe
 the newline, and nothing inside them stops the screen but ``noise_glued``: where, inside such a
 line, another log line may begin (a paste that lost its newlines), searched a window of lines at a
 time as runs need it; such a line is screened like any other.
+
+A trigger cut in two where a terminal wrapped a line is in neither row. So the screen also takes
+``rows``: a regex for a row (at its start) that may go on in the next one. It stops at such rows
+outside runs of noise, and :meth:`TriggerScreen.line_spans` asks its caller how far the line the
+device printed goes on: the rows joined are screened as one line.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -289,11 +294,12 @@ class TriggerScreen:
     """Lines of a text block where any of ``triggers`` (regex sources) matches."""
 
     def __init__(self, triggers: list[str], flags: int = re.MULTILINE, noise: str | None = None,
-                 noise_glued: str | None = None) -> None:
+                 noise_glued: str | None = None, rows: str | None = None) -> None:
         self.triggers = list(triggers)
         self.flags = flags
         self.noise = noise
         self.noise_glued = noise_glued
+        self.rows = rows
         self._glued = re.compile(noise_glued, flags) if noise and noise_glued else None
         self.alternatives = [alt for t in triggers for alt in split_alternatives(t)]
         self.unanchored: list[str] = []
@@ -332,6 +338,7 @@ class TriggerScreen:
                     by_anchor.setdefault(ch, set()).add(index)
                     (sure if whole else checks).setdefault(ch, set()).add((prefix, behind, tail))
         self.screen: re.Pattern[str] | None = None
+        self._row_group = -1  # the screen's group that closes on a row at a terminal's width
         # Anchor character -> the alternatives to confirm a hit with (compiled on first use:
         # start-up time matters more than the first block).
         self._confirm_for = {ch: tuple(sorted(indices)) for ch, indices in by_anchor.items()}
@@ -348,6 +355,10 @@ class TriggerScreen:
             # No trigger anchors on a newline, so a match that starts with one is a run of noise.
             line = f"(?:{noise})[^\\n]*+"
             branches.append(f"\\n{line}(?:\\n{line})*+")  # possessive: nothing to undo
+        if rows:
+            # A row that may go on in the next one, after a newline that opens no run of noise: the
+            # match is the newline alone, and its empty group says which branch it was.
+            branches.append(f"\\n(?={rows})(?P<row_at_width>)")
         # Frequent anchor characters first: the engine tries the alternatives in order. A sure check
         # runs on to the line's end and closes an empty group of its own: a match through one needs
         # no confirming (its lastindex says so), and ends where the line does. (One group per anchor:
@@ -358,6 +369,7 @@ class TriggerScreen:
         self.screen = re.compile("|".join(branches), flags)
         # (a trigger's own groups may close inside a check too: only these say it was sure)
         self._sure_groups = frozenset(self.screen.groupindex[name] for name in sure_names)
+        self._row_group = self.screen.groupindex.get("row_at_width", -1)
 
     @cached_property
     def combined(self) -> re.Pattern[str]:
@@ -384,11 +396,17 @@ class TriggerScreen:
         self._kept = {indices: Precompiled(self._confirm_source(indices), self.flags) for indices in set(self._confirm_for.values())}
         return self
 
-    def line_spans(self, text: str, pos: int = 0, follows_line: bool = False) -> Iterator[tuple[int, int]]:
+    def line_spans(self, text: str, pos: int = 0, follows_line: bool = False,
+                   wrapped_end: Callable[[str, int, int], int] | None = None) -> Iterator[tuple[int, int]]:
         """``(start, end)`` of every line of ``text`` (``\\n``-separated) from ``pos`` (a line's
         start) on that some trigger matches. ``follows_line``: the line at ``pos`` is not the
         capture's first, so a noise line there is passed over as one after a newline inside a block
-        is (the answer must not depend on where a stream was cut into blocks)."""
+        is (the answer must not depend on where a stream was cut into blocks).
+
+        ``wrapped_end(text, start, end)``: where the line that begins with the row ``start:end`` ends
+        when a terminal wrapped it (``end`` when it did not). A row (of ``rows``) whose line some
+        trigger matches only with its rows joined is given as ``(start, end)`` of that first row,
+        and the screen goes on after the line's last row."""
         if self.screen is None:
             yield from self._combined_spans(text, pos)
             return
@@ -398,8 +416,16 @@ class TriggerScreen:
                 first_end = len(text)
             if self._passed_over(text, pos, first_end):
                 pos = first_end
+        wrapped_to = -1  # the end of the last wrapped line looked at: its later rows are no line's first
+        if wrapped_end is not None and self._rows is not None and self._rows.match(text, pos):
+            # the first row has no newline before it for the screen to stop at
+            wrapped_to, hit_line = self._wrapped_line(text, pos, wrapped_end)
+            if hit_line:
+                yield pos, text.find("\n", pos)
+                pos = wrapped_to
         finditer = self.screen.finditer
         sure_groups = self._sure_groups
+        row_group = self._row_group
         find, rfind = text.find, text.rfind
         confirm = self._confirm
         size = len(text)
@@ -416,7 +442,16 @@ class TriggerScreen:
             # match says otherwise: then it starts again from there.
             for m in finditer(text, pos):
                 hit, end = m.span()
-                if text[hit] == "\n":  # a run of noise lines
+                if text[hit] == "\n":  # a run of noise lines, or a row at a terminal's width
+                    if m.lastindex == row_group:
+                        if wrapped_end is None or end < wrapped_to:
+                            continue
+                        wrapped_to, hit_line = self._wrapped_line(text, end, wrapped_end)
+                        if not hit_line:
+                            continue  # its rows are screened one by one, as any line
+                        yield end, find("\n", end)
+                        pos = wrapped_to  # its newline may start a run of noise lines
+                        break
                     if glued is not None:
                         if glued_at < hit:  # what was found lies before this run: look again from it
                             glued_at = clear_to = hit
@@ -457,6 +492,20 @@ class TriggerScreen:
                     break
             else:
                 return
+
+    @cached_property
+    def _rows(self) -> re.Pattern[str] | None:
+        return re.compile(self.rows) if self.rows else None
+
+    def _wrapped_line(self, text: str, start: int, wrapped_end: Callable[[str, int, int], int]) -> tuple[int, bool]:
+        """The end of the line that begins with the row at ``start``, and whether a terminal wrapped it
+        and some trigger matches its rows joined."""
+        end = text.find("\n", start)
+        last = wrapped_end(text, start, end)
+        if last <= end:
+            return end, False
+        line = text[start:last].replace("\r\n", "").replace("\n", "")
+        return last, next(self.line_spans(line), None) is not None
 
     @cached_property
     def noise_regex(self) -> re.Pattern[str] | None:

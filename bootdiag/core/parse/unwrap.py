@@ -14,22 +14,51 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from bootdiag.core import regex_starts
 from bootdiag.core.cache import cached
 
-# Terminal programs and loggers put the host's time first: "[12:00:01.123] ", "12:00:01.123 -> "
-# (Arduino IDE; "12:00:01:123 -> " in VS Code's Serial Monitor), "[2026-01-02 10:00:00] ",
-# "[22:02:10]", a bare "14:56:33.435305 ", tio's
-# "[12:00:01.123] ", one whose "[" a quote cut off ("12:00:01] "), ISO dates
-# "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z ".
-HOST_PREFIX = re.compile(
-    r"\s*(?:\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]\s?|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?|\d\d:\d\d:\d\d\.\d+(?:\s*->\s?|\s)|\d\d:\d\d:\d\d:\d+\s*->\s?"
-    r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?(?:\s*->\s?|\s)"
-    # not a Jetson UART stamp: "[0360.204] E> ", and T210's level-less "[0002.581] " (4 + 3 digits): the
-    # stamp opens a boot log line, and stays on it so that the line still reads as one
-    r"|(?!\[\d{4}\.\d{3}\] )\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\](?!\s?[ECIWD]> )\s?)?\s*"
+# A terminal program's or logger's stamp of the host's time, as it stands before a line (see _Stamp).
+_CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"  # a terminal's time of day
+
+
+class _Stamp(NamedTuple):
+    """One form of stamp, and where it is looked for."""
+
+    form: str  # the stamp itself
+    before_line: str  # what separates it from the line it stamps, as a pasted line's wrapping (HOST_PREFIX)
+    # what ends it where a line that lost its newlines holds it, the next line's stamp (at a piece's end:
+    # _NEXT_STAMP); None: not looked for there
+    glued: str | None = None
+    splits: bool = False  # a pasted line is also cut before it (a start of Unwrapper.pieces)
+
+
+_STAMPS = (
+    # "[2026-01-02 10:00:00] ", "[2024-01-02T12:00:00.123] " (loggers' ISO dates; tio's "%Y-%m-%dT%H:%M:%S"
+    # and ".%03ld", same file as below)
+    _Stamp(r"\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]", r"\s?", "", splits=True),
+    # "[12:00:01.123] " (tio: "%H:%M:%S" and ".%03ld", in brackets; tio/tio@ae9c8edbcaee src/timestamp.c
+    # timestamp_current_time), "[22:02:10]"
+    _Stamp(rf"\[{_CLOCK}\]", r"\s?", "", splits=True),
+    # the same with its "[" cut off by a quote ("12:00:01] ")
+    _Stamp(rf"{_CLOCK}\]", r"\s?", ""),
+    # "12:00:01.123 -> " (Arduino IDE's Serial Monitor: 1.x "HH:mm:ss.SSS -> "; 2.x dateFormat 'H:M:ss.l' and
+    # " -> ", arduino/arduino-ide@7889f4083421 arduino-ide-extension/src/browser/serial/monitor/
+    # serial-monitor-send-output.tsx _Row), and a bare "14:56:33.435305 "
+    _Stamp(r"\d\d:\d\d:\d\d\.\d+", r"(?:\s*->\s?|\s)", " ?->", splits=True),
+    # "12:00:01:123 -> " (VS Code's Serial Monitor)
+    _Stamp(r"\d\d:\d\d:\d\d:\d+", r"\s*->\s?", " ?->", splits=True),
+    # ISO dates "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z "
+    _Stamp(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?", r"(?:\s*->\s?|\s)"),
+    # seconds since start, "[   12.345678] " (a kernel's printk time): not a Jetson UART stamp, "[0360.204] E> ",
+    # nor T210's level-less "[0002.581] " (4 + 3 digits), which opens a boot log line and stays on it so
+    # that the line still reads as one
+    _Stamp(r"(?!\[\d{4}\.\d{3}\] )\[\s*\d+\.\d+(?:\s+\d+\.\d+)?\](?!\s?[ECIWD]> )", r"\s?"),
 )
+
+# Terminal programs and loggers put the host's time first (_STAMPS): taken off with the blanks after it.
+HOST_PREFIX = re.compile(r"\s*(?:" + "|".join(stamp.form + stamp.before_line for stamp in _STAMPS) + r")?\s*")
 
 _MONTHS = frozenset({"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"})
 
@@ -54,7 +83,6 @@ _LEAD = re.compile(
 )
 # A terminal timestamp left at a piece's end belongs to the next line, which a lost newline glued on:
 # "Build:Feb 7 2021 [02:37:22]rst:0xf (...)" is cut before "rst:", leaving "[02:37:22]" behind.
-_CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"  # a terminal's time of day
 # Also a line end a paste shows as its escape ("...Busy Spin\\r": a log copied from a JSON or repr dump).
 _TRAIL = re.compile(
     rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n)+$"
@@ -62,7 +90,7 @@ _TRAIL = re.compile(
 # The stamps that may stand at the end of a piece of a glued line, before the line that followed;
 # also SEGGER RTT Viewer's terminal index ("... image_ok=0x3 00> I: Boot source: none").
 _NEXT_STAMP = re.compile(
-    rf"(?:\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]|\[?{_CLOCK}\]|\d\d:\d\d:\d\d[.:]\d+ ?->|(?<!\S)\d\d>)$"
+    "(?:" + "|".join(stamp.form + stamp.glued for stamp in _STAMPS if stamp.glued is not None) + r"|(?<!\S)\d\d>)$"
 )
 _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 
@@ -73,7 +101,8 @@ _STAMP_REACH = 40  # characters from a piece's end the stamp lies within
 # the span's own backquote beside the last of three stars that follow a space).
 # A whole line a paste set in markdown bold or bold italic ("**[WRN] Cannot upgrade: ...**"); not the
 # stars a program prints itself ("***ERROR*** A stack overflow ...", "*** Booting Zephyr OS ***").
-_BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1\s*$")
+# Also the last line of a block set in bold, itself set in bold ("**ets Jul 29 2019 12:21:46****").
+_BOLD_LINE = re.compile(r"(\*{2,3})(?=[^\s*])(.*[^\s*])\1(?:\*{2,3})?\s*$")
 # A bold line whose own text is framed by stars, as Zephyr 1.x's banner is ("***** Booting Zephyr OS
 # 1.14.99 *****" set in bold: seven stars each side); the frame stays, only the bold marks go.
 _BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
@@ -219,8 +248,6 @@ def strip_wrapping(text: str) -> str:
         if m.group() in _SHOWN_ESC_COLOUR:
             shown_esc.add(m.group())
         text = text[m.end():]
-    if "**" in text[-5:]:
-        text = _without_bold_close(text)
     for esc, colour in _SHOWN_ESC_COLOUR.items():
         if esc in shown_esc:
             text = colour.sub("", text)
@@ -230,15 +257,17 @@ def strip_wrapping(text: str) -> str:
         text = _INNER_COLOUR.sub("", text)
     if "\u2190" in text or "\u241b" in text:
         text = text.replace("\u2190", "").replace("\u241b", "")
-    return _TRAIL.sub("", text)
+    text = _TRAIL.sub("", text)
+    # (after the line's end: "...12:21:46**\\r" as a repr dump shows a bold line's end)
+    return _without_bold_close(text) if text[-2:] == "**" else text
 
 
 def _without_bold_close(text: str) -> str:
-    """``text`` without the two or three stars that close a block set in bold, when they follow the
-    text itself and the line holds no other pair of stars (see ``_BOLD_OPENS``)."""
-    line = text.rstrip()
-    body = line.rstrip("*")
-    if len(line) - len(body) not in (2, 3) or not body or body[-1].isspace() or "**" in body:
+    """``text`` without the stars that close a block set in bold, when they follow the text itself and
+    the line holds no other pair of stars (see ``_BOLD_OPENS``): two or three, or twice that where
+    a line set in bold ends such a block ("**ets Jul 29 2019 12:21:46****")."""
+    body = text.rstrip("*")
+    if len(text) - len(body) > 6 or not body or body[-1].isspace() or "**" in body:
         return text
     return body
 
@@ -269,14 +298,21 @@ def _starts_regex(line_starts: tuple[str, ...], mid_word: tuple[str, ...] = ()) 
     return cached("line-starts", sources, lambda: re.compile(r"(?:(?<![^\W_])|(?=\*{3} )" + after_word + ")" + starts_pattern(line_starts)))
 
 
+def _ascii_digits(pattern: str) -> str:
+    """``pattern`` with its digits (``\\d``, none of them inside a class) in ASCII, as ``[0-9]``."""
+    return pattern.replace("\\d", "[0-9]")
+
+
 # A terminal program's stamp before a line ("[22:25:56]", "[2024-01-05 10:11:12.345]", "10:11:12.345 ->"):
 # inside a line that lost its newlines, where the next line began.
 # Also minicom's status line, which a copy of its window takes with the log ("... login: CTRL-A Z for
 # help | 115200 8N1 | NOR | Minicom 2.7.1 | VT102 | Offline | ttyUSB0"; minicom 2.3 to 2.9 print it
 # so, with or without the space before the first bar): never part of the line the device printed.
-# (one start each, in ASCII digits, so that the split scan knows every start's first characters)
+# (a stamp that begins with a digit in ASCII digits, so that the split scan knows every start's first
+# characters)
 _TERMINAL_STAMP_STARTS = (
-    rf"\[\d{{4}}-\d\d-\d\d[ T][\d:.,]+\]", rf"\[{_CLOCK}\]", r"[0-9]{2}:[0-9]{2}:[0-9]{2}[.:][0-9]+ ?->", r"CTRL-A Z for help ?\|",
+    *((_ascii_digits(stamp.form) if stamp.form.startswith("\\d") else stamp.form) + (stamp.glued or "") for stamp in _STAMPS if stamp.splits),
+    r"CTRL-A Z for help ?\|",
 )
 _TERMINAL_STAMP_START = "|".join(_TERMINAL_STAMP_STARTS)
 

@@ -15,10 +15,28 @@ from collections.abc import Callable
 from bootdiag.core.lines import TERMINAL_WIDTHS
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
+_DIGITS_ALIKE = str.maketrans("123456789", "000000000")
 # Characters a row cut inside a line ends with, and that its next row begins with: words, numbers
 # and the marks between them; not the marks that open a line (a bracketed stamp, a quote, markup).
 _ENDS_CUT = frozenset(" )]},;:.=-_/'\"%")
 _BEGINS_CUT = frozenset(" ()},;:.=-_/%")
+
+
+def _row_at_width() -> str:
+    """A regex, matched at a row's start, for a row that may be a longer line a terminal cut: as wide
+    as terminals are set, in ASCII without ESC, then its line end and a next row that may carry it on.
+    The trigger screen stops at such rows (a trigger may be cut in two there); :func:`_cut_row`
+    decides. (The widths nested, shortest first: the row's characters are counted once.)"""
+    char = r"[\x00-\t\x0b\x0c\x0e-\x1a\x1c-\x7f]"  # ASCII but the line end and ESC
+    widths = sorted(TERMINAL_WIDTHS)
+    pattern = ""
+    for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), 0]):
+        count = f"{char}{{{wider - narrower}}}"
+        pattern = f"{count}\\r?\\n" if not pattern else f"{count}(?:\\r?\\n|{pattern})"
+    return f"{pattern}(?=[\\w ()}},;:.=\\-/%])"
+
+
+ROW_AT_WIDTH = _row_at_width()
 
 
 def _cut_row(text: str, start: int, end: int) -> bool:
@@ -35,7 +53,18 @@ def _cut_row(text: str, start: int, end: int) -> bool:
     a, b = text[end - 1], text[first]
     if not (a.isalnum() or a in _ENDS_CUT) or not (b.isalnum() or b in _BEGINS_CUT):
         return False
-    return not (a.isspace() and b.isspace()) and a not in ".!?"  # a row ending a sentence ended a line
+    if a in ".!?":
+        # a row ending a sentence ended a line; not a number cut after its point ("[15:03:48." + "953] ")
+        return a == "." and b.isdigit() and text[end - 2].isdigit()
+    return not (a.isspace() and b.isspace())
+
+
+def _starts_alike(text: str, first: int, second: int) -> bool:
+    """Whether the rows at ``first`` and ``second`` begin alike, numbers aside: the next line of the
+    same log, not the rest of a line ("[12:59:59] ..." then "[13:00:00] ...", "(72) flash_parts: ..."
+    then "(81) boot: ...")."""
+    a, b = text[first : first + _SAME_START], text[second : second + _SAME_START]
+    return a == b or a.translate(_DIGITS_ALIKE) == b.translate(_DIGITS_ALIKE)
 
 
 def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callable[[str, int], bool]) -> tuple[int, int]:
@@ -46,16 +75,15 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
     size = len(text)
     row = start
     # forward: this row is cut at the width and the next one carries on
-    while (end < size - 1 and text[end + 1] not in "\r\n\x1b" and not opens_line(text, end + 1)
-           and text[end + 1 : end + 1 + _SAME_START] != text[row : row + _SAME_START] and _cut_row(text, row, end)):
+    while (end < size - 1 and text[end + 1] not in "\r\n\x1b" and _cut_row(text, row, end)
+           and not opens_line(text, end + 1) and not _starts_alike(text, row, end + 1)):
         row = end + 1
         following = text.find("\n", row)
         end = size if following < 0 else following
     # backward: this row carries on one cut at the width
     while start > floor and text[start] != "\x1b" and not opens_line(text, start):
         before = text.rfind("\n", 0, start - 1) + 1
-        if (before < floor or text[before : before + _SAME_START] == text[start : start + _SAME_START]
-                or not _cut_row(text, before, start - 1)):
+        if before < floor or not _cut_row(text, before, start - 1) or _starts_alike(text, before, start):
             break
         start = before
     return start, end

@@ -94,5 +94,9 @@ PLATFORM = Platform(
                  r"(?:rm|cp|mv|ln|mkdir|chmod|chown|cat|dd|ls|tar|mount|umount|losetup|truncate): (?:cannot|can't) ",
                  # the R39 initrd flash scripts' log function: time of day, " - ", a level word (messages/tegra.toml
                  # envelope initrd_log; Seeed-Studio/Linux_for_Tegra@06119ad64ecb:tools/kernel_flash/l4t_network_flash.func)
-                 r"[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} - (?:Info|Debug|Warning|Error): "),
+                 r"[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} - (?:Info|Debug|Warning|Error): ",
+                 # the kernel's EFI stub, which UEFI hands over to: every message it prints with a log level
+                 # opens with "EFI stub: " (torvalds/linux v5.10 drivers/firmware/efi/libstub/efi-stub-helper.c
+                 # efi_printk(): efi_puts("EFI stub: "); before v5.8 efistub.h pr_efi() and pr_efi_err())
+                 r"EFI stub: "),
 )

@@ -1,0 +1,47 @@
+"""The stamps terminal programs put before a line are known in each place a paste shows them: before
+a line (taken off), between two lines a lost newline glued together (the line is cut there), and
+left at a piece's end before the line that followed (taken off that piece)."""
+from __future__ import annotations
+
+import pytest
+
+from bootdiag.core.parse import LineParser
+from bootdiag.core.parse.unwrap import strip_wrapping
+
+LINE = "E (331) esp_image: image at 0x20000 has invalid magic byte"
+NEXT = "I (340) boot: Loaded app from partition at offset 0x10000"
+
+# (stamp as it stands before a line, whether a lost newline before it is found)
+STAMPS = [
+    ("[2024-03-01 10:00:00.123] ", True),
+    ("[2024-03-01T10:00:00] ", True),
+    ("[12:00:01.123] ", True),
+    ("[22:02:10] ", True),
+    ("12:00:01.123 -> ", True),
+    ("12:00:01:123 -> ", True),
+    ("12:00:01] ", False),  # its "[" cut off by a quote
+    ("14:56:33.435305 ", False),
+    ("2024-01-02 12:00:00.123 ", False),
+    ("2024-01-02T12:00:00.123Z ", False),
+    ("[   12.345678] ", False),
+]
+
+
+@pytest.mark.parametrize(("stamp", "_glued"), STAMPS)
+def test_a_stamp_before_a_line_is_taken_off(stamp: str, _glued: bool) -> None:
+    assert strip_wrapping(stamp + LINE) == LINE
+
+
+@pytest.mark.parametrize(("stamp", "glued"), STAMPS)
+def test_a_line_glued_after_another_is_cut_at_its_stamp(stamp: str, glued: bool) -> None:
+    pieces = LineParser().unwrapper.pieces(f"{stamp}{LINE} {stamp}{NEXT}", as_pasted=True)
+    if glued:
+        assert pieces == [LINE, NEXT]
+    else:
+        # cut at the next line's envelope: the stamp before it is the next line's, not this one's
+        assert pieces[-1] == NEXT
+
+
+def test_a_jetson_uart_stamp_stays_on_its_line() -> None:
+    for line in ("[0360.204] E> LOADER: Failed to load the image", "[0002.581] Processing in cold boot mode"):
+        assert strip_wrapping(line) == line
