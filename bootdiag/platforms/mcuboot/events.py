@@ -418,11 +418,10 @@ class McubootSerialRecovery(McubootEvent):
 
 
 class McubootChainload(McubootEvent):
-    """``Bootloader chainload address offset: 0x80000``: the slot MCUboot boots from. No completed
-    boot by itself: MCUboot prints it just before ``Jumping to the first image slot``
-    (boot/zephyr/main.c, TF-M bl2_main.c), so a capture that ends on it was cut before the hand-over."""
+    """``Bootloader chainload address offset: 0x80000``: the slot MCUboot boots from."""
 
     kind: Literal["McubootChainload"] = "McubootChainload"
+    completion = True
     offset: int
 
 
