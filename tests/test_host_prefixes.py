@@ -53,3 +53,17 @@ def test_a_prefixed_hang_after_the_jump_is_read_as_the_plain_one(prefix) -> None
     pasted = explain("".join(prefix(n) + line + "\n" for n, line in enumerate(MCUBOOT_HANG.splitlines(), 1)))
     assert plain.status != "healthy"
     assert (pasted.status, [f.id for f in pasted.findings]) == (plain.status, [f.id for f in plain.findings])
+
+
+MCUMGR_UPLOAD = (
+    "mcumgr --conntype serial --connstring dev=/dev/ttyACM0,baud=115200 image upload build/zephyr/app_update.bin\n"
+    " 61.30 KiB / 61.30 KiB [=====================================================] 100.00% 3.08 KiB/s 19s\n"
+    "Done\n"
+)
+
+
+def test_a_numbered_upload_reads_as_finished_as_the_plain_one() -> None:
+    numbered = "".join(f"{n}:{line}\n" for n, line in enumerate(MCUMGR_UPLOAD.splitlines(), 1))
+    assert explain(MCUMGR_UPLOAD).status == "healthy"
+    assert explain(numbered).status == "healthy"
+

@@ -16,8 +16,8 @@ from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distanc
 from bootdiag.platforms.mcuboot.events import SmpImageUploaded
 
 # The tool's name as the shell prompt or a Windows path leaves it: "$ mcumgr ...", "C:\x>mcumgr ...";
-# or as a post's markup opens it ("**mcumgr ...**", "`mcumgr ...`").
-_TOOL = r"(?:^|[\s$#>\\/*`])(?:mcumgr|newtmgr)(?:\.exe)?\s"
+# or as a post's markup or grep -n's line number opens it ("**mcumgr ...**", "`mcumgr ...`", "12:mcumgr ...").
+_TOOL = r"(?:^|[\s$#>\\/*`:])(?:mcumgr|newtmgr)(?:\.exe)?\s"
 _COMMAND = re.compile(_TOOL + r".*?\bimage\s+(?P<verb>[a-z]+)")
 _DONE = re.compile(r"^\s*Done\s*$")
 # The same answer glued after the finished progress bar (cheggaaa/pb, which the tools use: "... [====]
