@@ -5,8 +5,8 @@
 Baseline: a fresh ``python -c "import typer, rich, lark, pydantic, serial"`` (typer is not one of
 bootdiag's dependencies: install it to measure; a command that fails stops the bench). Measured: a fresh
 ``python -m bootdiag explain`` of a small capture (exit status 1: the capture is diagnosed), as text
-and as JSON, read from a file and from a pipe. Each figure is the median of ``--runs`` runs, after
-one warm-up run each (Lark's grammar cache, bootdiag's build cache, the OS file cache), with the
+and as JSON, read from a file and from a pipe. Each figure is the median of ``--runs`` runs, the
+commands taking turns, after one warm-up run each (Lark's grammar cache, bootdiag's build cache, the OS file cache), with the
 CPU time (user + system) and the peak resident memory of the same runs. All run as an installed
 package does: with bytecode (``.pyc``) files, which are written first, whatever
 ``PYTHONDONTWRITEBYTECODE`` says.
@@ -50,13 +50,27 @@ def _once(cmd: list[str], stdin: Path | None) -> tuple[float, float, float, int]
     return wall, usage.ru_utime + usage.ru_stime, kib / 1024, os.waitstatus_to_exitcode(status)
 
 
-def measure(cmd: list[str], runs: int, stdin: Path | None = None, expect: int = 0) -> Figures:
-    # A command that fails (a dependency of the baseline not installed) would be timed as if it had run.
-    status = _once(cmd, stdin)[3]
-    if status != expect:
-        sys.exit(f"{' '.join(cmd)}: exit status {status}, not {expect}: install what it needs (typer is not a dependency)")
-    samples = [_once(cmd, stdin) for _ in range(runs)]
-    return Figures(*(statistics.median(s[i] for s in samples) for i in range(3)))
+@dataclass
+class Command:
+    argv: list[str]
+    stdin: Path | None = None
+    expect: int = 0  # its exit status when it ran as meant
+
+
+def measure(commands: dict[str, Command], runs: int) -> dict[str, Figures]:
+    """Each command's medians over ``runs`` runs, the commands taking turns: a load that comes and
+    goes on a shared machine then weighs on all of them alike, not on whichever ran while it lasted."""
+    for command in commands.values():
+        # A command that fails (a dependency of the baseline not installed) would be timed as if it had run.
+        status = _once(command.argv, command.stdin)[3]
+        if status != command.expect:
+            sys.exit(f"{' '.join(command.argv)}: exit status {status}, not {command.expect}: install what it needs "
+                     "(typer is not a dependency)")
+    samples: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            samples[name].append(_once(command.argv, command.stdin))
+    return {name: Figures(*(statistics.median(s[i] for s in runs_of) for i in range(3))) for name, runs_of in samples.items()}
 
 
 def compile_package() -> None:
@@ -75,14 +89,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bootdiag-startup-") as tmp:
         small = Path(tmp) / "small.log"
         small.write_bytes(capture_bytes("bootloop", args.lines))
-        rows = {
-            "python bare start": measure([sys.executable, "-c", "pass"], args.runs),
-            "import typer rich lark pydantic serial": measure([sys.executable, "-c", "import typer, rich, lark, pydantic, serial"], args.runs),
-            "explain small.log": measure([*explain, str(small)], args.runs, expect=1),
-            "explain small.log --format json": measure([*explain, str(small), "--format", "json"], args.runs, expect=1),
-            "explain - < small.log": measure([*explain, "-"], args.runs, stdin=small, expect=1),
-            "explain - --format json < small.log": measure([*explain, "-", "--format", "json"], args.runs, stdin=small, expect=1),
-        }
+        rows = measure({
+            "python bare start": Command([sys.executable, "-c", "pass"]),
+            "import typer rich lark pydantic serial": Command([sys.executable, "-c", "import typer, rich, lark, pydantic, serial"]),
+            "explain small.log": Command([*explain, str(small)], expect=1),
+            "explain small.log --format json": Command([*explain, str(small), "--format", "json"], expect=1),
+            "explain - < small.log": Command([*explain, "-"], stdin=small, expect=1),
+            "explain - --format json < small.log": Command([*explain, "-", "--format", "json"], stdin=small, expect=1),
+        }, args.runs)
     deps = rows["import typer rich lark pydantic serial"]
     print(f"{'':40} {'wall ms':>8} {'ratio':>6} {'CPU ms':>7} {'peak MB':>8}")
     for name, f in rows.items():
