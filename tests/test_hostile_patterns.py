@@ -8,7 +8,6 @@ times as long costs about four times as much; a quadratic one costs sixteen time
 """
 from __future__ import annotations
 
-import gc
 import importlib
 import pkgutil
 import re
@@ -19,6 +18,7 @@ import bootdiag
 from bootdiag import platforms as registry
 from bootdiag.core.lines import MAX_LINE_BYTES
 from bootdiag.core.rules.patterns import _subjects
+from linear_time import assert_linear, best_cpu_times
 
 SHORT, LONG = 1024, 4096
 FLOOR = 0.002  # seconds: below this at the long length, a pattern is fast whatever its growth
@@ -108,21 +108,5 @@ def test_a_capture_of_adversarial_lines_is_read_in_linear_time() -> None:
     def capture(length: int) -> bytes:
         return "".join((run * (length // len(run) + 1))[:length] + "\n" for run in runs).encode()
 
-    # CPU time, the best of three, with the collector held off: a run inside the whole suite shares
-    # the machine and a heap the size of the suite's, and neither grows with the capture.
-    timings = []
-    gc.collect()
-    gc.disable()
-    try:
-        for length in (MAX_LINE_BYTES // 4, MAX_LINE_BYTES):
-            data = capture(length)
-            best = float("inf")
-            for _ in range(3):
-                start = time.process_time()
-                explain(data)
-                best = min(best, time.process_time() - start)
-            timings.append(best)
-    finally:
-        gc.enable()
-    assert timings[1] < 2.0, timings
-    assert timings[1] < 8 * max(timings[0], 0.01), timings
+    small, large = best_cpu_times(explain, [capture(MAX_LINE_BYTES // 4), capture(MAX_LINE_BYTES)])
+    assert_linear(small, large, 4)
