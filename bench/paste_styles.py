@@ -25,6 +25,8 @@ Styles (each applied to every line of the capture, after taking off a code fence
 - bold: each line set in markdown bold (``**...**``, the indent outside it);
 - escaped-eol: each line end shown as its escape ``\\r`` (a log copied out of a JSON or repr dump);
 - no-break: every blank a no-break space (a log copied out of a mail, a chat or a rich-text editor);
+- arduino-ide: Arduino IDE 2.x's ``9:5:07.123 -> `` before each line (no leading zero on the hour and
+  the minute);
 - grep-n: ``grep -n``'s line number and colon before each line;
 - journal: a systemd journal's ``Mar  1 10:00:01 host unit[pid]: `` before each line.
 

@@ -86,6 +86,8 @@ STYLES: dict[str, Callable[[str], str]] = {
     "escaped-eol": lambda text: "\n".join(line + "\\r" for line in _lines(text)) + "\n",
     # copied from an 80-column terminal that wrapped the long lines
     "wrapped": _wrapped,
+    # Arduino IDE 2.x's Serial Monitor with its timestamps on: the hour and the minute without a leading zero
+    "arduino-ide": _each(lambda n: f"{9 + n // 3600 % 10}:{n // 60 % 60}:{n % 60:02d}.{n * 7 % 1000:03d} -> "),
     # grep -n's line numbers; a systemd journal's date, host and unit (a console a host service logs)
     "grep-n": _each(lambda n: f"{n}:"),
     "journal": _each(lambda n: f"Mar  1 10:{n // 60 % 60:02d}:{n % 60:02d} lab-pc picocom[4711]: "),

@@ -19,6 +19,8 @@ STAMPS = [
     ("[22:02:10] ", True),
     ("12:00:01.123 -> ", True),
     ("12:00:01:123 -> ", True),
+    ("9:5:07.123 -> ", True),  # Arduino IDE 2.x: no leading zero on the hour and the minute
+    ("14:3:07.123 -> ", True),
     ("12:00:01] ", False),  # its "[" cut off by a quote
     ("14:56:33.435305 ", False),
     ("2024-01-02 12:00:00.123 ", False),

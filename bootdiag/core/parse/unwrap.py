@@ -47,6 +47,8 @@ _STAMPS = (
     # " -> ", arduino/arduino-ide@7889f4083421 arduino-ide-extension/src/browser/serial/monitor/
     # serial-monitor-send-output.tsx _Row), and a bare "14:56:33.435305 "
     _Stamp(r"\d\d:\d\d:\d\d\.\d+", r"(?:\s*->\s?|\s)", " ?->", splits=True),
+    # the same from Arduino IDE 2.x, whose hour and minute have no leading zero ("9:5:07.123 -> ")
+    _Stamp(r"\d\d?:\d\d?:\d\d\.\d{3}", r"\s*->\s?", " ?->", splits=True),
     # "12:00:01:123 -> " (VS Code's Serial Monitor)
     _Stamp(r"\d\d:\d\d:\d\d:\d+", r"\s*->\s?", " ?->", splits=True),
     # ISO dates "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z "
