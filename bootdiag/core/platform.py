@@ -150,8 +150,9 @@ class Platform(Frozen):
     # Regexes for what begins one of its log lines (an envelope, or a message that always starts a
     # line): a pasted line is cut before each, where a paste lost its newlines.
     line_starts: Sequence[str] = ()
-    # Those of them that may also follow a letter or digit: a reset or crash that cut the line being
-    # printed short puts them straight after a word ("...loop runningFatal exception (0):").
+    # Starts that may also follow a letter or digit: a reset or crash that cut the line being printed
+    # short puts them straight after a word ("...loop runningFatal exception (0):"). They begin lines
+    # too (not listed again in line_starts).
     mid_word_starts: Sequence[str] = ()
     # "module:function" (str -> str): a line in another backend's envelope, or one that lost part of
     # its own (the level letter), rewritten in the envelope its families read.

@@ -135,7 +135,8 @@ def known_chips() -> set[str]:
 
 
 def line_starts() -> list[str]:
-    return [s for p in platforms() for s in p.line_starts]
+    """What begins a log line of some platform: its line starts, then those that may also follow a word."""
+    return [s for p in platforms() for s in (*p.line_starts, *p.mid_word_starts)]
 
 
 def mid_word_starts() -> list[str]:

@@ -60,7 +60,6 @@ LINE_STARTS = (
     # environment variable to display a backtrace" ("Run", ending in a full stop, before Rust 1.40)
     # (rust-lang/rust library/std/src/panicking.rs default_hook)
     r"thread '[^'\n]{0,80}' panicked at ", r"note: [Rr]un with `RUST_BACKTRACE=",
-    *MID_WORD_STARTS,
 )
 # "(486) esp_image: ..." (the level letter lost) and "E esp_image: ..." (no time: ESP_DRAM_LOGx, v5.5)
 _NO_LEVEL = re.compile(r"\((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")

@@ -30,11 +30,10 @@ LINE_STARTS = (
     # and for the image it starts ("I (soc_init): ...", "I (MSPI Timing): ...", log.py _IDF_ENVELOPE)
     r"[EWIDV] \([A-Za-z][\w .\-]{0,31}\): ",
     r"\[(?:ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]:",
-    # a shell prompt before the next command of the SMP clients and imgtool, glued after the last line of
-    # the one before ("Done user@host ~/dir$ newtmgr --conn ttyacm0 image list")
-    _PROMPT,
 )
-# The prompt's mark follows the working folder it names, straight after its last letter ("~/dir$ newtmgr").
+# A shell prompt before the next command of the SMP clients and imgtool, glued after the last line of
+# the one before ("Done user@host ~/dir$ newtmgr --conn ttyacm0 image list"): its mark follows the
+# working folder it names, straight after its last letter ("~/dir$ newtmgr").
 MID_WORD_STARTS = (_PROMPT,)
 # mbed-trace: "[ERR ][MCUb]: msg", "[INFO][BL]: msg" (mbed-trace.c mbed_vtracef); the group names the
 # source: MCUboot's own (MCUb, and BL for the mbed port's main) -- other groups are the application's.
