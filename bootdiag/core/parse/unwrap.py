@@ -62,7 +62,8 @@ _STAMPS = (
 # Terminal programs and loggers put the host's time first (_STAMPS): taken off with the blanks after it.
 HOST_PREFIX = re.compile(r"\s*(?:" + "|".join(stamp.form + stamp.before_line for stamp in _STAMPS) + r")?\s*")
 
-_MONTHS = frozenset({"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"})
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = frozenset(_MONTH_NAMES)  # a line that begins with one may carry a journal's prefix (_LEAD)
 
 # One layer of wrapping at the start of a pasted line.
 _LEAD = re.compile(
@@ -72,7 +73,7 @@ _LEAD = re.compile(
       | (?:[-*\u2022\u00b7+]|\d{1,4}[.)])[ \t]+ # bullet or numbered list item
       | \d{1,6}(?:\t|[ \t]*[|\u2502][ \t]?)  # cat -n or an editor's gutter
       | \d{1,7}:(?!\d\d:\d\d)                # grep -n's line number (not the hour of a time of day)
-      | (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ ][ \d]\d[ ]\d\d:\d\d:\d\d[ ][\w.-]+[ ][\w.@/-]+(?:\[\d+\])?:[ \t]?
+      | (?:""" + "|".join(_MONTH_NAMES) + r""")[ ][ \d]\d[ ]\d\d:\d\d:\d\d[ ][\w.-]+[ ][\w.@/-]+(?:\[\d+\])?:[ \t]?
                                              # a systemd journal's "Dec 04 14:00:00 host unit[pid]: " (journalctl, syslog)
       | `+                                   # inline code, or a fence glued to the line
       | [\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m # a colour code that lost its ESC (or shows it as a symbol)

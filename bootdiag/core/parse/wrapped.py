@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bootdiag.core.lines import TERMINAL_WIDTHS
+from bootdiag.core.rules.digit_blind import digits_alike
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
-_DIGITS_ALIKE = str.maketrans("123456789", "000000000")
 # Characters a row cut inside a line ends with, and that its next row begins with: words, numbers
 # and the marks between them; not the marks that open a line (a bracketed stamp, a quote, markup).
 _ENDS_CUT = frozenset(" )]},;:.=-_/'\"%")
@@ -64,7 +64,7 @@ def _starts_alike(text: str, first: int, second: int) -> bool:
     same log, not the rest of a line ("[12:59:59] ..." then "[13:00:00] ...", "(72) flash_parts: ..."
     then "(81) boot: ...")."""
     a, b = text[first : first + _SAME_START], text[second : second + _SAME_START]
-    return a == b or a.translate(_DIGITS_ALIKE) == b.translate(_DIGITS_ALIKE)
+    return a == b or digits_alike(a) == digits_alike(b)
 
 
 def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callable[[str, int], bool]) -> tuple[int, int]:
