@@ -51,6 +51,8 @@ def test_a_quoted_upload_paste_is_read_too() -> None:
     # a post that set the lines in markdown bold or inline code
     "**mcumgr -c acm0 image upload zephyr.signed.bin**\n**10.2 KiB / 10.2 KiB [====] 100.00% 1.1 KiB/s 9s**\n**Done**\n",
     "`mcumgr -c acm0 image upload zephyr.signed.bin`\n`Done`\n",
+    # lines numbered by grep -n
+    "1:mcumgr -c acm0 image upload zephyr.signed.bin\n2:10.2 KiB / 10.2 KiB [====] 100.00% 1.1 KiB/s 9s\n3:Done\n",
 ])
 def test_an_upload_pasted_glued_or_marked_up_is_a_finished_flash(paste: str) -> None:
     assert [type(e).__name__ for e in parse_text(paste) if type(e).__name__ == "SmpImageUploaded"] == ["SmpImageUploaded"]
