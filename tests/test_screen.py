@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bootdiag.core.parse import LineParser
-from bootdiag.core.parse.screen import TriggerScreen, leading_chars
+from bootdiag.core.parse.screen import CHAR_SHARE, Literal, TriggerScreen, anchor_positions, case_variants, leading_chars
 
 # Pieces of real lines: trigger literals, near-misses, colour codes, IDF envelopes of boot and app tags.
 _PIECES = [
@@ -106,6 +106,59 @@ def test_a_screen_without_noise_reports_every_trigger_line() -> None:
     screen = TriggerScreen([r"Sig block \d", r"[EW] \(\d+\) "])
     text = "I (1) wifi: Sig block 0\nnothing\nW (2) x: y"
     assert [text[a:b] for a, b in screen.line_spans(text)] == ["I (1) wifi: Sig block 0", "W (2) x: y"]
+
+
+# Words over a few letters, common and rare, so that literals share characters and the screen may
+# anchor one on a character another brought; "(?i:...)" for a trigger read in any case.
+_WORD = st.text(alphabet="aeEgrxXz!_ ", min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_WORD, st.booleans()), min_size=1, max_size=8),
+       st.lists(st.text(alphabet="aeEgrxXz!_ \n", max_size=40), min_size=1, max_size=6))
+def test_a_screen_of_literals_reports_exactly_the_lines_they_match(words: list[tuple[str, bool]], pieces: list[str]) -> None:
+    triggers = [f"(?i:{re.escape(w)})" if ic else re.escape(w) for w, ic in words]
+    screen = TriggerScreen(triggers)
+    truth = re.compile("|".join(f"(?:{t})" for t in triggers))
+    text = "\n".join(pieces)
+    spans = list(screen.line_spans(text))
+    expected, start = [], 0
+    for line in text.split("\n"):
+        if truth.search(line):
+            expected.append((start, start + len(line)))
+        start += len(line) + 1
+    assert spans == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_WORD, st.booleans()), min_size=1, max_size=12), st.sets(st.sampled_from("aeEgrxXz!_"), max_size=3))
+def test_each_literal_is_anchored_on_a_character_of_its_own_that_the_screen_stops_at(
+        words: list[tuple[str, bool]], fixed: set[str]) -> None:
+    literals = [Literal(w, ic) for w, ic in words]
+    positions = anchor_positions(literals, frozenset(fixed))
+
+    def chars(lit: Literal, at: int) -> set[str]:
+        return case_variants(lit.text[at]) if lit.ignorecase else {lit.text[at]}
+
+    assert set(positions) == set(literals)
+    anchors = {ch for lit, at in positions.items() for ch in chars(lit, at)}
+    rarest = {ch for lit in literals for ch in chars(lit, lit.anchor())}
+    # never more characters to stop at than each literal's rarest one gave
+    assert len(anchors - fixed) <= len(rarest - fixed)
+    for lit, at in positions.items():
+        assert 0 <= at < len(lit.text)
+
+
+def test_a_literal_moves_to_a_character_the_screen_already_stops_at() -> None:
+    # Alone, "bx" stops the screen at its rarer "x". When the screen stops at "b" anyway (an
+    # alternative begins with it), "bx", "by" and "b_" are all checked from there: one branch
+    # where there would be four, and no stop more.
+    assert CHAR_SHARE["x"] < CHAR_SHARE["b"]
+    literals = [Literal("bx"), Literal("by"), Literal("b_")]
+    positions = anchor_positions(literals, fixed=frozenset("b"))
+    assert positions == {lit: 0 for lit in literals}
+    alone = anchor_positions([Literal("bx")])
+    assert alone == {Literal("bx"): 1}
 
 
 def test_a_noise_line_holding_a_trigger_reads_alike_wherever_a_stream_was_cut() -> None:

@@ -121,6 +121,128 @@ def _best(choices: list[LiteralSet]) -> LiteralSet | None:
     return min(choices, key=_cost) if choices else None
 
 
+# What a stop of the screen costs, in ns, on CPython 3.11's ``re`` (bench/screen_anchors.py): entering
+# the match; passing over each branch of the screen, a compare each (every stop walks them all: a
+# check that fails goes on to the branches after its own); passing over each branch of the anchor's
+# own check that begins with a character or a class; running each one that begins with a lookbehind.
+_STOP_COST = 10.0
+_BRANCH_COST = 1.7
+_LOOKBEHIND_COST = 12.0
+
+
+class _Body:
+    """What the checks after one anchor character begin with (see :func:`_around`): their cost."""
+
+    __slots__ = ("forward", "behind", "classes", "lookbehinds")
+
+    def __init__(self) -> None:
+        self.forward: dict[str, int] = {}  # first character after the anchor -> literals
+        self.behind: dict[int, int] = {}  # width of a lookbehind right after it -> literals
+        self.classes = 0  # literals under IGNORECASE that go on after it (a class of cases first)
+        self.lookbehinds = 0  # literals under IGNORECASE that end at it (a lookbehind)
+
+    def add(self, lit: Literal, at: int, step: int) -> None:
+        after = lit.text[at + 1 :]
+        if lit.ignorecase:
+            if after:
+                self.classes += step
+            else:
+                self.lookbehinds += step
+        elif after:
+            _count(self.forward, after[0], step)
+        else:
+            _count(self.behind, len(lit.text), step)
+
+    def cost(self) -> float:
+        return (_BRANCH_COST * (len(self.forward) + self.classes)
+                + _LOOKBEHIND_COST * (len(self.behind) + self.lookbehinds))
+
+    def copy(self) -> _Body:
+        body = _Body()
+        body.forward, body.behind = dict(self.forward), dict(self.behind)
+        body.classes, body.lookbehinds = self.classes, self.lookbehinds
+        return body
+
+
+def _count(counts: dict, key: object, step: int) -> None:
+    counts[key] = counts.get(key, 0) + step
+    if not counts[key]:
+        del counts[key]
+
+
+def _chars_at(lit: Literal, at: int) -> frozenset[str]:
+    return frozenset(case_variants(lit.text[at])) if lit.ignorecase else frozenset(lit.text[at])
+
+
+def anchor_positions(literals: list[Literal], fixed: frozenset[str] = frozenset(), branches: int = 2) -> dict[Literal, int]:
+    """The index of the character each literal is anchored on.
+
+    First each literal's rarest character. Then, while it makes the screen cheaper on the whole,
+    one anchor character at a time is given up and its literals anchored on other characters of
+    theirs that stay anchors: every stop walks every anchor's branch, so with fewer anchors every
+    stop costs less, while the stops themselves stay where they were (the literals move to
+    characters the screen already stops at). ``fixed``: characters that stay anchors (alternatives
+    that begin with them); ``branches``: the screen's other branches."""
+    lits = sorted(set(literals), key=lambda lit: (lit.text, lit.ignorecase))
+    at = {lit: lit.anchor() for lit in lits}
+    on: dict[str, set[Literal]] = {}
+    bodies: dict[str, _Body] = {}
+    for lit in lits:
+        for ch in _chars_at(lit, at[lit]):
+            on.setdefault(ch, set()).add(lit)
+            bodies.setdefault(ch, _Body()).add(lit, at[lit], 1)
+    anchors = set(fixed) | set(on)
+
+    def share(ch: str) -> float:
+        return _char_share(ch, False)
+
+    while True:
+        walk = _STOP_COST + _BRANCH_COST * (len(anchors) + branches)
+        stops = sum(share(ch) for ch in anchors)
+        best: tuple[float, str, dict[Literal, int]] | None = None
+        for gone in sorted(anchors - fixed):
+            stay = anchors - {gone}
+            moved: dict[Literal, int] = {}
+            for lit in sorted(on.get(gone, ()), key=lambda lit: (lit.text, lit.ignorecase)):
+                options = [i for i in range(len(lit.text)) if lit.text[i] != "\n" and _chars_at(lit, i) <= stay]
+                if not options:
+                    break
+                moved[lit] = min(options, key=lambda i: (_char_share(lit.text[i], lit.ignorecase), i))
+            else:
+                changed: dict[str, _Body] = {}
+                for lit, i in moved.items():
+                    for ch in _chars_at(lit, at[lit]):
+                        changed.setdefault(ch, bodies[ch].copy()).add(lit, at[lit], -1)
+                    for ch in _chars_at(lit, i):
+                        changed.setdefault(ch, bodies[ch].copy() if ch in bodies else _Body()).add(lit, i, 1)
+                left = {ch for ch, body in changed.items() if ch not in fixed and not body.forward
+                        and not body.behind and not body.classes and not body.lookbehinds}
+                # (a character may lose its last literal with the one given up)
+                kept = anchors - left
+                delta = (_BRANCH_COST * (len(kept) - len(anchors)) * (stops - sum(share(ch) for ch in left))
+                         - walk * sum(share(ch) for ch in left)
+                         + sum(share(ch) * (body.cost() - (bodies[ch].cost() if ch in bodies else 0.0))
+                               for ch, body in changed.items() if ch not in left)
+                         - sum(share(ch) * bodies[ch].cost() for ch in left if ch in bodies))
+                if delta < -1e-9 and (best is None or delta < best[0]):
+                    best = (delta, gone, moved)
+        if best is None:
+            return at
+        _delta, _gone, moved = best
+        for lit, i in moved.items():
+            for ch in _chars_at(lit, at[lit]):
+                on[ch].discard(lit)
+                bodies[ch].add(lit, at[lit], -1)
+            at[lit] = i
+            for ch in _chars_at(lit, i):
+                on.setdefault(ch, set()).add(lit)
+                bodies.setdefault(ch, _Body()).add(lit, i, 1)
+        for ch in [ch for ch, lits_on in on.items() if not lits_on]:
+            del on[ch]
+            del bodies[ch]
+        anchors = set(fixed) | set(on)
+
+
 def _class_chars(items: list[tuple[object, object]]) -> list[str] | None:
     """The characters of a small positive class such as ``[EW]``; ``None`` when not small."""
     chars: list[str] = []
@@ -309,6 +431,7 @@ class TriggerScreen:
         checks: dict[str, set[tuple[str, str, str]]] = {}
         sure: dict[str, set[tuple[str, str, str]]] = {}
         ignorecase = bool(flags & re.IGNORECASE)
+        anchored: list[tuple[int, LiteralSet, bool]] = []  # (alternative, its literals, whether sure)
         for index, alt in enumerate(self.alternatives):
             tree = sre_parse.parse(alt, flags)
             choice = _best(required_literals(tree.data, ignorecase))
@@ -330,8 +453,11 @@ class TriggerScreen:
                 continue
             # A trigger that is one plain string is found whole by its literal check: sure too.
             whole = len(choice) == 1 and all(op is sre.LITERAL for op, _av in tree.data)
+            anchored.append((index, choice, whole))
+        positions = anchor_positions([lit for _index, choice, _whole in anchored for lit in choice], frozenset(by_anchor))
+        for index, choice, whole in anchored:
             for lit in choice:
-                at = lit.anchor()
+                at = positions[lit]
                 chars = case_variants(lit.text[at]) if lit.ignorecase else {lit.text[at]}
                 prefix, behind, tail = _around(lit, at)
                 for ch in chars:
