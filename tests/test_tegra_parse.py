@@ -541,6 +541,31 @@ def test_the_initrd_not_finding_its_root_after_uefi_handed_over_is_no_healthy_bo
     assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n").status == "incomplete"
 
 
+_STUB_HANDOVER = ("EFI stub: Booting Linux Kernel...\nEFI stub: Using DTB from configuration table\n"
+                  "EFI stub: Exiting boot services...\n")
+
+
+@pytest.mark.parametrize("mode", ["RCM", "GRUB"])
+def test_the_launchers_other_boot_modes_are_steps_of_a_boot(mode: str) -> None:
+    # the initrd flash's kernel sent over USB, a GRUB set-up that falls through to the direct boot
+    line = f"L4TLauncher: Attempting {mode} Boot"
+    assert [e.message for e in parse_text(line + "\n")] == [f"tegra.dev_l4tlauncher_{mode.lower()}_boot"]
+    assert explain(f"{line}\nL4TLauncher: Attempting Direct Boot\n{_STUB_HANDOVER}").status == "healthy"
+
+
+def test_the_recovery_kernel_starting_instead_of_the_os_is_no_healthy_boot() -> None:
+    # the UEFI progress dots glued in front of it, as the Jetson console prints them
+    recovery = ("Jetson UEFI firmware (version 35.4.1-gcid-33958178 built on 2023-08-01T19:34:02+00:00)\n"
+                "......L4TLauncher: Attempting Recovery Boot\n" + _STUB_HANDOVER)
+    report = explain(recovery)
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == ["......L4TLauncher: Attempting Recovery Boot"]
+    assert report.unexplained[0].message == "tegra.dev_l4tlauncher_recovery_boot"
+    assert "retry count" in (report.unexplained[0].meaning or "")
+    # the same hand-over from the direct boot is the OS starting
+    assert explain(recovery.replace("Recovery Boot", "Direct Boot")).status == "healthy"
+
+
 def test_r39_initrd_flash_log_lines_are_read_with_their_meaning() -> None:
     # JetPack 7's initrd flash logs "HH:MM:SS.mmm - Error: MESSAGE"; a flashing initrd that never came up
     text = (
