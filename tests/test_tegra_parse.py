@@ -217,6 +217,24 @@ def test_the_boards_console_reaching_a_login_completes_the_boot() -> None:
     assert report.status == "unexplained"
 
 
+def test_a_login_prompt_under_a_banner_as_wide_as_a_terminal_is_a_line_of_its_own() -> None:
+    # an issue banner that happens to be 80 characters, the width terminals wrap at: the prompt under
+    # it is getty's next line, not the rest of a longer one
+    banner = "Poky (Yocto Project Reference Distro) 5.0.6 jetson-orin-nano-devkit /dev/ttyTCU0"
+    assert len(banner) == 80
+    events = parse_text(f"{banner}\njetson-orin-nano-devkit login:\n" * 2)
+    assert [(type(e), e.line) for e in events] == [(ev.TegraConsoleLogin, n) for n in (1, 2, 3, 4)]
+    assert explain(f"```\n{banner}\njetson-orin-nano-devkit login:\n```\n").status == "healthy"
+    # a row cut at the width goes on in the next one when that is no prompt standing alone
+    whole = "[   4.5743 ] tegrarcm_v2 --chip 0x19 0 --rcm rcm_list_signed.xml --download rcm mb1_t194_prod.bin 0 0"
+    rows = parse_text(f"{whole[:80]}\n{whole[80:]}\n")
+    assert [e.text for e in rows] == [whole]
+    # (the banner then took the row as its rest: read as one line, it is neither banner nor prompt)
+    assert parse_text(f"{banner}\nnode login: root denied\n") == []
+    # and a prompt inside a pasted sentence cuts nothing off it
+    assert parse_text("The console stops at the jetson login: and takes no input\n") == []
+
+
 def test_a_bootloader_answering_after_the_recovery_boot_completes_it() -> None:
     events = parse_text("[   7.1059 ] Applet version 01.00.0000\n[   9.1274 ] Bootloader version 01.00.0000\n")
     assert [e.completes() for e in events] == [False, True]
