@@ -217,6 +217,24 @@ def test_the_boards_console_reaching_a_login_completes_the_boot() -> None:
     assert report.status == "unexplained"
 
 
+def test_a_login_prompt_under_a_banner_as_wide_as_a_terminal_is_a_line_of_its_own() -> None:
+    # an issue banner that happens to be 80 characters, the width terminals wrap at: the prompt under
+    # it is getty's next line, not the rest of a longer one
+    banner = "Poky (Yocto Project Reference Distro) 5.0.6 jetson-orin-nano-devkit /dev/ttyTCU0"
+    assert len(banner) == 80
+    events = parse_text(f"{banner}\njetson-orin-nano-devkit login:\n" * 2)
+    assert [(type(e), e.line) for e in events] == [(ev.TegraConsoleLogin, n) for n in (1, 2, 3, 4)]
+    assert explain(f"```\n{banner}\njetson-orin-nano-devkit login:\n```\n").status == "healthy"
+    # a row cut at the width goes on in the next one when that is no prompt standing alone
+    whole = "[   4.5743 ] tegrarcm_v2 --chip 0x19 0 --rcm rcm_list_signed.xml --download rcm mb1_t194_prod.bin 0 0"
+    rows = parse_text(f"{whole[:80]}\n{whole[80:]}\n")
+    assert [e.text for e in rows] == [whole]
+    # (the banner then took the row as its rest: read as one line, it is neither banner nor prompt)
+    assert parse_text(f"{banner}\nnode login: root denied\n") == []
+    # and a prompt inside a pasted sentence cuts nothing off it
+    assert parse_text("The console stops at the jetson login: and takes no input\n") == []
+
+
 def test_a_bootloader_answering_after_the_recovery_boot_completes_it() -> None:
     events = parse_text("[   7.1059 ] Applet version 01.00.0000\n[   9.1274 ] Bootloader version 01.00.0000\n")
     assert [e.completes() for e in events] == [False, True]
@@ -539,6 +557,31 @@ def test_the_initrd_not_finding_its_root_after_uefi_handed_over_is_no_healthy_bo
     assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n"
                    "EFI stub: Exiting boot services...\n").status == "healthy"
     assert explain("L4TLauncher: Attempting Direct Boot\nEFI stub: Booting Linux Kernel...\n").status == "incomplete"
+
+
+_STUB_HANDOVER = ("EFI stub: Booting Linux Kernel...\nEFI stub: Using DTB from configuration table\n"
+                  "EFI stub: Exiting boot services...\n")
+
+
+@pytest.mark.parametrize("mode", ["RCM", "GRUB"])
+def test_the_launchers_other_boot_modes_are_steps_of_a_boot(mode: str) -> None:
+    # the initrd flash's kernel sent over USB, a GRUB set-up that falls through to the direct boot
+    line = f"L4TLauncher: Attempting {mode} Boot"
+    assert [e.message for e in parse_text(line + "\n")] == [f"tegra.dev_l4tlauncher_{mode.lower()}_boot"]
+    assert explain(f"{line}\nL4TLauncher: Attempting Direct Boot\n{_STUB_HANDOVER}").status == "healthy"
+
+
+def test_the_recovery_kernel_starting_instead_of_the_os_is_no_healthy_boot() -> None:
+    # the UEFI progress dots glued in front of it, as the Jetson console prints them
+    recovery = ("Jetson UEFI firmware (version 35.4.1-gcid-33958178 built on 2023-08-01T19:34:02+00:00)\n"
+                "......L4TLauncher: Attempting Recovery Boot\n" + _STUB_HANDOVER)
+    report = explain(recovery)
+    assert report.status == "unexplained"
+    assert [e.text for e in report.unexplained] == ["......L4TLauncher: Attempting Recovery Boot"]
+    assert report.unexplained[0].message == "tegra.dev_l4tlauncher_recovery_boot"
+    assert "retry count" in (report.unexplained[0].meaning or "")
+    # the same hand-over from the direct boot is the OS starting
+    assert explain(recovery.replace("Recovery Boot", "Direct Boot")).status == "healthy"
 
 
 def test_r39_initrd_flash_log_lines_are_read_with_their_meaning() -> None:
