@@ -100,8 +100,8 @@ PLATFORM = Platform(
                  # efi_printk(): efi_puts("EFI stub: "); before v5.8 efistub.h pr_efi() and pr_efi_err())
                  r"EFI stub: ",
                  # getty's login prompt, a row of its own ("<node> login: ", util-linux agetty.c do_prompt(),
-                 # host.py): the row above it is the issue banner, which may be exactly as wide as a
-                 # terminal and is then no longer line the prompt goes on. Anchored to a row's start and
-                 # end, it never cuts a pasted line in two.
+                 # host.py): the row above it, the issue banner, may be exactly as wide as a terminal,
+                 # and the prompt is still a line of its own, not the banner's end. Anchored to a row's
+                 # start and end, it never cuts a pasted line in two.
                  r"(?m:^)(?=[A-Za-z0-9][\w.-]{0,63} login:[ \t]*\r?(?m:$))[A-Za-z0-9]"),
 )
