@@ -219,6 +219,9 @@ class ReportBuilder:
         self._last_handoff = False  # the last event handed over to the next stage
         self._last_waits = False  # the last event waits for something that may not come
         self._last_session = 0  # the session of the last event
+        # The session of the last event that completed a run or handed over to the next stage: a
+        # boot or flash that started after it and shows neither was cut off or hangs.
+        self._progress_session = -1
         # Output follows the capture's last event (lines no grammar reads): None while undecided.
         self.output_after_last: bool | None = None
         self._facts = SessionFacts()  # what each session's events said of the environment
@@ -245,6 +248,8 @@ class ReportBuilder:
             )
             self._last_waits = event.waits()
             self._last_session = session
+            if not event.quoted and (event.completes() or event.hands_over()):
+                self._progress_session = session
             self.output_after_last = None
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
@@ -332,7 +337,11 @@ class ReportBuilder:
         # A capture that ends waiting (nothing after the wait ran) shows no run that completed.
         stalled = self._last_waits and not self.output_after_last
         erase_only = self._write_after_erase and not self._completed_other
-        completed = ((self.completed and not erase_only) or handed_over) and not stalled
+        # A run that completed earlier does not make up for the capture's last boot or flash, which
+        # started after it and neither completed nor handed over (a bootloader that hangs after its
+        # first line reads as the run before it, else).
+        started_again = self._progress_session != self._last_session
+        completed = ((self.completed and not erase_only and not started_again) or handed_over) and not stalled
         # What a sentence quotes counts only when no log shows the boot or flash completing; a cause
         # read from silence after the hand-over, only when nothing followed it: output after the
         # capture's last event tells of that run only (a bootloader that started again after its

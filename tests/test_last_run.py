@@ -1,0 +1,60 @@
+"""A capture's last boot or flash decides whether it shows a healthy run: one that started after an
+earlier run completed, and neither completed nor handed over, was cut off or hangs."""
+from __future__ import annotations
+
+from bootdiag.core.pipeline import explain
+
+_MCUBOOT_TO_APP = (
+    "*** Booting Zephyr OS build v3.5.0 ***\n"
+    "I: Starting bootloader\n"
+    "I: Primary image: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3\n"
+    "I: Boot source: none\n"
+    "I: Image index: 0, Swap type: none\n"
+    "I: Bootloader chainload address offset: 0xc000\n"
+    "I: Jumping to the first image slot\n"
+    "*** Booting Zephyr OS build v3.5.0 ***\n"
+    "Hello World! nrf52840dk_nrf52840\n"
+)
+_MCUBOOT_STARTS = "*** Booting Zephyr OS build v3.5.0 ***\nI: Starting bootloader\n"
+
+_ESP32_ROM = (
+    "ets Jul 29 2019 12:21:46\n\n"
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+    "configsip: 0, SPIWP:0xee\n"
+    "clk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\n"
+    "mode:DIO, clock div:2\n"
+)
+_ESP32_ROM_LOADS = (
+    "load:0x3fff0030,len:4640\n"
+    "load:0x40078000,len:15660\n"
+    "load:0x40080400,len:3164\n"
+    "entry 0x4008059c\n"
+)
+_ESP32_APP = "E (517) esp_core_dump_flash: No core dump partition found!\nhello from the app\n"
+
+
+def test_a_bootloader_that_starts_again_after_the_app_ran_and_stops_is_not_healthy() -> None:
+    assert explain(_MCUBOOT_TO_APP).status == "healthy"
+    assert explain(_MCUBOOT_TO_APP + _MCUBOOT_STARTS).status == "incomplete"
+
+
+def test_the_bootloaders_own_driver_lines_before_it_starts_are_no_run_that_completed() -> None:
+    # MCUboot built on Zephyr logs its flash driver before "Starting bootloader"; a capture that
+    # stops there shows a bootloader that never got further.
+    capture = ("[00:00:00.003,355] <inf> spi_nor: mx25r6435f@0: 8 MiBy flash\n"
+               "[00:00:00.005,623] <inf> mcuboot: Starting bootloader\n")
+    assert explain(capture).status == "incomplete"
+
+
+def test_a_rom_boot_cut_before_its_hand_over_after_a_healthy_boot_is_incomplete() -> None:
+    healthy = _ESP32_ROM + _ESP32_ROM_LOADS + _ESP32_APP
+    assert explain(healthy).status == "healthy"
+    assert explain(healthy + _ESP32_ROM).status == "incomplete"
+
+
+def test_a_last_boot_that_completes_or_hands_over_keeps_the_capture_healthy() -> None:
+    # Near-misses: the second boot reaches the app, or the ROM hands over (the capture then ends on
+    # the next stage's start, as a paste of a power cycle does).
+    assert explain(_MCUBOOT_TO_APP + _MCUBOOT_TO_APP).status == "healthy"
+    healthy = _ESP32_ROM + _ESP32_ROM_LOADS + _ESP32_APP
+    assert explain(healthy + _ESP32_ROM + _ESP32_ROM_LOADS).status == "healthy"
