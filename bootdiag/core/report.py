@@ -231,7 +231,8 @@ class ReportBuilder:
 
     def add_facts(self, event: Event, session: int = 0) -> None:
         # a message quoted in a sentence is what someone says: it shows nothing completing
-        if not event.quoted and event.completes():
+        completes = not event.quoted and event.completes()
+        if completes:
             self.completed = True
             self._erase_completed_at = event.line if _is_erase(event) else 0
             self._write_after_erase = False
@@ -248,7 +249,7 @@ class ReportBuilder:
             )
             self._last_waits = event.waits()
             self._last_session = session
-            if not event.quoted and (event.completes() or event.hands_over()):
+            if completes or (self._last_handoff and not event.quoted):
                 self._progress_session = session
             self.output_after_last = None
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
