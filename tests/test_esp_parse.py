@@ -443,3 +443,15 @@ def test_a_failure_glued_to_a_write_announcement_stays_a_failure() -> None:
     # compression line (esptool-js, ESP32-C3 over USB-Serial/JTAG)
     event = one("Running stub... Error: Timeout Compressed 2209028 bytes to 1330626...")
     assert event.is_failure() and not event.opens_write()
+
+
+# esptool v5 prints a file's name in single quotes ('%s' requires chip revision ...; cmds.py v5.3.1:1038).
+REVISION_RANGE = "requires chip revision in range [v1.0 - v1.99] (this chip is revision v3.1). Use the force argument to flash anyway."
+
+
+@pytest.mark.parametrize("name", ["'bootloader.bin'", "bootloader.bin", "'build/my app.bin'"])
+def test_a_name_esptool_quotes_is_read_with_or_without_its_quotes(name: str) -> None:
+    report = explain(f"A fatal error occurred: {name} {REVISION_RANGE}\n")
+    assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
+    assert report.findings[0].confidence == "high"
+
