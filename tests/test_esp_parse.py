@@ -455,3 +455,20 @@ def test_a_name_esptool_quotes_is_read_with_or_without_its_quotes(name: str) -> 
     assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
     assert report.findings[0].confidence == "high"
 
+
+
+# espflash checks the app against its app partition before writing (espflash/src/error.rs:97, v3.0.0-v4.5.0),
+# printed as a miette diagnostic: the code line, then the message after "  × ".
+@pytest.mark.parametrize("mark", ["  × ", "", "Error: "])
+def test_espflash_refusing_an_app_bigger_than_its_partition_is_a_layout_that_does_not_fit(mark: str) -> None:
+    report = explain(
+        "Error: espflash::image_too_big (link)\n\n"
+        f"{mark}Supplied ELF image of 1799664B is too big, and doesn't fit configured app partition of 1048576B\n"
+    )
+    assert [f.id for f in report.findings][:1] == ["esp.flash_size_or_partition_mismatch"]
+    assert "--partition-table" in report.findings[0].fix[0]
+
+
+def test_the_espflash_code_line_alone_names_no_layout() -> None:
+    report = explain("Error: espflash::image_too_big (link)\n")
+    assert "esp.flash_size_or_partition_mismatch" not in [f.id for f in report.findings]
