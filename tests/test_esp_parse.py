@@ -472,3 +472,18 @@ def test_espflash_refusing_an_app_bigger_than_its_partition_is_a_layout_that_doe
 def test_the_espflash_code_line_alone_names_no_layout() -> None:
     report = explain("Error: espflash::image_too_big (link)\n")
     assert "esp.flash_size_or_partition_mismatch" not in [f.id for f in report.findings]
+
+
+# The Zigbee stack's port (esp-zboss-lib libzboss_port, zb_esp_nvram.c.obj, v1.6.1-v1.6.2) and its assertion
+# (libzboss_stack, v1.6.4): read as failures with a meaning, not as lines nothing knows.
+@pytest.mark.parametrize("line,message_id", [
+    ("E (283) ZB_ESP_NVRAM: Failed to find zb_storage partition", "zboss.storage_partition_missing"),
+    ("Zigbee stack assertion failed /builds/thread_zigbee/esp-zboss/components/zboss_port/src/zb_esp_nvram.c:84",
+     "zboss.stack_assertion_failed"),
+    ("E (290) ZB_ESP_NVRAM: Allocated zb_storage partition (0x400) cannot be divided into 8 16-byte aligned pages",
+     "zboss.storage_partition_misaligned"),
+])
+def test_zigbee_stack_failures_are_known(line: str, message_id: str) -> None:
+    report = explain(line + "\n")
+    assert report.status == "unexplained"
+    assert report.unexplained[0].message == message_id
