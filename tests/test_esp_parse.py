@@ -487,3 +487,18 @@ def test_zigbee_stack_failures_are_known(line: str, message_id: str) -> None:
     report = explain(line + "\n")
     assert report.status == "unexplained"
     assert report.unexplained[0].message == message_id
+
+
+def test_an_espflash_error_miette_wrapped_over_two_rows_is_read_from_its_first_row() -> None:
+    # miette wraps a long error at the terminal's width and marks the next rows with "│"
+    report = explain(
+        "Error: espflash::image_too_big (link)\n\n"
+        "  \u00d7 Supplied ELF image of 1327680B is too big, and doesn't fit configured app\n"
+        "  \u2502 partition of 1048576B\n"
+    )
+    assert [f.id for f in report.findings][:1] == ["esp.flash_size_or_partition_mismatch"]
+
+
+def test_a_sentence_before_a_cut_espflash_error_keeps_it_someone_s_words() -> None:
+    report = explain("I think it said Supplied ELF image of 1327680B is too big, and doesn't fit configured app\n")
+    assert report.status != "diagnosed" or report.findings[0].confidence == "low"
