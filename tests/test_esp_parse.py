@@ -502,3 +502,14 @@ def test_an_espflash_error_miette_wrapped_over_two_rows_is_read_from_its_first_r
 def test_a_sentence_before_a_cut_espflash_error_keeps_it_someone_s_words() -> None:
     report = explain("I think it said Supplied ELF image of 1327680B is too big, and doesn't fit configured app\n")
     assert report.status != "diagnosed" or report.findings[0].confidence == "low"
+
+
+# espflash 2.x (error.rs:466 at v2.1.0) refusing the direct-boot image format for a chip or revision.
+@pytest.mark.parametrize("line", [
+    "  \u00d7 Image format direct-boot is not supported by the esp32c3 revision v0.3",
+    "  \u00d7 Image format direct-boot is not supported by the esp32",
+])
+def test_espflash_refusing_an_image_format_is_its_own_failure(line: str) -> None:
+    report = explain("Error: espflash::unsupported_image_format\n\n" + line + "\n")
+    assert report.status == "unexplained"
+    assert [u.message for u in report.unexplained if u.line == 3] == ["espflash.unsupported_image_format"]
