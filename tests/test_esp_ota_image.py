@@ -54,3 +54,4 @@ def test_an_ota_refused_for_a_revision_a_chip_can_have_is_not_a_merged_image() -
 def test_a_tag_that_only_contains_ota_in_a_word_is_no_ota_check() -> None:
     report = explain(IMPOSSIBLE + "E (88262) rotary: encoder lost\n")
     assert "esp.ota_merged_image" not in [f.id for f in report.findings]
+

@@ -513,3 +513,11 @@ def test_espflash_refusing_an_image_format_is_its_own_failure(line: str) -> None
     report = explain("Error: espflash::unsupported_image_format\n\n" + line + "\n")
     assert report.status == "unexplained"
     assert [u.message for u in report.unexplained if u.line == 3] == ["espflash.unsupported_image_format"]
+
+
+def test_a_chip_newer_than_the_image_accepts_is_fixed_by_a_newer_esp_idf_not_the_minimum_revision() -> None:
+    report = explain("E (100) boot_comm: Image requires chip rev <= v0.99, but chip is v1.0\n")
+    assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
+    assert "ESP-IDF release that supports this chip revision" in report.findings[0].fix[0]
+    older = explain("E (100) boot_comm: Image requires chip rev >= v3.0, but chip is v1.0\n")
+    assert "minimum revision" in older.findings[0].fix[0]
