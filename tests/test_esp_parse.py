@@ -443,3 +443,81 @@ def test_a_failure_glued_to_a_write_announcement_stays_a_failure() -> None:
     # compression line (esptool-js, ESP32-C3 over USB-Serial/JTAG)
     event = one("Running stub... Error: Timeout Compressed 2209028 bytes to 1330626...")
     assert event.is_failure() and not event.opens_write()
+
+
+# esptool v5 prints a file's name in single quotes ('%s' requires chip revision ...; cmds.py v5.3.1:1038).
+REVISION_RANGE = "requires chip revision in range [v1.0 - v1.99] (this chip is revision v3.1). Use the force argument to flash anyway."
+
+
+@pytest.mark.parametrize("name", ["'bootloader.bin'", "bootloader.bin", "'build/my app.bin'"])
+def test_a_name_esptool_quotes_is_read_with_or_without_its_quotes(name: str) -> None:
+    report = explain(f"A fatal error occurred: {name} {REVISION_RANGE}\n")
+    assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
+    assert report.findings[0].confidence == "high"
+
+
+
+# espflash checks the app against its app partition before writing (espflash/src/error.rs:97, v3.0.0-v4.5.0),
+# printed as a miette diagnostic: the code line, then the message after "  × ".
+@pytest.mark.parametrize("mark", ["  × ", "", "Error: "])
+def test_espflash_refusing_an_app_bigger_than_its_partition_is_a_layout_that_does_not_fit(mark: str) -> None:
+    report = explain(
+        "Error: espflash::image_too_big (link)\n\n"
+        f"{mark}Supplied ELF image of 1799664B is too big, and doesn't fit configured app partition of 1048576B\n"
+    )
+    assert [f.id for f in report.findings][:1] == ["esp.flash_size_or_partition_mismatch"]
+    assert "--partition-table" in report.findings[0].fix[0]
+
+
+def test_the_espflash_code_line_alone_names_no_layout() -> None:
+    report = explain("Error: espflash::image_too_big (link)\n")
+    assert "esp.flash_size_or_partition_mismatch" not in [f.id for f in report.findings]
+
+
+# The Zigbee stack's port (esp-zboss-lib libzboss_port, zb_esp_nvram.c.obj, v1.6.1-v1.6.2) and its assertion
+# (libzboss_stack, v1.6.4): read as failures with a meaning, not as lines nothing knows.
+@pytest.mark.parametrize("line,message_id", [
+    ("E (283) ZB_ESP_NVRAM: Failed to find zb_storage partition", "zboss.storage_partition_missing"),
+    ("Zigbee stack assertion failed /builds/thread_zigbee/esp-zboss/components/zboss_port/src/zb_esp_nvram.c:84",
+     "zboss.stack_assertion_failed"),
+    ("E (290) ZB_ESP_NVRAM: Allocated zb_storage partition (0x400) cannot be divided into 8 16-byte aligned pages",
+     "zboss.storage_partition_misaligned"),
+])
+def test_zigbee_stack_failures_are_known(line: str, message_id: str) -> None:
+    report = explain(line + "\n")
+    assert report.status == "unexplained"
+    assert report.unexplained[0].message == message_id
+
+
+def test_an_espflash_error_miette_wrapped_over_two_rows_is_read_from_its_first_row() -> None:
+    # miette wraps a long error at the terminal's width and marks the next rows with "│"
+    report = explain(
+        "Error: espflash::image_too_big (link)\n\n"
+        "  \u00d7 Supplied ELF image of 1327680B is too big, and doesn't fit configured app\n"
+        "  \u2502 partition of 1048576B\n"
+    )
+    assert [f.id for f in report.findings][:1] == ["esp.flash_size_or_partition_mismatch"]
+
+
+def test_a_sentence_before_a_cut_espflash_error_keeps_it_someone_s_words() -> None:
+    report = explain("I think it said Supplied ELF image of 1327680B is too big, and doesn't fit configured app\n")
+    assert report.status != "diagnosed" or report.findings[0].confidence == "low"
+
+
+# espflash 2.x (error.rs:466 at v2.1.0) refusing the direct-boot image format for a chip or revision.
+@pytest.mark.parametrize("line", [
+    "  \u00d7 Image format direct-boot is not supported by the esp32c3 revision v0.3",
+    "  \u00d7 Image format direct-boot is not supported by the esp32",
+])
+def test_espflash_refusing_an_image_format_is_its_own_failure(line: str) -> None:
+    report = explain("Error: espflash::unsupported_image_format\n\n" + line + "\n")
+    assert report.status == "unexplained"
+    assert [u.message for u in report.unexplained if u.line == 3] == ["espflash.unsupported_image_format"]
+
+
+def test_a_chip_newer_than_the_image_accepts_is_fixed_by_a_newer_esp_idf_not_the_minimum_revision() -> None:
+    report = explain("E (100) boot_comm: Image requires chip rev <= v0.99, but chip is v1.0\n")
+    assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
+    assert "ESP-IDF release that supports this chip revision" in report.findings[0].fix[0]
+    older = explain("E (100) boot_comm: Image requires chip rev >= v3.0, but chip is v1.0\n")
+    assert "minimum revision" in older.findings[0].fix[0]

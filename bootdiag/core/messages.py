@@ -184,15 +184,25 @@ def format_pattern(text: str) -> tuple[str, int]:
         return rf"^\s*{re.escape(text.strip())}\s*$", len(text.strip())
     for n, m in enumerate(conversions):
         chunk = text[pos:m.start()]
+        kind = m.group(2)
+        quoted = kind == "s" and chunk.endswith("'") and text[m.end() : m.end() + 1] == "'"
+        if quoted:
+            chunk = chunk[:-1]  # the quotes around a name are the value's own (see below)
         parts.append(_literal(chunk, after_lazy or pos == 0))
         literal += len(chunk.strip())
         if chunk:
             after_lazy = False
         leading = n == 0 and not chunk.strip()  # nothing but blanks before it
-        kind = m.group(2)
         if kind == "%":
             parts.append("%")
             after_lazy = False
+        elif quoted:
+            # A name the tool prints in single quotes ('%s'): a paste that lost or retyped the quotes
+            # shows the name as one bare word, and is still this message.
+            parts.append(_QUOTED_OR_WORD)
+            pos = m.end() + 1
+            after_lazy = False
+            continue
         elif kind == "s":
             if n == len(conversions) - 1 and not text[m.end():].strip():
                 parts.append("(.*)")
@@ -228,6 +238,9 @@ _WORD_BREAK = "\\s\"'`\u201c\u2018"
 _LEADING_WORD = f"(?<![^{_WORD_BREAK}])([^{_WORD_BREAK}]+?)"
 _BLANKS_OPTIONAL = r"\s*+"
 _CLOSING = "'\")]}>`"  # characters that end a quoted or bracketed value
+# '%s': the quoted name up to its closing quote, or (quotes lost) one word from where a word starts.
+_QUOTED_OR_WORD = (f"'?((?<=')[^'\\n]{{0,{MAX_FIELD}}}+(?=')"
+                   f"|(?<![^{_WORD_BREAK}])(?<!')[^{_WORD_BREAK}]{{1,{MAX_FIELD}}}+)'?")
 _OPENER = {")": "(", "]": "[", "}": "{", ">": "<"}
 _AT_BLANKS_START = r"(?<!\s)"  # a lazy group may end only where blanks begin, not inside them
 

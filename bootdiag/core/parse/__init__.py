@@ -38,6 +38,8 @@ _WRAPPED_KEPT = 1024  # wrapped lines remembered (the output after the last even
 # much it reads like a sentence ("Error:   × The bootloader does not support this image, see ...").
 # (Rust tools print their errors through miette: "Error:   × ".)
 _ERROR_LEAD = re.compile(r"(?i)(?:fatal )?error(?:\[\w+\])?:\s+(?:\u00d7\s+)?")
+# miette (espflash's reports) prints the error after "  × " on a line of its own, below "Error: <code>".
+_MIETTE_MARK = "\u00d7"
 # A line a Go tool logged through logrus at a level below warning: its words of failure are what the
 # tool tells of a step (a retry, a probe that came back empty), not a failure it reports. logrus's
 # TextFormatter (sirupsen/logrus@4981d8161c23:text_formatter.go, printColored) prints the level upper
@@ -548,7 +550,7 @@ class LineParser:
         if cut is None or cut.hit.known.severity not in ("failure", "warning"):
             return None
         lead = text[: cut.hit.start]
-        if lead and (is_prose(lead) or bare and not _ERROR_LEAD.fullmatch(lead)):
+        if lead and (is_prose(lead) or bare and not (_ERROR_LEAD.fullmatch(lead) or lead.strip() == _MIETTE_MARK)):
             return None
         if cut.rest is not None:
             whole = text.rstrip() + cut.rest
