@@ -98,3 +98,29 @@ def test_a_tfm_1_0_no_swap_boot_that_hands_over_stays_healthy() -> None:
         "\x1b[1;34mBooting TFM v1.0 \x1b[0m\n"
     )
     assert report.status == "healthy" and not report.findings
+
+
+_TFM_BL2_TO_SECURE = (
+    "[INF] Starting bootloader\n"
+    "[INF] Swap type: none\n"
+    "{failure}"
+    "[INF] Bootloader chainload address offset: 0x10000\n"
+    "[INF] Jumping to the first image slot\n"
+    "\x1b[1;34m{banner}\x1b[0m\n"
+)
+
+
+@pytest.mark.parametrize("banner, version", [
+    ("Booting TFM v1.0 ", "v1.0"), ("Booting TFM v1.3.0", "v1.3.0"), ("Booting TF-M v1.8.0", "v1.8.0"),
+])
+def test_the_secure_images_banner_of_every_tfm_release_is_the_hand_over_reaching_it(banner: str, version: str) -> None:
+    report = explain(_TFM_BL2_TO_SECURE.format(failure="", banner=banner))
+    assert report.status == "healthy"
+    assert report.context.get("tf-m") == version
+
+
+def test_tfm_1_0_bl2_failing_to_share_the_boot_record_is_the_missing_boot_record() -> None:
+    for failure in ("[ERR] Failed to add Image 0 data to shared area\n", "[ERR] Failed to add data to shared area\n"):
+        capture = _TFM_BL2_TO_SECURE.format(failure=failure, banner="Booting TFM v1.0 ") + "[Attest] Boot record is not available\n"
+        report = explain(capture)
+        assert [f.id for f in report.findings] == ["mcuboot.boot_record_not_shared"], failure

@@ -167,7 +167,8 @@ class ZephyrAppLog(McubootAppRunning):
 
 
 class TfmBanner(StartsOver, McubootAppRunning):
-    """``Booting TF-M v2.1.0`` (TF-M secure_fw/spm/core/main.c; ``[NOT]`` prefix from v2.3)."""
+    """``Booting TF-M v2.1.0`` (TF-M secure_fw/spm/core/main.c; ``[NOT]`` prefix from v2.3; ``Booting TFM v1.3.0``
+    before v1.6)."""
 
     kind: Literal["TfmBanner"] = "TfmBanner"
     version: str

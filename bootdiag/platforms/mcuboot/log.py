@@ -68,7 +68,7 @@ _IMAGE_START_UP = "spi_flash"
 # First words of the MCUboot messages read under the "boot" tag (the grammar says the rest).
 _PORT_BOOT_STARTS = rf"{_MINIMAL_STARTS}|Loading image|Application start=|MCUboot "
 _PORT_BOOT_MESSAGE = re.compile(rf"(?:{_PORT_BOOT_STARTS})")
-_BARE_START = re.compile(r"\*{3,5} (?:Booting|Using) |Booting TF-M\b|\[(?:Sec Thread|Attest|Crypto)\]")
+_BARE_START = re.compile(r"\*{3,5} (?:Booting|Using) |Booting TF-?M\b|\[(?:Sec Thread|Attest|Crypto)\]")
 # A console banner whose line end a paste lost, with the next line glued after its closing stars.
 _GLUED_BANNER = re.compile(r"(\*{3,5} (?:Booting|Using) .+? \*{3,5})\s+\S")
 _BANNER_VERSION = re.compile(r"\s(?:build|version)\s+(\S+)|\s(v?\d+\.\d+\S*)\s*$")
@@ -457,7 +457,7 @@ class McubootFamily:
         r"<(?:err|wrn|inf|dbg)> \w",
         rf"\b[EWID]: (?:{_MINIMAL_STARTS})",
         r"\*\*\* (?:Booting|Using) ",
-        r"Booting TF-M\b",
+        r"Booting TF-?M\b",  # "TFM" before TF-M 1.6 (grammars/mcuboot.lark tfm_banner)
         r"\[(?:Sec Thread|Attest)\]",
         r"[EWI] \((?:[0-9][0-9:.]*\) )?(?:soc|flash)_init\)?: ",
         # the same pasted without its level letter ("(29) soc_init: ..."; a paste's normaliser gives the

@@ -23,7 +23,7 @@ LINE_STARTS = (
     # the TF-M secure image that MCUboot (TF-M's BL2) hands over to: its banner and its secure
     # partitions' lines ("Booting TF-M v2.2.2", "[Sec Thread] Secure image initializing!"; the
     # partition names as grammars/mcuboot.lark TFM_PARTITION reads them)
-    r"Booting TF-M v", r"\[(?:Sec Thread|Crypto|Attest|ITS|PS|Platform|SPM|Partition)\] ",
+    r"Booting TF-?M v", r"\[(?:Sec Thread|Crypto|Attest|ITS|PS|Platform|SPM|Partition)\] ",
     r"FATAL ERROR: ", r"assertion failed: ",  # TF-M's and the Espressif port's console lines
     r"\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]",
     # the Espressif port's ESP-IDF envelope without the time, as Zephyr's build logs it, for the port
