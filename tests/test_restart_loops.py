@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bootdiag.core.pipeline import Analyzer, explain
+from bootdiag.platforms.mcuboot.restarts import banner_after_partitions
 
 # A Zephyr build of MCUboot prints the kernel banner itself before "Starting bootloader".
 MCUBOOT = (
@@ -97,3 +98,38 @@ def test_a_long_loop_is_counted_as_repeats_once_the_count_stands(boot: str) -> N
     report = analyzer.finish()
     assert analyzer.repeats is not None and analyzer.repeats.counted > 250
     assert report.status != "healthy"
+
+
+# TF-M up to 2.0 prints its banner after its first partition line (restarts.py says where).
+OLD_TFM = "[Sec Thread] Secure image initializing!\nBooting TF-M v2.0.0\n"
+OLDEST_TFM = "[Sec Thread] Secure image initializing!\n\x1b[1;34mBooting TFM v1.3.0\x1b[0m\n"
+
+
+@pytest.mark.parametrize("secure", [OLD_TFM, OLDEST_TFM])
+def test_the_banner_an_older_tf_m_prints_after_its_first_partition_line_is_the_same_start(secure: str) -> None:
+    boot = ("[INF] Starting bootloader\n[INF] Jumping to the first image slot\n" + secure
+            + "Non-Secure system starting...\nHello from the non-secure side\n")
+    report = explain(boot)
+    assert report.status == "healthy"
+    assert explain(boot * 3).status == "healthy"
+
+
+@pytest.mark.parametrize("secure", [OLD_TFM, OLDEST_TFM])
+def test_an_older_tf_m_that_starts_over_before_the_application_is_still_a_failure(secure: str) -> None:
+    report = explain(secure * 2)
+    assert report.status == "unexplained"
+    assert "secure image" in (report.unexplained[0].meaning or "")
+
+
+def test_a_newer_tf_m_banner_after_its_partition_lines_is_a_start() -> None:
+    # Near-miss: from 2.1 the banner opens the start, so one after partition lines opens another.
+    report = explain("[Sec Thread] Secure image initializing!\nBooting TF-M v2.1.0\n[Sec Thread] Secure image initializing!\n")
+    assert report.status == "unexplained"
+
+
+@pytest.mark.parametrize("version, after", [
+    ("v1.0", True), ("v1.3.0", True), ("v1.8.0", True), ("v2.0.0", True), ("v2.0.0+7e8bf2314", True),
+    ("v2.1.0", False), ("v2.2.2+7e8bf2314", False), ("v10.0.0", False), ("", False), ("vX", False),
+])
+def test_which_tf_m_releases_print_their_banner_after_a_partition_line(version: str, after: bool) -> None:
+    assert banner_after_partitions(version) is after

@@ -554,7 +554,9 @@ class McubootFamily:
     def _build(self, parsed: Parsed, no: int, text: str, base: dict[str, Any]) -> Event:
         cls, fields = parsed
         fields = dict(fields)
-        if cls in (ev.McubootStart, ev.McubootBanner, ev.TfmBanner):
+        if cls is ev.TfmBanner and self.restarts.goes_on(fields["version"]):
+            fields["restarts"], fields["after_secure_image"] = self.restarts.count, False
+        elif cls in (ev.McubootStart, ev.McubootBanner, ev.TfmBanner):
             fields["restarts"], fields["after_secure_image"] = self.restarts.started(cls, no)
         elif cls is ev.McubootSwapType and fields.get("swap_type") not in (None, "none"):
             self.restarts.updating()
