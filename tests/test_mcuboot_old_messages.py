@@ -124,3 +124,21 @@ def test_tfm_1_0_bl2_failing_to_share_the_boot_record_is_the_missing_boot_record
         capture = _TFM_BL2_TO_SECURE.format(failure=failure, banner="Booting TFM v1.0 ") + "[Attest] Boot record is not available\n"
         report = explain(capture)
         assert [f.id for f in report.findings] == ["mcuboot.boot_record_not_shared"], failure
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("I: Starting network core update", "mcuboot.network_core_update_start"),
+    ("[00:00:00.403,000] <inf> mcuboot: Done updating network core", "mcuboot.network_core_update_done"),
+    ("E: Failed to provide EXT_APIs to 0x10200", "mcuboot.ext_api_not_provided"),
+    ("<err> mcuboot: Failed to provide EXT_APIs", "mcuboot.ext_api_not_provided_v17"),
+])
+def test_the_lines_nrf_connect_sdks_mcuboot_adds_read_as_their_messages(line: str, expected: str) -> None:
+    found = catalogue().find(line)
+    assert found is not None and found.known.id == expected
+
+
+def test_mcuboot_failing_to_hand_over_the_immutable_bootloaders_apis_is_a_failure() -> None:
+    report = explain("*** Booting Zephyr OS build v2.7.99-ncs1 ***\nI: Starting bootloader\nI: Image index: 0, Swap type: none\n"
+                     "I: Bootloader chainload address offset: 0x10000\nE: Failed to provide EXT_APIs\n")
+    assert report.status == "unexplained"
+    assert [e.message for e in report.unexplained] == ["mcuboot.ext_api_not_provided_v17"]
