@@ -7,6 +7,7 @@ import tomllib
 
 import pytest
 
+from bootdiag.core.pipeline import explain
 from bootdiag import platforms as registry
 
 from bootdiag.core.messages import MessageEntry, catalogue
@@ -26,7 +27,6 @@ def message_ids(line: str) -> list[str]:
      "31116288", "tegra.parser_partitions_size_cannot_fit_r326"),
     # T210 tegradevflash polls cboot, not "CPU Bootloader"
     ("[   3.1192 ] Cboot is not running on device.", "tegra.devflash_cpubl_not_running_r326"),
-    ("[   3.2211 ] Cboot version 00.01.0000", "tegra.devflash_bl_version_r326"),
     ("[  12.0456 ] Failed to burn fuses as per fuse info blob, Error:4", "tegra.rcm_fuse_burn_failed_r326"),
     ("[  12.0456 ] Successfully burnt fuses as per fuse info blob", "tegra.rcm_fuse_burn_ok_r326"),
     ("[   0.0712 ] Not a valid PKC key format", "tegra.sign_not_pkc_key_r28"),
@@ -81,3 +81,22 @@ def test_a_line_old_releases_print_unchanged_stays_the_newer_entry(line: str, ex
 def catalogue_entries() -> list[MessageEntry]:
     path = registry.resolve("tegra.toml", "messages")
     return [MessageEntry(**m) for m in tomllib.loads(path.read_text())["message"]]
+
+
+_T210_RECOVERY_BOOT = (
+    "[   0.0014 ] tegrarcm --chip 0x21 0 --rcm rcm_list_signed.xml\n"
+    "[   0.0020 ] BR_CID: 0x32101001644b8d7c0c0000000e0180c0\n"
+    "[   3.0211 ] tegrarcm --isapplet\n"
+    "[   3.1000 ] Applet version 00.01.0000\n"
+    "[   3.2000 ] tegradevflash --iscpubl\n"
+)
+
+
+def test_t210_cboot_answering_is_the_recovery_boot_reaching_its_cpu_bootloader() -> None:
+    # T210's tegradevflash says "Cboot version" where later ones say "Bootloader version"; the grammar
+    # reads both (the catalogue keeps the wording, tegra.devflash_bl_version_r326).
+    assert [e.kind for e in parse_text("[   3.2211 ] Cboot version 00.01.0000\n")] == ["TegraVersionReport"]
+    assert explain(_T210_RECOVERY_BOOT + "[   3.2211 ] Cboot version 00.01.0000\n").status == "healthy"
+    assert explain(_T210_RECOVERY_BOOT + "[   3.2211 ] Bootloader version 01.00.0000\n").status == "healthy"
+    # Near-miss: an applet answering is an earlier stage.
+    assert explain(_T210_RECOVERY_BOOT.removesuffix("[   3.2000 ] tegradevflash --iscpubl\n")).status == "incomplete"

@@ -244,7 +244,8 @@ class TegraWritePartition(TegraEvent):
 
 
 class TegraVersionReport(TegraEvent):
-    """``Applet version 01.00.0000`` / ``MB2 Applet version`` / ``Bootloader version``: that stage answers."""
+    """``Applet version 01.00.0000`` / ``MB2 Applet version`` / ``Bootloader version`` (T210: ``Cboot version``):
+    that stage answers."""
 
     kind: Literal["TegraVersionReport"] = "TegraVersionReport"
     component: str
@@ -253,8 +254,9 @@ class TegraVersionReport(TegraEvent):
     def completes(self) -> bool:
         # tegradevflash_v2 prints "Bootloader version" only when the CPU bootloader sent over USB
         # answers (tegraflash_internal.py tegraflash_poll_applet_bl, --iscpubl): the recovery boot
-        # reached its last stage. An applet answering is an earlier stage, not an end.
-        return self.component == "Bootloader"
+        # reached its last stage. An applet answering is an earlier stage, not an end. T210's
+        # tegradevflash names the CPU bootloader, cboot ("Cboot version", "Cboot is not running on device.").
+        return self.component in ("Bootloader", "Cboot")
 
 
 class TegraZeroKeySigning(TegraEvent):
