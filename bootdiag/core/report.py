@@ -222,6 +222,7 @@ class ReportBuilder:
         # The session of the last event that completed a run or handed over to the next stage: a
         # boot or flash that started after it and shows neither was cut off or hangs.
         self._progress_session = -1
+        self._last_session_from = 0  # the line of the last session's first event
         # Output follows the capture's last event (lines no grammar reads): None while undecided.
         self.output_after_last: bool | None = None
         self._facts = SessionFacts()  # what each session's events said of the environment
@@ -248,6 +249,8 @@ class ReportBuilder:
                 self._last_handoff and session == self._last_session and getattr(event, "severity", None) == "warning"
             )
             self._last_waits = event.waits()
+            if session != self._last_session or self.log_events == 1:
+                self._last_session_from = event.line
             self._last_session = session
             if completes or (self._last_handoff and not event.quoted):
                 self._progress_session = session
@@ -361,9 +364,12 @@ class ReportBuilder:
             # erase began ("Chip erase completed ...", "Writing at ...", "Error: Timeout") did not complete
             unexplained = [w for w in self._weak if w.line > self._erase_completed_at]
         status = self._status(findings, unexplained, completed)
+        stats = {"lines": self.lines, "events": self.events, "sessions": self.sessions}
+        if status == "incomplete" and self.log_events:
+            stats["unfinished_from"] = self._last_session_from  # where the run that never ended begins
         return Report.model_construct(
             source=self.source, status=status, findings=findings,
             unexplained=[] if findings else unexplained,
             nearest=[] if findings or not unexplained else list(self._near.values())[:MAX_NEAREST], context=self.facts(self._first[ranked[0]].session if ranked else None),
-            stats={"lines": self.lines, "events": self.events, "sessions": self.sessions},
+            stats=stats,
         )

@@ -248,8 +248,8 @@ def markdown_text(report: Report) -> str:
         parts.append(f"## bootdiag: nothing recognised\n\nNo boot or flashing log lines recognised in {source}.")
     elif report.status == "incomplete":
         parts.append(
-            f"## bootdiag: incomplete capture\n\n{source} shows a boot or flash that neither completed nor failed: "
-            "the capture may end too early, or the failure is silent."
+            f"## bootdiag: incomplete capture\n\n{source} shows a boot or flash that neither completed nor failed "
+            f"(it starts at line {report.stats.get('unfinished_from', 1)}): the capture may end too early, or the failure is silent."
         )
     elif report.status == "unexplained":
         parts.append(

@@ -286,7 +286,8 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
     says = {
         "healthy": f"no failure found in {report.source} ({lines} lines, {sessions} boot/tool sessions)",
         "unexplained": f"a failure in {report.source} that no rule explains ({lines} lines)",
-        "incomplete": f"{report.source} shows a boot or flash that neither completed nor failed ({lines} lines): "
+        "incomplete": f"{report.source} shows a boot or flash that neither completed nor failed ({lines} lines; "
+                      f"it starts at line {report.stats.get('unfinished_from', 1)}): "
                       "the capture may end too early, or the failure is silent",
         "unrecognised": f"no boot or flashing log lines recognised in {report.source} ({lines} lines read)",
     }[report.status]
