@@ -270,6 +270,25 @@ def test_a_watchdog_reset_long_after_a_read_banner_is_a_new_boot() -> None:
     assert len(sessions(text)) == 2
 
 
+def test_a_double_spaced_capture_keeps_the_watchdog_retry_in_the_same_boot() -> None:
+    # A terminal that wrote "\r\r\n" puts a blank line after every line: the abort stands two lines
+    # after the failure, and the retry twice as far as it would (its banner garbled, as power-up leaves
+    # it, so only the reset line tells).
+    retry = "??ets? Jun  8 2016 00:22:57\n\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nentry 0x40080764\n"
+    double = (FAILED_READ + retry).replace("\n", "\r\r\n")
+    assert len(sessions(double)) == 1
+    assert [r.retry for r in parse_text(double) if isinstance(r, ev.RomReset)] == [False, True]
+    # Near-miss: the same capture with a power-on in place of the watchdog reset is two boots.
+    assert len(sessions(double.replace("rst:0x10 (RTCWDT_RTC_RESET)", "rst:0x1 (POWERON_RESET)"))) == 2
+
+
+def test_a_double_spaced_banner_too_far_after_the_abort_is_a_new_boot() -> None:
+    # Near-miss: double-spaced, the banner comes after more than twice the window.
+    text = (FAILED_READ.replace("\n", "\n\n") + "\n" * 8
+            + "ets Jun  8 2016 00:22:57\n\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n")
+    assert len(sessions(text)) == 2
+
+
 def test_esptool_run_after_download_wait_joins_it() -> None:
     text = ("rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\nwaiting for download\n"
             "esptool.py v4.7.0\nConnecting....\nChip is ESP32-D0WD-V3 (revision v3.0)\n")

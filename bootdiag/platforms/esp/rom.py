@@ -184,6 +184,9 @@ class EspRomFamily(ClaimsByTrigger):
     # the watchdog restarting the ROM, not a new boot; the failure, abort, blank line and banner come
     # back to back. A watchdog reset line read without its banner (a garbled paste) may stand two lines
     # further: the unread banner and the blank line after it.
+    # A capture whose lines all stand every other line (a terminal that wrote "\r\r\n", which editors
+    # show as a blank line after every line) doubles these distances: its abort stands two lines after
+    # the failure, not one.
     RETRY_WINDOW = 3
     RESET_RETRY_WINDOW = RETRY_WINDOW + 2
     # The ROM gives up on these the same way (ets_main.c 371) and its RTC watchdog restarts it at once.
@@ -193,6 +196,7 @@ class EspRomFamily(ClaimsByTrigger):
     def __init__(self) -> None:
         self.chip: str | None = None  # from the last ROM banner: decodes the boot-mode byte
         self._sb_failed_at: int | None = None  # line of the last failed ROM check (or the abort after it)
+        self._spaced = False  # that abort stood two lines after its failure: the windows double
         self._retry_banner = False  # the last banner followed a failed check
         self._in_retry = False  # a watchdog retry of a failed check is under way
         self._entry_at: int | None = None  # line of the ROM's last "entry 0x..." (its hand-over)
@@ -206,13 +210,13 @@ class EspRomFamily(ClaimsByTrigger):
         """The chip, the retry and restart windows, and how many lines are known word for word
         (a line new to the family is read the long way, which a repeat is not)."""
         return (
-            self.chip, distance(self._sb_failed_at, no), self._retry_banner, self._in_retry,
+            self.chip, distance(self._sb_failed_at, no), self._spaced, self._retry_banner, self._in_retry,
             distance(self._entry_at, no), self._restarted, self._ram_segment, self._image_bytes, self._first_load,
             self._booted, len(self._seen),
         )
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        (self.chip, failed, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment,
+        (self.chip, failed, self._spaced, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment,
          self._image_bytes, self._first_load, self._booted, _known) = state  # type: ignore[assignment]
         self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
 
@@ -278,6 +282,10 @@ class EspRomFamily(ClaimsByTrigger):
         if type(event) is ev.BootloaderStart and not event.quoted:
             self._booted = True
 
+    def _right_after_failure(self, no: int, window: int) -> bool:
+        """Line ``no`` is within ``window`` lines of the last failed check: the ROM's watchdog retry."""
+        return self._sb_failed_at is not None and no - self._sb_failed_at <= window * (2 if self._spaced else 1)
+
     def _right_after_entry(self, no: int) -> bool:
         """The chip restarts within a few lines of the ROM's hand-over: nothing the bootloader or the
         app printed stands between them (blank lines aside)."""
@@ -310,7 +318,7 @@ class EspRomFamily(ClaimsByTrigger):
             self._restarted = self._right_after_entry(no)
             fields = {**fields, "restarted_after_entry": self._restarted}
             self.chip = fields["chip"]
-            self._retry_banner = self._sb_failed_at is not None and no - self._sb_failed_at <= self.RETRY_WINDOW
+            self._retry_banner = self._right_after_failure(no, self.RETRY_WINDOW)
             self._sb_failed_at = None  # the banner decided: the reset line after it follows that verdict
             fields = {**fields, "retry": self._retry_banner}
         elif cls is ev.RomReset:
@@ -322,15 +330,16 @@ class EspRomFamily(ClaimsByTrigger):
             fields["chip"] = self.chip
             fields["download"] = decode_boot_mode(self.chip, fields["boot_mode"], mode_text)
             # Only a watchdog reset is the ROM's own retry; a power-on or software reset is a new boot.
-            after_failure = self._retry_banner or (
-                self._sb_failed_at is not None and no - self._sb_failed_at <= self.RESET_RETRY_WINDOW)
+            after_failure = self._retry_banner or self._right_after_failure(no, self.RESET_RETRY_WINDOW)
             self._in_retry = after_failure and "WDT" in (fields["reason"] or "")
             fields["retry"] = self._in_retry
             self._retry_banner = False
             self._sb_failed_at = None
             self._new_attempt()
-        elif cls in self._RETRIED_FAILURES or (cls is ev.RomAbort and self._sb_failed_at is not None):
-            self._sb_failed_at = no
+        elif cls in self._RETRIED_FAILURES:
+            self._sb_failed_at, self._spaced = no, False
+        elif cls is ev.RomAbort and self._sb_failed_at is not None:
+            self._sb_failed_at, self._spaced = no, no - self._sb_failed_at == 2
         elif cls is ev.RomSecureBootOk and "succeeded" in fields["message"]:
             # "secure boot v2 enabled" only states the eFuse; the verdict is "... verification succeeded".
             fields = {**fields, "after_failure": self._in_retry}
