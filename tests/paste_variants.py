@@ -93,6 +93,9 @@ STYLES: dict[str, Callable[[str], str]] = {
     "journal": _each(lambda n: f"Mar  1 10:{n // 60 % 60:02d}:{n % 60:02d} lab-pc picocom[4711]: "),
     # copied out of a mail, a chat or a rich-text editor, which keeps the blanks as no-break spaces
     "no-break": lambda text: "\n".join(line.replace(" ", "\u00a0") for line in _lines(text)) + "\n",
+    # a terminal that wrote every CRLF the device sent with a CR of its own: editors show a blank line
+    # after every line
+    "cr-cr-lf": lambda text: "\r\r\n".join(_lines(text)) + "\r\r\n",
 }
 
 
