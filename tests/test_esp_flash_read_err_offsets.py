@@ -46,6 +46,8 @@ def test_a_bootloader_written_at_0x1000_or_no_write_at_zero_leaves_the_line_alon
     ("esptool.py write_flash -z --flash_mode dio 0x1000 bootloader.bin 0x10000 app.bin", [0x1000, 0x10000]),
     ("esptool.py --chip esp32 --baud 460800 write_flash 0x0 factory.bin", [0]),
     ("esptool.py verify_flash 0x10000 app.bin", [0x10000]),
+    ('esptool.py --chip esp32 write_flash -z --flash_mode dio --flash_freq 80m 0xe000 "C:\\core/boot_app0.bin" '
+     '0x1000 "C:\\tmp/sketch.ino.bootloader.bin"', [0xE000, 0x1000]),
     ("esptool.py write_flash @flash_args", []),
     ("esptool.py read_flash 0 0x400000 dump.bin", []),
 ])

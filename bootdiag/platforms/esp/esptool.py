@@ -17,8 +17,9 @@ from bootdiag.core.numbers import int_auto, parse_int
 Parsed = tuple[type[Event], dict[str, Any]]
 
 # A command line may be prefixed by a prompt, "python -m", an interpreter or a path; cut there.
-# The Windows release binaries carry .exe (espressif/esptool@84b819a .github/workflows/build_esptool.yml:90).
-_PROGRAM_START = re.compile(r"(?:^|(?<=[\s/\\\"'=]))(?:esptool|espefuse|espsecure)(?:\.py|\.exe)?(?=\s|$)")
+# The Windows release binaries carry .exe (espressif/esptool@84b819a .github/workflows/build_esptool.yml:90);
+# the Arduino core quotes the path it runs ("...\\esptool.exe" --chip ..., arduino-esp32 platform.txt).
+_PROGRAM_START = re.compile(r"(?:^|(?<=[\s/\\\"'=]))(?:esptool|espefuse|espsecure)(?:\.py|\.exe)?\"?(?=\s|$)")
 # What stands before a command someone ran: nothing, a shell prompt, a path or a launcher.
 _LAUNCHED = re.compile(r"(?:^|[$#>%/\\]|\bpython3?(?:\.exe)?(?:\s+-m)?|\bpy(?:\s+-m)?|\bsudo|\brun|\bexec)\s*$")
 # Subcommands by both spellings (v4 underscores, v5 hyphens): a command line names one of them.
@@ -64,8 +65,8 @@ _BROWSER_FATAL = re.compile(
 
 
 def _program(token: Token) -> str:
-    """``esptool.py`` / ``esptool.exe`` -> ``esptool``."""
-    return str(token).removesuffix(".py").removesuffix(".exe")
+    """``esptool.py`` / ``esptool.exe`` / a quoted path's ``esptool.exe"`` -> ``esptool``."""
+    return str(token).removesuffix('"').removesuffix(".py").removesuffix(".exe")
 
 
 # esptool's write_flash and verify_flash take "<address> <filename>" pairs after their options
