@@ -540,3 +540,24 @@ def test_a_chip_newer_than_the_image_accepts_is_fixed_by_a_newer_esp_idf_not_the
     assert "ESP-IDF release that supports this chip revision" in report.findings[0].fix[0]
     older = explain("E (100) boot_comm: Image requires chip rev >= v3.0, but chip is v1.0\n")
     assert "minimum revision" in older.findings[0].fix[0]
+
+
+@pytest.mark.parametrize("line,tool,command", [
+    (r".\esptool.exe --chip esp32 --port COM6 --baud 460800 write_flash -z 0x0 C:\fw\app.bin", "esptool", "write_flash"),
+    ("esptool.exe write_flash 0x0 data2_ex.bin", "esptool", "write_flash"),
+    (r"C:\tools\espefuse.exe --port COM3 summary", "espefuse", "summary"),
+    ("PS C:\\esp> .\\espsecure.exe sign_data --version 2 --keyfile key.pem app.bin", "espsecure", "sign_data"),
+    # the Arduino core runs the tool by its quoted path
+    ('"C:\\Users\\me\\AppData\\Local\\Arduino15\\packages\\esp32\\tools\\esptool_py\\4.6/esptool.exe" --chip esp32s2 '
+     '--port "COM5" --baud 921600 write_flash -z 0x1000 "C:\\tmp/Blink.ino.bootloader.bin"', "esptool", "write_flash"),
+])
+def test_the_windows_release_binaries_are_read_as_their_command_lines(line: str, tool: str, command: str) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolCommand) and event.tool == tool and event.command == command
+
+
+@pytest.mark.parametrize("line", ["Download esptool.exe from the release page", "esptool.exe",
+                                  'File "/home/me/venv/bin/esptool.py", line 4722, in main',
+                                  '"esptool.exe" is not recognized as a command'])
+def test_the_windows_binary_named_in_prose_is_no_command_line(line: str) -> None:
+    assert not any(isinstance(e, ev.ToolCommand) for e in parse_text(line + "\n"))

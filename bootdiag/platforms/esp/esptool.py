@@ -12,12 +12,14 @@ from bootdiag.platforms.esp import events as ev
 from bootdiag.platforms.esp.events import chip_family
 from bootdiag.core.parse.family import ClaimsByTrigger, Stateless, compile_trigger, hex_int
 from bootdiag.core.parse.grammar import parse_and_transform
-from bootdiag.core.numbers import parse_int
+from bootdiag.core.numbers import int_auto, parse_int
 
 Parsed = tuple[type[Event], dict[str, Any]]
 
 # A command line may be prefixed by a prompt, "python -m", an interpreter or a path; cut there.
-_PROGRAM_START = re.compile(r"(?:^|(?<=[\s/\\\"'=]))(?:esptool|espefuse|espsecure)(?:\.py)?(?=\s|$)")
+# The Windows release binaries carry .exe (espressif/esptool@84b819a .github/workflows/build_esptool.yml:90);
+# the Arduino core quotes the path it runs ("...\\esptool.exe" --chip ..., arduino-esp32 platform.txt).
+_PROGRAM_START = re.compile(r"(?:^|(?<=[\s/\\\"'=]))(?:esptool|espefuse|espsecure)(?:\.py|\.exe)?\"?(?=\s|$)")
 # What stands before a command someone ran: nothing, a shell prompt, a path or a launcher.
 _LAUNCHED = re.compile(r"(?:^|[$#>%/\\]|\bpython3?(?:\.exe)?(?:\s+-m)?|\bpy(?:\s+-m)?|\bsudo|\brun|\bexec)\s*$")
 # Subcommands by both spellings (v4 underscores, v5 hyphens): a command line names one of them.
@@ -62,14 +64,47 @@ _BROWSER_FATAL = re.compile(
 )
 
 
+def _program(token: Token) -> str:
+    """``esptool.py`` / ``esptool.exe`` / a quoted path's ``esptool.exe"`` -> ``esptool``."""
+    return str(token).removesuffix('"').removesuffix(".py").removesuffix(".exe")
+
+
+# esptool's write_flash and verify_flash take "<address> <filename>" pairs after their options
+# (espressif/esptool@v4.8.1 esptool/__init__.py: add_spi_flash_subparsers, AddrFilenamePairAction).
+_WRITES = frozenset({"write_flash", "verify_flash"})
+
+
+def _address(token: str) -> int | None:
+    if not token[:1].isdigit():
+        return None
+    try:
+        return int_auto(token)
+    except ValueError:
+        return None
+
+
+def _offsets(command: str | None, args: list[str]) -> list[int]:
+    """The offsets of a write or verify command's address/file pairs: a number followed by a file name."""
+    if command not in _WRITES:
+        return []
+    tail = next((args[i + 1:] for i, a in enumerate(args) if a.replace("-", "_") == command), [])
+    found = []
+    for address, name in zip(tail, tail[1:]):
+        offset = _address(address)
+        if offset is not None and not name.startswith("-") and _address(name) is None:
+            found.append(offset)
+    return found
+
+
 class _ToolTransformer(Transformer):
     def tool_start(self, items: list[Token]) -> Parsed:
-        return ev.ToolStart, {"tool": str(items[0]).removesuffix(".py"), "version": str(items[1]).lstrip("v")}
+        return ev.ToolStart, {"tool": _program(items[0]), "version": str(items[1]).lstrip("v")}
 
     def tool_command(self, items: list[Token]) -> Parsed:
         args = [str(a) for a in items[1:]]
         command = next((a.replace("-", "_") for a in args if a.replace("-", "_") in _SUBCOMMANDS), None)
-        return ev.ToolCommand, {"tool": str(items[0]).removesuffix(".py"), "command": command, "args": args}
+        return ev.ToolCommand, {"tool": _program(items[0]), "command": command, "args": args,
+                                "offsets": _offsets(command, args)}
 
     def connecting(self, items: list[Token]) -> Parsed:
         return ev.ToolConnecting, {"attempts": max(1, str(items[0]).count("_") + str(items[0]).count("."))}

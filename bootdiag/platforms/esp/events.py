@@ -658,6 +658,9 @@ class ToolCommand(ToolEvent):
     tool: str
     command: str | None = None
     args: list[str]
+    # The flash offsets a write_flash (or verify_flash) command names, each before its file
+    # ("write_flash -z 0x1000 bootloader.bin 0x10000 app.bin" -> [0x1000, 0x10000]).
+    offsets: list[int] = []
     boundary = ("tool", 1)
 
 
