@@ -49,6 +49,14 @@ _STAMPS = (
     # "[12:00:01.123] " (tio: "%H:%M:%S" and ".%03ld", in brackets; tio/tio@ae9c8edbcaee src/timestamp.c
     # timestamp_current_time), "[22:02:10]"; SSCOM's "[12:08:47.556]收←◆" (_DIRECTION)
     _Stamp(rf"\[{_CLOCK}\]", rf"(?:{_DIRECTION}|\s?)", "", splits=True),
+    # Tera Term's log with its timestamps on: "[" + the time + "] " before each line (TeraTermProject/teraterm@56cc6726
+    # teraterm/teraterm/filesys_log.cpp LogToFile). Before 4.95 the time was "%s %s %02d %02d:%02d:%02d.%03d %04d",
+    # "Fri Sep 14 10:33:53.447 2018" (@b460fb337 teraterm/common/ttlib.c mctimelocal), then the format
+    # "%a %b %e %H:%M:%S.%N %Y" for a week ("Sun Jun  4 ...", @55591d1c7 teraterm/ttpset/ttset.c); since, the
+    # default is an ISO date (above). Its elapsed-time stamp is "%d %02d:%02d:%02d.%03d", "[0 00:00:01.234]"
+    # (teraterm/common/ttlib_static.c strelapsedW).
+    _Stamp(r"\[(?:(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d\.\d{3} \d{4}"
+           r"|\d{1,5} \d\d:\d\d:\d\d\.\d{3})\]", r"\s?", "", splits=True),
     # the same with its "[" cut off by a quote ("12:00:01] ")
     _Stamp(rf"{_CLOCK}\]", r"\s?", ""),
     # "12:00:01.123 -> " (Arduino IDE's Serial Monitor: 1.x "HH:mm:ss.SSS -> "; 2.x dateFormat 'H:M:ss.l' and
