@@ -1,6 +1,7 @@
 """The ways people paste a capture, as functions of its text: a forum quote, a fence, HTML
 escapes, line numbers, terminal timestamps, bullets, CRLF, lost newlines, lost level letters,
-lines a terminal wrapped, grep and journal prefixes, no-break spaces.
+lines a terminal wrapped, grep and journal prefixes, Chinese serial assistants' packet stamps,
+no-break spaces.
 Used by tests/test_paste_styles.py and bench/paste_styles.py on the real captures."""
 from __future__ import annotations
 
@@ -91,6 +92,15 @@ STYLES: dict[str, Callable[[str], str]] = {
     # grep -n's line numbers; a systemd journal's date, host and unit (a console a host service logs)
     "grep-n": _each(lambda n: f"{n}:"),
     "journal": _each(lambda n: f"Mar  1 10:{n // 60 % 60:02d}:{n % 60:02d} lab-pc picocom[4711]: "),
+    # SSCOM with its timestamps on: the stamp and the received mark before the first line of each packet
+    # of bytes that arrived together (here every third line), the packet's other lines as they came
+    "sscom": lambda text: "\n".join(
+        (f"[10:{n // 60 % 60:02d}:{n % 60:02d}.{n * 7 % 1000:03d}]\u6536\u2190\u25c6" if n % 3 == 1 else "") + line
+        for n, line in enumerate(_lines(text), 1)) + "\n",
+    # a serial assistant that heads each block it received with its own line ("[...]# RECV ASCII>")
+    "recv-ascii": lambda text: "".join(
+        (f"[2024-03-01 10:{n // 60 % 60:02d}:{n % 60:02d}.{n * 7 % 1000:03d}]# RECV ASCII>\n" if n % 3 == 1 else "") + line + "\n"
+        for n, line in enumerate(_lines(text), 1)),
     # copied out of a mail, a chat or a rich-text editor, which keeps the blanks as no-break spaces
     "no-break": lambda text: "\n".join(line.replace(" ", "\u00a0") for line in _lines(text)) + "\n",
     # a terminal that wrote every CRLF the device sent with a CR of its own: editors show a blank line

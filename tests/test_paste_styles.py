@@ -14,7 +14,7 @@ FLOORS = {
     "quote": 0.99, "fenced": 0.99, "html": 0.99, "numbered": 0.99, "timestamps": 0.99, "bullets": 0.99,
     "crlf": 0.99, "no-level": 0.98, "glued": 0.99, "shown-crlf": 0.99, "shown-names": 0.99,
     "typographic": 0.99, "bold": 0.99, "escaped-eol": 0.99, "wrapped": 0.97, "no-break": 0.99,
-    "grep-n": 0.99, "journal": 0.99, "arduino-ide": 0.99, "cr-cr-lf": 0.99,
+    "grep-n": 0.99, "journal": 0.99, "arduino-ide": 0.99, "cr-cr-lf": 0.99, "sscom": 0.99, "recv-ascii": 0.99,
 }
 
 

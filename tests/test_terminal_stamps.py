@@ -21,11 +21,21 @@ STAMPS = [
     ("12:00:01:123 -> ", True),
     ("9:5:07.123 -> ", True),  # Arduino IDE 2.x: no leading zero on the hour and the minute
     ("14:3:07.123 -> ", True),
+    ("[Fri Sep 14 10:33:53.447 2018] ", True),  # Tera Term before 4.95
+    ("[Sun Jun  4 21:54:47.123 2017] ", True),  # Tera Term 4.95's first format ("%e": the day padded with a blank)
+    ("[0 00:00:01.234] ", True),  # Tera Term's elapsed time
     ("12:00:01] ", False),  # its "[" cut off by a quote
     ("14:56:33.435305 ", False),
     ("2024-01-02 12:00:00.123 ", False),
     ("2024-01-02T12:00:00.123Z ", False),
     ("[   12.345678] ", False),
+    # a Chinese serial assistant's direction mark right after its stamp: SSCOM's received and sent marks,
+    # another assistant's block header (its bytes usually on the next line, sometimes on the same)
+    ("[12:08:47.556]\u6536\u2190\u25c6", True),
+    ("[15:37:11.116]\u53d1\u2192\u25c7", True),
+    ("[2020-04-30 10:47:53.620]# RECV ASCII>", True),
+    ("[2023-05-18 11:11:54.497]# RECV ASCII> ", True),
+    ("[2019-07-13 11:21:44.870]# SEND HEX>", True),
 ]
 
 
@@ -47,3 +57,22 @@ def test_a_line_glued_after_another_is_cut_at_its_stamp(stamp: str, glued: bool)
 def test_a_jetson_uart_stamp_stays_on_its_line() -> None:
     for line in ("[0360.204] E> LOADER: Failed to load the image", "[0002.581] Processing in cold boot mode"):
         assert strip_wrapping(line) == line
+
+
+def test_a_serial_assistants_block_header_alone_is_no_line() -> None:
+    assert strip_wrapping("[2020-04-30 10:47:53.620]# RECV ASCII>") == ""
+    assert strip_wrapping("[12:08:47.556]\u6536\u2190\u25c6") == ""
+
+
+def test_a_direction_mark_is_taken_off_only_right_after_a_stamp() -> None:
+    # with no stamp before it, or inside a line, the mark is the line's own text
+    assert strip_wrapping("# RECV ASCII>") == "# RECV ASCII>"
+    assert strip_wrapping("I (5) at: got # RECV ASCII> 12") == "I (5) at: got # RECV ASCII> 12"
+    # a blank between the stamp and the mark is not the assistant's layout: only the stamp goes
+    assert strip_wrapping("[12:08:47.556] \u6536\u2190\u25c6" + LINE) == "\u6536\u2190\u25c6" + LINE
+
+
+def test_the_received_marks_arrow_is_no_shown_escape() -> None:
+    # a later line glued on keeps its stamp's mark whole, so that the cut there takes it off
+    glued = f"\u2190[0;31m{LINE}\u2190[0m [12:08:47.860]\u6536\u2190\u25c6{NEXT}"
+    assert LineParser().unwrapper.pieces(glued, as_pasted=True) == [LINE, NEXT]

@@ -34,13 +34,29 @@ class _Stamp(NamedTuple):
     splits: bool = False  # a pasted line is also cut before it (a start of Unwrapper.pieces)
 
 
+# What a Chinese serial assistant writes right after its bracketed stamp to say which way the bytes went:
+# SSCOM's "[12:08:47.556]收←◆" for received and "[12:08:47.556]发→◇" for sent bytes (SSCOM 5.x with
+# timestamps and packet display on; closed source: the form as its captures show it, e.g.
+# esp32.io/viewtopic.php?f=30&t=24198 and Air780E's AT examples), and the "[2020-04-30 10:47:53.620]# RECV
+# ASCII>" / "# SEND HEX>" block header of another assistant (and of its clones, which print it as
+# QString("[%1]# RECV ASCII>")), usually alone on its line with the bytes on the next.
+_DIRECTION = r"(?:\u6536\u2190\u25c6|\u53d1\u2192\u25c7|# (?:RECV|SEND) (?:ASCII|HEX)>)"
+
 _STAMPS = (
     # "[2026-01-02 10:00:00] ", "[2024-01-02T12:00:00.123] " (loggers' ISO dates; tio's "%Y-%m-%dT%H:%M:%S"
-    # and ".%03ld", same file as below)
-    _Stamp(r"\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]", r"\s?", "", splits=True),
+    # and ".%03ld", same file as below); a serial assistant's direction mark may follow (_DIRECTION)
+    _Stamp(r"\[\d{4}-\d\d-\d\d[ T][\d:.,]+\]", rf"(?:{_DIRECTION}|\s?)", "", splits=True),
     # "[12:00:01.123] " (tio: "%H:%M:%S" and ".%03ld", in brackets; tio/tio@ae9c8edbcaee src/timestamp.c
-    # timestamp_current_time), "[22:02:10]"
-    _Stamp(rf"\[{_CLOCK}\]", r"\s?", "", splits=True),
+    # timestamp_current_time), "[22:02:10]"; SSCOM's "[12:08:47.556]收←◆" (_DIRECTION)
+    _Stamp(rf"\[{_CLOCK}\]", rf"(?:{_DIRECTION}|\s?)", "", splits=True),
+    # Tera Term's log with its timestamps on: "[" + the time + "] " before each line (TeraTermProject/teraterm@56cc6726
+    # teraterm/teraterm/filesys_log.cpp LogToFile). Before 4.95 the time was "%s %s %02d %02d:%02d:%02d.%03d %04d",
+    # "Fri Sep 14 10:33:53.447 2018" (@b460fb337 teraterm/common/ttlib.c mctimelocal), then the format
+    # "%a %b %e %H:%M:%S.%N %Y" for a week ("Sun Jun  4 ...", @55591d1c7 teraterm/ttpset/ttset.c); since, the
+    # default is an ISO date (above). Its elapsed-time stamp is "%d %02d:%02d:%02d.%03d", "[0 00:00:01.234]"
+    # (teraterm/common/ttlib_static.c strelapsedW).
+    _Stamp(r"\[(?:(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d\.\d{3} \d{4}"
+           r"|\d{1,5} \d\d:\d\d:\d\d\.\d{3})\]", r"\s?", "", splits=True),
     # the same with its "[" cut off by a quote ("12:00:01] ")
     _Stamp(rf"{_CLOCK}\]", r"\s?", ""),
     # "12:00:01.123 -> " (Arduino IDE's Serial Monitor: 1.x "HH:mm:ss.SSS -> "; 2.x dateFormat 'H:M:ss.l' and
@@ -116,6 +132,9 @@ _BOLD_OPENS = re.compile(r"\*{2,3}(?=[^\s*])(?!.*\*\*)")
 # A line set in markdown italics, "*...*" or "_..._": one mark each side, none inside against them.
 _ITALIC_LINE = re.compile(r"([*_])(?=[^\s*_])(.*[^\s*_])\1\s*$")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=[^\s*])|(?<=[^\s*])\*{2,3}`")
+# ESC as a Windows console copy or an editor shows it, anywhere in a line; not the arrow of SSCOM's received
+# mark ("[12:08:47.556]收←◆", _DIRECTION) that a later line glued on brings with its stamp
+_SHOWN_ESC_CHAR = re.compile(r"\u241b|(?<!\u6536)\u2190")
 _INNER_COLOUR = re.compile(r"[\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m")
 # In a line whose first colour code had its ESC shown as a dot (or as an "e"), every colour code's dot
 # (or "e") is the ESC: "e[0;31mE (30) esp_image: image at 0x1000 has invalid magic bytee[0m".
@@ -259,7 +278,7 @@ def strip_wrapping(text: str) -> str:
     if "m" in text and "[" in text:
         text = _INNER_COLOUR.sub("", text)
     if "\u2190" in text or "\u241b" in text:
-        text = text.replace("\u2190", "").replace("\u241b", "")
+        text = _SHOWN_ESC_CHAR.sub("", text)
     text = _TRAIL.sub("", text)
     # (after the line's end: "...12:21:46**\\r" as a repr dump shows a bold line's end)
     return _without_bold_close(text) if text[-2:] == "**" else text
