@@ -76,3 +76,15 @@ def test_the_received_marks_arrow_is_no_shown_escape() -> None:
     # a later line glued on keeps its stamp's mark whole, so that the cut there takes it off
     glued = f"\u2190[0;31m{LINE}\u2190[0m [12:08:47.860]\u6536\u2190\u25c6{NEXT}"
     assert LineParser().unwrapper.pieces(glued, as_pasted=True) == [LINE, NEXT]
+
+
+def test_the_esp8266_hand_over_after_sscoms_mark_is_read() -> None:
+    # "~ld" alone on its line is eboot's hand-over; the screen must hand it over after SSCOM's mark too.
+    from bootdiag.core.pipeline import explain
+
+    boot = ("ets Jan  8 2013,rst cause:2, boot mode:(3,6)\n\nload 0x4010f000, len 1384, room 16 \ntail 8\n"
+            "chksum 0x2d\ncsum 0x2d\nv09f0c112\n~ld\nSetup done\n")
+    stamped = "".join(f"[10:00:0{n}.007]收←◆{line}\n" for n, line in enumerate(boot.splitlines()))
+    assert explain(stamped).status == "healthy"
+    # Near-miss: the mark before another word that merely ends in "~ld" is no hand-over.
+    assert explain(stamped.replace("◆~ld", "◆x~ld")).status == "incomplete"

@@ -176,8 +176,9 @@ class EspRomFamily(ClaimsByTrigger):
         r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
         r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013",
         # (alone on its line, the family reads it only so; the screen also hands it over inside a paste's
-        # marks: quote, number, grep -n's number, bullet, bold, a line end shown as text)
-        r"(?:^|[\s>`*|:])[~@]ld\b",
+        # marks: quote, number, grep -n's number, bullet, bold, a line end shown as text, SSCOM's received
+        # mark "[12:08:47.556]收←◆" of core/parse/unwrap.py)
+        r"(?:^|[\s>`*|:\u25c6])[~@]ld\b",
     )
 
     # A banner this close after a failed ROM secure boot check or flash read (or its ets_main.c abort) is
