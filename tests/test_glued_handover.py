@@ -75,6 +75,21 @@ def test_zephyrs_minimal_log_level_is_no_pronoun():
     assert is_sentence("After the update I: see nothing on the console at all")  # the writer's own I stays one
 
 
+def test_a_bracketed_level_letter_is_no_pronoun():
+    from bootdiag.core.parse.unwrap import is_sentence
+
+    # ESPHome's lines glued after the ROM's hand-over: the application ran
+    rom = ("rst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT) SPIWP:0xee mode:DIO, clock div:2\n"
+           "load:0x403d0000,len:0x2398 entry 0x403ce000\n")
+    app = ("[19:55:23][I][logger:214]: Log initialized [19:55:23][C][ota:458]: There have been 1 suspected "
+           "unsuccessful boot attempts. [19:55:23][D][esp32.preferences:114]: Saving preferences to flash...\n")
+    assert not is_sentence(app.strip())
+    assert explain(rom + app).status == "healthy"
+    # the writer's own I after the hand-over is still the end of the paste
+    assert is_sentence("After the flash I only see the ROM lines and nothing else at all")
+    assert explain(rom + "After the flash I only see these lines and nothing else at all\n").status != "healthy"
+
+
 def test_a_zephyr_minimal_line_that_begins_with_a_number_begins_a_line():
     pieces = LineParser().unwrapper.pieces("Starting Bluetooth Peripheral LBS example I: 2 Sectors of 4096 bytes")
     assert pieces == ["Starting Bluetooth Peripheral LBS example", "I: 2 Sectors of 4096 bytes"]

@@ -217,6 +217,23 @@ def test_the_boards_console_reaching_a_login_completes_the_boot() -> None:
     assert report.status == "unexplained"
 
 
+def test_the_display_probe_lines_of_an_ordinary_nano_boot_are_no_failure() -> None:
+    # the L4T R32 display driver without a pad power-down state for the SOR, and one host1x read
+    # timeout while the display is probed: printed on good Jetson Nano boots
+    probe = ("[    3.207148] tegradc tegradc.1: dpd enable lookup fail:-19\n"
+             "[    3.712848] Host read timeout at address 545c00c4\n")
+    events = parse_text(probe)
+    assert [e.message for e in events] == ["tegra.linux_sor_dpd_enable_lookup_failed", "tegra.linux_host1x_read_timeout"]
+    assert events[1].values == {"address": "545c00c4"}
+    assert not any(e.is_failure() for e in events)
+    assert explain(probe).status == "incomplete"  # a console cut there shows no end, and no failure
+    assert explain(probe + "\nUbuntu 18.04.5 LTS jetson-nano ttyS0\n\njetson-nano login: \n").status == "healthy"
+    # near misses: a panic after them stays the failure; the write timeout is no entry of its own
+    report = explain(probe + "[    5.100000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(179,1)\n")
+    assert report.status == "unexplained" and [e.line for e in report.unexplained] == [3]
+    assert explain("[    3.712848] Host write timeout at address 545c00c4\n").status == "unexplained"
+
+
 def test_a_login_prompt_under_a_banner_as_wide_as_a_terminal_is_a_line_of_its_own() -> None:
     # an issue banner that happens to be 80 characters, the width terminals wrap at: the prompt under
     # it is getty's next line, not the rest of a longer one

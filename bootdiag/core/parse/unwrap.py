@@ -183,15 +183,16 @@ _SAYS = _PERSON | _GLUE | _TELLING
 _QUOTES = "\"'`\u201c\u2018"
 
 
-# A log level letter with its colon ("I: Starting bootloader", Zephyr's minimal log): not the pronoun.
-_LEVEL_LETTER = re.compile(r"(?<![\w:])I: ")
+# A log level letter with its colon ("I: Starting bootloader", Zephyr's minimal log), or in the brackets of
+# ESPHome's and Arduino's lines ("[I][app:029]: Running through setup()..."): not the pronoun.
+_LEVEL_LETTER = re.compile(r"(?<![\w:])I: |\[I\]")
 
 
 def is_prose(text: str) -> bool:
     """Whether ``text`` (words in front of a log message on the same line) reads as a sentence:
     four words or more, mostly lower case, with a word people write and tools do not print
     ("A fatal error occurred: " and "error: argument <address>: " are a tool's own lead)."""
-    if "I: " in text:
+    if "I: " in text or "[I]" in text:
         text = _LEVEL_LETTER.sub(" ", text)
     words = _WORDS.findall(_BRACKETED.sub(" ", text) if "[" in text else text)
     if len(words) < 4 or sum(w[0].islower() for w in words) < 3:
@@ -201,7 +202,7 @@ def is_prose(text: str) -> bool:
 
 def is_sentence(text: str) -> bool:
     """Whether a whole line is someone writing rather than a program logging."""
-    if "I: " in text:
+    if "I: " in text or "[I]" in text:
         text = _LEVEL_LETTER.sub(" ", text)
     words = [w.lower() for w in _WORDS.findall(text)]
     if len(words) < 5:
