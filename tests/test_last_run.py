@@ -3,18 +3,10 @@ earlier run completed, and neither completed nor handed over, was cut off or han
 from __future__ import annotations
 
 from bootdiag.core.pipeline import explain
+from test_restart_loops import APP, MCUBOOT
 
-_MCUBOOT_TO_APP = (
-    "*** Booting Zephyr OS build v3.5.0 ***\n"
-    "I: Starting bootloader\n"
-    "I: Primary image: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3\n"
-    "I: Boot source: none\n"
-    "I: Image index: 0, Swap type: none\n"
-    "I: Bootloader chainload address offset: 0xc000\n"
-    "I: Jumping to the first image slot\n"
-    "*** Booting Zephyr OS build v3.5.0 ***\n"
-    "Hello World! nrf52840dk_nrf52840\n"
-)
+# an MCUboot boot that hands over to an app that prints (test_restart_loops.py's)
+_MCUBOOT_TO_APP = MCUBOOT + APP
 _MCUBOOT_STARTS = "*** Booting Zephyr OS build v3.5.0 ***\nI: Starting bootloader\n"
 
 _ESP32_ROM = (
