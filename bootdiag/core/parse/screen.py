@@ -103,8 +103,13 @@ def case_variants(ch: str) -> set[str]:
 LiteralSet = frozenset[Literal]
 
 
+def _chars_at(lit: Literal, at: int) -> frozenset[str]:
+    """The characters the screen stops at for ``lit`` anchored at index ``at``: every case under IGNORECASE."""
+    return frozenset(case_variants(lit.text[at])) if lit.ignorecase else frozenset(lit.text[at])
+
+
 def _anchors(choice: LiteralSet) -> frozenset[str]:
-    return frozenset(ch for lit in choice for ch in (case_variants if lit.ignorecase else lambda c: {c})(lit.text[lit.anchor()]))
+    return frozenset(ch for lit in choice for ch in _chars_at(lit, lit.anchor()))
 
 
 def _stops(chars: frozenset[str]) -> float:
@@ -153,6 +158,9 @@ class _Body:
         else:
             _count(self.behind, len(lit.text), step)
 
+    def empty(self) -> bool:
+        return not (self.forward or self.behind or self.classes or self.lookbehinds)
+
     def cost(self) -> float:
         return (_BRANCH_COST * (len(self.forward) + self.classes)
                 + _LOOKBEHIND_COST * (len(self.behind) + self.lookbehinds))
@@ -170,8 +178,8 @@ def _count(counts: dict, key: object, step: int) -> None:
         del counts[key]
 
 
-def _chars_at(lit: Literal, at: int) -> frozenset[str]:
-    return frozenset(case_variants(lit.text[at])) if lit.ignorecase else frozenset(lit.text[at])
+def _literal_order(lit: Literal) -> tuple[str, bool]:
+    return lit.text, lit.ignorecase  # (sets of literals are walked in this order: the same screen every build)
 
 
 def anchor_positions(literals: list[Literal], fixed: frozenset[str] = frozenset(), branches: int = 2) -> dict[Literal, int]:
@@ -183,7 +191,7 @@ def anchor_positions(literals: list[Literal], fixed: frozenset[str] = frozenset(
     stop costs less, while the stops themselves stay where they were (the literals move to
     characters the screen already stops at). ``fixed``: characters that stay anchors (alternatives
     that begin with them); ``branches``: the screen's other branches."""
-    lits = sorted(set(literals), key=lambda lit: (lit.text, lit.ignorecase))
+    lits = sorted(set(literals), key=_literal_order)
     at = {lit: lit.anchor() for lit in lits}
     on: dict[str, set[Literal]] = {}
     bodies: dict[str, _Body] = {}
@@ -199,11 +207,11 @@ def anchor_positions(literals: list[Literal], fixed: frozenset[str] = frozenset(
     while True:
         walk = _STOP_COST + _BRANCH_COST * (len(anchors) + branches)
         stops = sum(share(ch) for ch in anchors)
-        best: tuple[float, str, dict[Literal, int]] | None = None
+        best: tuple[float, dict[Literal, int]] | None = None
         for gone in sorted(anchors - fixed):
             stay = anchors - {gone}
             moved: dict[Literal, int] = {}
-            for lit in sorted(on.get(gone, ()), key=lambda lit: (lit.text, lit.ignorecase)):
+            for lit in sorted(on.get(gone, ()), key=_literal_order):
                 options = [i for i in range(len(lit.text)) if lit.text[i] != "\n" and _chars_at(lit, i) <= stay]
                 if not options:
                     break
@@ -215,8 +223,7 @@ def anchor_positions(literals: list[Literal], fixed: frozenset[str] = frozenset(
                         changed.setdefault(ch, bodies[ch].copy()).add(lit, at[lit], -1)
                     for ch in _chars_at(lit, i):
                         changed.setdefault(ch, bodies[ch].copy() if ch in bodies else _Body()).add(lit, i, 1)
-                left = {ch for ch, body in changed.items() if ch not in fixed and not body.forward
-                        and not body.behind and not body.classes and not body.lookbehinds}
+                left = {ch for ch, body in changed.items() if ch not in fixed and body.empty()}
                 # (a character may lose its last literal with the one given up)
                 kept = anchors - left
                 delta = (_BRANCH_COST * (len(kept) - len(anchors)) * (stops - sum(share(ch) for ch in left))
@@ -225,10 +232,10 @@ def anchor_positions(literals: list[Literal], fixed: frozenset[str] = frozenset(
                                for ch, body in changed.items() if ch not in left)
                          - sum(share(ch) * bodies[ch].cost() for ch in left if ch in bodies))
                 if delta < -1e-9 and (best is None or delta < best[0]):
-                    best = (delta, gone, moved)
+                    best = (delta, moved)
         if best is None:
             return at
-        _delta, _gone, moved = best
+        moved = best[1]
         for lit, i in moved.items():
             for ch in _chars_at(lit, at[lit]):
                 on[ch].discard(lit)
@@ -458,9 +465,8 @@ class TriggerScreen:
         for index, choice, whole in anchored:
             for lit in choice:
                 at = positions[lit]
-                chars = case_variants(lit.text[at]) if lit.ignorecase else {lit.text[at]}
                 prefix, behind, tail = _around(lit, at)
-                for ch in chars:
+                for ch in _chars_at(lit, at):
                     by_anchor.setdefault(ch, set()).add(index)
                     (sure if whole else checks).setdefault(ch, set()).add((prefix, behind, tail))
         self.screen: re.Pattern[str] | None = None

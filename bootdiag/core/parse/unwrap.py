@@ -21,6 +21,7 @@ from bootdiag.core.cache import cached
 
 # A terminal program's or logger's stamp of the host's time, as it stands before a line (see _Stamp).
 _CLOCK = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"  # a terminal's time of day
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class _Stamp(NamedTuple):
@@ -55,7 +56,7 @@ _STAMPS = (
     # "%a %b %e %H:%M:%S.%N %Y" for a week ("Sun Jun  4 ...", @55591d1c7 teraterm/ttpset/ttset.c); since, the
     # default is an ISO date (above). Its elapsed-time stamp is "%d %02d:%02d:%02d.%03d", "[0 00:00:01.234]"
     # (teraterm/common/ttlib_static.c strelapsedW).
-    _Stamp(r"\[(?:(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d\.\d{3} \d{4}"
+    _Stamp(r"\[(?:(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:" + "|".join(_MONTH_NAMES) + r") [ \d]\d \d\d:\d\d:\d\d\.\d{3} \d{4}"
            r"|\d{1,5} \d\d:\d\d:\d\d\.\d{3})\]", r"\s?", "", splits=True),
     # the same with its "[" cut off by a quote ("12:00:01] ")
     _Stamp(rf"{_CLOCK}\]", r"\s?", ""),
@@ -78,7 +79,6 @@ _STAMPS = (
 # Terminal programs and loggers put the host's time first (_STAMPS): taken off with the blanks after it.
 HOST_PREFIX = re.compile(r"\s*(?:" + "|".join(stamp.form + stamp.before_line for stamp in _STAMPS) + r")?\s*")
 
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTHS = frozenset(_MONTH_NAMES)  # a line that begins with one may carry a journal's prefix (_LEAD)
 
 # One layer of wrapping at the start of a pasted line.

@@ -73,9 +73,9 @@ class RestartCount:
     def saw(self, cls: type, handed_over: bool, no: int) -> None:
         """A line of kind ``cls`` was read at line ``no`` (``handed_over``: after ``Jumping to ...``)."""
         runs = issubclass(cls, ev.McubootAppRunning) and (handed_over or self.ran or cls is not ev.ZephyrAppLog)
-        # With no BL2 line to hand over from, the application's banner after TF-M reads as a boot banner.
         if cls is ev.TfmBanner:
             self.secure_banner = True
+        # With no BL2 line to hand over from, the application's banner after TF-M reads as a boot banner.
         if runs or (cls is ev.ZephyrBootBanner and self.ran):
             self.ran += 1
             self.banner_last = cls is ev.ZephyrAppBanner
