@@ -7,6 +7,7 @@ import pytest
 
 from bootdiag.core.parse import LineParser
 from bootdiag.core.parse.unwrap import strip_wrapping
+from bootdiag.core.pipeline import explain
 
 LINE = "E (331) esp_image: image at 0x20000 has invalid magic byte"
 NEXT = "I (340) boot: Loaded app from partition at offset 0x10000"
@@ -80,8 +81,6 @@ def test_the_received_marks_arrow_is_no_shown_escape() -> None:
 
 def test_the_esp8266_hand_over_after_sscoms_mark_is_read() -> None:
     # "~ld" alone on its line is eboot's hand-over; the screen must hand it over after SSCOM's mark too.
-    from bootdiag.core.pipeline import explain
-
     boot = ("ets Jan  8 2013,rst cause:2, boot mode:(3,6)\n\nload 0x4010f000, len 1384, room 16 \ntail 8\n"
             "chksum 0x2d\ncsum 0x2d\nv09f0c112\n~ld\nSetup done\n")
     stamped = "".join(f"[10:00:0{n}.007]收←◆{line}\n" for n, line in enumerate(boot.splitlines()))
