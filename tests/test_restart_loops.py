@@ -133,3 +133,11 @@ def test_a_newer_tf_m_banner_after_its_partition_lines_is_a_start() -> None:
 ])
 def test_which_tf_m_releases_print_their_banner_after_a_partition_line(version: str, after: bool) -> None:
     assert banner_after_partitions(version) is after
+
+
+def test_a_tf_m_version_too_long_to_be_a_release_reads_as_a_newer_banner() -> None:
+    # Hostile input: a number past Python's digit limit is no release's, and never a traceback.
+    huge = "v" + "1" * 5000 + ".0.0"
+    assert banner_after_partitions(huge) is False
+    report = explain(f"[Sec Thread] Secure image initializing!\nBooting TF-M {huge}\n[Sec Thread] Secure image initializing!\n")
+    assert report.status == "unexplained"

@@ -22,6 +22,7 @@ first banner of an older release after such lines goes on with the same start.
 """
 from __future__ import annotations
 
+from bootdiag.core.numbers import int_or_none
 from bootdiag.platforms.mcuboot import events as ev
 
 # Restarts are not counted beyond the number that shows a loop: from there the family's state is
@@ -38,7 +39,9 @@ def banner_after_partitions(version: str) -> bool:
     numbers = version.lstrip("v").split(".")
     if len(numbers) < 2 or not numbers[0].isdigit() or not numbers[1][:2].isdigit():
         return False
-    major, minor = int(numbers[0]), int("".join(ch for ch in numbers[1] if ch.isdigit()) or 0)
+    major, minor = int_or_none(numbers[0]), int_or_none("".join(ch for ch in numbers[1] if ch.isdigit()))
+    if major is None or minor is None:
+        return False  # too long to be a release's number
     return major < 2 or (major == 2 and minor == 0)
 
 
