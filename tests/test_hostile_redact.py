@@ -99,22 +99,23 @@ def test_an_unburned_block_and_key_digests_stay() -> None:
 
 # ------------------------------------------------------------------ linear time
 def test_the_quadratic_cases_are_linear_now(tmp_path: Path) -> None:
-    """Each was minutes at a few hundred kilobytes; at 1 MB each is now well under a few seconds."""
+    """Each was minutes at a few hundred kilobytes; at 1 MB each is now well under a few seconds (of CPU
+    time: other work on a shared machine does not count)."""
     begins = b"-----BEGIN PUBLIC KEY-----\n" * 37_000  # 1 MB of BEGIN lines, no END
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         parse_key(begins, "begins.pem")
     except UnusableInput:
         pass
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
     redactor = Redactor()
-    start = time.perf_counter()
+    start = time.process_time()
     out = b"".join(redactor.stream([b"-----BEGIN RSA PRIVATE KEY-----" * 32_000 + b"\n"]))
-    assert time.perf_counter() - start < 2 and out.count(b"\n") == 1
+    assert time.process_time() - start < 2 and out.count(b"\n") == 1
     serials = "".join(f"I ({n}) app: Serial number: SN{n:08d}X\n" for n in range(20_000))
-    start = time.perf_counter()
+    start = time.process_time()
     redacted = redactor.text(serials)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     assert "SN00000001X" not in redacted and "SN00019999X" not in redacted
 
 
@@ -122,10 +123,10 @@ def test_ids_remembered_from_a_label_are_found_again_however_many() -> None:
     redactor = Redactor()
     for n in range(5000):
         redactor.line(f"Serial number: SN{n:06d}")
-    start = time.perf_counter()
+    start = time.process_time()
     line = " ".join(f"SN{n:06d}" for n in range(0, 5000, 50))
     out = redactor.line(line)
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
     assert "SN000050" not in out and "<serial-51>" in out
 
 

@@ -61,11 +61,11 @@ def test_a_pattern_that_passed_is_fast_on_the_longest_line(tmp_path: Path) -> No
     rules.write_text(rule_text("digits", where=r'{ msg = { re = "\\d+ failed" } }'))
     analyzer = Analyzer("<capture>", load_rule_file(rules))
     line = b"E (1) boot: " + b"7" * 16_000 + b"\n"
-    start = time.perf_counter()
+    start = time.process_time()
     for n in range(50):
         analyzer.feed_bytes(line.replace(b"E (1)", f"E ({n})".encode()))
     analyzer.finish()
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
     assert MAX_SUBJECT <= 4096
 
 

@@ -1,12 +1,11 @@
 """Bytes to lines: never fails, keeps numbering, bounded per line."""
 from __future__ import annotations
 
-import time
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bootdiag.core.lines import MAX_LINE_BYTES, Line, iter_lines
+from linear_time import assert_linear, best_cpu_times
 
 
 def texts(chunks: list[bytes]) -> list[str]:
@@ -45,15 +44,11 @@ def test_long_line_is_cut_and_following_lines_keep_their_numbers() -> None:
 
 def test_twenty_megabyte_line_costs_linear_time() -> None:
     chunk = b"A" * (1 << 16)
-    start = time.perf_counter()
-    small = list(iter_lines([chunk] * 32 + [b"\n"]))  # 2 MB
-    t_small = time.perf_counter() - start
-    start = time.perf_counter()
-    big = list(iter_lines([chunk] * 320 + [b"\n"]))  # 20 MB
-    t_big = time.perf_counter() - start
-    assert len(small) == len(big) == 1
-    # Linear: ten times the bytes must not cost a hundred times the time (generous for CI noise).
-    assert t_big < max(20 * t_small, 0.5)
+    sizes = (32, 320)  # 2 MB, 20 MB
+    counts: list[int] = []
+    t_small, t_big = best_cpu_times(lambda n: counts.append(len(list(iter_lines([chunk] * n + [b"\n"])))), sizes)
+    assert set(counts) == {1}
+    assert_linear(t_small, t_big, 10)
 
 
 @settings(max_examples=200, deadline=None)
