@@ -188,12 +188,16 @@ _QUOTES = "\"'`\u201c\u2018"
 _LEVEL_LETTER = re.compile(r"(?<![\w:])I: |\[I\]")
 
 
+def _without_level_letters(text: str) -> str:
+    """``text`` with its log level letters "I" blanked out, so that they count as no word."""
+    return _LEVEL_LETTER.sub(" ", text) if "I: " in text or "[I]" in text else text
+
+
 def is_prose(text: str) -> bool:
     """Whether ``text`` (words in front of a log message on the same line) reads as a sentence:
     four words or more, mostly lower case, with a word people write and tools do not print
     ("A fatal error occurred: " and "error: argument <address>: " are a tool's own lead)."""
-    if "I: " in text or "[I]" in text:
-        text = _LEVEL_LETTER.sub(" ", text)
+    text = _without_level_letters(text)
     words = _WORDS.findall(_BRACKETED.sub(" ", text) if "[" in text else text)
     if len(words) < 4 or sum(w[0].islower() for w in words) < 3:
         return False
@@ -202,8 +206,7 @@ def is_prose(text: str) -> bool:
 
 def is_sentence(text: str) -> bool:
     """Whether a whole line is someone writing rather than a program logging."""
-    if "I: " in text or "[I]" in text:
-        text = _LEVEL_LETTER.sub(" ", text)
+    text = _without_level_letters(text)
     words = [w.lower() for w in _WORDS.findall(text)]
     if len(words) < 5:
         return False
