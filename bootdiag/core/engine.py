@@ -8,7 +8,7 @@ current session's provisional matches for live display.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 
 from bootdiag.core.events import Event
@@ -167,6 +167,29 @@ class _Compiled:
         # Judging order: rules that supersede others first, then as given (alternatives in order).
         by_rule = sorted(range(len(self.variants)), key=lambda r: (-len(self.variants[r][0].supersedes), r))
         self.judge_order = {r: rank for rank, r in enumerate(by_rule)}
+        self._rules = rules
+        self._messages: tuple[str, ...] | None = None
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """The catalogue message ids the rules' conditions name (see :func:`messages_read_by`)."""
+        if self._messages is None:
+            self._messages = tuple(sorted(set(messages_read_by(self._rules))))
+        return self._messages
+
+
+def messages_read_by(rules: Iterable[Rule]) -> list[str]:
+    """The catalogue message ids the rules' conditions name."""
+    found: list[str] = []
+    for rule in rules:
+        for when in rule.all_whens():
+            for cond in (*when.all, *when.any, *when.none, *when.optional):
+                value = cond.where.get("message_id", cond.where.get("message"))
+                if isinstance(value, str):
+                    found.append(value)
+                elif isinstance(value, dict) and isinstance(value.get("in"), list):
+                    found.extend(v for v in value["in"] if isinstance(v, str))
+    return found
 
 
 # rule list (by the identity of its rules) -> (the rules, kept alive so that no id is reused, what they compile to)
@@ -198,6 +221,7 @@ class Engine:
         self._session_all = compiled.session_all
         self._any_needs_session = compiled.any_needs_session
         self._context_only = compiled.context_only
+        self.messages_read = compiled.messages  # (worked out once per rule list)
         self._judge_order = compiled.judge_order
         self._memo: dict[object, list[_Entry]] = {}  # (class, field values) -> conditions met
         # (class, values of the fields not read as free text) -> conditions left, with their other

@@ -54,20 +54,6 @@ def _validated_by_content(kind: str, key: tuple[str, ...], extra: tuple[str | Pa
     return cached(kind, sources, lambda: tuple(load(extra)))
 
 
-def messages_read_by(rules: Iterable[Rule]) -> list[str]:
-    """The catalogue message ids the rules' conditions name."""
-    found: list[str] = []
-    for rule in rules:
-        for when in rule.all_whens():
-            for cond in (*when.all, *when.any, *when.none, *when.optional):
-                value = cond.where.get("message_id", cond.where.get("message"))
-                if isinstance(value, str):
-                    found.append(value)
-                elif isinstance(value, dict) and isinstance(value.get("in"), list):
-                    found.extend(v for v in value["in"] if isinstance(v, str))
-    return found
-
-
 class Analyzer:
     """Incremental analysis of one capture: feed bytes as they come, ask for the report any time."""
 
@@ -83,10 +69,10 @@ class Analyzer:
         :meth:`snapshot`): the lines of a session that may repeat, which a block ends inside, wait
         for the next block, where it is whole."""
         rule_list = list(rules) if rules is not None else list(default_rules())
-        self.parser = LineParser(reuse_repeats=not every_event, messages=messages_read_by(rule_list))
+        self.engine = Engine(rule_list)
+        self.parser = LineParser(reuse_repeats=not every_event, messages=self.engine.messages_read)
         self.splitter = LineSplitter()
         self.sessions = SessionTracker()
-        self.engine = Engine(rule_list)
         # A boot loop repeats most lines unchanged: a repeat that opens no session and would change
         # nothing in this one (no rule reads it, or its place is taken) is counted as a line and not
         # made into an event again.

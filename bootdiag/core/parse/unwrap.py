@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -312,8 +313,10 @@ def starts_pattern(line_starts: Sequence[str]) -> str:
     return f"(?=[{''.join(re.escape(c) for c in sorted(first))}])(?:{alternatives})"
 
 
+@cache
 def _starts_regex(line_starts: tuple[str, ...], mid_word: tuple[str, ...] = ()) -> re.Pattern[str]:
-    # Reading each start's first characters costs a couple of milliseconds: built once, then loaded.
+    # Reading each start's first characters costs a couple of milliseconds: built once, then loaded
+    # (once a process: every capture's parser has one).
     sources = [Path(__file__), Path(regex_starts.__file__), "\0".join(line_starts), "\0".join(mid_word)]
     # A start a reset may glue straight after a word needs no separator before it.
     after_word = "|(?=" + "|".join(f"(?:{s})" for s in mid_word) + ")" if mid_word else ""
