@@ -308,6 +308,7 @@ class Catalogue:
         self._packed: bytes | memoryview = b""  # entry i packed: _packed[_bounds[i]:_bounds[i + 1]]
         self._bounds = array("L", [0])
         self._patterns: dict[int, re.Pattern[str]] = {}
+        self._last_found: tuple[str, str | None, Hit | None] = ("", None, None)  # see find()
         self.by_id = _ById(self)
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
@@ -333,6 +334,7 @@ class Catalogue:
         self._bounds, self._packed = state["bounds"], state["packed"]
         self._known = [None] * (len(self._bounds) - 1)
         self._patterns = {}
+        self._last_found = ("", None, None)
         self.by_id = _ById(self)
 
     def known(self, number: int) -> Known:
@@ -357,6 +359,15 @@ class Catalogue:
     def find(self, text: str, platform: str | None = None) -> Hit | None:
         """The most specific catalogue message in ``text`` (searched anywhere in it), of
         ``platform`` when given."""
+        # A line is often asked about twice in a row (whether it holds two messages, then what it is).
+        last_text, last_platform, last_hit = self._last_found
+        if text == last_text and platform == last_platform and text:
+            return last_hit
+        hit = self._find(text, platform)
+        self._last_found = (text, platform, hit)
+        return hit
+
+    def _find(self, text: str, platform: str | None) -> Hit | None:
         best: tuple[int, re.Match[str]] | None = None
         best_literal = -1
         seen: set[str] = set()
