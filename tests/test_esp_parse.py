@@ -496,7 +496,7 @@ def test_the_espflash_code_line_alone_names_no_layout() -> None:
 # The Zigbee stack's port (esp-zboss-lib libzboss_port, zb_esp_nvram.c.obj, v1.6.1-v1.6.2) and its assertion
 # (libzboss_stack, v1.6.4): read as failures with a meaning, not as lines nothing knows.
 @pytest.mark.parametrize("line,message_id", [
-    ("E (283) ZB_ESP_NVRAM: Failed to find zb_storage partition", "zboss.storage_partition_missing"),
+    ("E (300) ZB_ESP_NVRAM: NVRAM op failed (error = 259) after 3 retries", "zboss.nvram_op_failed"),
     ("Zigbee stack assertion failed /builds/thread_zigbee/esp-zboss/components/zboss_port/src/zb_esp_nvram.c:84",
      "zboss.stack_assertion_failed"),
     ("E (290) ZB_ESP_NVRAM: Allocated zb_storage partition (0x400) cannot be divided into 8 16-byte aligned pages",
@@ -506,6 +506,24 @@ def test_zigbee_stack_failures_are_known(line: str, message_id: str) -> None:
     report = explain(line + "\n")
     assert report.status == "unexplained"
     assert report.unexplained[0].message == message_id
+
+
+@pytest.mark.parametrize("line", [
+    "E (283) ZB_ESP_NVRAM: Failed to find zb_storage partition",
+    "Failed to find zb_storage partition",
+    "assert failed: zb_osif_nvram_init zb_esp_nvram.c:70 (zb_partition != NULL)",
+])
+def test_a_zigbee_stack_without_its_storage_partition_is_diagnosed(line: str) -> None:
+    report = explain(line + "\nabort() was called at PC 0x42013785 on core 0\n")
+    assert report.status == "diagnosed"
+    assert report.findings[0].id == "esp.zigbee_storage_partition_missing"
+
+
+def test_a_missing_zigbee_production_partition_alone_is_no_failure() -> None:
+    # zb_fct holds the production configuration; the stack goes on without it.
+    report = explain("E (301) ZB_ESP_NVRAM: Failed to find zb_fct partition\n")
+    assert report.status == "healthy"
+    assert not report.findings
 
 
 def test_an_espflash_error_miette_wrapped_over_two_rows_is_read_from_its_first_row() -> None:
