@@ -557,7 +557,45 @@ def test_a_chip_newer_than_the_image_accepts_is_fixed_by_a_newer_esp_idf_not_the
     assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
     assert "ESP-IDF release that supports this chip revision" in report.findings[0].fix[0]
     older = explain("E (100) boot_comm: Image requires chip rev >= v3.0, but chip is v1.0\n")
-    assert "minimum revision" in older.findings[0].fix[0]
+    assert "Lower the minimum chip revision" in older.findings[0].fix[0]
+
+
+# The chip is older than the image's minimum revision: the fix names the menuconfig choice to lower,
+# for the chip the capture shows (ESP-IDF <chip>_REV_MIN; esptool's range refusal compared by its numbers).
+@pytest.mark.parametrize("text", [
+    "E (96) boot_comm: This chip is revision 1 but the application is configured for minimum revision 3. Can't run.\n",
+    "E (6) boot_comm: Image requires chip rev >= v0.1, but chip is v0.0\n",
+    "A fatal error occurred: bootloader/bootloader.bin requires chip revision in range [v3.1 - v3.99] "
+    "(this chip is revision v1.3). Use --force to flash anyway.\n",
+    "A fatal error occurred: bootloader/bootloader.bin requires chip revision in range [v3.1 - v3.99] "
+    "(this chip is revision v3.0). Use --force to flash anyway.\n",
+])
+def test_a_chip_older_than_the_image_minimum_is_fixed_by_lowering_the_minimum(text: str) -> None:
+    report = explain(text)
+    assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
+    assert "CONFIG_ESP32_REV_MIN" in report.findings[0].fix[0] and "Lower" in report.findings[0].fix[0]
+
+
+def test_the_minimum_revision_option_follows_the_chip_the_bootloader_names() -> None:
+    report = explain(
+        "ESP-ROM:esp32c3-api1-20210207\nI (30) boot: ESP-IDF v5.3.2 2nd stage bootloader\n"
+        "I (31) boot: chip revision: v0.3\nE (96) boot_comm: Image requires chip rev >= v1.1, but chip is v0.3\n"
+    )
+    assert "CONFIG_ESP32C3_REV_MIN" in report.findings[0].fix[0]
+
+
+@pytest.mark.parametrize("text", [
+    # the chip is newer than the range: a newer ESP-IDF, not a lower minimum
+    "A fatal error occurred: bootloader.bin requires chip revision in range [v1.0 - v1.99] "
+    "(this chip is revision v3.1). Use the force argument to flash anyway.\n",
+    "A fatal error occurred: bootloader/bootloader.bin requires chip revision in range [v0.0 - v0.99] "
+    "(this chip is revision v1.0). Use --force to flash anyway.\n",
+])
+def test_a_chip_newer_than_esptool_range_is_not_told_to_lower_the_minimum(text: str) -> None:
+    report = explain(text)
+    assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
+    assert not any("Lower the minimum" in line for line in report.findings[0].fix)
+    assert "ESP-IDF release that supports this chip revision" in report.findings[0].fix[0]
 
 
 @pytest.mark.parametrize("line,tool,command", [
