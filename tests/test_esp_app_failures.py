@@ -192,3 +192,14 @@ def test_an_esphome_boot_confirmed_is_no_rollback() -> None:
         "[I][safe_mode:142]: Boot seems successful; resetting boot loop counter\n"
     )
     assert report.status != "diagnosed" and report.status != "unexplained"
+
+
+@pytest.mark.parametrize("line,message_id", [
+    ("[W][esphome.ota:210]: Auth failed! Passwords do not match", "esphome.ota_auth_failed"),
+    ("[W][esphome.ota:309]: Error ending update! error_code: 132", "esphome.ota_end_failed"),
+    ("[W][esphome.ota:277]: Error writing binary data to flash!, error_code: 137", "esphome.ota_write_failed"),
+])
+def test_an_esphome_ota_upload_the_device_refused_is_a_failure(line: str, message_id: str) -> None:
+    report = explain(line + "\n")
+    assert report.status == "unexplained"
+    assert report.unexplained[0].message == message_id
