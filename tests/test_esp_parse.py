@@ -617,3 +617,15 @@ def test_the_windows_release_binaries_are_read_as_their_command_lines(line: str,
                                   '"esptool.exe" is not recognized as a command'])
 def test_the_windows_binary_named_in_prose_is_no_command_line(line: str) -> None:
     assert not any(isinstance(e, ev.ToolCommand) for e in parse_text(line + "\n"))
+
+
+def test_a_zb_storage_of_another_subtype_is_named_in_the_zigbee_finding() -> None:
+    report = explain(
+        "I (76) boot:  2 zb_storage       WiFi data        01 02 00010000 00006000\n"
+        "E (430) ZB_ESP_NVRAM: Failed to find zb_storage partition\n"
+    )
+    finding = report.findings[0]
+    assert finding.id == "esp.zigbee_storage_partition_missing"
+    assert "subtype 0x02" in finding.explanation
+    plain = explain("E (430) ZB_ESP_NVRAM: Failed to find zb_storage partition\n").findings[0]
+    assert "subtype 0x02" not in plain.explanation
