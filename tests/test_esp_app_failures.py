@@ -158,3 +158,48 @@ def test_deep_sleep_wakes_after_rom_hand_overs_alone_stay_incomplete() -> None:
     rom_boot = ("rst:0x5 (DEEPSLEEP_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nmode:DIO, clock div:1\n"
                 "load:0x40080400,len:3600\nentry 0x400805f0\n")
     assert explain(rom_boot + rom_boot).status == "incomplete"
+
+
+# ESPHome's safe_mode says a bootloader rollback happened (esphome safe_mode.cpp dump_config).
+ROLLBACK = "[W][safe_mode:094]: OTA rollback detected! Rolled back from partition 'app1'\n"
+
+
+def test_an_esphome_rollback_is_an_update_that_did_not_stick() -> None:
+    report = explain(ROLLBACK + "[W][safe_mode:094]:  The device reset before the boot was marked successful\n")
+    assert [f.id for f in report.findings][:1] == ["esp.ota_update_rolled_back"]
+    assert not any("3.3 V supply" in line for line in report.findings[0].fix)
+
+
+def test_an_esphome_rollback_after_a_brownout_points_at_the_supply() -> None:
+    report = explain(ROLLBACK + "[W][safe_mode:099]: Last reset was due to brownout - check your power supply!\n")
+    assert report.findings[0].id == "esp.ota_update_rolled_back"
+    assert "3.3 V supply" in report.findings[0].fix[0]
+
+
+@pytest.mark.parametrize("line,message_id", [
+    ("[E][safe_mode:086]: Boot loop detected. Proceeding to safe mode", "esphome.boot_loop_detected_v2024"),
+    ("[12:00:01][E][safe_mode:120]: Boot loop detected", "esphome.boot_loop_detected"),
+])
+def test_an_esphome_boot_loop_is_a_failure_no_rule_pins(line: str, message_id: str) -> None:
+    report = explain(line + "\n")
+    assert report.status == "unexplained"
+    assert report.unexplained[0].message == message_id
+
+
+def test_an_esphome_boot_confirmed_is_no_rollback() -> None:
+    report = explain(
+        "[C][safe_mode:038]:   Bootloader rollback: supported\n"
+        "[I][safe_mode:142]: Boot seems successful; resetting boot loop counter\n"
+    )
+    assert report.status != "diagnosed" and report.status != "unexplained"
+
+
+@pytest.mark.parametrize("line,message_id", [
+    ("[W][esphome.ota:210]: Auth failed! Passwords do not match", "esphome.ota_auth_failed"),
+    ("[W][esphome.ota:309]: Error ending update! error_code: 132", "esphome.ota_end_failed"),
+    ("[W][esphome.ota:277]: Error writing binary data to flash!, error_code: 137", "esphome.ota_write_failed"),
+])
+def test_an_esphome_ota_upload_the_device_refused_is_a_failure(line: str, message_id: str) -> None:
+    report = explain(line + "\n")
+    assert report.status == "unexplained"
+    assert report.unexplained[0].message == message_id

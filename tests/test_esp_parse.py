@@ -496,7 +496,7 @@ def test_the_espflash_code_line_alone_names_no_layout() -> None:
 # The Zigbee stack's port (esp-zboss-lib libzboss_port, zb_esp_nvram.c.obj, v1.6.1-v1.6.2) and its assertion
 # (libzboss_stack, v1.6.4): read as failures with a meaning, not as lines nothing knows.
 @pytest.mark.parametrize("line,message_id", [
-    ("E (283) ZB_ESP_NVRAM: Failed to find zb_storage partition", "zboss.storage_partition_missing"),
+    ("E (300) ZB_ESP_NVRAM: NVRAM op failed (error = 259) after 3 retries", "zboss.nvram_op_failed"),
     ("Zigbee stack assertion failed /builds/thread_zigbee/esp-zboss/components/zboss_port/src/zb_esp_nvram.c:84",
      "zboss.stack_assertion_failed"),
     ("E (290) ZB_ESP_NVRAM: Allocated zb_storage partition (0x400) cannot be divided into 8 16-byte aligned pages",
@@ -506,6 +506,24 @@ def test_zigbee_stack_failures_are_known(line: str, message_id: str) -> None:
     report = explain(line + "\n")
     assert report.status == "unexplained"
     assert report.unexplained[0].message == message_id
+
+
+@pytest.mark.parametrize("line", [
+    "E (283) ZB_ESP_NVRAM: Failed to find zb_storage partition",
+    "Failed to find zb_storage partition",
+    "assert failed: zb_osif_nvram_init zb_esp_nvram.c:70 (zb_partition != NULL)",
+])
+def test_a_zigbee_stack_without_its_storage_partition_is_diagnosed(line: str) -> None:
+    report = explain(line + "\nabort() was called at PC 0x42013785 on core 0\n")
+    assert report.status == "diagnosed"
+    assert report.findings[0].id == "esp.zigbee_storage_partition_missing"
+
+
+def test_a_missing_zigbee_production_partition_alone_is_no_failure() -> None:
+    # zb_fct holds the production configuration; the stack goes on without it.
+    report = explain("E (301) ZB_ESP_NVRAM: Failed to find zb_fct partition\n")
+    assert report.status == "healthy"
+    assert not report.findings
 
 
 def test_an_espflash_error_miette_wrapped_over_two_rows_is_read_from_its_first_row() -> None:
@@ -539,7 +557,45 @@ def test_a_chip_newer_than_the_image_accepts_is_fixed_by_a_newer_esp_idf_not_the
     assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
     assert "ESP-IDF release that supports this chip revision" in report.findings[0].fix[0]
     older = explain("E (100) boot_comm: Image requires chip rev >= v3.0, but chip is v1.0\n")
-    assert "minimum revision" in older.findings[0].fix[0]
+    assert "Lower the minimum chip revision" in older.findings[0].fix[0]
+
+
+# The chip is older than the image's minimum revision: the fix names the menuconfig choice to lower,
+# for the chip the capture shows (ESP-IDF <chip>_REV_MIN; esptool's range refusal compared by its numbers).
+@pytest.mark.parametrize("text", [
+    "E (96) boot_comm: This chip is revision 1 but the application is configured for minimum revision 3. Can't run.\n",
+    "E (6) boot_comm: Image requires chip rev >= v0.1, but chip is v0.0\n",
+    "A fatal error occurred: bootloader/bootloader.bin requires chip revision in range [v3.1 - v3.99] "
+    "(this chip is revision v1.3). Use --force to flash anyway.\n",
+    "A fatal error occurred: bootloader/bootloader.bin requires chip revision in range [v3.1 - v3.99] "
+    "(this chip is revision v3.0). Use --force to flash anyway.\n",
+])
+def test_a_chip_older_than_the_image_minimum_is_fixed_by_lowering_the_minimum(text: str) -> None:
+    report = explain(text)
+    assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
+    assert "CONFIG_ESP32_REV_MIN" in report.findings[0].fix[0] and "Lower" in report.findings[0].fix[0]
+
+
+def test_the_minimum_revision_option_follows_the_chip_the_bootloader_names() -> None:
+    report = explain(
+        "ESP-ROM:esp32c3-api1-20210207\nI (30) boot: ESP-IDF v5.3.2 2nd stage bootloader\n"
+        "I (31) boot: chip revision: v0.3\nE (96) boot_comm: Image requires chip rev >= v1.1, but chip is v0.3\n"
+    )
+    assert "CONFIG_ESP32C3_REV_MIN" in report.findings[0].fix[0]
+
+
+@pytest.mark.parametrize("text", [
+    # the chip is newer than the range: a newer ESP-IDF, not a lower minimum
+    "A fatal error occurred: bootloader.bin requires chip revision in range [v1.0 - v1.99] "
+    "(this chip is revision v3.1). Use the force argument to flash anyway.\n",
+    "A fatal error occurred: bootloader/bootloader.bin requires chip revision in range [v0.0 - v0.99] "
+    "(this chip is revision v1.0). Use --force to flash anyway.\n",
+])
+def test_a_chip_newer_than_esptool_range_is_not_told_to_lower_the_minimum(text: str) -> None:
+    report = explain(text)
+    assert [f.id for f in report.findings][:1] == ["esp.chip_mismatch"]
+    assert not any("Lower the minimum" in line for line in report.findings[0].fix)
+    assert "ESP-IDF release that supports this chip revision" in report.findings[0].fix[0]
 
 
 @pytest.mark.parametrize("line,tool,command", [
@@ -561,3 +617,15 @@ def test_the_windows_release_binaries_are_read_as_their_command_lines(line: str,
                                   '"esptool.exe" is not recognized as a command'])
 def test_the_windows_binary_named_in_prose_is_no_command_line(line: str) -> None:
     assert not any(isinstance(e, ev.ToolCommand) for e in parse_text(line + "\n"))
+
+
+def test_a_zb_storage_of_another_subtype_is_named_in_the_zigbee_finding() -> None:
+    report = explain(
+        "I (76) boot:  2 zb_storage       WiFi data        01 02 00010000 00006000\n"
+        "E (430) ZB_ESP_NVRAM: Failed to find zb_storage partition\n"
+    )
+    finding = report.findings[0]
+    assert finding.id == "esp.zigbee_storage_partition_missing"
+    assert "subtype 0x02" in finding.explanation
+    plain = explain("E (430) ZB_ESP_NVRAM: Failed to find zb_storage partition\n").findings[0]
+    assert "subtype 0x02" not in plain.explanation

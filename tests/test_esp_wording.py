@@ -131,3 +131,11 @@ def test_every_v5_command_the_rules_give_exists_in_esptool_v5() -> None:
         declared = v5_options(tool, command).split()
         for option in options:
             assert option in declared, f"{tool} {command or '(global)'} has no {option}"
+
+
+def test_the_minimum_revision_option_is_named_for_the_chip() -> None:
+    line = "Minimum Supported <chip> Revision (CONFIG_ESP32_REV_MIN); CONFIG_ESP32_REV_MIN_FULL"
+    assert adapt(line, {"chip": "esp32s3"}) == "Minimum Supported <chip> Revision (CONFIG_ESP32S3_REV_MIN); CONFIG_ESP32S3_REV_MIN_FULL"
+    assert adapt(line, {"chip": "esp32"}) == line
+    assert adapt(line, {}) == line
+    assert adapt(line, {"chip": "esp8266"}) == line

@@ -303,3 +303,32 @@ def test_stm32_bl2_setting_its_option_bytes_is_no_failure() -> None:
 def test_stm32_bl2_option_byte_check_without_set_still_stops() -> None:
     report = explain("[ERR] Unexpected value for write protection \n")
     assert report.status == "unexplained"
+
+
+@pytest.mark.parametrize("wire", sorted(WIRES))
+def test_an_image_key_whose_mac_fails_is_an_encryption_key_mismatch(wire: str) -> None:
+    eol, fmt = WIRES[wire]
+    lines = [("INF", "Image index: 0, Swap type: test"), ("ERR", "MAC verification failed -149"),
+             ("ERR", "Image in the secondary slot is not valid!")]
+    report = explain(eol.join(fmt(lvl, m) for lvl, m in lines) + eol)
+    assert [f.id for f in report.findings][:1] == ["mcuboot.encryption_key_mismatch"]
+    assert "mcuboot.image_not_valid" not in [f.id for f in report.findings]
+
+
+def test_the_encrypted_image_trace_is_read_as_progress() -> None:
+    trace = [
+        "D: boot_enc_load: slot 1", "D: boot_enc_load: already loaded", "D: boot_decrypt_key",
+        "D: boot_decrypt_key: PSA ED25519", "D: boot_read_enc_key: TLV", "D: boot_read_enc_key: RAW key",
+        "D: writing enc_key; fa_id=2 off=0x6ffd0 (0x8ffd0)",
+    ]
+    events = parse_text("\n".join(trace) + "\n")
+    assert [e.message_id for e in events] == [
+        "mcuboot.enc_load", "mcuboot.enc_load_already", "mcuboot.enc_decrypt_key", "mcuboot.enc_decrypt_key_psa",
+        "mcuboot.enc_read_key_tlv", "mcuboot.enc_read_key_raw", "mcuboot.enc_key_written",
+    ]
+    assert explain("\n".join(trace) + "\n").status != "unexplained"
+
+
+def test_a_secondary_image_rejected_without_the_mac_line_is_no_key_mismatch() -> None:
+    report = explain("E: Image in the secondary slot is not valid!\nE: Unable to find bootable image\n")
+    assert "mcuboot.encryption_key_mismatch" not in [f.id for f in report.findings]

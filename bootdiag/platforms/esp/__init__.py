@@ -74,7 +74,7 @@ PLATFORM = Platform(
     families=_families,
     event_modules=("bootdiag.platforms.esp.events",),
     grammars={"esp_idf": "esp_idf.lark", "esp_rom": "esp_rom.lark", "esptool": "esptool.lark"},
-    message_files=("esp-rom.toml", "esp-idf.toml", "esptool.toml", "esp-espflash.toml", "esptool-ck.toml", "esp8266-arduino.toml", "esp-zboss.toml"),
+    message_files=("esp-rom.toml", "esp-idf.toml", "esptool.toml", "esp-espflash.toml", "esptool-ck.toml", "esp8266-arduino.toml", "esp-zboss.toml", "esphome.toml"),
     rule_files=("esp-idf.toml", "esp-check.toml"),
     # esptool 3.x rewrote a signed bootloader's header: the failure the README opens with
     example="esp-idf/sb2-bootloader-header-rewritten-esptool3",

@@ -11,6 +11,7 @@ from typing import Literal
 
 from bootdiag.core.events import Event
 from bootdiag.core.messages import catalogue, identify, message_ids
+from bootdiag.core.numbers import parse_int
 from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
@@ -701,6 +702,11 @@ DOWNLOAD_STRAPS = {
 }
 
 
+# esptool's check of an image's chip revision range (esptool v4.7.0 esptool/cmds.py:372, v5.3.1 cmds.py:1038):
+# "%s requires chip revision in range [v%d.%d - v%d.%d] (this chip is revision v%d.%d)".
+_REVISION_RANGE = re.compile(r"revision in range \[v(\d{1,3})\.(\d{1,3}) - v(\d{1,3})\.(\d{1,3})\] \(this chip is revision v(\d{1,3})\.(\d{1,3})\)")
+
+
 class ToolFatal(ToolEvent):
     """``A fatal error occurred: ...``; connection failures are split into chip and reason."""
 
@@ -715,6 +721,27 @@ class ToolFatal(ToolEvent):
     def message_id(self) -> str | None:
         """The message catalogue's id of the error esptool (or espefuse/espsecure) gave."""
         return identify(self.message, "esp")
+
+    @cached_property
+    def _revision_range(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None:
+        """(lowest accepted, highest accepted, the chip's) revision of esptool's range refusal."""
+        found = _REVISION_RANGE.search(self.message) if "revision in range" in self.message else None
+        if found is None:
+            return None
+        low_major, low_minor, high_major, high_minor, chip_major, chip_minor = (parse_int(v) for v in found.groups())
+        return (low_major, low_minor), (high_major, high_minor), (chip_major, chip_minor)
+
+    @property
+    def chip_below_image_range(self) -> bool:
+        """esptool refused an image whose lowest accepted chip revision is above the connected chip's."""
+        revisions = self._revision_range
+        return revisions is not None and revisions[2] < revisions[0]
+
+    @property
+    def chip_above_image_range(self) -> bool:
+        """esptool refused an image whose highest accepted chip revision is below the connected chip's."""
+        revisions = self._revision_range
+        return revisions is not None and revisions[2] > revisions[1]
 
     @property
     def download_pins(self) -> str:

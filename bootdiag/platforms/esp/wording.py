@@ -39,6 +39,9 @@ DOCS_TARGETS = {
     "esp-idf": frozenset({"esp32", "esp32s2", "esp32s3", "esp32c2", "esp32c3", "esp32c6", "esp32h2", "esp32p4"}),
     "esptool": frozenset({"esp32", "esp32s2", "esp32s3", "esp32c2", "esp32c3", "esp32c6", "esp32h2", "esp32p4", "esp32c5", "esp32c61"}),
 }
+# Chips whose minimum revision is a Kconfig choice of their own, <CHIP>_REV_MIN (espressif/esp-idf v5.5.5
+# components/esp_hw_support/port/<chip>/Kconfig.hw_support); rules name the ESP32's, CONFIG_ESP32_REV_MIN.
+REV_MIN_CHIPS = frozenset({"esp32", "esp32s2", "esp32s3", "esp32c2", "esp32c3", "esp32c5", "esp32c6", "esp32c61", "esp32h2", "esp32p4"})
 # Pages built for one chip only (esp-idf docs/conf_common.py ESP32_DOCS): a link to one stays.
 ONE_CHIP_PAGES = ("security/secure-boot-v1.html",)
 
@@ -60,6 +63,8 @@ def adapt(text: str, facts: dict[str, str]) -> str:
     chip = facts.get("chip", "").lower().replace("-", "")
     if chip and "docs.espressif.com" in text:
         text = _DOCS.sub(lambda m: _docs_link(m, chip), text)
+    if chip in REV_MIN_CHIPS and "CONFIG_ESP32_REV_MIN" in text:
+        text = text.replace("CONFIG_ESP32_REV_MIN", f"CONFIG_{chip.upper()}_REV_MIN")
     return text
 
 

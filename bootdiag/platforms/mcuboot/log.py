@@ -48,6 +48,8 @@ _MINIMAL_STARTS = (
     r"Starting |Image |Unable to|Failed |Boot|Jumping|Primary|Secondary|Scratch|Swap type|[Ii]nsufficient"
     r"|Cannot upgrade|Not enough|required \d|Detected|panic!|Erasing|Security|Binary|Reset address|[Bb]ad image"
     r"|No slot|Enter the serial|Never should|bootutil_|boot_validate|ED25519|Cleared|\d+ status write"
+    # the encrypted-image trace (MCUboot v2.3.0+ encrypted.c, bootutil_misc.c; "writing enc_key" since v1.x)
+    r"|boot_enc_load|boot_decrypt_key|boot_read_enc_key|writing enc_key"
 )
 # The Espressif port built by Zephyr or NuttX logs through ESP-IDF's envelope, with or without the
 # time: "I (36) soc_init: MCUboot 2nd stage bootloader", "I (soc_init): ...", "I (82) boot: Loading
