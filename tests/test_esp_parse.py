@@ -561,3 +561,43 @@ def test_the_windows_release_binaries_are_read_as_their_command_lines(line: str,
                                   '"esptool.exe" is not recognized as a command'])
 def test_the_windows_binary_named_in_prose_is_no_command_line(line: str) -> None:
     assert not any(isinstance(e, ev.ToolCommand) for e in parse_text(line + "\n"))
+
+
+@pytest.mark.parametrize(("line", "text"), [
+    ("invalid header: 0x4f44213c", "<!DO"),
+    ("invalid header: 0x25207325", "%s %"),
+    ("invalid header: 0xffffffff", None),
+    ("invalid header: 0x15914773", None),
+    ("invalid header: 0x0000e9a0", None),
+])
+def test_an_invalid_header_word_reads_as_the_bytes_in_flash(line: str, text: str | None) -> None:
+    event = one(line)
+    assert isinstance(event, ev.RomInvalidHeader)
+    assert event.as_text == text and event.printable is (text is not None)
+
+
+def test_a_header_word_of_text_says_a_text_file_sits_at_the_bootloader_offset() -> None:
+    report = explain("invalid header: 0x4f44213c\ninvalid header: 0x4f44213c\n")
+    assert report.top is not None and report.top.id == "esp.rom_invalid_image_block"
+    assert "`<!DO`" in report.top.explanation
+    report = explain("invalid header: 0x15914773\ninvalid header: 0x15914773\n")
+    assert report.top is not None and "printable text" not in report.top.explanation
+
+
+@pytest.mark.parametrize("line", [
+    "A fatal error occurred: Timed out waiting for packet header",
+    "Timed out waiting for packet header",
+])
+def test_a_bare_packet_header_timeout_came_after_the_connection(line: str) -> None:
+    report = explain("Changing baud rate to 460800\nChanged.\n\n" + line + "\n")
+    assert report.top is not None and report.top.id == "esp.serial_link_lost"
+    assert report.top.confidence == "low"
+
+
+@pytest.mark.parametrize("line", [
+    "A fatal error occurred: Failed to connect to ESP32: Timed out waiting for packet header",
+    "Failed to connect to ESP8266: Timed out waiting for packet header",
+])
+def test_a_packet_header_timeout_inside_a_failed_connect_is_no_link_lost(line: str) -> None:
+    report = explain("Connecting........_____....._____\n" + line + "\n")
+    assert report.top is not None and report.top.id == "esp.not_in_download_mode"

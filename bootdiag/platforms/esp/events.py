@@ -180,6 +180,23 @@ class RomInvalidHeader(RomEvent):
         digits = _HEX_WORD.search(self.text)
         return digits is not None and len(digits.group(1)) < 8
 
+    @property
+    def as_text(self) -> str | None:
+        """The word's four bytes as they sit in flash, when all are printable ASCII: the ROM reads the
+        header word little-endian (esp-idf components/bootloader_support/include/esp_app_format.h,
+        ``esp_image_header_t`` starts with the magic byte 0xE9), so 0x4f44213c is ``<!DO`` in flash."""
+        if self.cut or not 0 <= self.value <= 0xFFFFFFFF:
+            return None
+        raw = self.value.to_bytes(4, "little")
+        if all(0x20 <= b < 0x7F for b in raw):
+            return raw.decode("ascii")
+        return None
+
+    @property
+    def printable(self) -> bool:
+        """The header word is four printable characters: text sits where the bootloader belongs."""
+        return self.as_text is not None
+
 
 class RomFlashReadError(RomEvent):
     kind: Literal["RomFlashReadError"] = "RomFlashReadError"
