@@ -694,6 +694,24 @@ class ToolConnecting(ToolEvent):
     attempts: int
 
 
+# macOS names a serial port its own USB CDC-ACM driver serves /dev/cu.usbmodem* (tty.usbmodem*); the WCH
+# driver for CH34x/CH910x bridges names the same bridge /dev/tty.wchusbserial* (WCHSoftGroup/ch34xser_macos@
+# 54a4ee5068a2c5743bb6520f239eb1fa8fd65767:README.md, installation step 4).
+_MACOS_CDC_PORT = re.compile(r"^/dev/(?:cu|tty)\.usbmodem")
+
+
+class ToolSerialPort(ToolEvent):
+    """``Serial port /dev/ttyUSB0`` (esptool v2-v4; v5 ends it with a colon): the port esptool opened."""
+
+    kind: Literal["ToolSerialPort"] = "ToolSerialPort"
+    port: str
+
+    @property
+    def macos_usb_modem(self) -> bool:
+        """A macOS port served by the system's CDC-ACM driver (``/dev/cu.usbmodem*``)."""
+        return _MACOS_CDC_PORT.search(self.port) is not None
+
+
 def chip_family(name: str) -> str:
     """``ESP32-D0WD-V3 (revision v3.1)`` -> ``esp32``; ``ESP32-S3`` -> ``esp32s3``."""
     head = name.strip().split(" ")[0].upper()
