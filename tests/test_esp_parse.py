@@ -629,3 +629,90 @@ def test_a_zb_storage_of_another_subtype_is_named_in_the_zigbee_finding() -> Non
     assert "subtype 0x02" in finding.explanation
     plain = explain("E (430) ZB_ESP_NVRAM: Failed to find zb_storage partition\n").findings[0]
     assert "subtype 0x02" not in plain.explanation
+
+
+@pytest.mark.parametrize(("line", "text"), [
+    ("invalid header: 0x4f44213c", "<!DO"),
+    ("invalid header: 0x25207325", "%s %"),
+    ("invalid header: 0xffffffff", None),
+    ("invalid header: 0x15914773", None),
+    ("invalid header: 0x0000e9a0", None),
+])
+def test_an_invalid_header_word_reads_as_the_bytes_in_flash(line: str, text: str | None) -> None:
+    event = one(line)
+    assert isinstance(event, ev.RomInvalidHeader)
+    assert event.as_text == text and event.printable is (text is not None)
+
+
+def test_a_header_word_of_text_says_a_text_file_sits_at_the_bootloader_offset() -> None:
+    report = explain("invalid header: 0x4f44213c\ninvalid header: 0x4f44213c\n")
+    assert report.top is not None and report.top.id == "esp.rom_invalid_image_block"
+    assert "`<!DO`" in report.top.explanation
+    report = explain("invalid header: 0x15914773\ninvalid header: 0x15914773\n")
+    assert report.top is not None and "printable text" not in report.top.explanation
+
+
+@pytest.mark.parametrize("line", [
+    "A fatal error occurred: Timed out waiting for packet header",
+    "Timed out waiting for packet header",
+])
+def test_a_bare_packet_header_timeout_came_after_the_connection(line: str) -> None:
+    report = explain("Changing baud rate to 460800\nChanged.\n\n" + line + "\n")
+    assert report.top is not None and report.top.id == "esp.serial_link_lost"
+    assert report.top.confidence == "low"
+
+
+@pytest.mark.parametrize("line", [
+    "A fatal error occurred: Failed to connect to ESP32: Timed out waiting for packet header",
+    "Failed to connect to ESP8266: Timed out waiting for packet header",
+])
+def test_a_packet_header_timeout_inside_a_failed_connect_is_no_link_lost(line: str) -> None:
+    report = explain("Connecting........_____....._____\n" + line + "\n")
+    assert report.top is not None and report.top.id == "esp.not_in_download_mode"
+
+
+@pytest.mark.parametrize(("line", "port", "macos_cdc"), [
+    ("Serial port /dev/cu.usbmodem55740133451", "/dev/cu.usbmodem55740133451", True),
+    ("Serial port /dev/tty.usbmodem54B00098311", "/dev/tty.usbmodem54B00098311", True),
+    ("Serial port /dev/cu.wchusbserial54B00098311", "/dev/cu.wchusbserial54B00098311", False),
+    ("Serial port /dev/ttyUSB0:", "/dev/ttyUSB0", False),
+    ("Serial port COM5", "COM5", False),
+])
+def test_the_serial_port_esptool_opened(line: str, port: str, macos_cdc: bool) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolSerialPort)
+    assert event.port == port and event.macos_usb_modem is macos_cdc
+
+
+def test_a_sentence_about_a_serial_port_is_no_port_line() -> None:
+    assert not any(isinstance(e, ev.ToolSerialPort) for e in parse_text("The Serial port is busy, try again\n"))
+
+
+STUB_TIMEOUT = (
+    "Connecting....\nChip is {chip}\nUploading stub...\n\n"
+    "A fatal error occurred: Failed to write to target RAM (result was 01070000: Operation timed out)\n"
+)
+
+
+@pytest.mark.parametrize(("port", "chip", "confidence"), [
+    ("/dev/cu.usbmodem52780006671", "ESP32-D0WD (revision 1)", "medium"),
+    ("/dev/cu.usbmodem52780006671", "ESP32-S3 (revision v0.2)", "low"),
+])
+def test_a_stub_upload_timeout_on_a_macos_usbmodem_port(port: str, chip: str, confidence: str) -> None:
+    report = explain(f"Serial port {port}\n" + STUB_TIMEOUT.format(chip=chip))
+    assert report.top is not None and report.top.id == "esp.macos_usb_serial_driver"
+    assert report.top.confidence == confidence
+
+
+def test_esptools_own_wch_driver_note_is_the_strongest_reading() -> None:
+    text = STUB_TIMEOUT.format(chip="ESP32-D0WD-V3 (revision v3.1)").replace(
+        "\n\nA fatal", "\n\nNote: If issues persist, try installing the WCH USB-to-Serial MacOS driver.\n\nA fatal")
+    report = explain(text)
+    assert report.top is not None and report.top.id == "esp.macos_usb_serial_driver"
+    assert report.top.confidence == "high"
+
+
+@pytest.mark.parametrize("port", ["/dev/ttyUSB0", "/dev/cu.wchusbserial52780006671", "COM7"])
+def test_a_stub_upload_timeout_elsewhere_names_no_macos_driver(port: str) -> None:
+    report = explain(f"Serial port {port}\n" + STUB_TIMEOUT.format(chip="ESP32-D0WD (revision 1)"))
+    assert all(f.id != "esp.macos_usb_serial_driver" for f in report.findings)

@@ -59,6 +59,9 @@ _CK_SYNC_FAILED = re.compile(r"(?:^|\s)(?:warning: )?espcomm_sync failed\s*$")
 # device goes away under an open port (chromium/chromium@05013495c3a6c32248c38e507d697b17ce7cfe36:
 # third_party/blink/renderer/modules/serial/serial_port_underlying_source.cc:103, DISCONNECTED and
 # DEVICE_LOST); browser flashers end with it after their "Error: " or the DOMException's name.
+# esptool names the port it opens before connecting: "Serial port %s" (espressif/esptool@v3.0:esptool.py:3538,
+# @v4.7.0:esptool/__init__.py), "Serial port {port}:" since v5 (@v5.3.1:esptool/__init__.py:1107).
+_SERIAL_PORT = re.compile(r"^Serial port (\S{1,300})$")
 _BROWSER_FATAL = re.compile(
     r"(?:^|\s)(Failed to connect with the device|Couldn't sync to ESP\. Try resetting\.|The device has been lost\.)\s*$"
 )
@@ -191,6 +194,7 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         r"SerialException:", r"A serial exception error occurred", r"Failed to connect to the device",
         r"Connection\(ConnectionFailed\)",
         r"espcomm_sync failed", r"Failed to connect with the device", r"Couldn't sync to ESP", r"The device has been lost",
+        r"Serial port \S",
     )
 
     def parse(self, text: str, no: int) -> Event | None:
@@ -201,6 +205,9 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         browser = _BROWSER_FATAL.search(text)
         if browser:
             return ev.ToolFatal.trusted(line=no, text=text, message=browser.group(1))
+        port = _SERIAL_PORT.search(text.strip())
+        if port:
+            return ev.ToolSerialPort.trusted(line=no, text=text, port=port.group(1).removesuffix(":"))
         program = _PROGRAM_START.search(text)
         subject = text[program.start():] if program else text
         parsed = parse_tool_text(subject)

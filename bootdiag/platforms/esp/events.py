@@ -181,6 +181,23 @@ class RomInvalidHeader(RomEvent):
         digits = _HEX_WORD.search(self.text)
         return digits is not None and len(digits.group(1)) < 8
 
+    @property
+    def as_text(self) -> str | None:
+        """The word's four bytes as they sit in flash, when all are printable ASCII: the ROM reads the
+        header word little-endian (esp-idf components/bootloader_support/include/esp_app_format.h,
+        ``esp_image_header_t`` starts with the magic byte 0xE9), so 0x4f44213c is ``<!DO`` in flash."""
+        if self.cut or not 0 <= self.value <= 0xFFFFFFFF:
+            return None
+        raw = self.value.to_bytes(4, "little")
+        if all(0x20 <= b < 0x7F for b in raw):
+            return raw.decode("ascii")
+        return None
+
+    @property
+    def printable(self) -> bool:
+        """The header word is four printable characters: text sits where the bootloader belongs."""
+        return self.as_text is not None
+
 
 class RomFlashReadError(RomEvent):
     kind: Literal["RomFlashReadError"] = "RomFlashReadError"
@@ -676,6 +693,24 @@ class ToolChip(ToolEvent):
 class ToolConnecting(ToolEvent):
     kind: Literal["ToolConnecting"] = "ToolConnecting"
     attempts: int
+
+
+# macOS names a serial port its own USB CDC-ACM driver serves /dev/cu.usbmodem* (tty.usbmodem*); the WCH
+# driver for CH34x/CH910x bridges names the same bridge /dev/tty.wchusbserial* (WCHSoftGroup/ch34xser_macos@
+# 54a4ee5068a2c5743bb6520f239eb1fa8fd65767:README.md, installation step 4).
+_MACOS_CDC_PORT = re.compile(r"^/dev/(?:cu|tty)\.usbmodem")
+
+
+class ToolSerialPort(ToolEvent):
+    """``Serial port /dev/ttyUSB0`` (esptool v2-v4; v5 ends it with a colon): the port esptool opened."""
+
+    kind: Literal["ToolSerialPort"] = "ToolSerialPort"
+    port: str
+
+    @property
+    def macos_usb_modem(self) -> bool:
+        """A macOS port served by the system's CDC-ACM driver (``/dev/cu.usbmodem*``)."""
+        return _MACOS_CDC_PORT.search(self.port) is not None
 
 
 def chip_family(name: str) -> str:
