@@ -67,3 +67,17 @@ def test_a_line_end_shown_by_name_on_an_empty_line_is_no_output_after_a_hand_ove
         "", "The board keeps resetting and the application never prints anything.",
     ])
     assert explain(shown).status != "healthy"
+
+
+def test_line_ends_shown_as_bracketed_escapes_are_line_breaks() -> None:
+    # "<\r>" closing each line and "<\n>" opening the next, the way some terminal programs show them:
+    # each line reads as printed, and the ROM's lines keep their failure.
+    rom = ["rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)", "flash read err, 1000",
+           "ets_main.c 371 ", "ets Jun  8 2016 00:22:57"]
+    shown = "<\\n>".join(line + "<\\r>\n" for line in rom[:-1]) + "<\\n>" + rom[-1] + "\n"
+    clean = explain("\n".join(rom) + "\n")
+    report = explain(shown)
+    assert report.status == clean.status == "diagnosed"
+    assert [f.id for f in report.findings][:1] == [f.id for f in clean.findings][:1] != []
+    # A path's backslash before an "n" in angle brackets elsewhere is not touched.
+    assert strip_wrapping("load_image: reading <C:\\\\new>") == "load_image: reading <C:\\\\new>"

@@ -156,8 +156,10 @@ _BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 # Line ends a terminal program showed as the bytes' hex codes in braces, "{0D}{0A}", so that a
 # whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152), or by
 # their names or codes in angle brackets, "<CR><LF>" / "<0x0d><0x0a>" (terminal programs that show
-# control bytes): each is a line break; a forum that escapes HTML shows the brackets as entities.
-_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda])(?:>|&gt;))+")
+# control bytes), or by their C escapes in angle brackets, "<\\r>" ending a line and "<\\n>" opening the
+# next (as in github.com/tbnobody/OpenDTU/issues/128): each is a line break; a forum that escapes HTML
+# shows the brackets as entities.
+_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda]|\\[rn])(?:>|&gt;))+")
 # The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
 _SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>")
 
