@@ -52,6 +52,10 @@ class Event(Record, frozen=True, extra="forbid"):
     # picks the image to start): when the capture goes on with lines nothing reads, the next
     # stage is running, which shows the boot completed.
     handoff: ClassVar[bool] = False
+    # A hand-over that only what follows can show: the stage that prints it may still print lines of
+    # its own (MCUboot's chainload line, which its jump line follows in every version). A later line
+    # of the same stage, or nothing at all, shows no hand-over; another stage's line shows one.
+    tentative: ClassVar[bool] = False
     # The run waits here for something that may never come (a kernel waiting for its root
     # device): when the capture ends on such a line, the run did not get past it, so what
     # completed before it does not make the capture healthy.

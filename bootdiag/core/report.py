@@ -222,6 +222,9 @@ class ReportBuilder:
         # The session of the last event that completed a run or handed over to the next stage: a
         # boot or flash that started after it and shows neither was cut off or hangs.
         self._progress_session = -1
+        # While the last session's progress is a tentative hand-over nothing after it confirmed: the
+        # progress session before it, and the family of the event that handed over.
+        self._handing_over: tuple[int, str] | None = None
         self._last_session_from = 0  # the line of the last session's first event
         # Output follows the capture's last event (lines no grammar reads): None while undecided.
         self.output_after_last: bool | None = None
@@ -252,12 +255,32 @@ class ReportBuilder:
             if session != self._last_session or self.log_events == 1:
                 self._last_session_from = event.line
             self._last_session = session
-            if completes or (self._last_handoff and not event.quoted):
-                self._progress_session = session
+            self._note_progress(event, session, completes)
             self.output_after_last = None
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
         self._facts.add(session, event.facts())
+
+    def _note_progress(self, event: Event, session: int, completes: bool) -> None:
+        """Move ``_progress_session`` on. A tentative hand-over (``Event.tentative``) is shown by what
+        follows it: a line of another stage confirms it; a line of the stage that handed over, which
+        neither completes nor hands over again, shows that stage went on instead (MCUboot's "Starting
+        bootloader" after its own Zephyr banner); a capture that stops after it, with no output,
+        shows no run that completed (``build``)."""
+        if completes:
+            self._progress_session, self._handing_over = session, None
+        elif self._last_handoff and not event.quoted:
+            if self._progress_session != session:
+                if type(event).tentative:
+                    self._handing_over = (self._progress_session, event.family)
+                self._progress_session = session
+            elif self._handing_over is not None and event.hands_over() and not type(event).tentative:
+                self._handing_over = None
+        elif self._handing_over is not None and session == self._progress_session:
+            before, family = self._handing_over
+            if event.family == family:
+                self._progress_session = before
+            self._handing_over = None
 
     def facts(self, session: int | None = None) -> dict[str, str]:
         """What the capture says of the environment (chip, tool versions) as seen from ``session``:
@@ -344,7 +367,10 @@ class ReportBuilder:
         # A run that completed earlier does not make up for the capture's last boot or flash, which
         # started after it and neither completed nor handed over (a bootloader that hangs after its
         # first line reads as the run before it, else).
-        started_again = self._progress_session != self._last_session
+        progress = self._progress_session
+        if self._handing_over is not None and not handed_over:
+            progress = self._handing_over[0]  # a tentative hand-over the capture stops at, nothing after it
+        started_again = progress != self._last_session
         completed = ((self.completed and not erase_only and not started_again) or handed_over) and not stalled
         # What a sentence quotes counts only when no log shows the boot or flash completing; a cause
         # read from silence after the hand-over, only when nothing followed it: output after the

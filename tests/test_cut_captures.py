@@ -1,0 +1,95 @@
+"""A capture that stops before the boot completed does not read healthy, wherever it was cut: the
+user stopped copying, the forum clipped the post, the terminal scrolled. What the capture shows
+before the cut decides, and the same capture left whole keeps its answer."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bootdiag.core.pipeline import explain
+from test_restart_loops import APP, MCUBOOT, TFM
+
+REAL = Path(__file__).resolve().parent.parent / "corpus" / "real"
+
+
+def _cut_after(case: str, words: str) -> str:
+    """The real capture ``case`` up to and including its first line that has ``words``."""
+    lines = (REAL / f"{case}.log").read_text(encoding="utf-8").splitlines()
+    at = next(n for n, line in enumerate(lines) if words in line)
+    return "\n".join(lines[: at + 1]) + "\n"
+
+
+# nRF Connect SDK builds of MCUboot whose captures show the application right after the chainload
+# line (no jump line came through), and upstream ones that print it
+_CHAINLOADS = [
+    "mcuboot/healthy-nrf5340-ncs252-hello-recovery-button-not-read",
+    "mcuboot/healthy-nrf54lm20-max-img-sectors-256-app-starts",
+    "mcuboot/healthy-stm32wba52-chainload-after-clock-fix",
+    "mcuboot/healthy-nrf52840-zephyr26-hello-first-boot",
+    "mcuboot/healthy-tfm-stm32h573-fwu-sample-boots",
+    "mcuboot/healthy-nrf52840-ram-load-mode-boots-smp-svr",
+]
+
+
+@pytest.mark.parametrize("case", _CHAINLOADS)
+@pytest.mark.parametrize("words", ["chainload address offset", "Image version: v"])
+def test_mcuboot_cut_between_the_chainload_line_and_the_image_is_not_healthy(case: str, words: str) -> None:
+    if words not in (REAL / f"{case}.log").read_text(encoding="utf-8"):
+        pytest.skip("this build prints no such line")
+    report = explain(_cut_after(case, words))
+    assert report.status == "incomplete", report.status
+
+
+@pytest.mark.parametrize("case", _CHAINLOADS)
+def test_mcuboot_chainload_followed_by_the_image_stays_healthy(case: str) -> None:
+    assert explain((REAL / f"{case}.log").read_text(encoding="utf-8")).status == "healthy"
+
+
+_NCS_CHAINLOAD = (
+    "*** Booting Zephyr OS build v2.6.99-ncs1  ***\n"
+    "I: Starting bootloader\n"
+    "I: Primary image: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3\n"
+    "I: Boot source: none\n"
+    "I: Swap type: none\n"
+    "I: Bootloader chainload address offset: 0xc000\n"
+)
+
+
+@pytest.mark.parametrize("after", [
+    "*** Booting Zephyr OS build v2.6.99-ncs1  ***\n",  # the application's banner
+    "*** Booting nRF Connect SDK v2.9.0 ***\n",
+    "Booting TF-M v2.1.0\n",  # the secure image BL2 started
+    "[00:00:00.002,838] <inf> app: sensor ready\n",  # the application's log
+    "Starting the blinky sample on port 0\nLED on\nLED off\n",  # output nothing reads, after it
+])
+def test_what_follows_the_chainload_line_shows_the_hand_over(after: str) -> None:
+    assert explain(_NCS_CHAINLOAD).status == "incomplete"
+    assert explain(_NCS_CHAINLOAD + after).status == "healthy"
+
+
+def test_a_reboot_cut_after_the_chainload_line_is_not_healthy_for_the_boot_before_it() -> None:
+    # the first boot ran its application; the second one is cut before its image printed anything
+    assert explain(MCUBOOT + APP).status == "healthy"
+    report = explain(MCUBOOT + APP + _NCS_CHAINLOAD)
+    assert report.status == "incomplete"
+    assert report.stats["unfinished_from"] > MCUBOOT.count("\n") + APP.count("\n")  # the second boot
+    # ... and one that printed its application's lines again is healthy
+    assert explain(MCUBOOT + APP + _NCS_CHAINLOAD + APP).status == "healthy"
+
+
+def test_mcuboot_own_banner_before_starting_bootloader_hands_nothing_over() -> None:
+    # the Zephyr banner a Zephyr build of MCUboot prints itself, then its own lines, cut short
+    cut = "*** Booting Zephyr OS build v3.5.0 ***\nI: Starting bootloader\nI: Boot source: none\n"
+    assert explain(MCUBOOT + APP + cut).status == "incomplete"
+
+
+def test_a_paste_cut_inside_the_jump_line_is_not_healthy() -> None:
+    # a real TF-M BL2 capture that the poster cut inside "[INF] Jumping to the first image slot"
+    report = explain((REAL / "mcuboot/healthy-stm32u5-tfm-bl2-option-bytes-set-first-boot.log").read_text(encoding="utf-8"))
+    assert report.status == "incomplete"
+
+
+def test_the_non_secure_application_banner_after_tf_m_is_the_image_running() -> None:
+    boot = TFM + "*** Booting Zephyr OS build v3.7.0 ***\n"
+    assert explain(boot * 2).status == "healthy"
