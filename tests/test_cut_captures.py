@@ -93,3 +93,35 @@ def test_a_paste_cut_inside_the_jump_line_is_not_healthy() -> None:
 def test_the_non_secure_application_banner_after_tf_m_is_the_image_running() -> None:
     boot = TFM + "*** Booting Zephyr OS build v3.7.0 ***\n"
     assert explain(boot * 2).status == "healthy"
+
+
+# ---------------------------------------------------------------- the capture's last line cut short
+_UP_TO_BOOT_SOURCE = _NCS_CHAINLOAD.split("I: Swap type")[0]
+
+
+@pytest.mark.parametrize("cut", ["I: Swap ty", "I: Sw", "I: Bootloader chainload addre", "[00:00:00.025,817] <inf> mcub"])
+def test_the_bootloader_own_line_cut_short_after_its_last_line_shows_no_hand_over(cut: str) -> None:
+    # MCUboot's own envelope, cut before the message could be read: it printed that, not the image
+    assert explain(_UP_TO_BOOT_SOURCE + cut + "\n").status == "incomplete"
+    assert explain("```\n" + _UP_TO_BOOT_SOURCE + cut + "\n```\nWhat is wrong?\n").status == "incomplete"
+
+
+@pytest.mark.parametrize("after", [
+    "uart:~$ ",  # the application's shell prompt
+    "login:",
+    "Hello World! nrf52840dk",  # the image's one line
+    "The AT host sample started",
+])
+def test_a_short_last_line_of_the_image_shows_the_hand_over(after: str) -> None:
+    assert explain(_UP_TO_BOOT_SOURCE + after + "\n").status == "healthy"
+
+
+@pytest.mark.parametrize("last", ["uart:~$ ", "> ", "login:", "I: Sw", "Brow"])
+def test_a_boot_that_completed_before_its_cut_last_line_stays_healthy(last: str) -> None:
+    assert explain(MCUBOOT + APP + last + "\n").status == "healthy"
+
+
+def test_a_real_capture_cut_inside_its_last_bootloader_line_is_not_healthy() -> None:
+    case = "mcuboot/healthy-nrf9160-first-flash-trailer-unset-chainload-truncated"
+    cut = _cut_after(case, "Boot source: none") + "I: Swap ty\n"
+    assert explain(cut).status == "incomplete"

@@ -228,6 +228,10 @@ class ReportBuilder:
         self._last_session_from = 0  # the line of the last session's first event
         # Output follows the capture's last event (lines no grammar reads): None while undecided.
         self.output_after_last: bool | None = None
+        # That output is the capture's last line alone, in the form of the last event's stage (its
+        # family claims it): a line of that stage cut short, which shows no next stage running.
+        self.output_cut_short = False
+        self.last_family: str | None = None  # the family of the capture's last event
         self._facts = SessionFacts()  # what each session's events said of the environment
         self.sessions = 0
         self.events = 0
@@ -246,6 +250,7 @@ class ReportBuilder:
         if type(event).occupies_session:
             self.log_events += 1
             self._last_line = event.line
+            self.last_family = event.family
             # A warning the catalogue knows, printed after the hand-over, is the next stage's own
             # output (a kernel's EFI stub going on without an initrd): the stage it handed to runs.
             self._last_handoff = event.hands_over() or (
@@ -360,7 +365,7 @@ class ReportBuilder:
             self._last.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
-        handed_over = self._last_handoff and bool(self.output_after_last)
+        handed_over = self._last_handoff and bool(self.output_after_last) and not self.output_cut_short
         # A capture that ends waiting (nothing after the wait ran) shows no run that completed.
         stalled = self._last_waits and not self.output_after_last
         erase_only = self._write_after_erase and not self._completed_other

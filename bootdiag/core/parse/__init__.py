@@ -415,6 +415,10 @@ class LineParser:
         parts.append(piece)
         return parts
 
+    def claimed_by(self, family: str, text: str) -> bool:
+        """Whether the family named ``family`` (one a line already reached) claims a line of ``text``."""
+        return any(getattr(f, "name", None) == family and f.claims(text) for f in self._families)
+
     def _offer(self, text: str, no: int) -> Event | None:
         for family in self._families:
             if family.claims(text):
