@@ -125,3 +125,40 @@ def test_a_real_capture_cut_inside_its_last_bootloader_line_is_not_healthy() -> 
     case = "mcuboot/healthy-nrf9160-first-flash-trailer-unset-chainload-truncated"
     cut = _cut_after(case, "Boot source: none") + "I: Swap ty\n"
     assert explain(cut).status == "incomplete"
+
+
+# ---------------------------------------------------------------- a grammar's line cut short
+_ESPTOOL = "esptool.py v3.1\nSerial port /dev/ttyUSB0\nConnecting........_____....._____....._____\n\nA fatal error occurred: "
+
+
+@pytest.mark.parametrize("cut", [
+    "Failed to connect to ESP32: Timed out waiting for packet heade",  # esptool 3.1 and older
+    "Failed to connect to ESP32: No serial data rec",  # 3.2 and newer
+])
+def test_esptool_connect_error_cut_inside_its_reason_is_still_explained_less_surely(cut: str) -> None:
+    whole = explain(_ESPTOOL + cut.rsplit(":", 1)[0] + ": " + {
+        "T": "Timed out waiting for packet header", "N": "No serial data received."}[cut.rsplit(": ", 1)[1][0]] + "\n")
+    assert whole.findings[0].id == "esp.not_in_download_mode" and whole.findings[0].confidence == "medium"
+    assert "cut short" not in whole.findings[0].explanation
+    report = explain(_ESPTOOL + cut + "\n")
+    assert report.findings[0].id == "esp.not_in_download_mode"
+    assert report.findings[0].confidence == "low"
+    assert "Line 5 of the capture is cut short" in report.findings[0].explanation
+    # the evidence is what was printed
+    assert any(e.line == 5 and e.text.endswith(cut) for e in report.findings[0].evidence)
+
+
+@pytest.mark.parametrize("cut", [
+    "Failed to connect to ESP32: Tim",  # too little of the reason to tell which
+    "Failed to connect to ESP32: Timed out waiting for packet heads",  # goes on in other words
+])
+def test_esptool_connect_error_that_no_known_reason_finishes_stays_unexplained(cut: str) -> None:
+    report = explain(_ESPTOOL + cut + "\n")
+    assert report.status == "unexplained" and not report.findings
+
+
+def test_a_whole_connect_error_whose_reason_is_a_known_message_is_not_cut() -> None:
+    from bootdiag.core.parse import parse_text
+
+    [fatal] = [e for e in parse_text(_ESPTOOL + "Failed to connect to ESP32-C3: No serial data received.\n") if e.kind == "ToolFatal"]
+    assert not fatal.cut_short and fatal.reason == "No serial data received."

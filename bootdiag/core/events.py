@@ -22,6 +22,10 @@ def _not_quoted(quoted: bool) -> bool:
     return not quoted
 
 
+def _not_cut_short(cut_short: bool) -> bool:
+    return not cut_short
+
+
 class Event(Record, frozen=True, extra="forbid"):
     kind: str
     line: int
@@ -29,6 +33,9 @@ class Event(Record, frozen=True, extra="forbid"):
     # The message stands quoted in a sentence (``I get "Sig block 0 invalid"``): what someone says
     # happened, not a line of the log. Left out of JSON when false.
     quoted: bool = field(default=False, exclude_if=_not_quoted)
+    # The line was cut short (a paste that stops mid-line) and is read as the catalogued message it
+    # begins, the only one that begins so: what it says is less sure. Left out of JSON when false.
+    cut_short: bool = field(default=False, exclude_if=_not_cut_short)
 
     family: ClassVar[str] = "generic"
     boundary: ClassVar[tuple[str, int] | None] = None

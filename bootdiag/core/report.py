@@ -179,8 +179,19 @@ def render_template(template: str, captures: dict[str, Event], count: int) -> st
 
 def _confidence(match: Match) -> str:
     """A finding's confidence: its alternative's, else its rule's; low when only what someone wrote
-    says so (a message quoted in a sentence): the log is not in view."""
-    return "low" if _rests_on_quotes(match) else match.confidence or match.rule.confidence
+    says so (a message quoted in a sentence): the log is not in view; one step lower when a line it
+    rests on was cut short and is read as the message it begins."""
+    if _rests_on_quotes(match):
+        return "low"
+    confidence = match.confidence or match.rule.confidence
+    if _cut_lines(match):
+        return {"high": "medium"}.get(confidence, "low")
+    return confidence
+
+
+def _cut_lines(match: Match) -> list[int]:
+    """The lines of the match's evidence that were cut short (Event.cut_short)."""
+    return sorted({e.line for e in match.evidence if e.line and e.cut_short})
 
 
 def _is_erase(event: Event) -> bool:
@@ -332,6 +343,10 @@ class ReportBuilder:
         confidence = _confidence(first)
         if _rests_on_quotes(first):
             explanation += " (This rests on messages quoted in the text, not on log lines: check them in a capture.)"
+        elif cut := _cut_lines(first):
+            lines = ", ".join(map(str, cut))
+            explanation += (f" (Line{'s' if len(cut) > 1 else ''} {lines} of the capture {'are' if len(cut) > 1 else 'is'} cut short and "
+                            "read as the only known message that begins so: check the whole line in a full capture.)")
         # Built from validated rules and events: constructed without validating again, so a text
         # report builds no schema (JSON output builds its serializer when it needs it).
         return Finding.model_construct(
