@@ -162,3 +162,42 @@ def test_a_whole_connect_error_whose_reason_is_a_known_message_is_not_cut() -> N
 
     [fatal] = [e for e in parse_text(_ESPTOOL + "Failed to connect to ESP32-C3: No serial data received.\n") if e.kind == "ToolFatal"]
     assert not fatal.cut_short and fatal.reason == "No serial data received."
+
+
+# ---------------------------------------------------------------- a kernel oops whose header was cut off
+_REGISTERS = (
+    "[    7.470244] pstate: 60c00009 (nZCv daif +PAN +UAO -TCO BTYPE=--)\n"
+    "[    7.470248] pc : tegra_xudc_unpowergate+0x148/0x760\n"
+    "[    7.478819] lr : tegra_xudc_unpowergate+0x120/0x760\n"
+    "[    7.478820] sp : ffff800011debba0\n"
+    "[    7.478821] x29: ffff800011debba0 x28: 0000000000000000 \n"
+    "[    7.484870] Call trace:\n"
+    "[    7.484871]  tegra_xudc_unpowergate+0x148/0x760\n"
+    "[    7.484880]  process_one_work+0x1c4/0x4a0\n"
+)
+_CODE = "[    7.484890] Code: f9400a60 b9400000 f9401a61 91002021 (b9400021) \n"
+_END = "[    7.484900] ---[ end trace 5d1e5ba8e1f0a3c1 ]---\n"
+
+
+def test_an_oops_whose_header_was_cut_off_is_a_failure_by_its_code_line() -> None:
+    # only the oops path (__die) dumps the faulting instructions; a WARN() prints the rest alike
+    report = explain(_REGISTERS + _CODE + _END)
+    assert report.status == "unexplained"
+    assert [e.line for e in report.unexplained] == [9]
+
+
+def test_a_register_dump_without_the_code_line_is_no_failure() -> None:
+    # a WARN()'s dump, or an oops cut before its code line: nothing says the kernel faulted
+    assert explain(_REGISTERS + _END).status == "incomplete"
+    # a real capture that is only such a dump reads as kernel lines, not as nothing recognised
+    assert explain((REAL / "tegra/t234-orin-nx-kernel-panic-usb-otg-xudc-unpowergate.log").read_text(encoding="utf-8")).status == "incomplete"
+
+
+@pytest.mark.parametrize("line", ["Code: 0x1f", "Exit Code: 0", "Code: f9400a60 in the listing above"])
+def test_other_lines_that_name_a_code_are_not_an_oops(line: str) -> None:
+    assert explain(_REGISTERS + line + "\n").status == "incomplete"
+
+
+def test_warnings_of_a_healthy_boot_stay_healthy() -> None:
+    # WARN() dumps with their call trace and end marker in a Jetson boot that reached its login
+    assert explain((REAL / "tegra/healthy-t210-nano-2gb-cboot-uboot-pxe-sel4-guest-login-fenced.log").read_text(encoding="utf-8")).status == "healthy"
