@@ -109,6 +109,7 @@ def test_the_bootloader_own_line_cut_short_after_its_last_line_shows_no_hand_ove
 @pytest.mark.parametrize("after", [
     "uart:~$ ",  # the application's shell prompt
     "login:",
+    "tegra-ubuntu login:",
     "Hello World! nrf52840dk",  # the image's one line
     "The AT host sample started",
 ])

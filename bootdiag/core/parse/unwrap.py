@@ -221,9 +221,9 @@ def output_follows(text: str, start: int = 0) -> bool | None:
     return _output_line(text, start)[0]
 
 
-# A shell's prompt, the whole of a line ("uart:~$", "login:", "root@jetson:~#", "=>"): a line that
-# ends waiting for input is no line cut short.
-_PROMPT = re.compile(r"\S{0,64}?(?:[$#>%]|login:|[Pp]assword:)")
+# A shell's prompt, the whole of a line ("uart:~$", "jetson login:", "root@jetson:~#", "=>"): a line
+# that ends waiting for input is no line cut short.
+_PROMPT = re.compile(r"\S{0,64}?(?:[$#>%]|(?: ?\S{1,64} )?login:|[Pp]assword:)")
 
 
 def only_last_line_follows(text: str, start: int, own: Callable[[str], bool]) -> bool:
