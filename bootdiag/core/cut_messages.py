@@ -19,12 +19,15 @@ _OPENING_WORDS = 8  # a message is looked for at the first this many words of a 
 
 
 class Cut(Frozen):
-    __slots__ = _fields = ("hit", "rest")
+    __slots__ = _fields = ("hit", "rest", "inner")
     hit: Hit  # the message (its fields as far as the line goes)
     rest: str | None  # the format's text after the cut, when no value is missing from it
+    # The message the cut fell in, when it is the value that ends ``hit`` (see find_cut): ``rest`` is
+    # then that message's rest.
+    inner: Hit | None
 
-    def __init__(self, hit: Hit, rest: str | None) -> None:
-        set_fields(self, hit=hit, rest=rest)
+    def __init__(self, hit: Hit, rest: str | None, inner: Hit | None = None) -> None:
+        set_fields(self, hit=hit, rest=rest, inner=inner)
 
 
 _NUMBER_PROGRAMS = {kind: re.compile(r"\s*" + pattern.replace("++", "+")) for kind, pattern in _PATTERN_OF.items()}
@@ -120,5 +123,25 @@ def find_cut(catalogue: Catalogue, text: str, platform: str | None = None) -> Cu
         cut.rest is not None and shortest.rest is not None and cut.rest.startswith(shortest.rest)
         for cut in found.values()
     ):
-        return shortest
-    return shortest if len(found) == 1 else None
+        return _finish_value(catalogue, text, shortest, platform)
+    return _finish_value(catalogue, text, shortest, platform) if len(found) == 1 else None
+
+
+def _finish_value(catalogue: Catalogue, text: str, cut: Cut, platform: str | None) -> Cut:
+    """``cut``, finished by the message its last value begins when the cut fell in that value and
+    the value is a catalogued message of its own, cut short in turn (esptool's "Failed to connect to
+    %s: %s" says its last error there: "...: Timed out waiting for packet heade")."""
+    fmt = cut.hit.known.format.rstrip()
+    if cut.rest is not None or not fmt.endswith("%s"):
+        return cut
+    before = _CONVERSION.split(fmt[:-2])[-1].strip()  # the format's words before that value
+    if not before:
+        return cut
+    at = text.find(before, cut.hit.start + len(_CONVERSION.split(fmt, 1)[0].strip()))
+    if at < 0:
+        return cut
+    value = text[at + len(before) :].lstrip()
+    inner = find_cut(catalogue, value, platform) if value else None
+    if inner is None or inner.hit.start or inner.rest is None or inner.inner is not None:
+        return cut
+    return Cut(cut.hit, inner.rest, inner.hit)

@@ -22,6 +22,10 @@ def _not_quoted(quoted: bool) -> bool:
     return not quoted
 
 
+def _not_cut_short(cut_short: bool) -> bool:
+    return not cut_short
+
+
 class Event(Record, frozen=True, extra="forbid"):
     kind: str
     line: int
@@ -29,6 +33,9 @@ class Event(Record, frozen=True, extra="forbid"):
     # The message stands quoted in a sentence (``I get "Sig block 0 invalid"``): what someone says
     # happened, not a line of the log. Left out of JSON when false.
     quoted: bool = field(default=False, exclude_if=_not_quoted)
+    # The line was cut short (a paste that stops mid-line) and is read as the catalogued message it
+    # begins, the only one that begins so: what it says is less sure. Left out of JSON when false.
+    cut_short: bool = field(default=False, exclude_if=_not_cut_short)
 
     family: ClassVar[str] = "generic"
     boundary: ClassVar[tuple[str, int] | None] = None
@@ -52,6 +59,10 @@ class Event(Record, frozen=True, extra="forbid"):
     # picks the image to start): when the capture goes on with lines nothing reads, the next
     # stage is running, which shows the boot completed.
     handoff: ClassVar[bool] = False
+    # A hand-over that only what follows can show: the stage that prints it may still print lines of
+    # its own (MCUboot's chainload line, which its jump line follows in every version). A later line
+    # of the same stage, or nothing at all, shows no hand-over; another stage's line shows one.
+    tentative: ClassVar[bool] = False
     # The run waits here for something that may never come (a kernel waiting for its root
     # device): when the capture ends on such a line, the run did not get past it, so what
     # completed before it does not make the capture healthy.

@@ -555,6 +555,12 @@ def _quiet_trigger(key: tuple[str, ...]) -> str:
             if known.severity in ("failure", "warning") and not said.search(known.format):
                 if len(longest := _longest_literal(known)) >= MIN_LITERAL:
                     texts.add(re.escape(longest))
+                elif longest and known.fields and all(
+                    m.group(2) in "xX" and m.group(1) == "8" for m in _CONVERSION.finditer(known.format)
+                ):
+                    # short words, then eight-digit hex words only (a kernel oops's "Code: %08x %08x
+                    # ..."): the words with the first of them, which plain text seldom has after them
+                    texts.add(re.escape(longest) + r" ?[0-9a-fA-F]{8}\b")
         return "|".join(sorted(texts)) or "(?!)"
 
     return cached("quiet-trigger", [_sources(key)], build)

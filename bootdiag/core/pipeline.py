@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from bootdiag.core.engine import Engine, SessionResult
 from bootdiag.core.events import Event
 from bootdiag.core.lines import LineSplitter, TextBlock
 from bootdiag.core.parse import LineParser
-from bootdiag.core.parse.unwrap import output_follows
+from bootdiag.core.parse.unwrap import only_last_line_follows, output_follows
 from bootdiag.core.repeats import SessionRepeats
 from bootdiag.core.report import Report, ReportBuilder
 from bootdiag.core.rules import Rule, load_rules
@@ -149,9 +149,18 @@ class Analyzer:
                 builder.output_after_last = output_follows(block.text)
         self._tail = None
 
-    def _settle_output(self, builder: ReportBuilder) -> None:
+    def _settle_output(self, builder: ReportBuilder, at_end: bool = False) -> None:
         if self._tail is not None and builder.output_after_last is None:
-            builder.output_after_last = output_after(self._tail, self.parser.last_line_of(builder._last_line))
+            after = self.parser.last_line_of(builder._last_line)
+            builder.output_after_last = output_after(self._tail, after)
+            family = builder.last_family
+            if at_end and builder.output_after_last and family is not None:
+                def own(line: str) -> bool:
+                    return self.parser.claimed_by(family, line)
+
+                builder.output_cut_short = bool(output_after(
+                    self._tail, after, lambda text, start: only_last_line_follows(text, start, own)
+                ))
 
     def _read_block(self, block: TextBlock, hold: bool) -> list[Event]:
         held, self._held = self._held, None
@@ -264,7 +273,7 @@ class Analyzer:
         closed = self.engine.close_session()
         if closed is not None:
             self.builder.add_session(closed)
-        self._settle_output(self.builder)
+        self._settle_output(self.builder, at_end=True)
         return self.builder.build()
 
     def snapshot(self) -> Report:
@@ -278,14 +287,16 @@ class Analyzer:
         return builder.build(self.engine.pending())
 
 
-def output_after(block: TextBlock, line: int) -> bool | None:
-    """:func:`output_follows` after line ``line`` of ``block``."""
+def output_after(
+    block: TextBlock, line: int, judge: Callable[[str, int], bool | None] = output_follows
+) -> bool | None:
+    """:func:`output_follows` (or ``judge``) after line ``line`` of ``block``."""
     text, start = block.text, 0
     for _ in range(max(0, line - block.first_no + 1)):
         start = text.find("\n", start) + 1
         if start == 0:
             return None
-    return output_follows(text, start)
+    return judge(text, start)
 
 
 def explain_stream(

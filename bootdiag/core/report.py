@@ -179,8 +179,19 @@ def render_template(template: str, captures: dict[str, Event], count: int) -> st
 
 def _confidence(match: Match) -> str:
     """A finding's confidence: its alternative's, else its rule's; low when only what someone wrote
-    says so (a message quoted in a sentence): the log is not in view."""
-    return "low" if _rests_on_quotes(match) else match.confidence or match.rule.confidence
+    says so (a message quoted in a sentence): the log is not in view; one step lower when a line it
+    rests on was cut short and is read as the message it begins."""
+    if _rests_on_quotes(match):
+        return "low"
+    confidence = match.confidence or match.rule.confidence
+    if _cut_lines(match):
+        return {"high": "medium"}.get(confidence, "low")
+    return confidence
+
+
+def _cut_lines(match: Match) -> list[int]:
+    """The lines of the match's evidence that were cut short (Event.cut_short)."""
+    return sorted({e.line for e in match.evidence if e.line and e.cut_short})
 
 
 def _is_erase(event: Event) -> bool:
@@ -222,9 +233,16 @@ class ReportBuilder:
         # The session of the last event that completed a run or handed over to the next stage: a
         # boot or flash that started after it and shows neither was cut off or hangs.
         self._progress_session = -1
+        # While the last session's progress is a tentative hand-over nothing after it confirmed: the
+        # progress session before it, and the family of the event that handed over.
+        self._handing_over: tuple[int, str] | None = None
         self._last_session_from = 0  # the line of the last session's first event
         # Output follows the capture's last event (lines no grammar reads): None while undecided.
         self.output_after_last: bool | None = None
+        # That output is the capture's last line alone, in the form of the last event's stage (its
+        # family claims it): a line of that stage cut short, which shows no next stage running.
+        self.output_cut_short = False
+        self.last_family: str | None = None  # the family of the capture's last event
         self._facts = SessionFacts()  # what each session's events said of the environment
         self.sessions = 0
         self.events = 0
@@ -243,6 +261,7 @@ class ReportBuilder:
         if type(event).occupies_session:
             self.log_events += 1
             self._last_line = event.line
+            self.last_family = event.family
             # A warning the catalogue knows, printed after the hand-over, is the next stage's own
             # output (a kernel's EFI stub going on without an initrd): the stage it handed to runs.
             self._last_handoff = event.hands_over() or (
@@ -252,12 +271,32 @@ class ReportBuilder:
             if session != self._last_session or self.log_events == 1:
                 self._last_session_from = event.line
             self._last_session = session
-            if completes or (self._last_handoff and not event.quoted):
-                self._progress_session = session
+            self._note_progress(event, session, completes)
             self.output_after_last = None
         if type(event).facts is _NO_FACTS:  # most events carry none: skip the call
             return
         self._facts.add(session, event.facts())
+
+    def _note_progress(self, event: Event, session: int, completes: bool) -> None:
+        """Move ``_progress_session`` on. A tentative hand-over (``Event.tentative``) is shown by what
+        follows it: a line of another stage confirms it; a line of the stage that handed over, which
+        neither completes nor hands over again, shows that stage went on instead (MCUboot's "Starting
+        bootloader" after its own Zephyr banner); a capture that stops after it, with no output,
+        shows no run that completed (``build``)."""
+        if completes:
+            self._progress_session, self._handing_over = session, None
+        elif self._last_handoff and not event.quoted:
+            if self._progress_session != session:
+                if type(event).tentative:
+                    self._handing_over = (self._progress_session, event.family)
+                self._progress_session = session
+            elif self._handing_over is not None and event.hands_over() and not type(event).tentative:
+                self._handing_over = None
+        elif self._handing_over is not None and session == self._progress_session:
+            before, family = self._handing_over
+            if event.family == family:
+                self._progress_session = before
+            self._handing_over = None
 
     def facts(self, session: int | None = None) -> dict[str, str]:
         """What the capture says of the environment (chip, tool versions) as seen from ``session``:
@@ -304,6 +343,10 @@ class ReportBuilder:
         confidence = _confidence(first)
         if _rests_on_quotes(first):
             explanation += " (This rests on messages quoted in the text, not on log lines: check them in a capture.)"
+        elif cut := _cut_lines(first):
+            lines = ", ".join(map(str, cut))
+            explanation += (f" (Line{'s' if len(cut) > 1 else ''} {lines} of the capture {'are' if len(cut) > 1 else 'is'} cut short and "
+                            "read as the only known message that begins so: check the whole line in a full capture.)")
         # Built from validated rules and events: constructed without validating again, so a text
         # report builds no schema (JSON output builds its serializer when it needs it).
         return Finding.model_construct(
@@ -337,14 +380,17 @@ class ReportBuilder:
             self._last.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
-        handed_over = self._last_handoff and bool(self.output_after_last)
+        handed_over = self._last_handoff and bool(self.output_after_last) and not self.output_cut_short
         # A capture that ends waiting (nothing after the wait ran) shows no run that completed.
         stalled = self._last_waits and not self.output_after_last
         erase_only = self._write_after_erase and not self._completed_other
         # A run that completed earlier does not make up for the capture's last boot or flash, which
         # started after it and neither completed nor handed over (a bootloader that hangs after its
         # first line reads as the run before it, else).
-        started_again = self._progress_session != self._last_session
+        progress = self._progress_session
+        if self._handing_over is not None and not handed_over:
+            progress = self._handing_over[0]  # a tentative hand-over the capture stops at, nothing after it
+        started_again = progress != self._last_session
         completed = ((self.completed and not erase_only and not started_again) or handed_over) and not stalled
         # What a sentence quotes counts only when no log shows the boot or flash completing; a cause
         # read from silence after the hand-over, only when nothing followed it: output after the

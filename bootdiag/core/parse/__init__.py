@@ -111,6 +111,16 @@ def _shown_after_colon(text: str) -> str | None:
     return shown
 
 
+def _message_unknown(event: Event) -> bool | None:
+    """For a family's generic event, or a grammar's event that names its message by the catalogue
+    (``message_id``): whether no catalogue entry knows its message whole. None for any other event."""
+    if type(event).generic:
+        return True if event.message_id is None else None  # type: ignore[attr-defined]
+    if "message_id" not in type(event).value_sets:
+        return None
+    return event.message_id is None  # type: ignore[attr-defined]
+
+
 class LineParser:
     """Stateful parser for one capture (families remember e.g. the chip for boot-mode decoding)."""
 
@@ -415,6 +425,10 @@ class LineParser:
         parts.append(piece)
         return parts
 
+    def claimed_by(self, family: str, text: str) -> bool:
+        """Whether the family named ``family`` (one a line already reached) claims a line of ``text``."""
+        return any(getattr(f, "name", None) == family and f.claims(text) for f in self._families)
+
     def _offer(self, text: str, no: int) -> Event | None:
         for family in self._families:
             if family.claims(text):
@@ -437,8 +451,11 @@ class LineParser:
         becomes a quoted catalogue message when it tells of a failure or a warning, and nothing else.
         """
         event = None if quoted else self._offer(text, no)
-        if event is not None and type(event).generic and event.message_id is None and event.is_failure():
-            cut = self._cut_short(text, no)  # an envelope whose message no catalogue entry knows whole
+        if event is not None and event.is_failure() and (unknown := _message_unknown(event)) is not None:
+            # an envelope whose message no catalogue entry knows whole; a grammar's failure line whose
+            # message is cut short, or whose last value is a message cut short (esptool's "A fatal
+            # error occurred: Failed to connect to ESP32: Timed out waiting for packet heade")
+            cut = self._cut_short(text, no, in_value=not unknown, finished=not type(event).generic)
             if cut is not None:
                 return cut
         if event is not None and (type(event).occupies_session or is_sentence(text)):
@@ -541,13 +558,16 @@ class LineParser:
             return False
         return self._offer(f"{before} {text[hit.end:]}", no) is not None
 
-    def _cut_short(self, text: str, no: int, bare: bool = False) -> Event | None:
+    def _cut_short(self, text: str, no: int, bare: bool = False, in_value: bool = False, finished: bool = False) -> Event | None:
         """A failure line cut short (a paste that stops mid-line): read as the message it begins,
         finished with the format's own words when no value is missing, else as that message.
         ``bare``: no envelope was read, so the message must open the line (words before it are
-        someone's sentence)."""
+        someone's sentence). ``in_value``: the message is known whole, so only a cut in its last
+        value, which is a message of its own, is one. ``finished``: only a cut the format's words
+        finish (a grammar's own event says more than the catalogue's message)."""
         cut = find_cut(self.catalogue, text)
-        if cut is None or cut.hit.known.severity not in ("failure", "warning"):
+        if (cut is None or cut.hit.known.severity not in ("failure", "warning") or (in_value and cut.inner is None)
+                or (finished and cut.rest is None)):
             return None
         lead = text[: cut.hit.start]
         if lead and (is_prose(lead) or bare and not (_ERROR_LEAD.fullmatch(lead) or lead.strip() == _MIETTE_MARK)):
@@ -558,14 +578,16 @@ class LineParser:
             for line in (whole, self._canonical(cut.hit, whole)):
                 again = self._offer(line, no) if line else None
                 if again is not None and type(again).occupies_session and not type(again).generic:
-                    # the message as the line has it, cut short: evidence quotes what was printed
+                    # the message as the line has it, cut short: evidence quotes what was printed;
+                    # a value that is a message of its own keeps its words whole (rules read them)
                     said = {name: value[: -len(cut.rest)] for name, value in again.__dict__.items()
                             if name != "text" and isinstance(value, str) and value.endswith(cut.rest)
-                            and text.rstrip().endswith(value[: -len(cut.rest)])}
-                    return again.moved(no, text, **said)
+                            and text.rstrip().endswith(value[: -len(cut.rest)])} if cut.inner is None else {}
+                    return again.moved(no, text, cut_short=True, **said)
         known = cut.hit.known
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=cut.hit.fields,
+            cut_short=True,
         )
 
     def screened(self, text: str, pos: int = 0, no: int = 1) -> Iterator[tuple[int, int, int]]:

@@ -224,6 +224,35 @@ def output_follows(text: str, start: int = 0) -> bool | None:
     """Whether the first line with something on it from ``start`` is a program's output (True), or
     the end of what was pasted: a closing code fence, or the writer's own sentence (False); None
     when ``text`` has no such line."""
+    return _output_line(text, start)[0]
+
+
+# A shell's prompt, the whole of a line ("uart:~$", "jetson login:", "root@jetson:~#", "=>"): a line
+# that ends waiting for input is no line cut short.
+_PROMPT = re.compile(r"\S{0,64}?(?:[$#>%]|(?: ?\S{1,64} )?login:|[Pp]assword:)")
+
+
+def only_last_line_follows(text: str, start: int, own: Callable[[str], bool]) -> bool:
+    """Whether the output :func:`output_follows` finds from ``start`` is the last line of ``text``
+    that has something on it (blank lines, a closing fence or the writer's sentences may follow it),
+    a line ``own`` says the stage before it prints, and not a shell's prompt: that stage's line cut
+    short before it could be read, not the next stage's."""
+    shows, end = _output_line(text, start)
+    if not shows:
+        return False
+    line = strip_wrapping(text[text.rfind("\n", 0, end) + 1 : end].lstrip(" \t>*-")).strip()
+    if _PROMPT.fullmatch(line) is not None or not own(line):
+        return False
+    while True:
+        shows, end = _output_line(text, end)
+        if shows is None:
+            return True
+        if shows:
+            return False
+
+
+def _output_line(text: str, start: int) -> tuple[bool | None, int]:
+    """:func:`output_follows`, and where the line that decides it ends."""
     for m in _CONTENT_LINE.finditer(text, start):
         raw = m.group(1)
         # judged without the paste's wrapping: a line number or terminal timestamp is no output
@@ -233,12 +262,12 @@ def output_follows(text: str, start: int = 0) -> bool | None:
             line = next((part.strip() for part in _SHOWN_BREAK.split(line) if part.strip()), "")
         if not line:
             if "```" in raw or "~~~" in raw:
-                return False  # a closing fence behind a line number
+                return False, m.end()  # a closing fence behind a line number
             continue  # a numbered or stamped blank line
         if is_garbled(line):
             continue  # bytes at another baud rate: they show no stage running, nor the paste's end
-        return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line))
-    return None
+        return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line)), m.end()
+    return None, len(text)
 
 
 def strip_wrapping(text: str) -> str:

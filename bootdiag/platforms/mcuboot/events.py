@@ -118,7 +118,9 @@ class ZephyrBootBanner(McubootEvent):
     boundary = ("device", 2)
     # The kernel is up and calls main(): MCUboot's "Starting bootloader" comes next, else the lines
     # that follow are the application's own (older MCUboot prints no "Jumping to ..." first).
+    # Tentative: "Starting bootloader" after it shows it was MCUboot's own.
     handoff = True
+    tentative = True  # MCUboot's own lines may follow (see Event.tentative)
 
     def facts(self) -> dict[str, str]:
         return {"bootloader_os": f"{self.product} {self.version}"}
@@ -211,6 +213,7 @@ class McubootSwapType(McubootEvent):
 
     kind: Literal["McubootSwapType"] = "McubootSwapType"
     handoff = True
+    tentative = True  # MCUboot's own lines may follow (see Event.tentative)
     image: int | None = None
     swap_type: str
 
@@ -218,6 +221,7 @@ class McubootSwapType(McubootEvent):
 class McubootBootSource(McubootEvent):
     kind: Literal["McubootBootSource"] = "McubootBootSource"
     handoff = True
+    tentative = True  # MCUboot's own lines may follow (see Event.tentative)
     source: str
 
 
@@ -419,15 +423,29 @@ class McubootSerialRecovery(McubootEvent):
 
 
 class McubootChainload(McubootEvent):
-    """``Bootloader chainload address offset: 0x80000``: the slot MCUboot boots from."""
+    """``Bootloader chainload address offset: 0x80000``: the slot MCUboot boots from.
+
+    The bootloader has chosen the image but not yet jumped: ``Image version: v...`` and ``Jumping to
+    the first image slot`` follow it in every version (mcuboot boot/zephyr/main.c:347-361 at 2d4bacc3;
+    sdk-mcuboot boot/zephyr/main.c:948-962 at e994ef4e, then its flash protection, which can still
+    cancel the start at :988; TF-M bl2/ext/mcuboot/bl2_main.c:236-241 at b23e66338). nRF Connect SDK
+    captures often show no jump line after it, so the boot is handed over here, and what follows
+    decides: the image's own lines (its banner, its log) show it runs, a capture that stops here
+    shows no boot that completed."""
 
     kind: Literal["McubootChainload"] = "McubootChainload"
-    completion = True
+    handoff = True
+    tentative = True  # MCUboot's own lines may follow (see Event.tentative)
     offset: int
 
 
 class McubootImageVersion(McubootEvent):
+    """``Image version: v1.2.3``: printed between the chainload line and the jump (see McubootChainload),
+    so it hands over as that line does."""
+
     kind: Literal["McubootImageVersion"] = "McubootImageVersion"
+    handoff = True
+    tentative = True  # MCUboot's own lines may follow (see Event.tentative)
     version: str
 
 

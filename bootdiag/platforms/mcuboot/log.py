@@ -477,6 +477,9 @@ class McubootFamily:
     def __init__(self) -> None:
         self.image: int | None = None  # from the last "Image index: N" line
         self.handed_over = False  # "Jumping to the first image slot" seen since the bootloader started
+        # "Bootloader chainload address offset: ..." seen since then: a Zephyr banner after it is the
+        # image's, whether or not the jump line came through (see McubootChainload)
+        self.chainloaded = False
         # MCUboot's "*** Booting MCUboot ... ***" and its "*** Using ... ***" lines are all it printed so
         # far: a bootloader built without logging says nothing else, so the next "*** Booting ... ***"
         # banner is the image it started.
@@ -486,11 +489,11 @@ class McubootFamily:
         self.restarts = RestartCount()
 
     def state(self, no: int) -> tuple[object, ...]:
-        return (self.image, self.handed_over, self.banner_only, self.trace.state(), self._trace_has_start,
-                self.restarts.state(no))
+        return (self.image, self.handed_over, self.chainloaded, self.banner_only, self.trace.state(),
+                self._trace_has_start, self.restarts.state(no))
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        self.image, self.handed_over, self.banner_only, trace, self._trace_has_start, restarts = state  # type: ignore[assignment]
+        self.image, self.handed_over, self.chainloaded, self.banner_only, trace, self._trace_has_start, restarts = state  # type: ignore[assignment]
         self.trace = ValidationTrace.restored(trace)  # type: ignore[arg-type]
         self.restarts = RestartCount.restored(restarts, no)  # type: ignore[arg-type]
 
@@ -565,12 +568,16 @@ class McubootFamily:
         if cls in (ev.McubootStart, ev.McubootBanner):
             self._restart()
             self.banner_only = cls is ev.McubootBanner
-        elif cls is ev.ZephyrBootBanner and (self.handed_over or self.banner_only):
+        elif cls is ev.ZephyrBootBanner and (self.handed_over or self.banner_only or self.chainloaded or self.restarts.ran):
+            # after the hand-over, the chainload line, or lines of the image since the last start (TF-M's
+            # secure image, which starts the non-secure one), the banner is the image's
             cls = ev.ZephyrAppBanner
         elif cls is ev.McubootSwapType and fields.get("image") is not None:
             self.image = fields["image"]
         elif cls in (ev.McubootJump, ev.McubootEspEntry):
             self.handed_over = True
+        elif cls is ev.McubootChainload:
+            self.chainloaded = True
         elif cls in (ev.McubootValidateSlot, ev.McubootValidateStart):
             self._begin_validation(cls is ev.McubootValidateSlot)
         self.restarts.saw(cls, self.handed_over, no)
@@ -590,6 +597,7 @@ class McubootFamily:
     def _restart(self) -> None:
         self.image = None
         self.handed_over = False
+        self.chainloaded = False
         self.banner_only = False
         self.trace, self._trace_has_start = ValidationTrace(), False
 
