@@ -101,6 +101,16 @@ def test_a_next_row_that_begins_a_line_of_its_own_is_not_joined(following):
     assert rows_read(f"{line}\n{following}\n")[0] == line
 
 
+@pytest.mark.parametrize("command", [
+    "dev@ws:~/Linux_for_Tegra$ ./flash.sh jetson-xavier-nx-devkit-emmc mmcblk0p1",
+    "C:\\Users\\dev\\esp>esptool.py --chip esp32 --port COM3 write_flash 0x1000",
+])
+def test_a_command_at_a_shells_prompt_is_apart_from_what_it_printed(command):
+    assert rows_read(f"{command}\nflash.sh requires root privilege\n")[0] == command
+    assert answer(["dev@ws:~/Linux_for_Tegra$ ./flash.sh jetson-xavier-nx-devkit-emmc mmcblk0p1",
+                   "flash.sh requires root privilege"]) == ("diagnosed", ["tegra.not_root"])
+
+
 def test_rows_with_other_quote_marks_or_a_shown_line_end_are_whole_lines():
     line = "> E (628) spi_flash: Detected size(4096k) smaller than the size in the"
     assert rows_read(f"{line}\nbinary image header(8192k). Probe failed.\n")[0] == line

@@ -28,6 +28,8 @@ MAIL_WIDTHS = (72, 76, 78, 80)
 # A next row's first word that opens a line of its own: a label ending in a colon ("error:", "Warning:",
 # tested apart), a line number or a clock before a colon ("12:rst:0x1", "10:00:01"), a list item's mark.
 _OWN_LINE = re.compile(r"\d{1,10}:|[-*+\u2022]\Z")
+# A row that opens with a shell's prompt is a command someone typed: the next row is what it printed.
+_PROMPT = re.compile(r"[\w.-]{1,64}@[\w.-]{1,64}(?::\S{0,256})?\s?[$#] |[$#] |(?:PS )?[A-Za-z]:\\[^\s>]{0,256}>")
 # Characters a row cut inside a line ends with, and that its next row begins with: words, numbers
 # and the marks between them; not the marks that open a line (a bracketed stamp, a quote, markup).
 _ENDS_CUT = frozenset(" )]},;:.=-_/'\"%")
@@ -65,12 +67,13 @@ def _mail_cut(text: str, start: int, end: int, first: int) -> bool:
     """Whether a mail program broke the row ``start:end`` at a blank, its line going on in the row at
     ``first``: the row is no wider than a mail's lines, and the next row's first word would not have
     fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps),
-    and the next row begins no line of its own (a label, a line number, a list item)."""
+    the row is no command at a shell's prompt, and the next row begins no line of its own (a label,
+    a line number, a list item)."""
     width = end - start
     if width not in MAIL_ROWS or not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     marks = _quote_marks(text, start, end)
-    if text[first : first + marks] != text[start : start + marks]:
+    if text[first : first + marks] != text[start : start + marks] or _PROMPT.match(text, start + marks, end):
         return False
     word = first + marks
     if word >= len(text) or text[word] in " \t\r\n" or text[end - 1] in " \t" or text[end - 2 : end] in ("\\r", "\\n"):
