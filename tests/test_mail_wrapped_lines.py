@@ -101,6 +101,15 @@ def test_a_next_row_that_begins_a_line_of_its_own_is_not_joined(following):
     assert rows_read(f"{line}\n{following}\n")[0] == line
 
 
+@pytest.mark.parametrize("line, following", [
+    ("I (539) heap_init: Initializing. RAM available for dynamic allocation:",
+     "Task watchdog got triggered. The following tasks did not reset the watchdog in time:"),
+    ('./tegraflash.py --chip 0x18 --cmd "dump eeprom boardinfo cvm.bin"', "Welcome to Tegra Flash"),
+])
+def test_a_next_row_that_opens_with_a_capitalised_word_is_a_line_of_its_own(line, following):
+    assert all("\n" not in row for row in rows_read(f"{line}\n{following}\n"))
+
+
 @pytest.mark.parametrize("command", [
     "dev@ws:~/Linux_for_Tegra$ ./flash.sh jetson-xavier-nx-devkit-emmc mmcblk0p1",
     "C:\\Users\\dev\\esp>esptool.py --chip esp32 --port COM3 write_flash 0x1000",

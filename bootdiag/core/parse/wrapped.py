@@ -83,6 +83,8 @@ def _mail_cut(text: str, start: int, end: int, first: int) -> bool:
         blank += 1
     if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank):
         return False
+    if text[word].isupper() and text[word + 1 : word + 2].islower():
+        return False  # a capitalised word opens a line of its own ("Welcome to ...", "Task watchdog ...")
     # (the quote marks a reply puts before rows another mail program already broke aside)
     limit = next(w for w in MAIL_WIDTHS if w >= width - marks)
     return width - marks + 1 + (blank - word) > limit
