@@ -1,12 +1,13 @@
 """The ways people paste a capture, as functions of its text: a forum quote, a fence, HTML
 escapes, line numbers, terminal timestamps, bullets, CRLF, lost newlines, lost level letters,
 lines a terminal wrapped, grep and journal prefixes, Chinese serial assistants' packet stamps,
-no-break spaces.
+no-break spaces, a mail's rows broken at a blank and quoted in a reply.
 Used by tests/test_paste_styles.py and bench/paste_styles.py on the real captures."""
 from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Callable
 
 _FENCE = re.compile(r"^\s*```.*$")
@@ -64,6 +65,15 @@ def _wrapped(text: str, width: int = 80) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _mail_reply(text: str, width: int = 72) -> str:
+    """Every line longer than ``width`` broken at its blanks into rows no wider, as a mail program
+    sends a pasted log, and each row quoted (``> ``) as a reply to that mail has it."""
+    rows = []
+    for line in _lines(text):
+        rows += textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) if len(line) > width else [line]
+    return "\n".join("> " + row for row in rows) + "\n"
+
+
 STYLES: dict[str, Callable[[str], str]] = {
     "quote": _each(lambda n: "> "),
     "fenced": lambda text: "Here is the log from the serial port:\n\n```\n" + "\n".join(_lines(text)) + "\n```\nAny idea?\n",
@@ -87,6 +97,8 @@ STYLES: dict[str, Callable[[str], str]] = {
     "escaped-eol": lambda text: "\n".join(line + "\\r" for line in _lines(text)) + "\n",
     # copied from an 80-column terminal that wrapped the long lines
     "wrapped": _wrapped,
+    # a mail that broke the long lines at a blank, quoted in the reply a list archive shows
+    "mail-reply": _mail_reply,
     # Arduino IDE 2.x's Serial Monitor with its timestamps on: the hour and the minute without a leading zero
     "arduino-ide": _each(lambda n: f"{9 + n // 3600 % 10}:{n // 60 % 60}:{n % 60:02d}.{n * 7 % 1000:03d} -> "),
     # grep -n's line numbers; a systemd journal's date, host and unit (a console a host service logs)

@@ -328,7 +328,9 @@ class Tail:
                     return
                 held = self.analyzer.splitter.release()  # a long last line waits for no next one
                 if held is not None:
-                    self._analyse(held, self.partial.started)
+                    changes = self._analyse(held, self.partial.started)
+                    if self.options.exit_on_finding and any(c.kind == "new" for c in changes):
+                        return  # the line that decided was the one held back
                 now = time.monotonic()
                 if self.partial.raw and self._partial_due(now, reader.last_data):
                     self.partial.shown_at = now

@@ -29,6 +29,11 @@ _NEWLINE = re.compile(rb"\r\n|\r|\n")
 # Columns terminals and consoles are commonly set to (VT100's 80 and 132, the Windows console's 120,
 # ...): a row exactly that wide may be a longer line a terminal wrapped (core/parse/wrapped.py).
 TERMINAL_WIDTHS = frozenset({80, 100, 120, 128, 132, 150, 160, 180, 200})
+# Widths of rows a mail program may have broken at a blank, the line going on in the next row (its
+# 72, 76 or 78 columns; core/parse/wrapped.py decides from the next row's first word). Such a row ends
+# with a bare LF, as a mail's text does: the CR LF a device's console ends its lines with is never one.
+MAIL_ROWS = range(56, 80)
+_HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a line of 600 characters)
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
 
@@ -168,8 +173,9 @@ class LineSplitter:
         head, tail = chunk[: last + 1], chunk[last + 1 :]
         cut = self._last_row_at_width(head)
         if cut is not None:
-            # A row as wide as a terminal may go on in the next one (core/parse/wrapped.py): it waits
-            # for it, so that the two are always read in one block, however the reads were cut.
+            # A row as wide as a terminal, or as a mail program's rows, may go on in the next one
+            # (core/parse/wrapped.py): it waits for it, so that the two are always read in one block,
+            # however the reads were cut.
             head, tail = head[:cut], head[cut:] + tail
             if not head:
                 self._hold(tail)
@@ -180,11 +186,23 @@ class LineSplitter:
 
     def _last_row_at_width(self, head: bytes) -> int | None:
         """Where the last line of ``head`` (which ends with a line end) starts, when it is exactly
-        as wide as a terminal; else None."""
+        as wide as a terminal or as wide as a mail program's rows (ending with a bare LF), with the
+        rows as wide right before it (up to ``_HELD_ROWS`` in all: the earlier rows of the same wrapped
+        line); else None."""
+        if self._overflow:
+            return None
+        held = None
         body_end = len(head) - (2 if head.endswith(b"\r\n") else 1)
-        start = max(head.rfind(b"\n", 0, body_end), head.rfind(b"\r", 0, body_end)) + 1
-        width = body_end - start + (len(self._pending) if start == 0 else 0)
-        return start if width in TERMINAL_WIDTHS and not self._overflow else None
+        for _ in range(_HELD_ROWS):
+            start = max(head.rfind(b"\n", 0, body_end), head.rfind(b"\r", 0, body_end)) + 1
+            width = body_end - start + (len(self._pending) if start == 0 else 0)
+            if width not in TERMINAL_WIDTHS and (width not in MAIL_ROWS or head[body_end : body_end + 1] != b"\n"):
+                break  # (a mail's rows end with a bare LF; a device's console ends its lines with CR LF)
+            held = start
+            if start == 0:
+                break
+            body_end = start - (2 if head[start - 2 : start] == b"\r\n" else 1)
+        return held
 
     def release(self) -> TextBlock | None:
         """The complete lines held back for a next row that may carry them on (see ``feed``), for a

@@ -1,21 +1,35 @@
 """Lines a terminal hard-wrapped at its width (a copy from a narrow window, a console that breaks long
-lines): read as the one line the device printed.
+lines), and lines a mail program broke at a blank (a log pasted into a mail, as a list archive shows
+it): read as the one line the device printed.
 
 A row exactly as wide as terminals are set (80, 100, 120, 132, ... columns), in plain ASCII, not
 padded with blanks, whose break falls inside a line (a word or a value cut in two, the space between
 two words; not a sentence's end) and whose next row begins no log line of its own, goes on in that
-row. The decision reads
+row. A row no wider than a mail's lines (72 to 80 columns), ending with a bare LF as a mail's text
+does, goes on in the next row when that row's first word would not have fitted on it, both rows
+carry the same quote marks (``> ``), and the next row begins no log line of its own; it goes on after
+a blank. The decision reads
 the row and the next one only; the line splitter never ends a block on a row that wide (see
 ``core/lines.py``), so it is the same however the capture was cut into reads.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from bootdiag.core.lines import TERMINAL_WIDTHS
+from bootdiag.core.lines import MAIL_ROWS, TERMINAL_WIDTHS
 from bootdiag.core.rules.digit_blind import digits_alike
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
+# Columns mail programs fill before they break a line at a blank (Thunderbird's and mutt's 72, the 76
+# of quoted-printable bodies, RFC 5322's recommended 78, 80 for the rest): a row at most that wide
+# whose next row begins with a word that would not have fitted on it was broken there.
+MAIL_WIDTHS = (72, 76, 78, 80)
+# A next row's first word that opens a line of its own: a label ending in a colon ("error:", "Warning:",
+# tested apart), a line number or a clock before a colon ("12:rst:0x1", "10:00:01"), a list item's mark.
+_OWN_LINE = re.compile(r"\d{1,10}:|[-*+\u2022]\Z")
+# A row that opens with a shell's prompt is a command someone typed: the next row is what it printed.
+_PROMPT = re.compile(r"[\w.-]{1,64}@[\w.-]{1,64}(?::\S{0,256})?\s?[$#] |[$#] |(?:PS )?[A-Za-z]:\\[^\s>]{0,256}>")
 # Characters a row cut inside a line ends with, and that its next row begins with: words, numbers
 # and the marks between them; not the marks that open a line (a bracketed stamp, a quote, markup).
 _ENDS_CUT = frozenset(" )]},;:.=-_/'\"%")
@@ -39,10 +53,51 @@ def _row_at_width() -> str:
 ROW_AT_WIDTH = _row_at_width()
 
 
+def _quote_marks(text: str, start: int, end: int) -> int:
+    """The length of the mail quote marks (``> ``, ``> > ``, ``>> ``) the row ``start:end`` begins with."""
+    at = start
+    while at < end and text[at] == ">":
+        at += 1
+        if at < end and text[at] == " ":
+            at += 1
+    return at - start
+
+
+def _mail_cut(text: str, start: int, end: int, first: int) -> bool:
+    """Whether a mail program broke the row ``start:end`` at a blank, its line going on in the row at
+    ``first``: the row is no wider than a mail's lines, and the next row's first word would not have
+    fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps),
+    the row is no command at a shell's prompt, and the next row begins no line of its own (a label,
+    a line number, a list item)."""
+    width = end - start
+    if width not in MAIL_ROWS or not text[start:end].isascii() or "\x1b" in text[start:end]:
+        return False
+    marks = _quote_marks(text, start, end)
+    if text[first : first + marks] != text[start : start + marks] or _PROMPT.match(text, start + marks, end):
+        return False
+    word = first + marks
+    if word >= len(text) or text[word] in " \t\r\n" or text[end - 1] in " \t" or text[end - 2 : end] in ("\\r", "\\n"):
+        return False  # a row filled with blanks or ending with its line end shown, an indented next row
+    blank, stop = word, min(len(text), word + MAIL_WIDTHS[-1])  # a word that long fits on no row
+    while blank < stop and text[blank] not in " \t\r\n":
+        blank += 1
+    if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank):
+        return False
+    if text[word].isupper() and text[word + 1 : word + 2].islower():
+        return False  # a capitalised word opens a line of its own ("Welcome to ...", "Task watchdog ...")
+    # (the quote marks a reply puts before rows another mail program already broke aside)
+    limit = next(w for w in MAIL_WIDTHS if w >= width - marks)
+    return width - marks + 1 + (blank - word) > limit
+
+
 def _cut_row(text: str, start: int, end: int) -> bool:
     """Whether the row ``start:end`` of ``text`` (its CR aside) is a longer line cut at the width."""
     if end > start and text[end - 1] == "\r":
         end -= 1
+    if end - start in MAIL_ROWS:
+        # a mail's row ends with a bare LF (a device's console line with CR LF, or a lone CR, is whole)
+        first = end + 1
+        return text[end : first] == "\n" and first < len(text) and _mail_cut(text, start, end, first)
     if end - start not in TERMINAL_WIDTHS or not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     if text[end - 2 : end] in ("  ", "\\r", "\\n"):
@@ -90,5 +145,12 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
 
 
 def joined(text: str) -> str:
-    """A span of wrapped rows as the one line they were."""
-    return text.replace("\r\n", "").replace("\n", "") if "\n" in text else text
+    """A span of wrapped rows as the one line they were: a row a terminal cut goes on at once, one a
+    mail program broke at a blank goes on after a blank, without the quote marks it repeats."""
+    if "\n" not in text:
+        return text
+    rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
+    line = rows[0]
+    for before, row in zip(rows, rows[1:]):
+        line += " " + row[_quote_marks(row, 0, len(row)) :] if len(before) in MAIL_ROWS else row
+    return line

@@ -1,0 +1,144 @@
+"""Lines a mail program broke at a blank (a log pasted into a mail, as a list archive shows it) are
+read as the line the device printed; rows that only look that wide stay the lines they are."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bootdiag.core.parse import LineParser
+from bootdiag.core.parse.wrapped import joined
+from bootdiag.core.pipeline import Analyzer, explain
+from linear_time import assert_linear, best_cpu_times
+
+FAILURE = ("E (628) spi_flash: Detected size(4096k) smaller than the size in the binary image header(8192k). "
+           "Probe failed.")
+TOOL_FAILURE = ("A fatal error occurred: Failed to connect to Espressif device: Invalid head of packet (0x4F): "
+                "Possible serial noise or corruption.")
+MCUBOOT_FAILURE = "[00:00:00.005,659] <err> mcuboot: Failed to open flash area ID 1 (image 1 slot 1): -2, cannot continue"
+BOOT = [
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+    "I (29) boot: ESP-IDF v4.4.6 2nd stage bootloader",
+    "I (573) cpu_start: Pro cpu up.",
+]
+
+
+def mail(line: str, width: int = 72, marks: str = "") -> list[str]:
+    """``line`` as a mail program breaks it at ``width`` columns, each row after ``marks``."""
+    return [marks + row for row in textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)]
+
+
+def answer(lines: list[str]) -> tuple[str, list[str]]:
+    report = explain("\n".join(lines) + "\n")
+    return report.status, [f.id for f in report.findings]
+
+
+def rows_read(text: str) -> list[str]:
+    return [text[start:end] for _, start, end in LineParser().screened(text)]
+
+
+@pytest.mark.parametrize("width", [72, 76, 78])
+def test_a_failure_a_mail_program_broke_reads_as_the_line_it_was(width):
+    whole = answer([*BOOT, FAILURE])
+    assert whole == ("diagnosed", ["esp.flash_size_or_partition_mismatch"])
+    assert len(mail(FAILURE, width)) == 2
+    assert answer([*BOOT, *mail(FAILURE, width)]) == whole
+
+
+@pytest.mark.parametrize("marks", ["> ", "> > ", ">> "])
+def test_a_reply_quoting_the_broken_rows_reads_them_as_one_line(marks):
+    expected = ("diagnosed", ["esp.flash_size_or_partition_mismatch"])
+    assert answer([marks + line for line in BOOT] + mail(FAILURE, 72, marks)) == expected
+    # rows broken at 72 columns, the quote marks put before them later
+    assert answer([marks + line for line in BOOT] + [marks + row for row in mail(FAILURE, 72)]) == expected
+
+
+def test_a_tool_failure_and_a_bootloader_failure_broken_in_a_mail():
+    assert answer(mail(TOOL_FAILURE)) == answer([TOOL_FAILURE]) == ("diagnosed", ["esp.not_in_download_mode"])
+    assert answer(mail(TOOL_FAILURE, 72, "> ")) == answer([TOOL_FAILURE])
+    whole = answer(["*** Booting Zephyr OS build v3.7.0 ***", "[00:00:00.005,623] <inf> mcuboot: Starting bootloader",
+                    MCUBOOT_FAILURE])
+    assert answer(["*** Booting Zephyr OS build v3.7.0 ***", "[00:00:00.005,623] <inf> mcuboot: Starting bootloader",
+                   *mail(MCUBOOT_FAILURE, 72, "> ")]) == whole
+    assert whole[1] == ["mcuboot.slot_area_not_in_flash_map"]
+
+
+def test_the_rows_join_after_a_blank_without_the_repeated_quote_marks():
+    assert joined("> > E (628) spi_flash: Detected size(4096k) smaller than the size in the\n"
+                  "> > binary image header(8192k).") == (
+        "> > E (628) spi_flash: Detected size(4096k) smaller than the size in the binary image header(8192k).")
+
+
+def test_a_broken_line_reads_the_same_however_the_capture_was_cut_into_reads():
+    for rows in (mail(FAILURE), mail(FAILURE, 72, "> ")):
+        for after in (["I (700) main_task: Calling app_main()"], []):
+            data = ("\n".join([*BOOT, *rows, *after]) + "\n").encode()
+            answers = set()
+            for size in (1, 7, 70, 71, 72, 73, 80, 160, len(data)):
+                analyzer = Analyzer("<capture>")
+                for at in range(0, len(data), size):
+                    analyzer.feed_bytes(data[at : at + size])
+                report = analyzer.finish()
+                answers.add((report.status, tuple(f.id for f in report.findings)))
+            assert answers == {("diagnosed", ("esp.flash_size_or_partition_mismatch",))}, (rows, after)
+
+
+def test_a_row_whose_next_word_would_have_fitted_is_a_whole_line():
+    line = "Bash: cannot set terminal process group (-1): inappropriate ioctl"  # 65 columns
+    for following in ("for device", "shell ready"):
+        text = f"{line}\n{following}\n"
+        assert rows_read(text)[0] == line, following
+
+
+@pytest.mark.parametrize("following", [
+    "error: nvme0n1p1 not found",  # a label opens a line
+    "13:I (31) boot: compile time 10:00:01",  # grep -n's line number
+    "- I (31) boot: compile time 10:00:01",  # a list item
+    "  indented continuation of something else",
+])
+def test_a_next_row_that_begins_a_line_of_its_own_is_not_joined(following):
+    line = "Bash: cannot set terminal process group (-1): inapproprate iocl for device"  # 74 columns
+    assert rows_read(f"{line}\n{following}\n")[0] == line
+
+
+@pytest.mark.parametrize("line, following", [
+    ("I (539) heap_init: Initializing. RAM available for dynamic allocation:",
+     "Task watchdog got triggered. The following tasks did not reset the watchdog in time:"),
+    ('./tegraflash.py --chip 0x18 --cmd "dump eeprom boardinfo cvm.bin"', "Welcome to Tegra Flash"),
+])
+def test_a_next_row_that_opens_with_a_capitalised_word_is_a_line_of_its_own(line, following):
+    assert all("\n" not in row for row in rows_read(f"{line}\n{following}\n"))
+
+
+@pytest.mark.parametrize("command", [
+    "dev@ws:~/Linux_for_Tegra$ ./flash.sh jetson-xavier-nx-devkit-emmc mmcblk0p1",
+    "C:\\Users\\dev\\esp>esptool.py --chip esp32 --port COM3 write_flash 0x1000",
+])
+def test_a_command_at_a_shells_prompt_is_apart_from_what_it_printed(command):
+    assert rows_read(f"{command}\nflash.sh requires root privilege\n")[0] == command
+    assert answer(["dev@ws:~/Linux_for_Tegra$ ./flash.sh jetson-xavier-nx-devkit-emmc mmcblk0p1",
+                   "flash.sh requires root privilege"]) == ("diagnosed", ["tegra.not_root"])
+
+
+def test_rows_with_other_quote_marks_or_a_shown_line_end_are_whole_lines():
+    line = "> E (628) spi_flash: Detected size(4096k) smaller than the size in the"
+    assert rows_read(f"{line}\nbinary image header(8192k). Probe failed.\n")[0] == line
+    shown = "I (29) boot: ESP-IDF v4.4.6 2nd stage bootloader, compile time\\r"
+    assert rows_read(f"{shown}\nI (31) boot: chip revision: v3.0\\r\n")[0] == shown
+
+
+def test_thousands_of_rows_that_each_go_on_in_the_next_are_read_in_linear_time():
+    # every row 69 columns wide and the next one's first word too long to have fitted on it: one long
+    # line a mail program broke, no trigger in it, whose rows are each looked at once
+    import random
+    import string
+
+    rng = random.Random(0)
+
+    def capture(rows: int) -> str:
+        return "".join("qqqq" + "".join(rng.choice(string.ascii_lowercase + " ") for _ in range(63)) + "xy\n"
+                       for _ in range(rows))
+
+    parser = LineParser()
+    small, large = best_cpu_times(lambda text: list(parser.screened(text)), [capture(1000), capture(4000)])
+    assert_linear(small, large, 4)
