@@ -710,3 +710,43 @@ def test_efi_stub_words_in_a_sentence_that_introduces_them_stay_its_lead() -> No
     # a tool's own "tag:" before the stub's words introduces them: no cut there
     assert LineParser().unwrapper.pieces("loader: EFI stub: Booting Linux Kernel...", as_pasted=True) == [
         "loader: EFI stub: Booting Linux Kernel..."]
+
+
+_INITRD_FLASH_HEAD = (
+    "Starting at 2024-08-19T13:53:04-07:00\n"
+    "Machine:       jetson-orin-nano-devkit\n"
+    "Rootfs device: mmcblk0p1\n"
+    "Found Jetson device in recovery mode at USB 1-8.4\n"
+    "== Step 1: Signing binaries at 2024-08-19T13:53:05-07:00 ==\n"
+    "== Step 2: Boot Jetson via RCM at 2024-08-19T13:53:18-07:00 ==\n"
+    "== Step 3: Sending flash sequence commands at 2024-08-19T13:53:22-07:00 ==\n"
+    "Waiting for USB storage device flashpkg from 1137aeb0.......[/dev/sda]\n"
+    "Device size in blocks: 262144\n"
+    "Unmounted /dev/sda.\n"
+    "== Step 4: Writing partitions on internal storage device at 2024-08-19T13:53:45-07:00 ==\n"
+)
+
+
+def test_initrd_flash_cut_while_it_waits_for_the_exported_device_is_incomplete() -> None:
+    stalled = _INITRD_FLASH_HEAD + "Waiting for USB storage device mmcblk0 from 1137aeb0" + "." * 60 + "\n"
+    report = explain(stalled)
+    assert report.status == "incomplete"
+    waits = [e for e in parse_text(stalled) if getattr(e, "message", None) == "tegra.mt_waiting_usb_storage"]
+    assert [(e.line, e.values["device"], e.values["source"]) for e in waits] == [(8, "flashpkg", "1137aeb0"), (12, "mmcblk0", "1137aeb0")]
+
+
+def test_initrd_flash_wait_that_found_its_device_does_not_stall_a_completed_run() -> None:
+    done = (_INITRD_FLASH_HEAD + "Waiting for USB storage device mmcblk0 from 1137aeb0....[/dev/sdb]\n"
+            "== Step 5: Waiting for final status from device at 2024-08-19T13:55:10-07:00 ==\n"
+            "Waiting for USB storage device flashpkg from 1137aeb0...[/dev/sda]\n"
+            "Final status: SUCCESS\n"
+            "Successfully finished at 2024-08-19T13:55:20-07:00\n")
+    assert explain(done).status == "healthy"
+
+
+def test_initrd_flash_status_package_glued_to_the_wait_is_still_the_failure() -> None:
+    report = explain(_INITRD_FLASH_HEAD.replace("internal", "external")
+                     + "Waiting for USB storage device nvme0n1 from a4380a09......[got flashpkg when expecting nvme0n1]\n"
+                     "ERR: could not find nvme0n1\n")
+    assert report.status != "healthy" and report.status != "incomplete"
+    assert [e.line for e in report.unexplained][:1] == [12]
