@@ -750,3 +750,26 @@ def test_initrd_flash_status_package_glued_to_the_wait_is_still_the_failure() ->
                      "ERR: could not find nvme0n1\n")
     assert report.status != "healthy" and report.status != "incomplete"
     assert [e.line for e in report.unexplained][:1] == [12]
+
+
+def test_a_board_conf_without_the_module_sku_is_read_with_the_sku_or_without_one() -> None:
+    # flash.sh's board .conf stops on a module SKU it has no device tree for; with an empty SKU the
+    # EEPROM was never read
+    found = parse_text("Board ID(3767) version(300) sku(0005) revision(N.1)\n"
+                       "Error: Unrecognized module SKU 0005\nError: failed to generate images\n")
+    known = [(e.message, e.values) for e in found if getattr(e, "message", None) == "tegra.conf_unrecognized_module_sku"]
+    assert known == [("tegra.conf_unrecognized_module_sku", {"sku": "0005"})]
+    empty = parse_text("Error: Unrecognized module SKU\n")
+    assert [getattr(e, "message", None) for e in empty] == ["tegra.conf_unrecognized_module_sku"]
+    assert explain("Error: Unrecognized module SKU 0005\n").status == "unexplained"
+
+
+def test_the_kernel_panic_countdown_on_a_jetson_console_is_the_kernel_s_not_esp_idf_s() -> None:
+    panic = ("[    2.404920] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000\n"
+             "[    2.575663] Rebooting in 5 seconds..\n")
+    found = [(e.platform, e.message) for e in parse_text(panic) if hasattr(e, "message")]
+    assert found == [("tegra", "tegra.linux_kernel_panic"), ("tegra", "tegra.linux_panic_rebooting")]
+    assert explain(panic).status == "unexplained"
+    # near miss: ESP-IDF's panic handler, in an ESP log, stays ESP-IDF's
+    esp = parse_text("E (1234) esp_core_dump: Core dump flash config is corrupted\nRebooting in 5 seconds...\n")
+    assert [(e.platform, e.message) for e in esp if hasattr(e, "message")][-1] == ("esp", "idf.panic_rebooting_in")
