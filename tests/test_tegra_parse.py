@@ -710,3 +710,66 @@ def test_efi_stub_words_in_a_sentence_that_introduces_them_stay_its_lead() -> No
     # a tool's own "tag:" before the stub's words introduces them: no cut there
     assert LineParser().unwrapper.pieces("loader: EFI stub: Booting Linux Kernel...", as_pasted=True) == [
         "loader: EFI stub: Booting Linux Kernel..."]
+
+
+_INITRD_FLASH_HEAD = (
+    "Starting at 2024-08-19T13:53:04-07:00\n"
+    "Machine:       jetson-orin-nano-devkit\n"
+    "Rootfs device: mmcblk0p1\n"
+    "Found Jetson device in recovery mode at USB 1-8.4\n"
+    "== Step 1: Signing binaries at 2024-08-19T13:53:05-07:00 ==\n"
+    "== Step 2: Boot Jetson via RCM at 2024-08-19T13:53:18-07:00 ==\n"
+    "== Step 3: Sending flash sequence commands at 2024-08-19T13:53:22-07:00 ==\n"
+    "Waiting for USB storage device flashpkg from 1137aeb0.......[/dev/sda]\n"
+    "Device size in blocks: 262144\n"
+    "Unmounted /dev/sda.\n"
+    "== Step 4: Writing partitions on internal storage device at 2024-08-19T13:53:45-07:00 ==\n"
+)
+
+
+def test_initrd_flash_cut_while_it_waits_for_the_exported_device_is_incomplete() -> None:
+    stalled = _INITRD_FLASH_HEAD + "Waiting for USB storage device mmcblk0 from 1137aeb0" + "." * 60 + "\n"
+    report = explain(stalled)
+    assert report.status == "incomplete"
+    waits = [e for e in parse_text(stalled) if getattr(e, "message", None) == "tegra.mt_waiting_usb_storage"]
+    assert [(e.line, e.values["device"], e.values["source"]) for e in waits] == [(8, "flashpkg", "1137aeb0"), (12, "mmcblk0", "1137aeb0")]
+
+
+def test_initrd_flash_wait_that_found_its_device_does_not_stall_a_completed_run() -> None:
+    done = (_INITRD_FLASH_HEAD + "Waiting for USB storage device mmcblk0 from 1137aeb0....[/dev/sdb]\n"
+            "== Step 5: Waiting for final status from device at 2024-08-19T13:55:10-07:00 ==\n"
+            "Waiting for USB storage device flashpkg from 1137aeb0...[/dev/sda]\n"
+            "Final status: SUCCESS\n"
+            "Successfully finished at 2024-08-19T13:55:20-07:00\n")
+    assert explain(done).status == "healthy"
+
+
+def test_initrd_flash_status_package_glued_to_the_wait_is_still_the_failure() -> None:
+    report = explain(_INITRD_FLASH_HEAD.replace("internal", "external")
+                     + "Waiting for USB storage device nvme0n1 from a4380a09......[got flashpkg when expecting nvme0n1]\n"
+                     "ERR: could not find nvme0n1\n")
+    assert report.status != "healthy" and report.status != "incomplete"
+    assert [e.line for e in report.unexplained][:1] == [12]
+
+
+def test_a_board_conf_without_the_module_sku_is_read_with_the_sku_or_without_one() -> None:
+    # flash.sh's board .conf stops on a module SKU it has no device tree for; with an empty SKU the
+    # EEPROM was never read
+    found = parse_text("Board ID(3767) version(300) sku(0005) revision(N.1)\n"
+                       "Error: Unrecognized module SKU 0005\nError: failed to generate images\n")
+    known = [(e.message, e.values) for e in found if getattr(e, "message", None) == "tegra.conf_unrecognized_module_sku"]
+    assert known == [("tegra.conf_unrecognized_module_sku", {"sku": "0005"})]
+    empty = parse_text("Error: Unrecognized module SKU\n")
+    assert [getattr(e, "message", None) for e in empty] == ["tegra.conf_unrecognized_module_sku"]
+    assert explain("Error: Unrecognized module SKU 0005\n").status == "unexplained"
+
+
+def test_the_kernel_panic_countdown_on_a_jetson_console_is_the_kernel_s_not_esp_idf_s() -> None:
+    panic = ("[    2.404920] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000\n"
+             "[    2.575663] Rebooting in 5 seconds..\n")
+    found = [(e.platform, e.message) for e in parse_text(panic) if hasattr(e, "message")]
+    assert found == [("tegra", "tegra.linux_kernel_panic"), ("tegra", "tegra.linux_panic_rebooting")]
+    assert explain(panic).status == "unexplained"
+    # near miss: ESP-IDF's panic handler, in an ESP log, stays ESP-IDF's
+    esp = parse_text("E (1234) esp_core_dump: Core dump flash config is corrupted\nRebooting in 5 seconds...\n")
+    assert [(e.platform, e.message) for e in esp if hasattr(e, "message")][-1] == ("esp", "idf.panic_rebooting_in")
