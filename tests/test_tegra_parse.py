@@ -735,6 +735,14 @@ def test_initrd_flash_cut_while_it_waits_for_the_exported_device_is_incomplete()
     assert [(e.line, e.values["device"], e.values["source"]) for e in waits] == [(8, "flashpkg", "1137aeb0"), (12, "mmcblk0", "1137aeb0")]
 
 
+def test_initrd_flash_progress_alone_is_a_flash_under_way() -> None:
+    # its numbered steps carry no failure word, yet they show a flash that started and did not end
+    head = _INITRD_FLASH_HEAD.split("== Step 3")[0]
+    report = explain(head)
+    assert report.status == "incomplete"
+    assert explain("== Step 1 of the tutorial: install the SDK ==\n").status == "unrecognised"
+
+
 def test_initrd_flash_wait_that_found_its_device_does_not_stall_a_completed_run() -> None:
     done = (_INITRD_FLASH_HEAD + "Waiting for USB storage device mmcblk0 from 1137aeb0....[/dev/sdb]\n"
             "== Step 5: Waiting for final status from device at 2024-08-19T13:55:10-07:00 ==\n"

@@ -568,9 +568,11 @@ def _quiet_trigger(key: tuple[str, ...]) -> str:
 
 # Milestones that are no completion but that the screen must still hand to the parser, though
 # they carry no failure word: a hand-over to the next stage, a wait that may never end and a write
-# that begins after a whole-flash erase (they decide whether a completion counts), and an operating
-# system's kernel starting (a boot log's own first line when the bootloader's part was not captured).
-_SCREENED = ("handoff", "waiting", "kernel_started", "kernel_boot_attempt", "write_begun")
+# that begins after a whole-flash erase (they decide whether a completion counts), an operating
+# system's kernel starting (a boot log's own first line when the bootloader's part was not captured),
+# and a flash script's numbered step (a paste of only its progress is a flash under way, not
+# something unrecognised).
+_SCREENED = ("handoff", "waiting", "kernel_started", "kernel_boot_attempt", "write_begun", "flash_step")
 
 
 def completion_trigger() -> str:
