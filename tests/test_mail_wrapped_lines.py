@@ -102,6 +102,15 @@ def test_a_next_row_that_begins_a_line_of_its_own_is_not_joined(following):
 
 
 @pytest.mark.parametrize("line, following", [
+    ("**rst:0x10 (RTCWDT_RTC_RESET),boot:0xb (HSPI_FLASH_BOOT)**", "**[22:07:33.949]invalid header: 0xffffffff**"),
+    ("`A fatal error occurred: Timed out waiting for packet header`", "`Detecting_M5Stack_products... found`"),
+    ("| rst:0x10 (RTCWDT_RTC_RESET),boot:0xb (HSPI_FLASH_BOOT) | 10:00 |", "|invalid_header:_0xffffffff |"),
+])
+def test_rows_a_pastes_markup_closes_and_opens_are_not_joined(line, following):
+    assert rows_read(f"{line}\n{following}\n")[0] == line
+
+
+@pytest.mark.parametrize("line, following", [
     ("I (539) heap_init: Initializing. RAM available for dynamic allocation:",
      "Task watchdog got triggered. The following tasks did not reset the watchdog in time:"),
     ('./tegraflash.py --chip 0x18 --cmd "dump eeprom boardinfo cvm.bin"', "Welcome to Tegra Flash"),

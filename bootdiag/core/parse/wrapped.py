@@ -34,6 +34,9 @@ _PROMPT = re.compile(r"[\w.-]{1,64}@[\w.-]{1,64}(?::\S{0,256})?\s?[$#] |[$#] |(?
 # and the marks between them; not the marks that open a line (a bracketed stamp, a quote, markup).
 _ENDS_CUT = frozenset(" )]},;:.=-_/'\"%")
 _BEGINS_CUT = frozenset(" ()},;:.=-_/%")
+# Markup around a pasted line (markdown's bold and code spans, a table's cells): a mail program breaks
+# inside a line's words, never where such marks close one line and open the next.
+_MARKUP = frozenset("*`|")
 
 
 def _row_at_width() -> str:
@@ -83,6 +86,8 @@ def _mail_cut(text: str, start: int, end: int, first: int) -> bool:
         blank += 1
     if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank):
         return False
+    if text[end - 1] in _MARKUP or text[word] in _MARKUP:
+        return False  # a line a paste's markup closes, or one it opens
     if text[word].isupper() and text[word + 1 : word + 2].islower():
         return False  # a capitalised word opens a line of its own ("Welcome to ...", "Task watchdog ...")
     # (the quote marks a reply puts before rows another mail program already broke aside)
