@@ -32,11 +32,13 @@ _CHAINLOADS = [
 ]
 
 
-@pytest.mark.parametrize("case", _CHAINLOADS)
-@pytest.mark.parametrize("words", ["chainload address offset", "Image version: v"])
+# (each capture cut after each of the two lines its build prints)
+_CUTS = [(case, words) for case in _CHAINLOADS for words in ("chainload address offset", "Image version: v")
+         if words in (REAL / f"{case}.log").read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize(("case", "words"), _CUTS)
 def test_mcuboot_cut_between_the_chainload_line_and_the_image_is_not_healthy(case: str, words: str) -> None:
-    if words not in (REAL / f"{case}.log").read_text(encoding="utf-8"):
-        pytest.skip("this build prints no such line")
     report = explain(_cut_after(case, words))
     assert report.status == "incomplete", report.status
 
