@@ -167,15 +167,8 @@ class _Compiled:
         # Judging order: rules that supersede others first, then as given (alternatives in order).
         by_rule = sorted(range(len(self.variants)), key=lambda r: (-len(self.variants[r][0].supersedes), r))
         self.judge_order = {r: rank for rank, r in enumerate(by_rule)}
-        self._rules = rules
-        self._messages: tuple[str, ...] | None = None
-
-    @property
-    def messages(self) -> tuple[str, ...]:
-        """The catalogue message ids the rules' conditions name (see :func:`messages_read_by`)."""
-        if self._messages is None:
-            self._messages = tuple(sorted(set(messages_read_by(self._rules))))
-        return self._messages
+        # The catalogue message ids the rules' conditions name: the screen must hand their lines over.
+        self.messages = tuple(sorted(set(messages_read_by(rules))))
 
 
 def messages_read_by(rules: Iterable[Rule]) -> list[str]:
@@ -221,7 +214,7 @@ class Engine:
         self._session_all = compiled.session_all
         self._any_needs_session = compiled.any_needs_session
         self._context_only = compiled.context_only
-        self.messages_read = compiled.messages  # (worked out once per rule list)
+        self.messages_read = compiled.messages
         self._judge_order = compiled.judge_order
         self._memo: dict[object, list[_Entry]] = {}  # (class, field values) -> conditions met
         # (class, values of the fields not read as free text) -> conditions left, with their other

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -150,17 +150,17 @@ class Analyzer:
         self._tail = None
 
     def _settle_output(self, builder: ReportBuilder, at_end: bool = False) -> None:
-        if self._tail is not None and builder.output_after_last is None:
-            after = self.parser.last_line_of(builder._last_line)
-            builder.output_after_last = output_after(self._tail, after)
-            family = builder.last_family
-            if at_end and builder.output_after_last and family is not None:
-                def own(line: str) -> bool:
-                    return self.parser.claimed_by(family, line)
-
-                builder.output_cut_short = bool(output_after(
-                    self._tail, after, lambda text, start: only_last_line_follows(text, start, own)
-                ))
+        if self._tail is None or builder.output_after_last is not None:
+            return
+        text = self._tail.text
+        start = start_after(self._tail, self.parser.last_line_of(builder._last_line))
+        if start is None:
+            return
+        builder.output_after_last = output_follows(text, start)
+        family = builder.last_family
+        if at_end and builder.output_after_last and family is not None:
+            builder.output_cut_short = only_last_line_follows(
+                text, start, lambda line: self.parser.claimed_by(family, line))
 
     def _read_block(self, block: TextBlock, hold: bool) -> list[Event]:
         held, self._held = self._held, None
@@ -287,16 +287,20 @@ class Analyzer:
         return builder.build(self.engine.pending())
 
 
-def output_after(
-    block: TextBlock, line: int, judge: Callable[[str, int], bool | None] = output_follows
-) -> bool | None:
-    """:func:`output_follows` (or ``judge``) after line ``line`` of ``block``."""
+def output_after(block: TextBlock, line: int) -> bool | None:
+    """:func:`output_follows` after line ``line`` of ``block``."""
+    start = start_after(block, line)
+    return output_follows(block.text, start) if start is not None else None
+
+
+def start_after(block: TextBlock, line: int) -> int | None:
+    """Where the line after line ``line`` of ``block`` starts in its text; None past its end."""
     text, start = block.text, 0
     for _ in range(max(0, line - block.first_no + 1)):
         start = text.find("\n", start) + 1
         if start == 0:
             return None
-    return judge(text, start)
+    return start
 
 
 def explain_stream(
