@@ -3,15 +3,12 @@ entries: the line names the ESP-IDF message of the version that printed it, and 
 name the newer wording name the older one too."""
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from bootdiag.app.cli import run
-from bootdiag.app.environment import Environment
 from bootdiag.core.messages import catalogue
 from bootdiag.core.parse import parse_text
 from bootdiag.core.pipeline import explain
+from hostile_support import bootdiag
 
 
 def message_id(line: str) -> str | None:
@@ -63,12 +60,10 @@ def test_old_entries_name_the_entry_of_the_newer_wording() -> None:
 
 
 def test_messages_names_the_esp_idf_entry_of_the_old_magic_byte_line() -> None:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(["messages", "E (116) esp_image: image at 0x20000 has invalid magic byte"],
-               Environment(stdin=io.BytesIO(), stdout=out, stderr=err, variables={}))
-    assert code == 0
-    assert out.getvalue().splitlines()[0].startswith("idf.invalid_magic_v42 (esp, failure)")
-    assert "esp_image_format.c" in out.getvalue()
+    ran = bootdiag("messages", "E (116) esp_image: image at 0x20000 has invalid magic byte")
+    assert ran.code == 0
+    assert ran.out.splitlines()[0].startswith("idf.invalid_magic_v42 (esp, failure)")
+    assert "esp_image_format.c" in ran.out
 
 
 BOOT = ("I (29) boot: ESP-IDF v4.2.2 2nd stage bootloader\nI (29) boot: compile time 10:02:11\n"

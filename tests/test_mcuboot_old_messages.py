@@ -4,14 +4,11 @@ meaning and severity of the newer wording, and the lines those versions print un
 newer entries."""
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from bootdiag.app.cli import run
-from bootdiag.app.environment import Environment
 from bootdiag.core.messages import catalogue
 from bootdiag.core.pipeline import explain
+from hostile_support import bootdiag
 
 
 def found(line: str) -> str | None:
@@ -73,12 +70,10 @@ def test_an_unchanged_line_is_the_newer_entry(line: str, expected: str) -> None:
 
 
 def test_messages_names_the_mcuboot_entry_of_the_old_magic_line() -> None:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(["messages", "[ERR] bad image magic 0x12345678"],
-               Environment(stdin=io.BytesIO(), stdout=out, stderr=err, variables={}))
-    assert code == 0
-    assert out.getvalue().splitlines()[0].startswith("mcuboot.bad_image_magic_v13 (mcuboot, failure)")
-    assert "mcuboot@v1.3.1:boot/bootutil/src/loader.c" in out.getvalue()
+    ran = bootdiag("messages", "[ERR] bad image magic 0x12345678")
+    assert ran.code == 0
+    assert ran.out.splitlines()[0].startswith("mcuboot.bad_image_magic_v13 (mcuboot, failure)")
+    assert "mcuboot@v1.3.1:boot/bootutil/src/loader.c" in ran.out
 
 
 def test_a_tfm_1_0_provisioning_failure_is_a_failure_with_its_meaning() -> None:
