@@ -13,6 +13,11 @@ Figures, each with its target:
 3. peak memory (high-water mark of a fresh process, interpreter and imports included) of explain on a
    1M-line and a 2M-line boot loop: target <= 30 MB at 2M and flat (2M within 10% of 1M).
 
+``--by-kind`` adds where the app-noise time goes: the same capture cut down to its informational
+lines, then with its plain ``printf`` lines, then with its application warnings and errors, each
+timed against the loop on that same file (a kind that costs more than the loop pulls the ratio down
+by its share of the lines).
+
 Timings are the best of ``--repeat`` runs in this process, the loop and both explains taking turns
 (the machine is shared: the best run is the one least disturbed, and turns spread a load that comes
 and goes over all three alike), in wall-clock time and in CPU time (``time.process_time``, which other
@@ -33,7 +38,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import write_capture  # noqa: E402
+from generate import APP_START, BOOTLOADER_OK, ROM_BOOT, write_capture  # noqa: E402
 
 # The ESP-IDF envelope, "I (123) tag: ", after an optional colour code.
 ENVELOPE = re.compile(r"(?:\x1b\[[0-9;]*m)?([EWIDV]) \((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
@@ -84,6 +89,41 @@ def explain_run(path: Path):
     return report.stats["lines"], lambda: explain(path), report
 
 
+# The kinds of line in the healthy capture (bench/generate.py): "I" informational (green), "W" an
+# application's warnings and errors (yellow, red), "P" plain printf lines (no envelope).
+def _kind(line: bytes) -> str:
+    if line.startswith(b"\x1b[0;32m"):
+        return "I"
+    return "W" if line.startswith(b"\x1b[") else "P"
+
+
+def by_kind(healthy: Path, tmp: Path, repeat: int) -> None:
+    """The app-noise capture cut down to some kinds of line: each explain against the loop on the
+    same file, and what one line of the added kind costs beyond an informational one."""
+    raw = healthy.read_bytes().split(b"\r\n")
+    boot = len(ROM_BOOT) + len(BOOTLOADER_OK) + len(APP_START)
+    head = raw[:boot]  # the boot before the application's output, kept whole
+    body = [line for line in raw[boot:] if line]
+    print("app noise by kind of line (the capture above, cut down to some kinds)")
+    seconds: dict[str, tuple[int, float]] = {}
+    for kinds, label in (("I", "informational only"), ("IP", "+ printf lines"), ("IW", "+ warnings, errors")):
+        path = tmp / f"kinds-{kinds}.log"
+        path.write_bytes(b"\r\n".join(head + [line for line in body if _kind(line) in kinds]) + b"\r\n")
+        base_lines, base_run, _matched = baseline_run(path)
+        lines, run, _report = explain_run(path)
+        base, rate = best_rates([(base_lines, base_run), (lines, run)], repeat)
+        seconds[kinds] = (lines, lines / rate.cpu)
+        print(f"  {label:<19} : {lines:9,} lines, ratio {(rate / base).cpu:5.2f} CPU"
+              f"   ({1e9 / rate.cpu:6.0f} ns/line; loop {1e9 / base.cpu:4.0f})")
+        path.unlink()
+    lines_i, time_i = seconds["I"]
+    for kinds, label in (("IP", "a printf line"), ("IW", "a warning/error")):
+        lines, time = seconds[kinds]
+        added = lines - lines_i
+        if added > 0:
+            print(f"  {label:<19} : {(time - time_i) / added * 1e6:6.2f} us each ({added:,} lines)")
+
+
 def figures(rate: Rate) -> str:
     return f"{rate.wall:12,.0f} lines/s wall {rate.cpu:12,.0f} lines/s CPU"
 
@@ -128,6 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the lines")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--by-kind", action="store_true", help="also time the app noise cut down to each kind of line")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     healthy_n, loop_n, big_n = 1_000_000 // scale, 300_000 // scale, 2_000_000 // scale
@@ -146,6 +187,8 @@ def main() -> None:
         print(f"  envelope-regex loop : {figures(base)} ({matched:,} lines matched)")
         print(f"  bootdiag explain    : {figures(rate)}, status {healthy_report.status}")
         print(ratio_line(rate / base, 1.2))
+        if args.by_kind:
+            by_kind(healthy, tmp_path, args.repeat)
 
         rate = loop_rate
         top = report.findings[0] if report.findings else None
