@@ -9,6 +9,7 @@ cut, it is another message.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bootdiag.core.messages import _CONVERSION, _PATTERN_OF, Catalogue, Hit
 from bootdiag.core.value import Frozen, set_fields
@@ -33,63 +34,98 @@ class Cut(Frozen):
 _NUMBER_PROGRAMS = {kind: re.compile(r"\s*" + pattern.replace("++", "+")) for kind, pattern in _PATTERN_OF.items()}
 
 
+# A format read once into the steps _cut_short walks: a run of its fixed text (no blanks), a run of
+# blanks, or a conversion; each with where it starts in the format (what a cut leaves to finish).
+_Text = tuple[str, str, int]  # ("text", characters, start)
+_Blanks = tuple[str, int]  # ("blanks", start)
+# ("value", kind, start, end, the word after it for %s, whether a blank follows it)
+_Value = tuple[str, str, int, int, str | None, bool]
+
+
+@lru_cache(maxsize=8192)
+def _steps(fmt: str) -> tuple[str, tuple[_Text | _Blanks | _Value, ...]]:
+    """``fmt`` stripped as the line is, and the steps of it, in order."""
+    fmt = fmt.strip().lstrip("`")
+    steps: list[_Text | _Blanks | _Value] = []
+    fpos = 0
+    for m in [*_CONVERSION.finditer(fmt), None]:
+        stop = m.start() if m is not None else len(fmt)
+        for run in _RUNS.finditer(fmt, fpos, stop):
+            if run.group().isspace():
+                steps.append(("blanks", run.start()))
+            else:
+                steps.append(("text", run.group(), run.start()))
+        if m is None:
+            break
+        following = _CONVERSION.split(fmt[m.end() :], 1)[0].split(None, 1)
+        steps.append(("value", m.group(2), m.start(), m.end(), following[0] if following else None,
+                      fmt[m.end() : m.end() + 1].isspace()))
+        fpos = m.end()
+    return fmt, tuple(steps)
+
+
+_RUNS = re.compile(r"\s+|\S+")
+
+
 def _cut_short(fmt: str, text: str) -> tuple[int, int, list[str], str | None] | None:
     """``(fixed characters, words, values, rest)`` when ``text`` (stripped, from the message's first
     character) is ``fmt`` cut short; ``rest`` is None when the cut fell in or before a value."""
-    fmt = fmt.strip().lstrip("`")
-    pos, literal, words, fpos = 0, 0, 0, 0
+    fmt, steps = _steps(fmt)
+    pos, literal, words = 0, 0, 0
     values: list[str] = []
     end = len(text)
-    conversions = list(_CONVERSION.finditer(fmt))
-    for n in range(len(conversions) + 1):
-        m = conversions[n] if n < len(conversions) else None
-        chunk = fmt[fpos : m.start() if m is not None else len(fmt)]
-        i = 0
-        while i < len(chunk):
+    for step in steps:
+        if step[0] == "text":
+            chars, at = step[1], step[2]
             if pos == end:
-                rest = fmt[fpos + i :]
-                return literal, words, values, (None if _CONVERSION.search(rest) else rest)
-            if chunk[i].isspace():
-                if not text[pos].isspace():
-                    return None
-                while i < len(chunk) and chunk[i].isspace():
-                    i += 1
-                while pos < end and text[pos].isspace():
-                    pos += 1
-                words += 1
-                continue
-            if text[pos] != chunk[i]:
+                return _cut_at(fmt, at, literal, words, values)
+            size = min(len(chars), end - pos)
+            if not text.startswith(chars[:size], pos):
                 return None
-            i, pos, literal = i + 1, pos + 1, literal + 1
-        if m is None:
-            return None  # the whole format: not cut
-        if pos == end:
-            return literal, words, values, None
-        kind = m.group(2)
-        if kind == "%":
-            if text[pos] != "%":
+            pos, literal = pos + size, literal + size
+            if size < len(chars):  # the line ends inside this run of the format's text
+                return _cut_at(fmt, at + size, literal, words, values)
+        elif step[0] == "blanks":
+            if pos == end:
+                return _cut_at(fmt, step[1], literal, words, values)
+            if not text[pos].isspace():
                 return None
-            pos += 1
-        elif kind == "s":
-            following = _CONVERSION.split(fmt[m.end() :], 1)[0].split(None, 1)
-            if not following:
-                return literal, words, values, None
-            stop = text.find(following[0], pos)
-            if stop < 0:
-                return literal, words, values, None  # cut inside the value
-            value = text[pos:stop].rstrip() if fmt[m.end() : m.end() + 1].isspace() else text[pos:stop]
-            values.append(value)
-            pos += len(value)
+            while pos < end and text[pos].isspace():
+                pos += 1
+            words += 1
         else:
-            vm = _NUMBER_PROGRAMS[kind].match(text, pos)
-            if vm is None:
-                return None
-            if vm.end() == end:
-                return literal, words, values, None  # the number itself may be cut
-            values.append(vm.group(1))
-            pos = vm.end()
-        fpos = m.end()
-    return None
+            _value, kind, at, after, following, blank_after = step
+            if pos == end:
+                return literal, words, values, None
+            if kind == "%":
+                if text[pos] != "%":
+                    return None
+                pos += 1
+            elif kind == "s":
+                if following is None:
+                    return literal, words, values, None
+                stop = text.find(following, pos)
+                if stop < 0:
+                    return literal, words, values, None  # cut inside the value
+                value = text[pos:stop].rstrip() if blank_after else text[pos:stop]
+                values.append(value)
+                pos += len(value)
+            else:
+                vm = _NUMBER_PROGRAMS[kind].match(text, pos)
+                if vm is None:
+                    return None
+                if vm.end() == end:
+                    return literal, words, values, None  # the number itself may be cut
+                values.append(vm.group(1))
+                pos = vm.end()
+    return None  # the whole format: not cut
+
+
+def _cut_at(fmt: str, at: int, literal: int, words: int, values: list[str]) -> tuple[int, int, list[str], str | None]:
+    """The line ended where the format goes on at ``at``: the rest is its text from there, unless a
+    value is still missing."""
+    rest = fmt[at:]
+    return literal, words, values, (None if _CONVERSION.search(rest) else rest)
 
 
 def find_cut(catalogue: Catalogue, text: str, platform: str | None = None) -> Cut | None:
