@@ -20,6 +20,8 @@ Styles (each applied to every line of the capture, after taking off a code fence
   control bytes as their hex codes);
 - shown-names: ``<ESC>`` before each line and ``<CR><LF>`` after it (a terminal program that prints
   control bytes by their names);
+- shown-esc: ESP-IDF's colour codes around its log lines, each ESC shown as ``<27>``, ``^[`` or ``[1B]``
+  (loggers and serial monitors that print control bytes by number, in caret notation or in hex);
 - no-level: the level letter of an ESP-IDF line taken off (``E (116) tag:`` becomes ``(116) tag:``);
 - typographic: the apostrophe inside a word shown as U+2019;
 - bold: each line set in markdown bold (``**...**``, the indent outside it);

@@ -74,6 +74,22 @@ def _mail_reply(text: str, width: int = 72) -> str:
     return "\n".join("> " + row for row in rows) + "\n"
 
 
+_ESC_SHOWN_AS = ("<27>", "^[", "[1B]")
+_IDF_COLOURED = re.compile(r"^([EWI]) \(\d+\) ")
+_IDF_COLOUR = {"E": "0;31", "W": "0;33", "I": "0;32"}
+
+
+def _shown_esc(text: str) -> str:
+    """ESP-IDF's log lines in their colour codes (as its console prints them), with the ESC byte shown
+    as text the way some loggers and serial monitors show it."""
+    esc = _ESC_SHOWN_AS[len(text) % len(_ESC_SHOWN_AS)]
+
+    def colour(line: str) -> str:
+        m = _IDF_COLOURED.match(line)
+        return f"{esc}[{_IDF_COLOUR[m.group(1)]}m{line}{esc}[0m" if m else line
+
+    return "\n".join(colour(line) for line in _lines(text)) + "\n"
+
 STYLES: dict[str, Callable[[str], str]] = {
     "quote": _each(lambda n: "> "),
     "fenced": lambda text: "Here is the log from the serial port:\n\n```\n" + "\n".join(_lines(text)) + "\n```\nAny idea?\n",
@@ -87,6 +103,9 @@ STYLES: dict[str, Callable[[str], str]] = {
     "shown-crlf": lambda text: _glued(text, "{0D}{0A}"),
     # one that names the control bytes in angle brackets: an ESC before each line, CR LF after it
     "shown-names": lambda text: "\n".join("<ESC>" + line + "<CR><LF>" for line in _lines(text)) + "\n",
+    # ESP-IDF's colour codes around its log lines, their ESC shown by a logger's decimal code, in caret
+    # notation or by a serial monitor's hex code in brackets (one of the three per capture)
+    "shown-esc": _shown_esc,
     "no-level": lambda text: "\n".join(_IDF_LEVEL.sub(r"\1\2", line) for line in _lines(text)) + "\n",
     # forum software outside code blocks: the apostrophe inside a word becomes U+2019 ("can\u2019t")
     "typographic": lambda text: _IN_WORD_APOSTROPHE.sub("\u2019", "\n".join(_lines(text))) + "\n",

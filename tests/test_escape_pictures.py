@@ -15,8 +15,10 @@ LINES = [
 # The ESC byte as pastes show it: Windows console copy (left arrow), Unicode's control picture for
 # ESC (what editors and some forums put in its place), its name or code in angle brackets or a dot
 # (terminal programs that show control bytes), an "e" (the escape "\\e" that lost its backslash, as in
-# github.com/espressif/arduino-esp32/issues/342), and lost altogether.
-SHOWN = ["\u2190", "\u241b", "<ESC>", "<0x1b>", ".", "e", ""]
+# github.com/espressif/arduino-esp32/issues/342), lost altogether, its decimal code in angle brackets
+# (loggers that print control bytes by number), caret notation (terminals and editors that show
+# control characters), and its hex code in brackets (serial monitors that show control bytes as hex).
+SHOWN = ["\u2190", "\u241b", "<ESC>", "<0x1b>", ".", "e", "", "<27>", "^[", "[1B]"]
 
 
 @pytest.mark.parametrize("esc", SHOWN)
@@ -81,3 +83,13 @@ def test_line_ends_shown_as_bracketed_escapes_are_line_breaks() -> None:
     assert [f.id for f in report.findings][:1] == [f.id for f in clean.findings][:1] != []
     # A path's backslash before an "n" in angle brackets elsewhere is not touched.
     assert strip_wrapping("load_image: reading <C:\\\\new>") == "load_image: reading <C:\\\\new>"
+
+
+def test_an_escape_shown_by_code_or_caret_is_taken_only_before_a_colour_code() -> None:
+    # An ESPHome line with its ESC shown in brackets, as a serial monitor that prints control bytes in hex shows it.
+    assert strip_wrapping("[1B][0;35m[C][safe_mode:079]: There have been 3 suspected unsuccessful boot attempts[1B][0m") == (
+        "[C][safe_mode:079]: There have been 3 suspected unsuccessful boot attempts")
+    # The same characters that are text, not an escape before a colour code, stay as printed.
+    assert strip_wrapping("I (312) app: table[1B] = 0x2a") == "I (312) app: table[1B] = 0x2a"
+    assert strip_wrapping("I (312) app: key ^[ pressed") == "I (312) app: key ^[ pressed"
+    assert strip_wrapping("I (312) app: level <27> of 30") == "I (312) app: level <27> of 30"

@@ -176,14 +176,36 @@ def test_an_esphome_rollback_after_a_brownout_points_at_the_supply() -> None:
     assert "3.3 V supply" in report.findings[0].fix[0]
 
 
-@pytest.mark.parametrize("line,message_id", [
-    ("[E][safe_mode:086]: Boot loop detected. Proceeding to safe mode", "esphome.boot_loop_detected_v2024"),
-    ("[12:00:01][E][safe_mode:120]: Boot loop detected", "esphome.boot_loop_detected"),
+@pytest.mark.parametrize("line", [
+    "[E][safe_mode:086]: Boot loop detected. Proceeding to safe mode",
+    "[12:00:01][E][safe_mode:120]: Boot loop detected",
+    "[E][ota:468]: Boot loop detected. Proceeding to safe mode.",
 ])
-def test_an_esphome_boot_loop_is_a_failure_no_rule_pins(line: str, message_id: str) -> None:
+def test_an_esphome_boot_loop_is_diagnosed_as_one_in_every_wording(line: str) -> None:
     report = explain(line + "\n")
-    assert report.status == "unexplained"
-    assert report.unexplained[0].message == message_id
+    assert report.status == "diagnosed"
+    assert [f.id for f in report.findings] == ["esp.esphome_boot_loop"]
+
+
+def test_the_reason_the_boots_ended_ranks_above_the_boot_loop() -> None:
+    # A brownout shown before safe mode took over is the cause; the boot loop is what it led to.
+    report = explain(
+        "Brownout detector was triggered\n\nets Jun  8 2016 00:22:57\n\n"
+        "rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nentry 0x400806ac\n"
+        "[I][logger:166]: Log initialized\n"
+        "[C][ota:366]: There have been 10 suspected unsuccessful boot attempts.\n"
+        "[E][ota:371]: Boot loop detected. Proceeding to safe mode.\n"
+    )
+    assert [f.id for f in report.findings][:2] == ["esp.brownout", "esp.esphome_boot_loop"]
+
+
+def test_safe_mode_asked_for_is_no_boot_loop() -> None:
+    report = explain(
+        "[I][safe_mode:077]: Safe mode invoked manually\n"
+        "[E][component:164]: Component safe_mode set Error flag: unspecified\n"
+        "[W][safe_mode:099]: SAFE MODE IS ACTIVE\n"
+    )
+    assert report.status not in ("diagnosed", "unexplained")
 
 
 def test_an_esphome_boot_confirmed_is_no_rollback() -> None:

@@ -124,3 +124,22 @@ def test_minicoms_status_line_after_a_login_prompt_leaves_the_prompt():
 def test_minicoms_help_key_in_a_sentence_is_not_cut():
     line = "To leave minicom press CTRL-A Z for help and then X to exit the program"
     assert len(pieces(line)) == 1
+
+
+def test_esphome_lines_glued_together_are_read_apart():
+    # ESPHome's "[E][tag:NNN]: " envelope begins a line of its own: a paste that lost the newlines
+    # between them still shows the boot loop line as a line.
+    line = ("[C][safe_mode:079]: There have been 10 suspected unsuccessful boot attempts "
+            "[E][safe_mode:086]: Boot loop detected. Proceeding to safe mode "
+            "[E][component:164]: Component safe_mode set Error flag: unspecified")
+    assert pieces(line) == [
+        "[C][safe_mode:079]: There have been 10 suspected unsuccessful boot attempts",
+        "[E][safe_mode:086]: Boot loop detected. Proceeding to safe mode",
+        "[E][component:164]: Component safe_mode set Error flag: unspecified",
+    ]
+    # a task other than the main loop adds its name after the line number
+    assert pieces("[I][app:029]: Running through setup()... [D][esp32_ble_tracker:269][BTU_TASK]: Starting scan") == [
+        "[I][app:029]: Running through setup()...", "[D][esp32_ble_tracker:269][BTU_TASK]: Starting scan"]
+    # an Arduino log line, whose envelope closes with a space and no colon, is not cut by it
+    assert pieces("[E][WiFiGeneric.cpp:1438] setTxPower(): Neither AP or STA has been started") == [
+        "[E][WiFiGeneric.cpp:1438] setTxPower(): Neither AP or STA has been started"]

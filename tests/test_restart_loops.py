@@ -141,3 +141,48 @@ def test_a_tf_m_version_too_long_to_be_a_release_reads_as_a_newer_banner() -> No
     assert banner_after_partitions(huge) is False
     report = explain(f"[Sec Thread] Secure image initializing!\nBooting TF-M {huge}\n[Sec Thread] Secure image initializing!\n")
     assert report.status == "unexplained"
+
+
+# An ESP32 that the ROM hands over to the bootloader and app, which then starts its radio.
+ESP_ROM = (
+    "ets Jul 29 2019 12:21:46\n\n"
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+    "configsip: 0, SPIWP:0xee\n"
+    "mode:DIO, clock div:2\n"
+    "load:0x3fff0030,len:7000\n"
+    "load:0x40078000,len:15576\n"
+    "load:0x40080400,len:3876\n"
+    "entry 0x400806a8\n"
+)
+ESP_APP = (
+    "I (29) boot: ESP-IDF v4.4.6 2nd stage bootloader\n"
+    "I (133) boot: Loaded app from partition at offset 0x10000\n"
+    "I (240) cpu_start: Starting scheduler on PRO CPU.\n"
+    "I (290) wifi:wifi driver task: 3ffc08b4, prio:23, stack:6656, core=0\n"
+)
+ESPTOOL = (
+    "esptool.py v4.7.0\n"
+    "Serial port /dev/ttyUSB0\n"
+    "Connecting....\n"
+    "Chip is ESP32-D0WD-V3 (revision v3.0)\n"
+    "Wrote 786432 bytes (501234 compressed) at 0x00010000 in 44.5 seconds (effective 141.4 kbit/s)...\n"
+    "Hash of data verified.\n\n"
+    "Leaving...\n"
+    "Hard resetting via RTS pin...\n"
+)
+
+
+def test_power_on_resets_that_end_each_started_boot_are_a_supply_loop() -> None:
+    report = explain((ESP_ROM + ESP_APP) * 3)
+    assert report.status == "diagnosed"
+    assert report.findings[0].id == "esp.poweron_reset_loop"
+
+
+@pytest.mark.parametrize("capture", [
+    ESP_ROM + ESP_APP + ESP_ROM + ESP_APP,  # one reset after the app ran (EN pressed once)
+    (ESPTOOL + ESP_ROM + ESP_APP) * 3,  # a flash, then the boot the flasher's reset starts, three times
+    ESP_ROM.replace("entry 0x400806a8\n", "") * 4,  # restarts before the ROM handed over
+])
+def test_power_on_resets_that_do_not_end_started_boots_again_and_again_are_no_supply_loop(capture: str) -> None:
+    report = explain(capture)
+    assert "esp.poweron_reset_loop" not in [f.id for f in report.findings]

@@ -781,3 +781,15 @@ def test_the_kernel_panic_countdown_on_a_jetson_console_is_the_kernel_s_not_esp_
     # near miss: ESP-IDF's panic handler, in an ESP log, stays ESP-IDF's
     esp = parse_text("E (1234) esp_core_dump: Core dump flash config is corrupted\nRebooting in 5 seconds...\n")
     assert [(e.platform, e.message) for e in esp if hasattr(e, "message")][-1] == ("esp", "idf.panic_rebooting_in")
+
+
+@pytest.mark.parametrize("line", [
+    "[    2.311519] Kernel panic - not syncing:VFS: Unable to mount root fs on unknown-block(179,1)",
+    "[    2.311519] Kernel panic -not syncing: VFS: Unable to mount root fs on unknown-block(179,1)",
+    "[    2.311519] Kernel panic-not syncing: VFS: Unable to mount root fs on unknown-block(179,1)",
+])
+def test_a_kernel_panic_that_lost_a_blank_beside_its_punctuation_is_still_the_panic(line: str) -> None:
+    [event] = parse_text(line + "\n")
+    assert event.message == "tegra.linux_kernel_panic"
+    assert event.values["reason"] == "VFS: Unable to mount root fs on unknown-block(179,1)"
+

@@ -250,8 +250,20 @@ def _literal(chunk: str, after_lazy: bool = False) -> str:
         if not chunk:
             return ""
         return (_AT_BLANKS_START if after_lazy else "") + _BLANKS_OPTIONAL
-    source = r"\s++".join(re.escape(piece) for piece in re.split(r"\s+", chunk))
+    pieces = re.split(r"\s+", chunk)
+    source = re.escape(pieces[0])
+    for before, piece in zip(pieces, pieces[1:]):
+        # A blank beside punctuation is one a paste may lose ("Kernel panic - not syncing:VFS: ...",
+        # "panic -not syncing"): there it may be missing; between two words it may not.
+        # Before a value the blank may go only where the value itself follows ("syncing:VFS"), so the
+        # message does not end at a line's last colon with its value empty.
+        loose = (before[-1:] in _LOSES_BLANK_AFTER) or piece[:1] == "-"
+        blank = (r"\s*+" if piece else r"(?:\s++|(?=\S))") if loose else r"\s++"
+        source += blank + re.escape(piece)
     return (_AT_BLANKS_START if after_lazy and chunk[0].isspace() else "") + source
+
+
+_LOSES_BLANK_AFTER = frozenset(":-")
 
 
 def opening_key(fmt: str) -> str | None:

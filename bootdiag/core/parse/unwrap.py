@@ -161,7 +161,11 @@ _BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 # shows the brackets as entities.
 _SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda]|\\[rn])(?:>|&gt;))+")
 # The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
-_SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>")
+# Also ESC by its decimal code "<27>" (loggers that print control bytes by number), in caret notation
+# "^[" (terminals and editors that show control characters, "^[[0;31mE (30) ..."), or by its hex code in
+# brackets "[1B]" (serial monitors that show control bytes as hex): these only before the colour code's
+# "[", since each is also text a line may print.
+_SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>|(?:<27>|\^\[|\[1[Bb]\])(?=\[\d{1,3}(?:;\d{1,3})*m)")
 
 # An undecodable byte as terminals show it: the replacement character, a control byte, or the
 # shade block (U+2592) that serial monitors (Arduino IDE, PuTTY) print in its place.
@@ -272,8 +276,8 @@ def _output_line(text: str, start: int) -> tuple[bool | None, int]:
 
 def strip_wrapping(text: str) -> str:
     """``text`` without the paste's wrapping around it (and any terminal timestamp)."""
-    if "<" in text and ("<E" in text or "<0" in text):  # an ESC shown by its name or code
-        text = _SHOWN_ESC.sub("", text)
+    if ("<" in text and ("<E" in text or "<0" in text or "<27>" in text)) or "^[" in text or "[1B]" in text or "[1b]" in text:
+        text = _SHOWN_ESC.sub("", text)  # an ESC shown by its name or code
     if (text[:1].isalpha() and text[:2] != "e[" and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
             and "\\" not in text[-5:] and "*" not in text[-4:] and not (text[3:4] == " " and text[:3] in _MONTHS)):
         return text.rstrip()  # a line as a capture has it: nothing wraps it

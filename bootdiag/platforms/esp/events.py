@@ -103,6 +103,11 @@ class RomReset(RomRetry):
     # A wake from deep sleep after a bootloader start this capture shows: only the app puts the chip to
     # sleep, so that boot reached the app even when its own lines were not captured.
     woke_after_boot: bool = False
+    # The boot this reset ended had got past the ROM (it handed over, or the bootloader or the app
+    # printed a line), and an earlier reset of the same reason in the capture ended one as well: the
+    # chip restarts the same way each time it runs the next stage.
+    after_start: bool = False
+    again_after_start: bool = False
 
     @property
     def flash_voltage_strap(self) -> bool:

@@ -40,6 +40,10 @@ LINE_STARTS = (
     # Arduino-ESP32's log_x() envelope (cores/esp32/esp32-hal-log.h, ARDUHAL_LOG_FORMAT):
     # "[%6u][E][%s:%u] %s(): " since 2.0, "[E][%s:%u] %s(): " in 1.0.x
     r"\[ *\d+\]\[[EWIDV]\]\[[^\]\s]+:\d+\] ", r"(?<!\])\[[EWIDV]\]\[[^\]\s]+:\d+\] ",
+    # ESPHome's envelope (esphome/esphome@33fdbbe30c4d (2024.10.2) esphome/components/logger/logger.cpp:48
+    # and :55, Logger::write_header_): "[%s][%s:%03u]: ", or "[%s][%s:%03u][%s]: " with the task's name
+    # from a task other than the main loop; letters E W I C D V VV (LOG_LEVEL_LETTERS)
+    r"(?<!\])\[(?:[EWICDV]|VV)\]\[[^\]\s]+:\d{3,5}\](?:\[[^\]\s]{1,32}\])?: ",
     # espflash's miette report (messages/esp-espflash.toml): "Error: espflash::<code>", the error after
     # "× ", each cause after "╰─▶ " or "├─▶ "
     r"Error: espflash::", r"\u00d7 (?=[A-Z])", r"[\u2570\u251c]\u2500\u25b6 ",

@@ -166,6 +166,16 @@ RESTART_GAP = 2  # lines from "entry 0x..." to the next banner when nothing ran 
 # Reset reason 5, a wake from deep sleep, as the ESP32 ROM names it and as the ROMs of the ESP32-S2 and later do
 # (espressif/esp-idf@v5.5.5:components/esp_rom/esp32/include/esp32/rom/rtc.h:79 DEEPSLEEP_RESET; messages/esp-rom.toml).
 _DEEP_SLEEP_WAKES = frozenset({"DEEPSLEEP_RESET", "DSLEEP"})
+# Catalogue ids of the host tools' messages (messages/esptool.toml, esp-espflash.toml, esptool-ck.toml).
+_HOST_TOOL_MESSAGES = ("esptool.", "espflash.", "esptool_ck.", "espefuse.", "espsecure.")
+
+
+def _is_host_tool(event: Event) -> bool:
+    """An event of the flashing tool on the host (esptool, espflash), not of the chip."""
+    if type(event).family == "esptool":
+        return True
+    message = getattr(event, "message", None)
+    return isinstance(message, str) and message.startswith(_HOST_TOOL_MESSAGES)
 
 
 class EspRomFamily(ClaimsByTrigger):
@@ -203,6 +213,11 @@ class EspRomFamily(ClaimsByTrigger):
         self._entry_at: int | None = None  # line of the ROM's last "entry 0x..." (its hand-over)
         self._restarted = False  # the last banner came right after a hand-over
         self._booted = False  # the capture showed a second-stage bootloader start
+        # The boot since the last reset got past the ROM: it handed over ("entry 0x..."), or the
+        # bootloader or the app printed a line.
+        self._started = False
+        # Reset reasons that already ended a boot that got past the ROM, in this capture.
+        self._ended_started: frozenset[str] = frozenset()
         self._new_attempt()
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
@@ -213,12 +228,13 @@ class EspRomFamily(ClaimsByTrigger):
         return (
             self.chip, distance(self._sb_failed_at, no), self._spaced, self._retry_banner, self._in_retry,
             distance(self._entry_at, no), self._restarted, self._ram_segment, self._image_bytes, self._first_load,
-            self._booted, len(self._seen),
+            self._booted, self._started, self._ended_started, len(self._seen),
         )
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         (self.chip, failed, self._spaced, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment,
-         self._image_bytes, self._first_load, self._booted, _known) = state  # type: ignore[assignment]
+         self._image_bytes, self._first_load, self._booted, self._started, self._ended_started,
+         _known) = state  # type: ignore[assignment]
         self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
 
     def repeat(self, raw: str) -> tuple[Event | None, str] | None:
@@ -278,8 +294,11 @@ class EspRomFamily(ClaimsByTrigger):
         """A line the bootloader or the app printed after the hand-over: whatever restarts the chip
         later does not restart it right after the ROM's jump (counted by events, not only by lines:
         a paste that lost its newlines puts the hand-over and what follows it on one line)."""
-        if self._entry_at is not None and type(event).family != self.name and not event.quoted:
+        if type(event).family != self.name and not event.quoted:
             self._entry_at = None
+            # The host's flashing tool took the chip over: the reset that follows is the tool's, and
+            # ends no boot of the chip's own.
+            self._started = not _is_host_tool(event)
         if type(event) is ev.BootloaderStart and not event.quoted:
             self._booted = True
 
@@ -314,6 +333,7 @@ class EspRomFamily(ClaimsByTrigger):
             fields = {**fields, "image_end": self._image_end()}
         if cls is ev.RomEntry:
             self._entry_at = no
+            self._started = True
         elif cls is ev.RomBanner:
             self._new_attempt()
             self._restarted = self._right_after_entry(no)
@@ -326,6 +346,12 @@ class EspRomFamily(ClaimsByTrigger):
             fields = dict(fields)
             fields["restarted_after_entry"] = self._restarted or self._right_after_entry(no)
             fields["woke_after_boot"] = self._booted and fields["reason"] in _DEEP_SLEEP_WAKES
+            reason = fields["reason"] or ""
+            fields["after_start"] = self._started
+            fields["again_after_start"] = self._started and reason in self._ended_started
+            if self._started and len(self._ended_started) < 8:
+                self._ended_started |= {reason}
+            self._started = False
             self._restarted = False
             mode_text = fields.pop("_mode_text")
             fields["chip"] = self.chip
