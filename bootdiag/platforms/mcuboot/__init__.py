@@ -91,7 +91,7 @@ PLATFORM = Platform(
         "bootloader_os": "OS",
         "imgtool": "imgtool",
     },
-    tools=("imgtool", "west"),
+    tools=("imgtool", "west", "STM32_Programmer_CLI"),
     settings=r"MCUBOOT|MEASURED_BOOT|BOOT_|TFM_|BL2|PLATFORM_DEFAULT_NV|CRYPTO_HW|SIGNATURE_|IMAGE_",
     # MCUboot's own "[ERR] msg"; Zephyr logging "<err> mcuboot: msg"
     levels=(
