@@ -29,6 +29,7 @@ _ESPTOOL_PREFIX = {
 _UART_LETTER = {"error": "E", "warning": "W", "info": "I", "debug": "D"}
 _IMGTOOL_PREFIX = {"usage": "Error: ", "bad_parameter": "Error: Invalid value for '-v' / '--version': ", "traceback": "Exception: "}
 _WEST_PREFIX = {"fatal": "FATAL ERROR: ", "error": "ERROR: ", "warning": "WARNING: "}
+_STM32PROG_PREFIX = {"error": "Error: ", "warning": "Warning: "}
 
 
 def _tag(known: Known, default: str) -> str:
@@ -82,6 +83,8 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
         return _IMGTOOL_PREFIX.get(known.tag or "", "") + message
     if env == "west":
         return _WEST_PREFIX.get(known.tag or "", "") + message
+    if env == "stm32cubeprogrammer":
+        return _STM32PROG_PREFIX.get(known.tag or "", "") + message
     return message  # bare, console, rom, idf_raw, kflash, optee: the message is the line
 
 
@@ -95,6 +98,7 @@ _BEFORE = {
     "initrd_log": "Waiting for target to boot-up...",
     "uart": "[0360.110] I> Welcome to MB2", "uart_bare": "[0360.110] I> Welcome to MB2", "optee": "[0360.110] I> Welcome to MB2",
     "imgtool": "Try 'imgtool verify --help' for help.", "west": "=== image configuration:",
+    "stm32cubeprogrammer": "Download in Progress:",
 }
 _AFTER_BOOTLOADER = "[INF] Starting bootloader"  # MCUboot and TF-M BL2
 

@@ -143,3 +143,30 @@ def test_esphome_lines_glued_together_are_read_apart():
     # an Arduino log line, whose envelope closes with a space and no colon, is not cut by it
     assert pieces("[E][WiFiGeneric.cpp:1438] setTxPower(): Neither AP or STA has been started") == [
         "[E][WiFiGeneric.cpp:1438] setTxPower(): Neither AP or STA has been started"]
+
+
+# -- STM32CubeProgrammer's Error:/Warning: lines and its step lines
+
+def test_stm32cubeprogrammer_lines_glued_together_are_read_apart():
+    found = read("RUNNING Program ... Address: : 0x8000000 Warning: The core is locked up Start operation achieved successfully")
+    assert [getattr(e, "message", e.kind) for e in found] == ["stm32prog.core_locked_up", "stm32prog.start_done"]
+
+
+def test_a_stm32cubeprogrammer_flash_whose_core_locked_up_is_no_healthy_flash_when_glued():
+    lines = ["Memory Programming ...", "Opening and parsing file: zephyr.signed.hex", "  File          : zephyr.signed.hex",
+             "Erasing memory corresponding to segment 0:", "Download in Progress:", "File download complete",
+             "RUNNING Program ...", "  Address:      : 0x8000000", "Warning: The core is locked up",
+             "Start operation achieved successfully"]
+    plain, glued = _same_answer(lines)
+    assert plain == glued == "unexplained"
+
+
+def test_an_error_named_in_a_sentence_is_read_after_the_sentence():
+    line = ("With BOOT0 held high it connects in hot-plug mode and shows RDP = 0x55; writing RDP back to 0xAA "
+            "answers: Error: Option Byte Programming failed Or modified by application after OB_LAUNCH.")
+    assert pieces(line)[-1] == "Error: Option Byte Programming failed Or modified by application after OB_LAUNCH."
+
+
+def test_lower_case_error_words_start_no_line():
+    line = "Flashing went wrong and the log said Error: something else went wrong here"
+    assert len(pieces(line)) == 1

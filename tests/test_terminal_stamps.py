@@ -25,6 +25,8 @@ STAMPS = [
     ("[Fri Sep 14 10:33:53.447 2018] ", True),  # Tera Term before 4.95
     ("[Sun Jun  4 21:54:47.123 2017] ", True),  # Tera Term 4.95's first format ("%e": the day padded with a blank)
     ("[0 00:00:01.234] ", True),  # Tera Term's elapsed time
+    ("10:20:33 : ", True),  # STM32CubeProgrammer's log window
+    ("16:24:25:038 : ", True),  # the same since v2.10, with milliseconds
     ("12:00:01] ", False),  # its "[" cut off by a quote
     ("14:56:33.435305 ", False),
     ("2024-01-02 12:00:00.123 ", False),

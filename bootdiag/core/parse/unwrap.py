@@ -69,6 +69,11 @@ _STAMPS = (
     _Stamp(r"\d\d?:\d\d?:\d\d\.\d{3}", r"\s*->\s?", " ?->", splits=True),
     # "12:00:01:123 -> " (VS Code's Serial Monitor)
     _Stamp(r"\d\d:\d\d:\d\d:\d+", r"\s*->\s?", " ?->", splits=True),
+    # "10:20:33 : " and "16:24:25:038 : " (STM32CubeProgrammer's log window, before and since v2.10, which
+    # puts the time and " : " before each line; closed source: the form as its captures show it, e.g.
+    # community.st.com serial-dfu-of-secure-firmware-fails/td-p/83572 and
+    # option-byte-programming-failed-upon-trying-to-modify-option/td-p/589383)
+    _Stamp(r"\d\d:\d\d:\d\d(?::\d{3})?", r" : ", " :", splits=True),
     # ISO dates "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z "
     _Stamp(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?", r"(?:\s*->\s?|\s)"),
     # seconds since start, "[   12.345678] " (a kernel's printk time): not a Jetson UART stamp, "[0360.204] E> ",

@@ -30,6 +30,13 @@ LINE_STARTS = (
     # and for the image it starts ("I (soc_init): ...", "I (MSPI Timing): ...", log.py _IDF_ENVELOPE)
     r"[EWIDV] \([A-Za-z][\w .\-]{0,31}\): ",
     r"\[(?:ERR|WRN|WARN|INFO?|DBG) ?\]\[\w+\]:",
+    # STM32CubeProgrammer's failures and warnings (messages/stm32cubeprogrammer.toml): "Error: " or
+    # "Warning: " and the message, which opens with a capital or with ST's lower-case "failed to ..."
+    r"(?:Error|Warning): (?=[A-Z]|failed to )",
+    # and its step lines, each a line of its own in the CLI and in the GUI's log (the captures cited
+    # in that catalogue; STM32CubeProgrammer v2.4.0 to v2.20.0)
+    r"(?:Memory Programming \.\.\.|Opening and parsing file: |Erasing memory corresponding to segment |Download in Progress:"
+    r"|File download complete|Download verified successfully|RUNNING Program \.\.\.|Start operation achieved successfully)",
 )
 # A shell prompt before the next command of the SMP clients and imgtool, glued after the last line of
 # the one before ("Done user@host ~/dir$ newtmgr --conn ttyacm0 image list"): its mark follows the
@@ -56,6 +63,6 @@ def normalise(text: str) -> str:
 
 def canonical(hit: Any, text: str) -> str | None:
     known, message = hit.known, text[hit.start:]
-    if known.envelope in ("console", "imgtool", "west"):  # host tools' lines: no bootloader envelope
+    if known.envelope in ("console", "imgtool", "west", "stm32cubeprogrammer"):  # host tools' lines: no bootloader envelope
         return message
     return f"[{_BRACKET.get(known.level, 'INF')}] {message}"
