@@ -52,7 +52,8 @@ def _restart(reason: str) -> str:
 
 
 @pytest.mark.parametrize("reason", ["0x7 (TG0WDT_SYS_RESET)", "0x8 (TG1WDT_SYS_RESET)", "0x9 (RTCWDT_SYS_RESET)",
-                                    "0xb (TGWDT_CPU_RESET)", "0x7 (TG0WDT_SYS_RST)", "0x7 (TG0_WDT_HPSYS)"])
+                                    "0xb (TGWDT_CPU_RESET)", "0x7 (TG0WDT_SYS_RST)", "0x7 (TG0_WDT_HPSYS)",
+                                    "0x7 (HP_SYS_HP_WDT_RESET)"])
 def test_a_watchdog_reset_after_the_app_ran_is_not_healthy(reason: str) -> None:
     # The run before this boot hung until a watchdog reset the chip, however well the next boot goes.
     report = explain(_restart(reason))
@@ -62,10 +63,12 @@ def test_a_watchdog_reset_after_the_app_ran_is_not_healthy(reason: str) -> None:
 
 
 @pytest.mark.parametrize("reason", ["0xc (SW_CPU_RESET)", "0x1 (POWERON_RESET)", "0x5 (DEEPSLEEP_RESET)",
-                                    "0x10 (RTCWDT_RTC_RESET)", "0x3 (SW_RESET)"])
+                                    "0x10 (RTCWDT_RTC_RESET)", "0x3 (SW_RESET)", "0x10 (CHIP_LP_WDT_RESET)",
+                                    "0x17 (CHIP_USB_UART_RESET)"])
 def test_a_restart_for_another_reason_stays_healthy(reason: str) -> None:
-    # esp_restart(), power cycling, deep-sleep wake-ups, and the whole-chip RTC watchdog reset that ESP32
-    # revision 0 gives at every power-on restart the chip with no failure before them.
+    # esp_restart(), power cycling, deep-sleep wake-ups, a reset over the USB Serial/JTAG port, and the
+    # whole-chip RTC (LP) watchdog reset that ESP32 revision 0 gives at every power-on restart the chip with
+    # no failure before them (ESP32-P4's ROM names that one CHIP_LP_WDT_RESET).
     assert explain(_restart(reason)).status == "healthy", reason
 
 

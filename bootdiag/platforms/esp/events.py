@@ -84,8 +84,10 @@ def _reset_reason_ids() -> dict[str, str]:
 
 # Reset reason 0x10, the RTC (LP) watchdog resetting the whole chip (esp_rom rtc.h of each chip): the
 # ROM's own restart after it aborts, and a spurious reset at power-on on ESP32 revision 0 (ESP32 errata
-# 3.1, as igrr quotes it in esp-idf #494): not by itself a sign that the run before failed.
-WHOLE_CHIP_WATCHDOG_RESETS = frozenset({"RTCWDT_RTC_RESET", "RTCWDT_RTC_RST", "LP_WDT_SYS"})
+# 3.1, as igrr quotes it in esp-idf #494): not by itself a sign that the run before failed. The ESP32-P4
+# ROM prints its rtc.h name, CHIP_LP_WDT_RESET (espressif/esp-idf@v6.0.2:
+# components/esp_rom/esp32p4/include/esp32p4/rom/rtc.h:102).
+WHOLE_CHIP_WATCHDOG_RESETS = frozenset({"RTCWDT_RTC_RESET", "RTCWDT_RTC_RST", "LP_WDT_SYS", "CHIP_LP_WDT_RESET"})
 
 
 class RomReset(RomRetry):
