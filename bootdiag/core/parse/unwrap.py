@@ -157,15 +157,28 @@ _BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 # whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152), or by
 # their names or codes in angle brackets, "<CR><LF>" / "<0x0d><0x0a>" (terminal programs that show
 # control bytes), or by their C escapes in angle brackets, "<\\r>" ending a line and "<\\n>" opening the
-# next (as in github.com/tbnobody/OpenDTU/issues/128): each is a line break; a forum that escapes HTML
+# next (as in github.com/tbnobody/OpenDTU/issues/128), or by the HTML line break "<br/>" (a forum post's
+# stored text, as phpBB keeps it, pasted or shown raw): each is a line break; a forum that escapes HTML
 # shows the brackets as entities.
-_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda]|\\[rn])(?:>|&gt;))+")
+_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda]|\\[rn]|[Bb][Rr] ?/?)(?:>|&gt;))+")
 # The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
 _SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>")
 
 # An undecodable byte as terminals show it: the replacement character, a control byte, or the
 # shade block (U+2592) that serial monitors (Arduino IDE, PuTTY) print in its place.
 _GARBLE = re.compile(r"[\ufffd\u2592\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+# The same characters, for taking them off a line's end.
+_GARBLE_CHARS = "\ufffd\u2592" + "".join(map(chr, (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))))
+
+
+def without_trailing_garble(text: str) -> str:
+    """``text`` without the undecodable bytes at its end: a reset's noise that a message ran into
+    before the next boot's first line ("Secure boot check fail\ufffdets Jul 29 2019")."""
+    if text and text[-1] in _GARBLE_CHARS:
+        return text.rstrip(_GARBLE_CHARS).rstrip()
+    return text
 
 
 def is_garbled(text: str) -> bool:
@@ -461,7 +474,8 @@ class Unwrapper:
                     if not before.endswith(":") or is_prose(before) or _UNINTRODUCED_START.match(text, at):
                         cuts.append(at)
         if len(cuts) == 1:
-            return [text if as_pasted else self.normalise(text)]
+            text = without_trailing_garble(text)
+            return [text if as_pasted else self.normalise(text)] if text else []
         cuts.append(len(text))
         found = []
         for start, end in zip(cuts, cuts[1:]):
@@ -482,6 +496,7 @@ class Unwrapper:
                     while end and piece[end - 1].isspace():
                         end -= 1
                 piece = piece[:end]
+            piece = without_trailing_garble(piece)
             if piece:
                 found.append(piece if as_pasted else self.normalise(piece))
         return found
