@@ -101,3 +101,24 @@ def test_noise_after_a_message_at_a_lines_end_goes(noise: str) -> None:
     text = "Secure boot check fail" + noise + "\n"
     assert [f.id for f in explain(text).findings] == ["esp.secure_boot_verification_failed"]
     assert [e.text for e in parse_text(text)] == ["Secure boot check fail"]
+
+
+def test_a_posts_stored_markup_around_the_log_goes() -> None:
+    # phpBB keeps a post as "<r>...<br/>...</r>"; an HTML view wraps a block in "<pre ...>" and lines in "<p>"
+    stored = ("<r>rst:0x10 (RTCWDT_RTC_RESET),boot:0x33 (SPI_FAST_FLASH_BOOT)<br/>\nflash read err, 1000<br/>\n"
+              "ets_main.c 371<br/>\nets Jun  8 2016 00:22:57</r>\n")
+    plain = ("rst:0x10 (RTCWDT_RTC_RESET),boot:0x33 (SPI_FAST_FLASH_BOOT)\nflash read err, 1000\n"
+             "ets_main.c 371\nets Jun  8 2016 00:22:57\n")
+    assert _kinds(stored) == _kinds(plain)
+    html = ('<p>I: Starting bootloader</p>\n<pre class="ui-code" data-mode="text">E: Image in the primary slot is not valid!\n'
+            "E: Unable to find bootable image</pre>\n")
+    assert [text for _, text in _kinds(html)] == [
+        "I: Starting bootloader", "E: Image in the primary slot is not valid!", "E: Unable to find bootable image"]
+
+
+@pytest.mark.parametrize("line", [
+    "[00:00:00.048,706] <err> mcuboot: Unable to find bootable image",  # Zephyr's level tags stay the line's
+    "<inf> mcuboot: Starting swap using move algorithm.",
+])
+def test_a_log_levels_angle_brackets_are_no_markup(line: str) -> None:
+    assert [text for _, text in _kinds(line + "\n")] == [line]

@@ -97,6 +97,7 @@ _LEAD = re.compile(
       | [\u2190\u241b]                        # ESC as a Windows console copy (left arrow) or an editor (control picture) shows it
       | \.(?=\[\d{1,3}(?:;\d{1,3})*m)         # ESC as a terminal that prints control bytes as dots shows it
       | e(?=\[\d{1,3}(?:;\d{1,3})*m)          # ESC as the escape "\\e" that lost its backslash shows it ("e[0;31mE (30) ...")
+      | <(?:r|t|p|pre|code)(?:[ ][^<>\n]{0,120})?>  # a forum post's stored markup (phpBB keeps "<r>...</r>"; HTML "<pre>")
       | [ \t]+
     )""",
     re.X,
@@ -105,7 +106,7 @@ _LEAD = re.compile(
 # "Build:Feb 7 2021 [02:37:22]rst:0xf (...)" is cut before "rst:", leaving "[02:37:22]" behind.
 # Also a line end a paste shows as its escape ("...Busy Spin\\r": a log copied from a JSON or repr dump).
 _TRAIL = re.compile(
-    rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n)+$"
+    rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n|</(?:r|t|p|pre|code)>)+$"
 )
 # The stamps that may stand at the end of a piece of a glued line, before the line that followed;
 # also SEGGER RTT Viewer's terminal index ("... image_ok=0x3 00> I: Boot source: none").
@@ -288,7 +289,8 @@ def strip_wrapping(text: str) -> str:
     if "<" in text and ("<E" in text or "<0" in text):  # an ESC shown by its name or code
         text = _SHOWN_ESC.sub("", text)
     if (text[:1].isalpha() and text[:2] != "e[" and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
-            and "\\" not in text[-5:] and "*" not in text[-4:] and not (text[3:4] == " " and text[:3] in _MONTHS)):
+            and "\\" not in text[-5:] and "*" not in text[-4:] and "</" not in text[-7:]
+            and not (text[3:4] == " " and text[:3] in _MONTHS)):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
         text = _TYPOGRAPHIC_APOSTROPHE.sub("'", text)
