@@ -137,6 +137,9 @@ STYLES: dict[str, Callable[[str], str]] = {
     # a terminal that wrote every CRLF the device sent with a CR of its own: editors show a blank line
     # after every line
     "cr-cr-lf": lambda text: "\r\r\n".join(_lines(text)) + "\r\r\n",
+    # a forum post's stored text as phpBB keeps it and a raw or print view shows it: the post in "<r>...</r>",
+    # each line ending in an HTML line break
+    "forum-markup": lambda text: "<r>" + "<br/>\n".join(_lines(text)) + "</r>\n",
 }
 
 

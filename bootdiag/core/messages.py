@@ -225,10 +225,24 @@ def format_pattern(text: str) -> tuple[str, int]:
             parts.append(_PATTERN_OF[kind].replace("(", r"(\s*+" if m.group(1) else "(", 1))
             after_lazy = False
         pos = m.end()
-    tail = text[pos:]
-    parts.append(_literal(tail.rstrip(), after_lazy or pos == 0))
+    tail = text[pos:].rstrip()
+    # A full stop that ends the message: people quoting a message in a sentence, or in brackets,
+    # often leave it off ("... Probe failed >"). Without it the message must end there (the line's
+    # end, or a closing quote or bracket), so that it is not the start of a longer message; and it
+    # must be long enough not to be the last words of someone's sentence ("Verification failed.").
+    full_stop = (tail.endswith(".") and not tail.endswith("..") and not closing
+                 and literal + len(tail.strip()) >= _FULL_STOP_OPTIONAL_FROM)
+    parts.append(_literal(tail[:-1] if full_stop else tail, after_lazy or pos == 0))
+    if full_stop:
+        parts.append(_FULL_STOP_OR_END if tail[:-1] else r"\.")
     literal += len(tail.strip())
     return opening + "".join(parts) + closing, literal
+
+
+# Characters of fixed text from which a message is found without its closing full stop.
+_FULL_STOP_OPTIONAL_FROM = 32
+# The message's closing full stop, or, where a quote left it off, the end of the quoted message.
+_FULL_STOP_OR_END = "(?:\\.|(?=\\s*+(?:[>\"'`)\\]\u201d\u2019]|$)))"
 
 
 _LONE_WORD = re.compile(r"[A-Za-z]+")

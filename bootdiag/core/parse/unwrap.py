@@ -102,6 +102,7 @@ _LEAD = re.compile(
       | [\u2190\u241b]                        # ESC as a Windows console copy (left arrow) or an editor (control picture) shows it
       | \.(?=\[\d{1,3}(?:;\d{1,3})*m)         # ESC as a terminal that prints control bytes as dots shows it
       | e(?=\[\d{1,3}(?:;\d{1,3})*m)          # ESC as the escape "\\e" that lost its backslash shows it ("e[0;31mE (30) ...")
+      | <(?:r|t|p|pre|code)(?:[ ][^<>\n]{0,120})?>  # a forum post's stored markup (phpBB keeps "<r>...</r>"; HTML "<pre>")
       | [ \t]+
     )""",
     re.X,
@@ -110,7 +111,7 @@ _LEAD = re.compile(
 # "Build:Feb 7 2021 [02:37:22]rst:0xf (...)" is cut before "rst:", leaving "[02:37:22]" behind.
 # Also a line end a paste shows as its escape ("...Busy Spin\\r": a log copied from a JSON or repr dump).
 _TRAIL = re.compile(
-    rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n)+$"
+    rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n|</(?:r|t|p|pre|code)>)+$"
 )
 # The stamps that may stand at the end of a piece of a glued line, before the line that followed;
 # also SEGGER RTT Viewer's terminal index ("... image_ok=0x3 00> I: Boot source: none").
@@ -162,9 +163,10 @@ _BRACKETED = re.compile(r"\[[^\]\s]{0,64}\]")
 # whole capture sits on one pasted line (as in devzone.nordicsemi.com/f/nordic-q-a/89152), or by
 # their names or codes in angle brackets, "<CR><LF>" / "<0x0d><0x0a>" (terminal programs that show
 # control bytes), or by their C escapes in angle brackets, "<\\r>" ending a line and "<\\n>" opening the
-# next (as in github.com/tbnobody/OpenDTU/issues/128): each is a line break; a forum that escapes HTML
+# next (as in github.com/tbnobody/OpenDTU/issues/128), or by the HTML line break "<br/>" (a forum post's
+# stored text, as phpBB keeps it, pasted or shown raw): each is a line break; a forum that escapes HTML
 # shows the brackets as entities.
-_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda]|\\[rn])(?:>|&gt;))+")
+_SHOWN_BREAK = re.compile(r"(?:\{0[DAda]\}|(?:<|&lt;)(?:CR|LF|0x0[DAda]|\\[rn]|[Bb][Rr] ?/?)(?:>|&gt;))+")
 # The ESC byte of a colour code shown the same way, "<ESC>" or "<0x1b>": taken off like the byte.
 # Also ESC by its decimal code "<27>" (loggers that print control bytes by number), in caret notation
 # "^[" (terminals and editors that show control characters, "^[[0;31mE (30) ..."), or by its hex code in
@@ -175,6 +177,18 @@ _SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>|(?:<27>|\^\[|\[1[Bb]\])(?=\[\d{1,3}(
 # An undecodable byte as terminals show it: the replacement character, a control byte, or the
 # shade block (U+2592) that serial monitors (Arduino IDE, PuTTY) print in its place.
 _GARBLE = re.compile(r"[\ufffd\u2592\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+# The same characters, for taking them off a line's end.
+_GARBLE_CHARS = "\ufffd\u2592" + "".join(map(chr, (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))))
+
+
+def without_trailing_garble(text: str) -> str:
+    """``text`` without the undecodable bytes at its end: a reset's noise that a message ran into
+    before the next boot's first line ("Secure boot check fail\ufffdets Jul 29 2019")."""
+    if text and text[-1] in _GARBLE_CHARS:
+        return text.rstrip(_GARBLE_CHARS).rstrip()
+    return text
 
 
 def is_garbled(text: str) -> bool:
@@ -284,7 +298,8 @@ def strip_wrapping(text: str) -> str:
     if ("<" in text and ("<E" in text or "<0" in text or "<27>" in text)) or "^[" in text or "[1B]" in text or "[1b]" in text:
         text = _SHOWN_ESC.sub("", text)  # an ESC shown by its name or code
     if (text[:1].isalpha() and text[:2] != "e[" and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
-            and "\\" not in text[-5:] and "*" not in text[-4:] and not (text[3:4] == " " and text[:3] in _MONTHS)):
+            and "\\" not in text[-5:] and "*" not in text[-4:] and "</" not in text[-7:]
+            and not (text[3:4] == " " and text[:3] in _MONTHS)):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
         text = _TYPOGRAPHIC_APOSTROPHE.sub("'", text)
@@ -470,7 +485,8 @@ class Unwrapper:
                     if not before.endswith(":") or is_prose(before) or _UNINTRODUCED_START.match(text, at):
                         cuts.append(at)
         if len(cuts) == 1:
-            return [text if as_pasted else self.normalise(text)]
+            text = without_trailing_garble(text)
+            return [text if as_pasted else self.normalise(text)] if text else []
         cuts.append(len(text))
         found = []
         for start, end in zip(cuts, cuts[1:]):
@@ -491,6 +507,7 @@ class Unwrapper:
                     while end and piece[end - 1].isspace():
                         end -= 1
                 piece = piece[:end]
+            piece = without_trailing_garble(piece)
             if piece:
                 found.append(piece if as_pasted else self.normalise(piece))
         return found
