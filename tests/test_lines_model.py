@@ -38,3 +38,12 @@ def test_long_lines_inside_big_chunks_are_cut() -> None:
     for size in (1, 7, 64, len(data)):
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
         assert [line.text for line in iter_lines(chunks, max_line=16)] == model_lines(data, 16)
+
+
+def test_a_row_held_back_for_the_next_one_does_not_crowd_out_the_line_after_it() -> None:
+    # a 56-column row ending in a bare LF may be a mail's broken line: it waits for the next row,
+    # and the open line after it is still cut at the limit on its own, not with the row counted in
+    data = b"a" * 7 + b"\x1b[0;31m" * 7 + b"\na"
+    for limit in (1, 4, 60):
+        assert [line.text for line in iter_lines([data], max_line=limit)] == model_lines(data, limit)
+        assert [line.text for line in iter_lines([data[:30], data[30:]], max_line=limit)] == model_lines(data, limit)

@@ -225,7 +225,8 @@ class LineSplitter:
         data = bytes(self._pending)
         self._pending.clear()
         self._overflow = False
-        parts = _NEWLINE.split(data)
+        limit = self._max_line
+        parts = [part[:limit] for part in _NEWLINE.split(data)]
         if len(parts) > 1 and not parts[-1]:
             parts.pop()  # a row held back for the next one, which never came
         return self._emit(parts)
@@ -233,12 +234,19 @@ class LineSplitter:
     def _hold(self, data: bytes) -> None:
         if self._overflow or not data:
             return
-        room = self._max_line - len(self._pending)
+        # Whole rows held back for a next row that may carry them on are kept as they are (each is
+        # cut to ``max_line`` with the block it goes out in): the cap is on the line still open.
+        last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if last >= 0:
+            self._pending += data[: last + 1]
+            data = data[last + 1 :]
+        pending = self._pending
+        room = self._max_line - (len(pending) - max(pending.rfind(b"\n"), pending.rfind(b"\r")) - 1)
         if len(data) > room:
-            self._pending += data[:room]
+            pending += data[:room]
             self._overflow = True
         else:
-            self._pending += data
+            pending += data
 
     def _complete(self, head: bytes) -> TextBlock:
         # Whole-chunk byte operations (in C) instead of a list of lines: the common case never
