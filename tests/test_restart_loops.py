@@ -172,14 +172,22 @@ ESPTOOL = (
 )
 
 
-def test_power_on_resets_that_end_each_started_boot_are_a_supply_loop() -> None:
-    report = explain((ESP_ROM + ESP_APP) * 3)
+ESP_BOOTLOADER_ONLY = "".join(line + "\n" for line in ESP_APP.splitlines()[:2])  # handed over, no app line
+
+
+@pytest.mark.parametrize("capture", [
+    (ESP_ROM + ESP_BOOTLOADER_ONLY) * 3,  # the chip restarts as the bootloader hands over, twice
+    (ESP_ROM + ESP_APP) * 4,  # as the app starts its radio, three times
+])
+def test_power_on_resets_that_end_each_started_boot_are_a_supply_loop(capture: str) -> None:
+    report = explain(capture)
     assert report.status == "diagnosed"
     assert report.findings[0].id == "esp.poweron_reset_loop"
 
 
 @pytest.mark.parametrize("capture", [
     ESP_ROM + ESP_APP + ESP_ROM + ESP_APP,  # one reset after the app ran (EN pressed once)
+    (ESP_ROM + ESP_APP) * 3,  # EN pressed twice on a board whose app runs
     (ESPTOOL + ESP_ROM + ESP_APP) * 3,  # a flash, then the boot the flasher's reset starts, three times
     ESP_ROM.replace("entry 0x400806a8\n", "") * 4,  # restarts before the ROM handed over
 ])

@@ -110,6 +110,11 @@ class RomReset(RomRetry):
     # chip restarts the same way each time it runs the next stage.
     after_start: bool = False
     again_after_start: bool = False
+    # How many earlier resets of the same reason ended a boot that had got past the ROM (counted up
+    # to 2), and whether the boot this one ended had reached its application ("Starting scheduler",
+    # app_main): a board whose app runs restarts the same way when someone presses EN.
+    ended_started_before: int = 0
+    app_started: bool = False
 
     @property
     def flash_voltage_strap(self) -> bool:

@@ -216,8 +216,11 @@ class EspRomFamily(ClaimsByTrigger):
         # The boot since the last reset got past the ROM: it handed over ("entry 0x..."), or the
         # bootloader or the app printed a line.
         self._started = False
-        # Reset reasons that already ended a boot that got past the ROM, in this capture.
-        self._ended_started: frozenset[str] = frozenset()
+        # Reset reasons that already ended a boot that got past the ROM, in this capture, with how
+        # many times (counted up to 2).
+        self._ended_started: frozenset[tuple[str, int]] = frozenset()
+        # The boot since the last reset reached its application (an AppStarted line).
+        self._app_started = False
         self._new_attempt()
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
@@ -228,12 +231,12 @@ class EspRomFamily(ClaimsByTrigger):
         return (
             self.chip, distance(self._sb_failed_at, no), self._spaced, self._retry_banner, self._in_retry,
             distance(self._entry_at, no), self._restarted, self._ram_segment, self._image_bytes, self._first_load,
-            self._booted, self._started, self._ended_started, len(self._seen),
+            self._booted, self._started, self._ended_started, self._app_started, len(self._seen),
         )
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         (self.chip, failed, self._spaced, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment,
-         self._image_bytes, self._first_load, self._booted, self._started, self._ended_started,
+         self._image_bytes, self._first_load, self._booted, self._started, self._ended_started, self._app_started,
          _known) = state  # type: ignore[assignment]
         self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
 
@@ -301,6 +304,8 @@ class EspRomFamily(ClaimsByTrigger):
             self._started = not _is_host_tool(event)
         if type(event) is ev.BootloaderStart and not event.quoted:
             self._booted = True
+        elif type(event) is ev.AppStarted and not event.quoted:
+            self._app_started = True
 
     def _right_after_failure(self, no: int, window: int) -> bool:
         """Line ``no`` is within ``window`` lines of the last failed check: the ROM's watchdog retry."""
@@ -347,11 +352,15 @@ class EspRomFamily(ClaimsByTrigger):
             fields["restarted_after_entry"] = self._restarted or self._right_after_entry(no)
             fields["woke_after_boot"] = self._booted and fields["reason"] in _DEEP_SLEEP_WAKES
             reason = fields["reason"] or ""
+            before = next((times for ended, times in self._ended_started if ended == reason), 0)
             fields["after_start"] = self._started
-            fields["again_after_start"] = self._started and reason in self._ended_started
-            if self._started and len(self._ended_started) < 8:
-                self._ended_started |= {reason}
+            fields["again_after_start"] = self._started and before > 0
+            fields["ended_started_before"] = before if self._started else 0
+            fields["app_started"] = self._started and self._app_started
+            if self._started and before < 2 and len(self._ended_started) < 8:
+                self._ended_started = self._ended_started - {(reason, before)} | {(reason, before + 1)}
             self._started = False
+            self._app_started = False
             self._restarted = False
             mode_text = fields.pop("_mode_text")
             fields["chip"] = self.chip
