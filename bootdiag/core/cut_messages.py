@@ -38,8 +38,11 @@ _NUMBER_PROGRAMS = {kind: re.compile(r"\s*" + pattern.replace("++", "+")) for ki
 # blanks, or a conversion; each with where it starts in the format (what a cut leaves to finish).
 _Text = tuple[str, str, int]  # ("text", characters, start)
 _Blanks = tuple[str, int]  # ("blanks", start)
-# ("value", kind, start, end, the word after it for %s, whether a blank follows it)
-_Value = tuple[str, str, int, int, str | None, bool]
+# ("value", kind, the word after it for %s, whether a blank follows it)
+_Value = tuple[str, str, str | None, bool]
+
+
+_RUNS = re.compile(r"\s+|\S+")  # a format's runs of blanks and of fixed text
 
 
 @lru_cache(maxsize=8192)
@@ -58,13 +61,9 @@ def _steps(fmt: str) -> tuple[str, tuple[_Text | _Blanks | _Value, ...]]:
         if m is None:
             break
         following = _CONVERSION.split(fmt[m.end() :], 1)[0].split(None, 1)
-        steps.append(("value", m.group(2), m.start(), m.end(), following[0] if following else None,
-                      fmt[m.end() : m.end() + 1].isspace()))
+        steps.append(("value", m.group(2), following[0] if following else None, fmt[m.end() : m.end() + 1].isspace()))
         fpos = m.end()
     return fmt, tuple(steps)
-
-
-_RUNS = re.compile(r"\s+|\S+")
 
 
 def _cut_short(fmt: str, text: str) -> tuple[int, int, list[str], str | None] | None:
@@ -94,7 +93,7 @@ def _cut_short(fmt: str, text: str) -> tuple[int, int, list[str], str | None] | 
                 pos += 1
             words += 1
         else:
-            _value, kind, at, after, following, blank_after = step
+            _value, kind, following, blank_after = step
             if pos == end:
                 return literal, words, values, None
             if kind == "%":

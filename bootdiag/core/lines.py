@@ -165,7 +165,7 @@ class LineSplitter:
         self._skip_lf = False
         if not chunk:
             return None
-        last = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        last = _last_break(chunk)
         if last < 0:
             self._hold(chunk)
             return None
@@ -194,7 +194,7 @@ class LineSplitter:
         held = None
         body_end = len(head) - (2 if head.endswith(b"\r\n") else 1)
         for _ in range(_HELD_ROWS):
-            start = max(head.rfind(b"\n", 0, body_end), head.rfind(b"\r", 0, body_end)) + 1
+            start = _last_break(head, body_end) + 1
             width = body_end - start + (len(self._pending) if start == 0 else 0)
             if width not in TERMINAL_WIDTHS and (width not in MAIL_ROWS or head[body_end : body_end + 1] != b"\n"):
                 break  # (a mail's rows end with a bare LF; a device's console ends its lines with CR LF)
@@ -210,7 +210,7 @@ class LineSplitter:
         if self._overflow:
             return None
         data = bytes(self._pending)
-        last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        last = _last_break(data)
         if last < 0:
             return None
         self._pending.clear()
@@ -236,12 +236,12 @@ class LineSplitter:
             return
         # Whole rows held back for a next row that may carry them on are kept as they are (each is
         # cut to ``max_line`` with the block it goes out in): the cap is on the line still open.
-        last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        last = _last_break(data)
         if last >= 0:
             self._pending += data[: last + 1]
             data = data[last + 1 :]
         pending = self._pending
-        room = self._max_line - (len(pending) - max(pending.rfind(b"\n"), pending.rfind(b"\r")) - 1)
+        room = self._max_line - (len(pending) - _last_break(pending) - 1)
         if len(data) > room:
             pending += data[:room]
             self._overflow = True
@@ -283,6 +283,13 @@ class LineSplitter:
             block = TextBlock(0, text, count, after=last)
         self._last = block
         return block
+
+
+def _last_break(data: bytes | bytearray, end: int | None = None) -> int:
+    """Where the last line end (LF or CR) before ``end`` is in ``data``; -1 when there is none."""
+    if end is None:
+        return max(data.rfind(b"\n"), data.rfind(b"\r"))
+    return max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end))
 
 
 def _may_exceed(data: bytes, limit: int) -> bool:

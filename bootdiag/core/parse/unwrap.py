@@ -176,11 +176,8 @@ _SHOWN_ESC = re.compile(r"<(?:ESC|0x1[Bb])>|(?:<27>|\^\[|\[1[Bb]\])(?=\[\d{1,3}(
 
 # An undecodable byte as terminals show it: the replacement character, a control byte, or the
 # shade block (U+2592) that serial monitors (Arduino IDE, PuTTY) print in its place.
-_GARBLE = re.compile(r"[\ufffd\u2592\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-# The same characters, for taking them off a line's end.
 _GARBLE_CHARS = "\ufffd\u2592" + "".join(map(chr, (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))))
+_GARBLE = re.compile(f"[{re.escape(_GARBLE_CHARS)}]")
 
 
 def without_trailing_garble(text: str) -> str:
