@@ -151,3 +151,45 @@ def test_thousands_of_rows_that_each_go_on_in_the_next_are_read_in_linear_time()
     parser = LineParser()
     small, large = best_cpu_times(lambda text: list(parser.screened(text)), [capture(1000), capture(4000)])
     assert_linear(small, large, 4)
+
+
+def test_a_quoted_line_the_quoting_mail_broke_reads_whole_in_a_reply():
+    # "> [line]" broken at 72 columns by the mail that quoted it ("> " before its first row only),
+    # then quoted again in a reply: "> > " before the first row, "> " before the rest
+    line = "[14:01:49.128][W][safe_mode:094]: OTA rollback detected! Rolled back from partition 'app1'"
+    first, rest = mail("> " + line)
+    assert answer(["> " + first, "> " + rest]) == answer([line]) == ("diagnosed", ["esp.ota_update_rolled_back"])
+    # a row without marks after a quoted one is no rest of it (a reply's own words after a quote)
+    assert not rows_read(f"> {first}\n{rest}\n")
+    assert answer([f"> {first}", rest]) == ("unrecognised", [])
+
+
+def test_a_message_broken_before_a_word_that_looks_like_a_lines_first_reads_whole():
+    # a word of the message's own text begins the next row
+    rows = ['On boot the board printed "Invalid chip id. Expected 2 read 0.',
+            'Bootloader for wrong chip? ets_main.c 386" and stopped.']
+    assert rows_read("\n".join(rows) + "\n") == ["\n".join(rows)]
+    assert answer(rows) == answer([" ".join(rows)]) == ("diagnosed", ["esp.chip_mismatch"])
+    # a value that looks like a label begins it, and the message's own text closes after it
+    rows = ["A fatal error occurred: Failed to write to target RAM (result was", "01070000: Operation timed out)"]
+    assert rows_read("\n".join(rows) + "\n") == ["\n".join(rows)]
+
+
+@pytest.mark.parametrize("line, following", [
+    # a message that ends with a value: the next row's capitalised line is no rest of it
+    ("E (463) esp_image: Checksum failed. Calculated 0x41 read 0x22 and then some", "Rebooting..."),
+    ("E (3072) esp_https_ota: Failed to open HTTP connection: ESP_ERR_HTTP_CONNECT", "Retrying after the network comes back"),
+    # a row no message begins on
+    ("this paragraph of someone's own words is long enough to be broken by a mail", "Welcome to Tegra Flash"),
+])
+def test_a_capitalised_line_after_a_message_that_ends_with_a_value_stays_apart(line, following):
+    assert 56 <= len(line) < 80 and len(line) + 1 + len(following.split()[0]) > 72
+    assert all("\n" not in row for row in rows_read(f"{line}\n{following}\n"))
+
+
+def test_a_message_over_three_rows_goes_on_before_a_capitalised_word_of_its_own():
+    sentence = ("The S3 reboots in a loop after flashing through the web installer; the line that stands out "
+                f"in the serial log is `{FAILURE}`")
+    rows = mail(sentence, 72, "> ")
+    assert rows[-1].startswith("> Probe failed.") and len(rows) == 4
+    assert answer(rows) == answer([sentence]) == ("diagnosed", ["esp.flash_size_or_partition_mismatch"])

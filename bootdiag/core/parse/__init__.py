@@ -50,6 +50,8 @@ _CALM_LEVEL = re.compile(r"(?:INFO|DEBU|TRAC)\[[^\]\n]{1,40}\] |(?:time=\"[^\"\n
 # a log level's label that ends what comes before a message ("ERROR:   Error initializing runtime service
 # trusty_fast", TF-A's level for a message that tells of nothing failing): the level, not a failure glued on
 _LEVEL_LABEL_LAST = re.compile(r"(?i)(?:(?<![\w-])(?:error|err|fatal)\s*:|\[\s*(?:error|err|fatal)\s*\])\s*$")
+# A printf format that ends with a conversion (its last value takes the rest of a line).
+_ENDS_IN_VALUE = re.compile(r"(?<!%)%[-+ #0-9.*lhzjt]*[a-zA-Z]\s*$")
 _QUOTE_MARKS = "\"'`\u201c\u2018"
 _QUOTE_REACH = 40  # characters between a quote's opening mark and the message it quotes, at most
 # A word in lower case right before a message that starts in lower case: the message's words are
@@ -603,7 +605,7 @@ class LineParser:
             # terminal's wrapped row and continues none (wrapped_span's own first tests, made here:
             # most lines an application prints are such).
             if text[start] != "\x1b" or text[end + 1 : end + 2] not in _NOT_CONTINUING:
-                start, end = wrapped_span(text, start, end, floor, self.unwrapper.opens_log_line)
+                start, end = wrapped_span(text, start, end, floor, self.unwrapper.opens_log_line, self._message_goes_on)
             no += count("\n", pos, start)
             pos = start
             floor = end + 1
@@ -616,7 +618,21 @@ class LineParser:
     def _wrapped_end(self, text: str, start: int, end: int) -> int:
         """Where the line that begins with the row ``start:end`` ends (a terminal may have wrapped it):
         the screen joins a wrapped line's rows before it looks for triggers in them."""
-        return wrapped_span(text, start, end, start, self.unwrapper.opens_log_line)[1]
+        return wrapped_span(text, start, end, start, self.unwrapper.opens_log_line, self._message_goes_on)[1]
+
+    def _message_goes_on(self, row: str, following: str) -> bool:
+        """Whether a catalogued message begins on ``row`` and goes on past the first word of
+        ``following`` (one line broken in two before a word that looks like a line's first): that
+        word is one of the message's own words, or the message ends with words of its own after it,
+        not with a value, which could take in any next line."""
+        hit = self.catalogue.find(f"{row} {following}")
+        if hit is None or not hit.start < len(row) < hit.end:
+            return False
+        word = following.split(None, 1)[0]
+        if hit.end < len(row) + 1 + len(word):
+            return False
+        fmt = hit.known.format
+        return word in fmt.split() or _ENDS_IN_VALUE.search(fmt) is None
 
     def last_line_of(self, no: int) -> int:
         """The last line of the line that begins at line ``no``: itself, unless a terminal wrapped it."""

@@ -38,6 +38,7 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 from bootdiag.core.parse.regex_trie import alternation, literal_prefix
+from bootdiag.core.parse.wrapped import joined
 from bootdiag.core.precompiled import Precompiled
 from bootdiag.core.value import Frozen, set_fields
 
@@ -631,13 +632,12 @@ class TriggerScreen:
 
     def _wrapped_line(self, text: str, start: int, wrapped_end: Callable[[str, int, int], int]) -> tuple[int, bool]:
         """The end of the line that begins with the row at ``start``, and whether a terminal wrapped it
-        and some trigger matches its rows joined."""
+        (or a mail program broke it) and some trigger matches its rows joined."""
         end = text.find("\n", start)
         last = wrapped_end(text, start, end)
         if last <= end:
             return end, False
-        line = text[start:last].replace("\r\n", "").replace("\n", "")
-        return last, next(self.line_spans(line), None) is not None
+        return last, next(self.line_spans(joined(text[start:last])), None) is not None
 
     @cached_property
     def noise_regex(self) -> re.Pattern[str] | None:

@@ -7,10 +7,11 @@ padded with blanks, whose break falls inside a line (a word or a value cut in tw
 two words; not a sentence's end) and whose next row begins no log line of its own, goes on in that
 row. A row no wider than a mail's lines (72 to 80 columns), ending with a bare LF as a mail's text
 does, goes on in the next row when that row's first word would not have fitted on it, both rows
-carry the same quote marks (``> ``), and the next row begins no log line of its own; it goes on after
-a blank. The decision reads
-the row and the next one only; the line splitter never ends a block on a row that wide (see
-``core/lines.py``), so it is the same however the capture was cut into reads.
+carry the same quote marks (``> ``; or the next row only the outer ones, a quoted line broken by the
+mail that quoted it), and the next row begins no log line of its own, or does only by the look of its
+first word while a catalogued message runs on into it; it goes on after a blank. The decision reads
+the rows of the line so far and the next one only; the line splitter never ends a block on a row
+that wide (see ``core/lines.py``), so it is the same however the capture was cut into reads.
 """
 from __future__ import annotations
 
@@ -37,20 +38,25 @@ _BEGINS_CUT = frozenset(" ()},;:.=-_/%")
 # Markup around a pasted line (markdown's bold and code spans, a table's cells): a mail program breaks
 # inside a line's words, never where such marks close one line and open the next.
 _MARKUP = frozenset("*`|")
+GoesOn = Callable[[str, str], bool]
 
 
 def _row_at_width() -> str:
-    """A regex, matched at a row's start, for a row that may be a longer line a terminal cut: as wide
-    as terminals are set, in ASCII without ESC, then its line end and a next row that may carry it on.
-    The trigger screen stops at such rows (a trigger may be cut in two there); :func:`_cut_row`
-    decides. (The widths nested, shortest first: the row's characters are counted once.)"""
+    """A regex, matched at a row's start, for a row that may be a longer line a terminal cut or a mail
+    program broke: as wide as terminals are set, or as a mail's rows are, in ASCII without ESC, then
+    its line end and a next row that may carry it on. The trigger screen stops at such rows (a trigger
+    may be cut in two there); :func:`_cut_row` decides. (The widths nested, shortest first: the row's
+    characters are counted once.)"""
     char = r"[\x00-\t\x0b\x0c\x0e-\x1a\x1c-\x7f]"  # ASCII but the line end and ESC
+    # a mail's row: a bare LF, and a next row's word (or its quote marks); one bounded repeat, which
+    # the regex engine runs as one loop, where a branch per column would cost a step each
+    mail = f"{char}{{0,{len(MAIL_ROWS) - 1}}}\\n(?=\\S)"
     widths = sorted(TERMINAL_WIDTHS)
-    pattern = ""
-    for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), 0]):
+    terminal = ""
+    for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), MAIL_ROWS.start]):
         count = f"{char}{{{wider - narrower}}}"
-        pattern = f"{count}\\r?\\n" if not pattern else f"{count}(?:\\r?\\n|{pattern})"
-    return f"{pattern}(?=[\\w ()}},;:.=\\-/%])"
+        terminal = f"{count}\\r?\\n" if not terminal else f"{count}(?:\\r?\\n|{terminal})"
+    return f"{char}{{{MAIL_ROWS.start}}}(?:{mail}|{terminal}(?<=\\n)(?=[\\w ()}},;:.=\\-/%]))"
 
 
 ROW_AT_WIDTH = _row_at_width()
@@ -66,43 +72,56 @@ def _quote_marks(text: str, start: int, end: int) -> int:
     return at - start
 
 
-def _mail_cut(text: str, start: int, end: int, first: int) -> bool:
+def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | None, line_start: int) -> bool:
     """Whether a mail program broke the row ``start:end`` at a blank, its line going on in the row at
     ``first``: the row is no wider than a mail's lines, and the next row's first word would not have
-    fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps),
-    the row is no command at a shell's prompt, and the next row begins no line of its own (a label,
-    a line number, a list item)."""
+    fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps), or
+    the next row the outer ones of the row's (a quoted line broken by the mail that quoted it, quoted
+    again in a reply: "> > " before the row, "> " before its rest), the row is no command at a shell's
+    prompt, and the next row begins no line of its own (a label, a line number, a list item, a
+    capitalised word, unless ``goes_on`` finds a catalogued message's own words running on into it)."""
     width = end - start
     if width not in MAIL_ROWS or not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     marks = _quote_marks(text, start, end)
-    if text[first : first + marks] != text[start : start + marks] or _PROMPT.match(text, start + marks, end):
+    carried = _quote_marks(text, first, min(len(text), first + marks))  # the marks the next row repeats
+    if (text[first : first + carried] != text[start : start + carried] or (carried < marks and not carried)
+            or _PROMPT.match(text, start + marks, end)):
         return False
-    word = first + marks
+    word = first + carried
     if word >= len(text) or text[word] in " \t\r\n" or text[end - 1] in " \t" or text[end - 2 : end] in ("\\r", "\\n"):
         return False  # a row filled with blanks or ending with its line end shown, an indented next row
     blank, stop = word, min(len(text), word + MAIL_WIDTHS[-1])  # a word that long fits on no row
     while blank < stop and text[blank] not in " \t\r\n":
         blank += 1
-    if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank):
-        return False
     if text[end - 1] in _MARKUP or text[word] in _MARKUP:
         return False  # a line a paste's markup closes, or one it opens
-    if text[word].isupper() and text[word + 1 : word + 2].islower():
-        return False  # a capitalised word opens a line of its own ("Welcome to ...", "Task watchdog ...")
-    # (the quote marks a reply puts before rows another mail program already broke aside)
-    limit = next(w for w in MAIL_WIDTHS if w >= width - marks)
-    return width - marks + 1 + (blank - word) > limit
+    # (the quote marks a reply puts before the rows aside: the mail program that broke them counted
+    # only the marks that were there then, which the next row carries)
+    limit = next((w for w in MAIL_WIDTHS if w >= width - carried), None)
+    if limit is None or width - carried + 1 + (blank - word) <= limit:
+        return False
+    if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank) or (text[word].isupper() and text[word + 1 : word + 2].islower()):
+        # a label, a line number or a capitalised word opens a line of its own ("error: ...", "Welcome
+        # to ...", "Task watchdog ..."), unless a message that began on the row goes on in it ("...
+        # Expected 2 read 0." + "Bootloader for wrong chip?", "(result was" + "01070000: Operation timed out)")
+        if goes_on is None:
+            return False
+        line = joined(text[line_start:end])  # the line so far, its earlier rows (from line_start) joined
+        following = text.find("\n", word)
+        return goes_on(line[_quote_marks(line, 0, len(line)) :], text[word : len(text) if following < 0 else following])
+    return True
 
 
-def _cut_row(text: str, start: int, end: int) -> bool:
-    """Whether the row ``start:end`` of ``text`` (its CR aside) is a longer line cut at the width."""
+def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, line_start: int = -1) -> bool:
+    """Whether the row ``start:end`` of ``text`` (its CR aside) is a longer line cut at the width;
+    ``line_start``: where the line that the row goes on begins, if on an earlier row."""
     if end > start and text[end - 1] == "\r":
         end -= 1
     if end - start in MAIL_ROWS:
         # a mail's row ends with a bare LF (a device's console line with CR LF, or a lone CR, is whole)
         first = end + 1
-        return text[end : first] == "\n" and first < len(text) and _mail_cut(text, start, end, first)
+        return text[end : first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, goes_on, start if line_start < 0 else line_start)
     if end - start not in TERMINAL_WIDTHS or not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     if text[end - 2 : end] in ("  ", "\\r", "\\n"):
@@ -127,15 +146,17 @@ def _starts_alike(text: str, first: int, second: int) -> bool:
     return a == b or digits_alike(a) == digits_alike(b)
 
 
-def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callable[[str, int], bool]) -> tuple[int, int]:
+def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callable[[str, int], bool],
+                 goes_on: GoesOn | None = None) -> tuple[int, int]:
     """The span of the line the device printed around the row ``start:end`` of ``text``: with the
     wrapped rows before it (from ``floor`` on) and after it; ``(start, end)`` when it was not
     wrapped. ``opens_line(text, at)``: whether a log line of its own begins at ``at`` (a line in the
-    device's colours always does)."""
+    device's colours always does); ``goes_on(line, next_row)``: whether a message on the line so far
+    goes on with the words of the next row (see :func:`_mail_cut`)."""
     size = len(text)
     row = start
     # forward: this row is cut at the width and the next one carries on
-    while (end < size - 1 and text[end + 1] not in "\r\n\x1b" and _cut_row(text, row, end)
+    while (end < size - 1 and text[end + 1] not in "\r\n\x1b" and _cut_row(text, row, end, goes_on, start)
            and not opens_line(text, end + 1) and not _starts_alike(text, row, end + 1)):
         row = end + 1
         following = text.find("\n", row)
@@ -143,7 +164,7 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
     # backward: this row carries on one cut at the width
     while start > floor and text[start] != "\x1b" and not opens_line(text, start):
         before = text.rfind("\n", 0, start - 1) + 1
-        if before < floor or not _cut_row(text, before, start - 1) or _starts_alike(text, before, start):
+        if before < floor or not _cut_row(text, before, start - 1, goes_on) or _starts_alike(text, before, start):
             break
         start = before
     return start, end
