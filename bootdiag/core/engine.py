@@ -18,6 +18,7 @@ from bootdiag.core.value import Value
 
 MAX_FAILURES_PER_SESSION = 10
 _Entry = tuple[int, str, int, Condition, Callable[[Event], bool]]
+_Listed = tuple[int, str, int, Condition]  # an entry before its test is compiled
 _Test = Callable[[Event], bool]
 # an entry, its test of the key's fields, of the others, and the patterns that one searches with
 _Staged = tuple[_Entry, _Test, _Test | None, tuple[str, ...]]
@@ -68,7 +69,7 @@ def _staged(entry: _Entry, keyed: frozenset[str]) -> _Staged:
     return (entry, first, compile_where(rest), patterns)
 
 
-def _entry_order(entry: _Entry) -> tuple[int, str, int]:
+def _entry_order(entry: _Listed) -> tuple[int, str, int]:
     return entry[0], entry[1], entry[2]  # variant, role, condition index
 
 
@@ -135,13 +136,17 @@ class _Compiled:
     def __init__(self, rules: list[Rule]) -> None:
         # Each alternative of each rule is matched on its own; "r" below indexes these variants.
         self.variants = [(rule, when) for rule in rules for when in rule.all_whens()]
-        # kind -> (variant index, role, condition index, condition, its test): only relevant rules
-        # see an event; the per-class lists are built on the first event of each class.
-        self.dispatch: dict[str, list[_Entry]] = defaultdict(list)
+        # kind -> (variant index, role, condition index, condition): only relevant rules see an
+        # event; the per-class lists are built on the first event of each class, and a condition's
+        # test is compiled then (a capture shows few of the kinds the rules name: compiling every
+        # test, and every pattern in them, would be most of the engine's start-up).
+        self.dispatch: dict[str, list[_Listed]] = defaultdict(list)
         for r, (rule, when) in enumerate(self.variants):
             for role in ("all", "any", "none", "optional"):
                 for c, cond in enumerate(getattr(when, role)):
-                    self.dispatch[cond.event].append((r, role, c, cond, compile_condition(cond)))
+                    self.dispatch[cond.event].append((r, role, c, cond))
+        # (variant, role, condition index) -> its test, compiled on first use
+        self.tests: dict[tuple[int, str, int], _Test] = {}
         # class -> (its entries, getters of the values of the fields their tests read and of those
         # not read as free text, the entries' tests in two stages), built on first use.
         self.by_class: dict[type[Event], _Plan] = {}
@@ -208,6 +213,7 @@ class Engine:
         compiled = _compiled(rules)
         self._variants = compiled.variants
         self._dispatch = compiled.dispatch
+        self._tests = compiled.tests
         self._by_class = compiled.by_class
         self._stages = compiled.stages
         self._keyed_fields = compiled.keyed_fields
@@ -388,7 +394,8 @@ class Engine:
     def _plan(self, cls: type[Event]) -> _Plan:
         # In the rules' own order (not the kinds' set order, which changes from run to run): an
         # event that satisfies two conditions of one list is recorded for the first.
-        entries = sorted((e for kind in cls.kinds for e in self._dispatch.get(kind, ())), key=_entry_order)
+        listed = sorted((e for kind in cls.kinds for e in self._dispatch.get(kind, ())), key=_entry_order)
+        entries = [(*e, self._test_of(e)) for e in listed]
         fields = sorted({f for e in entries for f in e[3].where})
         keyed = sorted({f for e in entries for f in self._keyed_fields_of(e)})
         keyed_set = frozenset(keyed)
@@ -401,6 +408,12 @@ class Engine:
             staged.append(stage)
         return (entries, attrgetter(*fields) if fields else None, attrgetter(*keyed) if keyed else None, staged,
                 frozenset(fields) - keyed_set)
+
+    def _test_of(self, listed: _Listed) -> _Test:
+        test = self._tests.get(listed[:3])
+        if test is None:
+            test = self._tests[listed[:3]] = compile_condition(listed[3])
+        return test
 
     def _keyed_fields_of(self, entry: _Entry) -> frozenset[str]:
         found = self._keyed_fields.get(entry[:3])
