@@ -206,3 +206,31 @@ def test_a_command_sets_what_it_loads_aside_from_the_garbage_collector_and_a_lib
         assert gc.get_freeze_count() > frozen + 1000 and gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_the_folder_keeps_the_newest_entries_within_its_size_limit(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setattr(build_cache, "SIZE_LIMIT", 3000)
+    payload = b"x" * 900
+    for n in range(6):
+        assert build_cache.cached(f"thing{n}", ["x"], lambda: payload) == payload
+        (entry,) = cache_home.glob(f"thing{n}-*.pickle")
+        os.utime(entry, ns=(n * 10**9, n * 10**9))  # written in this order, a second apart
+    left = sorted(p.name.split("-")[0] for p in cache_home.glob("*.pickle"))
+    assert left == ["thing3", "thing4", "thing5"]  # the oldest went first, the newest stayed
+    assert sum(p.stat().st_size for p in cache_home.glob("*.pickle")) <= 3000
+    # an entry larger than the limit alone is still kept: it is the one just written
+    big = b"y" * 5000
+    assert build_cache.cached("big", ["x"], lambda: big) == big
+    assert [p.name.split("-")[0] for p in cache_home.glob("*.pickle")] == ["big"]
+    assert build_cache.cached("big", ["x"], lambda: b"rebuilt") == big
+
+
+def test_pruning_a_folder_it_cannot_read_does_nothing(tmp_path: Path) -> None:
+    build_cache.prune(tmp_path / "missing")
+    kept = tmp_path / "a.pickle"
+    kept.write_bytes(b"1" * 10)
+    (tmp_path / ".a.pickle-half-written").write_bytes(b"2" * 10)
+    build_cache.prune(tmp_path)
+    assert kept.exists() and (tmp_path / ".a.pickle-half-written").exists()

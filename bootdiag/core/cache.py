@@ -135,8 +135,42 @@ def cached(kind: str, parts: Iterable[str | bytes | Path], build: Callable[[], T
         data = _entry(value)
     except Exception:  # noqa: BLE001 - not stored: built again next time
         return value
-    _write(folder, path.name, data)
+    if _write(folder, path.name, data):
+        prune(folder, keep=path.name)
     return value
+
+
+# Bytes of stored files the cache folder keeps at most: the entries of several installations (one
+# installation's are about 8 MB, most of it the message catalogue's regex programs).
+SIZE_LIMIT = 64 << 20
+
+
+def prune(folder: Path, keep: str = "") -> None:
+    """Remove the stored files written longest ago (``keep`` aside) until those left take at most
+    :data:`SIZE_LIMIT` bytes. Every new version of bootdiag, and every edit of a rule, catalogue or
+    module in a checkout, stores entries under new keys, and nothing else removes the old ones. Run
+    only after an entry is written, which a start that finds its entries never does. A file another
+    run still has mapped is removed from the folder only (or, where the system refuses, left)."""
+    try:
+        stored = []
+        with os.scandir(folder) as found:
+            for entry in found:
+                if entry.name.endswith(".pickle") and not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+                    stat = entry.stat(follow_symlinks=False)
+                    stored.append((stat.st_mtime_ns, stat.st_size, entry.name))
+    except OSError:
+        return
+    total = sum(size for _, size, _ in stored)
+    for _, size, name in sorted(stored):
+        if total <= SIZE_LIMIT:
+            break
+        if name == keep:
+            continue
+        try:
+            os.unlink(folder / name)
+        except OSError:
+            continue
+        total -= size
 
 
 # An entry is a header (the pickle's length, how many buffers, each buffer's length), the pickle,
@@ -200,24 +234,26 @@ def unpickle(data: bytes | memoryview, buffers: Iterable[Any] = ()) -> Any:
         gc.enable()
 
 
-def _write(folder: Path, name: str, data: bytes) -> None:
+def _write(folder: Path, name: str, data: bytes) -> bool:
     """Store ``data`` as ``folder/name``, whole or not at all (parallel runs may race here); a file
-    that cannot be written is only built again next time."""
+    that cannot be written is only built again next time. Whether it was stored."""
     import tempfile
 
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, folder / name)
+        return True
     except OSError:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        return False
 
 
 def dumps(value: Any, buffer_callback: Callable[[pickle.PickleBuffer], Any] | None = None) -> bytes:
