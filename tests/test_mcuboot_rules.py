@@ -63,12 +63,20 @@ def test_a_lone_uneven_slot_split_is_a_weak_layout_lead_but_no_alarm_on_a_boot_t
 
 
 def test_west_naming_a_failed_imgtool_run_is_a_failure_but_a_quoted_command_is_not() -> None:
-    failed = "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --header-size 0 --slot-size 4096 a.bin b.bin\n"
+    failed = "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --header-size 0x200 --slot-size 4096 a.bin b.bin\n"
     (event,) = [e for e in parse_text(failed) if e.kind == "ImgtoolSignCommand"]
     assert event.exit_status == 2 and event.is_failure()
     assert explain(failed).status == "unexplained"
     quoted = "I signed it with imgtool sign --header-size 0x200 --slot-size 0x60000 a.bin b.bin\n"
     assert not [e for e in parse_text(quoted) if e.is_failure()]
+
+
+def test_west_sign_passing_a_zero_header_size_means_the_build_left_no_header_room() -> None:
+    run = "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --version 0.0.0+0 --align 4 --header-size 0 --slot-size 4096 a.bin b.bin\n"
+    assert explain(run).findings[0].id == "mcuboot.sign_header_offset_zero"
+    # The same header size in a command someone quotes (not one west ran) says nothing about the build.
+    quoted = "I tried imgtool sign --header-size 0 --slot-size 4096 a.bin b.bin\n"
+    assert "mcuboot.sign_header_offset_zero" not in [f.id for f in explain(quoted).findings]
 
 
 def test_application_minimal_log_lines_are_not_mcuboot_events() -> None:
