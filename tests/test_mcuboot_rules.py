@@ -79,6 +79,18 @@ def test_west_sign_passing_a_zero_header_size_means_the_build_left_no_header_roo
     assert "mcuboot.sign_header_offset_zero" not in [f.id for f in explain(quoted).findings]
 
 
+def test_a_header_size_given_to_west_sign_under_the_vector_table_alignment_is_a_finding() -> None:
+    signed = "west sign -t imgtool -- --key root-rsa-2048.pem --header-size 32 --pad-header\n"
+    assert explain(signed).findings[0].id == "mcuboot.sign_header_size_too_small"
+    # The mcuboot_pad size of a partition-manager build, or no header size at all, is no finding.
+    for fine in ("--header-size 0x200 --pad-header", ""):
+        report = explain(f"west sign -t imgtool -- --key root-rsa-2048.pem {fine}\n")
+        assert "mcuboot.sign_header_size_too_small" not in [f.id for f in report.findings]
+    # An application that ran after the update shows the header was where its code starts.
+    ran = signed + "I: Starting bootloader\nI: Jumping to the first image slot\n*** Booting Zephyr OS build v3.6.0 ***\nHello World!\n"
+    assert explain(ran).status == "healthy"
+
+
 def test_application_minimal_log_lines_are_not_mcuboot_events() -> None:
     assert not [e for e in parse_text("I: sensor ready\nE: sensor read failed (-5)\n") if e.family == "mcuboot"]
 
