@@ -79,6 +79,19 @@ def test_west_sign_passing_a_zero_header_size_means_the_build_left_no_header_roo
     assert "mcuboot.sign_header_offset_zero" not in [f.id for f in explain(quoted).findings]
 
 
+def test_a_zero_header_size_run_broken_by_a_mail_program_is_the_same_finding() -> None:
+    import textwrap
+
+    run = [
+        'Error: Invalid value for "-H" / "--header-size": Minimum value for -H/--header-size is 32',
+        "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --version 0.0.0+0 --align 4"
+        " --header-size 0 --slot-size 421888 --key key.pem /ci/build/zephyr/zephyr.bin /ci/build/zephyr/zephyr.signed.bin",
+    ]
+    mailed = ["> " + row for line in run for row in textwrap.wrap(line, 72, break_long_words=False, break_on_hyphens=False)]
+    for text in (run, mailed):
+        assert explain("\n".join(text) + "\n").findings[0].id == "mcuboot.sign_header_offset_zero"
+
+
 def test_a_header_size_given_to_west_sign_under_the_vector_table_alignment_is_a_finding() -> None:
     signed = "west sign -t imgtool -- --key root-rsa-2048.pem --header-size 32 --pad-header\n"
     assert explain(signed).findings[0].id == "mcuboot.sign_header_size_too_small"
