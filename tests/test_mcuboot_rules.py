@@ -104,6 +104,18 @@ def test_a_header_size_given_to_west_sign_under_the_vector_table_alignment_is_a_
     assert explain(ran).status == "healthy"
 
 
+def test_west_flash_read_with_its_long_verbose_option_and_markdown_emphasis() -> None:
+    events = parse_text(
+        "run **west --verbose flash --bin-file build/zephyr/app.signed.bin**\n"
+        "**-- runners.openocd: Flashing file: /w/build/zephyr/zephyr.hex**\n"
+    )
+    command, flashing = [e for e in events if e.kind in ("WestFlashCommand", "WestFlashingFile")]
+    assert command.requested == "build/zephyr/app.signed.bin"
+    assert flashing.file == "/w/build/zephyr/zephyr.hex" and flashing.runner == "openocd"
+    # west's own "-- west flash: ..." lines are not a command someone ran
+    assert not [e for e in parse_text("-- west flash: using runner openocd\n") if e.kind == "WestFlashCommand"]
+
+
 def test_application_minimal_log_lines_are_not_mcuboot_events() -> None:
     assert not [e for e in parse_text("I: sensor ready\nE: sensor read failed (-5)\n") if e.family == "mcuboot"]
 
