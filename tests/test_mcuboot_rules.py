@@ -63,12 +63,57 @@ def test_a_lone_uneven_slot_split_is_a_weak_layout_lead_but_no_alarm_on_a_boot_t
 
 
 def test_west_naming_a_failed_imgtool_run_is_a_failure_but_a_quoted_command_is_not() -> None:
-    failed = "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --header-size 0 --slot-size 4096 a.bin b.bin\n"
+    failed = "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --header-size 0x200 --slot-size 4096 a.bin b.bin\n"
     (event,) = [e for e in parse_text(failed) if e.kind == "ImgtoolSignCommand"]
     assert event.exit_status == 2 and event.is_failure()
     assert explain(failed).status == "unexplained"
     quoted = "I signed it with imgtool sign --header-size 0x200 --slot-size 0x60000 a.bin b.bin\n"
     assert not [e for e in parse_text(quoted) if e.is_failure()]
+
+
+def test_west_sign_passing_a_zero_header_size_means_the_build_left_no_header_room() -> None:
+    run = "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --version 0.0.0+0 --align 4 --header-size 0 --slot-size 4096 a.bin b.bin\n"
+    assert explain(run).findings[0].id == "mcuboot.sign_header_offset_zero"
+    # The same header size in a command someone quotes (not one west ran) says nothing about the build.
+    quoted = "I tried imgtool sign --header-size 0 --slot-size 4096 a.bin b.bin\n"
+    assert "mcuboot.sign_header_offset_zero" not in [f.id for f in explain(quoted).findings]
+
+
+def test_a_zero_header_size_run_broken_by_a_mail_program_is_the_same_finding() -> None:
+    import textwrap
+
+    run = [
+        'Error: Invalid value for "-H" / "--header-size": Minimum value for -H/--header-size is 32',
+        "FATAL ERROR: command exited with status 2: /usr/local/bin/imgtool sign --version 0.0.0+0 --align 4"
+        " --header-size 0 --slot-size 421888 --key key.pem /ci/build/zephyr/zephyr.bin /ci/build/zephyr/zephyr.signed.bin",
+    ]
+    mailed = ["> " + row for line in run for row in textwrap.wrap(line, 72, break_long_words=False, break_on_hyphens=False)]
+    for text in (run, mailed):
+        assert explain("\n".join(text) + "\n").findings[0].id == "mcuboot.sign_header_offset_zero"
+
+
+def test_a_header_size_given_to_west_sign_under_the_vector_table_alignment_is_a_finding() -> None:
+    signed = "west sign -t imgtool -- --key root-rsa-2048.pem --header-size 32 --pad-header\n"
+    assert explain(signed).findings[0].id == "mcuboot.sign_header_size_too_small"
+    # The mcuboot_pad size of a partition-manager build, or no header size at all, is no finding.
+    for fine in ("--header-size 0x200 --pad-header", ""):
+        report = explain(f"west sign -t imgtool -- --key root-rsa-2048.pem {fine}\n")
+        assert "mcuboot.sign_header_size_too_small" not in [f.id for f in report.findings]
+    # An application that ran after the update shows the header was where its code starts.
+    ran = signed + "I: Starting bootloader\nI: Jumping to the first image slot\n*** Booting Zephyr OS build v3.6.0 ***\nHello World!\n"
+    assert explain(ran).status == "healthy"
+
+
+def test_west_flash_read_with_its_long_verbose_option_and_markdown_emphasis() -> None:
+    events = parse_text(
+        "run **west --verbose flash --bin-file build/zephyr/app.signed.bin**\n"
+        "**-- runners.openocd: Flashing file: /w/build/zephyr/zephyr.hex**\n"
+    )
+    command, flashing = [e for e in events if e.kind in ("WestFlashCommand", "WestFlashingFile")]
+    assert command.requested == "build/zephyr/app.signed.bin"
+    assert flashing.file == "/w/build/zephyr/zephyr.hex" and flashing.runner == "openocd"
+    # west's own "-- west flash: ..." lines are not a command someone ran
+    assert not [e for e in parse_text("-- west flash: using runner openocd\n") if e.kind == "WestFlashCommand"]
 
 
 def test_application_minimal_log_lines_are_not_mcuboot_events() -> None:

@@ -150,6 +150,33 @@ def test_prose_about_imgtool_is_not_a_command() -> None:
     assert parse_text("imgtool signs the image; see imgtool's sign help\n") == []
 
 
+def test_west_sign_tool_options_are_read_as_imgtool_options() -> None:
+    cmd = command(r"west sign -t imgtool -- --key C:\ncs\root-rsa-2048.pem  --header-size 32 --pad-header")
+    assert cmd.via == "west sign" and cmd.header_size == 32 and cmd.pad_header
+    # west gives the input and output files itself: no missing-argument error
+    assert cmd.usage_error is None and cmd.infile is None
+    assert command("$ west --verbose sign -d build -t imgtool -- --key k.pem -H 0x200").header_size == 0x200
+
+
+def test_west_sign_without_imgtool_options_is_not_an_imgtool_command() -> None:
+    for line in ("west sign -t rimage -- -k key.pem", "west sign -d build -t imgtool", "I will west sign it later"):
+        assert not [e for e in parse_text(line + "\n") if isinstance(e, ImgtoolSignCommand)]
+
+
+def test_an_option_after_west_signs_own_header_size_replaces_it(tmp_path: Path) -> None:
+    # west sign runs imgtool with its own --header-size first and the options after "--" later;
+    # imgtool (click) keeps the last value, so the image's header is the size given after "--".
+    imgtool_main = pytest.importorskip("imgtool.main")
+    runner = CliRunner()
+    key, raw, out = tmp_path / "k.pem", tmp_path / "in.bin", tmp_path / "out.bin"
+    assert runner.invoke(imgtool_main.imgtool, ["keygen", "-k", str(key), "-t", "ecdsa-p256"]).exit_code == 0
+    raw.write_bytes(b"\x11" * 256)
+    west = ["--version", "0.0.0+0", "--align", "4", "--header-size", "512", "--slot-size", "0x10000"]
+    result = runner.invoke(imgtool_main.imgtool, ["sign", *west, "--key", str(key), "--header-size", "32", "--pad-header", str(raw), str(out)])
+    assert result.exit_code == 0, result.output
+    assert int.from_bytes(out.read_bytes()[8:10], "little") == 32  # ih_hdr_size
+
+
 # The real imgtool (a test dependency) decides what a command shape does; usage_error must agree.
 USAGE_SHAPES = [
     ["-k", "k.pem", "-v", "1.0.0", "-H", "0x400", "-S", "0x2D000", "--boot-record", "./bin/tfm_s.bin", "./bin/tfm_s_signed.bin"],

@@ -19,8 +19,12 @@ from bootdiag.core.events import Event
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger
 from bootdiag.platforms.mcuboot.events import WestFlashCommand, WestFlashed, WestFlashingFile
 
-_COMMAND = re.compile(r"(?:^|[\s$#>])west(?:\s+-v+)*\s+flash(?![:\w-])(?P<args>.*)$")  # not west's own "-- west flash: ..."
-_FLASHING = re.compile(r"(?:--\s*runners\.(?P<runner>[\w-]+):\s*)?Flashing file:\s*(?P<file>\S.*?)\s*$")
+# west's global verbosity option before the command: -v, -vv..., or --verbose (zephyrproject-rtos/west
+# src/west/app/main.py, the top-level parser's "-v, --verbose"). A report may set the command or a
+# runner's line in Markdown emphasis or code ("run **west flash ...**"): the marks around it are not
+# part of it.
+_COMMAND = re.compile(r"(?:^|[\s$#>*`])west(?:\s+(?:-v+|--verbose))*\s+flash(?![:\w-])(?P<args>.*)$")  # not west's own "-- west flash: ..."
+_FLASHING = re.compile(r"(?:--\s*runners\.(?P<runner>[\w-]+):\s*)?Flashing file:\s*(?P<file>\S.*?)[*`]*\s*$")
 _FILE_OPTIONS = ("--bin-file", "--hex-file", "--elf-file", "--file")
 # runners/nrf_common.py: "Board(s) with serial number(s) ... flashed successfully."; stm32flash.py:
 # "Board flashed successfully."
@@ -29,6 +33,7 @@ _DONE = re.compile(r"--\s*runners\.[\w-]+:\s*Board.*flashed successfully")
 
 def _requested(args: str) -> str | None:
     """The file a ``west flash`` command line names (``--hex-file X`` or ``--hex-file=X``)."""
+    args = args.rstrip().rstrip("*`")
     try:
         words = shlex.split(args)
     except ValueError:
@@ -44,7 +49,7 @@ def _requested(args: str) -> str | None:
 
 class WestFamily(ClaimsByTrigger):
     name = "west"
-    trigger = compile_trigger(r"\bwest(?:\s+-v+)*\s+flash\b", r"Flashing file: ", r"runners\.[\w-]+: ")
+    trigger = compile_trigger(r"\bwest(?:\s+(?:-v+|--verbose))*\s+flash\b", r"Flashing file: ", r"runners\.[\w-]+: ")
 
     def __init__(self) -> None:
         self._requested: str | None = None  # the file named by the last `west flash` command line

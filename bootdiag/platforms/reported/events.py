@@ -76,6 +76,9 @@ class ImgtoolSignCommand(ReportedEvent):
     outfile: str | None = None
     complete: bool = True  # False when the line continues on the next one (trailing \ or ^)
     exit_status: int | None = None  # the status west reported the command exited with
+    # "west sign" when these are the imgtool options given to west sign after "--": west adds
+    # --version, --align, --header-size and --slot-size before them and the input and output files.
+    via: str | None = None
 
     def is_failure(self) -> bool:
         return bool(self.exit_status)
@@ -93,6 +96,8 @@ class ImgtoolSignCommand(ReportedEvent):
             return f"imgtool 2.5.0 stops with `{error}` and writes no image"
         if not self.complete:
             return "the command continues on the next line"
+        if self.via == "west sign":
+            return "imgtool signs the build's zephyr.bin / zephyr.hex into zephyr.signed.bin / .hex"
         return f"imgtool signs {self.infile} into {self.outfile}"
 
     @property
@@ -106,10 +111,11 @@ class ImgtoolSignCommand(ReportedEvent):
             return None
         if self.boot_record_missing_argument and self.boot_record is None:
             return "Error: Option '--boot-record' requires an argument."
-        if self.infile is None:
-            return "Error: Missing argument 'INFILE'."
-        if self.outfile is None:
-            return "Error: Missing argument 'OUTFILE'."
+        if self.via != "west sign":  # west sign gives the input and output files itself
+            if self.infile is None:
+                return "Error: Missing argument 'INFILE'."
+            if self.outfile is None:
+                return "Error: Missing argument 'OUTFILE'."
         if self.boot_record is not None and len(self.boot_record) > SW_TYPE_MAX:
             return (
                 f"Error: '{self.boot_record}' is too long ({len(self.boot_record)} characters) for sw_type. "

@@ -39,6 +39,14 @@ _FLAG_OPTIONS: dict[str, str | None] = {
 _INT_FIELDS = frozenset({"header_size", "slot_size", "align"})
 # Where the command starts: "imgtool sign", "imgtool.py sign", "python -m imgtool sign", quoted or not.
 COMMAND_START = re.compile(r"""\bimgtool(?:\.py|\.exe)?["'`]?\s+sign(?=\s|$)""")
+# Zephyr's west sign with the imgtool signer (zephyrproject-rtos/zephyr scripts/west_commands/sign.py,
+# ImgtoolSigner.sign, until imgtool moved into the build): "west [-v] sign [-d DIR] -t imgtool -- <tool
+# options>". It runs `imgtool sign --version V --align A --header-size <CONFIG_ROM_START_OFFSET>
+# --slot-size S` followed by the tool options and the build's zephyr.bin / zephyr.hex, so the options
+# after "--" are read as imgtool's and come last (click keeps the last value of an option).
+WEST_SIGN_START = re.compile(r"\bwest(?:\.exe)?[ \t]+(?:-[-\w]{1,30}[ \t]+){0,4}sign(?=[ \t]|$)")
+_WEST_IMGTOOL = re.compile(r"(?:^|[ \t])(?:-t|--tool)(?:[ \t]+|=)imgtool(?=[ \t]|$)")
+_WEST_TOOL_ARGS = re.compile(r"[ \t]--(?:[ \t]|$)")
 # west's report of a program it ran that failed (zephyrproject-rtos/west src/west/app/main.py, the
 # CalledProcessError handler): "command exited with status N: <the command>".
 _EXITED = re.compile(r"command exited with status (\d+):\s+\S*$")  # then the path before imgtool
@@ -74,22 +82,49 @@ def _number(token: str) -> int | None:
     return int_or_none(token, 0)
 
 
-@lru_cache(maxsize=1024)
-def parse_sign_command(text: str) -> tuple[tuple[str, Any], ...] | None:
-    """The event fields of the ``imgtool sign`` command in ``text``, or ``None`` without one."""
-    start = COMMAND_START.search(text)
-    if start is None or _CLICK_USAGE.search(text, 0, start.start()) is not None:
+def _west_sign_tool_options(text: str) -> str | None:
+    """The imgtool options of a ``west sign -t imgtool -- ...`` command in ``text``, or ``None``."""
+    start = WEST_SIGN_START.search(text)
+    if start is None:
         return None
     rest = text[start.end():]
     if text.count("`", 0, start.start()) % 2 and "`" in rest:  # Markdown inline code ends at its backtick
         rest = rest[: rest.index("`")]
+    split = _WEST_TOOL_ARGS.search(rest)
+    if split is None or _WEST_IMGTOOL.search(rest, 0, split.start()) is None:
+        return None
+    return rest[split.end():]
+
+
+@lru_cache(maxsize=1024)
+def parse_sign_command(text: str) -> tuple[tuple[str, Any], ...] | None:
+    """The event fields of the ``imgtool sign`` command in ``text``, or ``None`` without one."""
+    start = COMMAND_START.search(text)
+    if start is None:
+        options = _west_sign_tool_options(text)
+        if options is None:
+            return None
+        fields = _read_options(options)
+        fields["via"] = "west sign"
+        return tuple(sorted(fields.items()))
+    if _CLICK_USAGE.search(text, 0, start.start()) is not None:
+        return None
+    rest = text[start.end():]
+    if text.count("`", 0, start.start()) % 2 and "`" in rest:  # Markdown inline code ends at its backtick
+        rest = rest[: rest.index("`")]
+    fields = _read_options(rest)
+    if (exited := _EXITED.search(text, 0, start.start())) is not None:
+        fields["exit_status"] = int(exited.group(1))
+    return tuple(sorted(fields.items()))
+
+
+def _read_options(rest: str) -> dict[str, Any]:
+    """imgtool sign's options and arguments in ``rest`` (the words after ``sign``)."""
     rest = rest.rstrip()
     complete = _CONTINUATION.search(" " + rest) is None
     if not complete:
         rest = rest[:-1]
     fields: dict[str, Any] = {"complete": complete}
-    if (exited := _EXITED.search(text, 0, start.start())) is not None:
-        fields["exit_status"] = int(exited.group(1))
     positional: list[str] = []
     words = _tokens(rest)
     i = 0
@@ -129,4 +164,4 @@ def parse_sign_command(text: str) -> tuple[tuple[str, Any], ...] | None:
         fields["infile"] = positional[0]
     if len(positional) > 1:
         fields["outfile"] = positional[1]
-    return tuple(sorted(fields.items()))
+    return fields

@@ -73,6 +73,7 @@ class ReportTextFamily(Stateless, ClaimsByTrigger):
     # screen (parse/screen.py); the message phrases are case-insensitive as prose is.
     trigger = compile_trigger(
         r"imgtool(?:\.py|\.exe)?[\"'`]?\s+sign\b",
+        r"\bwest(?:\.exe)?[ \t]+(?:-[-\w]{1,30}[ \t]+){0,4}sign(?=[ \t]|$)",
         r"MCUBOOT_[A-Z0-9]",
         r"CONFIG_(?:MCUBOOT|MEASURED_BOOT|BOOT_|TFM_)",
         r"(?i:slot(?: image)? (?:is |was |being )?(?:not valid|invalid))",
