@@ -93,6 +93,11 @@ def test_newer_flash_speed_wording_and_esp_fail_code() -> None:
     assert isinstance(failed, ev.SecureBootEnableFailed) and failed.error == -1
 
 
+def test_an_app_writing_an_update_is_read_at_info_level() -> None:
+    event = one("I (40221) esp_https_ota: Writing to partition subtype 16 at offset 0x150000")
+    assert isinstance(event, ev.EspLog) and event.tag == "esp_https_ota" and not event.is_failure()
+
+
 @pytest.mark.parametrize("line,message", [
     ("serial.serialutil.SerialException: [Errno 2] could not open port /dev/ttyUSB0: [Errno 2] No such file or directory: '/dev/ttyUSB0'",
      "[Errno 2] could not open port /dev/ttyUSB0"),
