@@ -93,6 +93,19 @@ def test_newer_flash_speed_wording_and_esp_fail_code() -> None:
     assert isinstance(failed, ev.SecureBootEnableFailed) and failed.error == -1
 
 
+@pytest.mark.parametrize("line,garbage", [
+    ("load:0x0780000,len:5012", True),  # no chip has memory there
+    ("load:0x206f7420,len:0x1000", True),  # text read as a header
+    ("load:0x3fff0030,len:7000", False),  # ESP32 bootloader DRAM
+    ("load:0x403c9700,len:0x4", False),  # ESP32-S3 bootloader IRAM
+    ("load:0x3f400020,len:188412", False),  # an app's DROM: mapped flash, a wrong file but a real image
+    ("load:0x3fce3818,len:-1", True),
+])
+def test_a_rom_segment_no_chip_could_load_is_garbage(line: str, garbage: bool) -> None:
+    event = one(line)
+    assert isinstance(event, ev.RomLoad) and event.implausible is garbage
+
+
 def test_an_app_writing_an_update_is_read_at_info_level() -> None:
     event = one("I (40221) esp_https_ota: Writing to partition subtype 16 at offset 0x150000")
     assert isinstance(event, ev.EspLog) and event.tag == "esp_https_ota" and not event.is_failure()

@@ -12,7 +12,7 @@ from typing import Literal
 from bootdiag.core.events import Event
 from bootdiag.core.messages import catalogue, identify, message_ids
 from bootdiag.core.numbers import parse_int
-from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address
+from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address, mapped_by_some_chip
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
 # Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
@@ -319,8 +319,9 @@ class RomLoad(RomEvent):
 
     @property
     def implausible(self) -> bool:
-        """A segment no image has: negative or over 16 MB, the ROM reading garbage as a header."""
-        return not 0 <= self.length <= 0x1000000
+        """A segment no image has, the ROM reading garbage as a header: a length negative or over 16 MB,
+        or an address no ESP chip has memory or mapped flash at."""
+        return not 0 <= self.length <= 0x1000000 or not mapped_by_some_chip(self.address)
 
     @property
     def flash_mapped(self) -> bool:
