@@ -106,6 +106,15 @@ def test_a_rom_segment_no_chip_could_load_is_garbage(line: str, garbage: bool) -
     assert isinstance(event, ev.RomLoad) and event.implausible is garbage
 
 
+@pytest.mark.parametrize("line,name,new", [
+    ("    - 'FLASH_TYPE' (Selects SPI flash type) 0b0 -> 0b1", "FLASH_TYPE", "0b1"),
+    ("    - 'SPI_PAD_CONFIG_HD' (SPI HD (D3) pad) 0b000000 -> 0b011100", "SPI_PAD_CONFIG_HD", "0b011100"),
+])
+def test_espefuse_burn_plan_lines_name_the_field_and_its_new_value(line: str, name: str, new: str) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolEfuseBurn) and (event.name, event.new) == (name, new)
+
+
 def test_an_app_writing_an_update_is_read_at_info_level() -> None:
     event = one("I (40221) esp_https_ota: Writing to partition subtype 16 at offset 0x150000")
     assert isinstance(event, ev.EspLog) and event.tag == "esp_https_ota" and not event.is_failure()

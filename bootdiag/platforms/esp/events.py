@@ -849,6 +849,15 @@ class ToolWrote(ToolEvent):
     address: int
 
 
+class ToolEfuseBurn(ToolEvent):
+    """espefuse's plan, one field a line, before it burns: ``- 'FLASH_TYPE' (Selects SPI flash type) 0b0 -> 0b1``."""
+
+    kind: Literal["ToolEfuseBurn"] = "ToolEfuseBurn"
+    name: str
+    old: str
+    new: str
+
+
 class ToolHashVerified(ToolEvent):
     kind: Literal["ToolHashVerified"] = "ToolHashVerified"
     completion = True
