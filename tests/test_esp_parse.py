@@ -115,6 +115,24 @@ def test_espefuse_burn_plan_lines_name_the_field_and_its_new_value(line: str, na
     assert isinstance(event, ev.ToolEfuseBurn) and (event.name, event.new) == (name, new)
 
 
+def _poweron_boots(readings: list[int]) -> str:
+    boot = ("ets Jun  8 2016 00:22:57\n\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+            "mode:DIO, clock div:2\nload:0x3fff0030,len:6704\nentry 0x40080698\n"
+            "I (29) boot: ESP-IDF v4.4.6 2nd stage bootloader\nI (233) cpu_start: Starting scheduler on PRO CPU.\n")
+    return "".join(boot + "".join(f"I ({5400 + 4000 * k}) app: reading {k}\n" for k in range(n)) for n in readings)
+
+
+@pytest.mark.parametrize("readings,counted", [
+    ([4, 4, 4, 4], [0, 0, 1, 2]),  # each boot stops at the same point: a loop
+    ([4, 5, 4, 6], [0, 0, 1, 2]),  # a line or two apart still is
+    ([3, 9, 1, 12], [0, 0, 0, 1]),  # EN pressed after any amount of output: never two alike before
+    ([2, 14, 30, 7], [0, 0, 0, 0]),
+])
+def test_poweron_resets_count_boots_that_ended_at_the_same_point(readings: list[int], counted: list[int]) -> None:
+    resets = [e for e in parse_text(_poweron_boots(readings)) if isinstance(e, ev.RomReset)]
+    assert [r.ended_started_before for r in resets] == counted
+
+
 def test_an_app_writing_an_update_is_read_at_info_level() -> None:
     event = one("I (40221) esp_https_ota: Writing to partition subtype 16 at offset 0x150000")
     assert isinstance(event, ev.EspLog) and event.tag == "esp_https_ota" and not event.is_failure()

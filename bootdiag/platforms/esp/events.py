@@ -112,7 +112,9 @@ class RomReset(RomRetry):
     again_after_start: bool = False
     # How many earlier resets of the same reason ended a boot that had got past the ROM (counted up
     # to 2), and whether the boot this one ended had reached its application ("Starting scheduler",
-    # app_main): a board whose app runs restarts the same way when someone presses EN.
+    # app_main): a board whose app runs restarts the same way when someone presses EN. Boots that
+    # reached their application count only when they ended after about as many lines of its output as
+    # the first such boot (0 when this one did not): a supply loop stops each boot at the same point.
     ended_started_before: int = 0
     app_started: bool = False
 
