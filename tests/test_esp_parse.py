@@ -93,6 +93,51 @@ def test_newer_flash_speed_wording_and_esp_fail_code() -> None:
     assert isinstance(failed, ev.SecureBootEnableFailed) and failed.error == -1
 
 
+@pytest.mark.parametrize("line,garbage", [
+    ("load:0x0780000,len:5012", True),  # no chip has memory there
+    ("load:0x206f7420,len:0x1000", True),  # text read as a header
+    ("load:0x3fff0030,len:7000", False),  # ESP32 bootloader DRAM
+    ("load:0x403c9700,len:0x4", False),  # ESP32-S3 bootloader IRAM
+    ("load:0x3f400020,len:188412", False),  # an app's DROM: mapped flash, a wrong file but a real image
+    ("load:0x3fce3818,len:-1", True),
+])
+def test_a_rom_segment_no_chip_could_load_is_garbage(line: str, garbage: bool) -> None:
+    event = one(line)
+    assert isinstance(event, ev.RomLoad) and event.implausible is garbage
+
+
+@pytest.mark.parametrize("line,name,new", [
+    ("    - 'FLASH_TYPE' (Selects SPI flash type) 0b0 -> 0b1", "FLASH_TYPE", "0b1"),
+    ("    - 'SPI_PAD_CONFIG_HD' (SPI HD (D3) pad) 0b000000 -> 0b011100", "SPI_PAD_CONFIG_HD", "0b011100"),
+])
+def test_espefuse_burn_plan_lines_name_the_field_and_its_new_value(line: str, name: str, new: str) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolEfuseBurn) and (event.name, event.new) == (name, new)
+
+
+def _poweron_boots(readings: list[int]) -> str:
+    boot = ("ets Jun  8 2016 00:22:57\n\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+            "mode:DIO, clock div:2\nload:0x3fff0030,len:6704\nentry 0x40080698\n"
+            "I (29) boot: ESP-IDF v4.4.6 2nd stage bootloader\nI (233) cpu_start: Starting scheduler on PRO CPU.\n")
+    return "".join(boot + "".join(f"I ({5400 + 4000 * k}) app: reading {k}\n" for k in range(n)) for n in readings)
+
+
+@pytest.mark.parametrize("readings,counted", [
+    ([4, 4, 4, 4], [0, 0, 1, 2]),  # each boot stops at the same point: a loop
+    ([4, 5, 4, 6], [0, 0, 1, 2]),  # a line or two apart still is
+    ([3, 9, 1, 12], [0, 0, 0, 1]),  # EN pressed after any amount of output: never two alike before
+    ([2, 14, 30, 7], [0, 0, 0, 0]),
+])
+def test_poweron_resets_count_boots_that_ended_at_the_same_point(readings: list[int], counted: list[int]) -> None:
+    resets = [e for e in parse_text(_poweron_boots(readings)) if isinstance(e, ev.RomReset)]
+    assert [r.ended_started_before for r in resets] == counted
+
+
+def test_an_app_writing_an_update_is_read_at_info_level() -> None:
+    event = one("I (40221) esp_https_ota: Writing to partition subtype 16 at offset 0x150000")
+    assert isinstance(event, ev.EspLog) and event.tag == "esp_https_ota" and not event.is_failure()
+
+
 @pytest.mark.parametrize("line,message", [
     ("serial.serialutil.SerialException: [Errno 2] could not open port /dev/ttyUSB0: [Errno 2] No such file or directory: '/dev/ttyUSB0'",
      "[Errno 2] could not open port /dev/ttyUSB0"),

@@ -89,3 +89,14 @@ APP_ONLY_RANGES = ((0x42000000, 0x44000000), (0x3C000000, 0x3E000000), (0x3F0000
 
 def app_only_address(address: int) -> bool:
     return any(lo <= address < hi for lo, hi in APP_ONLY_RANGES)
+
+
+# Every address some chip's ROM loader can copy a segment to or some chip maps flash at: the union of the
+# chips' RAM and flash-mapped ranges above (esptool targets/*.py MEMORY_MAP, IROM_MAP, DROM_MAP). A
+# segment header that names an address outside all of them (load:0x0780000) belongs to no image for any
+# chip: what the ROM read as a header is other data, or flash read back wrong.
+_MAPPED_SOMEWHERE = tuple(sorted({r for chip in CHIPS for r in (*chip.ram, *chip.flash_mapped)}))
+
+
+def mapped_by_some_chip(address: int) -> bool:
+    return any(lo <= address < hi for lo, hi in _MAPPED_SOMEWHERE)

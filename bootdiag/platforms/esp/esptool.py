@@ -172,6 +172,9 @@ class _ToolTransformer(Transformer):
     def sig_block_not_by_key(self, items: list[Token]) -> Parsed:
         return ev.EspsecureNotSignedByKey, {"block": parse_int(items[0])}
 
+    def efuse_burn(self, items: list[Token]) -> Parsed:
+        return ev.ToolEfuseBurn, {"name": str(items[0]).strip("'"), "old": str(items[2]), "new": str(items[3])}
+
     def signed(self, items: list[Token]) -> Parsed:
         return ev.EspsecureSigned, {"size": parse_int(items[0]), "file": str(items[1]).split(".")[0].strip("\" ")}
 
@@ -195,6 +198,8 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         r"Connection\(ConnectionFailed\)",
         r"espcomm_sync failed", r"Failed to connect with the device", r"Couldn't sync to ESP", r"The device has been lost",
         r"Serial port \S",
+        # espefuse's burn plan line, its "    - " lead taken as a bullet by the unwrapper or not
+        r"'[A-Z][A-Z0-9_]*+' \(",
     )
 
     def parse(self, text: str, no: int) -> Event | None:

@@ -12,7 +12,7 @@ from typing import Literal
 from bootdiag.core.events import Event
 from bootdiag.core.messages import catalogue, identify, message_ids
 from bootdiag.core.numbers import parse_int
-from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address
+from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address, mapped_by_some_chip
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
 # Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
@@ -112,7 +112,9 @@ class RomReset(RomRetry):
     again_after_start: bool = False
     # How many earlier resets of the same reason ended a boot that had got past the ROM (counted up
     # to 2), and whether the boot this one ended had reached its application ("Starting scheduler",
-    # app_main): a board whose app runs restarts the same way when someone presses EN.
+    # app_main): a board whose app runs restarts the same way when someone presses EN. Boots that
+    # reached their application count only when they ended after about as many lines of its output as
+    # the first such boot (0 when this one did not): a supply loop stops each boot at the same point.
     ended_started_before: int = 0
     app_started: bool = False
 
@@ -319,8 +321,9 @@ class RomLoad(RomEvent):
 
     @property
     def implausible(self) -> bool:
-        """A segment no image has: negative or over 16 MB, the ROM reading garbage as a header."""
-        return not 0 <= self.length <= 0x1000000
+        """A segment no image has, the ROM reading garbage as a header: a length negative or over 16 MB,
+        or an address no ESP chip has memory or mapped flash at."""
+        return not 0 <= self.length <= 0x1000000 or not mapped_by_some_chip(self.address)
 
     @property
     def flash_mapped(self) -> bool:
@@ -846,6 +849,15 @@ class ToolWrote(ToolEvent):
     completion = True
     size: int
     address: int
+
+
+class ToolEfuseBurn(ToolEvent):
+    """espefuse's plan, one field a line, before it burns: ``- 'FLASH_TYPE' (Selects SPI flash type) 0b0 -> 0b1``."""
+
+    kind: Literal["ToolEfuseBurn"] = "ToolEfuseBurn"
+    name: str
+    old: str
+    new: str
 
 
 class ToolHashVerified(ToolEvent):

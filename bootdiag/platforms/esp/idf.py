@@ -45,6 +45,10 @@ _BOOT_TAGS = [
     ("boot", "", r"(?:\.esp32\w*|_comm)?"), ("esp_image", "", ""), ("esp_ota_ops", "", ""), ("efuse", "", ""),
     ("secure_boot", "", r"\w*"), ("flash_encrypt", "", ""), ("flash_parts", "", ""), ("cpu_start", "", ""),
     ("main_task", "", ""), ("app_init", "", ""), ("app_start", "", ""),
+    # the app writing an update (components/esp_https_ota/src/esp_https_ota.c, esp_https_ota_begin:
+    # "Writing to partition subtype %d at offset 0x%" PRIx32, v5.x): a slot the next boot finds empty
+    # was meant to hold it
+    ("esp_https_ota", "", ""),
 ]
 _BOOT_TAG_PATTERN = alternation(_BOOT_TAGS)
 # The informational lines the screen hands over: those, and the start-up lines MCUboot's Espressif

@@ -219,8 +219,13 @@ class EspRomFamily(ClaimsByTrigger):
         # Reset reasons that already ended a boot that got past the ROM, in this capture, with how
         # many times (counted up to 2).
         self._ended_started: frozenset[tuple[str, int]] = frozenset()
-        # The boot since the last reset reached its application (an AppStarted line).
+        # The boot since the last reset reached its application (an AppStarted line), and the line
+        # where it did.
         self._app_started = False
+        self._app_at: int | None = None
+        # Reset reasons that ended a boot which had reached its application, with how many lines of
+        # output that boot printed from its application's start to the reset (the first such boot's).
+        self._app_spans: frozenset[tuple[str, int]] = frozenset()
         self._new_attempt()
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
@@ -231,14 +236,16 @@ class EspRomFamily(ClaimsByTrigger):
         return (
             self.chip, distance(self._sb_failed_at, no), self._spaced, self._retry_banner, self._in_retry,
             distance(self._entry_at, no), self._restarted, self._ram_segment, self._image_bytes, self._first_load,
-            self._booted, self._started, self._ended_started, self._app_started, len(self._seen),
+            self._booted, self._started, self._ended_started, self._app_started, distance(self._app_at, no),
+            self._app_spans, len(self._seen),
         )
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         (self.chip, failed, self._spaced, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment,
          self._image_bytes, self._first_load, self._booted, self._started, self._ended_started, self._app_started,
-         _known) = state  # type: ignore[assignment]
+         app_at, self._app_spans, _known) = state  # type: ignore[assignment]
         self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
+        self._app_at = line_at(app_at, no)  # type: ignore[arg-type]
 
     def repeat(self, raw: str) -> tuple[Event | None, str] | None:
         """A line this family read before, word for word (the ROM prints the same lines on every
@@ -306,6 +313,25 @@ class EspRomFamily(ClaimsByTrigger):
             self._booted = True
         elif type(event) is ev.AppStarted and not event.quoted:
             self._app_started = True
+            if self._app_at is None:
+                self._app_at = no
+
+    def _ends_alike(self, reason: str, no: int) -> bool:
+        """Whether the boot this reset (of ``reason``, at line ``no``) ends stopped where the first
+        boot that reached its application and ended with the same reset did: as many lines of output
+        from the application's start, give or take a quarter (and three lines). A supply that gives
+        way under the firmware's load does so at the same point of every boot (threads: "always as
+        the Wi-Fi starts"); a person pressing EN on a running board does so after any amount of
+        output. Boots that did not reach their application are alike."""
+        if not (self._started and self._app_started and self._app_at is not None):
+            return True
+        span = no - self._app_at
+        first = next((lines for ended, lines in self._app_spans if ended == reason), None)
+        if first is None:
+            if len(self._app_spans) < 8:
+                self._app_spans = self._app_spans | {(reason, span)}
+            return True
+        return abs(span - first) <= max(3, first // 4)
 
     def _right_after_failure(self, no: int, window: int) -> bool:
         """Line ``no`` is within ``window`` lines of the last failed check: the ROM's watchdog retry."""
@@ -353,14 +379,16 @@ class EspRomFamily(ClaimsByTrigger):
             fields["woke_after_boot"] = self._booted and fields["reason"] in _DEEP_SLEEP_WAKES
             reason = fields["reason"] or ""
             before = next((times for ended, times in self._ended_started if ended == reason), 0)
+            alike = self._ends_alike(reason, no)
             fields["after_start"] = self._started
             fields["again_after_start"] = self._started and before > 0
-            fields["ended_started_before"] = before if self._started else 0
+            fields["ended_started_before"] = before if self._started and alike else 0
             fields["app_started"] = self._started and self._app_started
-            if self._started and before < 2 and len(self._ended_started) < 8:
+            if self._started and alike and before < 2 and len(self._ended_started) < 8:
                 self._ended_started = self._ended_started - {(reason, before)} | {(reason, before + 1)}
             self._started = False
             self._app_started = False
+            self._app_at = None
             self._restarted = False
             mode_text = fields.pop("_mode_text")
             fields["chip"] = self.chip
