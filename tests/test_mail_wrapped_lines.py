@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from bootdiag.core.parse import LineParser
-from bootdiag.core.parse.wrapped import joined
+from bootdiag.core.parse.wrapped import joined, wrapped_span
 from bootdiag.core.pipeline import Analyzer, explain
 from linear_time import assert_linear, best_cpu_times
 
@@ -193,3 +193,112 @@ def test_a_message_over_three_rows_goes_on_before_a_capitalised_word_of_its_own(
     rows = mail(sentence, 72, "> ")
     assert rows[-1].startswith("> Probe failed.") and len(rows) == 4
     assert answer(rows) == answer([sentence]) == ("diagnosed", ["esp.flash_size_or_partition_mismatch"])
+
+
+# A flash whose runner wrote the build's .hex where the command named a signed .bin: the runner's line
+# names the file, and a mail breaks it before the path, on a row narrower than its width.
+FLASHED = ["west flash --bin-file build/zephyr/zephyr.signed.bin", "-- west flash: using runner nrfjprog",
+           "-- runners.nrfjprog: Flashing file: /home/dev/zephyrproject/build/zephyr/zephyr.hex", "Parsing hex file."]
+
+
+@pytest.mark.parametrize("marks", ["", "> ", "> > "])
+def test_a_row_broken_before_a_long_path_reads_whole_however_narrow(marks):
+    whole = answer([marks + line for line in FLASHED])
+    assert whole == ("diagnosed", ["mcuboot.unsigned_image_flashed"])
+    rows = [marks + row for line in FLASHED for row in mail(line)]
+    assert marks + "-- runners.nrfjprog: Flashing file:" in rows and len(rows) == len(FLASHED) + 1
+    assert answer(rows) == whole
+    broken = rows.index(marks + "-- runners.nrfjprog: Flashing file:")
+    assert rows_read("\n".join(rows) + "\n").count("\n".join(rows[broken : broken + 2])) == 1
+
+
+@pytest.mark.parametrize("line", [
+    "runners.nrfjprog: nrfjprog --program /home/dev/zephyrproject/build/zephyr/zephyr.hex -f NRF52",  # an option's path
+    "west sign -t imgtool -- --key C:\\ncs\\v2.5.2\\bootloader\\mcuboot\\root-rsa-2048.pem  --header-size 32",
+    "For troubleshooting steps visit: https://docs.espressif.com/projects/esptool/en/latest/troubleshooting.html",
+    "espsecure.py sign_data --version 2 --keyfile ~/keys/project/secure_boot_signing_key_v2.pem build/app.bin",
+])
+def test_a_path_a_url_or_an_option_that_did_not_fit_carries_the_line_on(line):
+    rows = mail(line)
+    assert len(rows[0]) < 56 and len(rows) > 1
+    assert rows_read("\n".join(rows) + "\n")[0] == "\n".join(rows[:2])
+    assert joined("\n".join(rows[:2])) == f"{rows[0]} {rows[1]}"
+
+
+@pytest.mark.parametrize("line, following", [
+    # a ROM's line, and the next one that begins with a long value, not a path
+    ("configsip: 0, SPIWP:0xee", "clk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00"),
+    # a compiler's error opens with its file, line and column
+    ("cc1: all warnings being treated as errors",
+     "/home/dev/esp/blink/main/blink_example_main.c:42:13: error: unused variable 'level'"),
+    # a row that ends a sentence, then the command a build tool ran next
+    ("Hard resetting via RTS pin...", "/home/dev/.platformio/penv/bin/python -m esptool --chip esp32 erase_flash"),
+    ("Wrote 16384 bytes (10979 compressed) at 0x00001000.", "/dev/ttyUSB0: closed"),
+    # a function's name alone, then its file (addr2line without -p)
+    ("app_main", "/home/dev/esp/blink/main/blink_example_main.c:42"),
+    # a heading, then a command wider than a mail's rows (a mail would have broken it too)
+    ("Uploading LittleFS filesystem",
+     "C:\\Users\\dev\\AppData\\Local\\Arduino15\\packages\\esp8266\\tools\\python3\\3.7.2-post1/python3.exe "
+     "C:\\Users\\dev\\AppData\\Local\\Arduino15\\packages\\esp8266\\hardware\\esp8266\\3.0.2/tools/upload.py"),
+    # a next row whose long word would have fitted on a mail's row after this one
+    ("Serial port /dev/ttyUSB0", "/home/dev/esp/blink/build/blink.bin"),
+    # a command at a shell's prompt, then what it printed
+    ("$ west flash --bin-file", "/home/dev/zephyrproject/build/zephyr/zephyr.signed.bin: No such file or directory"),
+    # a line of its own that begins with a list's mark, or a line number
+    ("I (31) boot: compile time", "- /home/dev/esp/blink/build/bootloader/bootloader.bin"),
+    ("Backtrace: 0x400d1a2b:0x3ffb5f70", "12:/home/dev/esp/blink/build/bootloader/bootloader.bin"),
+])
+def test_a_narrow_row_before_a_line_of_its_own_stays_whole(line, following):
+    assert len(line) < 56
+    assert all("\n" not in row for row in rows_read(f"{line}\n{following}\n"))
+    assert all("\n" not in row for row in rows_read(f"> {line}\n> {following}\n"))
+
+
+def test_a_narrow_row_and_the_path_it_was_broken_before_are_read_together_however_the_capture_was_cut():
+    rows = [row for line in FLASHED for row in mail(line)]
+    for after in (["Erasing page at address 0x0."], []):
+        data = ("\n".join([*rows, *after]) + "\n").encode()
+        answers = set()
+        for size in (1, 7, 36, 37, 38, 52, 80, len(data)):
+            analyzer = Analyzer("<capture>")
+            for at in range(0, len(data), size):
+                analyzer.feed_bytes(data[at : at + size])
+            report = analyzer.finish()
+            answers.add((report.status, tuple(f.id for f in report.findings)))
+        assert answers == {("diagnosed", ("mcuboot.unsigned_image_flashed",))}, after
+
+
+def test_the_line_splitter_holds_a_narrow_row_only_while_a_long_word_may_carry_it_on():
+    from bootdiag.core.lines import LineSplitter
+
+    splitter = LineSplitter()
+    # the last row may go on in the next read: it waits for it (or a release)
+    first = splitter.feed(b"Parsing hex file.\n-- runners.nrfjprog: Flashing file:\n")
+    assert first is not None and first.text == "Parsing hex file."
+    after = splitter.feed(b"/home/dev/zephyrproject/build/zephyr/zephyr.hex\nApplying system reset.\n")
+    assert after is not None and after.text.startswith("-- runners.nrfjprog: Flashing file:\n/home/")
+    # a row before one that begins with a short word: read at once (the last row waits)
+    block = LineSplitter().feed(b"I (31) boot: compile time\nI (32) boot: chip revision: 1\n")
+    assert block is not None and block.text == "I (31) boot: compile time"
+    # one word alone, a sentence, a line a console ended with CR LF: nothing to wait for
+    for data in (b"app_main\n", b"Leaving...\n", b"I (32) boot: chip revision: 1\r\n"):
+        block = LineSplitter().feed(data)
+        assert block is not None and block.text == data.decode()[:-1]
+
+
+def test_thousands_of_narrow_rows_each_broken_before_a_path_are_read_in_linear_time():
+    import random
+
+    rng = random.Random(0)
+
+    def capture(rows: int) -> str:
+        # each row 50 columns wide, the next one's first word a path of 31 characters: one long line
+        # (of letters no trigger is made of, so that the line's cost is the rows', not a search's)
+        return "".join(("~/", "./")[n % 2] + "".join(rng.choice("jkqxz") for _ in range(29)) + " "
+                       + "".join(rng.choice("jkqxz/") for _ in range(18)) + "\n" for n in range(rows))
+
+    text = capture(1000)
+    assert wrapped_span(text, 0, text.index("\n"), 0, lambda text, at: False)[1] == len(text) - 1
+    parser = LineParser()
+    small, large = best_cpu_times(lambda text: list(parser.screened(text)), [text, capture(4000)])
+    assert_linear(small, large, 4)

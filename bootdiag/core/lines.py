@@ -29,13 +29,43 @@ _NEWLINE = re.compile(rb"\r\n|\r|\n")
 # Columns terminals and consoles are commonly set to (VT100's 80 and 132, the Windows console's 120,
 # ...): a row exactly that wide may be a longer line a terminal wrapped (core/parse/wrapped.py).
 TERMINAL_WIDTHS = frozenset({80, 100, 120, 128, 132, 150, 160, 180, 200})
-# Widths of rows a mail program may have broken at a blank, the line going on in the next row (its
-# 72, 76 or 78 columns; core/parse/wrapped.py decides from the next row's first word). Such a row ends
-# with a bare LF, as a mail's text does: the CR LF a device's console ends its lines with is never one.
-MAIL_ROWS = range(56, 80)
+# Widths of rows a mail program may have broken at a blank, the line going on in the next row: any row
+# narrower than its 72, 76 or 78 columns (core/parse/wrapped.py decides from the next row's first word),
+# one narrower than FULL_MAIL_ROW only before a long word (a path, a URL, an option) and only when it
+# has words of its own (see short_row_may_go_on). Such a row ends with a bare LF, as a mail's text
+# does: the CR LF a device's console ends its lines with is never one.
+MAIL_ROWS = range(1, 80)
+FULL_MAIL_ROW = 56
+# Columns mail programs fill before they break a line at a blank (Thunderbird's and mutt's 72, the 76
+# of quoted-printable bodies, RFC 5322's recommended 78, 80 for the rest): a row at most that wide
+# whose next row begins with a word that would not have fitted on it was broken there.
+MAIL_WIDTHS = (72, 76, 78, 80)
+# The fewest characters of a word a row narrower than FULL_MAIL_ROW was broken before: the row, a
+# blank and the word are wider than the narrowest mail's row.
+LONG_WORD_CHARS = MAIL_WIDTHS[0] - (FULL_MAIL_ROW - 1)
 _HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a line of 600 characters)
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
+
+
+def short_row_may_go_on(row: bytes) -> bool:
+    """Whether a row narrower than ``FULL_MAIL_ROW`` may be one a mail program broke before a long word:
+    after its quote marks and indent it has two words or more, and it ends no sentence. (A single
+    word is a line of its own: a function's name before its file, a program's before its output.)"""
+    body = row.lstrip(b"> \t")
+    return body[-1:] not in _ENDS_LINE and (b" " in body or b"\t" in body)
+
+
+_ENDS_LINE = (b"", b".", b"!", b"?", b" ", b"\t")
+_BLANKS = re.compile(rb"[ \t\r\n]")
+
+
+def _begins_with_long_word(row: bytes) -> bool:
+    """Whether ``row``'s first word, after quote marks, is as long as one a narrower row was broken
+    before (core/parse/wrapped.py looks at its kind)."""
+    body = row.lstrip(b"> ")
+    blank = _BLANKS.search(body, 0, LONG_WORD_CHARS)
+    return len(body) >= LONG_WORD_CHARS and blank is None
 
 
 class Line(NamedTuple):
@@ -193,14 +223,20 @@ class LineSplitter:
             return None
         held = None
         body_end = len(head) - (2 if head.endswith(b"\r\n") else 1)
+        after = -1  # where the row after the one looked at begins (the last row's is still to come)
         for _ in range(_HELD_ROWS):
             start = _last_break(head, body_end) + 1
             width = body_end - start + (len(self._pending) if start == 0 else 0)
             if width not in TERMINAL_WIDTHS and (width not in MAIL_ROWS or head[body_end : body_end + 1] != b"\n"):
                 break  # (a mail's rows end with a bare LF; a device's console ends its lines with CR LF)
+            if width < FULL_MAIL_ROW and not (
+                    short_row_may_go_on((bytes(self._pending) + head[:body_end]) if start == 0 else head[start:body_end])
+                    and (after < 0 or _begins_with_long_word(head[after : after + 64 + LONG_WORD_CHARS]))):
+                break
             held = start
             if start == 0:
                 break
+            after = start
             body_end = start - (2 if head[start - 2 : start] == b"\r\n" else 1)
         return held
 

@@ -6,7 +6,9 @@ A row exactly as wide as terminals are set (80, 100, 120, 132, ... columns), in 
 padded with blanks, whose break falls inside a line (a word or a value cut in two, the space between
 two words; not a sentence's end) and whose next row begins no log line of its own, goes on in that
 row. A row no wider than a mail's lines (72 to 80 columns), ending with a bare LF as a mail's text
-does, goes on in the next row when that row's first word would not have fitted on it, both rows
+does, goes on in the next row when that row's first word would not have fitted on it (on a row
+narrower than ``FULL_MAIL_ROW``, only a long path, URL or option, after a row of words that ends no
+sentence, on a next row no wider than a mail's or that word alone), both rows
 carry the same quote marks (``> ``; or the next row only the outer ones, a quoted line broken by the
 mail that quoted it), and the next row begins no log line of its own, or does only by the look of its
 first word while a catalogued message runs on into it; it goes on after a blank. The decision reads
@@ -18,14 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bootdiag.core.lines import MAIL_ROWS, TERMINAL_WIDTHS
+from bootdiag.core.lines import FULL_MAIL_ROW, LONG_WORD_CHARS, MAIL_ROWS, MAIL_WIDTHS, TERMINAL_WIDTHS, short_row_may_go_on
 from bootdiag.core.rules.digit_blind import digits_alike
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
-# Columns mail programs fill before they break a line at a blank (Thunderbird's and mutt's 72, the 76
-# of quoted-printable bodies, RFC 5322's recommended 78, 80 for the rest): a row at most that wide
-# whose next row begins with a word that would not have fitted on it was broken there.
-MAIL_WIDTHS = (72, 76, 78, 80)
 # A next row's first word that opens a line of its own: a label ending in a colon ("error:", "Warning:",
 # tested apart), a line number or a clock before a colon ("12:rst:0x1", "10:00:01"), a list item's mark.
 _OWN_LINE = re.compile(r"\d{1,10}:|[-*+\u2022]\Z")
@@ -38,6 +36,11 @@ _BEGINS_CUT = frozenset(" ()},;:.=-_/%")
 # Markup around a pasted line (markdown's bold and code spans, a table's cells): a mail program breaks
 # inside a line's words, never where such marks close one line and open the next.
 _MARKUP = frozenset("*`|")
+# A word a mail program breaks a line before however short the row it leaves (a row narrower than
+# FULL_MAIL_ROW): a path (absolute, home, relative, a drive's, a share's, in quotes or brackets), a URL,
+# a long option. Values (numbers, hashes, key=value) are not: a log prints those on lines of their own
+# ("configsip: 0, SPIWP:0xee" then "clk_drv:0x00,q_drv:0x00,...", "Calculated:" then a digest).
+_LONG_WORD = re.compile(r"""["'(\[]?+(?:[~.]{0,2}/|[A-Za-z]:[\\/]|\\\\|[A-Za-z][0-9A-Za-z_+.-]{0,15}+://|--[A-Za-z]|[0-9A-Za-z_.-]{1,64}+[/\\])""")
 GoesOn = Callable[[str, str], bool]
 
 
@@ -50,13 +53,16 @@ def _row_at_width() -> str:
     char = r"[\x00-\t\x0b\x0c\x0e-\x1a\x1c-\x7f]"  # ASCII but the line end and ESC
     # a mail's row: a bare LF, and a next row's word (or its quote marks); one bounded repeat, which
     # the regex engine runs as one loop, where a branch per column would cost a step each
-    mail = f"{char}{{0,{len(MAIL_ROWS) - 1}}}\\n(?=\\S)"
+    mail = f"{char}{{0,{MAIL_ROWS.stop - FULL_MAIL_ROW - 1}}}\\n(?=\\S)"
     widths = sorted(TERMINAL_WIDTHS)
     terminal = ""
-    for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), MAIL_ROWS.start]):
+    for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), FULL_MAIL_ROW]):
         count = f"{char}{{{wider - narrower}}}"
         terminal = f"{count}\\r?\\n" if not terminal else f"{count}(?:\\r?\\n|{terminal})"
-    return f"{char}{{{MAIL_ROWS.start}}}(?:{mail}|{terminal}(?<=\\n)(?=[\\w ()}},;:.=\\-/%]))"
+    # a narrower mail's row: a bare LF, then a long word (after quote marks) that may be a path, a URL or
+    # an option; the row's first characters, taken once and not given back, lead to either kind
+    short = f"\\n(?=(?:> ?){{0,8}}+\\S{{{LONG_WORD_CHARS}}})(?=(?:> ?){{0,8}}+(?:{_LONG_WORD.pattern}))"
+    return f"{char}{{0,{FULL_MAIL_ROW - 1}}}+(?:{short}|{char}(?:{mail}|{terminal}(?<=\\n)(?=[\\w ()}},;:.=\\-/%])))"
 
 
 ROW_AT_WIDTH = _row_at_width()
@@ -75,7 +81,8 @@ def _quote_marks(text: str, start: int, end: int) -> int:
 def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | None, line_start: int) -> bool:
     """Whether a mail program broke the row ``start:end`` at a blank, its line going on in the row at
     ``first``: the row is no wider than a mail's lines, and the next row's first word would not have
-    fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps), or
+    fitted on it (a row narrower than ``FULL_MAIL_ROW`` is broken so before a long path, URL or option
+    only). Both rows carry the same quote marks, if any (a reply quotes every row it wraps), or
     the next row the outer ones of the row's (a quoted line broken by the mail that quoted it, quoted
     again in a reply: "> > " before the row, "> " before its rest), the row is no command at a shell's
     prompt, and the next row begins no line of its own (a label, a line number, a list item, a
@@ -98,9 +105,21 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
         return False  # a line a paste's markup closes, or one it opens
     # (the quote marks a reply puts before the rows aside: the mail program that broke them counted
     # only the marks that were there then, which the next row carries)
-    limit = next((w for w in MAIL_WIDTHS if w >= width - carried), None)
-    if limit is None or width - carried + 1 + (blank - word) <= limit:
-        return False
+    if width < FULL_MAIL_ROW:
+        # A row this narrow was broken before a long word only (a path, a URL, an option) that would not
+        # have fitted on the narrowest mail's row; the row has words of its own and ends no sentence,
+        # and the next row is one a mail program makes too: no wider than its rows, or the word alone.
+        if (width - carried + 1 + (blank - word) <= MAIL_WIDTHS[0] or not _LONG_WORD.match(text, word, blank)
+                or not short_row_may_go_on(text[start:end].encode("ascii"))):
+            return False
+        following = text.find("\n", word)
+        row = text[word : len(text) if following < 0 else following].rstrip()
+        if len(row) > MAIL_WIDTHS[-1] and (" " in row or "\t" in row):
+            return False
+    else:
+        limit = next((w for w in MAIL_WIDTHS if w >= width - carried), None)
+        if limit is None or width - carried + 1 + (blank - word) <= limit:
+            return False
     if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank) or (text[word].isupper() and text[word + 1 : word + 2].islower()):
         # a label, a line number or a capitalised word opens a line of its own ("error: ...", "Welcome
         # to ...", "Task watchdog ..."), unless a message that began on the row goes on in it ("...
