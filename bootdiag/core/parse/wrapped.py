@@ -61,7 +61,7 @@ def _row_at_width() -> str:
         terminal = f"{count}\\r?\\n" if not terminal else f"{count}(?:\\r?\\n|{terminal})"
     # a narrower mail's row: a bare LF, then a long word (after quote marks) that may be a path, a URL or
     # an option; the row's first characters, taken once and not given back, lead to either kind
-    short = f"\\n(?=(?:> ?){{0,8}}+\\S{{{LONG_WORD_CHARS}}})(?=(?:> ?){{0,8}}+(?:{_LONG_WORD.pattern}))"
+    short = f"\\n(?=(?:> ?){{0,8}}+(?:{_LONG_WORD.pattern}))(?=(?:> ?){{0,8}}+\\S{{{LONG_WORD_CHARS}}})"
     return f"{char}{{0,{FULL_MAIL_ROW - 1}}}+(?:{short}|{char}(?:{mail}|{terminal}(?<=\\n)(?=[\\w ()}},;:.=\\-/%])))"
 
 
