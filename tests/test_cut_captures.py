@@ -108,6 +108,20 @@ def test_the_bootloader_own_line_cut_short_after_its_last_line_shows_no_hand_ove
     assert explain("```\n" + _UP_TO_BOOT_SOURCE + cut + "\n```\nWhat is wrong?\n").status == "incomplete"
 
 
+@pytest.mark.parametrize("cut", ["I: Swap ty", "[00:00:00.025,817] <inf> mcub"])
+def test_the_last_line_cut_short_reads_the_same_however_the_capture_was_cut_into_reads(cut: str) -> None:
+    from bootdiag.core.pipeline import Analyzer
+
+    data = (_UP_TO_BOOT_SOURCE + cut + "\n").encode()
+    statuses = set()
+    for at in (len(_UP_TO_BOOT_SOURCE) - 1, len(_UP_TO_BOOT_SOURCE), len(_UP_TO_BOOT_SOURCE) + 3, len(data)):
+        analyzer = Analyzer("<capture>")
+        analyzer.feed_bytes(data[:at])
+        analyzer.feed_bytes(data[at:])
+        statuses.add(analyzer.finish().status)
+    assert statuses == {"incomplete"}
+
+
 @pytest.mark.parametrize("after", [
     "uart:~$ ",  # the application's shell prompt
     "login:",

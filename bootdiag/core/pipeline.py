@@ -145,7 +145,12 @@ class Analyzer:
         if builder.output_after_last is None:
             if self._tail is not None:
                 builder.output_after_last = output_after(self._tail, self.parser.last_line_of(builder._last_line))
-            if builder.output_after_last is None:
+                if builder.output_after_last is None:
+                    # nothing after the event in the blocks so far: this block is the first that may show
+                    # output, judged as the event's own block would be (at the end, a last line cut short)
+                    self._tail = block
+                    return
+            else:
                 builder.output_after_last = output_follows(block.text)
         self._tail = None
 
