@@ -199,6 +199,12 @@ class LineSplitter:
         if last < 0:
             self._hold(chunk)
             return None
+        if not self._overflow and _last_break(self._pending) >= 0:
+            # Rows held back for the row this read completes are looked at again with it: they may
+            # not go on in it after all, and then go out now.
+            last += len(self._pending)
+            chunk = bytes(self._pending) + chunk
+            self._pending.clear()
         self._skip_lf = chunk[last] == 0x0D and last == len(chunk) - 1
         head, tail = chunk[: last + 1], chunk[last + 1 :]
         cut = self._last_row_at_width(head)
@@ -226,11 +232,12 @@ class LineSplitter:
         after = -1  # where the row after the one looked at begins (the last row's is still to come)
         for _ in range(_HELD_ROWS):
             start = _last_break(head, body_end) + 1
-            width = body_end - start + (len(self._pending) if start == 0 else 0)
+            opened = self._pending if start == 0 else b""  # (a row begun in an earlier read)
+            width = body_end - start + len(opened)
             if width not in TERMINAL_WIDTHS and (width not in MAIL_ROWS or head[body_end : body_end + 1] != b"\n"):
                 break  # (a mail's rows end with a bare LF; a device's console ends its lines with CR LF)
             if width < FULL_MAIL_ROW and not (
-                    short_row_may_go_on((bytes(self._pending) + head[:body_end]) if start == 0 else head[start:body_end])
+                    short_row_may_go_on(bytes(opened) + head[start:body_end])
                     and (after < 0 or _begins_with_long_word(head[after : after + 64 + LONG_WORD_CHARS]))):
                 break
             held = start
