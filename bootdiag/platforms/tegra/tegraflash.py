@@ -92,8 +92,9 @@ def _error(message: str) -> Parsed:
         return ev.TegraBootloaderNotRunning, {"message": text}
     if lower.startswith("probing the target board failed"):
         return ev.TegraProbeFailed, {"message": text}
-    # L4T R38 flash.sh (main body, before get_board_version): on Orin, no BR_CID answered and no board
-    # spec (BOARDID, FAB...) was given to flash without one; R36.2 and older said "probing ... failed".
+    # L4T R38 flash.sh (main body, before get_board_version): with --no-flash (l4t_initrd_flash.sh and SDK
+    # Manager build images so) on Orin, no BR_CID answered and no board spec (BOARDID, FAB...) was given to
+    # build without the board. A run that flashes stops before it, at "probing the target board failed".
     if lower.startswith("no board spec. and no target connected"):
         return ev.TegraProbeFailed, {"message": text}
     m = _SD_LAYOUT_ON_BOARD_WITHOUT_SD.match(text)
