@@ -411,17 +411,18 @@ class TegraFamily(ClaimsByTrigger):
         self.chip: str | None = None
         self._ubuntu: str | None = None  # host release named earlier in the capture
         self._l4t_major: int | None = None
+        self._l4t_release: str | None = None  # "R36.4.0": a host release can be supported from a minor release on
         self._poll: tuple[float, str] | None = None  # stamp and command of the bootloader poll in flight
         self._poll_stuck_said = False
 
     def state(self, no: int) -> tuple[object, ...]:
         """Everything it remembers: stamps included, so runs at other times are not repeats."""
-        return (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major, self._poll,
-                self._poll_stuck_said)
+        return (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major,
+                self._l4t_release, self._poll, self._poll_stuck_said)
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major, self._poll,
-         self._poll_stuck_said) = state  # type: ignore[assignment]
+        (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major,
+         self._l4t_release, self._poll, self._poll_stuck_said) = state  # type: ignore[assignment]
 
     def parse(self, text: str, no: int) -> Event | None:
         t, body = split_stamp(text)
@@ -460,9 +461,9 @@ class TegraFamily(ClaimsByTrigger):
         if chip:
             self.chip = chip
         if cls is ev.TegraL4tRelease:
-            self._l4t_major = fields["major"]
+            self._l4t_major, self._l4t_release = fields["major"], fields["release"]
             if self._ubuntu:
-                fields = {**fields, "problem": ubuntu_problem(self._ubuntu, fields["major"])}
+                fields = {**fields, "problem": ubuntu_problem(self._ubuntu, fields["major"], fields["release"])}
         return cls.trusted(line=no, text=text, t=t, new_run=new_run, **fields)
 
     def _stuck_poll(self, t: float, text: str, no: int) -> Event | None:
@@ -495,5 +496,5 @@ class TegraFamily(ClaimsByTrigger):
         if found["environment"] == "ubuntu":
             self._ubuntu = found["version"]
             if self._l4t_major is not None:
-                found["problem"] = ubuntu_problem(found["version"], self._l4t_major)
+                found["problem"] = ubuntu_problem(found["version"], self._l4t_major, self._l4t_release)
         return ev.TegraHost.trusted(line=no, text=text, **found)
