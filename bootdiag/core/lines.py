@@ -33,6 +33,10 @@ TERMINAL_WIDTHS = frozenset({80, 100, 120, 128, 132, 150, 160, 180, 200})
 # 72, 76 or 78 columns; core/parse/wrapped.py decides from the next row's first word). Such a row ends
 # with a bare LF, as a mail's text does: the CR LF a device's console ends its lines with is never one.
 MAIL_ROWS = range(56, 80)
+# Columns mail programs fill before they break a line at a blank (Thunderbird's and mutt's 72, the 76
+# of quoted-printable bodies, RFC 5322's recommended 78, 80 for the rest): a row at most that wide
+# whose next row begins with a word that would not have fitted on it was broken there.
+MAIL_WIDTHS = (72, 76, 78, 80)
 _HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a line of 600 characters)
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
@@ -188,21 +192,31 @@ class LineSplitter:
         """Where the last line of ``head`` (which ends with a line end) starts, when it is exactly
         as wide as a terminal or as wide as a mail program's rows (ending with a bare LF), with the
         rows as wide right before it (up to ``_HELD_ROWS`` in all: the earlier rows of the same wrapped
-        line); else None."""
+        line); else None. A row narrower than a mail's after one as wide is held with it: a mail program
+        breaks a row early when the next word is too long for it. Rows held back by earlier reads are
+        read with ``head``; when the rows to hold begin among them, all of ``head`` is held (0)."""
         if self._overflow:
             return None
+        # The rows held back from earlier reads and the open line are read with head only when the walk
+        # may reach them: it stops within _HELD_ROWS rows of at most a terminal's widest columns.
+        offset = len(self._pending) if self._pending and len(head) <= _HELD_ROWS * (max(TERMINAL_WIDTHS) + 2) else 0
+        buf = bytes(self._pending) + head if offset else head
         held = None
-        body_end = len(head) - (2 if head.endswith(b"\r\n") else 1)
+        body_end = len(buf) - (2 if buf.endswith(b"\r\n") else 1)
         for _ in range(_HELD_ROWS):
-            start = _last_break(head, body_end) + 1
-            width = body_end - start + (len(self._pending) if start == 0 else 0)
-            if width not in TERMINAL_WIDTHS and (width not in MAIL_ROWS or head[body_end : body_end + 1] != b"\n"):
-                break  # (a mail's rows end with a bare LF; a device's console ends its lines with CR LF)
+            start = _last_break(buf, body_end) + 1
+            width = body_end - start + (len(self._pending) if start == 0 and not offset else 0)
+            bare_lf = buf[body_end : body_end + 1] == b"\n"  # (a mail's rows end with a bare LF; a device's
+            # console ends its lines with CR LF)
+            if width not in TERMINAL_WIDTHS and (width not in MAIL_ROWS or not bare_lf) and not (
+                    bare_lf and 0 < width < MAIL_ROWS.start and _after_mail_row(buf, start)
+                    and (held is None or _next_word_too_long(buf, start, body_end))):
+                break
             held = start
             if start == 0:
                 break
-            body_end = start - (2 if head[start - 2 : start] == b"\r\n" else 1)
-        return held
+            body_end = start - (2 if buf[start - 2 : start] == b"\r\n" else 1)
+        return None if held is None else max(held - offset, 0)
 
     def release(self) -> TextBlock | None:
         """The complete lines held back for a next row that may carry them on (see ``feed``), for a
@@ -283,6 +297,28 @@ class LineSplitter:
             block = TextBlock(0, text, count, after=last)
         self._last = block
         return block
+
+
+def _after_mail_row(data: bytes, start: int) -> bool:
+    """Whether the row before the one at ``start`` of ``data`` is as wide as a mail program's rows and
+    ends with a bare LF: a narrower row after it may be one the mail program broke early, its next word
+    too long to fit (core/parse/wrapped.py)."""
+    if start < 2 or data[start - 2 : start - 1] == b"\r":
+        return False
+    return start - 1 - (_last_break(data, start - 1) + 1) in MAIL_ROWS
+
+
+def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
+    """Whether the first word of the row after the row ``start:end`` (its LF at ``end``) would not have
+    fitted on it in a mail's narrowest rows: only then may a mail program have broken it early."""
+    marks = len(data[start:end]) - len(data[start:end].lstrip(b"> "))
+    first = end + 1
+    first += len(data[first : first + 16]) - len(data[first : first + 16].lstrip(b"> "))
+    blank = data.find(b" ", first, first + MAIL_WIDTHS[0] + 1)
+    line_end = data.find(b"\n", first, first + MAIL_WIDTHS[0] + 1)
+    stops = [at for at in (blank, line_end) if at >= 0]
+    word = (min(stops) if stops else first + MAIL_WIDTHS[0] + 1) - first
+    return end - start - marks + 1 + word > MAIL_WIDTHS[0]
 
 
 def _last_break(data: bytes | bytearray, end: int | None = None) -> int:

@@ -17,14 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bootdiag.core.lines import MAIL_ROWS, TERMINAL_WIDTHS
+from bootdiag.core.lines import MAIL_ROWS, MAIL_WIDTHS, TERMINAL_WIDTHS
 from bootdiag.core.rules.digit_blind import digits_alike
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
-# Columns mail programs fill before they break a line at a blank (Thunderbird's and mutt's 72, the 76
-# of quoted-printable bodies, RFC 5322's recommended 78, 80 for the rest): a row at most that wide
-# whose next row begins with a word that would not have fitted on it was broken there.
-MAIL_WIDTHS = (72, 76, 78, 80)
 # A next row's first word that opens a line of its own: a label ending in a colon ("error:", "Warning:",
 # tested apart), a line number or a clock before a colon ("12:rst:0x1", "10:00:01"), a list item's mark.
 _OWN_LINE = re.compile(r"\d{1,10}:|[-*+\u2022]\Z")
@@ -66,14 +62,17 @@ def _quote_marks(text: str, start: int, end: int) -> int:
     return at - start
 
 
-def _mail_cut(text: str, start: int, end: int, first: int) -> bool:
+def _mail_cut(text: str, start: int, end: int, first: int, limit: int | None = None) -> bool:
     """Whether a mail program broke the row ``start:end`` at a blank, its line going on in the row at
     ``first``: the row is no wider than a mail's lines, and the next row's first word would not have
     fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps),
     the row is no command at a shell's prompt, and the next row begins no line of its own (a label,
-    a line number, a list item)."""
+    a line number, a list item). ``limit``: the width of the rows a mail program broke the line before
+    this row at; the row may then be narrower than a mail's rows (the word after it was too long to fit)."""
     width = end - start
-    if width not in MAIL_ROWS or not text[start:end].isascii() or "\x1b" in text[start:end]:
+    if (width not in MAIL_ROWS if limit is None else not 0 < width < MAIL_ROWS.start):
+        return False
+    if not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     marks = _quote_marks(text, start, end)
     if text[first : first + marks] != text[start : start + marks] or _PROMPT.match(text, start + marks, end):
@@ -91,8 +90,29 @@ def _mail_cut(text: str, start: int, end: int, first: int) -> bool:
     if text[word].isupper() and text[word + 1 : word + 2].islower():
         return False  # a capitalised word opens a line of its own ("Welcome to ...", "Task watchdog ...")
     # (the quote marks a reply puts before rows another mail program already broke aside)
-    limit = next(w for w in MAIL_WIDTHS if w >= width - marks)
+    if limit is None:
+        limit = _mail_width(width - marks)
     return width - marks + 1 + (blank - word) > limit
+
+
+def _mail_width(width: int) -> int:
+    """The columns a mail program filled to break a row ``width`` wide (its quote marks aside)."""
+    return next(w for w in MAIL_WIDTHS if w >= width)
+
+
+def _mail_limit(text: str, start: int, end: int) -> int | None:
+    """For a row a mail program broke (as wide as a mail's rows, ending with a bare LF): the columns it
+    filled; else None."""
+    if end - start not in MAIL_ROWS or text[end : end + 1] != "\n":
+        return None
+    return _mail_width(end - start - _quote_marks(text, start, end))
+
+
+def _narrow_mail_cut(text: str, start: int, end: int, limit: int) -> bool:
+    """Whether the row ``start:end``, after rows a mail program broke at ``limit`` columns, is one it broke
+    early: narrower, because the next row's first word would not have fitted on it either."""
+    first = end + 1
+    return text[end:first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, limit)
 
 
 def _cut_row(text: str, start: int, end: int) -> bool:
@@ -134,17 +154,31 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
     device's colours always does)."""
     size = len(text)
     row = start
-    # forward: this row is cut at the width and the next one carries on
-    while (end < size - 1 and text[end + 1] not in "\r\n\x1b" and _cut_row(text, row, end)
-           and not opens_line(text, end + 1) and not _starts_alike(text, row, end + 1)):
+    limit = None  # the columns a mail program broke the rows so far at, once one was
+    # forward: this row is cut at the width (or, after rows a mail program broke, its next word did not
+    # fit either) and the next one carries on
+    while end < size - 1 and text[end + 1] not in "\r\n\x1b":
+        if _cut_row(text, row, end):
+            limit = _mail_limit(text, row, end)
+        elif limit is None or not _narrow_mail_cut(text, row, end, limit):
+            break
+        if opens_line(text, end + 1) or _starts_alike(text, row, end + 1):
+            break
         row = end + 1
         following = text.find("\n", row)
         end = size if following < 0 else following
-    # backward: this row carries on one cut at the width
+    # backward: this row carries on one cut at the width (or one a mail program broke early, after a row
+    # it broke at its width)
     while start > floor and text[start] != "\x1b" and not opens_line(text, start):
         before = text.rfind("\n", 0, start - 1) + 1
-        if before < floor or not _cut_row(text, before, start - 1) or _starts_alike(text, before, start):
+        if before < floor or _starts_alike(text, before, start):
             break
+        if not _cut_row(text, before, start - 1):
+            earlier = text.rfind("\n", 0, before - 1) + 1 if before > 0 else -1
+            limit = _mail_limit(text, earlier, before - 1) if floor <= earlier < before else None
+            if (limit is None or not _narrow_mail_cut(text, before, start - 1, limit)
+                    or not _cut_row(text, earlier, before - 1) or opens_line(text, before)):
+                break
         start = before
     return start, end
 
@@ -157,5 +191,7 @@ def joined(text: str) -> str:
     rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
     line = rows[0]
     for before, row in zip(rows, rows[1:]):
-        line += " " + row[_quote_marks(row, 0, len(row)) :] if len(before) in MAIL_ROWS else row
+        # a row narrower than a mail's is one a mail program broke early (a terminal fills its rows)
+        mail = len(before) in MAIL_ROWS or len(before) < MAIL_ROWS.start
+        line += " " + row[_quote_marks(row, 0, len(row)) :] if mail else row
     return line
