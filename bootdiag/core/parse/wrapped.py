@@ -8,7 +8,8 @@ two words; not a sentence's end) and whose next row begins no log line of its ow
 row. A row no wider than a mail's lines (72 to 80 columns), ending with a bare LF as a mail's text
 does, goes on in the next row when that row's first word would not have fitted on it, both rows
 carry the same quote marks (``> ``), and the next row begins no log line of its own; it goes on after
-a blank. The decision reads
+a blank. After such a row, a narrower one goes on the same way when the next row's first word would
+not have fitted either (the program broke it early, before a long word). The decision reads
 the row and the next one only; the line splitter never ends a block on a row that wide (see
 ``core/lines.py``), so it is the same however the capture was cut into reads.
 """
