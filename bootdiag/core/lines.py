@@ -176,6 +176,17 @@ class LineSplitter:
         self._skip_lf = chunk[last] == 0x0D and last == len(chunk) - 1
         head, tail = chunk[: last + 1], chunk[last + 1 :]
         cut = self._last_row_at_width(head)
+        if cut is not None and cut < 0:
+            # The rows to hold begin among those an earlier read held: the ones before them go out now.
+            held = bytes(self._pending)
+            at = len(held) + cut
+            if at > 0:
+                self._pending.clear()
+                block = self._complete(held[:at])
+                self._pending += held[at:]
+                self._hold(head + tail)
+                return block
+            cut = 0
         if cut is not None:
             # A row as wide as a terminal, or as a mail program's rows, may go on in the next one
             # (core/parse/wrapped.py): it waits for it, so that the two are always read in one block,
@@ -194,7 +205,7 @@ class LineSplitter:
         rows as wide right before it (up to ``_HELD_ROWS`` in all: the earlier rows of the same wrapped
         line); else None. A row narrower than a mail's after one as wide is held with it: a mail program
         breaks a row early when the next word is too long for it. Rows held back by earlier reads are
-        read with ``head``; when the rows to hold begin among them, all of ``head`` is held (0)."""
+        read with ``head``; where the rows to hold begin among them, the place is before ``head`` (< 0)."""
         if self._overflow:
             return None
         # The rows held back from earlier reads and the open line are read with head only when the walk
@@ -216,7 +227,7 @@ class LineSplitter:
             if start == 0:
                 break
             body_end = start - (2 if buf[start - 2 : start] == b"\r\n" else 1)
-        return None if held is None else max(held - offset, 0)
+        return None if held is None else held - offset
 
     def release(self) -> TextBlock | None:
         """The complete lines held back for a next row that may carry them on (see ``feed``), for a
