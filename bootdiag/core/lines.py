@@ -311,12 +311,13 @@ class LineSplitter:
 
 
 def _after_mail_row(data: bytes, start: int) -> bool:
-    """Whether the row before the one at ``start`` of ``data`` is as wide as a mail program's rows and
-    ends with a bare LF: a narrower row after it may be one the mail program broke early, its next word
-    too long to fit (core/parse/wrapped.py)."""
+    """Whether the row before the one at ``start`` of ``data`` is one a mail program broke at its width
+    (as wide as a mail's rows, ending with a bare LF, the first word of this row too long for what was
+    left of it): this narrower row may then be one the program broke early too (core/parse/wrapped.py)."""
     if start < 2 or data[start - 2 : start - 1] == b"\r":
         return False
-    return start - 1 - (_last_break(data, start - 1) + 1) in MAIL_ROWS
+    before = _last_break(data, start - 1) + 1
+    return start - 1 - before in MAIL_ROWS and _next_word_too_long(data, before, start - 1)
 
 
 def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
