@@ -329,8 +329,11 @@ def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
     blank = data.find(b" ", first, first + MAIL_WIDTHS[0] + 1)
     line_end = data.find(b"\n", first, first + MAIL_WIDTHS[0] + 1)
     stops = [at for at in (blank, line_end) if at >= 0]
-    word = (min(stops) if stops else first + MAIL_WIDTHS[0] + 1) - first
-    return end - start - marks + 1 + word > MAIL_WIDTHS[0]
+    stop = min(stops) if stops else first + MAIL_WIDTHS[0] + 1
+    word = data[first:stop]
+    if word[:1] == b"[" or word[-1:] == b":" or word[:1].isupper() and word[1:2].islower():
+        return False  # a stamp, a label or a capitalised word opens a line of its own (core/parse/wrapped.py)
+    return end - start - marks + 1 + len(word) > MAIL_WIDTHS[0]
 
 
 def _last_break(data: bytes | bytearray, end: int | None = None) -> int:
