@@ -9,23 +9,21 @@ row. A row no wider than a mail's lines (72 to 80 columns), ending with a bare L
 does, goes on in the next row when that row's first word would not have fitted on it, both rows
 carry the same quote marks (``> ``; or the next row only the outer ones, a quoted line broken by the
 mail that quoted it), and the next row begins no log line of its own, or does only by the look of its
-first word while a catalogued message runs on into it; it goes on after a blank. The decision reads
-the rows of the line so far and the next one only; the line splitter never ends a block on a row
-that wide (see ``core/lines.py``), so it is the same however the capture was cut into reads.
+first word while a catalogued message runs on into it; it goes on after a blank. After such a row, a
+narrower one goes on the same way when the next row's first word would not have fitted either (the
+program broke it early, before a long word). The decision reads the rows of the line so far and the
+next one only; the line splitter never ends a block on a row that wide (see ``core/lines.py``), so it
+is the same however the capture was cut into reads.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from bootdiag.core.lines import MAIL_ROWS, TERMINAL_WIDTHS
+from bootdiag.core.lines import MAIL_ROWS, MAIL_WIDTHS, TERMINAL_WIDTHS
 from bootdiag.core.rules.digit_blind import digits_alike
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
-# Columns mail programs fill before they break a line at a blank (Thunderbird's and mutt's 72, the 76
-# of quoted-printable bodies, RFC 5322's recommended 78, 80 for the rest): a row at most that wide
-# whose next row begins with a word that would not have fitted on it was broken there.
-MAIL_WIDTHS = (72, 76, 78, 80)
 # A next row's first word that opens a line of its own: a label ending in a colon ("error:", "Warning:",
 # tested apart), a line number or a clock before a colon ("12:rst:0x1", "10:00:01"), a list item's mark.
 _OWN_LINE = re.compile(r"\d{1,10}:|[-*+\u2022]\Z")
@@ -56,7 +54,7 @@ def _row_at_width() -> str:
     for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), MAIL_ROWS.start]):
         count = f"{char}{{{wider - narrower}}}"
         terminal = f"{count}\\r?\\n" if not terminal else f"{count}(?:\\r?\\n|{terminal})"
-    return f"{char}{{{MAIL_ROWS.start}}}(?:{mail}|{terminal}(?<=\\n)(?=[\\w ()}},;:.=\\-/%]))"
+    return f"{char}{{{MAIL_ROWS.start}}}(?:{mail}|{terminal}(?=[\\w ()}},;:.=\\-/%]))"
 
 
 ROW_AT_WIDTH = _row_at_width()
@@ -72,16 +70,22 @@ def _quote_marks(text: str, start: int, end: int) -> int:
     return at - start
 
 
-def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | None, line_start: int) -> bool:
+def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | None = None, line_start: int = -1,
+              limit: int | None = None) -> bool:
     """Whether a mail program broke the row ``start:end`` at a blank, its line going on in the row at
     ``first``: the row is no wider than a mail's lines, and the next row's first word would not have
     fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps), or
     the next row the outer ones of the row's (a quoted line broken by the mail that quoted it, quoted
     again in a reply: "> > " before the row, "> " before its rest), the row is no command at a shell's
     prompt, and the next row begins no line of its own (a label, a line number, a list item, a
-    capitalised word, unless ``goes_on`` finds a catalogued message's own words running on into it)."""
+    capitalised word, unless ``goes_on`` finds a catalogued message on the line so far, from
+    ``line_start``, running on into it). ``limit``: the width of the rows a mail program broke the line
+    before this row at; the row may then be narrower than a mail's rows (the word after it was too
+    long to fit)."""
     width = end - start
-    if width not in MAIL_ROWS or not text[start:end].isascii() or "\x1b" in text[start:end]:
+    if (width not in MAIL_ROWS if limit is None else not 0 < width < MAIL_ROWS.start):
+        return False
+    if not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     marks = _quote_marks(text, start, end)
     carried = _quote_marks(text, first, min(len(text), first + marks))  # the marks the next row repeats
@@ -98,8 +102,9 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
         return False  # a line a paste's markup closes, or one it opens
     # (the quote marks a reply puts before the rows aside: the mail program that broke them counted
     # only the marks that were there then, which the next row carries)
-    limit = next((w for w in MAIL_WIDTHS if w >= width - carried), None)
-    if limit is None or width - carried + 1 + (blank - word) <= limit:
+    if limit is None:
+        limit = _mail_width(width - carried)
+    if width - carried + 1 + (blank - word) <= limit:
         return False
     if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank) or (text[word].isupper() and text[word + 1 : word + 2].islower()):
         # a label, a line number or a capitalised word opens a line of its own ("error: ...", "Welcome
@@ -107,10 +112,30 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
         # Expected 2 read 0." + "Bootloader for wrong chip?", "(result was" + "01070000: Operation timed out)")
         if goes_on is None:
             return False
-        line = joined(text[line_start:end])  # the line so far, its earlier rows (from line_start) joined
+        line = joined(text[start if line_start < 0 else line_start : end])  # the line so far, its rows joined
         following = text.find("\n", word)
         return goes_on(line[_quote_marks(line, 0, len(line)) :], text[word : len(text) if following < 0 else following])
     return True
+
+
+def _mail_width(width: int) -> int:
+    """The columns a mail program filled to break a row ``width`` wide (its quote marks aside)."""
+    return next((w for w in MAIL_WIDTHS if w >= width), MAIL_WIDTHS[-1])
+
+
+def _mail_limit(text: str, start: int, end: int) -> int | None:
+    """For a row a mail program broke (as wide as a mail's rows, ending with a bare LF): the columns it
+    filled; else None."""
+    if end - start not in MAIL_ROWS or text[end : end + 1] != "\n":
+        return None
+    return _mail_width(end - start - _quote_marks(text, start, end))
+
+
+def _narrow_mail_cut(text: str, start: int, end: int, limit: int, goes_on: GoesOn | None = None, line_start: int = -1) -> bool:
+    """Whether the row ``start:end``, after rows a mail program broke at ``limit`` columns, is one it broke
+    early: narrower, because the next row's first word would not have fitted on it either."""
+    first = end + 1
+    return text[end:first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, goes_on, line_start, limit)
 
 
 def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, line_start: int = -1) -> bool:
@@ -121,7 +146,7 @@ def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, lin
     if end - start in MAIL_ROWS:
         # a mail's row ends with a bare LF (a device's console line with CR LF, or a lone CR, is whole)
         first = end + 1
-        return text[end : first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, goes_on, start if line_start < 0 else line_start)
+        return text[end : first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, goes_on, line_start)
     if end - start not in TERMINAL_WIDTHS or not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     if text[end - 2 : end] in ("  ", "\\r", "\\n"):
@@ -155,17 +180,31 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
     goes on with the words of the next row (see :func:`_mail_cut`)."""
     size = len(text)
     row = start
-    # forward: this row is cut at the width and the next one carries on
-    while (end < size - 1 and text[end + 1] not in "\r\n\x1b" and _cut_row(text, row, end, goes_on, start)
-           and not opens_line(text, end + 1) and not _starts_alike(text, row, end + 1)):
+    limit = None  # the columns a mail program broke the rows so far at, once one was
+    # forward: this row is cut at the width (or, after rows a mail program broke, its next word did not
+    # fit either) and the next one carries on
+    while end < size - 1 and text[end + 1] not in "\r\n\x1b":
+        if _cut_row(text, row, end, goes_on, start):
+            limit = _mail_limit(text, row, end)
+        elif limit is None or not _narrow_mail_cut(text, row, end, limit, goes_on, start):
+            break
+        if opens_line(text, end + 1) or _starts_alike(text, row, end + 1):
+            break
         row = end + 1
         following = text.find("\n", row)
         end = size if following < 0 else following
-    # backward: this row carries on one cut at the width
+    # backward: this row carries on one cut at the width (or one a mail program broke early, after a row
+    # it broke at its width)
     while start > floor and text[start] != "\x1b" and not opens_line(text, start):
         before = text.rfind("\n", 0, start - 1) + 1
-        if before < floor or not _cut_row(text, before, start - 1, goes_on) or _starts_alike(text, before, start):
+        if before < floor or _starts_alike(text, before, start):
             break
+        if not _cut_row(text, before, start - 1, goes_on):
+            earlier = text.rfind("\n", 0, before - 1) + 1 if before > 0 else -1
+            limit = _mail_limit(text, earlier, before - 1) if floor <= earlier < before else None
+            if (limit is None or not _narrow_mail_cut(text, before, start - 1, limit, goes_on)
+                    or not _cut_row(text, earlier, before - 1, goes_on) or opens_line(text, before)):
+                break
         start = before
     return start, end
 
@@ -178,5 +217,7 @@ def joined(text: str) -> str:
     rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
     line = rows[0]
     for before, row in zip(rows, rows[1:]):
-        line += " " + row[_quote_marks(row, 0, len(row)) :] if len(before) in MAIL_ROWS else row
+        # a row narrower than a mail's is one a mail program broke early (a terminal fills its rows)
+        mail = len(before) in MAIL_ROWS or len(before) < MAIL_ROWS.start
+        line += " " + row[_quote_marks(row, 0, len(row)) :] if mail else row
     return line
