@@ -353,7 +353,14 @@ def test_a_rom_hash_mismatch_pasted_after_a_write_opens_the_boot() -> None:
     # never reached the bootloader, and the write that completed before it does not make it healthy.
     groups = sessions(WRITE_AT_0 + SHA_MISMATCH)
     assert len(groups) == 2 and groups[1][0] == "RomShaMismatch", groups
-    assert explain(WRITE_AT_0 + SHA_MISMATCH).status == "incomplete"
+    report = explain(WRITE_AT_0 + SHA_MISMATCH)
+    # a file far larger than a bootloader at 0x0, then a bad digest and no bootloader: an app in its place
+    assert [(f.id, f.confidence) for f in report.findings] == [("esp.rom_invalid_image_block", "low")]
+    # without the write, the boot alone shows nothing completing and nothing certain failing
+    assert explain(SHA_MISMATCH).status == "incomplete"
+    # near-miss: what went to 0x0 is bootloader-sized, so nothing says an app sits there
+    small = WRITE_AT_0.replace("1161552 bytes (719764 compressed)", "20992 bytes (13031 compressed)")
+    assert explain(small + SHA_MISMATCH).status == "incomplete"
 
 
 def test_a_rom_hash_mismatch_after_its_banner_and_reset_is_the_same_boot() -> None:
