@@ -119,6 +119,25 @@ def test_a_next_row_that_opens_with_a_capitalised_word_is_a_line_of_its_own(line
     assert all("\n" not in row for row in rows_read(f"{line}\n{following}\n"))
 
 
+@pytest.mark.parametrize("line, following", [
+    # an uploader's own verdict in capitals after esptool's question (esptool#851's data upload)
+    ("A fatal error occurred: This chip is ESP32-S3 not ESP32. Wrong --chip argument?", "SPIFFS Upload failed!"),
+    ("I (1053) example: all 3 sensors calibrated, starting the measurement loop now.", "DHT22 timeout"),
+])
+def test_a_word_in_capitals_after_a_sentences_end_opens_a_line_of_its_own(line, following):
+    assert len(line) in range(72, 81) and len(line) + 1 + len(following.split()[0]) > 80
+    assert all("\n" not in row for row in rows_read(f"{line}\n{following}\n"))
+
+
+def test_the_uploaders_verdict_is_not_read_into_esptools_message():
+    report = explain("esptool.py v4.5.1\nSerial port /dev/ttyACM0\nConnecting...\n\n"
+                     "A fatal error occurred: This chip is ESP32-S3 not ESP32. Wrong --chip argument?\n"
+                     "SPIFFS Upload failed!\n")
+    assert [f.id for f in report.findings] == ["esp.chip_mismatch"]
+    assert [e.text for e in report.findings[0].evidence] == [
+        "A fatal error occurred: This chip is ESP32-S3 not ESP32. Wrong --chip argument?"]
+
+
 @pytest.mark.parametrize("command", [
     "dev@ws:~/Linux_for_Tegra$ ./flash.sh jetson-xavier-nx-devkit-emmc mmcblk0p1",
     "C:\\Users\\dev\\esp>esptool.py --chip esp32 --port COM3 write_flash 0x1000",

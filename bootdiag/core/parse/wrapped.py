@@ -106,10 +106,13 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
         limit = _mail_width(width - carried)
     if width - carried + 1 + (blank - word) <= limit:
         return False
-    if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank) or (text[word].isupper() and text[word + 1 : word + 2].islower()):
-        # a label, a line number or a capitalised word opens a line of its own ("error: ...", "Welcome
-        # to ...", "Task watchdog ..."), unless a message that began on the row goes on in it ("...
-        # Expected 2 read 0." + "Bootloader for wrong chip?", "(result was" + "01070000: Operation timed out)")
+    if (text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank)
+            or (text[word].isupper() and (text[word + 1 : word + 2].islower() or text[end - 1] in ".!?"))):
+        # a label, a line number, a capitalised word, or any word in capitals after a sentence's end,
+        # opens a line of its own ("error: ...", "Welcome to ...", "Task watchdog ...", "... Wrong
+        # --chip argument?" + "SPIFFS Upload failed!"), unless a message that began on the row goes on
+        # in it ("... Expected 2 read 0." + "Bootloader for wrong chip?", "(result was" + "01070000:
+        # Operation timed out)")
         if goes_on is None:
             return False
         line = joined(text[start if line_start < 0 else line_start : end])  # the line so far, its rows joined

@@ -21,7 +21,7 @@ class TegraEvent(Event):
     t: float | None = None  # tegraflash's "[ %8.4f ]" stamp: seconds since that tegraflash run started
     new_run: bool = False  # the stamp went back, or came after the previous run had ended
 
-    def session_boundary(self) -> tuple[str, int] | None:
+    def session_boundary(self) -> tuple[str, float] | None:
         return RUN_RESTART if self.new_run else type(self).boundary
 
 
