@@ -806,3 +806,12 @@ def test_a_kernel_panic_that_lost_a_blank_beside_its_punctuation_is_still_the_pa
     assert event.message == "tegra.linux_kernel_panic"
     assert event.values["reason"] == "VFS: Unable to mount root fs on unknown-block(179,1)"
 
+
+
+def test_a_write_naming_no_partition_of_the_layout_is_a_catalogued_failure() -> None:
+    event = one("Error: Error: Can not find partition type for dtb")
+    assert event.message == "tegra.tf_t234_partition_type_not_found" and event.is_failure()
+    assert event.values == {"partition": "dtb"}
+    report = explain("[  11.2554 ] MB2 version 01.00.0000\nError: Error: Can not find partition type for a_kernel-dtb\n")
+    [line] = report.unexplained
+    assert report.status == "unexplained" and line.line == 2 and "flash layout" in line.meaning
