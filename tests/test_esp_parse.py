@@ -340,6 +340,41 @@ def test_esptool_run_after_download_wait_joins_it() -> None:
     assert sessions(text) == [["RomReset"], ["RomWaitingForDownload", "ToolStart", "ToolConnecting", "ToolChip"]]
 
 
+WRITE_AT_0 = ("python3 -m esptool --chip esp32s3 --port /dev/cu.usbmodem1201 write_flash 0x0 firmware.bin\n"
+              "Wrote 1161552 bytes (719764 compressed) at 0x00000000 in 6.5 seconds\nHash of data verified.\n\n")
+SHA_MISMATCH = ("SHA-256 comparison failed:\n"
+                "Calculated: ecf69ac069ccda1ef87397872c0457909f511b4c8cd431fd63fd484bab832929\n"
+                "Expected: 2aa665f2d8cba7530ceccc64ddc37bc3d7d1e5480f2fbcab277ac0a576e41c48\n"
+                "Attempting to boot anyway...\n")
+
+
+def test_a_rom_hash_mismatch_pasted_after_a_write_opens_the_boot() -> None:
+    # The ROM's lines after an esptool run, their banner left out of the paste: the boot they show
+    # never reached the bootloader, and the write that completed before it does not make it healthy.
+    groups = sessions(WRITE_AT_0 + SHA_MISMATCH)
+    assert len(groups) == 2 and groups[1][0] == "RomShaMismatch", groups
+    report = explain(WRITE_AT_0 + SHA_MISMATCH)
+    # a file far larger than a bootloader at 0x0, then a bad digest and no bootloader: an app in its place
+    assert [(f.id, f.confidence) for f in report.findings] == [("esp.rom_invalid_image_block", "low")]
+    # without the write, the boot alone shows nothing completing and nothing certain failing
+    assert explain(SHA_MISMATCH).status == "incomplete"
+    # near-miss: what went to 0x0 is bootloader-sized, so nothing says an app sits there
+    small = WRITE_AT_0.replace("1161552 bytes (719764 compressed)", "20992 bytes (13031 compressed)")
+    assert explain(small + SHA_MISMATCH).status == "incomplete"
+
+
+def test_a_rom_hash_mismatch_after_its_banner_and_reset_is_the_same_boot() -> None:
+    # Near-miss: with its banner and reset line, the mismatch is a step of that boot, and a boot that
+    # goes on to start the app after it (the ROM boots anyway without secure boot) is healthy.
+    boot = ("ESP-ROM:esp32c3-api1-20210207\nBuild:Feb  7 2021\nrst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)\n"
+            "SPIWP:0xee\nmode:DIO, clock div:1\nload:0x3fcd6100,len:0x420\n" + SHA_MISMATCH + "entry 0x403ce000\n"
+            "I (30) boot: ESP-IDF v4.4 2nd stage bootloader\nI (31) boot: compile time 15:52:58\n"
+            "I (573) cpu_start: Pro cpu up.\nI (600) main_task: Calling app_main()\n")
+    assert len(sessions(boot)) == 1
+    assert len(sessions(WRITE_AT_0 + boot)) == 2
+    assert explain(WRITE_AT_0 + boot).status == "healthy"
+
+
 def test_a_repeated_message_is_the_same_event_at_its_own_line_and_time() -> None:
     from bootdiag.core.parse import parse_text
 

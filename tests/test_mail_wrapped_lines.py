@@ -119,6 +119,25 @@ def test_a_next_row_that_opens_with_a_capitalised_word_is_a_line_of_its_own(line
     assert all("\n" not in row for row in rows_read(f"{line}\n{following}\n"))
 
 
+@pytest.mark.parametrize("line, following", [
+    # an uploader's own verdict in capitals after esptool's question (esptool#851's data upload)
+    ("A fatal error occurred: This chip is ESP32-S3 not ESP32. Wrong --chip argument?", "SPIFFS Upload failed!"),
+    ("I (1053) example: all 3 sensors calibrated, starting the measurement loop now.", "DHT22 timeout"),
+])
+def test_a_word_in_capitals_after_a_sentences_end_opens_a_line_of_its_own(line, following):
+    assert len(line) in range(72, 81) and len(line) + 1 + len(following.split()[0]) > 80
+    assert all("\n" not in row for row in rows_read(f"{line}\n{following}\n"))
+
+
+def test_the_uploaders_verdict_is_not_read_into_esptools_message():
+    report = explain("esptool.py v4.5.1\nSerial port /dev/ttyACM0\nConnecting...\n\n"
+                     "A fatal error occurred: This chip is ESP32-S3 not ESP32. Wrong --chip argument?\n"
+                     "SPIFFS Upload failed!\n")
+    assert [f.id for f in report.findings] == ["esp.chip_mismatch"]
+    assert [e.text for e in report.findings[0].evidence] == [
+        "A fatal error occurred: This chip is ESP32-S3 not ESP32. Wrong --chip argument?"]
+
+
 @pytest.mark.parametrize("command", [
     "dev@ws:~/Linux_for_Tegra$ ./flash.sh jetson-xavier-nx-devkit-emmc mmcblk0p1",
     "C:\\Users\\dev\\esp>esptool.py --chip esp32 --port COM3 write_flash 0x1000",
@@ -193,6 +212,54 @@ def test_a_message_over_three_rows_goes_on_before_a_capitalised_word_of_its_own(
     rows = mail(sentence, 72, "> ")
     assert rows[-1].startswith("> Probe failed.") and len(rows) == 4
     assert answer(rows) == answer([sentence]) == ("diagnosed", ["esp.flash_size_or_partition_mismatch"])
+
+
+SIGNED_DOWNLOAD = (
+    "[   0.6556 ] tegrarcm_v2 --new_session --chip 0x23 0 --uid --download bct_br br_bct_BR.bct --download mb1 "
+    "mb1_t234_prod_aligned_sigheader_encrypt.bin.signed --download psc_bl1 "
+    "psc_bl1_t234_prod_aligned_sigheader_encrypt.bin.signed --download bct_mb1 mb1_bct_MB1_sigheader_encrypt.bct.signed"
+)
+SIGNED_AFTER = ["[   0.7387 ] Sending bct_br", "[   0.8193 ] ERROR: might be timeout in USB write.", "Error: Return value 3"]
+
+
+@pytest.mark.parametrize("marks", ["", "> "])
+def test_a_row_the_mail_program_broke_early_before_a_long_word_goes_on(marks):
+    # The word after "mb1" is too long for the rest of the row, so the program broke that row early.
+    rows = mail(SIGNED_DOWNLOAD, 72, marks)
+    assert any(len(row) < 56 for row in rows[:-1])
+    whole = answer([SIGNED_DOWNLOAD, *SIGNED_AFTER])
+    assert whole == ("diagnosed", ["tegra.fuses_not_burned"])
+    assert answer([*rows, *(marks + line for line in SIGNED_AFTER)]) == whole
+    assert rows_read("\n".join(rows) + "\n")[0].count("\n") == len(rows) - 1
+
+
+def test_a_row_broken_early_reads_the_same_however_the_capture_was_cut_into_reads():
+    for marks in ("", "> "):
+        data = ("\n".join([*mail(SIGNED_DOWNLOAD, 72, marks), *(marks + line for line in SIGNED_AFTER)]) + "\n").encode()
+        answers = set()
+        for size in (1, 7, 37, 38, 39, 70, 72, 80, 160, len(data)):
+            analyzer = Analyzer("<capture>")
+            for at in range(0, len(data), size):
+                analyzer.feed_bytes(data[at : at + size])
+            report = analyzer.finish()
+            answers.add((report.status, tuple(f.id for f in report.findings)))
+        assert answers == {("diagnosed", ("tegra.fuses_not_burned",))}, marks
+
+
+def test_a_short_row_after_a_broken_one_ends_the_line_when_its_next_word_would_have_fitted():
+    # The 69-column row goes on in "short rest" (its next word did not fit); "short rest" has room for
+    # "I", so the line ended there.
+    text = ("E (628) spi_flash: Detected size(4096k) smaller than the size in the binary\n"
+            "image header(8192k).\n"
+            "I (700) main_task: Calling app_main()\n")
+    rows = rows_read(text)
+    assert rows[0] == ("E (628) spi_flash: Detected size(4096k) smaller than the size in the binary\n"
+                       "image header(8192k).")
+    assert rows[1] == "I (700) main_task: Calling app_main()"
+    # A narrow row that follows a row as wide as a mail's but whole (its next word would have fitted)
+    # is a line of its own.
+    line = "Bash: cannot set terminal process group (-1): inappropriate ioctl"  # 65 columns
+    assert rows_read(f"{line}\nfor device\nmb1_t234_prod_aligned_sigheader_encrypt.bin.signed\n")[0] == line
 
 
 # A flash whose runner wrote the build's .hex where the command named a signed .bin: the runner's line

@@ -69,6 +69,14 @@ def test_west_naming_a_failed_imgtool_run_is_a_failure_but_a_quoted_command_is_n
     assert explain(failed).status == "unexplained"
     quoted = "I signed it with imgtool sign --header-size 0x200 --slot-size 0x60000 a.bin b.bin\n"
     assert not [e for e in parse_text(quoted) if e.is_failure()]
+    # the interpreter west ran an imgtool.py (or the imgtool module) with comes before it
+    for runner in ("/usr/bin/python3 /opt/mcuboot/scripts/imgtool.py", "C:\\Python311\\python.exe -m imgtool"):
+        line = f"FATAL ERROR: command exited with status 1: {runner} sign --header-size 0x200 --slot-size 4096 a.bin b.bin\n"
+        (event,) = [e for e in parse_text(line) if e.kind == "ImgtoolSignCommand"]
+        assert event.exit_status == 1, runner
+    # a command that merely follows west's words somewhere else on the line is not the one that failed
+    other = "FATAL ERROR: command exited with status 1: cmake --build build; then imgtool sign --header-size 0x200 a.bin b.bin\n"
+    assert [e.exit_status for e in parse_text(other) if e.kind == "ImgtoolSignCommand"] == [None]
 
 
 def test_west_sign_passing_a_zero_header_size_means_the_build_left_no_header_room() -> None:

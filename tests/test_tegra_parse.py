@@ -342,6 +342,19 @@ def test_ubuntu_release_is_judged_against_the_l4t_release() -> None:
     assert events[-1].problem is None
 
 
+def test_a_host_release_supported_from_a_minor_l4t_release_on_is_judged_against_that_minor() -> None:
+    # SDK Manager 2.2.0: JetPack 6.1 (L4T R36.4.0) flashes from Ubuntu 24.04; JetPack 6.0 (R36.2, R36.3) does not.
+    assert parse_text("Host is Ubuntu 24.04\n# R36 , REVISION: 4.0\n")[-1].problem is None
+    older = parse_text("# R36 , REVISION: 3.0\nHost: Ubuntu 24.04.1 LTS\n")[-1].problem
+    assert older and "R36.3.0" in older and "24.04" not in older.split("supported:")[1]
+    # With no release shown, a host a later R36 release supports is not called unsupported.
+    assert parse_text("Host is Ubuntu 24.04\n")[-1].problem is None
+    text = ("Host is Ubuntu 24.04\n# R36 , REVISION: 4.0\n"
+            "[ 0.0395 ] Sending bct_br\n[ 5.0399 ] ERROR: might be timeout in USB write.\nError: Return value 3\n")
+    assert [f.id for f in explain(text).findings] == ["tegra.usb_host_problem"]
+    assert [f.id for f in explain(text.replace("REVISION: 4.0", "REVISION: 2.0")).findings] == ["tegra.unsupported_host"]
+
+
 def test_events_round_trip_through_json() -> None:
     for event in parse_text("[ 0.0385 ] BR_CID: 0x80012344705DE8033400000003FF8100\nError: Return value 3\n"):
         assert event_from_dict(event.model_dump()) == event
@@ -794,3 +807,12 @@ def test_a_kernel_panic_that_lost_a_blank_beside_its_punctuation_is_still_the_pa
     assert event.message == "tegra.linux_kernel_panic"
     assert event.values["reason"] == "VFS: Unable to mount root fs on unknown-block(179,1)"
 
+
+
+def test_a_write_naming_no_partition_of_the_layout_is_a_catalogued_failure() -> None:
+    event = one("Error: Error: Can not find partition type for dtb")
+    assert event.message == "tegra.tf_t234_partition_type_not_found" and event.is_failure()
+    assert event.values == {"partition": "dtb"}
+    report = explain("[  11.2554 ] MB2 version 01.00.0000\nError: Error: Can not find partition type for a_kernel-dtb\n")
+    [line] = report.unexplained
+    assert report.status == "unexplained" and line.line == 2 and "flash layout" in line.meaning

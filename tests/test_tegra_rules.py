@@ -297,3 +297,74 @@ def test_a_t210_refusing_zero_key_rcm_messages_is_a_fused_board() -> None:
 ])
 def test_a_failed_bootrom_exchange_without_a_t210_refusal_is_not_a_fused_board(text: str) -> None:
     assert "tegra.key_mismatch" not in ids(text)
+
+
+SIGNED_DOWNLOAD = (
+    "[ 0.0255 ] tegrarcm_v2 --new_session --chip 0x23 0 --uid --download bct_br br_bct_BR.bct"
+    " --download mb1 mb1_t234_prod_aligned_sigheader_encrypt.bin.signed\n"
+    "[ 7.9000 ] Sending bct_br\n[ 16.8955 ] Sending mb1\n"
+)
+
+
+def test_signed_images_refused_by_a_board_of_unknown_fuse_state_are_a_low_reading() -> None:
+    # Real threads split both ways: open boards, and boards fused for production refusing images
+    # signed for them (a presigned set that does not fit, another key). Only a board shown open is sure.
+    timeout = SIGNED_DOWNLOAD + "[ 16.8960 ] ERROR: might be timeout in USB write.\nError: Return value 3\n"
+    top = explain(timeout).findings[0]
+    assert (top.id, top.confidence) == ("tegra.fuses_not_burned", "low")
+    ns = "[ 0.0260 ] BR_CID: 0x80012344705DF11F2400000013028100\n"
+    top = explain(timeout.replace("[ 7.9000 ]", ns + "[ 7.9000 ]")).findings[0]
+    assert (top.id, top.confidence) == ("tegra.fuses_not_burned", "high")
+    pkc = "[ 0.0260 ] BR_CID: 0xEB012344705DF11F2400000013028100\n"
+    assert ids(timeout.replace("[ 7.9000 ]", pkc + "[ 7.9000 ]")) == ["tegra.key_mismatch"]
+
+
+def test_a_bootrom_error_code_for_signed_rcm_messages_does_not_say_the_board_is_open() -> None:
+    # Xavier NX fused by odmfuse.sh, then flash.sh -u/-v: the BootROM answers error 22 (forum 178172).
+    text = (
+        "[ 0.0082 ] tegrarcm_v2 --chip 0x19 0 --rcm rcm_1_signed.rcm --rcm rcm_2_signed.rcm --skipuid\n"
+        "[ 0.0087 ] Bootrom returned error 22\n[ 0.0374 ] Boot Rom communication failed\n"
+    )
+    top = explain(text).findings[0]
+    assert (top.id, top.confidence) == ("tegra.fuses_not_burned", "low")
+    assert "cannot tell (1) from (2)" in top.explanation
+    # Near miss: the same refusal of zero-key messages names no signing cause at all.
+    zero_key = text.replace("rcm_1_signed.rcm --rcm rcm_2_signed.rcm", "rcm_1_encrypt.rcm --rcm rcm_2_encrypt.rcm")
+    assert "tegra.fuses_not_burned" not in ids(zero_key)
+
+
+def test_a_timeout_line_the_paste_cut_before_its_direction_is_still_a_usb_timeout() -> None:
+    cut = SIGNED_DOWNLOAD + "[ 16.8960 ] ERROR: might be timeout\n"
+    events = [e for e in parse_text(cut) if e.kind == "TegraUsbTimeout"]
+    assert [e.direction for e in events] == ["unknown"]
+    top = explain(cut).findings[0]
+    assert (top.id, top.confidence) == ("tegra.fuses_not_burned", "low")
+    # Near miss: zero-key images and the same cut line are the host's USB path, not a key question.
+    zero_key = cut.replace("_encrypt.bin.signed", ".bin.encrypt")
+    assert ids(zero_key) == ["tegra.usb_host_problem"]
+    # Another tegrarcm error that happens to start alike is not a timeout.
+    assert not [e for e in parse_text("[ 1.0000 ] ERROR: might be timeout in handshake with device\n")
+                if e.kind == "TegraUsbTimeout"]
+
+
+def test_r38_flash_sh_no_board_spec_is_no_board_in_recovery() -> None:
+    text = "# R38 , REVISION: 4.0\nError: No Board Spec. and no target connected, exit.\n"
+    top = explain(text).findings[0]
+    assert (top.id, top.confidence) == ("tegra.not_in_recovery_mode", "medium")
+    # Near miss: read-info's board spec banner is ordinary output.
+    report = explain("==== Board Spec. ====\nBOARDID=3767\nFAB=300\n")
+    assert report.findings == [] and report.status != "unexplained"
+
+
+def test_r38_flash_sh_sd_layout_for_a_module_without_sd_is_a_board_config_mismatch() -> None:
+    text = (
+        "Error: Using a flash partition table config file of SD card, "
+        "/home/u/Linux_for_Tegra/bootloader/generic/cfg/flash_t234_qspi_sd.xml, but the target board does not have SD card\n"
+        "To bypass this error, please add your board information to the board_with_sdcard array in this script.\n"
+    )
+    top = explain(text).findings[0]
+    assert top.id == "tegra.board_config_mismatch"
+    assert "flash_t234_qspi_sd.xml is for a module with an SD card" in top.explanation
+    # Near miss: the same layout named in a flash command is no refusal.
+    command = "sudo ./flash.sh -c bootloader/generic/cfg/flash_t234_qspi_sd.xml jetson-orin-nano-devkit internal\n"
+    assert "tegra.board_config_mismatch" not in ids(command)

@@ -38,7 +38,7 @@ class Event(Record, frozen=True, extra="forbid"):
     cut_short: bool = field(default=False, exclude_if=_not_cut_short)
 
     family: ClassVar[str] = "generic"
-    boundary: ClassVar[tuple[str, int] | None] = None
+    boundary: ClassVar[tuple[str, float] | None] = None
     failure: ClassVar[bool] = False
     # False for context that is not a step of a boot (a report's prose): it joins the session of
     # the boot that follows it instead of making that boot open a session of its own.
@@ -85,7 +85,7 @@ class Event(Record, frozen=True, extra="forbid"):
         failure only by what came before it (a boot that starts over again and again)."""
         return None
 
-    def session_boundary(self) -> tuple[str, int] | None:
+    def session_boundary(self) -> tuple[str, float] | None:
         """``boundary`` for this event; a family may refine it per event (a log restarting mid-paste)."""
         return type(self).boundary
 

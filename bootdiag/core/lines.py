@@ -29,27 +29,26 @@ _NEWLINE = re.compile(rb"\r\n|\r|\n")
 # Columns terminals and consoles are commonly set to (VT100's 80 and 132, the Windows console's 120,
 # ...): a row exactly that wide may be a longer line a terminal wrapped (core/parse/wrapped.py).
 TERMINAL_WIDTHS = frozenset({80, 100, 120, 128, 132, 150, 160, 180, 200})
-# Widths of rows a mail program may have broken at a blank, the line going on in the next row: any row
-# narrower than its 72, 76 or 78 columns (core/parse/wrapped.py decides from the next row's first word),
-# one narrower than FULL_MAIL_ROW only before a long word (a path, a URL, an option) and only when it
-# has words of its own (see short_row_may_go_on). Such a row ends with a bare LF, as a mail's text
-# does: the CR LF a device's console ends its lines with is never one.
-MAIL_ROWS = range(1, 80)
-FULL_MAIL_ROW = 56
+# Widths of rows a mail program may have broken at a blank, the line going on in the next row (its
+# 72, 76 or 78 columns; core/parse/wrapped.py decides from the next row's first word). Such a row ends
+# with a bare LF, as a mail's text does: the CR LF a device's console ends its lines with is never one.
+MAIL_ROWS = range(56, 80)
 # Columns mail programs fill before they break a line at a blank (Thunderbird's and mutt's 72, the 76
 # of quoted-printable bodies, RFC 5322's recommended 78, 80 for the rest): a row at most that wide
 # whose next row begins with a word that would not have fitted on it was broken there.
 MAIL_WIDTHS = (72, 76, 78, 80)
-# The fewest characters of a word a row narrower than FULL_MAIL_ROW was broken before: the row, a
-# blank and the word are wider than the narrowest mail's row.
-LONG_WORD_CHARS = MAIL_WIDTHS[0] - (FULL_MAIL_ROW - 1)
+# A row narrower than MAIL_ROWS may be one a mail program broke before a long word (a path, a URL, an
+# option) too (core/parse/wrapped.py), when it has words of its own and ends no sentence (see
+# short_row_may_go_on): the word has at least this many characters (the row, a blank and the word are
+# wider than the narrowest mail's row).
+LONG_WORD_CHARS = MAIL_WIDTHS[0] - (MAIL_ROWS.start - 1)
 _HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a line of 600 characters)
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
 
 
 def short_row_may_go_on(row: bytes) -> bool:
-    """Whether a row narrower than ``FULL_MAIL_ROW`` may be one a mail program broke before a long word:
+    """Whether a row narrower than ``MAIL_ROWS`` may be one a mail program broke before a long word:
     after its quote marks and indent it has two words or more, and it ends no sentence. (A single
     word is a line of its own: a function's name before its file, a program's before its output.)"""
     body = row.lstrip(b"> \t")
@@ -64,8 +63,7 @@ def _begins_with_long_word(row: bytes) -> bool:
     """Whether ``row``'s first word, after quote marks, is as long as one a narrower row was broken
     before (core/parse/wrapped.py looks at its kind)."""
     body = row.lstrip(b"> ")
-    blank = _BLANKS.search(body, 0, LONG_WORD_CHARS)
-    return len(body) >= LONG_WORD_CHARS and blank is None
+    return len(body) >= LONG_WORD_CHARS and _BLANKS.search(body, 0, LONG_WORD_CHARS) is None
 
 
 class Line(NamedTuple):
@@ -199,15 +197,20 @@ class LineSplitter:
         if last < 0:
             self._hold(chunk)
             return None
-        if not self._overflow and _last_break(self._pending) >= 0:
-            # Rows held back for the row this read completes are looked at again with it: they may
-            # not go on in it after all, and then go out now.
-            last += len(self._pending)
-            chunk = bytes(self._pending) + chunk
-            self._pending.clear()
         self._skip_lf = chunk[last] == 0x0D and last == len(chunk) - 1
         head, tail = chunk[: last + 1], chunk[last + 1 :]
         cut = self._last_row_at_width(head)
+        if cut is not None and cut < 0:
+            # The rows to hold begin among those an earlier read held: the ones before them go out now.
+            held = bytes(self._pending)
+            at = len(held) + cut
+            if at > 0:
+                self._pending.clear()
+                block = self._complete(held[:at])
+                self._pending += held[at:]
+                self._hold(head + tail)
+                return block
+            cut = 0
         if cut is not None:
             # A row as wide as a terminal, or as a mail program's rows, may go on in the next one
             # (core/parse/wrapped.py): it waits for it, so that the two are always read in one block,
@@ -224,28 +227,35 @@ class LineSplitter:
         """Where the last line of ``head`` (which ends with a line end) starts, when it is exactly
         as wide as a terminal or as wide as a mail program's rows (ending with a bare LF), with the
         rows as wide right before it (up to ``_HELD_ROWS`` in all: the earlier rows of the same wrapped
-        line); else None."""
+        line); else None. A row narrower than a mail's after one as wide is held with it: a mail program
+        breaks a row early when the next word is too long for it. Rows held back by earlier reads are
+        read with ``head``; where the rows to hold begin among them, the place is before ``head`` (< 0)."""
         if self._overflow:
             return None
+        # The rows held back from earlier reads and the open line are read with head only when the walk
+        # may reach them: it stops within _HELD_ROWS rows of at most a terminal's widest columns.
+        offset = len(self._pending) if self._pending and len(head) <= _HELD_ROWS * (max(TERMINAL_WIDTHS) + 2) else 0
+        buf = bytes(self._pending) + head if offset else head
         held = None
-        body_end = len(head) - (2 if head.endswith(b"\r\n") else 1)
-        after = -1  # where the row after the one looked at begins (the last row's is still to come)
+        body_end = len(buf) - (2 if buf.endswith(b"\r\n") else 1)
         for _ in range(_HELD_ROWS):
-            start = _last_break(head, body_end) + 1
-            opened = self._pending if start == 0 else b""  # (a row begun in an earlier read)
-            width = body_end - start + len(opened)
-            if width not in TERMINAL_WIDTHS and (width not in MAIL_ROWS or head[body_end : body_end + 1] != b"\n"):
-                break  # (a mail's rows end with a bare LF; a device's console ends its lines with CR LF)
-            if width < FULL_MAIL_ROW and not (
-                    short_row_may_go_on(bytes(opened) + head[start:body_end])
-                    and (after < 0 or _begins_with_long_word(head[after : after + 64 + LONG_WORD_CHARS]))):
+            start = _last_break(buf, body_end) + 1
+            width = body_end - start + (len(self._pending) if start == 0 and not offset else 0)
+            bare_lf = buf[body_end : body_end + 1] == b"\n"  # (a mail's rows end with a bare LF; a device's
+            # console ends its lines with CR LF)
+            narrow = bare_lf and 0 < width < MAIL_ROWS.start
+            if width not in TERMINAL_WIDTHS and (width not in MAIL_ROWS or not bare_lf) and not (
+                    narrow and _after_mail_row(buf, start) and (held is None or _next_word_too_long(buf, start, body_end))
+            ) and not (
+                    # one broken before a long word however narrow (the last row's next word is still to come)
+                    narrow and short_row_may_go_on((bytes(self._pending) if start == 0 and not offset else b"") + buf[start:body_end])
+                    and (held is None or _begins_with_long_word(buf[body_end + 1 : body_end + 65 + LONG_WORD_CHARS]))):
                 break
             held = start
             if start == 0:
                 break
-            after = start
-            body_end = start - (2 if head[start - 2 : start] == b"\r\n" else 1)
-        return held
+            body_end = start - (2 if buf[start - 2 : start] == b"\r\n" else 1)
+        return None if held is None else held - offset
 
     def release(self) -> TextBlock | None:
         """The complete lines held back for a next row that may carry them on (see ``feed``), for a
@@ -326,6 +336,32 @@ class LineSplitter:
             block = TextBlock(0, text, count, after=last)
         self._last = block
         return block
+
+
+def _after_mail_row(data: bytes, start: int) -> bool:
+    """Whether the row before the one at ``start`` of ``data`` is one a mail program broke at its width
+    (as wide as a mail's rows, ending with a bare LF, the first word of this row too long for what was
+    left of it): this narrower row may then be one the program broke early too (core/parse/wrapped.py)."""
+    if start < 2 or data[start - 2 : start - 1] == b"\r":
+        return False
+    before = _last_break(data, start - 1) + 1
+    return start - 1 - before in MAIL_ROWS and _next_word_too_long(data, before, start - 1)
+
+
+def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
+    """Whether the first word of the row after the row ``start:end`` (its LF at ``end``) would not have
+    fitted on it in a mail's narrowest rows: only then may a mail program have broken it early."""
+    marks = len(data[start:end]) - len(data[start:end].lstrip(b"> "))
+    first = end + 1
+    first += len(data[first : first + 16]) - len(data[first : first + 16].lstrip(b"> "))
+    blank = data.find(b" ", first, first + MAIL_WIDTHS[0] + 1)
+    line_end = data.find(b"\n", first, first + MAIL_WIDTHS[0] + 1)
+    stops = [at for at in (blank, line_end) if at >= 0]
+    stop = min(stops) if stops else first + MAIL_WIDTHS[0] + 1
+    word = data[first:stop]
+    if word[:1] == b"[" or word[-1:] == b":" or word[:1].isupper() and word[1:2].islower():
+        return False  # a stamp, a label or a capitalised word opens a line of its own (core/parse/wrapped.py)
+    return end - start - marks + 1 + len(word) > MAIL_WIDTHS[0]
 
 
 def _last_break(data: bytes | bytearray, end: int | None = None) -> int:

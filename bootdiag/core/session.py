@@ -17,7 +17,7 @@ class SessionTracker:
     def __init__(self) -> None:
         self.index = 0
         self._group: str | None = None
-        self._rank = -1
+        self._rank: float = -1
         self._empty = True
 
     def starts_new(self, event: Event) -> bool:
@@ -36,9 +36,9 @@ class SessionTracker:
             self._empty = False
         return opens
 
-    def state(self) -> tuple[str | None, int, bool]:
+    def state(self) -> tuple[str | None, float, bool]:
         """Where the open session stands (its group, rank, whether it holds a step yet)."""
         return self._group, self._rank, self._empty
 
-    def restore(self, state: tuple[str | None, int, bool]) -> None:
+    def restore(self, state: tuple[str | None, float, bool]) -> None:
         self._group, self._rank, self._empty = state

@@ -6,21 +6,23 @@ A row exactly as wide as terminals are set (80, 100, 120, 132, ... columns), in 
 padded with blanks, whose break falls inside a line (a word or a value cut in two, the space between
 two words; not a sentence's end) and whose next row begins no log line of its own, goes on in that
 row. A row no wider than a mail's lines (72 to 80 columns), ending with a bare LF as a mail's text
-does, goes on in the next row when that row's first word would not have fitted on it (on a row
-narrower than ``FULL_MAIL_ROW``, only a long path, URL or option, after a row of words that ends no
-sentence, on a next row no wider than a mail's or that word alone), both rows
+does, goes on in the next row when that row's first word would not have fitted on it, both rows
 carry the same quote marks (``> ``; or the next row only the outer ones, a quoted line broken by the
 mail that quoted it), and the next row begins no log line of its own, or does only by the look of its
-first word while a catalogued message runs on into it; it goes on after a blank. The decision reads
-the rows of the line so far and the next one only; the line splitter never ends a block on a row
-that wide (see ``core/lines.py``), so it is the same however the capture was cut into reads.
+first word while a catalogued message runs on into it; it goes on after a blank. After such a row, a
+narrower one goes on the same way when the next row's first word would not have fitted either (the
+program broke it early, before a long word); so does a narrower row anywhere, at a line's start too,
+before a long path, URL or option, when the row has words of its own and ends no sentence and the next
+row is no wider than a mail's or that word alone. The decision reads the rows of the line so far and the
+next one only; the line splitter never ends a block on a row that wide (see ``core/lines.py``), so it
+is the same however the capture was cut into reads.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from bootdiag.core.lines import FULL_MAIL_ROW, LONG_WORD_CHARS, MAIL_ROWS, MAIL_WIDTHS, TERMINAL_WIDTHS, short_row_may_go_on
+from bootdiag.core.lines import LONG_WORD_CHARS, MAIL_ROWS, MAIL_WIDTHS, TERMINAL_WIDTHS, short_row_may_go_on
 from bootdiag.core.rules.digit_blind import digits_alike
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
@@ -37,9 +39,10 @@ _BEGINS_CUT = frozenset(" ()},;:.=-_/%")
 # inside a line's words, never where such marks close one line and open the next.
 _MARKUP = frozenset("*`|")
 # A word a mail program breaks a line before however short the row it leaves (a row narrower than
-# FULL_MAIL_ROW): a path (absolute, home, relative, a drive's, a share's, in quotes or brackets), a URL,
-# a long option. Values (numbers, hashes, key=value) are not: a log prints those on lines of their own
-# ("configsip: 0, SPIWP:0xee" then "clk_drv:0x00,q_drv:0x00,...", "Calculated:" then a digest).
+# MAIL_ROWS, at a line's start too): a path (absolute, home, relative, a drive's, a share's, in quotes
+# or brackets), a URL, a long option. Values (numbers, hashes, key=value) are not: a log prints those on
+# lines of their own ("configsip: 0, SPIWP:0xee" then "clk_drv:0x00,q_drv:0x00,...", "Calculated:"
+# then a digest).
 _LONG_WORD = re.compile(r"""["'(\[]?+(?:[~.]{0,2}/|[A-Za-z]:[\\/]|\\\\|[A-Za-z][0-9A-Za-z_+.-]{0,15}+://|--[A-Za-z]|[0-9A-Za-z_.-]{1,64}+[/\\])""")
 GoesOn = Callable[[str, str], bool]
 
@@ -53,16 +56,16 @@ def _row_at_width() -> str:
     char = r"[\x00-\t\x0b\x0c\x0e-\x1a\x1c-\x7f]"  # ASCII but the line end and ESC
     # a mail's row: a bare LF, and a next row's word (or its quote marks); one bounded repeat, which
     # the regex engine runs as one loop, where a branch per column would cost a step each
-    mail = f"{char}{{0,{MAIL_ROWS.stop - FULL_MAIL_ROW - 1}}}\\n(?=\\S)"
+    mail = f"{char}{{0,{len(MAIL_ROWS) - 1}}}\\n(?=\\S)"
     widths = sorted(TERMINAL_WIDTHS)
     terminal = ""
-    for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), FULL_MAIL_ROW]):
+    for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), MAIL_ROWS.start]):
         count = f"{char}{{{wider - narrower}}}"
         terminal = f"{count}\\r?\\n" if not terminal else f"{count}(?:\\r?\\n|{terminal})"
     # a narrower mail's row: a bare LF, then a long word (after quote marks) that may be a path, a URL or
     # an option; the row's first characters, taken once and not given back, lead to either kind
     short = f"\\n(?=(?:> ?){{0,8}}+(?:{_LONG_WORD.pattern}))(?=(?:> ?){{0,8}}+\\S{{{LONG_WORD_CHARS}}})"
-    return f"{char}{{0,{FULL_MAIL_ROW - 1}}}+(?:{short}|{char}(?:{mail}|{terminal}(?<=\\n)(?=[\\w ()}},;:.=\\-/%])))"
+    return f"{char}{{0,{MAIL_ROWS.start - 1}}}+(?:{short}|{char}(?:{mail}|{terminal}(?=[\\w ()}},;:.=\\-/%])))"
 
 
 ROW_AT_WIDTH = _row_at_width()
@@ -78,17 +81,23 @@ def _quote_marks(text: str, start: int, end: int) -> int:
     return at - start
 
 
-def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | None, line_start: int) -> bool:
+def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | None = None, line_start: int = -1,
+              limit: int | None = None) -> bool:
     """Whether a mail program broke the row ``start:end`` at a blank, its line going on in the row at
     ``first``: the row is no wider than a mail's lines, and the next row's first word would not have
-    fitted on it (a row narrower than ``FULL_MAIL_ROW`` is broken so before a long path, URL or option
-    only). Both rows carry the same quote marks, if any (a reply quotes every row it wraps), or
+    fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps), or
     the next row the outer ones of the row's (a quoted line broken by the mail that quoted it, quoted
     again in a reply: "> > " before the row, "> " before its rest), the row is no command at a shell's
     prompt, and the next row begins no line of its own (a label, a line number, a list item, a
-    capitalised word, unless ``goes_on`` finds a catalogued message's own words running on into it)."""
+    capitalised word, unless ``goes_on`` finds a catalogued message on the line so far, from
+    ``line_start``, running on into it). ``limit``: the width of the rows a mail program broke the line
+    before this row at; the row may then be narrower than a mail's rows (the word after it was too
+    long to fit). Without it, a row narrower than a mail's goes on only before a long path, URL or
+    option."""
     width = end - start
-    if width not in MAIL_ROWS or not text[start:end].isascii() or "\x1b" in text[start:end]:
+    if not 0 < width < (MAIL_ROWS.stop if limit is None else MAIL_ROWS.start):
+        return False
+    if not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     marks = _quote_marks(text, start, end)
     carried = _quote_marks(text, first, min(len(text), first + marks))  # the marks the next row repeats
@@ -105,31 +114,55 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
         return False  # a line a paste's markup closes, or one it opens
     # (the quote marks a reply puts before the rows aside: the mail program that broke them counted
     # only the marks that were there then, which the next row carries)
-    if width < FULL_MAIL_ROW:
-        # A row this narrow was broken before a long word only (a path, a URL, an option) that would not
-        # have fitted on the narrowest mail's row; the row has words of its own and ends no sentence,
-        # and the next row is one a mail program makes too: no wider than its rows, or the word alone.
-        if (width - carried + 1 + (blank - word) <= MAIL_WIDTHS[0] or not _LONG_WORD.match(text, word, blank)
-                or not short_row_may_go_on(text[start:end].encode("ascii"))):
+    if limit is None and width < MAIL_ROWS.start:
+        # A row this narrow, at a line's start or after rows no mail broke, was broken before a long word
+        # only (a path, a URL, an option) that would not have fitted on the narrowest mail's row; the row
+        # has words of its own and ends no sentence, and the next row is one a mail program makes too: no
+        # wider than its rows, or the word alone.
+        if not _LONG_WORD.match(text, word, blank) or not short_row_may_go_on(text[start:end].encode("ascii")):
             return False
         following = text.find("\n", word)
         row = text[word : len(text) if following < 0 else following].rstrip()
         if len(row) > MAIL_WIDTHS[-1] and (" " in row or "\t" in row):
             return False
-    else:
-        limit = next((w for w in MAIL_WIDTHS if w >= width - carried), None)
-        if limit is None or width - carried + 1 + (blank - word) <= limit:
-            return False
-    if text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank) or (text[word].isupper() and text[word + 1 : word + 2].islower()):
-        # a label, a line number or a capitalised word opens a line of its own ("error: ...", "Welcome
-        # to ...", "Task watchdog ..."), unless a message that began on the row goes on in it ("...
-        # Expected 2 read 0." + "Bootloader for wrong chip?", "(result was" + "01070000: Operation timed out)")
+        limit = MAIL_WIDTHS[0]
+    elif limit is None:
+        limit = _mail_width(width - carried)
+    if width - carried + 1 + (blank - word) <= limit:
+        return False
+    if (text[blank - 1] == ":" or _OWN_LINE.match(text, word, blank)
+            or (text[word].isupper() and (text[word + 1 : word + 2].islower() or text[end - 1] in ".!?"))):
+        # a label, a line number, a capitalised word, or any word in capitals after a sentence's end,
+        # opens a line of its own ("error: ...", "Welcome to ...", "Task watchdog ...", "... Wrong
+        # --chip argument?" + "SPIFFS Upload failed!"), unless a message that began on the row goes on
+        # in it ("... Expected 2 read 0." + "Bootloader for wrong chip?", "(result was" + "01070000:
+        # Operation timed out)")
         if goes_on is None:
             return False
-        line = joined(text[line_start:end])  # the line so far, its earlier rows (from line_start) joined
+        line = joined(text[start if line_start < 0 else line_start : end])  # the line so far, its rows joined
         following = text.find("\n", word)
         return goes_on(line[_quote_marks(line, 0, len(line)) :], text[word : len(text) if following < 0 else following])
     return True
+
+
+def _mail_width(width: int) -> int:
+    """The columns a mail program filled to break a row ``width`` wide (its quote marks aside)."""
+    return next((w for w in MAIL_WIDTHS if w >= width), MAIL_WIDTHS[-1])
+
+
+def _mail_limit(text: str, start: int, end: int) -> int | None:
+    """For a row a mail program broke (as wide as a mail's rows, ending with a bare LF): the columns it
+    filled; else None."""
+    if end - start not in MAIL_ROWS or text[end : end + 1] != "\n":
+        return None
+    return _mail_width(end - start - _quote_marks(text, start, end))
+
+
+def _narrow_mail_cut(text: str, start: int, end: int, limit: int, goes_on: GoesOn | None = None, line_start: int = -1) -> bool:
+    """Whether the row ``start:end``, after rows a mail program broke at ``limit`` columns, is one it broke
+    early: narrower, because the next row's first word would not have fitted on it either."""
+    first = end + 1
+    return text[end:first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, goes_on, line_start, limit)
 
 
 def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, line_start: int = -1) -> bool:
@@ -137,10 +170,10 @@ def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, lin
     ``line_start``: where the line that the row goes on begins, if on an earlier row."""
     if end > start and text[end - 1] == "\r":
         end -= 1
-    if end - start in MAIL_ROWS:
+    if 0 < end - start < MAIL_ROWS.stop:
         # a mail's row ends with a bare LF (a device's console line with CR LF, or a lone CR, is whole)
         first = end + 1
-        return text[end : first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, goes_on, start if line_start < 0 else line_start)
+        return text[end : first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, goes_on, line_start)
     if end - start not in TERMINAL_WIDTHS or not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
     if text[end - 2 : end] in ("  ", "\\r", "\\n"):
@@ -174,17 +207,31 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
     goes on with the words of the next row (see :func:`_mail_cut`)."""
     size = len(text)
     row = start
-    # forward: this row is cut at the width and the next one carries on
-    while (end < size - 1 and text[end + 1] not in "\r\n\x1b" and _cut_row(text, row, end, goes_on, start)
-           and not opens_line(text, end + 1) and not _starts_alike(text, row, end + 1)):
+    limit = None  # the columns a mail program broke the rows so far at, once one was
+    # forward: this row is cut at the width (or, after rows a mail program broke, its next word did not
+    # fit either) and the next one carries on
+    while end < size - 1 and text[end + 1] not in "\r\n\x1b":
+        if _cut_row(text, row, end, goes_on, start):
+            limit = _mail_limit(text, row, end)
+        elif limit is None or not _narrow_mail_cut(text, row, end, limit, goes_on, start):
+            break
+        if opens_line(text, end + 1) or _starts_alike(text, row, end + 1):
+            break
         row = end + 1
         following = text.find("\n", row)
         end = size if following < 0 else following
-    # backward: this row carries on one cut at the width
+    # backward: this row carries on one cut at the width (or one a mail program broke early, after a row
+    # it broke at its width)
     while start > floor and text[start] != "\x1b" and not opens_line(text, start):
         before = text.rfind("\n", 0, start - 1) + 1
-        if before < floor or not _cut_row(text, before, start - 1, goes_on) or _starts_alike(text, before, start):
+        if before < floor or _starts_alike(text, before, start):
             break
+        if not _cut_row(text, before, start - 1, goes_on):
+            earlier = text.rfind("\n", 0, before - 1) + 1 if before > 0 else -1
+            limit = _mail_limit(text, earlier, before - 1) if floor <= earlier < before else None
+            if (limit is None or not _narrow_mail_cut(text, before, start - 1, limit, goes_on)
+                    or not _cut_row(text, earlier, before - 1, goes_on) or opens_line(text, before)):
+                break
         start = before
     return start, end
 
@@ -197,5 +244,7 @@ def joined(text: str) -> str:
     rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
     line = rows[0]
     for before, row in zip(rows, rows[1:]):
-        line += " " + row[_quote_marks(row, 0, len(row)) :] if len(before) in MAIL_ROWS else row
+        # a row narrower than a mail's is one a mail program broke early (a terminal fills its rows)
+        mail = len(before) in MAIL_ROWS or len(before) < MAIL_ROWS.start
+        line += " " + row[_quote_marks(row, 0, len(row)) :] if mail else row
     return line

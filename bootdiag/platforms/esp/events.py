@@ -51,7 +51,7 @@ class RomRetry(RomEvent):
     kind: str = "RomRetry"
     retry: bool = False
 
-    def session_boundary(self) -> tuple[str, int] | None:
+    def session_boundary(self) -> tuple[str, float] | None:
         return None if self.retry else type(self).boundary
 
 
@@ -301,9 +301,16 @@ class RomSecureBootOk(RomEvent):
 
 
 class RomShaMismatch(RomEvent):
-    """``SHA-256 comparison failed:`` — newer ROMs boot anyway when secure boot is off."""
+    """``SHA-256 comparison failed:`` — newer ROMs boot anyway when secure boot is off.
+
+    The ROM prints it while it loads the image at the bootloader offset, after its reset line and
+    before the image it loaded prints anything: a step of a boot between the two. Pasted without its
+    banner after a host tool's run (a write, then "On boot, the device prints: ..."), it opens that
+    boot instead of joining the tool run, which completed.
+    """
 
     kind: Literal["RomShaMismatch"] = "RomShaMismatch"
+    boundary = ("device", 1.5)
 
 
 class RomInvalidImageBlock(RomEvent):

@@ -48,8 +48,11 @@ WEST_SIGN_START = re.compile(r"\bwest(?:\.exe)?[ \t]+(?:-[-\w]{1,30}[ \t]+){0,4}
 _WEST_IMGTOOL = re.compile(r"(?:^|[ \t])(?:-t|--tool)(?:[ \t]+|=)imgtool(?=[ \t]|$)")
 _WEST_TOOL_ARGS = re.compile(r"[ \t]--(?:[ \t]|$)")
 # west's report of a program it ran that failed (zephyrproject-rtos/west src/west/app/main.py, the
-# CalledProcessError handler): "command exited with status N: <the command>".
-_EXITED = re.compile(r"command exited with status (\d+):\s+\S*$")  # then the path before imgtool
+# CalledProcessError handler): "command exited with status N: <the command>". The command begins with
+# imgtool's path, or with the interpreter running it: Zephyr's west sign runs an imgtool.py it finds as
+# [sys.executable, path] (scripts/west_commands/sign.py, ImgtoolSigner.find_imgtool), and a module as
+# "python -m imgtool".
+_EXITED = re.compile(r"command exited with status (\d+):\s+(?:\S*python[\d.]*(?:\.exe)?\s+(?:-m\s+)?)?\S*$")
 _SHELL_STOPS = frozenset({"&&", "||", ";", "|", ">", ">>", "2>&1"})
 _CONTINUATION = re.compile(r"\s(?:\\|\^|`)$")  # sh, cmd.exe and PowerShell line continuations
 _LOOKS_LIKE_FILE = re.compile(r"[/\\]|\.(?:bin|hex|elf|img)$|^<.*>$", re.IGNORECASE)

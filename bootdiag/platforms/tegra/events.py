@@ -21,7 +21,7 @@ class TegraEvent(Event):
     t: float | None = None  # tegraflash's "[ %8.4f ]" stamp: seconds since that tegraflash run started
     new_run: bool = False  # the stamp went back, or came after the previous run had ended
 
-    def session_boundary(self) -> tuple[str, int] | None:
+    def session_boundary(self) -> tuple[str, float] | None:
         return RUN_RESTART if self.new_run else type(self).boundary
 
 
@@ -309,7 +309,7 @@ class TegraUsbTimeout(TegraEvent):
     """``ERROR: might be timeout in USB write.``: the device stopped taking data (or the host lost it)."""
 
     kind: Literal["TegraUsbTimeout"] = "TegraUsbTimeout"
-    direction: str  # write | read
+    direction: str  # write | read | unknown (the paste cut the line before the direction)
     failure = True
 
 
@@ -386,12 +386,14 @@ class TegraBoardMismatch(TegraError):
     ``ERR: unrecognized board ID 3668``, ``ERR: no default chip SKU set``."""
 
     kind: Literal["TegraBoardMismatch"] = "TegraBoardMismatch"
-    what: Literal["soc", "board_id", "board_sku", "board_version", "chip_sku"]
+    what: Literal["soc", "board_id", "board_sku", "board_version", "chip_sku", "storage"]
     actual: str | None = None  # read from the board (BR_CID, EEPROM); None when the config has no value
     expected: str | None = None  # what the configuration names
 
     @property
     def summary(self) -> str:
+        if self.what == "storage":
+            return f"the partition layout {self.expected} is for a module with an SD card, and this module has none"
         subject = {"soc": "SoC (chip id)", "board_id": "module's board ID", "board_sku": "module's SKU",
                    "board_version": "module's board version", "chip_sku": "chip SKU"}[self.what]
         if self.actual is not None and self.expected is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bootdiag.core.numbers import parse_int
 from bootdiag.core.parse.unwrap import is_prose, is_sentence
 
 SUPPORTED_UBUNTU: dict[int, tuple[str, ...]] = {
@@ -18,6 +19,12 @@ SUPPORTED_UBUNTU: dict[int, tuple[str, ...]] = {
     35: ("18.04", "20.04"),  # JetPack 5
     36: ("20.04", "22.04"),  # JetPack 6
 }
+# Host releases added within an L4T major, from the (major, minor) release on: SDK Manager 2.2.0 release
+# notes, "JetPack 6.1: Enable flashing from Ubuntu 24.04" (JetPack 6.1 is L4T R36.4.0).
+ADDED_UBUNTU: dict[tuple[int, int], tuple[str, ...]] = {
+    (36, 4): ("24.04",),
+}
+_RELEASE = re.compile(r"R(?P<major>\d{1,3})\.(?P<minor>\d{1,3})")
 
 _WSL = re.compile(r"microsoft-standard-WSL2|-Microsoft\b|\bWSL2?\b")
 _USBIPD = re.compile(r"\busbipd\b")
@@ -118,9 +125,20 @@ def parse_recovery_device(text: str) -> dict[str, Any] | None:
     return {"product": m.group(1).lower(), "chip": chip, "seen_by": seen_by}
 
 
-def ubuntu_problem(version: str, l4t_major: int) -> str | None:
-    """Why Ubuntu ``version`` is not a supported host for L4T ``l4t_major``; None when it is (or unknown)."""
+def ubuntu_problem(version: str, l4t_major: int, release: str | None = None) -> str | None:
+    """Why Ubuntu ``version`` is not a supported host for L4T ``l4t_major`` (``release`` as flash.sh prints
+    it, ``R36.4.0``, when known); None when it is (or unknown)."""
     supported = SUPPORTED_UBUNTU.get(l4t_major)
-    if supported is None or version in supported:
+    if supported is None:
         return None
-    return f"Ubuntu {version} is not a supported host for L4T R{l4t_major} (supported: Ubuntu {' and '.join(supported)})"
+    m = _RELEASE.match(release or "")
+    minor = parse_int(m.group("minor")) if m and parse_int(m.group("major")) == l4t_major else None
+    # With the minor release unknown, a host that a later minor release of this major supports is not
+    # called unsupported.
+    added = tuple(v for (major, since), vs in ADDED_UBUNTU.items() if major == l4t_major
+                  and (minor is None or minor >= since) for v in vs)
+    allowed = (*supported, *added)
+    if version in allowed:
+        return None
+    name = release if minor is not None else f"R{l4t_major}"
+    return f"Ubuntu {version} is not a supported host for L4T {name} (supported: Ubuntu {' and '.join(allowed)})"

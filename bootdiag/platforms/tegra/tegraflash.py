@@ -77,6 +77,13 @@ def _tool_name(token: str) -> str:
     return token.rsplit("/", 1)[-1]
 
 
+# L4T R38 flash.sh check_device_mismatch(): a partition layout named *_sd_* / *_sd.xml (the Orin Nano
+# devkit module's SD card) used for a module whose board ID and SKU the script lists without one.
+_SD_LAYOUT_ON_BOARD_WITHOUT_SD = re.compile(
+    r"Using a flash partition table config file of SD card, (?P<layout>\S{1,300}), but the target board does not have SD card"
+)
+
+
 def _error(message: str) -> Parsed:
     """``Error: <message>`` lines of tegraflash.py and flash.sh, by meaning."""
     text = message.strip()
@@ -85,6 +92,14 @@ def _error(message: str) -> Parsed:
         return ev.TegraBootloaderNotRunning, {"message": text}
     if lower.startswith("probing the target board failed"):
         return ev.TegraProbeFailed, {"message": text}
+    # L4T R38 flash.sh (main body, before get_board_version): with --no-flash (l4t_initrd_flash.sh and SDK
+    # Manager build images so) on Orin, no BR_CID answered and no board spec (BOARDID, FAB...) was given to
+    # build without the board. A run that flashes stops before it, at "probing the target board failed".
+    if lower.startswith("no board spec. and no target connected"):
+        return ev.TegraProbeFailed, {"message": text}
+    m = _SD_LAYOUT_ON_BOARD_WITHOUT_SD.match(text)
+    if m:
+        return ev.TegraBoardMismatch, {"message": text, "what": "storage", "expected": m.group("layout")}
     if lower.startswith("the actual soc id"):
         ids = re.findall(r"SoC ID\((0x[0-9a-fA-F]+)\)", text)
         found = {"actual": ids[0], "expected": ids[-1]} if len(ids) == 2 else {}
@@ -115,6 +130,12 @@ def _key_guard(text: str) -> Parsed | None:
     return None
 
 
+# tegrarcm_v2 has two timeout messages, "ERROR: might be timeout in USB write." and "... in USB read "
+# (messages/tegra.toml tegra.rcm_usb_write_timeout / tegra.rcm_usb_read_timeout); a paste that cuts the
+# line before the last word still shows a USB timeout, only not which transfer it was.
+_CUT_TIMEOUT = re.compile(r"might be timeout(?: in(?: usb)?)?[ .]{0,3}$")
+
+
 def _tool_error(message: str) -> Parsed:
     """tegrarcm_v2 ``ERROR: ...`` lines."""
     text = message.strip().strip("*").strip()
@@ -123,6 +144,8 @@ def _tool_error(message: str) -> Parsed:
         return ev.TegraUsbTimeout, {"direction": "write"}
     if "timeout in usb read" in lower:
         return ev.TegraUsbTimeout, {"direction": "read"}
+    if _CUT_TIMEOUT.match(lower):
+        return ev.TegraUsbTimeout, {"direction": "unknown"}
     if "rcm_state" in lower and "read" in lower:
         return ev.TegraRcmStateMissing, {}
     if lower.startswith("failed to open usb"):
@@ -361,6 +384,7 @@ class TegraFamily(ClaimsByTrigger):
         r"flash\.sh|odmfuse|flashcmd\.txt",
         r"Welcome to Tegra Flash|BR_CID:|Boot Rom communication|might be timeout in USB|rcm_state",
         r"Error: Return value|Error: None of the bootloaders|Error: probing the target|Error: [Ee]ither RSA",
+        r"Error: No Board Spec|Error: Using a flash partition table",  # L4T R38 flash.sh
         r"Error: Checking CPU bootloader",  # massflash (nvaflash.sh) ending its --iscpubl poll
         r"Error: L4T does not support|Error: The Actual SoC|Error: The RSA key file|Error: Invalid fuse configuration|Error: read fuse",
         r"[ECIW]> ",  # device log levels
@@ -387,17 +411,18 @@ class TegraFamily(ClaimsByTrigger):
         self.chip: str | None = None
         self._ubuntu: str | None = None  # host release named earlier in the capture
         self._l4t_major: int | None = None
+        self._l4t_release: str | None = None  # "R36.4.0": a host release can be supported from a minor release on
         self._poll: tuple[float, str] | None = None  # stamp and command of the bootloader poll in flight
         self._poll_stuck_said = False
 
     def state(self, no: int) -> tuple[object, ...]:
         """Everything it remembers: stamps included, so runs at other times are not repeats."""
-        return (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major, self._poll,
-                self._poll_stuck_said)
+        return (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major,
+                self._l4t_release, self._poll, self._poll_stuck_said)
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
-        (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major, self._poll,
-         self._poll_stuck_said) = state  # type: ignore[assignment]
+        (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major,
+         self._l4t_release, self._poll, self._poll_stuck_said) = state  # type: ignore[assignment]
 
     def parse(self, text: str, no: int) -> Event | None:
         t, body = split_stamp(text)
@@ -436,9 +461,9 @@ class TegraFamily(ClaimsByTrigger):
         if chip:
             self.chip = chip
         if cls is ev.TegraL4tRelease:
-            self._l4t_major = fields["major"]
+            self._l4t_major, self._l4t_release = fields["major"], fields["release"]
             if self._ubuntu:
-                fields = {**fields, "problem": ubuntu_problem(self._ubuntu, fields["major"])}
+                fields = {**fields, "problem": ubuntu_problem(self._ubuntu, fields["major"], fields["release"])}
         return cls.trusted(line=no, text=text, t=t, new_run=new_run, **fields)
 
     def _stuck_poll(self, t: float, text: str, no: int) -> Event | None:
@@ -471,5 +496,5 @@ class TegraFamily(ClaimsByTrigger):
         if found["environment"] == "ubuntu":
             self._ubuntu = found["version"]
             if self._l4t_major is not None:
-                found["problem"] = ubuntu_problem(found["version"], self._l4t_major)
+                found["problem"] = ubuntu_problem(found["version"], self._l4t_major, self._l4t_release)
         return ev.TegraHost.trusted(line=no, text=text, **found)
