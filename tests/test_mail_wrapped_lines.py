@@ -33,6 +33,18 @@ def answer(lines: list[str]) -> tuple[str, list[str]]:
     return report.status, [f.id for f in report.findings]
 
 
+def answers_however_cut(data: bytes, sizes: tuple[int, ...]) -> set[tuple[str, tuple[str, ...]]]:
+    """The (status, finding ids) of ``data`` fed in reads of each of ``sizes`` bytes."""
+    answers = set()
+    for size in sizes:
+        analyzer = Analyzer("<capture>")
+        for at in range(0, len(data), size):
+            analyzer.feed_bytes(data[at : at + size])
+        report = analyzer.finish()
+        answers.add((report.status, tuple(f.id for f in report.findings)))
+    return answers
+
+
 def rows_read(text: str) -> list[str]:
     return [text[start:end] for _, start, end in LineParser().screened(text)]
 
@@ -73,13 +85,7 @@ def test_a_broken_line_reads_the_same_however_the_capture_was_cut_into_reads():
     for rows in (mail(FAILURE), mail(FAILURE, 72, "> ")):
         for after in (["I (700) main_task: Calling app_main()"], []):
             data = ("\n".join([*BOOT, *rows, *after]) + "\n").encode()
-            answers = set()
-            for size in (1, 7, 70, 71, 72, 73, 80, 160, len(data)):
-                analyzer = Analyzer("<capture>")
-                for at in range(0, len(data), size):
-                    analyzer.feed_bytes(data[at : at + size])
-                report = analyzer.finish()
-                answers.add((report.status, tuple(f.id for f in report.findings)))
+            answers = answers_however_cut(data, (1, 7, 70, 71, 72, 73, 80, 160, len(data)))
             assert answers == {("diagnosed", ("esp.flash_size_or_partition_mismatch",))}, (rows, after)
 
 
@@ -236,13 +242,7 @@ def test_a_row_the_mail_program_broke_early_before_a_long_word_goes_on(marks):
 def test_a_row_broken_early_reads_the_same_however_the_capture_was_cut_into_reads():
     for marks in ("", "> "):
         data = ("\n".join([*mail(SIGNED_DOWNLOAD, 72, marks), *(marks + line for line in SIGNED_AFTER)]) + "\n").encode()
-        answers = set()
-        for size in (1, 7, 37, 38, 39, 70, 72, 80, 160, len(data)):
-            analyzer = Analyzer("<capture>")
-            for at in range(0, len(data), size):
-                analyzer.feed_bytes(data[at : at + size])
-            report = analyzer.finish()
-            answers.add((report.status, tuple(f.id for f in report.findings)))
+        answers = answers_however_cut(data, (1, 7, 37, 38, 39, 70, 72, 80, 160, len(data)))
         assert answers == {("diagnosed", ("tegra.fuses_not_burned",))}, marks
 
 
@@ -325,13 +325,7 @@ def test_a_narrow_row_and_the_path_it_was_broken_before_are_read_together_howeve
     rows = [row for line in FLASHED for row in mail(line)]
     for after in (["Erasing page at address 0x0."], []):
         data = ("\n".join([*rows, *after]) + "\n").encode()
-        answers = set()
-        for size in (1, 7, 36, 37, 38, 52, 80, len(data)):
-            analyzer = Analyzer("<capture>")
-            for at in range(0, len(data), size):
-                analyzer.feed_bytes(data[at : at + size])
-            report = analyzer.finish()
-            answers.add((report.status, tuple(f.id for f in report.findings)))
+        answers = answers_however_cut(data, (1, 7, 36, 37, 38, 52, 80, len(data)))
         assert answers == {("diagnosed", ("mcuboot.unsigned_image_flashed",))}, after
 
 
