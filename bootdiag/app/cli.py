@@ -11,6 +11,8 @@ from bootdiag.core import kept_regexes
 kept_regexes.install()  # before the modules below compile their regexes
 
 import argparse
+import gettext
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +25,13 @@ from bootdiag.core.errors import BootdiagError
 from bootdiag.core.exit import ExitStatus, exit_status_help
 
 PROG = "bootdiag"
+
+# argparse looks each of its own texts up with gettext.gettext, which searches the locale folders for a
+# catalogue on every call (a file test per language the environment names); the catalogue that search
+# finds, looked up once, gives the same texts.
+_ARGPARSE_TEXTS = gettext.translation(gettext.textdomain(), fallback=True)
+argparse._ = _ARGPARSE_TEXTS.gettext  # type: ignore[attr-defined]
+argparse.ngettext = _ARGPARSE_TEXTS.ngettext  # type: ignore[attr-defined]
 _PLAIN_STATUSES = "exit status: 0 done, 2 usage or input error, 4 internal error, 130 interrupted."
 
 
@@ -32,7 +41,10 @@ class _Formatter(argparse.HelpFormatter):
     above them) kept as written."""
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=32, width=min(Environment().width(sys.stdout), 100))
+        # (argparse makes a formatter for every option it adds: the process's variables are read where
+        # they are, not copied each time)
+        width = Environment(variables=os.environ).width(sys.stdout)
+        super().__init__(prog, max_help_position=32, width=min(width, 100))
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         import textwrap  # help only: a command's run does not need it
