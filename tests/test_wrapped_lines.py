@@ -1,7 +1,9 @@
 """Lines a terminal hard-wrapped at its width are read as the line the device printed."""
 from __future__ import annotations
 
+from bootdiag.core.lines import MAX_LINE_BYTES
 from bootdiag.core.parse import LineParser
+from bootdiag.core.parse.wrapped import wrapped_span
 from bootdiag.core.pipeline import explain
 from linear_time import assert_linear, best_cpu_times
 
@@ -178,3 +180,7 @@ def test_thousands_of_rows_that_each_go_on_in_the_next_are_read_in_linear_time()
     parser = LineParser()
     small, large = best_cpu_times(lambda text: list(parser.screened(text)), [capture(1000), capture(4000)])
     assert_linear(small, large, 4)
+    # the rows join up to the longest line a device prints, and the rows after begin the next line
+    text = capture(1000)
+    end = wrapped_span(text, 0, text.index("\n"), 0, lambda text, at: False)[1]
+    assert MAX_LINE_BYTES <= end < MAX_LINE_BYTES + 81 < len(text)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bootdiag.core.lines import LONG_WORD_CHARS, MAIL_ROWS, MAIL_WIDTHS, TERMINAL_WIDTHS, short_row_may_go_on
+from bootdiag.core.lines import LONG_WORD_CHARS, MAIL_ROWS, MAIL_WIDTHS, MAX_LINE_BYTES, TERMINAL_WIDTHS, short_row_may_go_on
 from bootdiag.core.rules.digit_blind import digits_alike
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
@@ -210,7 +210,9 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
     limit = None  # the columns a mail program broke the rows so far at, once one was
     # forward: this row is cut at the width (or, after rows a mail program broke, its next word did not
     # fit either) and the next one carries on
-    while end < size - 1 and text[end + 1] not in "\r\n\x1b":
+    # (a line no longer than a device prints one, as the line splitter cuts them: rows beyond that
+    # begin a line of their own, and reading a line costs no more than reading a line does)
+    while end < size - 1 and text[end + 1] not in "\r\n\x1b" and end - start < MAX_LINE_BYTES:
         if _cut_row(text, row, end, goes_on, start):
             limit = _mail_limit(text, row, end)
         elif limit is None or not _narrow_mail_cut(text, row, end, limit, goes_on, start):
@@ -224,7 +226,7 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
     # it broke at its width)
     while start > floor and text[start] != "\x1b" and not opens_line(text, start):
         before = text.rfind("\n", 0, start - 1) + 1
-        if before < floor or _starts_alike(text, before, start):
+        if before < floor or end - before > MAX_LINE_BYTES or _starts_alike(text, before, start):
             break
         if not _cut_row(text, before, start - 1, goes_on):
             earlier = text.rfind("\n", 0, before - 1) + 1 if before > 0 else -1
