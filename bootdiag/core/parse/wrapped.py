@@ -246,7 +246,7 @@ def joined(text: str) -> str:
     rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
     line = rows[0]
     for before, row in zip(rows, rows[1:]):
-        # a row narrower than a mail's is one a mail program broke early (a terminal fills its rows)
-        mail = len(before) in MAIL_ROWS or len(before) < MAIL_ROWS.start
-        line += " " + row[_quote_marks(row, 0, len(row)) :] if mail else row
+        # a row no wider than a mail's is one a mail program broke, at its width or early (a terminal
+        # fills its rows)
+        line += " " + row[_quote_marks(row, 0, len(row)) :] if len(before) < MAIL_ROWS.stop else row
     return line
