@@ -12,8 +12,6 @@ Cleaning is lazy where it costs most: a block keeps its colour codes and the CR 
 (:func:`clean_line` removes them), because stripping them from every line costs more than the
 whole screen that decides which few lines are read at all.
 """
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
@@ -87,7 +85,7 @@ class TextBlock:
 
     __slots__ = ("text", "_first_no", "_count", "_after")
 
-    def __init__(self, first_no: int, text: str, count: int = -1, after: TextBlock | None = None) -> None:
+    def __init__(self, first_no: int, text: str, count: int = -1, after: "TextBlock | None" = None) -> None:
         self.text = text
         self._first_no = first_no
         self._count = count

@@ -16,9 +16,7 @@ import types
 import typing
 from collections.abc import Callable
 from importlib import import_module
-from typing import Any, ClassVar, TypeVar
-
-R = TypeVar("R", bound="Record")
+from typing import Any, ClassVar, Self, TypeVar
 
 _MISSING: Any = object()
 _new = object.__new__
@@ -187,7 +185,7 @@ class Record:
         return plan
 
     @classmethod
-    def model_construct(cls: type[R], **values: Any) -> R:
+    def model_construct(cls, **values: Any) -> Self:
         """An instance holding ``values`` as they are (they must already have their fields' types),
         with the defaults filled in; an unknown or missing field is a ``TypeError``."""
         plan = cls._plan()
@@ -214,7 +212,7 @@ class Record:
         return model
 
     @classmethod
-    def model_validate(cls: type[R], data: Any) -> R:
+    def model_validate(cls, data: Any) -> Self:
         """``data`` validated by the class's pydantic model (raises pydantic's ``ValidationError``)."""
         if isinstance(data, cls):
             return data
@@ -272,6 +270,9 @@ class Record:
     def __str__(self) -> str:
         values = self.__dict__
         return " ".join(f"{n}={values.get(n)!r}" for n in type(self).__record_fields__)
+
+
+R = TypeVar("R", bound=Record)
 
 
 def _assemble(cls: type[R], data: dict[str, Any]) -> R:

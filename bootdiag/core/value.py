@@ -8,9 +8,7 @@ fields, as a dataclass has them.
 """
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-V = TypeVar("V", bound="Value")
+from typing import Any, Self
 
 
 class Value:
@@ -29,7 +27,7 @@ class Value:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def replaced(self: V, **changes: Any) -> V:
+    def replaced(self, **changes: Any) -> Self:
         """A new value with ``changes`` made (as ``dataclasses.replace``: made by ``__init__``)."""
         given = {name: getattr(self, name) for name in self._fields if not name.startswith("_")}
         return type(self)(**{**given, **changes})

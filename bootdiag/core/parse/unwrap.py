@@ -9,8 +9,6 @@ pasted line holds, each without its wrapping; they all keep the pasted line's nu
 It runs only on the lines the trigger screen picked (a line whose wrapping hides everything a
 trigger looks for is not read), so a clean capture pays nothing for it.
 """
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Sequence
 from functools import cache

@@ -5,8 +5,6 @@ leading ``0x``: ``flval = ECID[2]``, ``id1 = ECID[3:5]``, ``chiprev = ECID[5]``,
 File suffixes: L4T r35.3.1 ``bootloader/odmsign.func`` and ``tegraflash_internal.py`` (zero key
 -> ``.encrypt``, PKC -> ``.signed``, PKC+SBK -> ``.encrypt.signed`` / ``_encrypt.<ext>.signed``).
 """
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 
