@@ -27,6 +27,7 @@ _Plan = tuple[list[_Entry], _Getter | None, _Getter | None, list[_Staged], froze
 # the entries left, with their other tests; the getter of the free text they read, when blind to
 # digits; and the names of those fields
 _Stage = tuple[list[tuple[_Entry, _Test | None]], _Getter | None, frozenset[str]]
+_Block = tuple[list[_Entry], frozenset[str], frozenset[str]]  # entries, fields read, fields read as values
 _MEMO_SIZE = 4096  # distinct (class, field values) remembered; then it starts over
 
 
@@ -69,7 +70,8 @@ def _staged(entry: _Entry, keyed: frozenset[str]) -> _Staged:
     return (entry, first, compile_where(rest), patterns)
 
 
-def _entry_order(entry: _Listed) -> tuple[int, str, int]:
+def _row_order(row: tuple[_Entry, _Staged]) -> tuple[int, str, int]:
+    entry = row[0]
     return entry[0], entry[1], entry[2]  # variant, role, condition index
 
 
@@ -156,6 +158,10 @@ class _Compiled:
         self.stages: dict[tuple[int, str, int, frozenset[str]], _Staged] = {}
         # (variant, role, condition index) -> the fields its test reads as values, not free text
         self.keyed_fields: dict[tuple[int, str, int], frozenset[str]] = {}
+        # kind -> its conditions' entries and fields (see Engine._block); (kind, a class's keyed
+        # fields) -> those entries with their stages
+        self.blocks: dict[str, _Block] = {}
+        self.kind_stages: dict[tuple[str, frozenset[str]], list[tuple[_Entry, _Staged]]] = {}
         # Per variant: the indices of its session-scope "all" conditions.
         self.session_all = [
             [c for c, cond in enumerate(when.all) if cond.scope == "session"] for _rule, when in self.variants
@@ -217,6 +223,8 @@ class Engine:
         self._by_class = compiled.by_class
         self._stages = compiled.stages
         self._keyed_fields = compiled.keyed_fields
+        self._blocks = compiled.blocks
+        self._kind_stages = compiled.kind_stages
         self._session_all = compiled.session_all
         self._any_needs_session = compiled.any_needs_session
         self._context_only = compiled.context_only
@@ -392,22 +400,46 @@ class Engine:
         return texts_read is not None and read <= shaped
 
     def _plan(self, cls: type[Event]) -> _Plan:
-        # In the rules' own order (not the kinds' set order, which changes from run to run): an
-        # event that satisfies two conditions of one list is recorded for the first.
-        listed = sorted((e for kind in cls.kinds for e in self._dispatch.get(kind, ())), key=_entry_order)
-        entries = [(*e, self._test_of(e)) for e in listed]
-        fields = sorted({f for e in entries for f in e[3].where})
-        keyed = sorted({f for e in entries for f in self._keyed_fields_of(e)})
-        keyed_set = frozenset(keyed)
-        staged: list[_Staged] = []
-        for entry in entries:
-            key = (*entry[:3], keyed_set.intersection(entry[3].where))
-            stage = self._stages.get(key)
-            if stage is None:
-                stage = self._stages[key] = _staged(entry, keyed_set)
-            staged.append(stage)
-        return (entries, attrgetter(*fields) if fields else None, attrgetter(*keyed) if keyed else None, staged,
-                frozenset(fields) - keyed_set)
+        # Made of the kinds' blocks, which classes share (every line the catalogue knows is a
+        # "Message"): each block's entries, and their stages for a set of keyed fields, are made once.
+        blocks = [self._block(kind) for kind in cls.kinds if kind in self._dispatch]
+        fields = frozenset().union(*[block[1] for block in blocks])
+        keyed_set = frozenset().union(*[block[2] for block in blocks])
+        rows = [row for kind in cls.kinds if kind in self._dispatch for row in self._block_stages(kind, keyed_set)]
+        if len(blocks) > 1:
+            # In the rules' own order (not the kinds' set order, which changes from run to run): an
+            # event that satisfies two conditions of one list is recorded for the first.
+            rows.sort(key=_row_order)
+        keyed = sorted(keyed_set)
+        read = sorted(fields)
+        return ([row[0] for row in rows], attrgetter(*read) if read else None, attrgetter(*keyed) if keyed else None,
+                [row[1] for row in rows], fields - keyed_set)
+
+    def _block(self, kind: str) -> _Block:
+        """The conditions on events of ``kind`` (in the rules' order) with their tests, the fields
+        those read, and the fields they read as values."""
+        block = self._blocks.get(kind)
+        if block is None:
+            entries = [(*e, self._test_of(e)) for e in self._dispatch[kind]]
+            block = self._blocks[kind] = (
+                entries, frozenset(f for e in entries for f in e[3].where),
+                frozenset(f for e in entries for f in self._keyed_fields_of(e)),
+            )
+        return block
+
+    def _block_stages(self, kind: str, keyed: frozenset[str]) -> list[tuple[_Entry, _Staged]]:
+        """The entries of ``kind``'s block, each with its test in two stages for a class whose key
+        reads the fields ``keyed``."""
+        found = self._kind_stages.get((kind, keyed))
+        if found is None:
+            found = self._kind_stages[(kind, keyed)] = []
+            for entry in self._block(kind)[0]:
+                key = (*entry[:3], keyed.intersection(entry[3].where))
+                stage = self._stages.get(key)
+                if stage is None:
+                    stage = self._stages[key] = _staged(entry, keyed)
+                found.append((entry, stage))
+        return found
 
     def _test_of(self, listed: _Listed) -> _Test:
         test = self._tests.get(listed[:3])
