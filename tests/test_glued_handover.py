@@ -113,6 +113,12 @@ def test_a_failure_with_the_next_line_of_output_glued_on_is_read_as_printed():
     assert found[0].msg == "PSRAM ID read error: 0xffffffff"
 
 
+def test_a_failure_with_a_line_naming_a_product_glued_on_is_read_as_printed():
+    # the next line's second word is a name in capitals: still a line of its own
+    found = read("A fatal error occurred: Timed out waiting for packet header Detecting M5Stack products. Found one.")
+    assert found[0].text == "A fatal error occurred: Timed out waiting for packet header"
+
+
 def test_a_failure_whose_message_goes_on_in_lower_case_is_not_cut():
     [event] = read("E (221) psram: PSRAM ID read error: 0xffffffff, and then some more words")
     assert event.text.endswith("more words")

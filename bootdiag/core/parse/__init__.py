@@ -57,8 +57,9 @@ _QUOTE_REACH = 40  # characters between a quote's opening mark and the message i
 # A word in lower case right before a message that starts in lower case: the message's words are
 # the end of another sentence ("not found waiting for download"), not a line of its own.
 _WORD_RUNS_ON = re.compile(r"(?<![^\s])[a-z]+ $")
-# A line of output beginning after a message on the same line: a blank, a capitalised word, words in lower case.
-_NEXT_LINE = re.compile(r"(?<![ \t])[ \t]++[A-Z][a-z]{1,20}(?:'[a-z]{1,2})? [a-z]")
+# A line of output beginning after a message on the same line: a blank, a capitalised word, and a word
+# (in lower case, or a name: "Start configuring the camera", "Detecting M5Stack products").
+_NEXT_LINE = re.compile(r"(?<![ \t])[ \t]++[A-Z][a-z]{1,20}(?:'[a-z]{1,2})? [A-Za-z]")
 # Milestones after which the next stage runs: what follows on their line is that stage's output
 # ("image_jump": a jump its platform's family reads in the platform's envelope only).
 _HANDING_OVER = frozenset({"handoff", "bootloader_done", "image_jump"})
@@ -367,7 +368,7 @@ class LineParser:
     @staticmethod
     def _line_after(piece: str, hit: Hit) -> bool:
         """Whether a catalogued failure or warning ends before ``piece`` does, and what follows it
-        begins the way a line of output does, a capitalised word and then words in lower case
+        begins the way a line of output does, a capitalised word and then another
         ("PSRAM ID read error: 0xffffffff Start configuring the camera...")."""
         return (hit.known.severity in ("failure", "warning") and 0 <= hit.end and len(piece) - hit.end >= _MIN_APART
                 and _NEXT_LINE.match(piece, hit.end) is not None)
