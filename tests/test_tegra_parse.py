@@ -816,3 +816,28 @@ def test_a_write_naming_no_partition_of_the_layout_is_a_catalogued_failure() -> 
     report = explain("[  11.2554 ] MB2 version 01.00.0000\nError: Error: Can not find partition type for a_kernel-dtb\n")
     [line] = report.unexplained
     assert report.status == "unexplained" and line.line == 2 and "flash layout" in line.meaning
+
+
+def test_op_tee_key_derivation_it_skips_is_no_failure_but_an_ekb_it_cannot_open_is() -> None:
+    # a fused Orin whose OEM_K2 slot gives no key: the security engine refuses, OP-TEE skips that key,
+    # and from R35.5 the secure storage root key's failure is not critical either
+    skipped = ("M/TC: SE abnormal cond, error info: 0x30040000\n"
+               "M/TC: HW error: d(0), e(0), ro(0x110), rv(0xb0040000), che(0x30), act(0x0)\n"
+               "M/TC: device SE0(0) AES DONE: error_capture 0x30040000\n"
+               "M/TC: AES crypto failed: -17\n"
+               "E/TC:00 00 se_aes_encrypt:35 se_aes_encrypt failed with: -17\n"
+               "I/TC: Derive EKB_RK from #1 fuse key failed, ignored.\n"
+               "E/TC:00 00 hwkey_derivation_process:369 hwkey_derivation_process: Failed to derive SSK root key (ffff0000)\n")
+    events = [e for e in parse_text(skipped) if e.kind == "CatalogueMessage"]
+    assert len(events) == 7 and not any(e.is_failure() for e in events)
+    assert explain(skipped).status != "unexplained"
+    # no root key verifies the EKB: the key blob was made for other fuse keys
+    refused = ("E/TC:00 00 ekb_extraction_process:261 EKB signature mismatch when using #0 EKB_RK.\n"
+               "E/TC:00 00 ekb_extraction_process:328 Tried all EKB_RKs but still can't extract the EKB image.\n"
+               "E/TC:00 00 jetson_user_key_pta_init:982 jetson_user_key_pta_init: Failed (ffff000f).\n")
+    assert [e.message for e in parse_text(refused) if e.kind == "CatalogueMessage"] == [
+        "tegra.dev_optee_ekb_rk_mismatch", "tegra.dev_optee_ekb_not_extracted", "tegra.dev_optee_user_key_service_failed"]
+    report = explain(refused)
+    assert report.status == "diagnosed" and report.findings[0].id == "tegra.ekb_not_for_board"
+    # one root key that did not verify, another that did: nothing failed
+    assert explain("E/TC:00 00 ekb_extraction_process:261 EKB signature mismatch when using #0 EKB_RK.\n").status != "diagnosed"
