@@ -841,3 +841,25 @@ def test_op_tee_key_derivation_it_skips_is_no_failure_but_an_ekb_it_cannot_open_
     assert report.status == "diagnosed" and report.findings[0].id == "tegra.ekb_not_for_board"
     # one root key that did not verify, another that did: nothing failed
     assert explain("E/TC:00 00 ekb_extraction_process:261 EKB signature mismatch when using #0 EKB_RK.\n").status != "diagnosed"
+
+
+def test_a_bootloader_without_a_display_boots_on_but_an_uncorrectable_ras_error_stops_it() -> None:
+    # cboot/NVDisp-Init on a board with no HDMI display: it gives up on the display and goes on booting
+    headless = ("[0003.847] E> tegrabl_display_init_regulator: hdmi cable is not connected\n"
+                "[0003.848] E> tegrabl_display_get_pdata, failed to parse dtb settings\n"
+                "[0003.849] E> cannot find any other nvdisp nodes\n"
+                "[0003.849] E> no valid display unit config found in dtb\n"
+                "[0003.862] starting app kernel_boot_app\n")
+    events = [e for e in parse_text(headless) if e.kind == "TegraDeviceLog"]
+    assert len(events) == 4 and not any(e.is_failure() for e in events)
+    assert explain(headless).status != "unexplained"
+    # the same level mark on a display error the catalogue does not know stays a failure
+    [other] = [e for e in parse_text("[0003.847] E> tegrabl_display_init_regulator: cannot read hdmi pin status\n")
+               if e.kind == "TegraDeviceLog"]
+    assert other.is_failure()
+    # T194 BL31 reporting RAS error records: only the uncorrectable one is the failure
+    ras = ("ERROR:   MPIDR 0x80000000: exception reason=0 syndrome=0xbe000000\n"
+           "ERROR:   RAS Error in L2, ERRSELR_EL1=0x200:\n"
+           "ERROR:   \tUncorrectable (this is fatal)\n")
+    report = explain(ras)
+    assert report.status == "unexplained" and [line.line for line in report.unexplained] == [3]
