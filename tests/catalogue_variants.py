@@ -66,6 +66,11 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
         return f"[0360.204] {head}{message}"
     if env == "uart_bare":  # the fuse burner's lines as threads paste them: no timestamp
         return f"{_UART_LETTER[known.level]}> {message}" if level else message
+    if env == "optee":  # OP-TEE's console: "E/TC:?? 00 FUNCTION:LINE MESSAGE", or "I/TC: MESSAGE" without a function
+        if not level:
+            return None
+        head = f"{_UART_LETTER[known.level]}/TC:"
+        return f"{head}?? 00 {known.tag}:984 {message}" if known.tag else f"{head} {message}"
     if env == "initrd_log":  # R39 initrd flash: "16:12:15.022 - Error: MESSAGE"
         head = f"{known.level.capitalize()}: " if level else ""
         return f"16:12:15.022 - {head}{message}"
@@ -85,7 +90,7 @@ def enveloped(known: Known, message: str, *, level: bool = True) -> str | None:
         return _WEST_PREFIX.get(known.tag or "", "") + message
     if env == "stm32cubeprogrammer":
         return _STM32PROG_PREFIX.get(known.tag or "", "") + message
-    return message  # bare, console, rom, idf_raw, kflash, optee: the message is the line
+    return message  # bare, console, rom, idf_raw, kflash: the message is the line
 
 
 # The line a message follows in its tool's output, which a paste that lost its newlines glues in front.

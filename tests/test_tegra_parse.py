@@ -816,3 +816,50 @@ def test_a_write_naming_no_partition_of_the_layout_is_a_catalogued_failure() -> 
     report = explain("[  11.2554 ] MB2 version 01.00.0000\nError: Error: Can not find partition type for a_kernel-dtb\n")
     [line] = report.unexplained
     assert report.status == "unexplained" and line.line == 2 and "flash layout" in line.meaning
+
+
+def test_op_tee_key_derivation_it_skips_is_no_failure_but_an_ekb_it_cannot_open_is() -> None:
+    # a fused Orin whose OEM_K2 slot gives no key: the security engine refuses, OP-TEE skips that key,
+    # and from R35.5 the secure storage root key's failure is not critical either
+    skipped = ("M/TC: SE abnormal cond, error info: 0x30040000\n"
+               "M/TC: HW error: d(0), e(0), ro(0x110), rv(0xb0040000), che(0x30), act(0x0)\n"
+               "M/TC: device SE0(0) AES DONE: error_capture 0x30040000\n"
+               "M/TC: AES crypto failed: -17\n"
+               "E/TC:00 00 se_aes_encrypt:35 se_aes_encrypt failed with: -17\n"
+               "I/TC: Derive EKB_RK from #1 fuse key failed, ignored.\n"
+               "E/TC:00 00 hwkey_derivation_process:369 hwkey_derivation_process: Failed to derive SSK root key (ffff0000)\n")
+    events = [e for e in parse_text(skipped) if e.kind == "CatalogueMessage"]
+    assert len(events) == 7 and not any(e.is_failure() for e in events)
+    assert explain(skipped).status != "unexplained"
+    # no root key verifies the EKB: the key blob was made for other fuse keys
+    refused = ("E/TC:00 00 ekb_extraction_process:261 EKB signature mismatch when using #0 EKB_RK.\n"
+               "E/TC:00 00 ekb_extraction_process:328 Tried all EKB_RKs but still can't extract the EKB image.\n"
+               "E/TC:00 00 jetson_user_key_pta_init:982 jetson_user_key_pta_init: Failed (ffff000f).\n")
+    assert [e.message for e in parse_text(refused) if e.kind == "CatalogueMessage"] == [
+        "tegra.dev_optee_ekb_rk_mismatch", "tegra.dev_optee_ekb_not_extracted", "tegra.dev_optee_user_key_service_failed"]
+    report = explain(refused)
+    assert report.status == "diagnosed" and report.findings[0].id == "tegra.ekb_not_for_board"
+    # one root key that did not verify, another that did: nothing failed
+    assert explain("E/TC:00 00 ekb_extraction_process:261 EKB signature mismatch when using #0 EKB_RK.\n").status != "diagnosed"
+
+
+def test_a_bootloader_without_a_display_boots_on_but_an_uncorrectable_ras_error_stops_it() -> None:
+    # cboot/NVDisp-Init on a board with no HDMI display: it gives up on the display and goes on booting
+    headless = ("[0003.847] E> tegrabl_display_init_regulator: hdmi cable is not connected\n"
+                "[0003.848] E> tegrabl_display_get_pdata, failed to parse dtb settings\n"
+                "[0003.849] E> cannot find any other nvdisp nodes\n"
+                "[0003.849] E> no valid display unit config found in dtb\n"
+                "[0003.862] starting app kernel_boot_app\n")
+    events = [e for e in parse_text(headless) if e.kind == "TegraDeviceLog"]
+    assert len(events) == 4 and not any(e.is_failure() for e in events)
+    assert explain(headless).status != "unexplained"
+    # the same level mark on a display error the catalogue does not know stays a failure
+    [other] = [e for e in parse_text("[0003.847] E> tegrabl_display_init_regulator: cannot read hdmi pin status\n")
+               if e.kind == "TegraDeviceLog"]
+    assert other.is_failure()
+    # T194 BL31 reporting RAS error records: only the uncorrectable one is the failure
+    ras = ("ERROR:   MPIDR 0x80000000: exception reason=0 syndrome=0xbe000000\n"
+           "ERROR:   RAS Error in L2, ERRSELR_EL1=0x200:\n"
+           "ERROR:   \tUncorrectable (this is fatal)\n")
+    report = explain(ras)
+    assert report.status == "unexplained" and [line.line for line in report.unexplained] == [3]

@@ -99,6 +99,9 @@ PLATFORM = Platform(
                  # opens with "EFI stub: " (torvalds/linux v5.10 drivers/firmware/efi/libstub/efi-stub-helper.c
                  # efi_printk(): efi_puts("EFI stub: "); before v5.8 efistub.h pr_efi() and pr_efi_err())
                  r"EFI stub: ",
+                 # OP-TEE's console prefix: a level letter, '/', "TC" (core) or "TA", ':' (wang-zi-long/OPTEE@4452bd18b48a
+                 # optee_os/lib/libutils/ext/trace.c:122-130, trace_ext_prefix "TC" in core/kernel/trace_ext.c:13)
+                 r"(?<![\w/])[EWIDM]/T[CA]:",
                  # getty's login prompt, a row of its own ("<node> login: ", util-linux agetty.c do_prompt(),
                  # host.py): the row above it, the issue banner, may be exactly as wide as a terminal,
                  # and the prompt is still a line of its own, not the banner's end. Anchored to a row's
