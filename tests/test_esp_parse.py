@@ -428,6 +428,7 @@ def test_a_checksum_error_knows_where_the_image_the_rom_read_ends() -> None:
     ("E (8826) esp_https_ota: Mismatch chip id, expected 0, found 9", False),  # an ESP32-S3 build
     ("E (2115) boot_comm: mismatch chip ID, expected 9, found 0", False),
     ("E (41) boot_comm: mismatch chip ID, expected 0, found 65535", False),  # erased flash, not a foreign header
+    ("E (1128935) boot_comm: mismatch chip ID, expected 16, found 14", False),  # an ESP32-H2/H4 beta build
 ])
 def test_a_chip_id_no_chip_has_is_told_apart(line: str, no_chip: bool) -> None:
     event = one(line)

@@ -307,8 +307,11 @@ def test_the_roms_download_line_still_reads_alone_glued_or_after_a_paste_mark():
         "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))waiting for download",
         "[12:01:33] waiting for download",
         "> waiting for download",
+        # ROMs that wait on USB say so in other words, glued the same way
+        "rst:0x1 (POWERON),boot:0x0 (USB_BOOT) wait usb download",
     ):
         assert "RomWaitingForDownload" in [e.kind for e in read(line)], line
+    assert "RomWaitingForDownload" not in [e.kind for e in read("not found wait usb download")]
 
 
 def test_a_lower_case_word_before_a_capitalised_message_leaves_it_the_message():

@@ -29,6 +29,10 @@ from bootdiag.core.pipeline import explain
      "A fatal error occurred: Failed to connect to ESP32: No serial data received."),
     # the last line of a block set in bold, itself set in bold: both closing marks go
     ("**ets Jul 29 2019 12:21:46****", "ets Jul 29 2019 12:21:46"),
+    # italics set over several lines with underscores: the first line's opening mark, the last one's
+    # closing mark; the underscores inside words stay
+    ("_rst:0x1 (POWERON),boot:0x0 (USB_BOOT)", "rst:0x1 (POWERON),boot:0x0 (USB_BOOT)"),
+    ("wait usb download_", "wait usb download"),
     # the block's closing marks before the line end a repr dump shows
     ("ets Jul 29 2019 12:21:46**\\r", "ets Jul 29 2019 12:21:46"),
     ("ets Jul 29 2019 12:21:46**   \\r\\n", "ets Jul 29 2019 12:21:46"),
@@ -43,6 +47,9 @@ def test_the_marks_around_a_line_are_taken_off(pasted: str, printed: str) -> Non
     "load_image: reading C:\\\\build\\\\out",  # a path's backslashes are no line end
     "*ERROR* *",  # stars a program printed, no italics around its text
     "_",
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",  # underscores inside words
+    "0x40080400: _init at ??:?",  # a symbol's leading underscore after a blank, and no closing mark
+    "__libc_init_array at ??:?",
 ])
 def test_what_a_program_printed_stays(line: str) -> None:
     assert strip_wrapping(line) == line
@@ -132,3 +139,9 @@ def test_an_installer_error_quoted_in_italics_is_read() -> None:
     report = explain(pasted)
     assert report.status == "unexplained"
     assert "esptool.esphome_dashboard_failed_to_initialize" in json.dumps(report.to_json_dict())
+
+
+def test_a_block_in_underscore_italics_reads_as_printed() -> None:
+    pasted = "_rst:0x1 (POWERON),boot:0x0 (USB_BOOT)\nwait usb download_\n"
+    plain = "rst:0x1 (POWERON),boot:0x0 (USB_BOOT)\nwait usb download\n"
+    assert [f.id for f in explain(pasted).findings][:1] == [f.id for f in explain(plain).findings][:1] != []

@@ -136,6 +136,11 @@ _BOLD_FRAMED = re.compile(r"\*\*(\*{3,5} \S.*\S \*{3,5})\*\*\s*$")
 _BOLD_OPENS = re.compile(r"\*{2,3}(?=[^\s*])(?!.*\*\*)")
 # A line set in markdown italics, "*...*" or "_..._": one mark each side, none inside against them.
 _ITALIC_LINE = re.compile(r"([*_])(?=[^\s*_])(.*[^\s*_])\1\s*$")
+# Italics set over several pasted lines with underscores: the mark opens the first line and closes the
+# last ("_rst:0x1 (POWERON),boot:0x0 (USB_BOOT)" ... "wait usb download_"). An underscore inside a word
+# ("USB_BOOT", "SPI_FAST_FLASH_BOOT") neither opens nor closes emphasis (CommonMark's flanking rules), so
+# a line loses its opening mark only when no later underscore could close it on the same line.
+_ITALIC_OPENS = re.compile(r"_(?=[^\s_])(?!.*[^\s_]_(?!\w))")
 _CODE_EMPHASIS = re.compile(r"`\*{1,3}`|`\*{2,3}(?=[^\s*])|(?<=[^\s*])\*{2,3}`")
 # ESC as a Windows console copy or an editor shows it, anywhere in a line; not the arrow of SSCOM's received
 # mark ("[12:08:47.556]收←◆", _DIRECTION) that a later line glued on brings with its stamp
@@ -293,7 +298,7 @@ def strip_wrapping(text: str) -> str:
     if ("<" in text and ("<E" in text or "<0" in text or "<27>" in text)) or "^[" in text or "[1B]" in text or "[1b]" in text:
         text = _SHOWN_ESC.sub("", text)  # an ESC shown by its name or code
     if (text[:1].isalpha() and text[:2] != "e[" and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
-            and "\\" not in text[-5:] and "*" not in text[-4:] and "</" not in text[-7:]
+            and "\\" not in text[-5:] and "*" not in text[-4:] and "</" not in text[-7:] and text[-1:] != "_"
             and not (text[3:4] == " " and text[:3] in _MONTHS)):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
@@ -319,6 +324,9 @@ def strip_wrapping(text: str) -> str:
         if text[:1] in "*_" and text[1:2] not in "*_" and (italic := _ITALIC_LINE.match(text)) is not None:
             text = italic.group(2)
             continue
+        if text[:1] == "_" and text[1:2] != "_" and (italic := _ITALIC_OPENS.match(text)) is not None:
+            text = text[italic.end():]
+            continue
         m = _LEAD.match(text)
         if m is None or not m.end():
             break
@@ -336,7 +344,19 @@ def strip_wrapping(text: str) -> str:
         text = _SHOWN_ESC_CHAR.sub("", text)
     text = _TRAIL.sub("", text)
     # (after the line's end: "...12:21:46**\\r" as a repr dump shows a bold line's end)
+    if text[-1:] == "_":
+        return _without_italic_close(text)
     return _without_bold_close(text) if text[-2:] == "**" else text
+
+
+def _without_italic_close(text: str) -> str:
+    """``text`` without the underscore that closes a block set in italics (see ``_ITALIC_OPENS``): one
+    mark right after the text itself, on a line where no underscore opens emphasis (one at the start or
+    after a blank)."""
+    body = text[:-1]
+    if not body or body[-1] in " \t_*" or body[0] == "_" or " _" in body or "\t_" in body:
+        return text
+    return body
 
 
 def _without_bold_close(text: str) -> str:

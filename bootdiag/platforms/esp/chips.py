@@ -67,6 +67,11 @@ DEFAULT_PARTITION_TABLE_OFFSET = 0x8000
 MMU_PAGE_SIZE = 0x10000  # IDF SPI_FLASH_MMU_PAGE_SIZE: flash is mapped into the cache in 64 KB pages
 FIRST_LOADED_ADDRESS = 0x10000000  # IDF esp_image_format.c should_load: lower load addresses are never loaded
 CHIPS_BY_ID = {chip.chip_id: chip for chip in CHIPS}
+# Chip ids of pre-release chips an image header could still carry: ESP-IDF release/v5.0 Kconfig
+# IDF_FIRMWARE_CHIP_ID gives 0x000A for ESP32-H2 beta 1 and 0x000E for ESP32-H2 beta 2, which
+# release/v5.1 components/bootloader_support/include/esp_app_format.h calls ESP32-H4 beta 1 and 2
+# (ESP_CHIP_ID_ESP32H4 under CONFIG_IDF_TARGET_ESP32H4_BETA_VERSION_1/_2); the released H2 is 0x0010.
+BETA_CHIP_IDS = frozenset({0x0A, 0x0E})
 CHIPS_BY_NAME = {chip.name: chip for chip in CHIPS}
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 from bootdiag.core.events import Event
 from bootdiag.core.messages import catalogue, identify, message_ids
 from bootdiag.core.numbers import parse_int
-from bootdiag.platforms.esp.chips import CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address, mapped_by_some_chip
+from bootdiag.platforms.esp.chips import BETA_CHIP_IDS, CHIPS_BY_ID, DEFAULT_PARTITION_TABLE_OFFSET, app_only_address, mapped_by_some_chip
 
 # ESP-IDF tags whose error lines mean the boot itself failed (IDF components/bootloader_support).
 # Tags the second-stage bootloader logs under (ESP-IDF components/bootloader_support and bootloader);
@@ -607,9 +607,12 @@ class ChipMismatch(EspLog):
     def found_no_chip(self) -> bool:
         """The chip id read from the image names no ESP32-family chip (``found 27757``): the bytes
         are not such an image's header at all (an ESP8266 image, a web page, text). Chip ids:
-        esp_app_format.h esp_chip_id_t, the table in chips.py."""
+        esp_app_format.h esp_chip_id_t, the table in chips.py (and the ids of pre-release chips)."""
         found = _FOUND_CHIP_ID.search(self.detail) if "chip id" in self.detail.lower() else None
-        return found is not None and not self.erased and int(found.group(1)) not in CHIPS_BY_ID
+        if found is None or self.erased:
+            return False
+        chip_id = parse_int(found.group(1))  # at most 5 digits (_FOUND_CHIP_ID)
+        return chip_id not in CHIPS_BY_ID and chip_id not in BETA_CHIP_IDS
 
 
 class PartitionNotBootable(EspLog):

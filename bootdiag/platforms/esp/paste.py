@@ -22,8 +22,9 @@ LINE_STARTS = (
     r"Build:[A-Z][a-z]{2} ", r"rst:0x[0-9a-fA-F]+ \(", r"configsip: ",
     r"clk_drv:0x", r"mode:(?:DIO|QIO|DOUT|QOUT|FASTRD)", r"load:0x[0-9a-fA-F]{8}, ?len:", r"(?<![A-Za-z] )entry 0x[0-9a-fA-F]{8}",
     r"flash read err, ", r"invalid header: 0x", r"ets_\w+\.c \d", r"Falling back to built-in command",
-    # the ROM's own line, not a host tool's sentence ending in the same words ("not found waiting for download")
-    r"(?<![A-Za-z] )waiting for download",
+    # the ROM's own line, not a host tool's sentence ending in the same words ("not found waiting for download");
+    # ROMs that wait on USB print "wait usb download" (grammars/esp_rom.lark waiting)
+    r"(?<![A-Za-z] )(?:waiting for|wait usb) download",
     r"SPIWP:0x", r"Saved PC:0x", r"Guru Meditation Error", r"Backtrace: ?0x", r"Rebooting\.\.\.",
     r"A fatal error occurred:", r"esptool(?:\.py)? v\d", r"Serial port \S", r"Connecting\.\.", r"Chip is ESP",
     r"Uploading stub", r"Stub running", r"Changing baud rate", r"Wrote \d+ bytes", r"Hash of data verified",
