@@ -229,7 +229,13 @@ class LineSplitter:
         rows as wide right before it (up to ``_HELD_ROWS`` in all: the earlier rows of the same wrapped
         line); else None. A row narrower than a mail's after one as wide is held with it: a mail program
         breaks a row early when the next word is too long for it. Rows held back by earlier reads are
-        read with ``head``; where the rows to hold begin among them, the place is before ``head`` (< 0)."""
+        read with ``head``; where the rows to hold begin among them, the place is before ``head`` (< 0).
+
+        The rows held are every row core/parse/wrapped.py may join to the next one (within ``_HELD_ROWS``),
+        and more: the tests here are those of its own that bytes answer cheaply (a row's width, its line
+        end, the length of the next row's first word), and a row passes them whatever that word is, since
+        the reader may join a row to a capitalised word or a label when a catalogued message runs on into
+        it. The reader decides, on the rows held and the next one, read together in one block."""
         if self._overflow:
             return None
         # The rows held back from earlier reads and the open line are read with head only when the walk
@@ -339,29 +345,49 @@ class LineSplitter:
 
 
 def _after_mail_row(data: bytes, start: int) -> bool:
-    """Whether the row before the one at ``start`` of ``data`` is one a mail program broke at its width
-    (as wide as a mail's rows, ending with a bare LF, the first word of this row too long for what was
-    left of it): this narrower row may then be one the program broke early too (core/parse/wrapped.py)."""
-    if start < 2 or data[start - 2 : start - 1] == b"\r":
-        return False
-    before = _last_break(data, start - 1) + 1
-    return start - 1 - before in MAIL_ROWS and _next_word_too_long(data, before, start - 1)
+    """Whether the row at ``start`` of ``data`` may carry on rows a mail program broke: the row before it
+    is as wide as a mail's rows, ends with a bare LF, and this row's first word may not have fitted on it;
+    or the row before is narrower, broken early in the same way (the first word after it did not fit
+    either) after such rows (core/parse/wrapped.py goes on through them with the mail row's width). This
+    narrower row may then be one the program broke early too."""
+    for _ in range(_HELD_ROWS):
+        if start < 2 or data[start - 1] != 0x0A or data[start - 2] == 0x0D:
+            return False
+        before = _last_break(data, start - 1) + 1
+        width = start - 1 - before
+        if not 0 < width < MAIL_ROWS.stop or not _next_word_too_long(data, before, start - 1):
+            return False
+        if width >= MAIL_ROWS.start:
+            return True
+        start = before
+    return False
 
 
 def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
-    """Whether the first word of the row after the row ``start:end`` (its LF at ``end``) would not have
-    fitted on it in a mail's narrowest rows: only then may a mail program have broken it early."""
-    marks = len(data[start:end]) - len(data[start:end].lstrip(b"> "))
+    """Whether the first word of the row after the row ``start:end`` (its LF at ``end``) may not have
+    fitted on it in a mail's narrowest rows, measured as core/parse/wrapped.py measures it: the row less
+    the quote marks the next row repeats, a blank and the word up to its first blank. Only then may a
+    mail program have broken the row there. What the word is (a label, a capitalised word, a stamp) is
+    left to the reader: it joins the rows there all the same when a catalogued message on the row runs on
+    into the word, which only its catalogue can tell."""
+    marks = _quote_marks(data, start, end)
     first = end + 1
-    first += len(data[first : first + 16]) - len(data[first : first + 16].lstrip(b"> "))
-    blank = data.find(b" ", first, first + MAIL_WIDTHS[0] + 1)
-    line_end = data.find(b"\n", first, first + MAIL_WIDTHS[0] + 1)
-    stops = [at for at in (blank, line_end) if at >= 0]
-    stop = min(stops) if stops else first + MAIL_WIDTHS[0] + 1
-    word = data[first:stop]
-    if word[:1] == b"[" or word[-1:] == b":" or word[:1].isupper() and word[1:2].islower():
-        return False  # a stamp, a label or a capitalised word opens a line of its own (core/parse/wrapped.py)
-    return end - start - marks + 1 + len(word) > MAIL_WIDTHS[0]
+    carried = _quote_marks(data, first, min(len(data), first + marks))
+    word = first + carried
+    stop = min(len(data), word + MAIL_WIDTHS[-1])
+    blank = _BLANKS.search(data, word, stop)
+    return end - start - carried + 1 + ((stop if blank is None else blank.start()) - word) > MAIL_WIDTHS[0]
+
+
+def _quote_marks(data: bytes, start: int, end: int) -> int:
+    """The length of the mail quote marks (``> ``, ``> > ``, ``>> ``) the row ``start:end`` begins with,
+    counted as core/parse/wrapped.py counts them."""
+    at = start
+    while at < end and data[at] == 0x3E:  # ">"
+        at += 1
+        if at < end and data[at] == 0x20:
+            at += 1
+    return at - start
 
 
 def _last_break(data: bytes | bytearray, end: int | None = None) -> int:
