@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from bootdiag.core.lines import MAX_LINE_BYTES
+from bootdiag.core.lines import MAX_LINE_BYTES, iter_lines
 from bootdiag.core.parse import LineParser
 from bootdiag.core.parse.wrapped import joined, wrapped_span
 from bootdiag.core.pipeline import Analyzer, explain
@@ -443,3 +443,16 @@ def test_a_line_broken_before_a_capitalised_word_or_label_reads_the_same_however
         for cut in range(before, after + 1):
             assert lines_read(data, (cut,)) == whole, (cut, data[before:after])
         assert answers_however_cut(data, (at - before, at - 1, at)) == expected
+
+
+def test_console_lines_stay_whole_whether_a_lone_cr_came_in_the_same_read():
+    # esptool's progress rewrites its line after a lone CR; the device's lines end with CR LF, never a
+    # mail's bare LF, so none is joined to the next whatever else a read carried
+    rows = [*BOOT, "E (628) spi_flash: Detected size(4096k) smaller than the size in the",
+            "binary image header(8192k). Probe failed.", "I (700) main_task: Calling app_main()"]
+    data = ("Writing at 0x00010000... (50 %)\r" + "\r\n".join(rows) + "\r\n").encode()
+    whole = lines_read(data)
+    assert [text.rstrip("\r") for _, text in whole if "spi_flash" in text] == [rows[-3]]
+    for cut in range(1, len(data)):
+        assert lines_read(data, (cut,)) == whole, cut
+    assert [line.text for line in iter_lines([data])][1:] == rows

@@ -45,6 +45,7 @@ LONG_WORD_CHARS = MAIL_WIDTHS[0] - (MAIL_ROWS.start - 1)
 _HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a line of 600 characters)
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
+_LONE_CR_END = re.compile(rb"\r(?!\n)")
 
 
 def short_row_may_go_on(row: bytes) -> bool:
@@ -318,9 +319,12 @@ class LineSplitter:
         self._pending.clear()
         self._overflow = False
         # CRLF stays (a trailing CR is harmless to the screen, and counting is cheaper than
-        # rewriting); a lone CR ends a line, so a block that has one is rewritten.
+        # rewriting); a lone CR ends a line, so a block that has one is rewritten: each lone CR becomes
+        # the CR LF a device's console ends its lines with, which it is. (A bare LF is a mail's or a
+        # file's line end, after which core/parse/wrapped.py may join the rows of a line a mail program
+        # broke: a block's other lines read the same whether a lone CR came in it or not.)
         if b"\r" in head and (head.endswith(b"\r") or _LONE_CR.search(head)):
-            head = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            head = _LONE_CR_END.sub(b"\r\n", head)
         if _may_exceed(head, self._max_line):
             limit = self._max_line
             parts = head.split(b"\n")
