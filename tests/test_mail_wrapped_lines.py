@@ -456,3 +456,22 @@ def test_console_lines_stay_whole_whether_a_lone_cr_came_in_the_same_read():
     for cut in range(1, len(data)):
         assert lines_read(data, (cut,)) == whole, cut
     assert [line.text for line in iter_lines([data])][1:] == rows
+
+
+@pytest.mark.parametrize("case", ["mcuboot/west-sign-rom-start-offset-zero-header-size",
+                                  "tegra/t234-orin-nano-oe4t-signed-doflash-unfused-board-truncated"])
+def test_a_mails_rows_a_web_page_escaped_read_the_same_however_cut(case):
+    # a list archive's page: the rows a mail program broke, quoted in a reply, then escaped as the
+    # page's source has them ("&gt; " before each row); the widths are those of the rows read
+    from pathlib import Path
+
+    from paste_variants import STYLES, plain_lines
+
+    text = plain_lines((Path(__file__).parents[1] / "corpus" / "real" / f"{case}.log").read_text(encoding="utf-8"))
+    rows = [row for line in text.splitlines() for row in mail(line, 72, "> ") or ["> " + line]]
+    data = STYLES["html"]("\n".join(rows) + "\n").encode()
+    whole = lines_read(data)
+    for at in range(len(data)):
+        if data[at - 1 : at] == b"\n":
+            assert lines_read(data, (at,)) == whole, at
+    assert len(answers_however_cut(data, (len(data), 1024, 256, 97))) == 1

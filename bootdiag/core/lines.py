@@ -42,6 +42,7 @@ MAIL_WIDTHS = (72, 76, 78, 80)
 # short_row_may_go_on): the word has at least this many characters (the row, a blank and the word are
 # wider than the narrowest mail's row).
 LONG_WORD_CHARS = MAIL_WIDTHS[0] - (MAIL_ROWS.start - 1)
+_NEXT_ROW_READ = 256  # bytes of a next row read for its quote marks and first word (a longer word fits on no row)
 _HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a line of 600 characters)
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
@@ -247,7 +248,10 @@ class LineSplitter:
         body_end = len(buf) - (2 if buf.endswith(b"\r\n") else 1)
         for _ in range(_HELD_ROWS):
             start = _last_break(buf, body_end) + 1
-            width = body_end - start + (len(self._pending) if start == 0 and not offset else 0)
+            row = buf[start:body_end]
+            if start == 0 and not offset and self._pending:  # the row began in the line still open
+                row = bytes(self._pending[_last_break(self._pending) + 1 :]) + row
+            width = _row_width(row)
             bare_lf = buf[body_end : body_end + 1] == b"\n"  # (a mail's rows end with a bare LF; a device's
             # console ends its lines with CR LF)
             narrow = bare_lf and 0 < width < MAIL_ROWS.start
@@ -255,8 +259,8 @@ class LineSplitter:
                     narrow and _after_mail_row(buf, start) and (held is None or _next_word_too_long(buf, start, body_end))
             ) and not (
                     # one broken before a long word however narrow (the last row's next word is still to come)
-                    narrow and short_row_may_go_on((bytes(self._pending) if start == 0 and not offset else b"") + buf[start:body_end])
-                    and (held is None or _begins_with_long_word(buf[body_end + 1 : body_end + 65 + LONG_WORD_CHARS]))):
+                    narrow and short_row_may_go_on(_as_read(row))
+                    and (held is None or _begins_with_long_word(_as_read(buf[body_end + 1 : body_end + _NEXT_ROW_READ])))):
                 break
             held = start
             if start == 0:
@@ -358,7 +362,7 @@ def _after_mail_row(data: bytes, start: int) -> bool:
         if start < 2 or data[start - 1] != 0x0A or data[start - 2] == 0x0D:
             return False
         before = _last_break(data, start - 1) + 1
-        width = start - 1 - before
+        width = _row_width(data[before : start - 1])
         if not 0 < width < MAIL_ROWS.stop or not _next_word_too_long(data, before, start - 1):
             return False
         if width >= MAIL_ROWS.start:
@@ -367,20 +371,36 @@ def _after_mail_row(data: bytes, start: int) -> bool:
     return False
 
 
+def _as_read(row: bytes) -> bytes:
+    """``row`` as the reader has it (:func:`_decode_block`: a web page's escapes, no-break spaces and
+    NULs undone), in UTF-8; a row without any of them is itself."""
+    if row.isascii() and b"&" not in row and b"\x00" not in row:
+        return row
+    return _decode_block(row).encode("utf-8", "surrogatepass")
+
+
+def _row_width(row: bytes) -> int:
+    """The columns of ``row`` as the reader counts them (characters of the row it reads: ``&gt;`` is
+    one, a no-break space is a blank, a NUL is none), which the widths of terminals and mails are."""
+    if row.isascii() and b"&" not in row and b"\x00" not in row:
+        return len(row)
+    return len(_decode_block(row))
+
+
 def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
     """Whether the first word of the row after the row ``start:end`` (its LF at ``end``) may not have
-    fitted on it in a mail's narrowest rows, measured as core/parse/wrapped.py measures it: the row less
-    the quote marks the next row repeats, a blank and the word up to its first blank. Only then may a
-    mail program have broken the row there. What the word is (a label, a capitalised word, a stamp) is
-    left to the reader: it joins the rows there all the same when a catalogued message on the row runs on
-    into the word, which only its catalogue can tell."""
-    marks = _quote_marks(data, start, end)
-    first = end + 1
-    carried = _quote_marks(data, first, min(len(data), first + marks))
-    word = first + carried
-    stop = min(len(data), word + MAIL_WIDTHS[-1])
-    blank = _BLANKS.search(data, word, stop)
-    return end - start - carried + 1 + ((stop if blank is None else blank.start()) - word) > MAIL_WIDTHS[0]
+    fitted on it in a mail's narrowest rows, measured as core/parse/wrapped.py measures it on the rows it
+    reads (:func:`_as_read`): the row less the quote marks the next row repeats, a blank and the word up
+    to its first blank. Only then may a mail program have broken the row there. What the word is (a
+    label, a capitalised word, a stamp) is left to the reader: it joins the rows there all the same when
+    a catalogued message on the row runs on into the word, which only its catalogue can tell."""
+    following = data.find(b"\n", end + 1, end + _NEXT_ROW_READ)
+    row, following = _as_read(data[start:end]), _as_read(data[end + 1 : end + _NEXT_ROW_READ if following < 0 else following])
+    marks = _quote_marks(row, 0, len(row))
+    carried = _quote_marks(following, 0, min(len(following), marks))
+    blank = _BLANKS.search(following, carried, carried + MAIL_WIDTHS[-1])
+    word = (min(len(following), carried + MAIL_WIDTHS[-1]) if blank is None else blank.start()) - carried
+    return len(row) - carried + 1 + word > MAIL_WIDTHS[0]
 
 
 def _quote_marks(data: bytes, start: int, end: int) -> int:
