@@ -235,9 +235,10 @@ class LineSplitter:
 
         The rows held are every row core/parse/wrapped.py may join to the next one (within ``_HELD_ROWS``),
         and more: the tests here are those of its own that bytes answer cheaply (a row's width, its line
-        end, the length of the next row's first word), and a row passes them whatever that word is, since
-        the reader may join a row to a capitalised word or a label when a catalogued message runs on into
-        it. The reader decides, on the rows held and the next one, read together in one block."""
+        end, the length of the next row's first word, each as the reader reads the row: :func:`_as_read`),
+        and a row passes them whatever that word is, since the reader may join a row to a capitalised word
+        or a label when a catalogued message runs on into it. The reader decides, on the rows held and the
+        next one, read together in one block."""
         if self._overflow:
             return None
         # The rows held back from earlier reads and the open line are read with head only when the walk
