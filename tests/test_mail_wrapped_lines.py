@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from bootdiag.core.lines import MAX_LINE_BYTES
+from bootdiag.core.lines import MAX_LINE_BYTES, iter_lines
 from bootdiag.core.parse import LineParser
 from bootdiag.core.parse.wrapped import joined, wrapped_span
 from bootdiag.core.pipeline import Analyzer, explain
@@ -366,3 +366,112 @@ def test_thousands_of_narrow_rows_each_broken_before_a_path_are_read_in_linear_t
     parser = LineParser()
     small, large = best_cpu_times(lambda text: list(parser.screened(text)), [text, capture(4000)])
     assert_linear(small, large, 4)
+
+
+def lines_read(data: bytes, cuts: tuple[int, ...] = ()) -> list[tuple[int, str]]:
+    """(number, text) of every line the parser reads in ``data``, fed in reads cut at ``cuts``."""
+    from bootdiag.core.lines import LineSplitter
+
+    splitter, parser, read = LineSplitter(), LineParser(), []
+    bounds = (0, *cuts, len(data))
+    blocks = [splitter.feed(data[a:b]) for a, b in zip(bounds, bounds[1:])] + [splitter.flush()]
+    for block in blocks:
+        if block is not None:
+            read += [(no, block.text[start:end]) for no, start, end in parser.screened(block.text, 0, block.first_no)]
+    return read
+
+
+def test_rows_a_mail_program_broke_early_one_after_another_read_the_same_however_cut():
+    # after a row as wide as a mail's, each narrower row was broken before a word too long for it
+    rows = ["E (628) spi_flash: reading failed and the device could not read the",
+            "configuration_partition_table_entry_name_xyz at offset",
+            "another_extremely_long_identifier_that_goes x.",
+            "yet_another_extremely_long_identifier_here end"]
+    data = ("\n".join([*BOOT, *rows, "I (700) main_task: Calling app_main()"]) + "\n").encode()
+    whole = lines_read(data)
+    assert "\n".join(rows) in dict(whole).values()
+    start = data.index(rows[1].encode())
+    for cut in range(start, start + 200):
+        assert lines_read(data, (cut,)) == whole, cut
+
+
+@pytest.mark.parametrize("word", ["PermissionError(13,", "LastAttemptStatus:", "[Errno_13_Permission]"])
+def test_a_row_before_a_long_capitalised_word_or_label_waits_for_it(word):
+    # a catalogued message may run on into the word (the reader decides): the row broken before it
+    # waits for it at a read's end, whatever the word is
+    from bootdiag.core.lines import LineSplitter
+
+    rows = [b"A fatal error occurred: Could not connect to an Espressif device on any",
+            b"of the 1 available serial ports; the port is busy here.",  # broken early: the word did not fit
+            word.encode() + b" 'Access is denied.', None, 5)"]
+    splitter = LineSplitter()
+    block = splitter.feed(b"\n".join(rows) + b"\n")
+    assert block is None or rows[1].decode() not in block.text
+
+
+# Real captures whose long line a mail program breaks before a capitalised word or a label that the
+# line's catalogued message runs on into ("... Expected 2 read 0." + "Bootloader for wrong chip?",
+# "(result was" + "01070000: Operation timed out)", "reason: 0x02," + "aux_info: 0x09").
+JOINED_BEFORE_A_CAPITAL_OR_LABEL = [
+    "esp/boot-s2-esp32-bootloader-invalid-chip-id",
+    "esp/flash-c6-macos-usbmodem-port-write-ram-timeout",
+    "esp/flash-pio-esp32-project-on-s3-board-wrong-chip-prose",
+    "esp/flash-pio-upload-port-held-by-monitor-during-debug",
+    "tegra/t234-orin-nx-applet-qspi-invalid-device-id-module-fault",
+]
+
+
+@pytest.mark.parametrize("case", JOINED_BEFORE_A_CAPITAL_OR_LABEL)
+@pytest.mark.parametrize("marks", ["", "> "])
+def test_a_line_broken_before_a_capitalised_word_or_label_reads_the_same_however_cut(case, marks):
+    from pathlib import Path
+
+    from paste_variants import plain_lines
+
+    text = plain_lines((Path(__file__).parents[1] / "corpus" / "real" / f"{case}.log").read_text(encoding="utf-8"))
+    rows = [row for line in text.splitlines() for row in mail(line, 72, marks) or [line]]
+    data = ("\n".join(rows) + "\n").encode()
+    whole = lines_read(data)
+    # the rows joined where the next one begins with a capitalised word or a label
+    joins = [data.index(("\n" + row + "\n").encode()) + 1 for (_, line) in whole for row in line.split("\n")[1:]
+             if row[len(marks)].isupper() or row[len(marks):].split(" ", 1)[0].endswith(":")]
+    assert joins, "no row joined before a capitalised word or a label"
+    expected = answers_however_cut(data, (len(data),))
+    for at in joins:
+        before = data.rfind(b"\n", 0, at - 1) + 1
+        after = data.find(b"\n", data.find(b"\n", at) + 1) + 1 or len(data)
+        for cut in range(before, after + 1):
+            assert lines_read(data, (cut,)) == whole, (cut, data[before:after])
+        assert answers_however_cut(data, (at - before, at - 1, at)) == expected
+
+
+def test_console_lines_stay_whole_whether_a_lone_cr_came_in_the_same_read():
+    # esptool's progress rewrites its line after a lone CR; the device's lines end with CR LF, never a
+    # mail's bare LF, so none is joined to the next whatever else a read carried
+    rows = [*BOOT, "E (628) spi_flash: Detected size(4096k) smaller than the size in the",
+            "binary image header(8192k). Probe failed.", "I (700) main_task: Calling app_main()"]
+    data = ("Writing at 0x00010000... (50 %)\r" + "\r\n".join(rows) + "\r\n").encode()
+    whole = lines_read(data)
+    assert [text.rstrip("\r") for _, text in whole if "spi_flash" in text] == [rows[-3]]
+    for cut in range(1, len(data)):
+        assert lines_read(data, (cut,)) == whole, cut
+    assert [line.text for line in iter_lines([data])][1:] == rows
+
+
+@pytest.mark.parametrize("case", ["mcuboot/west-sign-rom-start-offset-zero-header-size",
+                                  "tegra/t234-orin-nano-oe4t-signed-doflash-unfused-board-truncated"])
+def test_a_mails_rows_a_web_page_escaped_read_the_same_however_cut(case):
+    # a list archive's page: the rows a mail program broke, quoted in a reply, then escaped as the
+    # page's source has them ("&gt; " before each row); the widths are those of the rows read
+    from pathlib import Path
+
+    from paste_variants import STYLES, plain_lines
+
+    text = plain_lines((Path(__file__).parents[1] / "corpus" / "real" / f"{case}.log").read_text(encoding="utf-8"))
+    rows = [row for line in text.splitlines() for row in mail(line, 72, "> ") or ["> " + line]]
+    data = STYLES["html"]("\n".join(rows) + "\n").encode()
+    whole = lines_read(data)
+    for at in range(len(data)):
+        if data[at - 1 : at] == b"\n":
+            assert lines_read(data, (at,)) == whole, at
+    assert len(answers_however_cut(data, (len(data), 1024, 256, 97))) == 1

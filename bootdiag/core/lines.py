@@ -40,9 +40,11 @@ MAIL_WIDTHS = (72, 76, 78, 80)
 # short_row_may_go_on): the word has at least this many characters (the row, a blank and the word are
 # wider than the narrowest mail's row).
 LONG_WORD_CHARS = MAIL_WIDTHS[0] - (MAIL_ROWS.start - 1)
+_NEXT_ROW_READ = 256  # bytes of a next row read for its quote marks and first word (a longer word fits on no row)
 _HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a line of 600 characters)
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
+_LONE_CR_END = re.compile(rb"\r(?!\n)")
 
 
 def short_row_may_go_on(row: bytes) -> bool:
@@ -227,7 +229,14 @@ class LineSplitter:
         rows as wide right before it (up to ``_HELD_ROWS`` in all: the earlier rows of the same wrapped
         line); else None. A row narrower than a mail's after one as wide is held with it: a mail program
         breaks a row early when the next word is too long for it. Rows held back by earlier reads are
-        read with ``head``; where the rows to hold begin among them, the place is before ``head`` (< 0)."""
+        read with ``head``; where the rows to hold begin among them, the place is before ``head`` (< 0).
+
+        The rows held are every row core/parse/wrapped.py may join to the next one (within ``_HELD_ROWS``),
+        and more: the tests here are those of its own that bytes answer cheaply (a row's width, its line
+        end, the length of the next row's first word, each as the reader reads the row: :func:`_as_read`),
+        and a row passes them whatever that word is, since the reader may join a row to a capitalised word
+        or a label when a catalogued message runs on into it. The reader decides, on the rows held and the
+        next one, read together in one block."""
         if self._overflow:
             return None
         # The rows held back from earlier reads and the open line are read with head only when the walk
@@ -238,7 +247,10 @@ class LineSplitter:
         body_end = len(buf) - (2 if buf.endswith(b"\r\n") else 1)
         for _ in range(_HELD_ROWS):
             start = _last_break(buf, body_end) + 1
-            width = body_end - start + (len(self._pending) if start == 0 and not offset else 0)
+            row = buf[start:body_end]
+            if start == 0 and not offset and self._pending:  # the row began in the line still open
+                row = bytes(self._pending[_last_break(self._pending) + 1 :]) + row
+            width = _row_width(row)
             bare_lf = buf[body_end : body_end + 1] == b"\n"  # (a mail's rows end with a bare LF; a device's
             # console ends its lines with CR LF)
             narrow = bare_lf and 0 < width < MAIL_ROWS.start
@@ -246,8 +258,8 @@ class LineSplitter:
                     narrow and _after_mail_row(buf, start) and (held is None or _next_word_too_long(buf, start, body_end))
             ) and not (
                     # one broken before a long word however narrow (the last row's next word is still to come)
-                    narrow and short_row_may_go_on((bytes(self._pending) if start == 0 and not offset else b"") + buf[start:body_end])
-                    and (held is None or _begins_with_long_word(buf[body_end + 1 : body_end + 65 + LONG_WORD_CHARS]))):
+                    narrow and short_row_may_go_on(_as_read(row))
+                    and (held is None or _begins_with_long_word(_as_read(buf[body_end + 1 : body_end + _NEXT_ROW_READ])))):
                 break
             held = start
             if start == 0:
@@ -310,9 +322,12 @@ class LineSplitter:
         self._pending.clear()
         self._overflow = False
         # CRLF stays (a trailing CR is harmless to the screen, and counting is cheaper than
-        # rewriting); a lone CR ends a line, so a block that has one is rewritten.
+        # rewriting); a lone CR ends a line, so a block that has one is rewritten: each lone CR becomes
+        # the CR LF a device's console ends its lines with, which it is. (A bare LF is a mail's or a
+        # file's line end, after which core/parse/wrapped.py may join the rows of a line a mail program
+        # broke: a block's other lines read the same whether a lone CR came in it or not.)
         if b"\r" in head and (head.endswith(b"\r") or _LONE_CR.search(head)):
-            head = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            head = _LONE_CR_END.sub(b"\r\n", head)
         if _may_exceed(head, self._max_line):
             limit = self._max_line
             parts = head.split(b"\n")
@@ -337,29 +352,65 @@ class LineSplitter:
 
 
 def _after_mail_row(data: bytes, start: int) -> bool:
-    """Whether the row before the one at ``start`` of ``data`` is one a mail program broke at its width
-    (as wide as a mail's rows, ending with a bare LF, the first word of this row too long for what was
-    left of it): this narrower row may then be one the program broke early too (core/parse/wrapped.py)."""
-    if start < 2 or data[start - 2 : start - 1] == b"\r":
-        return False
-    before = _last_break(data, start - 1) + 1
-    return start - 1 - before in MAIL_ROWS and _next_word_too_long(data, before, start - 1)
+    """Whether the row at ``start`` of ``data`` may carry on rows a mail program broke: the row before it
+    is as wide as a mail's rows, ends with a bare LF, and this row's first word may not have fitted on it;
+    or the row before is narrower, broken early in the same way (the first word after it did not fit
+    either) after such rows (core/parse/wrapped.py goes on through them with the mail row's width). This
+    narrower row may then be one the program broke early too."""
+    for _ in range(_HELD_ROWS):
+        if start < 2 or data[start - 1] != 0x0A or data[start - 2] == 0x0D:
+            return False
+        before = _last_break(data, start - 1) + 1
+        width = _row_width(data[before : start - 1])
+        if not 0 < width < MAIL_ROWS.stop or not _next_word_too_long(data, before, start - 1):
+            return False
+        if width >= MAIL_ROWS.start:
+            return True
+        start = before
+    return False
+
+
+def _as_read(row: bytes) -> bytes:
+    """``row`` as the reader has it (:func:`_decode_block`: a web page's escapes, no-break spaces and
+    NULs undone), in UTF-8; a row without any of them is itself."""
+    if row.isascii() and b"&" not in row and b"\x00" not in row:
+        return row
+    return _decode_block(row).encode("utf-8", "surrogatepass")
+
+
+def _row_width(row: bytes) -> int:
+    """The columns of ``row`` as the reader counts them (characters of the row it reads: ``&gt;`` is
+    one, a no-break space is a blank, a NUL is none), which the widths of terminals and mails are."""
+    if row.isascii() and b"&" not in row and b"\x00" not in row:
+        return len(row)
+    return len(_decode_block(row))
 
 
 def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
-    """Whether the first word of the row after the row ``start:end`` (its LF at ``end``) would not have
-    fitted on it in a mail's narrowest rows: only then may a mail program have broken it early."""
-    marks = len(data[start:end]) - len(data[start:end].lstrip(b"> "))
-    first = end + 1
-    first += len(data[first : first + 16]) - len(data[first : first + 16].lstrip(b"> "))
-    blank = data.find(b" ", first, first + MAIL_WIDTHS[0] + 1)
-    line_end = data.find(b"\n", first, first + MAIL_WIDTHS[0] + 1)
-    stops = [at for at in (blank, line_end) if at >= 0]
-    stop = min(stops) if stops else first + MAIL_WIDTHS[0] + 1
-    word = data[first:stop]
-    if word[:1] == b"[" or word[-1:] == b":" or word[:1].isupper() and word[1:2].islower():
-        return False  # a stamp, a label or a capitalised word opens a line of its own (core/parse/wrapped.py)
-    return end - start - marks + 1 + len(word) > MAIL_WIDTHS[0]
+    """Whether the first word of the row after the row ``start:end`` (its LF at ``end``) may not have
+    fitted on it in a mail's narrowest rows, measured as core/parse/wrapped.py measures it on the rows it
+    reads (:func:`_as_read`): the row less the quote marks the next row repeats, a blank and the word up
+    to its first blank. Only then may a mail program have broken the row there. What the word is (a
+    label, a capitalised word, a stamp) is left to the reader: it joins the rows there all the same when
+    a catalogued message on the row runs on into the word, which only its catalogue can tell."""
+    following = data.find(b"\n", end + 1, end + _NEXT_ROW_READ)
+    row, following = _as_read(data[start:end]), _as_read(data[end + 1 : end + _NEXT_ROW_READ if following < 0 else following])
+    marks = _quote_marks(row, 0, len(row))
+    carried = _quote_marks(following, 0, min(len(following), marks))
+    blank = _BLANKS.search(following, carried, carried + MAIL_WIDTHS[-1])
+    word = (min(len(following), carried + MAIL_WIDTHS[-1]) if blank is None else blank.start()) - carried
+    return len(row) - carried + 1 + word > MAIL_WIDTHS[0]
+
+
+def _quote_marks(data: bytes, start: int, end: int) -> int:
+    """The length of the mail quote marks (``> ``, ``> > ``, ``>> ``) the row ``start:end`` begins with,
+    counted as core/parse/wrapped.py counts them."""
+    at = start
+    while at < end and data[at] == 0x3E:  # ">"
+        at += 1
+        if at < end and data[at] == 0x20:
+            at += 1
+    return at - start
 
 
 def _last_break(data: bytes | bytearray, end: int | None = None) -> int:

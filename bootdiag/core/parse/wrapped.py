@@ -14,8 +14,8 @@ narrower one goes on the same way when the next row's first word would not have 
 program broke it early, before a long word); so does a narrower row anywhere, at a line's start too,
 before a long path, URL or option, when the row has words of its own and ends no sentence and the next
 row is no wider than a mail's or that word alone. The decision reads the rows of the line so far and the
-next one only; the line splitter never ends a block on a row that wide (see ``core/lines.py``), so it
-is the same however the capture was cut into reads.
+next one only; the line splitter never ends a block on a row this may join to the next one, whatever
+that row's first word is (see ``core/lines.py``), so it is the same however the capture was cut into reads.
 """
 from __future__ import annotations
 
