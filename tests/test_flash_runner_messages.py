@@ -64,3 +64,30 @@ def test_an_nrfutil_timeout_is_no_protection_finding():
 def test_openocd_missing_script_is_found_without_west_around_it():
     report = explain("Open On-Chip Debugger 0.12.0\nCan't find interface/stlink-v2.cfg\n")
     assert report.findings[0].id == "mcuboot.openocd_script_not_found"
+
+
+def test_west_naming_its_commands_in_a_message_is_no_flash_command():
+    [event] = LineParser()._parse_new(
+        "FATAL ERROR: either a pristine build is needed, or board teensy41 doesn't support west flash/debug "
+        "(no ZEPHYR_RUNNERS_YAML in CMake cache)", 1)
+    assert event.kind != "WestFlashCommand"
+    assert event.message_id == "west.no_runners_yaml_cache"
+
+
+def test_a_west_flash_command_line_is_still_one():
+    [event] = LineParser()._parse_new("$ west flash --hex-file build/zephyr/zephyr.signed.hex", 1)
+    assert event.kind == "WestFlashCommand"
+    assert event.requested == "build/zephyr/zephyr.signed.hex"
+
+
+def test_a_glued_ninja_failure_is_read_apart_from_the_message_before_it():
+    found = LineParser()._parse_new(
+        "FATAL ERROR: either a pristine build is needed, or board teensy41 doesn't support west flash/debug "
+        "(no ZEPHYR_RUNNERS_YAML in CMake cache) FAILED: zephyr/cmake/flash/CMakeFiles/flash", 1)
+    assert [e.text for e in found][1] == "FAILED: zephyr/cmake/flash/CMakeFiles/flash"
+    assert found[0].message_id == "west.no_runners_yaml_cache"
+
+
+def test_a_message_with_failed_and_a_number_is_not_cut():
+    [event] = LineParser()._parse_new("-- verify FAILED: 3 differences, first @ 0x00001000", 1)
+    assert event.message == "esptool.verify_differences_v4"
