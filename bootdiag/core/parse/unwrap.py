@@ -423,8 +423,15 @@ _TRACEBACK_STARTS = (r"Traceback \(most recent call last\):", r'File "[^"\n]{1,4
 # GNU make's own messages, which the build of every platform prints at the start of a line: an error
 # "make: *** [Makefile:12: all] Error 2" or "make[1]: *** ..." (GNU make 4.4.1-114-gc63a5bc6
 # src/output.c:496 "%s: *** " and :498 "%s[%u]: *** ", the program name then the make level; job.c:571
-# the "[target] Error N" that follows).
-_BUILD_TOOL_STARTS = (r"(?:g|mingw32-)?make(?:\[\d{1,4}\])?: \*\*\* ",)
+# the "[target] Error N" that follows). Ninja's failed step, always printed on a line of its own:
+# "FAILED: " and the step's outputs, paths of the build folder (ninja-build/ninja v1.10.2
+# src/build.cc:144, v1.12.1 src/status.cc:209), or "FAILED: [code=N] " and the outputs since 1.13
+# (fc6bb98e src/status_printer.cc:244); only before a path or the code, so that a message with
+# "FAILED: " and a number in it ("-- verify FAILED: 3 differences") is not cut there.
+_BUILD_TOOL_STARTS = (
+    r"(?:g|mingw32-)?make(?:\[\d{1,4}\])?: \*\*\* ",
+    r"FAILED: (?=\[code=\d|[^\s/.]{0,100}+[/.]\S)",
+)
 # Starts that no line's own "tag:" introduces: a terminal program's text, a traceback's frame after its
 # first line ("... (most recent call last): File ...").
 _UNINTRODUCED_START = re.compile(f"{_TERMINAL_STAMP_START}|{_TRACEBACK_STARTS[1]}")

@@ -60,7 +60,7 @@ PLATFORM = Platform(
     families=_families,
     event_modules=("bootdiag.platforms.mcuboot.events",),
     grammars={"mcuboot": "mcuboot.lark"},
-    message_files=("mcuboot.toml", "imgtool.toml", "stm32cubeprogrammer.toml"),
+    message_files=("mcuboot.toml", "imgtool.toml", "stm32cubeprogrammer.toml", "flash-runners.toml"),
     rule_files=("mcuboot.toml", "mcuboot-check.toml"),
     problems=PROBLEMS,
     verifier="bootdiag.platforms.mcuboot.image",
@@ -91,7 +91,7 @@ PLATFORM = Platform(
         "bootloader_os": "OS",
         "imgtool": "imgtool",
     },
-    tools=("imgtool", "west", "STM32_Programmer_CLI"),
+    tools=("imgtool", "west", "STM32_Programmer_CLI", "openocd", "nrfutil"),
     settings=r"MCUBOOT|MEASURED_BOOT|BOOT_|TFM_|BL2|PLATFORM_DEFAULT_NV|CRYPTO_HW|SIGNATURE_|IMAGE_",
     # MCUboot's own "[ERR] msg"; Zephyr logging "<err> mcuboot: msg"
     levels=(

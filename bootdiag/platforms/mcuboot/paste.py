@@ -24,7 +24,10 @@ LINE_STARTS = (
     # partitions' lines ("Booting TF-M v2.2.2", "[Sec Thread] Secure image initializing!"; the
     # partition names as grammars/mcuboot.lark TFM_PARTITION reads them)
     r"Booting TF-?M v", r"\[(?:Sec Thread|Crypto|Attest|ITS|PS|Platform|SPM|Partition)\] ",
-    r"FATAL ERROR: ", r"assertion failed: ",  # TF-M's and the Espressif port's console lines
+    # TF-M's and the Espressif port's console lines; not the words of GCC's "error: static assertion
+    # failed: ..." (a BUILD_ASSERT in a build log), whose line begins before them (the lookbehind sits
+    # after the first letter, which keeps every start's first characters known to the split scan)
+    r"FATAL ERROR: ", r"a(?<!static a)ssertion failed: ",
     r"\[esp32\w*\] \[(?:ERR|WRN|INF|DBG)\]",
     # the Espressif port's ESP-IDF envelope without the time, as Zephyr's build logs it, for the port
     # and for the image it starts ("I (soc_init): ...", "I (MSPI Timing): ...", log.py _IDF_ENVELOPE)

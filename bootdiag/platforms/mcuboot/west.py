@@ -22,8 +22,9 @@ from bootdiag.platforms.mcuboot.events import WestFlashCommand, WestFlashed, Wes
 # west's global verbosity option before the command: -v, -vv..., or --verbose (zephyrproject-rtos/west
 # src/west/app/main.py, the top-level parser's "-v, --verbose"). A report may set the command or a
 # runner's line in Markdown emphasis or code ("run **west flash ...**"): the marks around it are not
-# part of it.
-_COMMAND = re.compile(r"(?:^|[\s$#>*`])west(?:\s+(?:-v+|--verbose))*\s+flash(?![:\w-])(?P<args>.*)$")  # not west's own "-- west flash: ..."
+# part of it. Not west's own "-- west flash: ..." lines, nor its messages that name the commands
+# ("board x doesn't support west flash/debug", "... west flash/debug/simulate ...").
+_COMMAND = re.compile(r"(?:^|[\s$#>*`])west(?:\s+(?:-v+|--verbose))*\s+flash(?![:\w/-])(?P<args>.*)$")
 _FLASHING = re.compile(r"(?:--\s*runners\.(?P<runner>[\w-]+):\s*)?Flashing file:\s*(?P<file>\S.*?)[*`]*\s*$")
 _FILE_OPTIONS = ("--bin-file", "--hex-file", "--elf-file", "--file")
 # runners/nrf_common.py: "Board(s) with serial number(s) ... flashed successfully."; stm32flash.py:
