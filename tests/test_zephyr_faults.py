@@ -18,7 +18,7 @@ JUMP = (
     "[00:00:00.027,311] <err> os: ***** HARD FAULT *****\n[00:00:00.027,311] <err> os:   Fault escalation (see below)\n",
     "E: ***** BUS FAULT *****\nE:   Precise data bus error\nE: >>> ZEPHYR FATAL ERROR 0: CPU exception on CPU 0\n",
     "***** USAGE FAULT *****\n  Illegal load of EXC_RETURN into PC\n***** Hardware exception *****\n",
-    "FATAL: >>> ZEPHYR FATAL ERROR 2: Stack overflow on CPU 0\nFATAL: Halting system\n",
+    "FATAL: >>> ZEPHYR FATAL ERROR 4: Kernel panic on CPU 0\nFATAL: Halting system\n",
     "***** MPU FAULT *****\n  Stacking error (context area might be not valid)\n",
 ])
 def test_a_fault_after_the_jump_is_not_healthy(fault: str) -> None:
@@ -43,3 +43,33 @@ def test_segger_rtt_viewer_terminal_prefix_is_taken_off() -> None:
 def test_an_application_that_runs_stays_healthy(after: str) -> None:
     report = explain(JUMP + after)
     assert report.status == "healthy" and report.findings == []
+
+
+@pytest.mark.parametrize("fault", [
+    # log on, full and minimal backends; printk with "FATAL: "; Armv8-M's stack limit line alone
+    "[00:00:01.001,000] <err> os: >>> ZEPHYR FATAL ERROR 2: Stack overflow on CPU 0\n"
+    "[00:00:01.001,000] <err> os: Current thread: 0x20001f78 (sysworkq)\n",
+    "E: >>> ZEPHYR FATAL ERROR 2: Stack overflow on CPU 0\nE: Current thread: 0x20000d10 (main)\nE: Halting system\n",
+    "FATAL: >>> ZEPHYR FATAL ERROR 2: Stack overflow on CPU 0\nFATAL: Halting system\n",
+    "E: ***** USAGE FAULT *****\nE:   Stack overflow (context area not valid)\n",
+    "[00:00:02.100,000] <err> os: ***** USAGE FAULT *****\n[00:00:02.100,000] <err> os:   Stack overflow (context area not valid)\n",
+])
+def test_a_stack_overflow_after_the_jump_is_named(fault: str) -> None:
+    report = explain(JUMP + fault)
+    assert report.top is not None and report.top.id == "mcuboot.zephyr_stack_overflow"
+
+
+@pytest.mark.parametrize("fault", [
+    # a stacking error the kernel reports as a CPU exception: the guard did not name the stack
+    "E: ***** MPU FAULT *****\nE:   Stacking error (context area might be not valid)\n"
+    "E: >>> ZEPHYR FATAL ERROR 0: CPU exception on CPU 0\nE: Current thread: 0x20000d10 (main)\n",
+    "[00:00:00.027,311] <err> os: >>> ZEPHYR FATAL ERROR 4: Kernel panic on CPU 0\n"
+    "[00:00:00.027,311] <err> os: Current thread: 0x20000d10 (main)\n",
+    # the application's own words about a stack
+    "[00:00:03.000,000] <err> app: Stack overflow (context area not valid) test starting\n"
+    "[00:00:03.000,000] <err> os: >>> ZEPHYR FATAL ERROR 3: Kernel oops on CPU 0\n",
+])
+def test_other_fatal_errors_are_not_a_stack_overflow(fault: str) -> None:
+    report = explain(JUMP + fault)
+    assert report.status != "healthy"
+    assert "mcuboot.zephyr_stack_overflow" not in [f.id for f in report.findings]
