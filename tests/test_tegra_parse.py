@@ -863,3 +863,33 @@ def test_a_bootloader_without_a_display_boots_on_but_an_uncorrectable_ras_error_
            "ERROR:   \tUncorrectable (this is fatal)\n")
     report = explain(ras)
     assert report.status == "unexplained" and [line.line for line in report.unexplained] == [3]
+
+
+def test_systemd_boot_without_the_firmware_dt_fixup_protocol_goes_on() -> None:
+    skipped = one("Could not locate device tree fixup protocol, skipping.")
+    assert skipped.message == "tegra.systemd_boot_no_dt_fixup_protocol" and not skipped.is_failure()
+    handover = (
+        "Could not locate device tree fixup protocol, skipping.\n"
+        "EFI stub: Booting Linux Kernel...\n"
+        "EFI stub: Using DTB from configuration table\n"
+        "EFI stub: Exiting boot services and installing virtual address map...\n"
+    )
+    assert explain(handover).status == "healthy"
+    # the stub refusing the firmware's device tree is still a failure beside it
+    refused = handover.replace("Using DTB from configuration table",
+                               "ERROR: Invalid header detected on UEFI supplied FDT, ignoring ...")
+    [line] = explain(refused).unexplained
+    assert line.line == 3
+
+
+def test_nvtboot_missing_a_boot_binary_partition_is_a_failure_but_the_optional_nct_is_not() -> None:
+    missing = one("[0000.338] PT: Partition TBC NOT found ! ")
+    assert missing.message == "tegra.nvtboot_pt_partition_not_found" and missing.is_failure()
+    assert missing.values == {"partition": "TBC"}
+    nct = one("[0000.946] PT: Partition NCT NOT found !")
+    assert nct.message == "tegra.nvtboot_pt_nct_not_found" and not nct.is_failure()
+    report = explain(
+        "[0000.314] Nano-SD: checking PT table on QSPI ...\n[0000.338] PT: Partition TBC NOT found ! \n"
+        "[0000.342] Warning: Find Partition via PT Failed\n"
+    )
+    assert report.status == "unexplained" and [u.line for u in report.unexplained] == [2]
