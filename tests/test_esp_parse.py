@@ -814,3 +814,14 @@ def test_a_rom_boot_loop_on_esp8266_watchdog_resets_is_a_failure_not_an_incomple
     assert explain(boot + boot).status == "unexplained"
     # Near-miss: the same boot after the reset pin is no failure.
     assert explain(boot.replace("cause:4", "cause:2")).status != "unexplained"
+
+
+def test_an_all_zero_bootloader_header_is_a_low_confidence_offset_finding() -> None:
+    loop = "rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n" + "invalid header: {}\n" * 3
+    # All ones is what an erase leaves: nothing was written where the ROM reads the bootloader.
+    erased = explain(loop.format("0xffffffff", "0xffffffff", "0xffffffff")).findings[0]
+    assert (erased.id, erased.confidence) == ("esp.bootloader_wrong_offset", "medium")
+    # All zeros is no erased flash: written zeros or a flash that did not answer, the offset one cause of several.
+    zeros = explain(loop.format("0x00000000", "0x00000000", "0x00000000")).findings[0]
+    assert (zeros.id, zeros.confidence) == ("esp.bootloader_wrong_offset", "low")
+    assert "not erased flash" in zeros.explanation
