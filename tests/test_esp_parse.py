@@ -797,3 +797,31 @@ def test_esptools_own_wch_driver_note_is_the_strongest_reading() -> None:
 def test_a_stub_upload_timeout_elsewhere_names_no_macos_driver(port: str) -> None:
     report = explain(f"Serial port {port}\n" + STUB_TIMEOUT.format(chip="ESP32-D0WD (revision 1)"))
     assert all(f.id != "esp.macos_usb_serial_driver" for f in report.findings)
+
+
+@pytest.mark.parametrize("cause,failure", [(1, False), (2, False), (3, False), (4, True), (5, False)])
+def test_an_esp8266_watchdog_reset_is_the_only_failing_reset_cause(cause: int, failure: bool) -> None:
+    # rst cause 4 is the ROM's watchdog reset: the run before it hung, as a TG0WDT/TG1WDT reset says
+    # on the later chips; power-on, reset pin, software reset and deep-sleep wake end no failure.
+    banner = one(f"ets Jan  8 2013,rst cause:{cause}, boot mode:(3,7)")
+    assert isinstance(banner, ev.Esp8266Reset) and banner.is_failure() is failure
+
+
+def test_a_rom_boot_loop_on_esp8266_watchdog_resets_is_a_failure_not_an_incomplete_boot() -> None:
+    boot = (" ets Jan  8 2013,rst cause:4, boot mode:(3,7)\n\nwdt reset\n"
+            "load 0x4010f000, len 3424, room 16 \ntail 0\nchksum 0x2e\nload 0x3fff20b8, len 40, room 8 \n"
+            "tail 0\nchksum 0x2b\ncsum 0x2b\nv0004fc60\n~ld\n")
+    assert explain(boot + boot).status == "unexplained"
+    # Near-miss: the same boot after the reset pin is no failure.
+    assert explain(boot.replace("cause:4", "cause:2")).status != "unexplained"
+
+
+def test_an_all_zero_bootloader_header_is_a_low_confidence_offset_finding() -> None:
+    loop = "rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n" + "invalid header: {}\n" * 3
+    # All ones is what an erase leaves: nothing was written where the ROM reads the bootloader.
+    erased = explain(loop.format("0xffffffff", "0xffffffff", "0xffffffff")).findings[0]
+    assert (erased.id, erased.confidence) == ("esp.bootloader_wrong_offset", "medium")
+    # All zeros is no erased flash: written zeros or a flash that did not answer, the offset one cause of several.
+    zeros = explain(loop.format("0x00000000", "0x00000000", "0x00000000")).findings[0]
+    assert (zeros.id, zeros.confidence) == ("esp.bootloader_wrong_offset", "low")
+    assert "not erased flash" in zeros.explanation

@@ -54,3 +54,32 @@ def test_a_last_boot_that_completes_or_hands_over_keeps_the_capture_healthy() ->
     assert explain(_MCUBOOT_TO_APP + _MCUBOOT_TO_APP).status == "healthy"
     healthy = _ESP32_ROM + _ESP32_ROM_LOADS + _ESP32_APP
     assert explain(healthy + _ESP32_ROM + _ESP32_ROM_LOADS).status == "healthy"
+
+
+_ESP32_DOWNLOAD_WAIT = (
+    "ets Jun  8 2016 00:22:57\n\n"
+    "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\n"
+    "waiting for download\n"
+)
+_ESP32_WDT_ROM = (
+    "ets Jun  8 2016 00:22:57\n\n"
+    "rst:0x8 (TG1WDT_SYS_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
+    "configsip: 0, SPIWP:0xee\n"
+    "clk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\n"
+    "mode:DIO, clock div:2\n"
+)
+
+
+def test_a_download_wait_a_later_flash_boot_got_past_does_not_explain_that_boot() -> None:
+    # The capture stops waiting for a download: the strapping pins are the finding.
+    waiting = explain(_ESP32_DOWNLOAD_WAIT)
+    assert waiting.findings[0].id == "esp.boot_strapped_to_download"
+    # A later reset booted from flash and handed over, then restarted on a watchdog: the wait
+    # ended (BOOT held, or the terminal's DTR/RTS at that reset) and is not the cause.
+    later = explain(_ESP32_DOWNLOAD_WAIT + _ESP32_ROM + _ESP32_ROM_LOADS + _ESP32_WDT_ROM + _ESP32_ROM_LOADS
+                    + "ets Jun  8 2016 00:22:57\n")
+    assert "esp.boot_strapped_to_download" not in [f.id for f in later.findings]
+    assert later.status != "healthy"
+    # Near-miss: the wait comes after the flash boot, and the capture ends there.
+    last = explain(_ESP32_ROM + _ESP32_ROM_LOADS + _ESP32_DOWNLOAD_WAIT)
+    assert last.findings[0].id == "esp.boot_strapped_to_download"

@@ -396,9 +396,12 @@ class ReportBuilder:
         # read from silence after the hand-over, only when nothing followed it: output after the
         # capture's last event tells of that run only (a bootloader that started again after its
         # jump, and was cut off, printed it, not the image).
+        # A wait the user may have asked for, which a later run of the capture got past (it handed
+        # over or completed), ended: it does not explain what that later run did.
         kept = [
             rule_id for rule_id, first in self._first.items()
             if not (completed and (_rests_on_quotes(first) or first.rule.waits_for_user)) and not (self.output_after_last and first.rule.read_from_silence and self._last[rule_id].session == self._last_session)
+            and not (first.rule.waits_for_user and progress > self._last[rule_id].session)
         ]
         ranked = sorted(kept, key=self._rank)
         findings = [self.finding(rule_id) for rule_id in ranked]

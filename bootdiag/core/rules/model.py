@@ -93,8 +93,9 @@ class Rule(Record, extra="forbid", check=_cause_needs_a_fix):
     # output after that hand-over, the next stage ran and the finding does not stand.
     read_from_silence: bool = False
     # The cause is a wait the user may have asked for (a bootloader's recovery mode, which waits
-    # for an upload): where the capture shows a boot that completed, the wait ended as meant and
-    # the finding does not stand.
+    # for an upload, a ROM's download mode): where the capture shows a boot that completed, or a
+    # later run that got past the wait (it handed over to the next stage), the wait ended and the
+    # finding does not stand.
     waits_for_user: bool = False
 
     def all_whens(self) -> list[When]:

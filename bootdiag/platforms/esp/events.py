@@ -154,6 +154,13 @@ class Esp8266Reset(RomReset):
     kind: Literal["Esp8266Reset"] = "Esp8266Reset"
     boundary = ("device", 0)
 
+    def is_failure(self) -> bool:
+        # The ROM prints the cause as a number only: 0 unknown, 1 normal boot, 2 reset pin, 3 software
+        # reset, 4 watchdog reset (esp8266/Arduino@02d6bb27ffa3605e3faf062fc5ec2ed9d92ca44c:doc/boards.rst,
+        # "Boot Messages and Modes", rst cause table). A watchdog reset ends a run that hung, as the
+        # watchdog reasons of the later chips do.
+        return self.reason_code == 4 and not self.retry
+
     def facts(self) -> dict[str, str]:
         return {"chip": "esp8266"}
 
