@@ -475,3 +475,26 @@ def test_a_mails_rows_a_web_page_escaped_read_the_same_however_cut(case):
         if data[at - 1 : at] == b"\n":
             assert lines_read(data, (at,)) == whole, at
     assert len(answers_however_cut(data, (len(data), 1024, 256, 97))) == 1
+
+
+def test_a_broken_line_before_a_long_run_of_rows_that_may_go_on_reads_the_same_however_cut():
+    # A failure a mail program broke, then more stamped lines as wide as a mail's rows than the line
+    # splitter holds back at a read's end: no read may end a block between the failure's two rows.
+    stamped = [f"[00:00:00.003,{400 + i:03d}] <dbg> spi_nor: spi_nor_process_bfp: Erase 32768 with 52"
+               for i in range(12)]
+    rows = [*mail(MCUBOOT_FAILURE, 72), *stamped]
+    assert all(len(row) in range(56, 80) for row in (rows[0], *stamped)) and not rows[1].startswith("[")
+    data = ("\n".join(rows) + "\n").encode()
+    whole = _reading(data)
+    assert whole[:2] == ("diagnosed", ("mcuboot.slot_area_not_in_flash_map",))
+    for at in range(1, len(data)):
+        assert _reading(data[:at], data[at:]) == whole, at
+
+
+def _reading(*reads: bytes) -> tuple[str, tuple[str, ...], int]:
+    """The status, finding ids and number of events of a capture fed in ``reads``."""
+    analyzer = Analyzer("<capture>")
+    for read in reads:
+        analyzer.feed_bytes(read)
+    report = analyzer.finish()
+    return report.status, tuple(f.id for f in report.findings), report.stats["events"]

@@ -45,6 +45,10 @@ _HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
 _LONE_CR_END = re.compile(rb"\r(?!\n)")
+# A row that opens a log line of its own, its quote marks and colour aside: a stamp ("[00:00:01.234,567]",
+# "[12:59:59]") or an ESP-IDF envelope ("I (123) "). The mail-row reader does not join a row to it
+# (core/parse/wrapped.py) unless a catalogued message runs on into it.
+_OPENS_OWN_LINE = re.compile(rb"(?:> ?)*(?:\x1b\[[0-9;]*m)?(?:\[[0-9]|[EWIDV] \([0-9])")
 
 
 def short_row_may_go_on(row: bytes) -> bool:
@@ -245,6 +249,7 @@ class LineSplitter:
         buf = bytes(self._pending) + head if offset else head
         held = None
         body_end = len(buf) - (2 if buf.endswith(b"\r\n") else 1)
+        starts: list[int] = []  # of the rows held, the last row first
         for _ in range(_HELD_ROWS):
             start = _last_break(buf, body_end) + 1
             row = buf[start:body_end]
@@ -262,9 +267,15 @@ class LineSplitter:
                     and (held is None or _begins_with_long_word(_as_read(buf[body_end + 1 : body_end + _NEXT_ROW_READ])))):
                 break
             held = start
+            starts.append(start)
             if start == 0:
                 break
             body_end = start - (2 if buf[start - 2 : start] == b"\r\n" else 1)
+        else:
+            # As many rows as are held at most, and the one before may go on in them too: the block
+            # ends before the earliest held row that opens a log line of its own (a stamp, an
+            # envelope), where the reader does not join, rather than between any two such rows.
+            held = next((at for at in reversed(starts) if _OPENS_OWN_LINE.match(_as_read(buf[at : at + 48]))), held)
         return None if held is None else held - offset
 
     def release(self) -> TextBlock | None:
