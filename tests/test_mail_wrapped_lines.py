@@ -477,13 +477,14 @@ def test_a_mails_rows_a_web_page_escaped_read_the_same_however_cut(case):
     assert len(answers_however_cut(data, (len(data), 1024, 256, 97))) == 1
 
 
-def test_a_broken_line_before_a_long_run_of_rows_that_may_go_on_reads_the_same_however_cut():
+@pytest.mark.parametrize("marks", ["", "> "])
+def test_a_broken_line_before_a_long_run_of_rows_that_may_go_on_reads_the_same_however_cut(marks):
     # A failure a mail program broke, then more stamped lines as wide as a mail's rows than the line
     # splitter holds back at a read's end: no read may end a block between the failure's two rows.
-    stamped = [f"[00:00:00.003,{400 + i:03d}] <dbg> spi_nor: spi_nor_process_bfp: Erase 32768 with 52"
+    stamped = [f"{marks}[00:00:00.003,{400 + i:03d}] <dbg> spi_nor: spi_nor_process_bfp: Erase 32768 with 52"
                for i in range(12)]
-    rows = [*mail(MCUBOOT_FAILURE, 72), *stamped]
-    assert all(len(row) in range(56, 80) for row in (rows[0], *stamped)) and not rows[1].startswith("[")
+    rows = [*mail(MCUBOOT_FAILURE, 72, marks), *stamped]
+    assert all(len(row) in range(56, 80) for row in (rows[0], *stamped)) and not rows[1].startswith(f"{marks}[")
     data = ("\n".join(rows) + "\n").encode()
     whole = _reading(data)
     assert whole[:2] == ("diagnosed", ("mcuboot.slot_area_not_in_flash_map",))
@@ -498,3 +499,25 @@ def _reading(*reads: bytes) -> tuple[str, tuple[str, ...], int]:
         analyzer.feed_bytes(read)
     report = analyzer.finish()
     return report.status, tuple(f.id for f in report.findings), report.stats["events"]
+
+
+def test_rows_the_splitter_may_end_a_block_between_are_never_joined():
+    # every pair of rows of the real captures that rows_apart says are apart, read by wrapped_span
+    # in both directions (from the row before, and from the row)
+    from pathlib import Path
+
+    parser = LineParser()
+    opens = parser.unwrapper.opens_log_line
+    apart = 0
+    for path in sorted(Path(__file__).resolve().parents[1].glob("corpus/real/*/*.log")):
+        rows = path.read_bytes().decode("utf-8", "replace").replace("\x00", "").split("\n")
+        for before, row in zip(rows, rows[1:]):
+            if not parser.rows_apart(before.rstrip("\r"), row):
+                continue
+            apart += 1
+            text = f"{before}\n{row}"
+            cut = len(before)
+            assert wrapped_span(text, 0, cut, 0, opens, parser._message_goes_on)[1] == cut, (path.name, before, row)
+            if row:  # (the screen hands over no empty row)
+                assert wrapped_span(text, cut + 1, len(text), 0, opens, parser._message_goes_on)[0] == cut + 1, (path.name, before, row)
+    assert apart > 1000

@@ -258,7 +258,7 @@ def cmd_events(args: argparse.Namespace, env: Environment) -> int:
     stream, _ = open_capture(_capture_arg(args, env), stdin=env.stdin)
     parser = LineParser()
     chunks = iter_chunks(stream)
-    items = parser.all_lines(iter_lines(chunks)) if args.all else parser.events(iter_blocks(chunks))
+    items = parser.all_lines(iter_lines(chunks)) if args.all else parser.events(iter_blocks(chunks, apart=parser.rows_apart))
     out = env.stdout
     for event in items:
         out.write(event.model_dump_json() + "\n")

@@ -402,11 +402,12 @@ class Engine:
     def _plan(self, cls: type[Event]) -> _Plan:
         # Made of the kinds' blocks, which classes share (every line the catalogue knows is a
         # "Message"): each block's entries, and their stages for a set of keyed fields, are made once.
-        blocks = [self._block(kind) for kind in cls.kinds if kind in self._dispatch]
+        kinds = [kind for kind in cls.kinds if kind in self._dispatch]
+        blocks = [self._block(kind) for kind in kinds]
         fields = frozenset().union(*[block[1] for block in blocks])
         keyed_set = frozenset().union(*[block[2] for block in blocks])
-        rows = [row for kind in cls.kinds if kind in self._dispatch for row in self._block_stages(kind, keyed_set)]
-        if len(blocks) > 1:
+        rows = [row for kind in kinds for row in self._block_stages(kind, keyed_set)]
+        if len(kinds) > 1:
             # In the rules' own order (not the kinds' set order, which changes from run to run): an
             # event that satisfies two conditions of one list is recorded for the first.
             rows.sort(key=_row_order)

@@ -13,7 +13,7 @@ Cleaning is lazy where it costs most: a block keeps its colour codes and the CR 
 whole screen that decides which few lines are read at all.
 """
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 MAX_LINE_BYTES = 16 * 1024
@@ -45,10 +45,6 @@ _HELD_ROWS = 8  # rows of one wrapped line held back together at a read's end (a
 _SEPARATOR = re.compile(rb"[\r\n]")
 _LONE_CR = re.compile(rb"\r[^\n]")
 _LONE_CR_END = re.compile(rb"\r(?!\n)")
-# A row that opens a log line of its own, its quote marks and colour aside: a stamp ("[00:00:01.234,567]",
-# "[12:59:59]") or an ESP-IDF envelope ("I (123) "). The mail-row reader does not join a row to it
-# (core/parse/wrapped.py) unless a catalogued message runs on into it.
-_OPENS_OWN_LINE = re.compile(rb"(?:> ?)*(?:\x1b\[[0-9;]*m)?(?:\[[0-9]|[EWIDV] \([0-9])")
 
 
 def short_row_may_go_on(row: bytes) -> bool:
@@ -178,8 +174,12 @@ class LineSplitter:
     stays flat whatever the capture's length.
     """
 
-    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+    def __init__(self, max_line: int = MAX_LINE_BYTES, apart: Callable[[str, str], bool] | None = None) -> None:
+        """``apart(before, row)``: whether the reader of the blocks never joins ``row`` to the row
+        ``before`` it (core/parse/wrapped.py ``rows_apart``), so that a block may end between them (see
+        :meth:`_last_row_at_width`)."""
         self._max_line = max_line
+        self._apart = apart
         self._pending = bytearray()
         self._overflow = False  # inside an over-long line: drop bytes until its end
         self._skip_lf = False  # the previous chunk ended in CR: a leading LF belongs to it
@@ -240,7 +240,9 @@ class LineSplitter:
         end, the length of the next row's first word, each as the reader reads the row: :func:`_as_read`),
         and a row passes them whatever that word is, since the reader may join a row to a capitalised word
         or a label when a catalogued message runs on into it. The reader decides, on the rows held and the
-        next one, read together in one block."""
+        next one, read together in one block. When as many rows as are held at most may all go on, the
+        block ends before the earliest of them that the reader never joins to the row before it
+        (``apart``), if one is."""
         if self._overflow:
             return None
         # The rows held back from earlier reads and the open line are read with head only when the walk
@@ -273,10 +275,24 @@ class LineSplitter:
             body_end = start - (2 if buf[start - 2 : start] == b"\r\n" else 1)
         else:
             # As many rows as are held at most, and the one before may go on in them too: the block
-            # ends before the earliest held row that opens a log line of its own (a stamp, an
-            # envelope), where the reader does not join, rather than between any two such rows.
-            held = next((at for at in reversed(starts) if _OPENS_OWN_LINE.match(_as_read(buf[at : at + 48]))), held)
+            # ends before the earliest held row the reader never joins to the row before it, rather
+            # than between any two held rows.
+            held = next((at for at in reversed(starts) if self._apart_at(buf, at, offset)), held)
         return None if held is None else held - offset
+
+    def _apart_at(self, data: bytes, at: int, offset: int) -> bool:
+        """Whether the reader never joins the row at ``at`` of ``data`` (not its first) to the row before
+        it, each read as the reader reads it; ``offset``: whether ``data`` begins with the rows held
+        back and the line still open (else that line's start is in them)."""
+        if self._apart is None:
+            return False
+        body_end = at - (2 if data[at - 2 : at] == b"\r\n" else 1)
+        before = _last_break(data, body_end) + 1
+        previous = data[before:body_end]
+        if before == 0 and not offset and self._pending:  # the row began in the line still open
+            previous = bytes(self._pending[_last_break(self._pending) + 1 :]) + previous
+        end = data.find(b"\n", at, at + _NEXT_ROW_READ)
+        return self._apart(_decode_block(previous), _decode_block(data[at : at + _NEXT_ROW_READ if end < 0 else end]))
 
     def release(self) -> TextBlock | None:
         """The complete lines held back for a next row that may carry them on (see ``feed``), for a
@@ -381,20 +397,22 @@ def _after_mail_row(data: bytes, start: int) -> bool:
     return False
 
 
+def _read_as_is(row: bytes) -> bool:
+    """Whether the reader has ``row`` as it is: ASCII, with no web page's escape and no NUL
+    (:func:`_decode_block` changes nothing in it)."""
+    return row.isascii() and b"&" not in row and b"\x00" not in row
+
+
 def _as_read(row: bytes) -> bytes:
     """``row`` as the reader has it (:func:`_decode_block`: a web page's escapes, no-break spaces and
     NULs undone), in UTF-8; a row without any of them is itself."""
-    if row.isascii() and b"&" not in row and b"\x00" not in row:
-        return row
-    return _decode_block(row).encode("utf-8", "surrogatepass")
+    return row if _read_as_is(row) else _decode_block(row).encode("utf-8", "surrogatepass")
 
 
 def _row_width(row: bytes) -> int:
     """The columns of ``row`` as the reader counts them (characters of the row it reads: ``&gt;`` is
     one, a no-break space is a blank, a NUL is none), which the widths of terminals and mails are."""
-    if row.isascii() and b"&" not in row and b"\x00" not in row:
-        return len(row)
-    return len(_decode_block(row))
+    return len(row) if _read_as_is(row) else len(_decode_block(row))
 
 
 def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
@@ -406,22 +424,26 @@ def _next_word_too_long(data: bytes, start: int, end: int) -> bool:
     a catalogued message on the row runs on into the word, which only its catalogue can tell."""
     following = data.find(b"\n", end + 1, end + _NEXT_ROW_READ)
     row, following = _as_read(data[start:end]), _as_read(data[end + 1 : end + _NEXT_ROW_READ if following < 0 else following])
-    marks = _quote_marks(row, 0, len(row))
-    carried = _quote_marks(following, 0, min(len(following), marks))
+    marks = quote_marks(row, 0, len(row))
+    carried = quote_marks(following, 0, min(len(following), marks))
     blank = _BLANKS.search(following, carried, carried + MAIL_WIDTHS[-1])
     word = (min(len(following), carried + MAIL_WIDTHS[-1]) if blank is None else blank.start()) - carried
     return len(row) - carried + 1 + word > MAIL_WIDTHS[0]
 
 
-def _quote_marks(data: bytes, start: int, end: int) -> int:
+def quote_marks(row: str | bytes, start: int, end: int) -> int:
     """The length of the mail quote marks (``> ``, ``> > ``, ``>> ``) the row ``start:end`` begins with,
-    counted as core/parse/wrapped.py counts them."""
+    in text as the reader has it (core/parse/wrapped.py) or in bytes as the splitter has it."""
     at = start
-    while at < end and data[at] == 0x3E:  # ">"
+    while at < end and row[at : at + 1] in _QUOTE_MARK:
         at += 1
-        if at < end and data[at] == 0x20:
+        if at < end and row[at : at + 1] in _QUOTE_BLANK:
             at += 1
     return at - start
+
+
+_QUOTE_MARK = (">", b">")
+_QUOTE_BLANK = (" ", b" ")
 
 
 def _last_break(data: bytes | bytearray, end: int | None = None) -> int:
@@ -447,9 +469,10 @@ def _may_exceed(data: bytes, limit: int) -> bool:
     return False
 
 
-def iter_blocks(chunks: Iterable[bytes], max_line: int = MAX_LINE_BYTES) -> Iterator[TextBlock]:
-    """Turn raw chunks into blocks of complete, cleaned lines."""
-    splitter = LineSplitter(max_line)
+def iter_blocks(chunks: Iterable[bytes], max_line: int = MAX_LINE_BYTES,
+                apart: Callable[[str, str], bool] | None = None) -> Iterator[TextBlock]:
+    """Turn raw chunks into blocks of complete, cleaned lines (``apart``: see :class:`LineSplitter`)."""
+    splitter = LineSplitter(max_line, apart)
     for chunk in chunks:
         block = splitter.feed(chunk)
         if block is not None:

@@ -71,7 +71,7 @@ class Analyzer:
         rule_list = list(rules) if rules is not None else list(default_rules())
         self.engine = Engine(rule_list)
         self.parser = LineParser(reuse_repeats=not every_event, messages=self.engine.messages_read)
-        self.splitter = LineSplitter()
+        self.splitter = LineSplitter(apart=self.parser.rows_apart)
         self.sessions = SessionTracker()
         # A boot loop repeats most lines unchanged: a repeat that opens no session and would change
         # nothing in this one (no rule reads it, or its place is taken) is counted as a line and not

@@ -26,7 +26,7 @@ from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.reader import RepeatReader
 from bootdiag.core.parse.screen import TriggerScreen
 from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
-from bootdiag.core.parse.wrapped import ROW_AT_WIDTH, joined, wrapped_span
+from bootdiag.core.parse.wrapped import ROW_AT_WIDTH, joined, rows_apart, wrapped_span
 
 
 
@@ -635,6 +635,11 @@ class LineParser:
         fmt = hit.known.format
         return word in fmt.split() or _ENDS_IN_VALUE.search(fmt) is None
 
+    def rows_apart(self, before: str, row: str) -> bool:
+        """Whether this parser never reads ``row`` as going on from the row ``before`` it (see
+        :func:`wrapped.rows_apart`): a line splitter may end a block between them."""
+        return rows_apart(before, row, self.unwrapper.opens_log_line)
+
     def last_line_of(self, no: int) -> int:
         """The last line of the line that begins at line ``no``: itself, unless a terminal wrapped it."""
         return self._wrapped.get(no, no)
@@ -689,7 +694,7 @@ class LineParser:
 def parse_text(text: str) -> list[Event]:
     """All events of an in-memory capture (convenience for the Python API and tests)."""
     parser = LineParser()
-    return list(parser.events(iter_blocks([text.encode("utf-8", "surrogatepass")])))
+    return list(parser.events(iter_blocks([text.encode("utf-8", "surrogatepass")], apart=parser.rows_apart)))
 
 
 __all__ = ["LineParser", "parse_text", "lines_from_text", "default_families"]

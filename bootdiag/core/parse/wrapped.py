@@ -15,14 +15,18 @@ program broke it early, before a long word); so does a narrower row anywhere, at
 before a long path, URL or option, when the row has words of its own and ends no sentence and the next
 row is no wider than a mail's or that word alone. The decision reads the rows of the line so far and the
 next one only; the line splitter never ends a block on a row this may join to the next one, whatever
-that row's first word is (see ``core/lines.py``), so it is the same however the capture was cut into reads.
+that row's first word is, and past the rows it holds back it ends one only between rows
+:func:`rows_apart` says are never joined (see ``core/lines.py``), so it is the same however the capture
+was cut into reads.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from bootdiag.core.lines import LONG_WORD_CHARS, MAIL_ROWS, MAIL_WIDTHS, MAX_LINE_BYTES, TERMINAL_WIDTHS, short_row_may_go_on
+from bootdiag.core.lines import (
+    LONG_WORD_CHARS, MAIL_ROWS, MAIL_WIDTHS, MAX_LINE_BYTES, TERMINAL_WIDTHS, quote_marks, short_row_may_go_on,
+)
 from bootdiag.core.rules.digit_blind import digits_alike
 
 _SAME_START = 5  # a line that begins as the one before it does is the next line of the same log
@@ -71,16 +75,6 @@ def _row_at_width() -> str:
 ROW_AT_WIDTH = _row_at_width()
 
 
-def _quote_marks(text: str, start: int, end: int) -> int:
-    """The length of the mail quote marks (``> ``, ``> > ``, ``>> ``) the row ``start:end`` begins with."""
-    at = start
-    while at < end and text[at] == ">":
-        at += 1
-        if at < end and text[at] == " ":
-            at += 1
-    return at - start
-
-
 def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | None = None, line_start: int = -1,
               limit: int | None = None) -> bool:
     """Whether a mail program broke the row ``start:end`` at a blank, its line going on in the row at
@@ -99,8 +93,8 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
         return False
     if not text[start:end].isascii() or "\x1b" in text[start:end]:
         return False
-    marks = _quote_marks(text, start, end)
-    carried = _quote_marks(text, first, min(len(text), first + marks))  # the marks the next row repeats
+    marks = quote_marks(text, start, end)
+    carried = quote_marks(text, first, min(len(text), first + marks))  # the marks the next row repeats
     if (text[first : first + carried] != text[start : start + carried] or (carried < marks and not carried)
             or _PROMPT.match(text, start + marks, end)):
         return False
@@ -141,7 +135,7 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
             return False
         line = joined(text[start if line_start < 0 else line_start : end])  # the line so far, its rows joined
         following = text.find("\n", word)
-        return goes_on(line[_quote_marks(line, 0, len(line)) :], text[word : len(text) if following < 0 else following])
+        return goes_on(line[quote_marks(line, 0, len(line)) :], text[word : len(text) if following < 0 else following])
     return True
 
 
@@ -155,7 +149,7 @@ def _mail_limit(text: str, start: int, end: int) -> int | None:
     filled; else None."""
     if end - start not in MAIL_ROWS or text[end : end + 1] != "\n":
         return None
-    return _mail_width(end - start - _quote_marks(text, start, end))
+    return _mail_width(end - start - quote_marks(text, start, end))
 
 
 def _narrow_mail_cut(text: str, start: int, end: int, limit: int, goes_on: GoesOn | None = None, line_start: int = -1) -> bool:
@@ -188,6 +182,14 @@ def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, lin
         # a row ending a sentence ended a line; not a number cut after its point ("[15:03:48." + "953] ")
         return a == "." and b.isdigit() and text[end - 2].isdigit()
     return not (a.isspace() and b.isspace())
+
+
+def rows_apart(before: str, row: str, opens_line: Callable[[str, int], bool]) -> bool:
+    """Whether :func:`wrapped_span` never reads ``row`` as going on from the row ``before`` it (each
+    without its line end), whatever they say: ``row`` is empty, in the device's colours or opens a log
+    line of its own (``opens_line``), or both rows begin alike, numbers aside. The line splitter may end
+    a block between such rows (core/lines.py)."""
+    return row[:1] in ("", "\r", "\x1b") or opens_line(row, 0) or _starts_alike(f"{before}\n{row}", 0, len(before) + 1)
 
 
 def _starts_alike(text: str, first: int, second: int) -> bool:
@@ -248,5 +250,5 @@ def joined(text: str) -> str:
     for before, row in zip(rows, rows[1:]):
         # a row no wider than a mail's is one a mail program broke, at its width or early (a terminal
         # fills its rows)
-        line += " " + row[_quote_marks(row, 0, len(row)) :] if len(before) < MAIL_ROWS.stop else row
+        line += " " + row[quote_marks(row, 0, len(row)) :] if len(before) < MAIL_ROWS.stop else row
     return line
