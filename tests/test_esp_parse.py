@@ -148,6 +148,18 @@ def test_serial_port_errors_outside_the_fatal_wrapper(line: str, message: str) -
     assert isinstance(event, ev.ToolFatal) and event.message.startswith(message)
 
 
+@pytest.mark.parametrize("plain", [
+    "A fatal error occurred: Failed to connect to ESP32: Invalid head of packet (0x65): Possible serial noise or corruption.",
+    "A fatal error occurred: Packet content transfer stopped (received 8 bytes)",
+    "A serial exception error occurred: Could not configure port: (5, 'Input/output error')",
+])
+def test_esptool_error_level_label_reads_as_the_fatal_line_it_leads(plain: str) -> None:
+    # esptool after v5.3.1 logs through esp-pylib, which puts "ERROR: " before the fatal line
+    labelled, bare = one(f"ERROR: {plain}"), one(plain)
+    assert isinstance(labelled, ev.ToolFatal)
+    assert (labelled.message, labelled.connect_chip, labelled.reason) == (bare.message, bare.connect_chip, bare.reason)
+
+
 @pytest.mark.parametrize("line", [
     "  \u2570\u2500\u25b6 Failed to connect to the device",
     "    \u2570\u2500\u25b6 Failed to connect to the device",
