@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 from bootdiag import platforms as registry
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.events import Event
+from bootdiag.core.numbers import hex_int
 from bootdiag.core.precompiled import ProgramTable, out_of_band
 from bootdiag.core.record import Record, field as record_field
 from bootdiag.core.value import Value
@@ -731,6 +732,47 @@ class UnreadFailure(Event):
 
     def is_weak(self) -> bool:
         return True
+
+
+class BacktraceFrame(Event):
+    """A frame of a crash's backtrace as a decoder printed it: the address, the function it is in and
+    where in the source (``0x4008d938: _esp_error_check_failed at .../esp_err.c:42``). The crash is the
+    panic output's to say; the frame names the function it happened in (``abort``,
+    ``vApplicationStackOverflowHook``, ``_esp_error_check_failed``), and says nothing failed by itself
+    (``panic_abort at .../panic.c:477`` is a function's name and its file, not a failure)."""
+
+    kind: Literal["BacktraceFrame"] = "BacktraceFrame"
+    family = "catalogue"
+    address: int | None = None
+    function: str
+    source: str | None = None
+
+
+# A decoded backtrace's frame, on a line of its own (its indent aside):
+# - idf_monitor (esp-idf tools/idf_monitor.py, v4.x) and the Arduino/PlatformIO exception decoders:
+#   "0x400d1234: loop() at /path/sketch.ino:12", the exception decoder's "PC: 0x...: ..." first;
+# - esp-idf-monitor (espressif/esp-idf-monitor@26cdb18, v1.9.0, esp_idf_monitor/base/logger.py:180-202):
+#   "--- 0x4008cfa0: panic_abort at /path/panic.c:477", "--- (inlined by) <function> at <path>:<line>",
+#   "--- 0x40000000: <function> in ROM";
+# - gdb's backtrace ("bt"): "#0  0x4008cfa0 in panic_abort (details=...) at /path/panic.c:477".
+# addr2line prints "??" for an unknown function and "??:?" for an unknown place; a line may end with
+# " (discriminator N)".
+_DECODED_FRAME = re.compile(
+    r"[ \t]{0,16}+(?:--- |PC: )?+"
+    r"(?:0x(?P<address>[0-9a-fA-F]{1,16}+)(?::| in) |\(inlined by\) |#\d{1,4}+ {1,4}+0x(?P<gdb>[0-9a-fA-F]{1,16}+) in )"
+    r"(?P<function>[A-Za-z_~$?][\w:~<>.$?]{0,255}+)(?: ?\([^\n]{0,512}?\))?"
+    r" (?:at (?P<source>[^\s:]{1,1024}+:(?:\d{1,9}+|\?))(?: \(discriminator \d{1,9}+\))?|in ROM)[ \t\r]{0,16}+\Z"
+)
+
+
+def backtrace_frame(text: str, no: int) -> BacktraceFrame | None:
+    """The frame a decoder printed on the line ``text``, else None."""
+    m = _DECODED_FRAME.match(text)
+    if m is None:
+        return None
+    address = m.group("address") or m.group("gdb")
+    return BacktraceFrame.trusted(line=no, text=text, address=None if address is None else hex_int(address),
+                                  function=m.group("function"), source=m.group("source"))
 
 
 # The words a failing line says it with, in any tool's output (checked only on lines the screen

@@ -17,7 +17,7 @@ from bootdiag.core.cut_messages import find_cut
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
 from bootdiag.core.messages import (
-    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger, quiet_trigger,
+    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, backtrace_frame, catalogue, completion_trigger, quiet_trigger,
     literal_triggers,
 )
 from bootdiag.core.numbers import NumberTooLong
@@ -453,6 +453,9 @@ class LineParser:
         (``quoted``, or a sentence before it on the line) is only what someone says happened: it
         becomes a quoted catalogue message when it tells of a failure or a warning, and nothing else.
         """
+        if not quoted and (frame := backtrace_frame(text, no)) is not None:
+            # a decoder's frame: a function's name, its arguments and its file, whatever words they hold
+            return frame
         event = None if quoted else self._offer(text, no)
         if event is not None and event.is_failure() and (unknown := _message_unknown(event)) is not None:
             # an envelope whose message no catalogue entry knows whole; a grammar's failure line whose
