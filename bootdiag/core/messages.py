@@ -335,6 +335,7 @@ class Catalogue:
         self._packed: bytes | memoryview = b""  # entry i packed: _packed[_bounds[i]:_bounds[i + 1]]
         self._bounds = array("L", [0])
         self._patterns: dict[int, re.Pattern[str]] = {}
+        self._folded: dict[int, re.Pattern[str]] = {}  # the same, the case of letters aside (find_retyped)
         self._last_found: tuple[str, str | None, Hit | None] = ("", None, None)  # see find()
         self.by_id = _ById(self)
 
@@ -360,7 +361,7 @@ class Catalogue:
         self._literals, self._index, self.openings = state["literals"], state["index"], state["openings"]
         self._bounds, self._packed = state["bounds"], state["packed"]
         self._known = [None] * (len(self._bounds) - 1)
-        self._patterns = {}
+        self._patterns, self._folded = {}, {}
         self._last_found = ("", None, None)
         self.by_id = _ById(self)
 
@@ -394,11 +395,18 @@ class Catalogue:
         self._last_found = (text, platform, hit)
         return hit
 
-    def _find(self, text: str, platform: str | None) -> Hit | None:
+    def find_retyped(self, text: str) -> Hit | None:
+        """For a line someone retyped in lower case (or a tool lowered): the most specific catalogue
+        message in ``text`` with the case of its letters set aside. The caller says which lines may
+        be read so (see ``LineParser``): a whole line in lower case, the message running to its end."""
+        return self._find(text, None, folded=True)
+
+    def _find(self, text: str, platform: str | None, folded: bool = False) -> Hit | None:
         best: tuple[int, re.Match[str]] | None = None
         best_literal = -1
         seen: set[str] = set()
-        index, literals, platforms, patterns = self._index, self._literals, self._platforms, self._patterns
+        index, literals, platforms = self._index, self._literals, self._platforms
+        patterns = self._folded if folded else self._patterns
         for word in chain(_WORD.findall(text), _WORD_AFTER_DIGIT.findall(text)):
             word = word.lower()
             if word in seen:
@@ -409,7 +417,10 @@ class Catalogue:
                     continue
                 pattern = patterns.get(number)
                 if pattern is None:
-                    pattern = patterns[number] = self.programs.pattern(number)
+                    pattern = self.programs.pattern(number)
+                    if folded:
+                        pattern = re.compile(pattern.pattern, pattern.flags | re.IGNORECASE)
+                    patterns[number] = pattern
                 m = pattern.search(text)
                 if m is not None:
                     best, best_literal = (number, m), literals[number]

@@ -468,6 +468,8 @@ class LineParser:
             return event
         hit = self.catalogue.find(text)
         if hit is None and event is None and not quoted:
+            hit = self._retyped(text)
+        if hit is None and event is None and not quoted:
             cut = self._cut_short(text, no, bare=True)  # a bare message, cut short
             if cut is not None:
                 return cut
@@ -505,6 +507,18 @@ class LineParser:
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,
         )
+
+    def _retyped(self, text: str) -> Hit | None:
+        """A failure or warning message someone retyped in lower case (or a tool lowered): the whole
+        line is in lower case, and the message, its case aside, runs to the line's end from its start
+        or after an error's lead ("fatal error: required program nrfjprog not found; ..."). Only then:
+        words of a message inside a lower-case sentence stay someone's sentence."""
+        if not text.islower():
+            return None
+        hit = self.catalogue.find_retyped(text)
+        if hit is None or hit.known.severity not in ("failure", "warning") or text[hit.end :].strip(" \t.!"):
+            return None
+        return hit if not hit.start or _ERROR_LEAD.fullmatch(text, 0, hit.start) else None
 
     def _failure_glued(self, hit: Hit, text: str) -> bool:
         """Words of a failure no catalogue entry knows on the line of a message that tells of none,
