@@ -521,3 +521,34 @@ def test_rows_the_splitter_may_end_a_block_between_are_never_joined():
             if row:  # (the screen hands over no empty row)
                 assert wrapped_span(text, cut + 1, len(text), 0, opens, parser._message_goes_on)[0] == cut + 1, (path.name, before, row)
     assert apart > 1000
+
+
+# A reset line a mail program broke early, before a word in a paste's markup that is neither a path, a
+# URL nor an option: the word did not fit on the row, and the line goes on after it on the next row.
+MARKED_RESET = "`[02:37:22]Build:Feb 7 2021 [02:37:22]rst:0xf (`**`BROWNOUT_RST`**`),boot:0xc (SPI_FAST_FLASH_BOOT`"
+
+
+@pytest.mark.parametrize("marks", ["", "> "])
+def test_a_row_broken_early_before_a_long_word_of_any_kind_goes_on_when_the_line_does(marks):
+    rows = mail(MARKED_RESET, 72, marks)
+    assert len(rows) == 2 and len(rows[0]) < 56 and not rows[1][len(marks):].startswith(("/", "--", "http"))
+    assert rows_read("\n".join(rows) + "\n") == ["\n".join(rows)]
+    assert answer(rows) == answer([MARKED_RESET]) == ("diagnosed", ["esp.brownout"])
+    data = ("\n".join([*(marks + line for line in BOOT[1:]), *rows, marks + BOOT[1]]) + "\n").encode()
+    assert answers_however_cut(data, (1, 7, 40, 47, 48, 49, 80, len(data))) == {("diagnosed", ("esp.brownout",))}
+
+
+@pytest.mark.parametrize("line, following", [
+    # the long word alone on its row: a value a log prints on a line of its own
+    ("configsip: 0, SPIWP:0xee", "clk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00"),
+    # a row that opens with a source location (a function at its file and line), or a rule
+    ("[    2.706234] Freeing unused kernel memory: 2048K", "irq_handler@main.c:630 IRQ 68 Dropped"),
+    ("install_linux_devices@main.c:656 module: init_ram", "init_ram_module@init_ram.c:23 register RAM: 0xc0000000"),
+    ("airm2m_core_esp32c3  FAILED    00:01:13.897", "==================================================================== 1"),
+    # a row wider than a mail's after the word: no mail program made it
+    ("I (31) boot: compile time", "configuration_partition_table_entry_name_and_more " + "and so on " * 5),
+])
+def test_a_narrow_row_before_a_long_word_that_opens_a_line_of_its_own_stays_whole(line, following):
+    assert len(line) + 1 + len(following.split()[0]) > 72
+    for marks in ("", "> "):
+        assert all("\n" not in row for row in rows_read(f"{marks}{line}\n{marks}{following}\n"))

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 from bootdiag import platforms as registry
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.events import Event
+from bootdiag.core.numbers import hex_int
 from bootdiag.core.precompiled import ProgramTable, out_of_band
 from bootdiag.core.record import Record, field as record_field
 from bootdiag.core.value import Value
@@ -334,6 +335,7 @@ class Catalogue:
         self._packed: bytes | memoryview = b""  # entry i packed: _packed[_bounds[i]:_bounds[i + 1]]
         self._bounds = array("L", [0])
         self._patterns: dict[int, re.Pattern[str]] = {}
+        self._folded: dict[int, re.Pattern[str]] = {}  # the same, the case of letters aside (find_retyped)
         self._last_found: tuple[str, str | None, Hit | None] = ("", None, None)  # see find()
         self.by_id = _ById(self)
 
@@ -359,7 +361,7 @@ class Catalogue:
         self._literals, self._index, self.openings = state["literals"], state["index"], state["openings"]
         self._bounds, self._packed = state["bounds"], state["packed"]
         self._known = [None] * (len(self._bounds) - 1)
-        self._patterns = {}
+        self._patterns, self._folded = {}, {}
         self._last_found = ("", None, None)
         self.by_id = _ById(self)
 
@@ -393,11 +395,18 @@ class Catalogue:
         self._last_found = (text, platform, hit)
         return hit
 
-    def _find(self, text: str, platform: str | None) -> Hit | None:
+    def find_retyped(self, text: str) -> Hit | None:
+        """For a line someone retyped in lower case (or a tool lowered): the most specific catalogue
+        message in ``text`` with the case of its letters set aside. The caller says which lines may
+        be read so (see ``LineParser``): a whole line in lower case, the message running to its end."""
+        return self._find(text, None, folded=True)
+
+    def _find(self, text: str, platform: str | None, folded: bool = False) -> Hit | None:
         best: tuple[int, re.Match[str]] | None = None
         best_literal = -1
         seen: set[str] = set()
-        index, literals, platforms, patterns = self._index, self._literals, self._platforms, self._patterns
+        index, literals, platforms = self._index, self._literals, self._platforms
+        patterns = self._folded if folded else self._patterns
         for word in chain(_WORD.findall(text), _WORD_AFTER_DIGIT.findall(text)):
             word = word.lower()
             if word in seen:
@@ -408,7 +417,10 @@ class Catalogue:
                     continue
                 pattern = patterns.get(number)
                 if pattern is None:
-                    pattern = patterns[number] = self.programs.pattern(number)
+                    pattern = self.programs.pattern(number)
+                    if folded:
+                        pattern = re.compile(pattern.pattern, pattern.flags | re.IGNORECASE)
+                    patterns[number] = pattern
                 m = pattern.search(text)
                 if m is not None:
                     best, best_literal = (number, m), literals[number]
@@ -731,6 +743,47 @@ class UnreadFailure(Event):
 
     def is_weak(self) -> bool:
         return True
+
+
+class BacktraceFrame(Event):
+    """A frame of a crash's backtrace as a decoder printed it: the address, the function it is in and
+    where in the source (``0x4008d938: _esp_error_check_failed at .../esp_err.c:42``). The crash is the
+    panic output's to say; the frame names the function it happened in (``abort``,
+    ``vApplicationStackOverflowHook``, ``_esp_error_check_failed``), and says nothing failed by itself
+    (``panic_abort at .../panic.c:477`` is a function's name and its file, not a failure)."""
+
+    kind: Literal["BacktraceFrame"] = "BacktraceFrame"
+    family = "catalogue"
+    address: int | None = None
+    function: str
+    source: str | None = None
+
+
+# A decoded backtrace's frame, on a line of its own (its indent aside):
+# - idf_monitor (esp-idf tools/idf_monitor.py, v4.x) and the Arduino/PlatformIO exception decoders:
+#   "0x400d1234: loop() at /path/sketch.ino:12", the exception decoder's "PC: 0x...: ..." first;
+# - esp-idf-monitor (espressif/esp-idf-monitor@26cdb18, v1.9.0, esp_idf_monitor/base/logger.py:180-202):
+#   "--- 0x4008cfa0: panic_abort at /path/panic.c:477", "--- (inlined by) <function> at <path>:<line>",
+#   "--- 0x40000000: <function> in ROM";
+# - gdb's backtrace ("bt"): "#0  0x4008cfa0 in panic_abort (details=...) at /path/panic.c:477".
+# addr2line prints "??" for an unknown function and "??:?" for an unknown place; a line may end with
+# " (discriminator N)".
+_DECODED_FRAME = re.compile(
+    r"[ \t]{0,16}+(?:--- |PC: )?+"
+    r"(?:0x(?P<address>[0-9a-fA-F]{1,16}+)(?::| in) |\(inlined by\) |#\d{1,4}+ {1,4}+0x(?P<gdb>[0-9a-fA-F]{1,16}+) in )"
+    r"(?P<function>[A-Za-z_~$?][\w:~<>.$?]{0,255}+)(?: ?\([^\n]{0,512}?\))?"
+    r" (?:at (?P<source>[^\s:]{1,1024}+:(?:\d{1,9}+|\?))(?: \(discriminator \d{1,9}+\))?|in ROM)[ \t\r]{0,16}+\Z"
+)
+
+
+def backtrace_frame(text: str, no: int) -> BacktraceFrame | None:
+    """The frame a decoder printed on the line ``text``, else None."""
+    m = _DECODED_FRAME.match(text)
+    if m is None:
+        return None
+    address = m.group("address") or m.group("gdb")
+    return BacktraceFrame.trusted(line=no, text=text, address=None if address is None else hex_int(address),
+                                  function=m.group("function"), source=m.group("source"))
 
 
 # The words a failing line says it with, in any tool's output (checked only on lines the screen

@@ -17,7 +17,7 @@ from bootdiag.core.cut_messages import find_cut
 from bootdiag.core.events import Event, Unparsed
 from bootdiag.core.lines import Line, TextBlock, clean_line, iter_blocks, lines_from_text
 from bootdiag.core.messages import (
-    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, catalogue, completion_trigger, quiet_trigger,
+    FAILURE_SAID, FAILURE_WORDS, Catalogue, CatalogueMessage, Hit, UnreadFailure, backtrace_frame, catalogue, completion_trigger, quiet_trigger,
     literal_triggers,
 )
 from bootdiag.core.numbers import NumberTooLong
@@ -453,6 +453,9 @@ class LineParser:
         (``quoted``, or a sentence before it on the line) is only what someone says happened: it
         becomes a quoted catalogue message when it tells of a failure or a warning, and nothing else.
         """
+        if not quoted and (frame := backtrace_frame(text, no)) is not None:
+            # a decoder's frame: a function's name, its arguments and its file, whatever words they hold
+            return frame
         event = None if quoted else self._offer(text, no)
         if event is not None and event.is_failure() and (unknown := _message_unknown(event)) is not None:
             # an envelope whose message no catalogue entry knows whole; a grammar's failure line whose
@@ -464,6 +467,8 @@ class LineParser:
         if event is not None and (type(event).occupies_session or is_sentence(text)):
             return event
         hit = self.catalogue.find(text)
+        if hit is None and event is None and not quoted:
+            hit = self._retyped(text)
         if hit is None and event is None and not quoted:
             cut = self._cut_short(text, no, bare=True)  # a bare message, cut short
             if cut is not None:
@@ -502,6 +507,18 @@ class LineParser:
         return CatalogueMessage.trusted(
             line=no, text=text, platform=known.platform, message=known.id, severity=known.severity, values=hit.fields,
         )
+
+    def _retyped(self, text: str) -> Hit | None:
+        """A failure or warning message someone retyped in lower case (or a tool lowered): the whole
+        line is in lower case, and the message, its case aside, runs to the line's end from its start
+        or after an error's lead ("fatal error: required program nrfjprog not found; ..."). Only then:
+        words of a message inside a lower-case sentence stay someone's sentence."""
+        if not text.islower():
+            return None
+        hit = self.catalogue.find_retyped(text)
+        if hit is None or hit.known.severity not in ("failure", "warning") or text[hit.end :].strip(" \t.!"):
+            return None
+        return hit if not hit.start or _ERROR_LEAD.fullmatch(text, 0, hit.start) else None
 
     def _failure_glued(self, hit: Hit, text: str) -> bool:
         """Words of a failure no catalogue entry knows on the line of a message that tells of none,

@@ -13,7 +13,9 @@ first word while a catalogued message runs on into it; it goes on after a blank.
 narrower one goes on the same way when the next row's first word would not have fitted either (the
 program broke it early, before a long word); so does a narrower row anywhere, at a line's start too,
 before a long path, URL or option, when the row has words of its own and ends no sentence and the next
-row is no wider than a mail's or that word alone. The decision reads the rows of the line so far and the
+row is no wider than a mail's or that word alone; before a long word of another kind, the same way when
+the line goes on after the word on a row no wider than a mail's, and the word opens no line of its own
+(a source location, a rule). The decision reads the rows of the line so far and the
 next one only; the line splitter never ends a block on a row this may join to the next one, whatever
 that row's first word is, and past the rows it holds back it ends one only between rows
 :func:`rows_apart` says are never joined (see ``core/lines.py``), so it is the same however the capture
@@ -48,6 +50,10 @@ _MARKUP = frozenset("*`|")
 # lines of their own ("configsip: 0, SPIWP:0xee" then "clk_drv:0x00,q_drv:0x00,...", "Calculated:"
 # then a digest).
 _LONG_WORD = re.compile(r"""["'(\[]?+(?:[~.]{0,2}/|[A-Za-z]:[\\/]|\\\\|[A-Za-z][0-9A-Za-z_+.-]{0,15}+://|--[A-Za-z]|[0-9A-Za-z_.-]{1,64}+[/\\])""")
+# A long first word that opens a line of its own, of whatever width the row before it is: a source
+# location a log line begins with ("init_ram_module@init_ram.c:23", "main.c:42:"), a rule drawn with one
+# mark ("=====", "-----").
+_OWN_WORD = re.compile(r"(?:\w{1,64}+@)?+[\w-]{1,64}+\.[A-Za-z]{1,8}+:\d|([=*#~_-])\1{3}")
 GoesOn = Callable[[str, str], bool]
 
 
@@ -66,9 +72,9 @@ def _row_at_width() -> str:
     for wider, narrower in zip(reversed(widths), [*reversed(widths[:-1]), MAIL_ROWS.start]):
         count = f"{char}{{{wider - narrower}}}"
         terminal = f"{count}\\r?\\n" if not terminal else f"{count}(?:\\r?\\n|{terminal})"
-    # a narrower mail's row: a bare LF, then a long word (after quote marks) that may be a path, a URL or
-    # an option; the row's first characters, taken once and not given back, lead to either kind
-    short = f"\\n(?=(?:> ?){{0,8}}+(?:{_LONG_WORD.pattern}))(?=(?:> ?){{0,8}}+\\S{{{LONG_WORD_CHARS}}})"
+    # a narrower mail's row: a bare LF, then a word (after quote marks) too long to have fitted on it;
+    # the row's first characters, taken once and not given back, lead to either kind
+    short = f"\\n(?=(?:> ?){{0,8}}+\\S{{{LONG_WORD_CHARS}}})"
     return f"{char}{{0,{MAIL_ROWS.start - 1}}}+(?:{short}|{char}(?:{mail}|{terminal}(?=[\\w ()}},;:.=\\-/%])))"
 
 
@@ -86,8 +92,8 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
     capitalised word, unless ``goes_on`` finds a catalogued message on the line so far, from
     ``line_start``, running on into it). ``limit``: the width of the rows a mail program broke the line
     before this row at; the row may then be narrower than a mail's rows (the word after it was too
-    long to fit). Without it, a row narrower than a mail's goes on only before a long path, URL or
-    option."""
+    long to fit). Without it, a row narrower than a mail's goes on before a long path, URL or option,
+    or before another long word that more of the line follows on the next row."""
     width = end - start
     if not 0 < width < (MAIL_ROWS.stop if limit is None else MAIL_ROWS.start):
         return False
@@ -110,14 +116,21 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
     # only the marks that were there then, which the next row carries)
     if limit is None and width < MAIL_ROWS.start:
         # A row this narrow, at a line's start or after rows no mail broke, was broken before a long word
-        # only (a path, a URL, an option) that would not have fitted on the narrowest mail's row; the row
-        # has words of its own and ends no sentence, and the next row is one a mail program makes too: no
-        # wider than its rows, or the word alone.
-        if not _LONG_WORD.match(text, word, blank) or not short_row_may_go_on(text[start:end].encode("ascii")):
+        # that would not have fitted on the narrowest mail's row; the row has words of its own and ends no
+        # sentence, and the next row is one a mail program makes too: no wider than its rows, or (a path,
+        # a URL, an option) the word alone.
+        if not short_row_may_go_on(text[start:end].encode("ascii")):
             return False
         following = text.find("\n", word)
         row = text[word : len(text) if following < 0 else following].rstrip()
-        if len(row) > MAIL_WIDTHS[-1] and (" " in row or "\t" in row):
+        if _LONG_WORD.match(text, word, blank):
+            if len(row) > MAIL_WIDTHS[-1] and (" " in row or "\t" in row):
+                return False
+        elif len(row) > MAIL_WIDTHS[-1] or not row[blank - word :].strip() or _OWN_WORD.match(text, word, blank):
+            # any other long word (a value, a name in a paste's markup) was the next row's whole first
+            # word only if more of the line follows it on that row: a value alone on its row is a line
+            # of its own ("configsip: 0, SPIWP:0xee" then "clk_drv:0x00,q_drv:0x00,..."), as is a row
+            # that opens with a source location or a rule
             return False
         limit = MAIL_WIDTHS[0]
     elif limit is None:
@@ -215,9 +228,11 @@ def wrapped_span(text: str, start: int, end: int, floor: int, opens_line: Callab
     # (a line no longer than a device prints one, as the line splitter cuts them: rows beyond that
     # begin a line of their own, and reading a line costs no more than reading a line does)
     while end < size - 1 and text[end + 1] not in "\r\n\x1b" and end - start < MAX_LINE_BYTES:
-        if _cut_row(text, row, end, goes_on, start):
+        if limit is not None and _narrow_mail_cut(text, row, end, limit, goes_on, start):
+            pass  # (the rows after it are measured against the same mail's width)
+        elif _cut_row(text, row, end, goes_on, start):
             limit = _mail_limit(text, row, end)
-        elif limit is None or not _narrow_mail_cut(text, row, end, limit, goes_on, start):
+        else:
             break
         if opens_line(text, end + 1) or _starts_alike(text, row, end + 1):
             break
