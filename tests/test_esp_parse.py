@@ -73,6 +73,27 @@ def test_host_timestamps(prefix: str) -> None:
     assert isinstance(event, ev.RomReset) and event.boot_mode == 0x13
 
 
+def test_a_reset_line_kept_without_its_boot_byte_is_still_a_reset() -> None:
+    # ESPresense #2244 kept only the reset lines of a watchdog loop, the rest elided with "...": the
+    # reason is read, the strapping byte is unknown (no download-mode or flash-voltage verdict).
+    event = one("rst:0x7 (TG0WDT_SYS_RST)")
+    assert isinstance(event, ev.RomReset) and event.reason == "TG0WDT_SYS_RST" and event.reason_code == 7
+    assert event.boot_mode is None and event.download is None and not event.flash_voltage_strap
+    # A wrapped line keeps its comma; a reset number without the reason in brackets is not the ROM's line.
+    assert isinstance(one("rst:0x10 (RTCWDT_RTC_RESET),"), ev.RomReset)
+    assert not any(isinstance(e, ev.RomReset) for e in parse_text("rst:0x7\n"))
+
+
+def test_a_watchdog_loop_pasted_as_its_reset_lines_is_not_healthy() -> None:
+    text = ("SHA-256 comparison failed:\nCalculated: " + "e0" * 32 + "\nExpected: " + "ff" * 32
+            + "\nAttempting to boot anyway...\nentry 0x403823ac\n...\nrst:0x7 (TG0WDT_SYS_RST)\n...\n"
+            "rst:0x10 (RTCWDT_RTC_RST)\n")
+    report = explain(text)
+    assert report.status != "healthy"
+    # The same boot without the restarts after it is not called a failure.
+    assert explain(text.split("...")[0]).status != "diagnosed"
+
+
 def test_a_word_bolded_inside_a_quoted_line_is_read_as_printed() -> None:
     # A forum reply that breaks the inline code span to bold the reset reason, after a timestamp whose
     # "[" the quote cut off and another line glued before it.

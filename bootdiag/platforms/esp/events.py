@@ -96,7 +96,7 @@ class RomReset(RomRetry):
     kind: Literal["RomReset"] = "RomReset"
     reason_code: int
     reason: str | None = None
-    boot_mode: int
+    boot_mode: int | None = None  # None: the paste kept the reset reason without its "boot:" byte
     boot_mode_name: str | None = None
     download: bool | None = None  # True when the strapping pins selected download (UART/USB) boot
     chip: str | None = None
@@ -122,7 +122,8 @@ class RomReset(RomRetry):
     def flash_voltage_strap(self) -> bool:
         """ESP32: MTDI (GPIO12) was high at reset (strapping byte bit 0x20), which selects 1.8 V for
         the flash supply (ESP32 datasheet, strapping pins); 3.3 V flash chips then cannot be read."""
-        return self.chip in (None, "esp32") and bool(self.boot_mode & 0x20) and not self.download
+        return (self.chip in (None, "esp32") and self.boot_mode is not None and bool(self.boot_mode & 0x20)
+                and not self.download)
     boundary = ("device", 1)
 
     def is_failure(self) -> bool:

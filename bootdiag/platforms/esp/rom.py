@@ -22,7 +22,7 @@ Parsed = tuple[type[Event], dict[str, Any]]
 _ROM_CHIP = re.compile(r"ESP-ROM:(esp32[a-z0-9]*)")
 
 
-def decode_boot_mode(chip: str | None, value: int, text: str | None) -> bool | None:
+def decode_boot_mode(chip: str | None, value: int | None, text: str | None) -> bool | None:
     """Did the strapping pins select download mode? ``None`` when it cannot be told.
 
     The byte is the GPIO_STRAP register (esptool docs, boot-mode-selection.rst):
@@ -36,6 +36,8 @@ def decode_boot_mode(chip: str | None, value: int, text: str | None) -> bool | N
             return True
         if upper.startswith(("(SP", "(HSPI", "(SPI")) or "FLASH_BOOT" in upper:
             return False
+    if value is None:
+        return None
     if chip == "esp32":
         if value & 0x10:
             return False
@@ -70,6 +72,11 @@ class _RomTransformer(Transformer):
             "boot_mode_name": _unwrap(str(mode_text)) if mode_text else None,
             "_mode_text": str(mode_text) if mode_text else None,
         }
+
+    def reset_reason_only(self, items: list[Token]) -> Parsed:
+        code, name = items
+        return ev.RomReset, {"reason_code": hex_int(code), "reason": str(name), "boot_mode": None,
+                             "boot_mode_name": None, "_mode_text": None}
 
     def waiting(self, _: list[Token]) -> Parsed:
         return ev.RomWaitingForDownload, {}
