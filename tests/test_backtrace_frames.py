@@ -35,8 +35,37 @@ REAL = Path(__file__).resolve().parents[1] / "corpus" / "real"
 ])
 def test_a_decoded_frame_is_read_as_the_frame_it_is(line, address, function, source):
     [event] = parse_text(line + "\n")
-    assert isinstance(event, BacktraceFrame) and not event.is_failure()
+    assert isinstance(event, BacktraceFrame)
     assert (event.address, event.function, event.source) == (address, function, source)
+
+
+@pytest.mark.parametrize("line, failure", [
+    ("0x4008f6c2: panic_abort at /home/dev/esp-idf/components/esp_system/panic.c:367", True),
+    ("--- 0x4008d938: _esp_error_check_failed at /esp/components/esp_common/src/esp_err.c:42", True),
+    ("  #0  0x4008cfa0 in abort () at /builds/newlib/libc/stdlib/abort.c:46", True),
+    ("0x400d1234: loop() at /home/dev/sketch/sketch.ino:12", False),
+    ("--- 0x400d5f1c: app_main at /home/dev/project/main/main.c:31", False),
+    ("--- 0x40000000: ets_printf in ROM", False),
+])
+def test_a_frame_fails_only_where_it_is_the_crash_path_itself(line, failure):
+    # (a frame with no failure word in it is not even screened: it gives no event at all)
+    events = parse_text(line + "\n")
+    assert any(e.is_failure() for e in events) is failure
+    if failure:
+        assert [type(e) for e in events] == [BacktraceFrame]
+
+
+BOOT = ["rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)", "I (29) boot: ESP-IDF v5.1.3 2nd stage bootloader",
+        "I (573) cpu_start: Pro cpu up.", "I (700) main_task: Calling app_main()"]
+
+
+def test_frames_through_the_crash_path_are_a_failure_where_the_paste_lost_the_crash_itself():
+    frames = ["--- 0x4008cfa0: panic_abort at /esp/esp-idf/components/esp_system/panic.c:477",
+              "--- 0x400d5f1c: app_main at /home/dev/project/main/main.c:31"]
+    report = explain("\n".join([*BOOT, *frames]) + "\n")
+    assert report.status == "unexplained" and [u.text for u in report.unexplained] == frames[:1]
+    # frames of no crash path after a boot that completed: nothing failed
+    assert explain("\n".join([*BOOT, frames[1]]) + "\n").status == "healthy"
 
 
 @pytest.mark.parametrize("line", [
@@ -52,8 +81,7 @@ def test_lines_that_are_no_decoded_frame_are_read_as_before(line):
 def test_the_frames_of_a_crash_are_not_listed_as_failure_lines_of_their_own():
     frames = ["--- 0x4008cfa0: panic_abort at /esp/esp-idf/components/esp_system/panic.c:477",
               "--- 0x4008cf69: esp_system_abort at /esp/esp-idf/components/esp_system/port/esp_system_chip.c:87"]
-    boot = ["rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)", "I (29) boot: ESP-IDF v5.1.3 2nd stage bootloader",
-            "I (573) cpu_start: Pro cpu up.", "I (700) main_task: Calling app_main()"]
+    boot = BOOT
     crash = "abort() was called at PC 0x400d1a2b on core 0"
     report = explain("\n".join([*boot, crash, *frames]) + "\n")
     assert report.status == "unexplained"

@@ -575,6 +575,8 @@ class Engine:
         if any(m.rule.benign for m in matches):
             failures = [f for f in failures if not self._benign(f, matches)]
             matches = [m for m in matches if not m.rule.benign]
+        if any(type(f).echo for f in failures) and not all(type(f).echo for f in failures):
+            failures = [f for f in failures if not type(f).echo]
         near = self._near(matches) if failures and not matches else []
         result = SessionResult(self._session, matches, failures, self._first_line, self._last_line, near)
         self._reset_session()

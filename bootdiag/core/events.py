@@ -67,6 +67,10 @@ class Event(Record, frozen=True, extra="forbid"):
     # device): when the capture ends on such a line, the run did not get past it, so what
     # completed before it does not make the capture healthy.
     stall: ClassVar[bool] = False
+    # A failure that only echoes another line's (a crash's decoded backtrace, printed after the crash
+    # itself): its session lists it only when nothing else in the session failed, so a paste that
+    # kept the frames and lost the crash's own lines still reads as the failure it is.
+    echo: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
