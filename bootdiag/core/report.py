@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bootdiag import __version__
 from bootdiag import platforms as registry
 from bootdiag.core.platform import load_function
-from bootdiag.core.engine import Match, SessionResult
+from bootdiag.core.engine import Match, NearMiss, SessionResult
 from bootdiag.core.exit import ExitStatus
 from bootdiag.core.events import Event
 from bootdiag.core.messages import describe
@@ -52,10 +52,13 @@ class Evidence(Record, frozen=True):
 
 
 class NearRule(Record, frozen=True):
-    """A rule that a failure no rule explains satisfied in part: the nearest known cause."""
+    """A rule that a failure no rule explains satisfied in part: the nearest known cause, with how
+    many of its conditions the capture showed (``met`` of ``of``; a list of alternatives counts as one)."""
 
     id: str
     title: str
+    met: int = 0
+    of: int = 0
 
 
 class Finding(Record):
@@ -216,7 +219,8 @@ class ReportBuilder:
         self._count: dict[str, int] = {}
         self._unexplained: list[Evidence] = []
         self._weak: list[Evidence] = []  # failures read with less than certainty (Event.is_weak)
-        self._near: dict[str, NearRule] = {}  # rules unexplained failures satisfied in part
+        # rules unexplained failures satisfied in part: id -> the nearest miss and its session
+        self._near: dict[str, tuple[NearMiss, int]] = {}
         self.completed = False  # some boot or tool run reached its end
         # The line of the last event that ended a run, when that event was a whole-flash erase: a step
         # that also opens a write run (an erase option), so a failure after it may be the write's.
@@ -317,8 +321,22 @@ class ReportBuilder:
                 kept = self._weak if failure.is_weak() else self._unexplained
                 if len(kept) < MAX_UNEXPLAINED:
                     kept.append(Evidence.described(failure))
-            for rule in result.near:
-                self._near.setdefault(rule.id, NearRule.model_construct(id=rule.id, title=rule.title))
+            for near in result.near:
+                known = self._near.get(near.rule.id)
+                if known is None or (near.share, near.met) > (known[0].share, known[0].met):
+                    self._near[near.rule.id] = (near, result.index)
+
+    def nearest(self) -> list[NearRule]:
+        """The rules unexplained failures came nearest to, the largest share of their conditions met
+        first; a rule whose cause cannot happen on the chip the capture shows is left out."""
+        near = [
+            miss for miss, session in self._near.values() if miss.rule.fits_chip(self.facts(session).get("chip"))
+        ]
+        near.sort(key=lambda miss: (miss.share, miss.met), reverse=True)  # stable: first seen first among equals
+        return [
+            NearRule.model_construct(id=miss.rule.id, title=miss.rule.title, met=miss.met, of=miss.of)
+            for miss in near[:MAX_NEAREST]
+        ]
 
     def _status(self, findings: list[Finding], unexplained: list[Evidence], completed: bool) -> str:
         if findings:
@@ -419,6 +437,6 @@ class ReportBuilder:
         return Report.model_construct(
             source=self.source, status=status, findings=findings,
             unexplained=[] if findings else unexplained,
-            nearest=[] if findings or not unexplained else list(self._near.values())[:MAX_NEAREST], context=self.facts(self._first[ranked[0]].session if ranked else None),
+            nearest=[] if findings or not unexplained else self.nearest(), context=self.facts(self._first[ranked[0]].session if ranked else None),
             stats=stats,
         )

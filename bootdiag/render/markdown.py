@@ -262,7 +262,8 @@ def markdown_text(report: Report) -> str:
             parts.append("What the message catalogue says these lines mean:\n\n" + "\n".join(meanings))
         if report.nearest:
             parts.append("Nearest known causes (each needs more than this capture shows):\n\n"
-                         + "\n".join(f"- {escape(n.title)} ({code(n.id)})" for n in report.nearest))
+                         + "\n".join(f"- {escape(n.title)} ({code(n.id)}; {n.met} of its {n.of} conditions seen)" if n.of
+                                     else f"- {escape(n.title)} ({code(n.id)})" for n in report.nearest))
     else:
         top = report.findings[0]
         parts.append(f"## Root cause: {escape(top.title)} ({code(top.id)})")

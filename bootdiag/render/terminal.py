@@ -18,7 +18,7 @@ import textwrap
 from collections.abc import Iterable
 from typing import Literal, TextIO
 
-from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
+from bootdiag.core.report import CheckedFile, Evidence, Finding, NearRule, Report
 from bootdiag.core.value import Value
 from bootdiag.render.controls import visible
 
@@ -308,12 +308,17 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
         if report.nearest:
             page.heading("nearest known causes (each needs more than this capture shows)")
             for near in report.nearest:
-                page.para(f"{near.title} ({near.id}; bootdiag rules {near.id})", lead="  - ")
+                page.para(f"{near.title} ({near.id}; {_shown_share(near)}; bootdiag rules {near.id})", lead="  - ")
         page.blank()
         page.para("`bootdiag rules` lists what bootdiag knows; `bootdiag events FILE` shows how each line was read.", indent="  ", style="dim")
     _files(page, report.files)
     if verbose:
         _context(page, report)
+
+
+def _shown_share(near: NearRule) -> str:
+    """How much of a near rule's evidence the capture showed."""
+    return f"{near.met} of its {near.of} conditions seen" if near.of else "in part"
 
 
 # ---------------------------------------------------------------------------------- shared sections
