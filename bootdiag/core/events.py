@@ -67,6 +67,11 @@ class Event(Record, frozen=True, extra="forbid"):
     # device): when the capture ends on such a line, the run did not get past it, so what
     # completed before it does not make the capture healthy.
     stall: ClassVar[bool] = False
+    # For a hand-over the capture ends at, with nothing after it: what that silence shows (one
+    # sentence) and what to check next. General guidance from the platform's docs, never a cause:
+    # the report says the capture is incomplete and gives these beside it.
+    silence_means: ClassVar[str] = ""
+    silence_checks: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -126,6 +126,11 @@ class Report(Record, populate_by_name=True):
     files: list[CheckedFile] = field(default_factory=list)
     # What bootdiag noticed about the input itself, for the reader to act on (a likely wrong baud rate).
     warnings: list[str] = field(default_factory=list)
+    # An incomplete capture that ends right after a hand-over to the next stage, with nothing after
+    # it: that line, what the silence shows, and what to check next (general guidance, not a cause).
+    stopped_at: Evidence | None = None
+    silence: str = ""
+    next_checks: list[str] = field(default_factory=list)
     # `bootdiag check`: every check made on the build folder. A report with checks is a prediction:
     # healthy means the device will boot, a finding is a failure that will happen.
     checks: list[CheckResult] = field(default_factory=list)
@@ -247,6 +252,7 @@ class ReportBuilder:
         # family claims it): a line of that stage cut short, which shows no next stage running.
         self.output_cut_short = False
         self.last_family: str | None = None  # the family of the capture's last event
+        self._last_event: Event | None = None  # the capture's last event of a boot or tool run
         self._facts = SessionFacts()  # what each session's events said of the environment
         self.sessions = 0
         self.events = 0
@@ -266,6 +272,7 @@ class ReportBuilder:
             self.log_events += 1
             self._last_line = event.line
             self.last_family = event.family
+            self._last_event = event
             # A warning the catalogue knows, printed after the hand-over, is the next stage's own
             # output (a kernel's EFI stub going on without an initrd): the stage it handed to runs.
             self._last_handoff = event.hands_over() or (
@@ -434,7 +441,14 @@ class ReportBuilder:
         stats = {"lines": self.lines, "events": self.events, "sessions": self.sessions}
         if status == "incomplete" and self.log_events:
             stats["unfinished_from"] = self._last_session_from  # where the run that never ended begins
+        stopped_at, silence, next_checks = None, "", []
+        last = self._last_event
+        if status == "incomplete" and last is not None and self._last_handoff and not self.output_after_last:
+            kind = type(last)
+            if kind.silence_means or kind.silence_checks:
+                stopped_at, silence, next_checks = Evidence.of(last), kind.silence_means, list(kind.silence_checks)
         return Report.model_construct(
+            stopped_at=stopped_at, silence=silence, next_checks=next_checks,
             source=self.source, status=status, findings=findings,
             unexplained=[] if findings else unexplained,
             nearest=[] if findings or not unexplained else self.nearest(), context=self.facts(self._first[ranked[0]].session if ranked else None),

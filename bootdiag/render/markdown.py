@@ -251,6 +251,12 @@ def markdown_text(report: Report) -> str:
             f"## bootdiag: incomplete capture\n\n{source} shows a boot or flash that neither completed nor failed "
             f"(it starts at line {report.stats.get('unfinished_from', 1)}): the capture may end too early, or the failure is silent."
         )
+        if report.stopped_at is not None:
+            stop = report.stopped_at
+            parts.append(f"The capture stops at a hand-over, line {stop.line}: {code(stop.text)}. {escape(report.silence)}".rstrip())
+        if report.next_checks:
+            parts.append("What to check next (general guidance: no cause is shown):\n\n"
+                         + "\n".join(f"- {escape(check)}" for check in report.next_checks))
     elif report.status == "unexplained":
         parts.append(
             f"## bootdiag: unexplained failure\n\nA failure was seen in {source}, but no rule explains it. "

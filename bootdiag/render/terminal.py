@@ -294,6 +294,16 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
     page.para(says, lead=f"{label}: ", indent="  ", lead_style=f"bold {style}")
     for warning in report.warnings:
         page.para(warning, lead="  ! ", lead_style="bold yellow")
+    if report.stopped_at is not None:
+        stop = report.stopped_at
+        page.heading(f"the capture stops at a hand-over (line {stop.line})")
+        page.para(stop.text, lead=f"  {stop.line}  ", lead_style="dim", max_rows=EVIDENCE_ROWS)
+        if report.silence:
+            page.para(report.silence, lead="  ", indent="  ")
+    if report.next_checks:
+        page.heading("what to check next (general guidance: no cause is shown)")
+        for check in report.next_checks:
+            page.para(check, lead="  - ", indent="    ")
     for checked in report.files:
         for disagreement in checked.contradicts[:1]:
             page.para(f"{_name(checked.path)} contradicts the log: {disagreement}", lead="  ! ", lead_style="bold yellow")
