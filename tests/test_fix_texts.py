@@ -1,6 +1,7 @@
 """What a finding tells a user to do: in a useful order, and something a user can act on."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bootdiag.core.pipeline import explain
@@ -45,3 +46,44 @@ def test_a_chip_that_answered_in_the_wrong_boot_mode_starts_with_the_boot_pins()
     assert finding.confidence == "high"
     assert finding.fix[0].startswith("Put the chip in download mode by hand")
     assert not any(line.startswith(("The port first", "The supply", "The wiring")) for line in finding.fix)
+
+
+# What a user can act on: a command to type, a configuration option, a menuconfig path, a fuse, or a
+# check of the wiring, the supply or a pin. Command names: every platform's tools, and the commands
+# the rules' fixes name for builds, flashing and host checks.
+_COMMANDS = (
+    r"idf\.py|esptool(?:\.py)?|espsecure(?:\.py)?|espefuse(?:\.py)?|espflash|esphome|pio|platformio|arduino-cli"
+    r"|imgtool(?:\.py)?|west|nrfjprog|nrfutil|mcumgr|STM32_Programmer_CLI|JLinkExe|pyocd|openocd|make|cmake"
+    r"|flash\.sh|l4t_initrd_flash\.sh|odmfuse\.sh|tegraflash\.py|tegrarcm\S*|lsusb|lsb_release|uname|dmesg"
+    r"|python3?|gen_esp32part\.py|sdkmanager|sudo|openssl|dd|picocom|minicom"
+)
+_ACTION = re.compile(
+    rf"\b(?:{_COMMANDS})\b"  # a command
+    r"|\bCONFIG_[A-Z0-9_]+|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"  # a Kconfig or build option
+    r"|(?<![\w-])--?[a-zA-Z][\w-]*"  # a command-line option
+    r"|menuconfig|\S \> \S"  # a menuconfig path
+    r"|\be?[Ff]uses?\b|\beFuses?\b"  # a fuse
+    r"|\b(?:GPIO\d+|pins?|wir(?:e|es|ing)|solder\w*|cable|supply|jumper|strap\w*|measure\w*|button|pull-?(?:up|down)|EN|UART)\b"  # wiring
+)
+
+
+def test_every_rule_s_fix_names_an_action() -> None:
+    from bootdiag.core.rules.load import load_rules
+
+    vague = []
+    for rule in load_rules():
+        if rule.benign:
+            continue
+        lines = [*rule.fix, *(line for extra in rule.fix_if.values() for line in extra)]
+        if not any(_ACTION.search(line) for line in lines):
+            vague.append(rule.id)
+    assert vague == []
+
+
+def test_the_action_test_tells_an_action_from_advice() -> None:
+    for acted in ("esptool.py --port /dev/ttyUSB0 flash_id", "set CONFIG_ESP_CONSOLE_UART_BAUDRATE",
+                  "idf.py menuconfig > Component config", "burn the FLASH_TYPE eFuse",
+                  "adapter TX to the chip's RX: check the wiring", "lsusb -d 0955:"):
+        assert _ACTION.search(acted), acted
+    for advice in ("Fix that reset, then update again", "Try another host", "Make the app smaller"):
+        assert not _ACTION.search(advice), advice
