@@ -118,3 +118,13 @@ def test_a_rule_fits_the_chips_it_names_and_any_chip_not_shown() -> None:
     assert rule.fits_chip("esp32") and rule.fits_chip("ESP32") and rule.fits_chip(None)
     assert not rule.fits_chip("esp32s3") and not rule.fits_chip("esp8266")
     assert _rule().fits_chip("esp32s3")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_failure_no_rule_comes_near_is_said_as_such(fmt: str) -> None:
+    report = explain(REAL / "esp/rom-s3-cores3-tg1wdt-loop-after-otadata-not-found-banner-cut-fenced.log")
+    assert report.status == "unexplained" and report.nearest == []
+    out = io.StringIO()
+    render(report, fmt, out, width=200)
+    assert "No known cause comes near: no rule's evidence is among these lines." in out.getvalue()
+    assert "earest known causes" not in out.getvalue()

@@ -266,7 +266,9 @@ def markdown_text(report: Report) -> str:
         meanings = [f"- line {e.line}: {escape(e.meaning)} ({code(e.message)})" for e in report.unexplained if e.meaning and e.message]
         if meanings:
             parts.append("What the message catalogue says these lines mean:\n\n" + "\n".join(meanings))
-        if report.nearest:
+        if not report.nearest:
+            parts.append("No known cause comes near: no rule's evidence is among these lines.")
+        else:
             parts.append("Nearest known causes (each needs more than this capture shows):\n\n"
                          + "\n".join(f"- {escape(n.title)} ({code(n.id)}; {n.met} of its {n.of} conditions seen)" if n.of
                                      else f"- {escape(n.title)} ({code(n.id)})" for n in report.nearest))

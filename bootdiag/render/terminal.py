@@ -319,6 +319,9 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
             page.heading("nearest known causes (each needs more than this capture shows)")
             for near in report.nearest:
                 page.para(f"{near.title} ({near.id}; {_shown_share(near)}; bootdiag rules {near.id})", lead="  - ")
+        else:
+            page.blank()
+            page.para("No known cause comes near: no rule's evidence is among these lines.", indent="  ")
         page.blank()
         page.para("`bootdiag rules` lists what bootdiag knows; `bootdiag events FILE` shows how each line was read.", indent="  ", style="dim")
     _files(page, report.files)
