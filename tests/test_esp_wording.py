@@ -139,3 +139,26 @@ def test_the_minimum_revision_option_is_named_for_the_chip() -> None:
     assert adapt(line, {"chip": "esp32"}) == line
     assert adapt(line, {}) == line
     assert adapt(line, {"chip": "esp8266"}) == line
+
+
+@pytest.mark.parametrize("chip, offset", [("esp32", "0x1000"), ("esp32s2", "0x1000"), ("esp32s3", "0x0"),
+                                          ("esp32c3", "0x0"), ("esp32c5", "0x2000"), ("esp32p4", "0x2000")])
+def test_a_bootloader_command_names_the_chip_and_its_offset(chip: str, offset: str) -> None:
+    line = "Flash it: esptool.py --chip <chip> write_flash <bootloader offset> build/bootloader/bootloader.bin (0x1000 on ESP32)"
+    assert adapt(line, {"chip": chip}) == (
+        f"Flash it: esptool.py --chip {chip} write_flash {offset} build/bootloader/bootloader.bin (0x1000 on ESP32)")
+    assert adapt("Build for this target: idf.py set-target <chip>", {"chip": chip}) == f"Build for this target: idf.py set-target {chip}"
+
+
+def test_a_chip_not_shown_or_not_known_keeps_the_placeholders() -> None:
+    line = "esptool.py --chip <chip> write_flash <bootloader offset> build/bootloader/bootloader.bin"
+    assert adapt(line, {}) == line
+    assert adapt(line, {"chip": "esp8266"}) == line
+    assert adapt(line, {"chip": "esp32s3", "esptool": "5.0.2"}) == (
+        "esptool --chip esp32s3 write-flash 0x0 build/bootloader/bootloader.bin")
+
+
+def test_a_real_s3_with_its_bootloader_at_0x1000_is_told_0x0() -> None:
+    # An ESP32-S3 whose bootloader went to the ESP32's offset: the command is worded for the S3.
+    fix = explain(CORPUS / "real" / "esp" / "boot-feather-s3-bootloader-at-0x1000.log").top.fix
+    assert "esptool.py --chip esp32s3 write_flash 0x0 build/bootloader/bootloader.bin" in fix[0]

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from operator import attrgetter
 
+from bootdiag.core.events import REGISTRY as EVENT_CLASSES
 from bootdiag.core.events import Event
 from bootdiag.core.rules import Condition, Rule, When, compile_condition, compile_where, is_text_search
 from bootdiag.core.rules.digit_blind import blind_to_digits, digits_alike
@@ -113,6 +114,31 @@ class _RuleState(Value):
         self.any_hit, self.any_name, self.progress = any_hit, any_name, progress
 
 
+class NearMiss(Value):
+    """A rule a failure of the session satisfied in part: ``met`` of its ``of`` conditions (its
+    ``when.all`` each, its ``when.any`` list as one) held in the alternative that came nearest."""
+
+    __slots__ = _fields = ("rule", "met", "of")
+    rule: Rule
+    met: int
+    of: int
+
+    def __init__(self, rule: Rule, met: int, of: int) -> None:
+        self.rule, self.met, self.of = rule, met, of
+
+    @property
+    def share(self) -> float:
+        return self.met / self.of
+
+
+def _can_fail(kind: str) -> bool:
+    """Whether an event of ``kind`` (a class or a base kind) may be a failure: a kind no failure can
+    be states the situation a rule needs (a chip, a secured board), never the failure itself."""
+    return any(
+        kind in cls.kinds and (cls.failure or cls.is_failure is not Event.is_failure) for cls in EVENT_CLASSES.values()
+    )
+
+
 class SessionResult(Value):
     index: int
     matches: list[Match]
@@ -121,11 +147,11 @@ class SessionResult(Value):
     last_line: int
     # Rules a failure of this session satisfied in part without the rule holding (nearest first):
     # the known causes nearest to a failure no rule explains.
-    near: list[Rule]
+    near: list[NearMiss]
     _fields = ("index", "matches", "failures", "first_line", "last_line", "near")
 
     def __init__(self, index: int, matches: list[Match], failures: list[Event], first_line: int, last_line: int,
-                 near: list[Rule] | None = None) -> None:
+                 near: list[NearMiss] | None = None) -> None:
         self.index, self.matches, self.failures = index, matches, failures
         self.first_line, self.last_line = first_line, last_line
         self.near = [] if near is None else near
@@ -238,6 +264,7 @@ class Engine:
         self._by_shape: dict[object, list[_Entry]] = {}
         self._last: tuple[Event | None, list[_Entry]] = (None, [])  # the last event asked about, its answer
         self._capture_seen: dict[tuple[int, str, int], Event] = {}
+        self._evidence_of: dict[int, frozenset[int]] = {}  # variant -> its evidence (see _evidence)
         self._session = 0
         self.resets = 0
         self._reset_session()
@@ -582,21 +609,51 @@ class Engine:
         self._reset_session()
         return result
 
-    def _near(self, matches: list[Match]) -> list[Rule]:
-        """Rules whose conditions a failure of this session met in part, most conditions met first."""
+    def _near(self, matches: list[Match]) -> list[NearMiss]:
+        """Rules whose conditions a failure of this session met in part, the largest share of their
+        conditions met first (then the most conditions met).
+
+        A rule's evidence is its ``when.all`` conditions when a failure can meet one of them: a
+        failure must have met one for the rule to be near; its ``when.any`` list then only names
+        where the failure shows (a boot that started, a reset), so a failure that met only that
+        list is not near it. A rule whose ``when.all`` no failure can meet (a chip, a secured board)
+        is near when a failure met its ``when.any``."""
         held = {m.rule.id for m in matches}
-        scored: dict[str, tuple[int, int, Rule]] = {}
+        scored: dict[str, tuple[float, int, int, NearMiss]] = {}
         for r, state in self._states.items():
-            rule = state.rule
+            rule, when = state.rule, state.when
             if rule.benign or rule.id in held or r in self._vetoed:
                 continue
-            met = [e for e in (*state.required, state.any_hit) if e is not None]
-            if not any(e.is_failure() for e in met):
+            required = [
+                self._capture_event(r, "all", c) if cond.scope == "capture" else state.required[c]
+                for c, cond in enumerate(when.all)
+            ]
+            any_hit = state.any_hit
+            if any_hit is None and when.any:
+                any_hit = next((found for c, cond in enumerate(when.any) if cond.scope == "capture"
+                                and (found := self._capture_event(r, "any", c)) is not None), None)
+            evidence = self._evidence(r)
+            shown = [e for c, e in enumerate(required) if e is not None and c in evidence]
+            if -1 in evidence and any_hit is not None:
+                shown.append(any_hit)
+            if not any(e.is_failure() for e in shown):
                 continue
-            score = (len(met), -r)
-            if rule.id not in scored or score > scored[rule.id][:2]:
-                scored[rule.id] = (*score, rule)
-        return [rule for *_score, rule in sorted(scored.values(), key=lambda s: (s[0], s[1]), reverse=True)]
+            met = sum(e is not None for e in required) + (any_hit is not None)
+            near = NearMiss(rule, met, len(when.all) + bool(when.any))
+            score = (near.share, met, -r)
+            if rule.id not in scored or score > scored[rule.id][:3]:
+                scored[rule.id] = (*score, near)
+        return [near for *_score, near in sorted(scored.values(), key=lambda s: s[:3], reverse=True)]
+
+    def _evidence(self, r: int) -> frozenset[int]:
+        """The conditions of variant ``r`` a failure must meet for the rule to be near: the indices
+        of its ``when.all`` conditions a failure can meet, else its ``when.any`` list (-1)."""
+        found = self._evidence_of.get(r)
+        if found is None:
+            when = self._variants[r][1]
+            found = frozenset(c for c, cond in enumerate(when.all) if _can_fail(cond.event)) or frozenset({-1})
+            self._evidence_of[r] = found
+        return found
 
     def _benign(self, failure: Event, matches: list[Match]) -> bool:
         """Whether a benign rule that holds in this session names this failure in a condition."""

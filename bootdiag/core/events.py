@@ -71,6 +71,11 @@ class Event(Record, frozen=True, extra="forbid"):
     # itself): its session lists it only when nothing else in the session failed, so a paste that
     # kept the frames and lost the crash's own lines still reads as the failure it is.
     echo: ClassVar[bool] = False
+    # For a hand-over the capture ends at, with nothing after it: what that silence shows (one
+    # sentence) and what to check next. General guidance from the platform's docs, never a cause:
+    # the report says the capture is incomplete and gives these beside it.
+    silence_means: ClassVar[str] = ""
+    silence_checks: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bootdiag import __version__
 from bootdiag import platforms as registry
 from bootdiag.core.platform import load_function
-from bootdiag.core.engine import Match, SessionResult
+from bootdiag.core.engine import Match, NearMiss, SessionResult
 from bootdiag.core.exit import ExitStatus
 from bootdiag.core.events import Event
 from bootdiag.core.messages import describe
@@ -52,10 +52,13 @@ class Evidence(Record, frozen=True):
 
 
 class NearRule(Record, frozen=True):
-    """A rule that a failure no rule explains satisfied in part: the nearest known cause."""
+    """A rule that a failure no rule explains satisfied in part: the nearest known cause, with how
+    many of its conditions the capture showed (``met`` of ``of``; a list of alternatives counts as one)."""
 
     id: str
     title: str
+    met: int = 0
+    of: int = 0
 
 
 class Finding(Record):
@@ -123,6 +126,11 @@ class Report(Record, populate_by_name=True):
     files: list[CheckedFile] = field(default_factory=list)
     # What bootdiag noticed about the input itself, for the reader to act on (a likely wrong baud rate).
     warnings: list[str] = field(default_factory=list)
+    # An incomplete capture that ends right after a hand-over to the next stage, with nothing after
+    # it: that line, what the silence shows, and what to check next (general guidance, not a cause).
+    stopped_at: Evidence | None = None
+    silence: str = ""
+    next_checks: list[str] = field(default_factory=list)
     # `bootdiag check`: every check made on the build folder. A report with checks is a prediction:
     # healthy means the device will boot, a finding is a failure that will happen.
     checks: list[CheckResult] = field(default_factory=list)
@@ -216,7 +224,8 @@ class ReportBuilder:
         self._count: dict[str, int] = {}
         self._unexplained: list[Evidence] = []
         self._weak: list[Evidence] = []  # failures read with less than certainty (Event.is_weak)
-        self._near: dict[str, NearRule] = {}  # rules unexplained failures satisfied in part
+        # rules unexplained failures satisfied in part: id -> the nearest miss and its session
+        self._near: dict[str, tuple[NearMiss, int]] = {}
         self.completed = False  # some boot or tool run reached its end
         # The line of the last event that ended a run, when that event was a whole-flash erase: a step
         # that also opens a write run (an erase option), so a failure after it may be the write's.
@@ -243,6 +252,7 @@ class ReportBuilder:
         # family claims it): a line of that stage cut short, which shows no next stage running.
         self.output_cut_short = False
         self.last_family: str | None = None  # the family of the capture's last event
+        self._last_event: Event | None = None  # the capture's last event of a boot or tool run
         self._facts = SessionFacts()  # what each session's events said of the environment
         self.sessions = 0
         self.events = 0
@@ -262,6 +272,7 @@ class ReportBuilder:
             self.log_events += 1
             self._last_line = event.line
             self.last_family = event.family
+            self._last_event = event
             # A warning the catalogue knows, printed after the hand-over, is the next stage's own
             # output (a kernel's EFI stub going on without an initrd): the stage it handed to runs.
             self._last_handoff = event.hands_over() or (
@@ -317,8 +328,22 @@ class ReportBuilder:
                 kept = self._weak if failure.is_weak() else self._unexplained
                 if len(kept) < MAX_UNEXPLAINED:
                     kept.append(Evidence.described(failure))
-            for rule in result.near:
-                self._near.setdefault(rule.id, NearRule.model_construct(id=rule.id, title=rule.title))
+            for near in result.near:
+                known = self._near.get(near.rule.id)
+                if known is None or (near.share, near.met) > (known[0].share, known[0].met):
+                    self._near[near.rule.id] = (near, result.index)
+
+    def nearest(self) -> list[NearRule]:
+        """The rules unexplained failures came nearest to, the largest share of their conditions met
+        first; a rule whose cause cannot happen on the chip the capture shows is left out."""
+        near = [
+            miss for miss, session in self._near.values() if miss.rule.fits_chip(self.facts(session).get("chip"))
+        ]
+        near.sort(key=lambda miss: (miss.share, miss.met), reverse=True)  # stable: first seen first among equals
+        return [
+            NearRule.model_construct(id=miss.rule.id, title=miss.rule.title, met=miss.met, of=miss.of)
+            for miss in near[:MAX_NEAREST]
+        ]
 
     def _status(self, findings: list[Finding], unexplained: list[Evidence], completed: bool) -> str:
         if findings:
@@ -416,9 +441,16 @@ class ReportBuilder:
         stats = {"lines": self.lines, "events": self.events, "sessions": self.sessions}
         if status == "incomplete" and self.log_events:
             stats["unfinished_from"] = self._last_session_from  # where the run that never ended begins
+        stopped_at, silence, next_checks = None, "", []
+        last = self._last_event
+        if status == "incomplete" and last is not None and self._last_handoff and not self.output_after_last:
+            kind = type(last)
+            if kind.silence_means or kind.silence_checks:
+                stopped_at, silence, next_checks = Evidence.of(last), kind.silence_means, list(kind.silence_checks)
         return Report.model_construct(
+            stopped_at=stopped_at, silence=silence, next_checks=next_checks,
             source=self.source, status=status, findings=findings,
             unexplained=[] if findings else unexplained,
-            nearest=[] if findings or not unexplained else list(self._near.values())[:MAX_NEAREST], context=self.facts(self._first[ranked[0]].session if ranked else None),
+            nearest=[] if findings or not unexplained else self.nearest(), context=self.facts(self._first[ranked[0]].session if ranked else None),
             stats=stats,
         )

@@ -251,6 +251,12 @@ def markdown_text(report: Report) -> str:
             f"## bootdiag: incomplete capture\n\n{source} shows a boot or flash that neither completed nor failed "
             f"(it starts at line {report.stats.get('unfinished_from', 1)}): the capture may end too early, or the failure is silent."
         )
+        if report.stopped_at is not None:
+            stop = report.stopped_at
+            parts.append(f"The capture stops at a hand-over, line {stop.line}: {code(stop.text)}. {escape(report.silence)}".rstrip())
+        if report.next_checks:
+            parts.append("What to check next (general guidance: no cause is shown):\n\n"
+                         + "\n".join(f"- {escape(check)}" for check in report.next_checks))
     elif report.status == "unexplained":
         parts.append(
             f"## bootdiag: unexplained failure\n\nA failure was seen in {source}, but no rule explains it. "
@@ -260,9 +266,12 @@ def markdown_text(report: Report) -> str:
         meanings = [f"- line {e.line}: {escape(e.meaning)} ({code(e.message)})" for e in report.unexplained if e.meaning and e.message]
         if meanings:
             parts.append("What the message catalogue says these lines mean:\n\n" + "\n".join(meanings))
-        if report.nearest:
+        if not report.nearest:
+            parts.append("No known cause comes near: no rule's evidence is among these lines.")
+        else:
             parts.append("Nearest known causes (each needs more than this capture shows):\n\n"
-                         + "\n".join(f"- {escape(n.title)} ({code(n.id)})" for n in report.nearest))
+                         + "\n".join(f"- {escape(n.title)} ({code(n.id)}; {n.met} of its {n.of} conditions seen)" if n.of
+                                     else f"- {escape(n.title)} ({code(n.id)})" for n in report.nearest))
     else:
         top = report.findings[0]
         parts.append(f"## Root cause: {escape(top.title)} ({code(top.id)})")

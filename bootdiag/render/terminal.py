@@ -18,7 +18,7 @@ import textwrap
 from collections.abc import Iterable
 from typing import Literal, TextIO
 
-from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
+from bootdiag.core.report import CheckedFile, Evidence, Finding, NearRule, Report
 from bootdiag.core.value import Value
 from bootdiag.render.controls import visible
 
@@ -294,6 +294,16 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
     page.para(says, lead=f"{label}: ", indent="  ", lead_style=f"bold {style}")
     for warning in report.warnings:
         page.para(warning, lead="  ! ", lead_style="bold yellow")
+    if report.stopped_at is not None:
+        stop = report.stopped_at
+        page.heading(f"the capture stops at a hand-over (line {stop.line})")
+        page.para(stop.text, lead=f"  {stop.line}  ", lead_style="dim", max_rows=EVIDENCE_ROWS)
+        if report.silence:
+            page.para(report.silence, lead="  ", indent="  ")
+    if report.next_checks:
+        page.heading("what to check next (general guidance: no cause is shown)")
+        for check in report.next_checks:
+            page.para(check, lead="  - ", indent="    ")
     for checked in report.files:
         for disagreement in checked.contradicts[:1]:
             page.para(f"{_name(checked.path)} contradicts the log: {disagreement}", lead="  ! ", lead_style="bold yellow")
@@ -308,12 +318,20 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
         if report.nearest:
             page.heading("nearest known causes (each needs more than this capture shows)")
             for near in report.nearest:
-                page.para(f"{near.title} ({near.id}; bootdiag rules {near.id})", lead="  - ")
+                page.para(f"{near.title} ({near.id}; {_shown_share(near)}; bootdiag rules {near.id})", lead="  - ")
+        else:
+            page.blank()
+            page.para("No known cause comes near: no rule's evidence is among these lines.", indent="  ")
         page.blank()
         page.para("`bootdiag rules` lists what bootdiag knows; `bootdiag events FILE` shows how each line was read.", indent="  ", style="dim")
     _files(page, report.files)
     if verbose:
         _context(page, report)
+
+
+def _shown_share(near: NearRule) -> str:
+    """How much of a near rule's evidence the capture showed."""
+    return f"{near.met} of its {near.of} conditions seen" if near.of else "in part"
 
 
 # ---------------------------------------------------------------------------------- shared sections

@@ -97,6 +97,17 @@ class Rule(Record, extra="forbid", check=_cause_needs_a_fix):
     # later run that got past the wait (it handed over to the next stage), the wait ended and the
     # finding does not stand.
     waits_for_user: bool = False
+    # The chips the cause can happen on, as the platform names them (its ``chips``; the ``chip`` a
+    # capture shows is compared with them): a strapping pin or an eFuse only some chips have. Empty:
+    # any chip of the platform. A capture that shows another chip is never near this rule.
+    chips: list[str] = field(default_factory=list)
+
+    def fits_chip(self, chip: str | None) -> bool:
+        """Whether the cause can happen on ``chip`` (the capture's; ``None``: not shown)."""
+        if not self.chips or not chip:
+            return True
+        key = chip.strip().lower().replace("-", "").replace("_", "")
+        return any(key == c.strip().lower().replace("-", "").replace("_", "") for c in self.chips)
 
     def all_whens(self) -> list[When]:
         return [self.when, *self.also_when]

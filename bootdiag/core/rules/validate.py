@@ -259,7 +259,25 @@ def rule_errors(rule: Rule) -> list[str]:
             for i, cond in enumerate(getattr(when, role)):
                 check_condition(cond, f"{prefix}.{role}[{i}]", errors)
     _check_templates(rule, errors)
+    _check_chips(rule, errors)
     return errors
+
+
+def _check_chips(rule: Rule, errors: list[str]) -> None:
+    """Each of ``chips`` names a chip of the rule's platform (the prefix of its id)."""
+    if not rule.chips:
+        return
+    from bootdiag import platforms as registry
+
+    name = rule.id.partition(".")[0]
+    try:
+        known = {registry.chip_key(c) for c in registry.platform(name).chips}
+    except KeyError:
+        errors.append(f"chips: no platform {name!r} to name chips of")
+        return
+    for i, chip in enumerate(rule.chips):
+        if registry.chip_key(chip) not in known:
+            errors.append(f"chips[{i}]: {chip!r} is not a chip of platform {name!r}")
 
 
 def validate_rule(rule: Rule) -> None:

@@ -348,9 +348,39 @@ class RomLoad(RomEvent):
 
 
 class RomEntry(RomEvent):
+    """``entry 0x40080400``: the ROM jumps into the second-stage bootloader it loaded."""
+
     kind: Literal["RomEntry"] = "RomEntry"
     handoff = True
     address: int
+    # What runs after the jump prints on the console its build chose, at its rate: ESP-IDF
+    # docs/en/api-guides/stdio.rst (v6.1-dev-6734-g102122904ad, lines 36-40: UART default or custom,
+    # USB CDC, USB Serial/JTAG, none), components/esp_stdio/Kconfig:3 "Channel for console output" and
+    # :150 ESP_CONSOLE_UART_BAUDRATE (release/v5.x: esp_system, "ESP System Settings" menu, as
+    # docs/en/get-started/linux-macos-start-project.rst:138 names it); components/bootloader/Kconfig.log:24-41
+    # BOOTLOADER_LOG_LEVEL "Bootloader log verbosity", NONE = "No output"; arduino-esp32 boards.txt
+    # menu.CDCOnBoot ("USB CDC On Boot": Serial on the chip's own USB port); idf.py monitor's own rate:
+    # tools/idf_py_actions/serial_ext.py:1132 (--monitor-baud, -b).
+    silence_means = (
+        "The ROM loaded the second-stage bootloader and jumped to it (`entry`); nothing the bootloader "
+        "or the application printed follows on this port."
+    )
+    silence_checks = (
+        "The console baud rate: the application prints at CONFIG_ESP_CONSOLE_UART_BAUDRATE (115200 unless "
+        "changed), an Arduino sketch at the rate it passes to Serial.begin(); open the monitor at that rate "
+        "(idf.py -p PORT monitor -b 115200, or that rate in the terminal program).",
+        "Where the console goes: idf.py menuconfig > Component config > ESP System Settings > Channel for "
+        "console output (CONFIG_ESP_CONSOLE_UART). USB Serial/JTAG or USB CDC print on the chip's own USB "
+        "port, a custom UART on other pins, None nowhere; in Arduino, Tools > USB CDC On Boot: Enabled moves "
+        "Serial to the native USB port. Open the port the console uses "
+        "(https://docs.espressif.com/projects/esp-idf/en/stable/esp32/api-guides/stdio.html).",
+        "A quiet bootloader: one built with CONFIG_BOOTLOADER_LOG_LEVEL_NONE (menuconfig > Bootloader config > "
+        "Bootloader log verbosity: No output) prints nothing even when it starts the app; set it to Info to see "
+        "how far the boot gets.",
+        "An application that stops before its first line: with the console and rate right, it hangs or "
+        "crashes before it logs (a crash that resets shows the ROM lines again); capture longer, from power-on, "
+        "to see which.",
+    )
 
 
 class Panic(Event):

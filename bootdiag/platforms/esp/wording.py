@@ -17,10 +17,17 @@ image_info_cli).
 Docs links name a chip in their path (``.../en/stable/esp32/...``); they are given for the capture's
 chip when the documentation is built for it (``idf_targets`` in docs/conf_common.py of espressif/esp-idf
 and espressif/esptool).
+
+Rules write the chip a command names as ``--chip <chip>`` or ``idf.py set-target <chip>``, and the
+bootloader's flash offset as ``<bootloader offset>`` (with the offsets per chip beside it): when the
+capture shows a chip bootdiag knows, the command names it and its offset (esptool targets
+BOOTLOADER_FLASH_OFFSET, kept in chips.py).
 """
 from __future__ import annotations
 
 import re
+
+from bootdiag.platforms.esp.chips import CHIPS_BY_NAME
 
 TOOLS = ("esptool", "espsecure", "espefuse")
 FIRST_HYPHENATED = 5  # esptool major version that spells commands and options with hyphens
@@ -53,6 +60,8 @@ _OPTION = re.compile(r"--[a-z0-9]+(?:[_-][a-z0-9]+)*")
 _DOCS = re.compile(r"(?P<base>https://docs\.espressif\.com/projects/(?P<project>[\w-]+)/[\w-]+/[\w.-]+/)(?P<chip>esp32\w*)/(?P<page>\S*)")
 _MAJOR = re.compile(r"(\d+)")
 _RESET_OPTION = re.compile(r"(--(?:before|after) )([a-z]+(?:_[a-z]+)+)\b")
+_CHIP_SLOT = re.compile(r"(--chip |set-target )<chip>")
+BOOTLOADER_OFFSET = "<bootloader offset>"
 
 
 def adapt(text: str, facts: dict[str, str]) -> str:
@@ -65,6 +74,10 @@ def adapt(text: str, facts: dict[str, str]) -> str:
         text = _DOCS.sub(lambda m: _docs_link(m, chip), text)
     if chip in REV_MIN_CHIPS and "CONFIG_ESP32_REV_MIN" in text:
         text = text.replace("CONFIG_ESP32_REV_MIN", f"CONFIG_{chip.upper()}_REV_MIN")
+    known = CHIPS_BY_NAME.get(chip)
+    if known is not None and "<" in text:
+        text = _CHIP_SLOT.sub(lambda m: m.group(1) + known.name, text)
+        text = text.replace(BOOTLOADER_OFFSET, f"{known.bootloader_offset:#x}")
     return text
 
 
