@@ -33,6 +33,8 @@ STAMPS = [
     ("2024-01-02T12:00:00.123Z ", False),
     ("2024-01-02T12:00:00.1234567Z ", False),  # a GitHub Actions log
     ("2024-01-02T12:00:00.123456789+02:00 ", False),  # docker compose logs --timestamps
+    ("2019-12-12 09:45:36,678 # ", False),  # RIOT's pyterm
+    ("2017-09-28 15:21:59,688 - INFO # ", False),  # RIOT's pyterm before 2018, with the logging level
     ("[   12.345678] ", False),
     # a Chinese serial assistant's direction mark right after its stamp: SSCOM's received and sent marks,
     # another assistant's block header (its bytes usually on the next line, sometimes on the same)
@@ -127,3 +129,8 @@ def test_a_compose_service_log_is_read_as_its_capture() -> None:
     plain = explain("\n".join(capture) + "\n")
     composed = explain("".join(f"flasher-1  | {line}\n" for line in capture))
     assert (composed.status, [f.id for f in composed.findings]) == (plain.status, [f.id for f in plain.findings])
+
+
+def test_a_pyterm_line_with_nothing_after_its_mark_is_blank() -> None:
+    assert strip_wrapping("2019-12-12 09:45:36,678 # ") == ""
+    assert LineParser().unwrapper.pieces("2019-12-12 09:45:36,678 #") == []

@@ -77,9 +77,15 @@ _STAMPS = (
     # --timestamps: time.RFC3339Nano fixed to nine digits, docker/compose@f72979427042 cmd/formatter/logs.go:122-125),
     # and the host and program a syslog writes after it, "2024-01-02T12:00:00.123456+01:00 jetson kernel: "
     # (rsyslog's RSYSLOG_FileFormat, the RFC 3339 date; journalctl -o short-iso's "2024-01-02T12:00:00+0100 host
-    # unit[pid]: "): only after a numeric offset, since "Saved PC:" too is two words and a colon
+    # unit[pid]: "): only after a numeric offset, since "Saved PC:" too is two words and a colon.
+    # RIOT's pyterm (make term) logs each line the board sent after Python logging's asctime and " # ",
+    # "2019-12-12 09:45:36,678 # I (45) boot: ..." (RIOT-OS/RIOT@005831dcfeac dist/tools/pyterm/pyterm
+    # default_fmt_str '%(asctime)s # %(message)s'; before, '%(asctime)s - %(levelname)s # %(message)s':
+    # "2017-09-28 15:21:59,688 - INFO # ..."; asctime "%Y-%m-%d %H:%M:%S,%03d", python/cpython Lib/logging/__init__.py
+    # Formatter.default_time_format and default_msec_format)
     _Stamp(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d"
-           r"(?:[ ][\w.-]{1,64}[ ][\w.@/-]{1,64}(?:\[\d{1,10}\])?:(?=[ \t]))?)?", r"(?:\s*->\s?|\s)"),
+           r"(?:[ ][\w.-]{1,64}[ ][\w.@/-]{1,64}(?:\[\d{1,10}\])?:(?=[ \t]))?)?",
+           r"(?:(?:[ ]-[ ](?:DEBUG|INFO|WARNING|ERROR|CRITICAL))?[ ]\#(?:[ ]|$)|\s*->\s?|\s)"),
     # seconds since start, "[   12.345678] " (a kernel's printk time): not a Jetson UART stamp, "[0360.204] E> ",
     # nor T210's level-less "[0002.581] " (4 + 3 digits), which opens a boot log line and stays on it so
     # that the line still reads as one
