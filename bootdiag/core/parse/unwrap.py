@@ -108,7 +108,7 @@ _LEAD = re.compile(
       | (?:""" + "|".join(_MONTH_NAMES) + r""")[ ][ \d]\d[ ]\d\d:\d\d:\d\d[ ][\w.-]+[ ][\w.@/-]+(?:\[\d+\])?:[ \t]?
                                              # a systemd journal's "Dec 04 14:00:00 host unit[pid]: " (journalctl, syslog)
       | [A-Za-z0-9][\w.-]{0,63}(?:[ ]{2,}|(?<=[-_]\d)[ ]|(?<=[-_]\d\d)[ ])\|[ ]
-                                             # docker compose's "esp32-1  | " before each line of a service's log: the
+                                             # docker compose's "flasher-1  | " before each line of a service's log: the
                                              # name padded to one more than the longest, then " | " (docker/compose@f72979427042
                                              # cmd/formatter/logs.go:161 "%-{width}s | ", :140-148 computeWidth); Compose 1's
                                              # "web_1 | " (its longest name unpadded)
