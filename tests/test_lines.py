@@ -125,21 +125,3 @@ def test_a_block_is_numbered_from_the_count_its_reader_told_or_from_its_own() ->
     assert third is not None and (third.first_no, second.count) == (6, 2)
     assert splitter.next_no == 7
 
-
-
-def test_backspaces_a_session_capture_kept_are_applied_as_a_terminal_shows_them() -> None:
-    # script(1) or tee keep the bytes of every correction: the character, then BS, blank, BS
-    raw = b"invalid headerr\x08 \x08: 0xffffffff\r\n\x08\x08ets Jul 29 2019 12:21:46\r\nno backspace\r\n"
-    assert texts([raw]) == ["invalid header: 0xffffffff", "ets Jul 29 2019 12:21:46", "no backspace"]
-
-
-def test_a_script_capture_with_colour_and_backspaces_is_read_as_its_plain_log() -> None:
-    from bootdiag.core.pipeline import explain
-
-    plain = b"ets Jul 29 2019 12:21:46\r\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n" + b"invalid header: 0xffffffff\r\n" * 3
-    session = (b'Script started on 2024-05-01 12:00:00+00:00 [TERM="xterm-256color" TTY="/dev/pts/1"]\r\n'
-               b"\x1b[?2004hpi@rpi:~ $ picocom -b 115200 /dev/ttyUSB0\r\n\x1b[?2004l\rTerminal ready\r\n"
-               + plain.replace(b"header:", b"headerr\x08 \x08:"))
-    got, want = explain(session), explain(plain)
-    assert (got.status, [f.id for f in got.findings]) == (want.status, [f.id for f in want.findings])
-    assert want.findings

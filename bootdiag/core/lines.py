@@ -124,27 +124,10 @@ def strip_colour(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """One line of a :class:`TextBlock` without colour codes and line-ending CR, and with the
-    backspaces a terminal would have shown applied."""
+    """One line of a :class:`TextBlock` without colour codes and line-ending CR."""
     if "\x1b" in text:
         text = _ANSI_TEXT.sub("", text)
-    if "\b" in text:
-        text = without_backspaces(text)
     return text[:-1] if text.endswith("\r") else text
-
-
-def without_backspaces(text: str) -> str:
-    """``text`` as a terminal shows it: each backspace (BS) takes back the character before it. A
-    ``script`` or ``tee`` capture of a session keeps the bytes of every correction typed or echoed
-    ("invalid headerr\\b \\b: 0x..." reads "invalid header: 0x..."); a BS at the line's start goes."""
-    kept: list[str] = []
-    for char in text:
-        if char == "\b":
-            if kept:
-                kept.pop()
-        else:
-            kept.append(char)
-    return "".join(kept)
 
 
 def clean(raw: bytes) -> str:
