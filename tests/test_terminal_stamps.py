@@ -31,6 +31,10 @@ STAMPS = [
     ("14:56:33.435305 ", False),
     ("2024-01-02 12:00:00.123 ", False),
     ("2024-01-02T12:00:00.123Z ", False),
+    ("2024-01-02T12:00:00.1234567Z ", False),  # a GitHub Actions log
+    ("2024-01-02T12:00:00.123456789+02:00 ", False),  # docker compose logs --timestamps
+    ("2019-12-12 09:45:36,678 # ", False),  # RIOT's pyterm
+    ("2017-09-28 15:21:59,688 - INFO # ", False),  # RIOT's pyterm before 2018, with the logging level
     ("[   12.345678] ", False),
     # a Chinese serial assistant's direction mark right after its stamp: SSCOM's received and sent marks,
     # another assistant's block header (its bytes usually on the next line, sometimes on the same)
@@ -89,3 +93,44 @@ def test_the_esp8266_hand_over_after_sscoms_mark_is_read() -> None:
     assert explain(stamped).status == "healthy"
     # Near-miss: the mark before another word that merely ends in "~ld" is no hand-over.
     assert explain(stamped.replace("◆~ld", "◆x~ld")).status == "incomplete"
+
+
+@pytest.mark.parametrize("prefix", [
+    "2024-01-02T12:00:00.123456+01:00 jetson kernel: ",  # rsyslog's RFC 3339 date, then the host and program
+    "2024-01-02T12:00:00+0100 lab-pc picocom[4711]: ",  # journalctl -o short-iso
+])
+def test_a_syslog_date_host_and_program_are_taken_off(prefix: str) -> None:
+    assert strip_wrapping(prefix + LINE) == LINE
+
+
+@pytest.mark.parametrize("prefix", ["esp32-1  | ", "flasher-esp32-1     | ", "web_1 | ", "esphome    | ", "mcuboot_sim_12 | "])
+def test_a_docker_compose_service_prefix_is_taken_off(prefix: str) -> None:
+    assert strip_wrapping(prefix + LINE) == LINE
+    assert strip_wrapping(prefix + "2024-01-02T12:00:00.123456789Z " + LINE) == LINE
+
+
+@pytest.mark.parametrize("line", [
+    "Saved PC:0x40379bee",  # two words and a colon: no syslog host and program without a date before them
+    "2024-01-02T12:00:00.1234567Z Saved PC:0x40379bee",  # nor after a CI runner's UTC stamp
+    "| Name | Type |",  # a table's row
+    "Chip | ESP32 |",  # one blank before the bar and no service number: a table's cell
+])
+def test_what_only_looks_like_a_prefix_stays(line: str) -> None:
+    assert strip_wrapping(line).endswith(line.split("Z ")[-1])
+
+
+def test_a_compose_service_log_is_read_as_its_capture() -> None:
+    capture = [
+        "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+        "E (331) esp_image: image at 0x20000 has invalid magic byte",
+        "E (337) boot: OTA app partition slot 0 is not bootable",
+        "E (343) boot: No bootable app partitions in the partition table",
+    ]
+    plain = explain("\n".join(capture) + "\n")
+    composed = explain("".join(f"flasher-1  | {line}\n" for line in capture))
+    assert (composed.status, [f.id for f in composed.findings]) == (plain.status, [f.id for f in plain.findings])
+
+
+def test_a_pyterm_line_with_nothing_after_its_mark_is_blank() -> None:
+    assert strip_wrapping("2019-12-12 09:45:36,678 # ") == ""
+    assert LineParser().unwrapper.pieces("2019-12-12 09:45:36,678 #") == []

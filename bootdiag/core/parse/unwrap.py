@@ -72,8 +72,20 @@ _STAMPS = (
     # community.st.com serial-dfu-of-secure-firmware-fails/td-p/83572 and
     # option-byte-programming-failed-upon-trying-to-modify-option/td-p/589383)
     _Stamp(r"\d\d:\d\d:\d\d(?::\d{3})?", r" : ", " :", splits=True),
-    # ISO dates "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z "
-    _Stamp(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?", r"(?:\s*->\s?|\s)"),
+    # ISO dates "2024-01-02 12:00:00.123 " / "2024-01-02T12:00:00.123Z " (a CI runner's log, as GitHub Actions
+    # shows each line); with the host's UTC offset, "2024-01-02T12:00:00.123456789+02:00 " (docker compose logs
+    # --timestamps: time.RFC3339Nano fixed to nine digits, docker/compose@f72979427042 cmd/formatter/logs.go:122-125),
+    # and the host and program a syslog writes after it, "2024-01-02T12:00:00.123456+01:00 jetson kernel: "
+    # (rsyslog's RSYSLOG_FileFormat, the RFC 3339 date; journalctl -o short-iso's "2024-01-02T12:00:00+0100 host
+    # unit[pid]: "): only after a numeric offset, since "Saved PC:" too is two words and a colon.
+    # RIOT's pyterm (make term) logs each line the board sent after Python logging's asctime and " # ",
+    # "2019-12-12 09:45:36,678 # I (45) boot: ..." (RIOT-OS/RIOT@005831dcfeac dist/tools/pyterm/pyterm
+    # default_fmt_str '%(asctime)s # %(message)s'; before, '%(asctime)s - %(levelname)s # %(message)s':
+    # "2017-09-28 15:21:59,688 - INFO # ..."; asctime "%Y-%m-%d %H:%M:%S,%03d", python/cpython Lib/logging/__init__.py
+    # Formatter.default_time_format and default_msec_format)
+    _Stamp(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d"
+           r"(?:[ ][\w.-]{1,64}[ ][\w.@/-]{1,64}(?:\[\d{1,10}\])?:(?=[ \t]))?)?",
+           r"(?:(?:[ ]-[ ](?:DEBUG|INFO|WARNING|ERROR|CRITICAL))?[ ]\#(?:[ ]|$)|\s*->\s?|\s)"),
     # seconds since start, "[   12.345678] " (a kernel's printk time): not a Jetson UART stamp, "[0360.204] E> ",
     # nor T210's level-less "[0002.581] " (4 + 3 digits), which opens a boot log line and stays on it so
     # that the line still reads as one
@@ -95,6 +107,11 @@ _LEAD = re.compile(
       | \d{1,7}:(?!\d\d:\d\d)                # grep -n's line number (not the hour of a time of day)
       | (?:""" + "|".join(_MONTH_NAMES) + r""")[ ][ \d]\d[ ]\d\d:\d\d:\d\d[ ][\w.-]+[ ][\w.@/-]+(?:\[\d+\])?:[ \t]?
                                              # a systemd journal's "Dec 04 14:00:00 host unit[pid]: " (journalctl, syslog)
+      | [A-Za-z0-9][\w.-]{0,63}(?:[ ]{2,}|(?<=[-_]\d)[ ]|(?<=[-_]\d\d)[ ])\|[ ]
+                                             # docker compose's "flasher-1  | " before each line of a service's log: the
+                                             # name padded to one more than the longest, then " | " (docker/compose@f72979427042
+                                             # cmd/formatter/logs.go:161 "%-{width}s | ", :140-148 computeWidth); Compose 1's
+                                             # "web_1 | " (its longest name unpadded)
       | `+                                   # inline code, or a fence glued to the line
       | [\u2190\u241b]?\[\d{1,3}(?:;\d{1,3})*m # a colour code that lost its ESC (or shows it as a symbol)
       | [\u2190\u241b]                        # ESC as a Windows console copy (left arrow) or an editor (control picture) shows it
@@ -299,7 +316,7 @@ def strip_wrapping(text: str) -> str:
         text = _SHOWN_ESC.sub("", text)  # an ESC shown by its name or code
     if (text[:1].isalpha() and text[:2] != "e[" and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
             and "\\" not in text[-5:] and "*" not in text[-4:] and "</" not in text[-7:] and text[-1:] != "_"
-            and not (text[3:4] == " " and text[:3] in _MONTHS)):
+            and not (text[3:4] == " " and text[:3] in _MONTHS) and "| " not in text[:72]):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
         text = _TYPOGRAPHIC_APOSTROPHE.sub("'", text)
