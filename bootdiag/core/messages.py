@@ -762,23 +762,12 @@ class BacktraceFrame(Event):
     def is_failure(self) -> bool:
         # a frame through the crash path itself: the program crashed, whether or not the paste kept
         # the panic output that says so
-        return self.function in _CRASH_PATH
+        return self.function in _crash_path(registry.registry_key())
 
 
-# Functions only a crash's backtrace passes through:
-# - ESP-IDF's panic and abort path (espressif/esp-idf v4.4-v5.x: components/esp_system/panic.c
-#   esp_panic_handler, panic_abort; components/esp_system/esp_system.c esp_system_abort;
-#   components/esp_system/port/panic_handler.c panic_handler, and panicHandler in v4.x;
-#   components/esp_common/src/esp_err.c _esp_error_check_failed; task_wdt.c task_wdt_isr);
-# - FreeRTOS's stack overflow hook as ESP-IDF's ports define it (vApplicationStackOverflowHook);
-# - newlib's abort and __assert_func, which the ESP-IDF and Arduino toolchains link;
-# - the ESP8266 Arduino core's crash report (cores/esp8266/core_esp8266_postmortem.cpp:
-#   __wrap_system_restart_local, postmortem_report).
-_CRASH_PATH = frozenset({
-    "esp_panic_handler", "panic_abort", "esp_system_abort", "panicHandler", "panic_handler", "_esp_error_check_failed",
-    "task_wdt_isr", "vApplicationStackOverflowHook", "abort", "__assert_func", "__wrap_system_restart_local",
-    "postmortem_report",
-})
+@cache
+def _crash_path(key: object) -> frozenset[str]:
+    return frozenset().union(*(p.crash_functions for p in registry.platforms()))
 
 
 # A decoded backtrace's frame, on a line of its own (its indent aside):

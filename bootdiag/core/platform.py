@@ -166,6 +166,9 @@ class Platform(Frozen):
     # Check id (without the platform prefix) -> one line: what the check compares. Prediction rules
     # name these ids; a BuildCheck with any other id is refused.
     checks: Mapping[str, str] = {}  # noqa: RUF012 - a default: each platform gets its own (see __init__)
+    # Functions only a crash's backtrace passes through (its panic and abort handlers): a decoder's
+    # frame in one of them shows the program crashed, even where a paste lost the crash's own lines.
+    crash_functions: frozenset[str] = frozenset()
     _fields = tuple(__annotations__)
 
     def __init__(self, name: str, title: str, **given: Any) -> None:

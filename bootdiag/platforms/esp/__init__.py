@@ -68,6 +68,22 @@ CHECKS = {
     "flash_encryption": "The images are written the way the device's flash encryption state needs.",
 }
 
+# Functions only a crash's backtrace passes through, as a decoder names its frames:
+# - ESP-IDF's panic and abort path (espressif/esp-idf v4.4-v5.x: components/esp_system/panic.c
+#   esp_panic_handler, panic_abort; components/esp_system/esp_system.c esp_system_abort;
+#   components/esp_system/port/panic_handler.c panic_handler, and panicHandler in v4.x;
+#   components/esp_common/src/esp_err.c _esp_error_check_failed; task_wdt.c task_wdt_isr);
+# - FreeRTOS's stack overflow hook as ESP-IDF's ports define it (vApplicationStackOverflowHook);
+# - newlib's abort and __assert_func, which the ESP-IDF and Arduino toolchains link;
+# - the ESP8266 Arduino core's crash report (cores/esp8266/core_esp8266_postmortem.cpp:
+#   __wrap_system_restart_local, postmortem_report).
+CRASH_FUNCTIONS = frozenset({
+    "esp_panic_handler", "panic_abort", "esp_system_abort", "panicHandler", "panic_handler", "_esp_error_check_failed",
+    "task_wdt_isr", "vApplicationStackOverflowHook", "abort", "__assert_func", "__wrap_system_restart_local",
+    "postmortem_report",
+})
+
+
 PLATFORM = Platform(
     name="esp",
     title="ESP32 family: ROM, ESP-IDF bootloader and start-up, esptool / espsecure / espefuse",
@@ -92,6 +108,7 @@ PLATFORM = Platform(
         VerifyOption("--key-digest", "key_digests", "A trusted public-key digest in hex, as burned in eFuse (repeatable).", "HEX", repeat=True),
     ),
     chips=tuple(chip.name for chip in CHIPS),
+    crash_functions=CRASH_FUNCTIONS,
     facts={
         "esp_idf": "ESP-IDF",
         "esptool": "esptool",
