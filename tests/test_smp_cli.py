@@ -94,3 +94,9 @@ def test_an_upload_bar_that_never_left_zero_is_an_unanswered_upload(paste: str) 
 ])
 def test_an_upload_that_moved_or_was_answered_is_not_an_unanswered_one(paste: str) -> None:
     assert all(f.id != "mcuboot.smp_upload_no_answer" for f in explain(paste).findings)
+
+
+def test_a_bar_at_zero_glued_after_its_upload_command_is_an_unanswered_upload() -> None:
+    paste = ("Split status: N/A (0) $ mcumgr --conntype serial --connstring \"/dev/ttyACM0,baud=115200\" image upload"
+             " app_update.bin 0 B / 20.51 KiB [--------------------------] 0.00%\n")
+    assert [f.id for f in explain(paste).findings] == ["mcuboot.smp_upload_no_answer"]

@@ -33,7 +33,10 @@ _BAR_DONE = re.compile(r"\b100(?:\.0+)?%(?: \S++){0,4} Done\s*$")
 _ERROR = re.compile(r"^\s*Error: ")  # the tool's answer to a failed command: the upload is over
 # The bar with nothing acknowledged, as the last state on its line (a paste of a terminal that kept the
 # carriage returns shows every state of the bar on one line).
-_NO_PROGRESS = re.compile(r"^\s*0(?: B)? / (?P<total>\d[\d.]{0,15}+(?: [KMG]i?B)?) \[[-=>_ ]*+\]\s*+0\.00%\s*$")
+_BAR_AT_ZERO = r"0(?: B)? / (?P<total>\d[\d.]{0,15}+(?: [KMG]i?B)?) \[[-=>_ ]*+\]\s*+0\.00%\s*$"
+_NO_PROGRESS = re.compile(r"^\s*" + _BAR_AT_ZERO)
+# The same bar glued after the command, as a paste that lost its newlines has it.
+_GLUED_NO_PROGRESS = re.compile(r"(?<=\s)" + _BAR_AT_ZERO)
 
 
 class SmpCliFamily(ClaimsByTrigger):
@@ -54,6 +57,8 @@ class SmpCliFamily(ClaimsByTrigger):
         m = _COMMAND.search(text)
         if m is not None:
             self._upload = no if m.group("verb") == "upload" else None
+            if self._upload is not None and (stalled := _GLUED_NO_PROGRESS.search(text, m.end())) is not None:
+                return SmpUploadNoProgress.trusted(line=no, text=text, command_line=no, total=stalled.group("total"))
             if self._upload is None or _BAR_DONE.search(text, m.end()) is None:
                 return None
         if self._upload is not None and _ERROR.match(text):
