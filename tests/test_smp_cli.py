@@ -67,3 +67,36 @@ def test_an_upload_pasted_glued_or_marked_up_is_a_finished_flash(paste: str) -> 
 def test_a_glued_done_answers_only_a_finished_upload(paste: str) -> None:
     assert not any(type(e).__name__ == "SmpImageUploaded" for e in parse_text(paste))
     assert explain(paste).status != "healthy"
+
+
+# cheggaaa/pb's bar as newtmgr/cli/image.go prints it, still at its first state: no chunk acknowledged.
+STALLED = ("~$ mcumgr --conntype serial --connstring \"/dev/ttyACM0,baud=115200\" image upload app.signed.bin\n"
+           " 0 B / 74.59 KiB [------------------------------------------]   0.00%\n")
+
+
+@pytest.mark.parametrize("paste", [
+    STALLED,
+    "C:\\fw>mcumgr image upload signed.bin -c com3\n 0 / 110780 [----------------------------]   0.00%\n",  # a build without byte units
+    "> mcumgr -c acm0 image upload zephyr.signed.bin\n> 0 B / 20.51 KiB [-----------------] 0.00%\n",  # quoted in a forum post
+])
+def test_an_upload_bar_that_never_left_zero_is_an_unanswered_upload(paste: str) -> None:
+    report = explain(paste)
+    assert report.status == "diagnosed" and report.exit_code == 1
+    assert [(f.id, f.confidence) for f in report.findings] == [("mcuboot.smp_upload_no_answer", "low")]
+
+
+@pytest.mark.parametrize("paste", [
+    STALLED + "Done\n",  # the device answered in the end
+    STALLED + "Error: NMP timeout\n",  # an answered failure: the catalogue reads it
+    "mcumgr -c acm0 image upload app.bin\n 7.62 KiB / 297.34 KiB [====>-----------]   2.56% 5.02 KiB/s 00m57s\n",  # it moved
+    " 0 B / 74.59 KiB [------------------------------------------]   0.00%\n",  # no upload command before it
+    "mcumgr -c acm0 image list\n 0 B / 74.59 KiB [--------------]   0.00%\n",  # another command's line
+])
+def test_an_upload_that_moved_or_was_answered_is_not_an_unanswered_one(paste: str) -> None:
+    assert all(f.id != "mcuboot.smp_upload_no_answer" for f in explain(paste).findings)
+
+
+def test_a_bar_at_zero_glued_after_its_upload_command_is_an_unanswered_upload() -> None:
+    paste = ("Split status: N/A (0) $ mcumgr --conntype serial --connstring \"/dev/ttyACM0,baud=115200\" image upload"
+             " app_update.bin 0 B / 20.51 KiB [--------------------------] 0.00%\n")
+    assert [f.id for f in explain(paste).findings] == ["mcuboot.smp_upload_no_answer"]

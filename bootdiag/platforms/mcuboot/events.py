@@ -667,3 +667,14 @@ class SmpImageUploaded(Event):
     family = "smp_cli"
     completion = True
     command_line: int  # the line of the upload command this answers
+
+
+class SmpUploadNoProgress(Event):
+    """The progress bar of ``mcumgr ... image upload <file>`` (or newtmgr's) at 0 bytes and 0.00%: the
+    device had acknowledged no chunk of the image when the paste was taken."""
+
+    kind: Literal["SmpUploadNoProgress"] = "SmpUploadNoProgress"
+    family = "smp_cli"
+    failure = True
+    command_line: int  # the line of the upload command the bar belongs to
+    total: str  # the image size as the bar prints it ("74.59 KiB", "110780")

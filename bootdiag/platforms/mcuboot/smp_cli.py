@@ -6,6 +6,13 @@ the user typed, the progress bar (or, in early versions, the offsets the device 
 either ``Error: <code>`` or a line that says only ``Done``. ``Done`` alone says nothing: the same
 tools print it after ``image erase`` and ``reset``, and other programs print it too, so it counts
 as a finished upload only after an ``image upload`` command line of one of these tools.
+
+The bar is cheggaaa/pb's (newtmgr/cli/image.go:imageUploadCmd, ``pb.StartNew(len(imageFile))`` with
+``SetUnits(pb.U_BYTES)``): ``<done> / <total> [<bar>] <percent>%``, the sizes in bytes units
+(``0 B / 74.59 KiB``) or, in builds without the units, bare counts (``0 / 110780``). It advances on
+each chunk the device acknowledges; a bar still at 0 with the percent at ``0.00%`` means no chunk
+was acknowledged yet: the first request, which also tells the device the image size (and makes it
+erase the slot), got no answer.
 """
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ import re
 
 from bootdiag.core.events import Event
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, line_at
-from bootdiag.platforms.mcuboot.events import SmpImageUploaded
+from bootdiag.platforms.mcuboot.events import SmpImageUploaded, SmpUploadNoProgress
 
 # The tool's name as the shell prompt or a Windows path leaves it: "$ mcumgr ...", "C:\x>mcumgr ...";
 # or as a post's markup or grep -n's line number opens it ("**mcumgr ...**", "`mcumgr ...`", "12:mcumgr ...").
@@ -24,12 +31,18 @@ _DONE = re.compile(r"^\s*Done\s*$")
 # 100.00% 3.08 KiB/s 1m3s" then "Done"), as a paste that lost its newlines has it.
 _BAR_DONE = re.compile(r"\b100(?:\.0+)?%(?: \S++){0,4} Done\s*$")
 _ERROR = re.compile(r"^\s*Error: ")  # the tool's answer to a failed command: the upload is over
+# The bar with nothing acknowledged, as the last state on its line (a paste of a terminal that kept the
+# carriage returns shows every state of the bar on one line).
+_BAR_AT_ZERO = r"0(?: B)? / (?P<total>\d[\d.]{0,15}+(?: [KMG]i?B)?) \[[-=>_ ]*+\]\s*+0\.00%\s*$"
+_NO_PROGRESS = re.compile(r"^\s*" + _BAR_AT_ZERO)
+# The same bar glued after the command, as a paste that lost its newlines has it.
+_GLUED_NO_PROGRESS = re.compile(r"(?<=\s)" + _BAR_AT_ZERO)
 
 
 class SmpCliFamily(ClaimsByTrigger):
     name = "smp_cli"
     # The screen sees lines with their paste marks ("> Done"): the parser checks the whole line.
-    trigger = compile_trigger(_TOOL, r"\bDone\b", r"\bError: ")
+    trigger = compile_trigger(_TOOL, r"\bDone\b", r"\bError: ", r"\]\s*+0\.00%")
 
     def __init__(self) -> None:
         self._upload: int | None = None  # the line of the last `image upload` command still waiting for its answer
@@ -44,6 +57,8 @@ class SmpCliFamily(ClaimsByTrigger):
         m = _COMMAND.search(text)
         if m is not None:
             self._upload = no if m.group("verb") == "upload" else None
+            if self._upload is not None and (stalled := _GLUED_NO_PROGRESS.search(text, m.end())) is not None:
+                return SmpUploadNoProgress.trusted(line=no, text=text, command_line=no, total=stalled.group("total"))
             if self._upload is None or _BAR_DONE.search(text, m.end()) is None:
                 return None
         if self._upload is not None and _ERROR.match(text):
@@ -52,4 +67,7 @@ class SmpCliFamily(ClaimsByTrigger):
         if self._upload is not None and (_DONE.match(text) or _BAR_DONE.search(text)):
             command, self._upload = self._upload, None
             return SmpImageUploaded.trusted(line=no, text=text, command_line=command)
+        if self._upload is not None and (stalled := _NO_PROGRESS.match(text)) is not None:
+            return SmpUploadNoProgress.trusted(line=no, text=text, command_line=self._upload,
+                                               total=stalled.group("total"))
         return None
