@@ -893,3 +893,37 @@ def test_nvtboot_missing_a_boot_binary_partition_is_a_failure_but_the_optional_n
         "[0000.342] Warning: Find Partition via PT Failed\n"
     )
     assert report.status == "unexplained" and [u.line for u in report.unexplained] == [2]
+
+
+def test_an_empty_reserved_memory_node_of_an_l4t_kernel_is_no_failure() -> None:
+    # L4T R32's device tree carries the framebuffer carveouts at size 0 unless the bootloader drives a
+    # display: the 4.9 kernel reports each as a failed reservation on every such boot
+    empty = ("[    0.000000] Booting Linux on physical CPU 0x0\n"
+             "[    0.000000] OF: fdt:Reserved memory: failed to reserve memory for node 'fb0_carveout': "
+             "base 0x0000000000000000, size 0 MiB\n")
+    events = parse_text(empty)
+    assert events[1].message == "tegra.linux_reserved_mem_empty_node"
+    assert events[1].values == {"node": "fb0_carveout", "base": "0x0000000000000000"}
+    assert not any(e.is_failure() for e in events)
+    assert explain(empty).status == "incomplete"
+    # near miss: a region with a size the kernel could not set aside stays a failure
+    sized = ("[    0.000000] OF: fdt:Reserved memory: failed to reserve memory for node 'vpr-carveout': "
+             "base 0x00000000c0000000, size 512 MiB\n")
+    assert explain(sized).status == "unexplained"
+
+
+def test_exit_status_8_says_whether_the_device_answered_the_command_first() -> None:
+    def return_value(log: str) -> ev.TegraReturnValue:
+        return next(e for e in parse_text(log) if isinstance(e, ev.TegraReturnValue))
+
+    command = ("[   9.7460 ] tegrarcm_v2 --download bct_bootrom br_bct_BR.bct --download bct_mb1 "
+               "mb1_bct_MB1_sigheader.bct.encrypt --download bct_mem mem_rcm_sigheader.bct.encrypt\n")
+    answered = command + "[   9.7488 ] Applet version 01.00.0000\n[   9.8369 ] Sending bct_bootrom\nError: Return value 8\n"
+    assert return_value(answered).answered
+    silent = "[ 0.0199 ] tegrarcm_v2 --chip 0x18 --rcm rcm_list_signed.xml --skipuid\n[ 0.7299 ] \nError: Return value 8\n"
+    assert not return_value(silent).answered
+    # an answer to an earlier command of the run is not one to the command that failed
+    earlier = ("[ 1.0000 ] tegrarcm_v2 --isapplet\n[ 1.0100 ] Applet version 01.00.0000\n" + silent)
+    assert not return_value(earlier).answered
+    assert "tegra.not_in_recovery_mode" in [f.id for f in explain(silent).findings]
+    assert "tegra.not_in_recovery_mode" not in [f.id for f in explain(answered).findings]

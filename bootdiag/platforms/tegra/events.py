@@ -355,6 +355,9 @@ class TegraReturnValue(TegraEvent):
 
     kind: Literal["TegraReturnValue"] = "TegraReturnValue"
     code: int
+    # The device answered the failing command before it stopped (an applet, BootROM or bootloader
+    # version, its BR_CID): the tool had opened the recovery-mode device, whatever the exit status.
+    answered: bool = False
     failure = True
 
 

@@ -42,6 +42,9 @@ _RESTART_SHARE = 0.1
 # Each ask returns within seconds; one that takes minutes is stuck in USB timeouts: the board stopped
 # answering, and the "None of the bootloaders are running" error only comes after 30 of them.
 _POLL_FLAGS = frozenset({"--isapplet", "--ismb2", "--iscpubl"})
+# What only a device that the tool opened over USB prints: the BootROM's RCM version and chip id, or
+# an applet or bootloader naming its version. A tool that could not open the device prints none.
+_ANSWERS = (ev.TegraRcmVersion, ev.TegraBrCid, ev.TegraVersionReport)
 _POLL_STUCK_S = 60.0
 # tegraflash phases that begin with "Sending" like tegrarcm's per-item lines.
 _SENDING_PHASES = ("BCTs", "bootloader and pre-requisite binaries", "membct and RCM blob", "mb2_applet")
@@ -414,15 +417,16 @@ class TegraFamily(ClaimsByTrigger):
         self._l4t_release: str | None = None  # "R36.4.0": a host release can be supported from a minor release on
         self._poll: tuple[float, str] | None = None  # stamp and command of the bootloader poll in flight
         self._poll_stuck_said = False
+        self._answered = False  # the device answered since the last tool command
 
     def state(self, no: int) -> tuple[object, ...]:
         """Everything it remembers: stamps included, so runs at other times are not repeats."""
         return (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major,
-                self._l4t_release, self._poll, self._poll_stuck_said)
+                self._l4t_release, self._poll, self._poll_stuck_said, self._answered)
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major,
-         self._l4t_release, self._poll, self._poll_stuck_said) = state  # type: ignore[assignment]
+         self._l4t_release, self._poll, self._poll_stuck_said, self._answered) = state  # type: ignore[assignment]
 
     def parse(self, text: str, no: int) -> Event | None:
         t, body = split_stamp(text)
@@ -455,6 +459,12 @@ class TegraFamily(ClaimsByTrigger):
             self._last_t, self._ended, self._restart_pending = None, False, False
             self._poll, self._poll_stuck_said = None, False
         new_run = self._track(t) if t is not None else False
+        if cls.boundary is not None or cls is ev.TegraToolCommand:
+            self._answered = False
+        elif cls in _ANSWERS:
+            self._answered = True
+        elif cls is ev.TegraReturnValue:
+            fields = {**fields, "answered": self._answered}
         if cls in (ev.TegraReturnValue, ev.TegraFlashSucceeded, ev.TegraFlashFailed, ev.TegraBootloaderNotRunning):
             self._ended = True
         chip = fields.get("chip")
