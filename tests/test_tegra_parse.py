@@ -893,3 +893,73 @@ def test_nvtboot_missing_a_boot_binary_partition_is_a_failure_but_the_optional_n
         "[0000.342] Warning: Find Partition via PT Failed\n"
     )
     assert report.status == "unexplained" and [u.line for u in report.unexplained] == [2]
+
+
+def test_an_empty_reserved_memory_node_of_an_l4t_kernel_is_no_failure() -> None:
+    # L4T R32's device tree carries the framebuffer carveouts at size 0 unless the bootloader drives a
+    # display: the 4.9 kernel reports each as a failed reservation on every such boot
+    empty = ("[    0.000000] Booting Linux on physical CPU 0x0\n"
+             "[    0.000000] OF: fdt:Reserved memory: failed to reserve memory for node 'fb0_carveout': "
+             "base 0x0000000000000000, size 0 MiB\n")
+    events = parse_text(empty)
+    assert events[1].message == "tegra.linux_reserved_mem_empty_node"
+    assert events[1].values == {"node": "fb0_carveout", "base": "0x0000000000000000"}
+    assert not any(e.is_failure() for e in events)
+    assert explain(empty).status == "incomplete"
+    # near miss: a region with a size the kernel could not set aside stays a failure
+    sized = ("[    0.000000] OF: fdt:Reserved memory: failed to reserve memory for node 'vpr-carveout': "
+             "base 0x00000000c0000000, size 512 MiB\n")
+    assert explain(sized).status == "unexplained"
+
+
+def test_exit_status_8_says_whether_the_device_answered_the_command_first() -> None:
+    def return_value(log: str) -> ev.TegraReturnValue:
+        return next(e for e in parse_text(log) if isinstance(e, ev.TegraReturnValue))
+
+    command = ("[   9.7460 ] tegrarcm_v2 --download bct_bootrom br_bct_BR.bct --download bct_mb1 "
+               "mb1_bct_MB1_sigheader.bct.encrypt --download bct_mem mem_rcm_sigheader.bct.encrypt\n")
+    answered = command + "[   9.7488 ] Applet version 01.00.0000\n[   9.8369 ] Sending bct_bootrom\nError: Return value 8\n"
+    assert return_value(answered).answered
+    silent = "[ 0.0199 ] tegrarcm_v2 --chip 0x18 --rcm rcm_list_signed.xml --skipuid\n[ 0.7299 ] \nError: Return value 8\n"
+    assert not return_value(silent).answered
+    # an answer to an earlier command of the run is not one to the command that failed
+    earlier = ("[ 1.0000 ] tegrarcm_v2 --isapplet\n[ 1.0100 ] Applet version 01.00.0000\n" + silent)
+    assert not return_value(earlier).answered
+    assert "tegra.not_in_recovery_mode" in [f.id for f in explain(silent).findings]
+    assert "tegra.not_in_recovery_mode" not in [f.id for f in explain(answered).findings]
+
+
+def test_a_kernel_log_after_the_efi_stub_hand_over_is_the_kernel_stage_under_way() -> None:
+    # UEFI's part ends at the EFI stub: its own lines after the hand-over show the kernel was entered.
+    # Once the kernel prints its banner the boot is in the kernel's hands, and a kernel log that stops
+    # before a login is a boot under way or hung, not a completed one.
+    stub = ("L4TLauncher: Attempting Direct Boot\n"
+            "EFI stub: Booting Linux Kernel...\n"
+            "EFI stub: Using DTB from configuration table\n"
+            "EFI stub: Exiting boot services...\n")
+    assert explain(stub).status == "healthy"
+    kernel = stub + ("[    0.000000] Linux version 5.10.104-tegra (buildbrain@mobile-u64-5273-d7000) (aarch64-buildroot-linux-gnu-gcc.br_real "
+                     "(Buildroot 2020.08) 9.3.0, GNU ld (GNU Binutils) 2.33.1) #1 SMP PREEMPT Wed Aug 10 20:32:39 PDT 2022\n"
+                     "[    0.000000] Machine model: Jetson AGX Orin\n")
+    events = parse_text(kernel)
+    assert [e.message for e in events if getattr(e, "message", None) == "tegra.linux_version_banner"]
+    assert explain(kernel).status == "incomplete"
+    assert explain(kernel + "\nUbuntu 20.04.6 LTS ubuntu ttyTCU0\n\nubuntu login: \n").status == "healthy"
+
+
+def test_a_failed_bct_download_went_to_an_applet_the_bootrom_had_taken() -> None:
+    # tegraflash sends the BCTs to the applet only after the BootROM exchange of the same run: a paste
+    # of only the failure lines still shows the board was in recovery mode
+    failure = ("Error: Return value 8\n"
+               "Command tegrarcm_v2 --download bct_bootrom br_bct_BR.bct --download bct_mb1 "
+               "mb1_bct_MB1_sigheader.bct.encrypt --download bct_mem mem_rcm_sigheader.bct.encrypt\n"
+               "Failed flashing t186ref.\n")
+    command = next(e for e in parse_text(failure) if isinstance(e, ev.TegraFailedCommand))
+    assert command.after_bootrom
+    assert "tegra.not_in_recovery_mode" not in [f.id for f in explain(failure).findings]
+    # near misses: the first contact with the BootROM (--rcm, or --new_session --uid on T234)
+    for first in ("Command tegrarcm_v2 --chip 0x18 --rcm rcm_list_signed.xml --skipuid\n",
+                  "Command tegrarcm_v2 --new_session --chip 0x23 0 --uid --download bct_br br_bct_BR.bct\n"):
+        report = explain("Error: Return value 8\n" + first)
+        assert not next(e for e in parse_text(first) if isinstance(e, ev.TegraFailedCommand)).after_bootrom
+        assert "tegra.not_in_recovery_mode" in [f.id for f in report.findings]

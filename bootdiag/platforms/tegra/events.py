@@ -94,6 +94,8 @@ class TegraFailedCommand(TegraToolCommand):
     """``Command tegrarcm_v2 ...``: the command line tegraflash prints under ``Error: Return value N``."""
 
     kind: Literal["TegraFailedCommand"] = "TegraFailedCommand"
+    # A download tegraflash sends to the applet only after the BootROM answered earlier in the run.
+    after_bootrom: bool = False
     failure = True  # printed only under "Error: Return value N"
 
 
@@ -355,6 +357,10 @@ class TegraReturnValue(TegraEvent):
 
     kind: Literal["TegraReturnValue"] = "TegraReturnValue"
     code: int
+    # The device answered the failing command before it stopped (an applet, BootROM or bootloader
+    # version, its BR_CID), or the command is a download tegraflash sends only to the applet the
+    # BootROM took earlier in the run: the recovery-mode device was there, whatever the exit status.
+    answered: bool = False
     failure = True
 
 

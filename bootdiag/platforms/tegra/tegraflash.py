@@ -42,6 +42,19 @@ _RESTART_SHARE = 0.1
 # Each ask returns within seconds; one that takes minutes is stuck in USB timeouts: the board stopped
 # answering, and the "None of the bootloaders are running" error only comes after 30 of them.
 _POLL_FLAGS = frozenset({"--isapplet", "--ismb2", "--iscpubl"})
+# What only a device that the tool opened over USB prints: the BootROM's RCM version and chip id, or
+# an applet or bootloader naming its version. A tool that could not open the device prints none.
+_ANSWERS = (ev.TegraRcmVersion, ev.TegraBrCid, ev.TegraVersionReport)
+# tegraflash_internal.py (R32.7.2) runs `tegrarcm --chip .. --rcm` (tegraflash_send_tboot, "Boot Rom
+# communication") before `tegrarcm --download bct_bootrom .. --download bct_mb1 ..` (tegraflash_send_bct,
+# "Sending BCTs"); R35/R36 first send with --new_session --uid. A download without those flags goes to
+# the applet the BootROM took earlier in the same run: the device was there.
+_FIRST_CONTACT = frozenset({"--rcm", "--new_session", "--uid", "--listrcm"})
+
+
+def _after_bootrom(fields: dict[str, Any]) -> bool:
+    args = fields.get("args", ())
+    return fields.get("tool") in ("tegrarcm", "tegrarcm_v2") and "--download" in args and not _FIRST_CONTACT.intersection(args)
 _POLL_STUCK_S = 60.0
 # tegraflash phases that begin with "Sending" like tegrarcm's per-item lines.
 _SENDING_PHASES = ("BCTs", "bootloader and pre-requisite binaries", "membct and RCM blob", "mb2_applet")
@@ -202,7 +215,8 @@ class _TegraTransformer(Transformer):
 
     def failed_command(self, items: list[Token]) -> Parsed:
         tool, args = _tool_name(str(items[0])), _args(items[1:])
-        return ev.TegraFailedCommand, self._tool_fields(tool, args)
+        fields = self._tool_fields(tool, args)
+        return ev.TegraFailedCommand, {**fields, "after_bootrom": _after_bootrom({"tool": tool, "args": args})}
 
     @staticmethod
     def _tool_fields(tool: str, args: list[str]) -> dict[str, Any]:
@@ -414,15 +428,16 @@ class TegraFamily(ClaimsByTrigger):
         self._l4t_release: str | None = None  # "R36.4.0": a host release can be supported from a minor release on
         self._poll: tuple[float, str] | None = None  # stamp and command of the bootloader poll in flight
         self._poll_stuck_said = False
+        self._answered = False  # the device answered since the last tool command
 
     def state(self, no: int) -> tuple[object, ...]:
         """Everything it remembers: stamps included, so runs at other times are not repeats."""
         return (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major,
-                self._l4t_release, self._poll, self._poll_stuck_said)
+                self._l4t_release, self._poll, self._poll_stuck_said, self._answered)
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         (self._last_t, self._ended, self._restart_pending, self.chip, self._ubuntu, self._l4t_major,
-         self._l4t_release, self._poll, self._poll_stuck_said) = state  # type: ignore[assignment]
+         self._l4t_release, self._poll, self._poll_stuck_said, self._answered) = state  # type: ignore[assignment]
 
     def parse(self, text: str, no: int) -> Event | None:
         t, body = split_stamp(text)
@@ -455,6 +470,14 @@ class TegraFamily(ClaimsByTrigger):
             self._last_t, self._ended, self._restart_pending = None, False, False
             self._poll, self._poll_stuck_said = None, False
         new_run = self._track(t) if t is not None else False
+        if cls is ev.TegraToolCommand:
+            self._answered = _after_bootrom(fields)
+        elif cls.boundary is not None:
+            self._answered = False
+        elif cls in _ANSWERS:
+            self._answered = True
+        elif cls is ev.TegraReturnValue:
+            fields = {**fields, "answered": self._answered}
         if cls in (ev.TegraReturnValue, ev.TegraFlashSucceeded, ev.TegraFlashFailed, ev.TegraBootloaderNotRunning):
             self._ended = True
         chip = fields.get("chip")
