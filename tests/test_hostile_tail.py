@@ -65,12 +65,15 @@ def test_output_nobody_reads_never_stops_the_reading(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "bootdiag", "tail", name, "--save", str(save), "--format", "json"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
-        time.sleep(1.5)  # started and reading
+        ready = proc.stderr.readline()  # the live view's first line, then nobody reads it any more
+        assert READY.encode() in ready, ready
         writer = threading.Thread(target=write_all(master), args=(lines,), daemon=True)
         writer.start()
-        writer.join(20)  # a pty holds a few kilobytes: the writer only finishes if tail keeps reading
+        # A pty holds a few kilobytes: the writer only finishes if tail keeps reading. (The bounds
+        # are generous: a loaded machine is slow, a tail that stopped reading never finishes.)
+        writer.join(60)
         assert not writer.is_alive(), "tail stopped reading the port while its output was blocked"
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while save.stat().st_size < len(lines) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert save.read_bytes() == lines
