@@ -428,3 +428,18 @@ def test_a_stack_overflow_after_the_hand_over_keeps_its_own_cause() -> None:
     ids = [f.id for f in explain(HANDED_OVER + "*** Booting Zephyr OS build v3.5.0 ***\n" + dump).findings]
     assert ids[0] == "mcuboot.zephyr_stack_overflow"
     assert "mcuboot.application_fault" not in ids
+
+
+def test_a_tf_m_exception_after_bl2_started_the_secure_image_is_past_the_bootloader() -> None:
+    log = (
+        "[INF] Starting bootloader\n[INF] Bootloader chainload address offset: 0x0\n[INF] Jumping to the first image slot\n"
+        "Booting TF-M v1.8.0\nFATAL ERROR: HardFault\n"
+    )
+    finding = explain(log).findings[0]
+    assert finding.id == "mcuboot.application_fault"
+    assert "FATAL ERROR: HardFault" in finding.explanation and "CONFIG_MCUBOOT_CLEANUP_ARM_CORE" in finding.fix[-1]
+
+
+def test_a_tf_m_exception_without_its_banner_is_not_placed_after_the_hand_over() -> None:
+    log = "[INF] Starting bootloader\n[INF] Bootloader chainload address offset: 0x0\nFATAL ERROR: HardFault\n"
+    assert "mcuboot.application_fault" not in [f.id for f in explain(log).findings]
