@@ -385,3 +385,61 @@ def test_the_encrypted_image_trace_is_read_as_progress() -> None:
 def test_a_secondary_image_rejected_without_the_mac_line_is_no_key_mismatch() -> None:
     report = explain("E: Image in the secondary slot is not valid!\nE: Unable to find bootable image\n")
     assert "mcuboot.encryption_key_mismatch" not in [f.id for f in report.findings]
+
+
+HANDED_OVER = (
+    "[00:00:00.000,000] <inf> mcuboot: Starting bootloader\n"
+    "[00:00:00.010,000] <inf> mcuboot: Bootloader chainload address offset: 0xc000\n"
+    "[00:00:00.011,000] <inf> mcuboot: Jumping to the first image slot\n"
+)
+APP_DUMP = (
+    "[00:00:00.260,000] <err> os: ***** MPU FAULT *****\n"
+    "[00:00:00.260,000] <err> os:   Data Access Violation\n"
+    "[00:00:00.260,000] <err> os:   MMFAR Address: 0x0\n"
+    "[00:00:00.260,000] <err> os: Faulting instruction address (r15/pc): 0x0000a3f2\n"
+    "[00:00:00.260,000] <err> os: >>> ZEPHYR FATAL ERROR 0: CPU exception on CPU 0\n"
+    "[00:00:00.260,000] <err> os: Current thread: 0x20000460 (main)\n"
+)
+
+
+@pytest.mark.parametrize("ran", ["*** Booting Zephyr OS build v3.5.0 ***\n", "[00:00:00.250,000] <inf> sensor: started\n"])
+def test_a_fault_after_the_application_ran_is_the_application_crashing(ran: str) -> None:
+    report = explain(HANDED_OVER + ran + APP_DUMP)
+    finding = report.findings[0]
+    assert finding.id == "mcuboot.application_fault"
+    assert finding.confidence == "medium"
+    assert "ZEPHYR FATAL ERROR 0: CPU exception" in finding.explanation
+    assert "0x0000a3f2" in finding.explanation and "MMFAR Address: 0x0" in finding.explanation
+    assert "addr2line" in finding.fix[0]
+
+
+def test_a_fault_right_after_the_jump_with_nothing_from_the_image_is_not_the_application() -> None:
+    ids = [f.id for f in explain(HANDED_OVER + APP_DUMP).findings]
+    assert "mcuboot.application_fault" not in ids
+
+
+def test_a_fault_while_mcuboot_still_runs_is_not_the_application() -> None:
+    log = "*** Booting Zephyr OS build v3.5.0 ***\nI: Starting bootloader\nE: ***** BUS FAULT *****\nE: >>> ZEPHYR FATAL ERROR 0: CPU exception on CPU 0\n"
+    assert "mcuboot.application_fault" not in [f.id for f in explain(log).findings]
+
+
+def test_a_stack_overflow_after_the_hand_over_keeps_its_own_cause() -> None:
+    dump = APP_DUMP.replace("ERROR 0: CPU exception", "ERROR 2: Stack overflow")
+    ids = [f.id for f in explain(HANDED_OVER + "*** Booting Zephyr OS build v3.5.0 ***\n" + dump).findings]
+    assert ids[0] == "mcuboot.zephyr_stack_overflow"
+    assert "mcuboot.application_fault" not in ids
+
+
+def test_a_tf_m_exception_after_bl2_started_the_secure_image_is_past_the_bootloader() -> None:
+    log = (
+        "[INF] Starting bootloader\n[INF] Bootloader chainload address offset: 0x0\n[INF] Jumping to the first image slot\n"
+        "Booting TF-M v1.8.0\nFATAL ERROR: HardFault\n"
+    )
+    finding = explain(log).findings[0]
+    assert finding.id == "mcuboot.application_fault"
+    assert "FATAL ERROR: HardFault" in finding.explanation and "CONFIG_MCUBOOT_CLEANUP_ARM_CORE" in finding.fix[-1]
+
+
+def test_a_tf_m_exception_without_its_banner_is_not_placed_after_the_hand_over() -> None:
+    log = "[INF] Starting bootloader\n[INF] Bootloader chainload address offset: 0x0\nFATAL ERROR: HardFault\n"
+    assert "mcuboot.application_fault" not in [f.id for f in explain(log).findings]

@@ -21,17 +21,30 @@ JUMP = (
     "FATAL: >>> ZEPHYR FATAL ERROR 4: Kernel panic on CPU 0\nFATAL: Halting system\n",
     "***** MPU FAULT *****\n  Stacking error (context area might be not valid)\n",
 ])
-def test_a_fault_after_the_jump_is_not_healthy(fault: str) -> None:
+def test_a_fault_after_the_application_started_is_the_application_crashing(fault: str) -> None:
     report = explain(JUMP + fault)
-    assert report.status == "unexplained" and report.exit_code == 3
+    assert report.status == "diagnosed" and report.exit_code == 1
+    assert report.top is not None and report.top.id == "mcuboot.application_fault"
+
+
+@pytest.mark.parametrize("fault", [
+    "[00:00:00.027,311] <err> os: ***** HARD FAULT *****\n[00:00:00.027,311] <err> os:   Fault escalation (see below)\n",
+    "E: ***** BUS FAULT *****\nE:   Precise data bus error\nE: >>> ZEPHYR FATAL ERROR 0: CPU exception on CPU 0\n",
+])
+def test_a_fault_right_after_the_jump_with_nothing_from_the_image_is_not_healthy_nor_the_application(fault: str) -> None:
+    jump_only = JUMP.replace("*** Booting Zephyr OS build v3.5.0 ***\n", "")
+    report = explain(jump_only + fault)
+    assert report.status != "healthy" and report.exit_code != 0
+    assert "mcuboot.application_fault" not in [f.id for f in report.findings]
 
 
 def test_segger_rtt_viewer_terminal_prefix_is_taken_off() -> None:
     # J-Link RTT Viewer shows the terminal index ("00> ") before every line
     text = "".join(f"00> {line}\n" for line in JUMP.splitlines()) + "00> [00027311] <err> os: ***** HARD FAULT *****\n"
     report = explain(text)
-    assert report.status == "unexplained" and report.exit_code == 3
-    assert [e.message for e in report.unexplained] == ["zephyr.hard_fault"]
+    assert report.status == "diagnosed" and report.exit_code == 1
+    assert report.top is not None and report.top.id == "mcuboot.application_fault"
+    assert "HARD FAULT" in report.top.explanation
 
 
 @pytest.mark.parametrize("after", [
