@@ -55,6 +55,9 @@ _LONG_WORD = re.compile(r"""["'(\[]?+(?:[~.]{0,2}/|[A-Za-z]:[\\/]|\\\\|[A-Za-z][
 # mark ("=====", "-----").
 _OWN_WORD = re.compile(r"(?:\w{1,64}+@)?+[\w-]{1,64}+\.[A-Za-z]{1,8}+:\d|([=*#~_-])\1{3}")
 GoesOn = Callable[[str, str], bool]
+# A row that is a rule drawn with one mark (after a quote's marks): a line of its own, which a log prints
+# between sections (ztest's "=====" before its verdict); nothing it is cut from goes on after it.
+_DRAWN_ROW = re.compile(r"[>| \t]{0,16}+([=*#~_-])\1{3,}+[ \t\r]{0,16}+")
 
 
 def _row_at_width() -> str:
@@ -169,7 +172,8 @@ def _narrow_mail_cut(text: str, start: int, end: int, limit: int, goes_on: GoesO
     """Whether the row ``start:end``, after rows a mail program broke at ``limit`` columns, is one it broke
     early: narrower, because the next row's first word would not have fitted on it either."""
     first = end + 1
-    return text[end:first] == "\n" and first < len(text) and _mail_cut(text, start, end, first, goes_on, line_start, limit)
+    return (text[end:first] == "\n" and first < len(text) and not _DRAWN_ROW.fullmatch(text, start, end)
+            and _mail_cut(text, start, end, first, goes_on, line_start, limit))
 
 
 def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, line_start: int = -1) -> bool:
@@ -177,6 +181,8 @@ def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, lin
     ``line_start``: where the line that the row goes on begins, if on an earlier row."""
     if end > start and text[end - 1] == "\r":
         end -= 1
+    if _DRAWN_ROW.fullmatch(text, start, end):
+        return False
     if 0 < end - start < MAIL_ROWS.stop:
         # a mail's row ends with a bare LF (a device's console line with CR LF, or a lone CR, is whole)
         first = end + 1
