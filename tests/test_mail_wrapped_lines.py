@@ -552,3 +552,18 @@ def test_a_narrow_row_before_a_long_word_that_opens_a_line_of_its_own_stays_whol
     assert len(line) + 1 + len(following.split()[0]) > 72
     for marks in ("", "> "):
         assert all("\n" not in row for row in rows_read(f"{marks}{line}\n{marks}{following}\n"))
+
+
+def test_a_command_a_mail_program_broke_before_an_option_goes_on_in_the_next_row():
+    command = ("dev@ws:~/ncs/zephyr/samples/basic/blinky_with_mcumgr_smp$ mcumgr --conntype serial --connstring "
+               "\"/dev/ttyACM0,baud=115200\" image upload /home/dev/ncs/build/zephyr/app_update.bin")
+    rows = mail(command)
+    assert rows[0].endswith("mcumgr") and rows[1].startswith("--conntype")
+    text = "\n".join(rows) + "\n"
+    assert wrapped_span(text, 0, len(rows[0]), 0, lambda _text, _at: False) == (0, len(text) - 1)
+    assert answer([*rows, "0 B / 20.51 KiB [-------------------------] 0.00%"]) == (
+        "diagnosed", ["mcuboot.smp_upload_no_answer"])
+    # what the command printed, whatever its first word
+    for output in ("--- waiting for the device", "Error: NMP timeout", "/dev/ttyACM0: No such file or directory"):
+        text = f"{rows[0]}\n{output}\n"
+        assert wrapped_span(text, 0, len(rows[0]), 0, lambda _text, _at: False) == (0, len(rows[0]))

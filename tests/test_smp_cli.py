@@ -100,3 +100,29 @@ def test_a_bar_at_zero_glued_after_its_upload_command_is_an_unanswered_upload() 
     paste = ("Split status: N/A (0) $ mcumgr --conntype serial --connstring \"/dev/ttyACM0,baud=115200\" image upload"
              " app_update.bin 0 B / 20.51 KiB [--------------------------] 0.00%\n")
     assert [f.id for f in explain(paste).findings] == ["mcuboot.smp_upload_no_answer"]
+
+
+# The same bar at zero broken at its blanks (a mail program's rows, a narrow window): the counts alone on a
+# row, then the bar with its percent, or the bar and the percent each on a row of their own.
+BROKEN = [
+    "$ mcumgr -c acm0 image upload zephyr.signed.bin\n 0 B / 74.59 KiB\n[------------------------------]\n0.00%\n",
+    "$ mcumgr -c acm0 image upload zephyr.signed.bin\n0 / 110780\n[------------------------------]   0.00%\n",
+    "> $ mcumgr -c acm0 image upload zephyr.signed.bin\n> 0 B / 20.51 KiB\n> [-----------------------]\n> 0.00%\n",
+]
+
+
+@pytest.mark.parametrize("paste", BROKEN)
+def test_a_bar_at_zero_broken_over_rows_is_an_unanswered_upload(paste: str) -> None:
+    assert [f.id for f in explain(paste).findings] == ["mcuboot.smp_upload_no_answer"]
+
+
+@pytest.mark.parametrize("paste", [
+    BROKEN[0].replace("image upload", "image list"),  # another command's rows
+    BROKEN[0].split("\n", 1)[1],  # no upload command before them
+    BROKEN[0].replace("[---", "Erasing\n[---"),  # the rows of the bar apart
+    BROKEN[0].replace("0.00%", "0.00% 1.1 KiB/s"),  # not the bar's last state
+    BROKEN[0].replace(" 0 B /", " 7.62 KiB /").replace("0.00%", "2.56%"),  # it moved
+    BROKEN[0] + "Done\n",  # the device answered in the end
+])
+def test_rows_that_are_not_a_bar_at_zero_broken_are_no_unanswered_upload(paste: str) -> None:
+    assert all(f.id != "mcuboot.smp_upload_no_answer" for f in explain(paste).findings)

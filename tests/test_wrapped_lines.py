@@ -184,3 +184,23 @@ def test_thousands_of_rows_that_each_go_on_in_the_next_are_read_in_linear_time()
     text = capture(1000)
     end = wrapped_span(text, 0, text.index("\n"), 0, lambda text, at: False)[1]
     assert MAX_LINE_BYTES <= end < MAX_LINE_BYTES + 81 < len(text)
+
+
+def test_a_row_cut_inside_a_quoted_value_goes_on_at_its_closing_quote_mark():
+    command = ('~/zephyrproject$ mcumgr --conntype serial --connstring "/dev/ttyACM0,baud=115200" image upload '
+               "build/zephyr/zephyr.signed.bin")
+    rows = wrap(command)
+    assert rows[1].startswith('"')
+    text = "\n".join([*rows, " 0 B / 74.59 KiB [------------------------------]   0.00%"]) + "\n"
+    assert [text[start:end] for _, start, end in LineParser().screened(text)][0] == "\n".join(rows)
+    assert answer(text.splitlines()) == ("diagnosed", ["mcuboot.smp_upload_no_answer"])
+
+
+def test_a_row_that_closed_its_quotes_is_apart_from_a_quoted_row_after_it():
+    row = 'I (29) app: name="sensor-node-01" mode="station" channel=6 power=20 country=US01'
+    assert len(row) == 80
+    text = f'{row}\n"factory" partition selected\n'
+    assert wrapped_span(text, 0, len(row), 0, lambda _text, _at: False) == (0, len(row))
+    # the same row with a quote it left open goes on
+    text = f'{row[:-3]}"US\n" partition selected\n'
+    assert wrapped_span(text, 0, len(row), 0, lambda _text, _at: False) == (0, len(text) - 1)

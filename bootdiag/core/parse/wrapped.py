@@ -37,10 +37,16 @@ _SAME_START = 5  # a line that begins as the one before it does is the next line
 _OWN_LINE = re.compile(r"\d{1,10}:|[-*+\u2022]\Z")
 # A row that opens with a shell's prompt is a command someone typed: the next row is what it printed.
 _PROMPT = re.compile(r"[\w.-]{1,64}@[\w.-]{1,64}(?::\S{0,256})?\s?[$#] |[$#] |(?:PS )?[A-Za-z]:\\[^\s>]{0,256}>")
+# A long option: the command at a prompt goes on in a row that begins with one (what a command prints
+# begins no line with it).
+_OPTION = re.compile(r"--[A-Za-z]")
 # Characters a row cut inside a line ends with, and that its next row begins with: words, numbers
 # and the marks between them; not the marks that open a line (a bracketed stamp, a quote, markup).
 _ENDS_CUT = frozenset(" )]},;:.=-_/'\"%")
 _BEGINS_CUT = frozenset(" ()},;:.=-_/%")
+# A quote mark opens a line too, but not one that closes a string the row left open ("--connstring
+# "/dev/ttyACM0,baud=115200" cut before its closing mark).
+_CLOSES_QUOTE = '"'
 # Markup around a pasted line (markdown's bold and code spans, a table's cells): a mail program breaks
 # inside a line's words, never where such marks close one line and open the next.
 _MARKUP = frozenset("*`|")
@@ -78,7 +84,7 @@ def _row_at_width() -> str:
     # a narrower mail's row: a bare LF, then a word (after quote marks) too long to have fitted on it;
     # the row's first characters, taken once and not given back, lead to either kind
     short = f"\\n(?=(?:> ?){{0,8}}+\\S{{{LONG_WORD_CHARS}}})"
-    return f"{char}{{0,{MAIL_ROWS.start - 1}}}+(?:{short}|{char}(?:{mail}|{terminal}(?=[\\w ()}},;:.=\\-/%])))"
+    return f"{char}{{0,{MAIL_ROWS.start - 1}}}+(?:{short}|{char}(?:{mail}|{terminal}(?=[\\w ()}},;:.=\\-/%\\x22])))"
 
 
 ROW_AT_WIDTH = _row_at_width()
@@ -91,7 +97,7 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
     fitted on it. Both rows carry the same quote marks, if any (a reply quotes every row it wraps), or
     the next row the outer ones of the row's (a quoted line broken by the mail that quoted it, quoted
     again in a reply: "> > " before the row, "> " before its rest), the row is no command at a shell's
-    prompt, and the next row begins no line of its own (a label, a line number, a list item, a
+    prompt (unless the next row begins with a long option: the command goes on), and the next row begins no line of its own (a label, a line number, a list item, a
     capitalised word, unless ``goes_on`` finds a catalogued message on the line so far, from
     ``line_start``, running on into it). ``limit``: the width of the rows a mail program broke the line
     before this row at; the row may then be narrower than a mail's rows (the word after it was too
@@ -104,10 +110,10 @@ def _mail_cut(text: str, start: int, end: int, first: int, goes_on: GoesOn | Non
         return False
     marks = quote_marks(text, start, end)
     carried = quote_marks(text, first, min(len(text), first + marks))  # the marks the next row repeats
-    if (text[first : first + carried] != text[start : start + carried] or (carried < marks and not carried)
-            or _PROMPT.match(text, start + marks, end)):
-        return False
     word = first + carried
+    if (text[first : first + carried] != text[start : start + carried] or (carried < marks and not carried)
+            or (_PROMPT.match(text, start + marks, end) and not _OPTION.match(text, word))):
+        return False
     if word >= len(text) or text[word] in " \t\r\n" or text[end - 1] in " \t" or text[end - 2 : end] in ("\\r", "\\n"):
         return False  # a row filled with blanks or ending with its line end shown, an indented next row
     blank, stop = word, min(len(text), word + MAIL_WIDTHS[-1])  # a word that long fits on no row
@@ -195,7 +201,8 @@ def _cut_row(text: str, start: int, end: int, goes_on: GoesOn | None = None, lin
     if not 0 < first < len(text):
         return False
     a, b = text[end - 1], text[first]
-    if not (a.isalnum() or a in _ENDS_CUT) or not (b.isalnum() or b in _BEGINS_CUT):
+    closes = b == _CLOSES_QUOTE and text.count(_CLOSES_QUOTE, start if line_start < 0 else line_start, end) % 2 == 1
+    if not (a.isalnum() or a in _ENDS_CUT) or not (b.isalnum() or b in _BEGINS_CUT or closes):
         return False
     if a in ".!?":
         # a row ending a sentence ended a line; not a number cut after its point ("[15:03:48." + "953] ")

@@ -37,23 +37,59 @@ _BAR_AT_ZERO = r"0(?: B)? / (?P<total>\d[\d.]{0,15}+(?: [KMG]i?B)?) \[[-=>_ ]*+\
 _NO_PROGRESS = re.compile(r"^\s*" + _BAR_AT_ZERO)
 # The same bar glued after the command, as a paste that lost its newlines has it.
 _GLUED_NO_PROGRESS = re.compile(r"(?<=\s)" + _BAR_AT_ZERO)
+# The same bar broken at its blanks over rows (a mail program's, a narrow window's): the counts alone on
+# a row, then the bar and the percent, on one row or each on its own.
+_COUNTS_AT_ZERO = re.compile(r"^\s*0(?: B)? / (?P<total>\d[\d.]{0,15}+(?: [KMG]i?B)?)\s*$")
+_BAR_ROW = re.compile(r"^\s*\[[-=>_ ]*+\](?P<percent>\s*+0\.00%)?\s*$")
+_PERCENT_ROW = re.compile(r"^\s*0\.00%\s*$")
 
 
 class SmpCliFamily(ClaimsByTrigger):
     name = "smp_cli"
     # The screen sees lines with their paste marks ("> Done"): the parser checks the whole line.
-    trigger = compile_trigger(_TOOL, r"\bDone\b", r"\bError: ", r"\]\s*+0\.00%")
+    trigger = compile_trigger(_TOOL, r"\bDone\b", r"\bError: ", r"\]\s*+0\.00%", r"\b0\.00%\s*+$",
+                              r"\b0(?: B)? / \d[\d.]{0,15}+(?: [KMG]i?B)?\s*+$", r"\[[-=>_]{4}[-=>_ ]*+\]\s*+$")
 
     def __init__(self) -> None:
         self._upload: int | None = None  # the line of the last `image upload` command still waiting for its answer
+        # a bar at zero broken over rows, so far: the line of its counts row, its total, the rows read
+        self._broken: tuple[int, str, int] | None = None
 
-    def state(self, no: int) -> int | None:
-        return distance(self._upload, no)
+    def state(self, no: int) -> int | tuple[int | None, tuple[int, str, int]] | None:
+        if self._broken is None:
+            return distance(self._upload, no)
+        counts, total, rows = self._broken
+        return distance(self._upload, no), (no - counts, total, rows)
 
-    def restore(self, state: int | None, no: int) -> None:
-        self._upload = line_at(state, no)
+    def restore(self, state: int | tuple[int | None, tuple[int, str, int]] | None, no: int) -> None:
+        if isinstance(state, tuple):
+            upload, (back, total, rows) = state
+            self._upload, self._broken = line_at(upload, no), (no - back, total, rows)
+        else:
+            self._upload, self._broken = line_at(state, no), None
+
+    def _broken_bar(self, text: str, no: int) -> Event | None:
+        """A row of a bar at zero broken over rows: the event on its last row (the percent)."""
+        broken, self._broken = self._broken, None
+        if self._upload is None:
+            return None
+        if (counts := _COUNTS_AT_ZERO.match(text)) is not None:
+            self._broken = (no, counts.group("total"), 1)
+            return None
+        if broken is None or no != broken[0] + broken[2]:
+            return None  # the rows of a bar follow each other
+        line, total, rows = broken
+        if rows == 1 and (bar := _BAR_ROW.match(text)) is not None:
+            if bar.group("percent") is None:
+                self._broken = (line, total, 2)
+                return None
+        elif not (rows == 2 and _PERCENT_ROW.match(text)):
+            return None
+        return SmpUploadNoProgress.trusted(line=no, text=text, command_line=self._upload, total=total)
 
     def parse(self, text: str, no: int) -> Event | None:
+        if (stalled := self._broken_bar(text, no)) is not None:
+            return stalled
         m = _COMMAND.search(text)
         if m is not None:
             self._upload = no if m.group("verb") == "upload" else None
