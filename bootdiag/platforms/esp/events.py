@@ -117,6 +117,9 @@ class RomReset(RomRetry):
     # the first such boot (0 when this one did not): a supply loop stops each boot at the same point.
     ended_started_before: int = 0
     app_started: bool = False
+    # A software CPU reset whose banner came right after the panic handler's "Rebooting...": the run
+    # before this boot crashed, even when the paste begins with that line.
+    after_panic: bool = False
 
     @property
     def flash_voltage_strap(self) -> bool:
@@ -130,7 +133,7 @@ class RomReset(RomRetry):
         # A brownout reset (RTCWDT_BROWN_OUT_RESET, BROWNOUT_RST, BROWN_OUT_RST): the supply failed
         # the run before this boot, whatever this boot does.
         reason = self.reason or ""
-        if "BROWN" in reason:
+        if "BROWN" in reason or self.after_panic:
             return True
         # A watchdog reset of the system or a CPU (TG0WDT_SYS_RESET, TG1WDT_SYS_RESET, RTCWDT_SYS_RESET,
         # TGWDT_CPU_RESET, TG0WDT_SYS_RST, TG0_WDT_HPSYS ...: esp_rom rtc.h of each chip): the run before

@@ -173,6 +173,12 @@ RESTART_GAP = 2  # lines from "entry 0x..." to the next banner when nothing ran 
 # Reset reason 5, a wake from deep sleep, as the ESP32 ROM names it and as the ROMs of the ESP32-S2 and later do
 # (espressif/esp-idf@v5.5.5:components/esp_rom/esp32/include/esp32/rom/rtc.h:79 DEEPSLEEP_RESET; messages/esp-rom.toml).
 _DEEP_SLEEP_WAKES = frozenset({"DEEPSLEEP_RESET", "DSLEEP"})
+# Reset reason 0xc, a software reset of the CPU, as the ROMs name it: ESP32 SW_CPU_RESET, ESP32-S2/S3/C3
+# RTC_SW_CPU_RST, ESP32-C6 SW_CPU (messages/esp-rom.toml rom.esp32_rst_sw_cpu_reset, rom.rst_rtc_sw_cpu_rst,
+# rom.rst_sw_cpu). The panic handler restarts the chip that way, after its last line, "Rebooting..."
+# (espressif/esp-idf@v5.5.5:components/esp_system/panic.c:463, messages/esp-idf.toml idf.panic_rebooting).
+_SOFTWARE_CPU_RESETS = frozenset({"SW_CPU_RESET", "RTC_SW_CPU_RST", "SW_CPU"})
+PANIC_RESTART_GAP = 2  # lines from the panic handler's "Rebooting..." to the ROM's banner (a blank line between)
 # Catalogue ids of the host tools' messages (messages/esptool.toml, esp-espflash.toml, esptool-ck.toml).
 _HOST_TOOL_MESSAGES = ("esptool.", "espflash.", "esptool_ck.", "espefuse.", "espsecure.")
 
@@ -233,6 +239,9 @@ class EspRomFamily(ClaimsByTrigger):
         # Reset reasons that ended a boot which had reached its application, with how many lines of
         # output that boot printed from its application's start to the reset (the first such boot's).
         self._app_spans: frozenset[tuple[str, int]] = frozenset()
+        # The line of the panic handler's last "Rebooting...", and whether the last banner came right after it.
+        self._rebooting_at: int | None = None
+        self._after_panic = False
         self._new_attempt()
         # text -> its event when the text alone decides it, else None (read again, state and all)
         self._seen: dict[str, Event | None] = {}
@@ -244,13 +253,14 @@ class EspRomFamily(ClaimsByTrigger):
             self.chip, distance(self._sb_failed_at, no), self._spaced, self._retry_banner, self._in_retry,
             distance(self._entry_at, no), self._restarted, self._ram_segment, self._image_bytes, self._first_load,
             self._booted, self._started, self._ended_started, self._app_started, distance(self._app_at, no),
-            self._app_spans, len(self._seen),
+            self._app_spans, distance(self._rebooting_at, no), self._after_panic, len(self._seen),
         )
 
     def restore(self, state: tuple[object, ...], no: int) -> None:
         (self.chip, failed, self._spaced, self._retry_banner, self._in_retry, entry, self._restarted, self._ram_segment,
          self._image_bytes, self._first_load, self._booted, self._started, self._ended_started, self._app_started,
-         app_at, self._app_spans, _known) = state  # type: ignore[assignment]
+         app_at, self._app_spans, rebooting, self._after_panic, _known) = state  # type: ignore[assignment]
+        self._rebooting_at = line_at(rebooting, no)  # type: ignore[arg-type]
         self._sb_failed_at, self._entry_at = line_at(failed, no), line_at(entry, no)  # type: ignore[arg-type]
         self._app_at = line_at(app_at, no)  # type: ignore[arg-type]
 
@@ -318,6 +328,8 @@ class EspRomFamily(ClaimsByTrigger):
             self._started = not _is_host_tool(event)
         if type(event) is ev.BootloaderStart and not event.quoted:
             self._booted = True
+        elif type(event) is CatalogueMessage and event.message == "idf.panic_rebooting" and not event.quoted:
+            self._rebooting_at = no
         elif type(event) is ev.AppStarted and not event.quoted:
             self._app_started = True
             if self._app_at is None:
@@ -376,6 +388,7 @@ class EspRomFamily(ClaimsByTrigger):
             self._new_attempt()
             self._restarted = self._right_after_entry(no)
             fields = {**fields, "restarted_after_entry": self._restarted}
+            self._after_panic = self._rebooting_at is not None and 0 < no - self._rebooting_at <= PANIC_RESTART_GAP
             self.chip = fields["chip"]
             self._retry_banner = self._right_after_failure(no, self.RETRY_WINDOW)
             self._sb_failed_at = None  # the banner decided: the reset line after it follows that verdict
@@ -391,6 +404,10 @@ class EspRomFamily(ClaimsByTrigger):
             fields["again_after_start"] = self._started and before > 0
             fields["ended_started_before"] = before if self._started and alike else 0
             fields["app_started"] = self._started and self._app_started
+            fields["after_panic"] = reason in _SOFTWARE_CPU_RESETS and (
+                self._after_panic or (self._rebooting_at is not None and 0 < no - self._rebooting_at <= PANIC_RESTART_GAP))
+            self._after_panic = False
+            self._rebooting_at = None
             if self._started and alike and before < 2 and len(self._ended_started) < 8:
                 self._ended_started = self._ended_started - {(reason, before)} | {(reason, before + 1)}
             self._started = False
