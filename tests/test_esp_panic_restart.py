@@ -42,3 +42,13 @@ def test_zephyrs_own_rebooting_line_before_its_banner_stays_healthy() -> None:
             "I: Image index: 0, Swap type: none\nI: Jumping to the first image slot\n"
             "*** Booting Zephyr OS build v3.2.99-ncs1 ***\nI: sensor ready\n")
     assert explain(boot + "Rebooting...\n" + boot).status == "healthy"
+
+
+def test_a_restart_a_sketch_asked_for_after_its_own_rebooting_line_is_no_failure_when_the_boot_completes() -> None:
+    # "Rebooting..." then ESP.restart(): the same two lines as the panic handler's restart, but the
+    # capture shows no crash and the next boot reaches the application, so nothing failed.
+    boot = ("I (29) boot: ESP-IDF v5.1.3 2nd stage bootloader\nI (573) cpu_start: Pro cpu up.\n"
+            "I (700) main_task: Calling app_main()\n")
+    text = ESP32.replace("SW_CPU_RESET", "POWERON_RESET") + boot + "Saving settings\nRebooting...\n" + ESP32 + boot
+    assert _resets(text) == [False, True]
+    assert explain(text).status == "healthy"

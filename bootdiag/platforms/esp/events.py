@@ -141,6 +141,13 @@ class RomReset(RomRetry):
         # retry after a failed read or check, which belongs to that failure.
         return "WDT" in reason and reason not in WHOLE_CHIP_WATCHDOG_RESETS and not self.retry
 
+    def is_weak(self) -> bool:
+        # A restart after "Rebooting..." and nothing else: the panic handler's last line, but also what a
+        # sketch may print before it restarts on purpose (ESP.restart(), esp_restart()). It counts only
+        # where no boot of the capture completed; a crash with its panic output is a failure anyway.
+        reason = self.reason or ""
+        return super().is_weak() or (self.after_panic and "BROWN" not in reason and "WDT" not in reason)
+
     def completes(self) -> bool:
         return self.woke_after_boot
 
