@@ -469,10 +469,10 @@ class LineParser:
         hit = self.catalogue.find(text)
         if hit is None and event is None and not quoted:
             hit = self._retyped(text)
-        if hit is None and event is None and not quoted:
-            cut = self._cut_short(text, no, bare=True)  # a bare message, cut short
-            if cut is not None:
-                return cut
+            if hit is None:
+                cut = self._cut_short(text, no, bare=True)  # a bare message, cut short
+                if cut is not None:
+                    return cut
         if event is not None and (hit is None or hit.start) and not self._failure_beside(hit, text, no):
             return event  # words of a written report
         # else a written report's family took a bare log message for prose: read it as the message

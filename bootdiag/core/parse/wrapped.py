@@ -56,14 +56,16 @@ _MARKUP = frozenset("*`|")
 # lines of their own ("configsip: 0, SPIWP:0xee" then "clk_drv:0x00,q_drv:0x00,...", "Calculated:"
 # then a digest).
 _LONG_WORD = re.compile(r"""["'(\[]?+(?:[~.]{0,2}/|[A-Za-z]:[\\/]|\\\\|[A-Za-z][0-9A-Za-z_+.-]{0,15}+://|--[A-Za-z]|[0-9A-Za-z_.-]{1,64}+[/\\])""")
+# A rule drawn with one mark ("=====", "-----"): a line of its own. (Its mark is the pattern's first group.)
+_RULE = r"([=*#~_-])\1{3}"
 # A long first word that opens a line of its own, of whatever width the row before it is: a source
 # location a log line begins with ("init_ram_module@init_ram.c:23", "main.c:42:"), a rule drawn with one
 # mark ("=====", "-----").
-_OWN_WORD = re.compile(r"(?:\w{1,64}+@)?+[\w-]{1,64}+\.[A-Za-z]{1,8}+:\d|([=*#~_-])\1{3}")
+_OWN_WORD = re.compile(r"(?:\w{1,64}+@)?+[\w-]{1,64}+\.[A-Za-z]{1,8}+:\d|" + _RULE)
 GoesOn = Callable[[str, str], bool]
 # A row that is a rule drawn with one mark (after a quote's marks): a line of its own, which a log prints
 # between sections (ztest's "=====" before its verdict); nothing it is cut from goes on after it.
-_DRAWN_ROW = re.compile(r"[>| \t]{0,16}+([=*#~_-])\1{3,}+[ \t\r]{0,16}+")
+_DRAWN_ROW = re.compile(r"[>| \t]{0,16}+" + _RULE + r"\1*+[ \t\r]{0,16}+")
 
 
 def _row_at_width() -> str:

@@ -106,8 +106,10 @@ class Rule(Record, extra="forbid", check=_cause_needs_a_fix):
         """Whether the cause can happen on ``chip`` (the capture's; ``None``: not shown)."""
         if not self.chips or not chip:
             return True
-        key = chip.strip().lower().replace("-", "").replace("_", "")
-        return any(key == c.strip().lower().replace("-", "").replace("_", "") for c in self.chips)
+        from bootdiag.platforms import chip_key
+
+        key = chip_key(chip)
+        return any(key == chip_key(c) for c in self.chips)
 
     def all_whens(self) -> list[When]:
         return [self.when, *self.also_when]
