@@ -145,8 +145,8 @@ class RomReset(RomRetry):
         # A restart after "Rebooting..." and nothing else: the panic handler's last line, but also what a
         # sketch may print before it restarts on purpose (ESP.restart(), esp_restart()). It counts only
         # where no boot of the capture completed; a crash with its panic output is a failure anyway.
-        reason = self.reason or ""
-        return super().is_weak() or (self.after_panic and "BROWN" not in reason and "WDT" not in reason)
+        # (after_panic is set on software CPU resets only, which no brownout or watchdog reason is.)
+        return super().is_weak() or self.after_panic
 
     def completes(self) -> bool:
         return self.woke_after_boot

@@ -362,6 +362,11 @@ class EspRomFamily(ClaimsByTrigger):
         entry, self._entry_at = self._entry_at, None
         return entry is not None and no - entry <= RESTART_GAP
 
+    def _right_after_rebooting(self, no: int) -> bool:
+        """Line ``no`` (a banner or a reset line) comes within a few lines of the panic handler's last
+        line, "Rebooting...": the restart it announced."""
+        return self._rebooting_at is not None and 0 < no - self._rebooting_at <= PANIC_RESTART_GAP
+
     def _note_load(self, load: ev.RomLoad) -> None:
         if load.length >= 0:
             self._image_bytes = (self._image_bytes or IMAGE_HEADER_SIZE) + SEGMENT_HEADER_SIZE + load.length
@@ -388,7 +393,7 @@ class EspRomFamily(ClaimsByTrigger):
             self._new_attempt()
             self._restarted = self._right_after_entry(no)
             fields = {**fields, "restarted_after_entry": self._restarted}
-            self._after_panic = self._rebooting_at is not None and 0 < no - self._rebooting_at <= PANIC_RESTART_GAP
+            self._after_panic = self._right_after_rebooting(no)
             self.chip = fields["chip"]
             self._retry_banner = self._right_after_failure(no, self.RETRY_WINDOW)
             self._sb_failed_at = None  # the banner decided: the reset line after it follows that verdict
@@ -404,8 +409,7 @@ class EspRomFamily(ClaimsByTrigger):
             fields["again_after_start"] = self._started and before > 0
             fields["ended_started_before"] = before if self._started and alike else 0
             fields["app_started"] = self._started and self._app_started
-            fields["after_panic"] = reason in _SOFTWARE_CPU_RESETS and (
-                self._after_panic or (self._rebooting_at is not None and 0 < no - self._rebooting_at <= PANIC_RESTART_GAP))
+            fields["after_panic"] = reason in _SOFTWARE_CPU_RESETS and (self._after_panic or self._right_after_rebooting(no))
             self._after_panic = False
             self._rebooting_at = None
             if self._started and alike and before < 2 and len(self._ended_started) < 8:

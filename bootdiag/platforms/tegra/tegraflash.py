@@ -50,17 +50,18 @@ _ANSWERS = (ev.TegraRcmVersion, ev.TegraBrCid, ev.TegraVersionReport)
 # "Sending BCTs"); R35/R36 first send with --new_session --uid. A download without those flags goes to
 # the applet the BootROM took earlier in the same run: the device was there.
 _FIRST_CONTACT = frozenset({"--rcm", "--new_session", "--uid", "--listrcm"})
-
-
-def _after_bootrom(fields: dict[str, Any]) -> bool:
-    args = fields.get("args", ())
-    return fields.get("tool") in ("tegrarcm", "tegrarcm_v2") and "--download" in args and not _FIRST_CONTACT.intersection(args)
 _POLL_STUCK_S = 60.0
 # tegraflash phases that begin with "Sending" like tegrarcm's per-item lines.
 _SENDING_PHASES = ("BCTs", "bootloader and pre-requisite binaries", "membct and RCM blob", "mb2_applet")
 # Device messages that mean a signature, hash or key check failed (T194 MB1 "Failed to verify
 # Stage2Signature SHA2.", forum 183512; cboot/MB2 verification messages).
 _AUTH_FAILURE = re.compile(r"(?i)fail\w* to verify|verif\w* fail|signature|authenticat\w* fail|hash mismatch|invalid (?:signature|key)")
+
+
+def _after_bootrom(fields: dict[str, Any]) -> bool:
+    """Whether a tool command's fields are a download to the applet the BootROM took earlier in the run."""
+    args = fields.get("args", ())
+    return fields.get("tool") in ("tegrarcm", "tegrarcm_v2") and "--download" in args and not _FIRST_CONTACT.intersection(args)
 
 
 def _typed(before: str, program: str) -> bool:
@@ -216,7 +217,7 @@ class _TegraTransformer(Transformer):
     def failed_command(self, items: list[Token]) -> Parsed:
         tool, args = _tool_name(str(items[0])), _args(items[1:])
         fields = self._tool_fields(tool, args)
-        return ev.TegraFailedCommand, {**fields, "after_bootrom": _after_bootrom({"tool": tool, "args": args})}
+        return ev.TegraFailedCommand, {**fields, "after_bootrom": _after_bootrom(fields)}
 
     @staticmethod
     def _tool_fields(tool: str, args: list[str]) -> dict[str, Any]:
