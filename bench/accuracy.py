@@ -23,7 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout import ROOT, use_checkout  # noqa: E402
+
+use_checkout()
 REAL = ROOT / "corpus" / "real"
 FLAGGED = {"diagnosed", "unexplained"}
 

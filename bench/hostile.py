@@ -29,7 +29,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from checkout import use_checkout  # noqa: E402
+
+use_checkout()
 
 from generate import capture_bytes  # noqa: E402
 

@@ -43,8 +43,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT / "tests")]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout import ROOT, use_checkout  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests"))
+use_checkout()
 from accuracy import cases  # noqa: E402
 from paste_variants import STYLES, answer, plain_lines  # noqa: E402
 

@@ -14,7 +14,6 @@ import argparse
 import gzip
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout import child_env  # noqa: E402
 from generate import capture_bytes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,6 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    bootdiag = shutil.which("bootdiag") or "bootdiag"
     with tempfile.TemporaryDirectory(prefix="bootdiag-scan-") as tmp:
         folder = Path(tmp)
         fill(folder, args.count)
@@ -54,8 +53,8 @@ def main() -> None:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(
-            [bootdiag, "scan", str(folder), "--jobs", str(args.jobs), "--format", "table"],
-            capture_output=True, text=True,
+            [sys.executable, "-m", "bootdiag", "scan", str(folder), "--jobs", str(args.jobs), "--format", "table"],
+            capture_output=True, text=True, env=child_env(),
         )
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -40,7 +40,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout import use_checkout  # noqa: E402
 from generate import capture_bytes  # noqa: E402
+
+use_checkout()
 
 from bootdiag.core.lines import LineSplitter, TextBlock  # noqa: E402
 from bootdiag.core.sources import CHUNK_SIZE  # noqa: E402

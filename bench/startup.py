@@ -25,10 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout import child_env, use_checkout  # noqa: E402
 from generate import capture_bytes  # noqa: E402
 
+use_checkout()
 
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+ENV = child_env({k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
 TARGET = 0.7
 
 

@@ -38,7 +38,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout import child_env, use_checkout  # noqa: E402
 from generate import APP_START, BOOTLOADER_OK, ROM_BOOT, write_capture  # noqa: E402
+
+use_checkout()
 
 # The ESP-IDF envelope, "I (123) tag: ", after an optional colour code.
 ENVELOPE = re.compile(r"(?:\x1b\[[0-9;]*m)?([EWIDV]) \((\d+|\d\d:\d\d:\d\d\.\d+)\) ([A-Za-z0-9_.\-/]+): ")
@@ -160,7 +163,7 @@ print(json.dumps({"lines": report.stats["lines"], "seconds": elapsed, "findings"
 
 
 def explain_in_fresh_process(path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True, env=child_env())
     return json.loads(out.stdout)
 
 
