@@ -963,3 +963,18 @@ def test_a_failed_bct_download_went_to_an_applet_the_bootrom_had_taken() -> None
         report = explain("Error: Return value 8\n" + first)
         assert not next(e for e in parse_text(first) if isinstance(e, ev.TegraFailedCommand)).after_bootrom
         assert "tegra.not_in_recovery_mode" in [f.id for f in report.findings]
+
+
+def test_a_tegraflash_traceback_is_a_failure_and_other_python_frames_are_not() -> None:
+    crashed = (
+        "Traceback (most recent call last):\n"
+        '  File "./tegraflash.py", line 1280, in <module>\n'
+        "    tegraflash_run_commands()\n"
+        '  File "./tegraflash.py", line 1149, in tegraflash_run_commands\n'
+        "    interpreter.onecmd(command)\n"
+    )
+    read = [(e.message, e.severity) for e in parse_text(crashed) if e.kind == "CatalogueMessage"]
+    assert read == [("tegra.tegraflash_python_exception", "failure")]
+    # a traceback of another program, or a frame of another tegraflash function, is not this message
+    other = '  File "./tegraflash.py", line 1280, in <module>\n  File "/usr/lib/python3.8/cmd.py", line 217, in onecmd\n'
+    assert not [e for e in parse_text(other) if e.kind == "CatalogueMessage" and e.message == "tegra.tegraflash_python_exception"]
