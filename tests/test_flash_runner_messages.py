@@ -91,3 +91,21 @@ def test_a_glued_ninja_failure_is_read_apart_from_the_message_before_it():
 def test_a_message_with_failed_and_a_number_is_not_cut():
     [event] = LineParser()._parse_new("-- verify FAILED: 3 differences, first @ 0x00001000", 1)
     assert event.message == "esptool.verify_differences_v4"
+
+
+@pytest.mark.parametrize("line", [
+    "fatal error: 2 No such file or directory: 'nrfjprog'",
+    "fatal error: 2 No such file or directory: 'JLinkExe'",
+])
+def test_the_2018_west_s_missing_program_error_is_a_missing_flash_tool(line):
+    assert ids(line) == ["west.runner_program_enoent"]
+    report = explain("Using runner: nrfjprog\n" + line + "\n")
+    assert [f.id for f in report.findings][:1] == ["mcuboot.flash_tool_not_installed"]
+
+
+@pytest.mark.parametrize("line", [
+    "FileNotFoundError: [Errno 2] No such file or directory: 'build/zephyr/zephyr.hex'",
+    "cp: cannot stat 'zephyr.hex': No such file or directory",
+])
+def test_other_missing_files_are_no_missing_flash_tool(line):
+    assert "mcuboot.flash_tool_not_installed" not in [f.id for f in explain(line + "\n").findings]

@@ -126,3 +126,24 @@ def test_a_bar_at_zero_broken_over_rows_is_an_unanswered_upload(paste: str) -> N
 ])
 def test_rows_that_are_not_a_bar_at_zero_broken_are_no_unanswered_upload(paste: str) -> None:
     assert all(f.id != "mcuboot.smp_upload_no_answer" for f in explain(paste).findings)
+
+
+@pytest.mark.parametrize("paste", [
+    STALLED + "Error: 3\n",  # the device's SMP status (MGMT_ERR_EINVAL): it answered, with a refusal
+    "C:\\go\\bin>mcumgr image upload app.bin -c com3 -e\n 0 / 110780 [--------------]   0.00%\nError: 3\n",
+])
+def test_an_upload_the_device_refused_with_a_status_is_not_an_unanswered_one(paste: str) -> None:
+    events = [e for e in parse_text(paste) if type(e).__name__ == "SmpUploadRefused"]
+    assert [e.status for e in events] == [3]
+    report = explain(paste)
+    assert all(f.id != "mcuboot.smp_upload_no_answer" for f in report.findings)
+    assert report.status != "healthy"
+
+
+@pytest.mark.parametrize("paste", [
+    STALLED + "Error: NMP timeout\n",  # the tool's own text, not a status the device sent
+    "mcumgr -c acm0 image erase\nError: 3\n",  # another command's answer
+    STALLED + "Error: 0\n",  # no status newtmgr prints
+])
+def test_only_a_numeric_answer_to_an_upload_is_a_refusal(paste: str) -> None:
+    assert not any(type(e).__name__ == "SmpUploadRefused" for e in parse_text(paste))

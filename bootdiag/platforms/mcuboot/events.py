@@ -678,3 +678,17 @@ class SmpUploadNoProgress(Event):
     failure = True
     command_line: int  # the line of the upload command the bar belongs to
     total: str  # the image size as the bar prints it ("74.59 KiB", "110780")
+
+
+class SmpUploadRefused(Event):
+    """``Error: <n>`` after ``mcumgr ... image upload <file>`` (or newtmgr's): the device answered the
+    upload with a non-zero SMP status (apache/mynewt-newtmgr@00340e1e851e newtmgr/cli/image.go
+    imageUploadCmd, ``if res.Status() != 0 { fmt.Printf("Error: %d\\n", res.Status()) }``; a transport
+    failure is printed through nmUsage with its text instead, not a bare number). The device was
+    reached: the upload failed on its side (MGMT_ERR_EINVAL 3, ENOMEM 2, ENOENT 5, EBADSTATE 6 ...)."""
+
+    kind: Literal["SmpUploadRefused"] = "SmpUploadRefused"
+    family = "smp_cli"
+    failure = True
+    command_line: int  # the line of the upload command the answer belongs to
+    status: int  # the SMP status the device returned

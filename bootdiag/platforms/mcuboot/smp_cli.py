@@ -20,7 +20,8 @@ import re
 
 from bootdiag.core.events import Event
 from bootdiag.core.parse.family import ClaimsByTrigger, compile_trigger, distance, line_at
-from bootdiag.platforms.mcuboot.events import SmpImageUploaded, SmpUploadNoProgress
+from bootdiag.core.numbers import parse_int
+from bootdiag.platforms.mcuboot.events import SmpImageUploaded, SmpUploadNoProgress, SmpUploadRefused
 
 # The tool's name as the shell prompt or a Windows path leaves it: "$ mcumgr ...", "C:\x>mcumgr ...";
 # or as a post's markup or grep -n's line number opens it ("**mcumgr ...**", "`mcumgr ...`", "12:mcumgr ...").
@@ -31,6 +32,9 @@ _DONE = re.compile(r"^\s*Done\s*$")
 # 100.00% 3.08 KiB/s 1m3s" then "Done"), as a paste that lost its newlines has it.
 _BAR_DONE = re.compile(r"\b100(?:\.0+)?%(?: \S++){0,4} Done\s*$")
 _ERROR = re.compile(r"^\s*Error: ")  # the tool's answer to a failed command: the upload is over
+# newtmgr/cli/image.go imageUploadCmd prints the device's non-zero SMP status as a bare number: the
+# device answered; any other text after "Error: " is the tool's own (a timeout, a transport error).
+_STATUS = re.compile(r"^\s*Error: (?P<status>\d{1,6})\s*$")
 # The bar with nothing acknowledged, as the last state on its line (a paste of a terminal that kept the
 # carriage returns shows every state of the bar on one line).
 _BAR_AT_ZERO = r"0(?: B)? / (?P<total>\d[\d.]{0,15}+(?: [KMG]i?B)?) \[[-=>_ ]*+\]\s*+0\.00%\s*$"
@@ -98,7 +102,9 @@ class SmpCliFamily(ClaimsByTrigger):
             if self._upload is None or _BAR_DONE.search(text, m.end()) is None:
                 return None
         if self._upload is not None and _ERROR.match(text):
-            self._upload = None
+            command, self._upload = self._upload, None
+            if (answer := _STATUS.match(text)) is not None and (status := parse_int(answer.group("status"))):
+                return SmpUploadRefused.trusted(line=no, text=text, command_line=command, status=status)
             return None  # the message catalogue reads the error itself
         if self._upload is not None and (_DONE.match(text) or _BAR_DONE.search(text)):
             command, self._upload = self._upload, None
