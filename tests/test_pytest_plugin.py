@@ -93,7 +93,7 @@ def test_run_capture_option_diagnoses_only_what_the_test_added(pytester: pytest.
     result = run_inner(pytester, f"--bootdiag-capture={log}")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*- bootdiag -*", "healthy: no failure found in *"])
-    assert "run.log (3 lines, 1 boot/tool sessions)" in " ".join(result.stdout.str().split())
+    assert "run.log (3 lines, 1 boot/tool session)" in " ".join(result.stdout.str().split())
     assert "esp.unsigned_image" not in result.stdout.str()
 
 

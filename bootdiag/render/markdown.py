@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 from bootdiag import platforms as registry
 
 from bootdiag.core.report import CheckedFile, Evidence, Finding, Report
+from bootdiag.render import wording
 from bootdiag.render.controls import visible
 
 if TYPE_CHECKING:  # the verifier's pydantic models: imported only when files are checked
@@ -198,7 +199,7 @@ def environment(report: Report) -> list[tuple[str, str]]:
     if report.is_prediction:
         rows.append(("Build folder", f"{report.source}: {len(report.checks)} checks"))
     elif stats:
-        rows.append(("Capture", f"{report.source}: {stats.get('lines', 0)} lines, {stats.get('sessions', 0)} boot/tool sessions"))
+        rows.append(("Capture", f"{report.source}: {wording.counted(stats.get('lines', 0), 'line')}, {wording.counted(stats.get('sessions', 0), 'boot/tool session')}"))
     else:
         rows.append(("Capture", report.source))
     return rows
@@ -247,15 +248,15 @@ def markdown_text(report: Report) -> str:
     elif report.status == "unrecognised":
         parts.append(f"## bootdiag: nothing recognised\n\nNo boot or flashing log lines recognised in {source}.")
     elif report.status == "incomplete":
+        start = report.stats.get("unfinished_from", 1)
         parts.append(
-            f"## bootdiag: incomplete capture\n\n{source} shows a boot or flash that neither completed nor failed "
-            f"(it starts at line {report.stats.get('unfinished_from', 1)}): the capture may end too early, or the failure is silent."
+            f"## bootdiag: incomplete capture\n\n{wording.incomplete(source, f'it starts at line {start}')}."
         )
         if report.stopped_at is not None:
             stop = report.stopped_at
             parts.append(f"The capture stops at a hand-over, line {stop.line}: {code(stop.text)}. {escape(report.silence)}".rstrip())
         if report.next_checks:
-            parts.append("What to check next (general guidance: no cause is shown):\n\n"
+            parts.append(f"{wording.capitalised(wording.NEXT_CHECKS)}:\n\n"
                          + "\n".join(f"- {escape(check)}" for check in report.next_checks))
     elif report.status == "unexplained":
         parts.append(
@@ -267,11 +268,11 @@ def markdown_text(report: Report) -> str:
         if meanings:
             parts.append("What the message catalogue says these lines mean:\n\n" + "\n".join(meanings))
         if not report.nearest:
-            parts.append("No known cause comes near: no rule's evidence is among these lines.")
+            parts.append(wording.NO_CAUSE_NEAR)
         else:
-            parts.append("Nearest known causes (each needs more than this capture shows):\n\n"
-                         + "\n".join(f"- {escape(n.title)} ({code(n.id)}; {n.met} of its {n.of} conditions seen)" if n.of
-                                     else f"- {escape(n.title)} ({code(n.id)})" for n in report.nearest))
+            parts.append(f"{wording.capitalised(wording.NEAREST)}:\n\n"
+                         + "\n".join(f"- {escape(n.title)} ({'; '.join(filter(None, (code(n.id), wording.shown_share(n))))})"
+                                     for n in report.nearest))
     else:
         top = report.findings[0]
         parts.append(f"## Root cause: {escape(top.title)} ({code(top.id)})")

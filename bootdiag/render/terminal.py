@@ -20,6 +20,7 @@ from typing import Literal, TextIO
 
 from bootdiag.core.report import CheckedFile, Evidence, Finding, NearRule, Report
 from bootdiag.core.value import Value
+from bootdiag.render import wording
 from bootdiag.render.controls import visible
 
 Detail = Literal["quiet", "normal", "verbose"]
@@ -123,7 +124,7 @@ def render_terminal(report: Report, out: TextIO, color: bool = False, width: int
 def _quiet(page: _Page, report: Report) -> None:
     if not report.findings:
         label, style = _HEADLINES[report.status]
-        page.lines.append(page.paint(label, f"bold {style}") + f": {visible(report.source)} ({report.stats.get('lines', 0)} lines)")
+        page.lines.append(page.paint(label, f"bold {style}") + f": {visible(report.source)} ({wording.counted(report.stats.get('lines', 0), 'line')})")
     for checked in report.files:
         page.lines.extend(visible(f"contradiction: {_name(checked.path)}: {text}") for text in checked.contradicts)
     for finding in report.findings:  # one line each, unwrapped: for grep and scripts
@@ -282,14 +283,13 @@ def _prediction(page: _Page, report: Report, verbose: bool) -> None:
 # ---------------------------------------------------------------------------------- every other status
 def _other_status(page: _Page, report: Report, verbose: bool) -> None:
     label, style = _HEADLINES[report.status]
-    lines, sessions = report.stats.get("lines", 0), report.stats.get("sessions", 0)
+    lines = wording.counted(report.stats.get("lines", 0), "line")
+    sessions = wording.counted(report.stats.get("sessions", 0), "boot/tool session")
     says = {
-        "healthy": f"no failure found in {report.source} ({lines} lines, {sessions} boot/tool sessions)",
-        "unexplained": f"a failure in {report.source} that no rule explains ({lines} lines)",
-        "incomplete": f"{report.source} shows a boot or flash that neither completed nor failed ({lines} lines; "
-                      f"it starts at line {report.stats.get('unfinished_from', 1)}): "
-                      "the capture may end too early, or the failure is silent",
-        "unrecognised": f"no boot or flashing log lines recognised in {report.source} ({lines} lines read)",
+        "healthy": f"no failure found in {report.source} ({lines}, {sessions})",
+        "unexplained": f"a failure in {report.source} that no rule explains ({lines})",
+        "incomplete": wording.incomplete(report.source, f"{lines}; it starts at line {report.stats.get('unfinished_from', 1)}"),
+        "unrecognised": f"no boot or flashing log lines recognised in {report.source} ({lines} read)",
     }[report.status]
     page.para(says, lead=f"{label}: ", indent="  ", lead_style=f"bold {style}")
     for warning in report.warnings:
@@ -301,7 +301,7 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
         if report.silence:
             page.para(report.silence, lead="  ", indent="  ")
     if report.next_checks:
-        page.heading("what to check next (general guidance: no cause is shown)")
+        page.heading(wording.NEXT_CHECKS)
         for check in report.next_checks:
             page.para(check, lead="  - ", indent="    ")
     for checked in report.files:
@@ -316,12 +316,12 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
             if e.meaning:
                 page.para(e.meaning, lead=" " * len(lead) + "means: ", lead_style="dim", style="dim")
         if report.nearest:
-            page.heading("nearest known causes (each needs more than this capture shows)")
+            page.heading(wording.NEAREST)
             for near in report.nearest:
                 page.para(f"{near.title} ({near.id}; {_shown_share(near)}; bootdiag rules {near.id})", lead="  - ")
         else:
             page.blank()
-            page.para("No known cause comes near: no rule's evidence is among these lines.", indent="  ")
+            page.para(wording.NO_CAUSE_NEAR, indent="  ")
         page.blank()
         page.para("`bootdiag rules` lists what bootdiag knows; `bootdiag events FILE` shows how each line was read.", indent="  ", style="dim")
     _files(page, report.files)
@@ -331,7 +331,7 @@ def _other_status(page: _Page, report: Report, verbose: bool) -> None:
 
 def _shown_share(near: NearRule) -> str:
     """How much of a near rule's evidence the capture showed."""
-    return f"{near.met} of its {near.of} conditions seen" if near.of else "in part"
+    return wording.shown_share(near) or "in part"
 
 
 # ---------------------------------------------------------------------------------- shared sections
