@@ -16,7 +16,8 @@ Figures, each with its target:
 ``--by-kind`` adds where the app-noise time goes: the same capture cut down to its informational
 lines, then with its plain ``printf`` lines, then with its application warnings and errors, each
 timed against the loop on that same file (a kind that costs more than the loop pulls the ratio down
-by its share of the lines).
+by its share of the lines); then explain's time split into decoding, the trigger screen and the
+rest (reading the lines the screen hands over), with what the rest may take for the target.
 
 Timings are the best of ``--repeat`` runs in this process, the loop and both explains taking turns
 (the machine is shared: the best run is the one least disturbed, and turns spread a load that comes
@@ -127,6 +128,35 @@ def by_kind(healthy: Path, tmp: Path, repeat: int) -> None:
             print(f"  {label:<19} : {(time - time_i) / added * 1e6:6.2f} us each ({added:,} lines)")
 
 
+def where_time_goes(healthy: Path, base: Rate, rate: Rate, repeat: int) -> None:
+    """Split explain's CPU time on the app-noise capture into decoding, the trigger screen (the
+    regex over whole blocks, and its Python loop over the lines it hands over) and the rest (reading
+    each line handed over), and say what the rest may take for the target ratio."""
+    from bootdiag.core.parse import LineParser
+
+    screen = LineParser().screen
+    data = healthy.read_bytes()
+    text = data.decode("utf-8", "replace")
+    lines = text.count("\n") + 1
+    handed = sum(1 for _ in screen.line_spans(text))
+    decode_s, screen_s = (min(_cpu(run) for _ in range(repeat))
+                          for run in (lambda: data.decode("utf-8", "replace"), lambda: sum(1 for _ in screen.line_spans(text))))
+    explain_s, budget_s = lines / rate.cpu, lines / (1.2 * base.cpu)
+    rest = explain_s - decode_s - screen_s
+    left = budget_s - decode_s - screen_s
+    print("where app noise time goes (CPU, the capture above)")
+    print(f"  decoding            : {decode_s / lines * 1e9:6.0f} ns/line")
+    print(f"  trigger screen      : {screen_s / lines * 1e9:6.0f} ns/line   (hands over {handed:,} lines, {handed / lines:.1%})")
+    print(f"  the rest of explain : {rest / lines * 1e9:6.0f} ns/line   ({rest / max(handed, 1) * 1e6:.2f} us per line handed over)")
+    print(f"  for ratio 1.2       : {left / lines * 1e9:6.0f} ns/line   ({left / max(handed, 1) * 1e6:.2f} us per line handed over)")
+
+
+def _cpu(run: Callable[[], object]) -> float:
+    start = time.process_time()
+    run()
+    return time.process_time() - start
+
+
 def figures(rate: Rate) -> str:
     return f"{rate.wall:12,.0f} lines/s wall {rate.cpu:12,.0f} lines/s CPU"
 
@@ -192,6 +222,7 @@ def main() -> None:
         print(ratio_line(rate / base, 1.2))
         if args.by_kind:
             by_kind(healthy, tmp_path, args.repeat)
+            where_time_goes(healthy, base, rate, args.repeat)
 
         rate = loop_rate
         top = report.findings[0] if report.findings else None
