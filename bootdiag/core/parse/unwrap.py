@@ -124,9 +124,11 @@ _LEAD = re.compile(
 )
 # A terminal timestamp left at a piece's end belongs to the next line, which a lost newline glued on:
 # "Build:Feb 7 2021 [02:37:22]rst:0xf (...)" is cut before "rst:", leaving "[02:37:22]" behind.
-# Also a line end a paste shows as its escape ("...Busy Spin\\r": a log copied from a JSON or repr dump).
+# Also a line end a paste shows as its escape ("...Busy Spin\\r": a log copied from a JSON or repr dump),
+# or as the control pictures of CR and LF ("...(POWERON)\u240d\u240a": terminal programs that show the
+# line-end bytes they received, as in esp32.io/viewtopic.php?t=42351).
 _TRAIL = re.compile(
-    rf"(?:[ \t]|`|[\u2190\u241b]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n|</(?:r|t|p|pre|code)>)+$"
+    rf"(?:[ \t]|`|[\u2190\u241b\u240d\u240a]|\[\d{{1,3}}(?:;\d{{1,3}})*m|\[{_CLOCK}\]|(?<!\\)\\r(?:\\n)?|(?<!\\)\\n|</(?:r|t|p|pre|code)>)+$"
 )
 # The stamps that may stand at the end of a piece of a glued line, before the line that followed;
 # also SEGGER RTT Viewer's terminal index ("... image_ok=0x3 00> I: Boot source: none").
@@ -315,7 +317,7 @@ def strip_wrapping(text: str) -> str:
     if ("<" in text and ("<E" in text or "<0" in text or "<27>" in text)) or "^[" in text or "[1B]" in text or "[1b]" in text:
         text = _SHOWN_ESC.sub("", text)  # an ESC shown by its name or code
     if (text[:1].isalpha() and text[:2] != "e[" and "`" not in text and "&" not in text and "m" not in text[-5:] and "\u2019" not in text
-            and "\\" not in text[-5:] and "*" not in text[-4:] and "</" not in text[-7:] and text[-1:] != "_"
+            and "\\" not in text[-5:] and "*" not in text[-4:] and "</" not in text[-7:] and text[-1:] not in "_\u240a\u240d"
             and not (text[3:4] == " " and text[:3] in _MONTHS) and "| " not in text[:72]):
         return text.rstrip()  # a line as a capture has it: nothing wraps it
     if "\u2019" in text:  # a forum's typographic apostrophe inside a word ("Can\u2019t"): the tool printed "'"
