@@ -540,6 +540,17 @@ def _longest_literal(known: Known) -> str:
     return max(chunks, key=len, default="")
 
 
+def literal_trigger(text: str) -> str:
+    """The regex that screens lines for a format's fixed text: its blanks, as in the format's own
+    pattern (:func:`format_pattern`), match any run of blanks, since a tool that pads its columns
+    ("slot: 0,             status: normal") is pasted with the padding kept, narrowed or collapsed.
+    Blanks stay within the line (the screen searches blocks of lines)."""
+    return _ANY_BLANKS.join(re.escape(piece) for piece in text.split())
+
+
+_ANY_BLANKS = r"[ \t]++"
+
+
 @cache
 def literal_triggers(message_ids: tuple[str, ...]) -> tuple[str, ...]:
     """Regexes for the lines of these catalogue messages (their longest fixed text): rules that read
@@ -551,7 +562,7 @@ def literal_triggers(message_ids: tuple[str, ...]) -> tuple[str, ...]:
     def build() -> tuple[str, ...]:
         by_id = catalogue().by_id
         texts = {_longest_literal(by_id[i]) for i in message_ids if i in by_id}
-        return tuple(sorted(re.escape(x) for x in texts if len(x) >= MIN_LITERAL))
+        return tuple(sorted(literal_trigger(x) for x in texts if len(x) >= MIN_LITERAL))
 
     return cached("literal-triggers", [_sources(registry.registry_key()), "\0".join(message_ids)], build)
 
@@ -592,7 +603,7 @@ def _quiet_trigger(key: tuple[str, ...]) -> str:
         for known in catalogue().entries:
             if known.severity in ("failure", "warning") and not said.search(known.format):
                 if len(longest := _longest_literal(known)) >= MIN_LITERAL:
-                    texts.add(re.escape(longest))
+                    texts.add(literal_trigger(longest))
                 elif longest and known.fields and all(
                     m.group(2) in "xX" and m.group(1) == "8" for m in _CONVERSION.finditer(known.format)
                 ):
@@ -628,7 +639,7 @@ def _completion_trigger(key: tuple[str, ...]) -> str:
         texts = set()
         for known in catalogue().entries:
             if (known.completes or known.milestone in _SCREENED) and len(longest := _longest_literal(known)) >= MIN_LITERAL:
-                texts.add(re.escape(longest))
+                texts.add(literal_trigger(longest))
         return "|".join(sorted(texts)) or "(?!)"
 
     return cached("completion-trigger", [_sources(key)], build)
