@@ -541,13 +541,16 @@ def _longest_literal(known: Known) -> str:
 
 
 def literal_trigger(text: str) -> str:
-    """The regex that screens lines for a format's fixed text: its blanks, as in the format's own
-    pattern (:func:`format_pattern`), match any run of blanks, since a tool that pads its columns
-    ("slot: 0,             status: normal") is pasted with the padding kept, narrowed or collapsed.
-    Blanks stay within the line (the screen searches blocks of lines)."""
-    return _ANY_BLANKS.join(re.escape(piece) for piece in text.split())
+    """The regex that screens lines for a format's fixed text. Where the format pads (a run of
+    blanks, or a tab: "slot: 0,             status: normal"), any run of blanks, as in the format's own
+    pattern (:func:`format_pattern`): a paste keeps the padding, narrows it, collapses it to one blank
+    or turns it into a tab. A single space stays one: the trigger stays a plain string, which the
+    screen finds whole in one step. Blanks stay within the line (the screen searches blocks of lines)."""
+    pieces = [re.escape(piece) for piece in _PADDING.split(text)]
+    return _ANY_BLANKS.join(piece for piece in pieces if piece) if len(pieces) > 1 else pieces[0]
 
 
+_PADDING = re.compile(r"(?: [ \t]|\t)[ \t]*+")  # two blanks or more, or a tab among them
 _ANY_BLANKS = r"[ \t]++"
 
 
