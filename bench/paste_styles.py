@@ -31,6 +31,8 @@ Styles (each applied to every line of the capture, after taking off a code fence
   the minute);
 - grep-n: ``grep -n``'s line number and colon before each line;
 - journal: a systemd journal's ``Mar  1 10:00:01 host unit[pid]: `` before each line.
+- rich-text: the capture in ``<pre>``, each line in ``<font color="...">...</font>`` (a terminal's
+  "copy as HTML", a forum's rich-text editor).
 - mail-reply: every line longer than 72 columns broken at its blanks into rows (as a mail program sends
   a pasted log), each row quoted with ``> `` (a reply to that mail, as a list archive shows it).
 

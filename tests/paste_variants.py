@@ -140,6 +140,10 @@ STYLES: dict[str, Callable[[str], str]] = {
     # a forum post's stored text as phpBB keeps it and a raw or print view shows it: the post in "<r>...</r>",
     # each line ending in an HTML line break
     "forum-markup": lambda text: "<r>" + "<br/>\n".join(_lines(text)) + "</r>\n",
+    # a terminal's "copy as HTML" or a forum's rich-text editor: the capture in "<pre>", each line in the
+    # colour a terminal showed it in
+    "rich-text": lambda text: "<pre>" + "".join(
+        f'<font color="{("#8AE234", "#EF2929", "#FCE94F")[n % 3]}">{line}</font>\n' for n, line in enumerate(_lines(text))) + "</pre>\n",
 }
 
 

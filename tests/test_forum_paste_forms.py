@@ -122,3 +122,62 @@ def test_a_posts_stored_markup_around_the_log_goes() -> None:
 ])
 def test_a_log_levels_angle_brackets_are_no_markup(line: str) -> None:
     assert [text for _, text in _kinds(line + "\n")] == [line]
+
+
+_PLAIN_WEST = (
+    "-- runners.nrfjprog: Flashing file: build/zephyr/zephyr.hex\n"
+    "ERROR: JLinkARM DLL reported an error. Try again. If error condition\n"
+    "FATAL ERROR: command exited with status 33: nrfjprog --program build/zephyr/zephyr.hex -f NRF52\n"
+)
+
+
+@pytest.mark.parametrize(("open_tag", "close_tag"), [
+    ('<font color="#EF2929">', "</font>"),  # a terminal's "copy as HTML", a forum's rich text
+    ("<span style='color: rgb(239, 41, 41)'>", "</span>"),
+    ("<b>", "</b>"),
+    ("<STRONG>", "</STRONG>"),
+    ('<span class="hljs-string">', "</span>"),
+])
+def test_inline_html_around_a_pasted_line_is_no_part_of_it(open_tag: str, close_tag: str) -> None:
+    pasted = "<pre>" + "".join(open_tag + line + close_tag + "\n" for line in _PLAIN_WEST.splitlines()) + "</pre>\n"
+    assert [text for _, text in _kinds(pasted)] == [text for _, text in _kinds(_PLAIN_WEST)]
+    assert all("<" not in e.text and ">" not in e.text for e in parse_text(pasted))
+
+
+def test_a_colour_span_over_several_lines_leaves_none_of_its_tags() -> None:
+    pasted = '<font color="#EF2929">' + _PLAIN_WEST.rstrip("\n") + "</font>\n"
+    assert [text for _, text in _kinds(pasted)] == [text for _, text in _kinds(_PLAIN_WEST)]
+
+
+@pytest.mark.parametrize("line", [
+    "[00:00:00.004,000] <inf> mcuboot: Starting bootloader",  # Zephyr's log levels: no markup
+    "[00:00:00.011,000] <wrn> mcuboot: Cannot upgrade: not a compatible amount of sectors",
+    "[00:00:00.011,000] <err> mcuboot: Image in the primary slot is not valid!",
+    "[00:00:00.011,000] <dbg> mcuboot: boot_swap_type_multi: Swap type: none",
+    "usage: mcumgr image upload <file> -e <b> and <i>",  # a bare tag with no closing one: a usage's words
+    "uart:~$ mcuboot -> <s> slot0",
+    "<i> E (12) boot: x",
+])
+def test_what_merely_looks_like_a_tag_stays(line: str) -> None:
+    from bootdiag.core.lines import lines_from_text
+
+    assert [ln.text for ln in lines_from_text(line + "\n")] == [line]
+
+
+def test_a_zephyr_line_in_a_colour_span_keeps_its_level() -> None:
+    from bootdiag.core.lines import lines_from_text
+
+    pasted = '<span style="color:#C4A000">[00:00:00.011,000] <wrn> mcuboot: Cannot upgrade: not a compatible amount of sectors</span>\n'
+    assert [ln.text for ln in lines_from_text(pasted)] == [
+        "[00:00:00.011,000] <wrn> mcuboot: Cannot upgrade: not a compatible amount of sectors"]
+
+
+def test_markup_is_taken_off_however_the_capture_was_cut_into_reads() -> None:
+    from bootdiag.core.lines import iter_lines
+
+    data = ('<font color="#8AE234">-- west flash: using runner nrfjprog</font>\n' * 3
+            + "<b>ERROR: JLinkARM DLL reported an error.</b> <err> x\n").encode()
+    whole = [ln.text for ln in iter_lines([data])]
+    assert whole[-1] == "ERROR: JLinkARM DLL reported an error. <err> x"
+    for cut in range(1, len(data)):
+        assert [ln.text for ln in iter_lines([data[:cut], data[cut:]])] == whole

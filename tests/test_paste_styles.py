@@ -15,7 +15,7 @@ FLOORS = {
     "crlf": 0.99, "no-level": 0.98, "glued": 0.99, "shown-crlf": 0.99, "shown-names": 0.99,
     "typographic": 0.99, "bold": 0.99, "escaped-eol": 0.99, "wrapped": 0.97, "no-break": 0.99,
     "grep-n": 0.99, "journal": 0.99, "arduino-ide": 0.99, "cr-cr-lf": 0.99, "sscom": 0.99, "recv-ascii": 0.99,
-    "mail-reply": 0.96, "forum-markup": 0.99,
+    "mail-reply": 0.96, "forum-markup": 0.99, "rich-text": 0.99,
 }
 
 

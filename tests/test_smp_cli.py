@@ -147,3 +147,44 @@ def test_an_upload_the_device_refused_with_a_status_is_not_an_unanswered_one(pas
 ])
 def test_only_a_numeric_answer_to_an_upload_is_a_refusal(paste: str) -> None:
     assert not any(type(e).__name__ == "SmpUploadRefused" for e in parse_text(paste))
+
+
+@pytest.mark.parametrize(("answer", "rule"), [
+    ("Error: 3", "mcuboot.smp_upload_rejected_invalid"),  # MGMT_ERR_EINVAL
+    ("Error: 6", "mcuboot.smp_upload_slot_not_free"),  # MGMT_ERR_EBADSTATE
+    ("Error: 2", "mcuboot.smp_upload_slot_not_free"),  # MGMT_ERR_ENOMEM: the older image manager's "no slot"
+])
+def test_a_status_that_names_a_cause_is_diagnosed(answer: str, rule: str) -> None:
+    report = explain(STALLED + answer + "\n")
+    assert report.top is not None and report.top.id == rule
+    assert report.top.confidence == ("low" if answer == "Error: 2" else "medium")
+
+
+@pytest.mark.parametrize("paste", [
+    STALLED + "Error: 1\n",  # MGMT_ERR_EUNKNOWN names no cause
+    STALLED + "Error: 5\n",
+    "mcumgr -c acm0 image erase\nError: 6\n",  # an erase's answer, not an upload's
+    "mcumgr -c acm0 image upload app.bin\nError: NMP timeout\n",  # the tool's own text
+])
+def test_a_status_that_names_no_cause_or_answers_no_upload_is_neither_refusal_rule(paste: str) -> None:
+    ids = {f.id for f in explain(paste).findings}
+    assert not ids & {"mcuboot.smp_upload_rejected_invalid", "mcuboot.smp_upload_slot_not_free"}
+
+
+@pytest.mark.parametrize("paste", [
+    # a paste that lost its newlines: the command, the bar and the device's status on one line
+    "C:\\go\\bin>mcumgr image upload app.bin -c com3 -e  0 / 110780 [--------------]   0.00% Error: 3\n",
+    "$ mcumgr -c acm0 image upload app.signed.bin\n 0 / 110780 [--------------]   0.00% Error: 3\n",
+])
+def test_a_status_glued_after_the_bar_is_the_devices_refusal(paste: str) -> None:
+    events = [e for e in parse_text(paste) if type(e).__name__ == "SmpUploadRefused"]
+    assert [e.status for e in events] == [3]
+    assert explain(paste).top.id == "mcuboot.smp_upload_rejected_invalid"
+
+
+@pytest.mark.parametrize("paste", [
+    "$ mcumgr -c acm0 image upload app.signed.bin\n 0 / 110780 [--------------]   0.00% Error: NMP timeout\n",
+    "$ mcumgr -c acm0 image erase\n 12% Error: 6\n",  # no upload waiting for its answer
+])
+def test_only_a_number_after_an_uploads_bar_is_a_glued_refusal(paste: str) -> None:
+    assert not any(type(e).__name__ == "SmpUploadRefused" for e in parse_text(paste))

@@ -150,6 +150,43 @@ _HTML_ESCAPE = re.compile("|".join(_HTML_ESCAPES))
 _UNICODE_BLANKS = {**{ord(c): " " for c in "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
                    **{ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff"}}
 _UNICODE_BLANK = re.compile("[" + "".join(chr(c) for c in _UNICODE_BLANKS) + "]")
+# Inline HTML a forum's rich-text editor or a terminal's "copy as HTML" leaves around a pasted log's
+# lines ('<font color="#EF2929">FATAL ERROR: ...</font>', '<span style="...">', "<b>...</b>"): no device
+# prints it, and it would stay glued to a message's first or last word. Only the presentational and
+# phrase elements of HTML (WHATWG HTML, "Text-level semantics", and the obsolete font, tt, big, strike),
+# and only well formed: a closing tag; an opening tag with attributes (name="value"); a bare opening tag
+# when its closing tag follows on the same line. What merely looks like a tag stays: Zephyr's log
+# levels "<inf>", "<wrn>", "<err>", "<dbg>", a usage's "<file>", an arrow "->", a prompt's ">".
+_INLINE_ELEMENTS = ("font", "span", "b", "i", "u", "s", "em", "strong", "code", "tt", "kbd", "samp", "var", "mark",
+                    "small", "big", "strike", "del", "ins", "sub", "sup", "a")
+_ATTRIBUTE = r"""[ \t]++[A-Za-z][\w:-]{0,30}+(?:[ \t]*+=[ \t]*+(?:"[^"<>\n]{0,300}+"|'[^'<>\n]{0,300}+'|[^\s"'<>=`]{1,300}+))?+"""
+_MARKUP = re.compile(
+    r"<(/?)(" + "|".join(sorted(_INLINE_ELEMENTS, key=len, reverse=True)) + r")((?:" + _ATTRIBUTE + r"){0,12}+)[ \t]*+(/?)>",
+    re.IGNORECASE,
+)
+# The bytes a tag of _MARKUP begins with: a row without them is read as it is (see _read_as_is).
+_MARKUP_START = re.compile(rb"(?i)</?(?:" + "|".join(_INLINE_ELEMENTS).encode() + rb")[\s>/]")
+
+
+def _without_markup(text: str) -> str:
+    """``text`` without the inline HTML tags (``_MARKUP``) around or inside its lines."""
+    closes: dict[tuple[int, str], int] = {}  # (a line's start, an element) -> where its last closing tag is
+
+    def drop(m: re.Match[str]) -> str:
+        closing, name, attributes, empty = m.group(1), m.group(2).lower(), m.group(3), m.group(4)
+        if closing:
+            return "" if not attributes and not empty else m.group()
+        if attributes or empty:
+            return "" if attributes and not empty else m.group()
+        start = text.rfind("\n", 0, m.start()) + 1
+        last = closes.get((start, name))
+        if last is None:
+            end = text.find("\n", m.end())
+            line = text[start : len(text) if end < 0 else end].lower()
+            last = closes[(start, name)] = start + line.rfind(f"</{name}>")
+        return "" if last >= m.end() else m.group()
+
+    return _MARKUP.sub(drop, text)
 
 
 def _decode_block(raw: bytes) -> str:
@@ -164,6 +201,8 @@ def _decode_block(raw: bytes) -> str:
         text = _HTML_ESCAPE.sub(lambda m: _HTML_ESCAPES[m.group()], text)
     if not text.isascii() and _UNICODE_BLANK.search(text) is not None:  # (isascii costs nothing on a str)
         text = text.translate(_UNICODE_BLANKS)
+    if "<" in text and _MARKUP.search(text) is not None:
+        text = _without_markup(text)
     return text
 
 
@@ -398,9 +437,9 @@ def _after_mail_row(data: bytes, start: int) -> bool:
 
 
 def _read_as_is(row: bytes) -> bool:
-    """Whether the reader has ``row`` as it is: ASCII, with no web page's escape and no NUL
-    (:func:`_decode_block` changes nothing in it)."""
-    return row.isascii() and b"&" not in row and b"\x00" not in row
+    """Whether the reader has ``row`` as it is: ASCII, with no web page's escape, no NUL and no inline
+    HTML tag (:func:`_decode_block` changes nothing in it)."""
+    return row.isascii() and b"&" not in row and b"\x00" not in row and (b"<" not in row or _MARKUP_START.search(row) is None)
 
 
 def _as_read(row: bytes) -> bytes:

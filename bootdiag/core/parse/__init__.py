@@ -25,7 +25,7 @@ from bootdiag.core.parse.deferred import UNMADE, DeferredFamily, families_for_pa
 from bootdiag.core.parse.family import Family
 from bootdiag.core.parse.reader import RepeatReader
 from bootdiag.core.parse.screen import TriggerScreen
-from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_prose, is_sentence, output_follows, quoted_message
+from bootdiag.core.parse.unwrap import MIN_GLUED, Unwrapper, is_caption, is_prose, is_sentence, output_follows, quoted_message
 from bootdiag.core.parse.wrapped import ROW_AT_WIDTH, joined, rows_apart, wrapped_span
 
 
@@ -481,7 +481,7 @@ class LineParser:
             said = self._quoted_cut(text, no)  # a sentence quoting the first words of a message
             if said is not None:
                 return said
-            if not quoted and FAILURE_SAID.search(text) and _CALM_LEVEL.match(text) is None:
+            if not quoted and FAILURE_SAID.search(text) and _CALM_LEVEL.match(text) is None and not is_caption(text):
                 if _ERROR_LEAD.match(text) or not is_sentence(text):
                     return UnreadFailure.trusted(line=no, text=text)
                 shown = _shown_after_colon(text)

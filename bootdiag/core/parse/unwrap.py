@@ -258,6 +258,29 @@ def is_sentence(text: str) -> bool:
     return any(w in _PERSON for w in words) or (len(words) >= 8 and sum(w in _GLUE for w in words) >= 3)
 
 
+# A writer's caption over what they paste next: a line that ends with a colon after a few words, or after
+# a sentence, and names no failure happening, only the thing shown ("fail msg:", "Error log:", "### Error:",
+# "Other times the error is:"). Its words of failure are nouns; a verb of failing ("Failed to open the
+# device:", "... then fails:") says something went wrong, and a line a tool prints as its level alone
+# ("ERROR:", "FATAL ERROR:") is in capitals.
+_CAPTION = re.compile(r"(?:#{1,6}[ \t]+|\d{1,3}[.)][ \t]+)?+([A-Za-z][A-Za-z' /-]{0,160}+):[ \t]*+")
+_FAILING_VERB = re.compile(r"(?i)(?<![\w-])(?:fail(?:ed|s|ing)|unable|cannot|can['\u2019]t|could(?:n['\u2019]t| not)|corrupt(?:ed)?"
+                           r"|abort(?:ed|s)?|timed out|crash(?:ed|es)|refus\w*|denied|not)(?![\w-])")
+_CAPTION_WORDS = 4  # a caption of words alone is this short ("Error message from west:"); longer, a sentence's
+
+
+def is_caption(text: str) -> bool:
+    """Whether a whole line is a writer's caption over what follows it (see ``_CAPTION``): no line a
+    program printed, however its words of failure read."""
+    m = _CAPTION.fullmatch(text.strip())
+    if m is None:
+        return False
+    words = m.group(1)
+    if words.isupper() or _FAILING_VERB.search(words) is not None:
+        return False
+    return len(_WORDS.findall(words)) <= _CAPTION_WORDS or is_prose(words)
+
+
 # The first line with something on it, past blanks and a paste's quote marks or bullets.
 _CONTENT_LINE = re.compile(r"^[ \t>*-]*+(\S[^\n]*)", re.MULTILINE)
 

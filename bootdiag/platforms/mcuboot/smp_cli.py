@@ -35,6 +35,9 @@ _ERROR = re.compile(r"^\s*Error: ")  # the tool's answer to a failed command: th
 # newtmgr/cli/image.go imageUploadCmd prints the device's non-zero SMP status as a bare number: the
 # device answered; any other text after "Error: " is the tool's own (a timeout, a transport error).
 _STATUS = re.compile(r"^\s*Error: (?P<status>\d{1,6})\s*$")
+# The same status glued after the percent of the bar it stopped ("... [-----]   0.00% Error: 3"), as a paste
+# that lost its newlines has it.
+_BAR_STATUS = re.compile(r"%\s++Error: (?P<status>\d{1,6})\s*$")
 # The bar with nothing acknowledged, as the last state on its line (a paste of a terminal that kept the
 # carriage returns shows every state of the bar on one line).
 _BAR_AT_ZERO = r"0(?: B)? / (?P<total>\d[\d.]{0,15}+(?: [KMG]i?B)?) \[[-=>_ ]*+\]\s*+0\.00%\s*$"
@@ -97,10 +100,14 @@ class SmpCliFamily(ClaimsByTrigger):
         m = _COMMAND.search(text)
         if m is not None:
             self._upload = no if m.group("verb") == "upload" else None
+            if self._upload is not None and (refused := self._glued_status(text, m.end(), no)) is not None:
+                return refused
             if self._upload is not None and (stalled := _GLUED_NO_PROGRESS.search(text, m.end())) is not None:
                 return SmpUploadNoProgress.trusted(line=no, text=text, command_line=no, total=stalled.group("total"))
             if self._upload is None or _BAR_DONE.search(text, m.end()) is None:
                 return None
+        if self._upload is not None and m is None and (refused := self._glued_status(text, 0, no)) is not None:
+            return refused
         if self._upload is not None and _ERROR.match(text):
             command, self._upload = self._upload, None
             if (answer := _STATUS.match(text)) is not None and (status := parse_int(answer.group("status"))):
@@ -113,3 +120,14 @@ class SmpCliFamily(ClaimsByTrigger):
             return SmpUploadNoProgress.trusted(line=no, text=text, command_line=self._upload,
                                                total=stalled.group("total"))
         return None
+
+    def _glued_status(self, text: str, start: int, no: int) -> Event | None:
+        """The device's status glued after the upload's bar on this line (``_BAR_STATUS``): the answer that
+        ends the upload."""
+        if "Error: " not in text or (answer := _BAR_STATUS.search(text, start)) is None:
+            return None
+        status = parse_int(answer.group("status"))
+        if not status:
+            return None
+        command, self._upload = self._upload, None
+        return SmpUploadRefused.trusted(line=no, text=text, command_line=command, status=status)
