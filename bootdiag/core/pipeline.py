@@ -283,11 +283,8 @@ class Analyzer:
 
     def snapshot(self) -> Report:
         """The report so far, counting the open session's provisional matches (for live display)."""
-        import copy  # a live view's: not every run's start
-
         self._catch_up()
-        builder = copy.copy(self.builder)
-        builder._first, builder._last, builder._count = dict(builder._first), dict(builder._last), dict(builder._count)
+        builder = self.builder.copied()
         self._settle_output(builder)
         return builder.build(self.engine.pending())
 

@@ -221,6 +221,10 @@ class ReportBuilder:
         self.source = source
         self._first: dict[str, Match] = {}
         self._last: dict[str, Match] = {}
+        # The match a finding is told from: of the rule's matches, the first of those with the highest
+        # confidence (a later boot of a capture may show the line that decides what an earlier one
+        # left open).
+        self._best: dict[str, Match] = {}
         self._count: dict[str, int] = {}
         self._unexplained: list[Evidence] = []
         self._weak: list[Evidence] = []  # failures read with less than certainty (Event.is_weak)
@@ -322,6 +326,9 @@ class ReportBuilder:
             rule_id = match.rule.id
             self._first.setdefault(rule_id, match)
             self._last[rule_id] = match
+            best = self._best.get(rule_id)
+            if best is None or _CONFIDENCE_ORDER[_confidence(match)] < _CONFIDENCE_ORDER[_confidence(best)]:
+                self._best[rule_id] = match
             self._count[rule_id] = self._count.get(rule_id, 0) + match.weight
         if not result.matches and result.failures:
             for failure in result.failures:
@@ -332,6 +339,16 @@ class ReportBuilder:
                 known = self._near.get(near.rule.id)
                 if known is None or (near.share, near.met) > (known[0].share, known[0].met):
                     self._near[near.rule.id] = (near, result.index)
+
+    def copied(self) -> ReportBuilder:
+        """A copy whose findings so far can be added to (a live view's provisional report) apart
+        from this one's."""
+        import copy  # a live view's: not every run's start
+
+        builder = copy.copy(self)
+        builder._first, builder._last, builder._best = dict(self._first), dict(self._last), dict(self._best)
+        builder._count = dict(self._count)
+        return builder
 
     def nearest(self) -> list[NearRule]:
         """The rules unexplained failures came nearest to, the largest share of their conditions met
@@ -356,19 +373,20 @@ class ReportBuilder:
 
     def finding(self, rule_id: str) -> Finding:
         first, last, count = self._first[rule_id], self._last[rule_id], self._count[rule_id]
-        rule = first.rule
+        told = self._best[rule_id]
+        rule = told.rule
         adapt = adapter(rule.id)
-        facts = self.facts(first.session)
-        explanation = render_template(rule.explain, first.captures, count)
+        facts = self.facts(told.session)
+        explanation = render_template(rule.explain, told.captures, count)
         for name, note in rule.notes.items():
-            if name in first.captures:
-                explanation += " " + render_template(note, first.captures, count)
+            if name in told.captures:
+                explanation += " " + render_template(note, told.captures, count)
         if count > 1:
             explanation += f" Seen {count} times, first at line {first.first_line}, last at line {last.last_line}."
-        confidence = _confidence(first)
-        if _rests_on_quotes(first):
+        confidence = _confidence(told)
+        if _rests_on_quotes(told):
             explanation += " (This rests on messages quoted in the text, not on log lines: check them in a capture.)"
-        elif cut := _cut_lines(first):
+        elif cut := _cut_lines(told):
             lines = ", ".join(map(str, cut))
             explanation += (f" (Line{'s' if len(cut) > 1 else ''} {lines} of the capture {'are' if len(cut) > 1 else 'is'} cut short and "
                             "read as the only known message that begins so: check the whole line in a full capture.)")
@@ -376,20 +394,20 @@ class ReportBuilder:
         # report builds no schema (JSON output builds its serializer when it needs it).
         return Finding.model_construct(
             id=rule.id, title=rule.title, platform=rule.platform, confidence=confidence,
-            explanation=explanation, evidence=[Evidence.of(e) for e in first.evidence],
-            fix=[adapt(line, facts) for line in self._fix_lines(first)], docs=[adapt(url, facts) for url in rule.docs],
+            explanation=explanation, evidence=[Evidence.of(e) for e in told.evidence],
+            fix=[adapt(line, facts) for line in self._fix_lines(told)], docs=[adapt(url, facts) for url in rule.docs],
             candidates=[
                 Candidate.model_construct(cause=c.cause, predicts=adapt(c.predicts, facts), check=adapt(c.check, facts))
                 for c in rule.candidates
             ],
             occurrences=count, first_line=first.first_line, last_line=last.last_line,
-            deciding_line=first.deciding_line, priority=rule.priority,
+            deciding_line=told.deciding_line, priority=rule.priority,
         )
 
     def _rank(self, rule_id: str) -> tuple[int, int, int]:
         """Root cause first: higher priority, then higher confidence, then earlier in the capture."""
-        first = self._first[rule_id]
-        return -first.rule.priority, _CONFIDENCE_ORDER[_confidence(first)], first.first_line
+        first, told = self._first[rule_id], self._best[rule_id]
+        return -first.rule.priority, _CONFIDENCE_ORDER[_confidence(told)], first.first_line
 
     @staticmethod
     def _fix_lines(match: Match) -> list[str]:
@@ -403,6 +421,7 @@ class ReportBuilder:
                 continue
             self._first.setdefault(match.rule.id, match)
             self._last.setdefault(match.rule.id, match)
+            self._best.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
         handed_over = self._last_handoff and bool(self.output_after_last) and not self.output_cut_short
@@ -425,7 +444,7 @@ class ReportBuilder:
         # over or completed), ended: it does not explain what that later run did.
         kept = [
             rule_id for rule_id, first in self._first.items()
-            if not (completed and (_rests_on_quotes(first) or first.rule.waits_for_user)) and not (self.output_after_last and first.rule.read_from_silence and self._last[rule_id].session == self._last_session)
+            if not (completed and (_rests_on_quotes(self._best[rule_id]) or first.rule.waits_for_user)) and not (self.output_after_last and first.rule.read_from_silence and self._last[rule_id].session == self._last_session)
             and not (first.rule.waits_for_user and progress > self._last[rule_id].session)
         ]
         ranked = sorted(kept, key=self._rank)
@@ -451,6 +470,6 @@ class ReportBuilder:
             stopped_at=stopped_at, silence=silence, next_checks=next_checks,
             source=self.source, status=status, findings=findings,
             unexplained=[] if findings else unexplained,
-            nearest=[] if findings or not unexplained else self.nearest(), context=self.facts(self._first[ranked[0]].session if ranked else None),
+            nearest=[] if findings or not unexplained else self.nearest(), context=self.facts(self._best[ranked[0]].session if ranked else None),
             stats=stats,
         )
