@@ -190,3 +190,24 @@ def test_another_programs_start_address_is_no_jump():
         "[    0.000000] memblock: region start=0x80000000 size=0x1000\nmore output here\n"
     )
     assert report.status == "incomplete"
+
+
+_ESP32_ROM_TO_ENTRY = (
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nconfigsip: 0, SPIWP:0xee\n"
+    "clk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\nmode:DIO, clock div:2\n"
+    "load:0x3fff0030,len:184\nload:0x40078000,len:13228\nload:0x40080400,len:4\nentry 0x40080570\n"
+)
+
+
+def test_a_note_that_the_paste_repeats_is_no_output_after_the_hand_over():
+    from bootdiag.core.parse.unwrap import is_repeat_note
+
+    for note in ("in loop...", "----- repeats -----", "... (repeats)", "[...] loop again, again", "etc", "[Etc...]"):
+        assert is_repeat_note(note), note
+        report = explain(_ESP32_ROM_TO_ENTRY + "\n" + note + "\n")
+        assert report.status == "incomplete", note  # the boot was not seen to go on
+    for line in ("entering main console loop", "Main loop started", "loop: 3 iterations", "repeat=1",
+                 "I (30) boot: ESP-IDF v4.4 2nd stage bootloader"):
+        assert not is_repeat_note(line), line
+    # the application's own first line after the hand-over is output: the boot went on
+    assert explain(_ESP32_ROM_TO_ENTRY + "\nHello from the sketch\n").status == "healthy"

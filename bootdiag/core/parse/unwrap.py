@@ -249,6 +249,24 @@ def is_prose(text: str) -> bool:
     return text.rstrip()[-1:] in _QUOTES or any(w.lower() in _SAYS for w in words)
 
 
+# A writer's note that what they pasted goes on repeating ("in loop...", "----- repeats -----",
+# "... (repeats)", "[...] loop again, again", "etc"): a few words of repeating and nothing a program prints
+# (no digit, colon or equals sign), written after one turn of a loop in place of the rest of it.
+_REPEAT_WORDS = frozenset({"loop", "loops", "looping", "repeat", "repeats", "repeating", "repeated", "again", "etc",
+                           "forever", "endless", "endlessly", "infinitely"})
+_REPEAT_FILLER = _REPEAT_WORDS | frozenset({"in", "a", "the", "and", "so", "on", "it", "then", "same", "over", "more",
+                                            "messages", "lines", "output", "this"})
+_REPEAT_MAX = 48  # characters: a note, not a sentence
+
+
+def is_repeat_note(text: str) -> bool:
+    """Whether a whole line is a writer's note that the paste goes on repeating (see ``_REPEAT_WORDS``)."""
+    if len(text) > _REPEAT_MAX or any(c.isdigit() or c in ":=" for c in text):
+        return False
+    words = [w.lower() for w in _WORDS.findall(text)]
+    return bool(words) and len(words) <= 6 and all(w in _REPEAT_FILLER for w in words) and any(w in _REPEAT_WORDS for w in words)
+
+
 def is_sentence(text: str) -> bool:
     """Whether a whole line is someone writing rather than a program logging."""
     text = _without_level_letters(text)
@@ -331,7 +349,7 @@ def _output_line(text: str, start: int) -> tuple[bool | None, int]:
             continue  # a numbered or stamped blank line
         if is_garbled(line):
             continue  # bytes at another baud rate: they show no stage running, nor the paste's end
-        return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line)), m.end()
+        return not (line.startswith(("```", "~~~")) or line.endswith("?") or is_sentence(line) or is_repeat_note(line)), m.end()
     return None, len(text)
 
 
