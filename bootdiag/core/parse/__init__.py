@@ -614,6 +614,14 @@ class LineParser:
         """``(number, start, end)`` of every line of a block's ``text`` from ``pos`` (the start of
         line ``no``) on that the screen hands over."""
         count = text.count
+        # the value a family asked for (``wants_line``) opens this block: the block before ended
+        # with the line that named it
+        while pos < len(text) and self._wants_next(no):
+            end = text.find("\n", pos)
+            if end < 0:
+                end = len(text)
+            yield no, pos, end
+            pos, no = end + 1, no + 1
         floor = pos  # lines before it were read (or passed over): a wrapped line starts no earlier
         for start, end in self.screen.line_spans(text, pos, follows_line=no > 1, wrapped_end=self._wrapped_end):
             if start < floor:
@@ -632,6 +640,21 @@ class LineParser:
                     self._wrapped.clear()
                 self._wrapped[no] = no + count("\n", start, end)
             yield no, start, end
+            # A family that read a line whose value the next line holds alone (a file's name, then
+            # its contents: ``cat`` or ``head`` over sysfs files) is handed that line, which no
+            # trigger finds: a bare number.
+            while self._wants_next(no + 1) and end < len(text):
+                start, end = end + 1, text.find("\n", end + 1)
+                if end < 0:
+                    end = len(text)
+                no += 1
+                pos = start
+                floor = end + 1
+                yield no, start, end
+
+    def _wants_next(self, no: int) -> bool:
+        """Whether a family asks for line ``no`` (see ``Family.wants_line``)."""
+        return any(f.wants_line(no) for f in self._families if hasattr(f, "wants_line"))
 
     def _wrapped_end(self, text: str, start: int, end: int) -> int:
         """Where the line that begins with the row ``start:end`` ends (a terminal may have wrapped it):

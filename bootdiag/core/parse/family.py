@@ -46,6 +46,9 @@ class Family(Protocol):
     # numbers as distances back from line ``no`` (see :func:`distance`), comparable with ``==``; a
     # cache that decides which lines count as repeats says how often it was filled or cleared.
     # ``restore(state, no)``: put back a state taken elsewhere, at line ``no``.
+    # Optional, ``wants_line(no) -> bool``: the family read a line whose value line ``no`` holds
+    # alone (a file's name, then its contents): the parser hands it that line even though no trigger
+    # finds it. Asked after every line the screen hands over, so it must be cheap.
     # Optional, ``claim_start``: a regex (as a string) that matches the start of every line the
     # family claims: a family not yet made is not made for a line it does not open.
     # Optional, ``volatile``: a regex (multiline) for a part of this family's lines, as a block

@@ -17,9 +17,10 @@ CHIP_ALIASES = {
 
 
 def _families():
+    from bootdiag.platforms.tegra.esrt import EsrtFamily
     from bootdiag.platforms.tegra.tegraflash import TegraFamily
 
-    return [TegraFamily()]
+    return [EsrtFamily(), TegraFamily()]
 
 
 PROBLEMS = {
@@ -99,6 +100,8 @@ PLATFORM = Platform(
                  # opens with "EFI stub: " (torvalds/linux v5.10 drivers/firmware/efi/libstub/efi-stub-helper.c
                  # efi_printk(): efi_puts("EFI stub: "); before v5.8 efistub.h pr_efi() and pr_efi_err())
                  r"EFI stub: ",
+                 # head/tail's header over the ESRT entry's files ("==> FILE <==", esrt.py)
+                 r"==> (?=/sys/firmware/efi/esrt/)",
                  # OP-TEE's console prefix: a level letter, '/', "TC" (core) or "TA", ':' (wang-zi-long/OPTEE@4452bd18b48a
                  # optee_os/lib/libutils/ext/trace.c:122-130, trace_ext_prefix "TC" in core/kernel/trace_ext.c:13)
                  r"(?<![\w/])[EWIDM]/T[CA]:",

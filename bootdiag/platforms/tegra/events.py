@@ -497,3 +497,97 @@ class TegraHost(TegraHostCheck):
 
     def facts(self) -> dict[str, str]:
         return {"host": self.name + (f" {self.version}" if self.version else "")}
+
+
+# ---------------------------------------------------------------- firmware update (UEFI capsule)
+# ESRT LastAttemptStatus values. 0-8: UEFI's (tianocore/edk2 MdePkg/Include/Guid/SystemResourceTable.h,
+# LAST_ATTEMPT_STATUS_*). From 6144 (0x1800, LAST_ATTEMPT_STATUS_DEVICE_LIBRARY_MIN_ERROR_CODE_VALUE): the
+# Jetson firmware-update library's, its LAS_ERROR_* enum counting up from there (NVIDIA/edk2-nvidia
+# Silicon/NVIDIA/Library/FmpDeviceLib/TegraFmp.c: 6144-6163 in every tag r35.2.1-r36.5.1, 6164-6167 (GPT) from
+# r35.5.0 and r36.3.0 (not r36.2), 6168-6170 from r38.2).
+ESRT_STATUS_NAMES: dict[int, tuple[str, str]] = {
+    0: ("SUCCESS", "the last capsule update succeeded, or none was attempted"),
+    1: ("ERROR_UNSUCCESSFUL", "the update failed"),
+    2: ("ERROR_INSUFFICIENT_RESOURCES", "the firmware lacked the resources (memory) to apply it"),
+    3: ("ERROR_INCORRECT_VERSION", "the capsule's version is not one the firmware accepts (older than the lowest supported version)"),
+    4: ("ERROR_INVALID_FORMAT", "the capsule's image is not in a format the firmware reads"),
+    5: ("ERROR_AUTH_ERROR", "the capsule's signature did not verify with the key the firmware trusts"),
+    6: ("ERROR_PWR_EVT_AC", "AC power was not connected"),
+    7: ("ERROR_PWR_EVT_BATT", "the battery was too low"),
+    8: ("ERROR_UNSATISFIED_DEPENDENCIES", "a dependency the capsule declares was not met"),
+    6144: ("BAD_IMAGE_POINTER", "the update library was given no image"),
+    6145: ("INVALID_PACKAGE_HEADER", "the capsule's firmware package header did not validate"),
+    6146: ("UNSUPPORTED_PACKAGE_TYPE", "the capsule's package is not a firmware package"),
+    6147: ("INVALID_PACKAGE_IMAGE_INFO_ARRAY", "the package's image list did not validate"),
+    6148: ("IMAGE_TOO_BIG", "an image is larger than its partition"),
+    6149: ("PACKAGE_SIZE_ERROR", "the package is shorter than its images say"),
+    6150: ("NOT_UPDATABLE", "the firmware is not updatable"),
+    6151: ("IMAGE_NOT_IN_PACKAGE", "the capsule holds no image for a partition this board requires, for this board's spec (TegraPlatformSpec / TegraPlatformCompatSpec)"),
+    6152: ("MB1_INVALIDATE_ERROR", "invalidating the inactive MB1 before writing failed"),
+    6153: ("SINGLE_IMAGE_NOT_SUPPORTED", "a single-image capsule, which this firmware was not built to take"),
+    6154: ("IMAGE_INDEX_MISSING", "an image index is missing from the package"),
+    6155: ("NO_PROTOCOL_FOR_IMAGE", "the firmware has no partition for an image of the package"),
+    6156: ("IMAGE_ATTRIBUTES_ERROR", "an image's attributes could not be read"),
+    6157: ("BCT_UPDATE_FAILED", "writing the BCT failed"),
+    6158: ("WRITE_IMAGES_FAILED", "writing the images to the inactive boot chain failed"),
+    6159: ("MB1_WRITE_ERROR", "writing MB1 failed"),
+    6160: ("VERIFY_IMAGES_FAILED", "reading back the written images did not match"),
+    6161: ("SET_SINGLE_IMAGE_FAILED", "writing the single image failed"),
+    6162: ("FMP_LIB_UNINITIALIZED", "the update library had not initialised (the running firmware could not set it up)"),
+    6163: ("BOOT_CHAIN_UPDATE_CANCELED", "the update was canceled: a boot-chain switch (BootChainFwNext) or its status (BootChainFwStatus) was pending"),
+    6164: ("GPT_METADATA_UPDATE_FAILED", "writing the inactive chain's partition table failed (no GPT image for this board's spec, or a write error)"),
+    6165: ("GPT_VERIFY_FAILED", "the written partition table did not verify"),
+    6166: ("GPT_INVALIDATE_FAILED", "invalidating the old partition table failed"),
+    6167: ("GPT_WRITE_FAILED", "writing the partition table failed"),
+    6168: ("SET_INACTIVE_BOOT_CHAIN_BAD_FAILED", "marking the inactive boot chain bad before writing failed"),
+    6169: ("SET_INACTIVE_BOOT_CHAIN_GOOD_FAILED", "marking the written boot chain good failed"),
+    6170: ("UPDATE_BCT_BACKUP_PARTITION_FAILED", "writing the BCT's backup partition failed"),
+}
+ESRT_STATUS_CODES: dict[str, int] = {name: code for code, (name, _m) in ESRT_STATUS_NAMES.items()}
+
+
+class TegraEsrt(TegraEvent):
+    """A field of the ESRT entry of the Jetson's system firmware, as Linux shows it
+    (``/sys/firmware/efi/esrt/entries/entry0/last_attempt_status`` ...; esrt.py): the result of the
+    last UEFI capsule update and the firmware's version."""
+
+    kind: Literal["TegraEsrt"] = "TegraEsrt"
+    field: str  # last_attempt_status | last_attempt_version | fw_version | lowest_supported_fw_version
+    value: str  # as shown
+    status: int | None = None  # last_attempt_status
+    number: int | None = None  # a version as UEFI keeps it (major, minor, patch: one byte each)
+
+    @property
+    def status_name(self) -> str:
+        known = ESRT_STATUS_NAMES.get(self.status) if self.status is not None else None
+        if known is not None:
+            return known[0]
+        if self.status is not None and 0x1000 <= self.status < 0x1800:
+            return "an FmpDxe driver code"
+        if self.status is not None and 0x1800 <= self.status < 0x2000:
+            return "a firmware-update library code"
+        return "a code this release list does not name"
+
+    @property
+    def status_meaning(self) -> str:
+        known = ESRT_STATUS_NAMES.get(self.status) if self.status is not None else None
+        return known[1] if known is not None else "the firmware did not apply the capsule"
+
+    @property
+    def version(self) -> str:
+        if self.number is None:
+            return self.value
+        return f"{self.number >> 16 & 0xFF}.{self.number >> 8 & 0xFF}.{self.number & 0xFF}"
+
+    def is_failure(self) -> bool:
+        return self.status is not None and self.status != 0
+
+    def completes(self) -> bool:
+        # the last capsule update succeeded (or none was attempted): the firmware-update step shows no failure
+        return self.status == 0
+
+    def failure_meaning(self) -> str | None:
+        if not self.is_failure():
+            return None
+        return (f"UEFI did not apply the last capsule update: ESRT last_attempt_status {self.status} "
+                f"({self.status_name}: {self.status_meaning}). The board still runs its old firmware.")
