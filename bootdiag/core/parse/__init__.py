@@ -163,6 +163,10 @@ class LineParser:
         # the last line the long way read an event on
         self.output_on_line: tuple[int, bool | None] = (0, None)
         self._wrapped: dict[int, int] = {}  # first line -> last line of a line a terminal wrapped
+        # Families that read a line, by whether they may ask for the lines after one (wants_line), and
+        # those that may: asked after every line the screen hands over.
+        self._asks_lines: dict[Any, bool] = {}
+        self._asking: tuple[Any, ...] = ()
         self._canonical = registry.canonical_line
 
     @property
@@ -439,9 +443,19 @@ class LineParser:
                     event = family.parse(text, no)
                 except NumberTooLong:
                     continue  # a number no log prints: not this family's message
+                if family not in self._asks_lines:
+                    self._note_asking(family)
                 if event is not None:
                     return event
         return None
+
+    def _note_asking(self, family: Family) -> None:
+        """Remember whether ``family``, which just read a line, may ask for the next ones (``wants_line``):
+        only those are asked after each line, and a capture of another platform has none."""
+        made = family.made() if isinstance(family, DeferredFamily) else family
+        self._asks_lines[family] = hasattr(made, "wants_line")
+        if self._asks_lines[family] and made not in self._asking:
+            self._asking = (*self._asking, made)
 
     def _read(self, text: str, no: int, quoted: bool = False) -> Event | None:
         """The most specific event for one log line: a family's own, else the catalogue's.
@@ -616,7 +630,7 @@ class LineParser:
         count = text.count
         # the value a family asked for (``wants_line``) opens this block: the block before ended
         # with the line that named it
-        while pos < len(text) and self._wants_next(no):
+        while self._asking and pos < len(text) and self._wants_next(no):
             end = text.find("\n", pos)
             if end < 0:
                 end = len(text)
@@ -643,7 +657,7 @@ class LineParser:
             # A family that read a line whose value the next line holds alone (a file's name, then
             # its contents: ``cat`` or ``head`` over sysfs files) is handed that line, which no
             # trigger finds: a bare number.
-            while self._wants_next(no + 1) and end < len(text):
+            while self._asking and self._wants_next(no + 1) and end < len(text):
                 start, end = end + 1, text.find("\n", end + 1)
                 if end < 0:
                     end = len(text)
@@ -654,7 +668,7 @@ class LineParser:
 
     def _wants_next(self, no: int) -> bool:
         """Whether a family asks for line ``no`` (see ``Family.wants_line``)."""
-        return any(f.wants_line(no) for f in self._families if hasattr(f, "wants_line"))
+        return any(f.wants_line(no) for f in self._asking)
 
     def _wrapped_end(self, text: str, start: int, end: int) -> int:
         """Where the line that begins with the row ``start:end`` ends (a terminal may have wrapped it):
