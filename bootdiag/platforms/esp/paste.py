@@ -74,9 +74,10 @@ _LETTER = {"error": "E", "warning": "W", "info": "I", "debug": "D"}
 
 def normalise(text: str) -> str:
     """An ESP-IDF line in the envelope the family reads: a lost level letter is taken from the
-    message catalogue (``I`` when the message is not in it); a missing time becomes 0."""
+    message catalogue; for a message not in it, ``E`` when its words say something failed, else ``I``
+    (an informational line is no failure, and no error may read as one); a missing time becomes 0."""
     if text[:1] == "(" and (m := _NO_LEVEL.match(text)):
-        from bootdiag.core.messages import catalogue
+        from bootdiag.core.messages import FAILURE_WORDS, catalogue
 
         message = text[m.end():]
         hit = catalogue().find(message)
@@ -85,7 +86,10 @@ def normalise(text: str) -> str:
 
             cut = find_cut(catalogue(), message, platform="esp")
             hit = cut.hit if cut is not None and cut.hit.start == 0 else None
-        level = _LETTER.get(hit.known.level, "I") if hit is not None and hit.known.platform == "esp" else "I"
+        if hit is not None and hit.known.platform == "esp":
+            level = _LETTER.get(hit.known.level, "I")
+        else:  # a message the catalogue does not know: its own words tell an error from the rest
+            level = "E" if re.search(FAILURE_WORDS, message) is not None else "I"
         return f"{level} {text}"
     if (m := _NO_STAMP.match(text)) is not None:
         return f"{m.group(1)} (0) {m.group(2)}: {text[m.end():]}"
