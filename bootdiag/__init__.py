@@ -10,9 +10,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # (typing is not imported here: `python -m bootdiag` pauses the collector first)
 if TYPE_CHECKING:
+    from typing import Any
+
     from bootdiag.core.pipeline import explain
     from bootdiag.core.parse import parse_text as parse
 

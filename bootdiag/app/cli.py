@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from bootdiag import __version__
 from bootdiag import platforms as registry
+from bootdiag.app import collector
 from bootdiag.app.environment import Environment
 from bootdiag.core.errors import BootdiagError
 from bootdiag.core.exit import ExitStatus, exit_status_help
@@ -609,6 +610,8 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
         # The command named first is the only one whose options are needed (others: built on demand).
         parser = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None)
         args = parser.parse_args(argv)
+        if args.command != "explain":
+            collector.resume()  # (explain resumes it once it has read the start of the capture)
         if args.command is None:
             raise UsageError(f"{PROG}: no command given: one of {', '.join(_command_names(parser))} (see {PROG} --help)")
         return int(args.handler(args, env))
@@ -659,6 +662,7 @@ def main() -> None:
 
     cache.KEPT_TO_THE_END = True  # this process ends with its command (see cache.unpickle)
     kept_regexes.keep_at_exit()
+    collector.pause()  # until explain has read the start of the capture, or another command starts
     status = run()
     if "threading" not in sys.modules:  # nothing started a thread (nor a process pool, which needs one)
         _end_now(status)

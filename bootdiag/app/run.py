@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bootdiag.app import collector
 from bootdiag.app.environment import Environment
 from bootdiag.core.baud import GarbageMeter, baud_advice
 from bootdiag.core.binary import HEAD_BYTES, binary_kind
@@ -88,6 +89,8 @@ class Started(Value):
                 self.head += chunk[: HEAD_BYTES - self.sniffed]
             self.sniffed += len(chunk)
             self.meter.feed(chunk)
+            if self.sniffed >= SNIFF_BYTES:
+                collector.resume()  # the capture goes on: memory must stay flat (see collector)
 
 
 def files_beside_log(job: Job) -> tuple[list[Event], list[Any]]:
