@@ -155,6 +155,7 @@ class Report(Record, populate_by_name=True):
 
 
 _CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
+_UNRANKED = len(_CONFIDENCE_ORDER)  # below every confidence
 
 
 def adapter(rule_id: str) -> Callable[[str, dict[str, str]], str]:
@@ -225,6 +226,7 @@ class ReportBuilder:
         # confidence (a later boot of a capture may show the line that decides what an earlier one
         # left open).
         self._best: dict[str, Match] = {}
+        self._best_rank: dict[str, int] = {}  # its confidence's rank (_CONFIDENCE_ORDER)
         self._count: dict[str, int] = {}
         self._unexplained: list[Evidence] = []
         self._weak: list[Evidence] = []  # failures read with less than certainty (Event.is_weak)
@@ -326,9 +328,13 @@ class ReportBuilder:
             rule_id = match.rule.id
             self._first.setdefault(rule_id, match)
             self._last[rule_id] = match
-            best = self._best.get(rule_id)
-            if best is None or _CONFIDENCE_ORDER[_confidence(match)] < _CONFIDENCE_ORDER[_confidence(best)]:
-                self._best[rule_id] = match
+            # (a boot loop judges thousands of sessions: once a finding is told at high confidence,
+            # which no later boot betters, its matches are not looked at again)
+            kept = self._best_rank.get(rule_id, _UNRANKED)
+            if kept:
+                rank = _CONFIDENCE_ORDER[_confidence(match)]
+                if rank < kept:
+                    self._best[rule_id], self._best_rank[rule_id] = match, rank
             self._count[rule_id] = self._count.get(rule_id, 0) + match.weight
         if not result.matches and result.failures:
             for failure in result.failures:
@@ -347,6 +353,7 @@ class ReportBuilder:
 
         builder = copy.copy(self)
         builder._first, builder._last, builder._best = dict(self._first), dict(self._last), dict(self._best)
+        builder._best_rank = dict(self._best_rank)
         builder._count = dict(self._count)
         return builder
 
