@@ -109,10 +109,8 @@ class SmpCliFamily(ClaimsByTrigger):
         if self._upload is not None and m is None and (refused := self._glued_status(text, 0, no)) is not None:
             return refused
         if self._upload is not None and _ERROR.match(text):
-            command, self._upload = self._upload, None
-            if (answer := _STATUS.match(text)) is not None and (status := parse_int(answer.group("status"))):
-                return SmpUploadRefused.trusted(line=no, text=text, command_line=command, status=status)
-            return None  # the message catalogue reads the error itself
+            refused, self._upload = self._refused(_STATUS.match(text), text, no), None
+            return refused  # (None: the message catalogue reads the error itself)
         if self._upload is not None and (_DONE.match(text) or _BAR_DONE.search(text)):
             command, self._upload = self._upload, None
             return SmpImageUploaded.trusted(line=no, text=text, command_line=command)
@@ -124,10 +122,15 @@ class SmpCliFamily(ClaimsByTrigger):
     def _glued_status(self, text: str, start: int, no: int) -> Event | None:
         """The device's status glued after the upload's bar on this line (``_BAR_STATUS``): the answer that
         ends the upload."""
-        if "Error: " not in text or (answer := _BAR_STATUS.search(text, start)) is None:
+        if "Error: " not in text or (refused := self._refused(_BAR_STATUS.search(text, start), text, no)) is None:
             return None
-        status = parse_int(answer.group("status"))
-        if not status:
+        self._upload = None
+        return refused
+
+    def _refused(self, answer: re.Match[str] | None, text: str, no: int) -> Event | None:
+        """The upload's refusal by the device: the non-zero SMP status of ``answer`` (``_STATUS`` or
+        ``_BAR_STATUS``), for the upload command still waiting."""
+        status = parse_int(answer.group("status")) if answer is not None else 0
+        if not status or self._upload is None:
             return None
-        command, self._upload = self._upload, None
-        return SmpUploadRefused.trusted(line=no, text=text, command_line=command, status=status)
+        return SmpUploadRefused.trusted(line=no, text=text, command_line=self._upload, status=status)
