@@ -50,3 +50,18 @@ def test_status_zero_completes_and_others_fail() -> None:
     assert ok.completes() and not ok.is_failure()
     assert bad.is_failure() and bad.status_name == "IMAGE_NOT_IN_PACKAGE"
     assert "6151" in (bad.failure_meaning() or "")
+
+
+def test_the_value_opening_the_next_block_is_still_read() -> None:
+    # A stream read in pieces may end a block with the line that names the file: its value then
+    # opens the next block, where no trigger finds it (a bare number).
+    from bootdiag.core.lines import TextBlock
+    from bootdiag.core.parse import LineParser
+
+    name = "$ cat /sys/firmware/efi/esrt/entries/entry0/last_attempt_status"
+    for first, second in ((name, "6163\nnext"), (f"boot ok\n{name}", "6163"), (name, "6163\n")):
+        parser = LineParser()
+        count = first.count("\n") + 1
+        events = parser.events([TextBlock(1, first, count), TextBlock(1 + count, second)])
+        assert [(e.field, e.status, e.line) for e in events if isinstance(e, TegraEsrt)] == [
+            ("last_attempt_status", 6163, count + 1)], (first, second)

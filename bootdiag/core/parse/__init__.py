@@ -630,11 +630,8 @@ class LineParser:
         count = text.count
         # the value a family asked for (``wants_line``) opens this block: the block before ended
         # with the line that named it
-        while self._asking and pos < len(text) and self._wants_next(no):
-            end = text.find("\n", pos)
-            if end < 0:
-                end = len(text)
-            yield no, pos, end
+        for no, start, end in self._asked_lines(text, pos, no):
+            yield no, start, end
             pos, no = end + 1, no + 1
         floor = pos  # lines before it were read (or passed over): a wrapped line starts no earlier
         for start, end in self.screen.line_spans(text, pos, follows_line=no > 1, wrapped_end=self._wrapped_end):
@@ -657,14 +654,20 @@ class LineParser:
             # A family that read a line whose value the next line holds alone (a file's name, then
             # its contents: ``cat`` or ``head`` over sysfs files) is handed that line, which no
             # trigger finds: a bare number.
-            while self._asking and self._wants_next(no + 1) and end < len(text):
-                start, end = end + 1, text.find("\n", end + 1)
-                if end < 0:
-                    end = len(text)
-                no += 1
-                pos = start
-                floor = end + 1
-                yield no, start, end
+            if self._asking and end < len(text):
+                for no, start, end in self._asked_lines(text, end + 1, no + 1):
+                    pos, floor = start, end + 1
+                    yield no, start, end
+
+    def _asked_lines(self, text: str, start: int, no: int) -> Iterator[tuple[int, int, int]]:
+        """``(number, start, end)`` of the lines from ``start`` (line ``no``) on, for as long as a
+        family asks for the next one (``wants_line``)."""
+        while self._asking and start <= len(text) and self._wants_next(no):
+            end = text.find("\n", start)
+            if end < 0:
+                end = len(text)
+            yield no, start, end
+            start, no = end + 1, no + 1
 
     def _wants_next(self, no: int) -> bool:
         """Whether a family asks for line ``no`` (see ``Family.wants_line``)."""
