@@ -234,6 +234,25 @@ def test_the_display_probe_lines_of_an_ordinary_nano_boot_are_no_failure() -> No
     assert explain("[    3.712848] Host write timeout at address 545c00c4\n").status == "unexplained"
 
 
+def test_u_boot_refusing_an_empty_device_tree_carveout_is_no_failure() -> None:
+    # L4T R32 U-Boot on a Nano/TX1/TX2: the display carveouts of the device tree are left at address 0
+    # and size 0, which U-Boot's reservation refuses before it boots the kernel
+    boot = ("## Flattened Device Tree blob at 83100000\n"
+            "   Booting using the fdt blob at 0x83100000\n"
+            "ERROR: reserving fdt memory region failed (addr=0 size=0)\n"
+            "ERROR: reserving fdt memory region failed (addr=0 size=0)\n"
+            "   Using Device Tree in place at 0000000083100000, end 00000000831843cf\n\n"
+            "Starting kernel ...\n\n")
+    events = [e for e in parse_text(boot) if getattr(e, "message", None) == "tegra.uboot_fdt_reserve_failed"]
+    assert [(e.line, e.values) for e in events] == [(3, {"addr": "0", "size": "0"}), (4, {"addr": "0", "size": "0"})]
+    assert not any(e.is_failure() for e in events)
+    assert explain(boot).status == "incomplete"  # U-Boot handed over; the kernel's lines would say the rest
+    assert explain(boot + "Ubuntu 18.04.5 LTS jetson-nano ttyS0\n\njetson-nano login: \n").status == "healthy"
+    # near miss: U-Boot stopping after the hand-over failed is still the failure
+    report = explain(boot.replace("Starting kernel ...", "ERROR: arch-specific fdt fixup failed"))
+    assert report.status == "unexplained" and [e.line for e in report.unexplained] == [7]
+
+
 def test_a_login_prompt_under_a_banner_as_wide_as_a_terminal_is_a_line_of_its_own() -> None:
     # an issue banner that happens to be 80 characters, the width terminals wrap at: the prompt under
     # it is getty's next line, not the rest of a longer one
