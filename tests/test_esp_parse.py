@@ -136,6 +136,48 @@ def test_espefuse_burn_plan_lines_name_the_field_and_its_new_value(line: str, na
     assert isinstance(event, ev.ToolEfuseBurn) and (event.name, event.new) == (name, new)
 
 
+@pytest.mark.parametrize("line,name,on", [
+    # espefuse v4/v5 summary rows (``%-50s %-50s%s = %s %s %s``), ESP32 and later chips
+    ("FLASH_CRYPT_CNT (BLOCK0)                           Flash encryption is enabled if this field has an o = 1 R/W (0b0000001)",
+     "FLASH_CRYPT_CNT", True),
+    ("FLASH_CRYPT_CNT (BLOCK0)                           Flash encryption is enabled if this field has an o = 3 R/W (0b0000011)",
+     "FLASH_CRYPT_CNT", False),
+    ("SPI_BOOT_CRYPT_CNT (BLOCK0)                        Enables flash encryption when 1 or 3 bits are set  = Enable R/W (0b111)",
+     "SPI_BOOT_CRYPT_CNT", True),
+    ("SPI_BOOT_CRYPT_CNT (BLOCK0)                        Enables flash encryption when 1 or 3 bits are set  = Disable R/W (0b000)",
+     "SPI_BOOT_CRYPT_CNT", False),
+    # espefuse v3 (``%-40s``) and v2.6 (raw value in hex)
+    ("FLASH_CRYPT_CNT (BLOCK0)                 Flash encryption mode counter                      = 7 R/W (0b0000111)",
+     "FLASH_CRYPT_CNT", True),
+    ("FLASH_CRYPT_CNT        Flash encryption mode counter                     = 0 R/W (0x0)", "FLASH_CRYPT_CNT", False),
+    ("FLASH_CRYPT_CNT        Flash encryption mode counter                     = 127 R/W (0x7f)", "FLASH_CRYPT_CNT", True),
+])
+def test_espefuse_summary_row_of_the_crypt_counter_says_whether_encryption_is_on(line: str, name: str, on: bool) -> None:
+    event = one(line)
+    assert isinstance(event, ev.EfuseCryptCount) and event.name == name and event.encryption_on is on
+
+
+def test_esptool_security_report_count_line_is_no_espefuse_row() -> None:
+    assert not any(isinstance(e, ev.EfuseCryptCount) for e in parse_text("Flash Crypt Count (FLASH_CRYPT_CNT): 0x1\n"))
+
+
+@pytest.mark.parametrize("line,beside,encrypts", [
+    # the esptool docs' names for espsecure encrypt_flash_data output, a plain table among them
+    ("esptool.py --chip esp32 write_flash 0x1000 bootloader-enc.bin 0x8000 build/partition_table/partition-table.bin "
+     "0x10000 my-app-enc.bin", True, False),
+    ("esptool.py write_flash 0x10000 my-app-ciphertext.bin 0x8000 partition-table.bin", True, False),
+    # every file encrypted on the host, or none, or esptool encrypting them on the chip
+    ("esptool.py write_flash 0x1000 bootloader-enc.bin 0x8000 partition-table-enc.bin", False, False),
+    ("esptool.py write_flash 0x1000 bootloader.bin 0x8000 partition-table.bin 0x10000 unencrypted.bin", False, False),
+    ("esptool.py write_flash --encrypt 0x1000 bootloader.bin 0x10000 app-enc.bin", False, True),
+    ("esptool.py write-flash --encrypt-files 0x10000 app.bin 0x1000 bootloader.bin", False, True),
+])
+def test_a_write_of_host_encrypted_files_beside_a_plain_one(line: str, beside: bool, encrypts: bool) -> None:
+    event = one(line)
+    assert isinstance(event, ev.ToolCommand)
+    assert (event.host_encrypted_beside_plain, event.encrypts) == (beside, encrypts)
+
+
 def _poweron_boots(readings: list[int]) -> str:
     boot = ("ets Jun  8 2016 00:22:57\n\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n"
             "mode:DIO, clock div:2\nload:0x3fff0030,len:6704\nentry 0x40080698\n"

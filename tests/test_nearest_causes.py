@@ -59,9 +59,13 @@ def test_a_watchdog_reset_alone_is_not_near_flash_encryption() -> None:
 
 
 def test_the_right_cause_with_its_failure_seen_stays_near() -> None:
-    # The plaintext partition table on encrypted flash: one of the rule's two conditions shows.
-    near = nearest("esp/boot-esp32-fe-encrypted-bootloader-plaintext-partition-table-magic-c39a-fenced")
+    # A partition table that reads as garbage with no flash encryption in view: one of the plaintext
+    # rule's two conditions shows (the thread found the wrong bootloader file, which no rule names).
+    near = nearest("esp/boot-esp32-idf-2017-partition-invalid-magic-wrong-bootloader-file")
     assert near["esp.plaintext_on_encrypted_flash"] == (1, 2)
+    # With the write of host-encrypted files beside the plain table, the rule is the diagnosis.
+    told = explain(REAL / "esp/boot-esp32-fe-encrypted-bootloader-plaintext-partition-table-magic-c39a-fenced.log")
+    assert told.findings[0].id == "esp.plaintext_on_encrypted_flash"
     # A QIO app on a board whose flash cannot do it: the start-up assert is one of two conditions.
     assert nearest("esp/app-esp32-gd25q32-qio-do-core-init-assert-esphome") == {"esp.flash_mode_mismatch": (1, 2)}
 

@@ -86,8 +86,8 @@ def _address(token: str) -> int | None:
         return None
 
 
-def _offsets(command: str | None, args: list[str]) -> list[int]:
-    """The offsets of a write or verify command's address/file pairs: a number followed by a file name."""
+def _pairs(command: str | None, args: list[str]) -> list[tuple[int, str]]:
+    """A write or verify command's address/file pairs: a number followed by a file name."""
     if command not in _WRITES:
         return []
     tail = next((args[i + 1:] for i, a in enumerate(args) if a.replace("-", "_") == command), [])
@@ -95,8 +95,15 @@ def _offsets(command: str | None, args: list[str]) -> list[int]:
     for address, name in zip(tail, tail[1:]):
         offset = _address(address)
         if offset is not None and not name.startswith("-") and _address(name) is None:
-            found.append(offset)
+            found.append((offset, name))
     return found
+
+
+# espefuse summary's row of the flash encryption counter (events.EfuseCryptCount): the field's name
+# first, its raw bits in parentheses last, "0b0000001" (v3+) or "0x1" (v2.6).
+_CRYPT_CNT_ROW = re.compile(
+    r"(?:^|(?<=\s))((?:SPI_BOOT|FLASH)_CRYPT_CNT)\b[^=]{0,160}= [^=()]{1,60}\((0b[01]{1,8}|0x[0-9a-fA-F]{1,4})\)\s*$"
+)
 
 
 class _ToolTransformer(Transformer):
@@ -106,8 +113,9 @@ class _ToolTransformer(Transformer):
     def tool_command(self, items: list[Token]) -> Parsed:
         args = [str(a) for a in items[1:]]
         command = next((a.replace("-", "_") for a in args if a.replace("-", "_") in _SUBCOMMANDS), None)
+        pairs = _pairs(command, args)
         return ev.ToolCommand, {"tool": _program(items[0]), "command": command, "args": args,
-                                "offsets": _offsets(command, args)}
+                                "offsets": [o for o, _ in pairs], "files": [f for _, f in pairs]}
 
     def connecting(self, items: list[Token]) -> Parsed:
         return ev.ToolConnecting, {"attempts": max(1, str(items[0]).count("_") + str(items[0]).count("."))}
@@ -200,6 +208,7 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         r"Serial port \S",
         # espefuse's burn plan line, its "    - " lead taken as a bullet by the unwrapper or not
         r"'[A-Z][A-Z0-9_]*+' \(",
+        r"\b(?:SPI_BOOT|FLASH)_CRYPT_CNT\b",
     )
 
     def parse(self, text: str, no: int) -> Event | None:
@@ -210,6 +219,11 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         browser = _BROWSER_FATAL.search(text)
         if browser:
             return ev.ToolFatal.trusted(line=no, text=text, message=browser.group(1))
+        row = _CRYPT_CNT_ROW.search(text)
+        if row:
+            raw = row.group(2)
+            bits = raw[2:].count("1") if raw.startswith("0b") else bin(int(raw, 16)).count("1")
+            return ev.EfuseCryptCount.trusted(line=no, text=text, name=row.group(1), bits_set=bits)
         port = _SERIAL_PORT.search(text.strip())
         if port:
             return ev.ToolSerialPort.trusted(line=no, text=text, port=port.group(1).removesuffix(":"))

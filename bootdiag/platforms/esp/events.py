@@ -725,6 +725,14 @@ class AppStarted(EspLog):
 
 
 # ---------------------------------------------------------------- esptool / espefuse / espsecure
+_HOST_ENCRYPTED = re.compile(r"[-_.](?:enc|encrypted|ciphertext)(?:\.bin)?$", re.IGNORECASE)
+
+
+def _host_encrypted_name(path: str) -> bool:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1].strip("\"'")
+    return _HOST_ENCRYPTED.search(name) is not None
+
+
 class ToolEvent(Event):
     kind: str = "ToolEvent"
     family = "esptool"
@@ -752,7 +760,27 @@ class ToolCommand(ToolEvent):
     # The flash offsets a write_flash (or verify_flash) command names, each before its file
     # ("write_flash -z 0x1000 bootloader.bin 0x10000 app.bin" -> [0x1000, 0x10000]).
     offsets: list[int] = []
+    # The files of those pairs, in the same order.
+    files: list[str] = []
     boundary = ("tool", 1)
+
+    @property
+    def encrypts(self) -> bool:
+        """esptool encrypts what it writes on the chip (``--encrypt``, ``--encrypt-files``; v4 spells
+        the second ``--encrypt-files`` too, espressif/esptool@v4.7.0 esptool/__init__.py add_spi_flash_subparsers)."""
+        return any(a in ("--encrypt", "--encrypt-files", "--encrypt_files") for a in self.args)
+
+    @property
+    def host_encrypted_beside_plain(self) -> bool:
+        """A plain write of files the host already encrypted beside a file it did not: the names the
+        docs give espsecure's encrypt_flash_data output (``bootloader-enc.bin``, ``partition-table-enc.bin``,
+        ``my-app-enc.bin``: espressif/esptool@v5.3.1 docs/en/espsecure/index.rst:353-357; ``my-app-ciphertext.bin``:
+        espressif/esp-idf@v6.1-dev docs/en/security/flash-encryption.rst:1241). Flash encryption is on, and
+        the other file goes to flash as plaintext."""
+        if self.command != "write_flash" or self.encrypts or len(self.files) < 2:
+            return False
+        marked = [_host_encrypted_name(f) for f in self.files]
+        return any(marked) and not all(marked)
 
 
 class ToolChip(ToolEvent):
@@ -916,6 +944,25 @@ class ToolEfuseBurn(ToolEvent):
     name: str
     old: str
     new: str
+
+
+class EfuseCryptCount(ToolEvent):
+    """espefuse summary's row of the flash encryption counter: ``FLASH_CRYPT_CNT (BLOCK0)  Flash encryption
+    is enabled if this field has an o = 1 R/W (0b0000001)`` (ESP32), ``SPI_BOOT_CRYPT_CNT (BLOCK0) ... =
+    Enable R/W (0b001)`` (later chips). Row format ``%-50s %-50s%s = %s %s %s`` with the raw bits last
+    (espressif/esptool@v5.3.1 espefuse/efuse/base_operations.py:712, v3.0 espressif/efuse/base_operations.py:116
+    with ``%-40s``); espefuse v2.6 (espefuse.py:473) printed the raw value in hex, ``= 1 R/W (0x1)``."""
+
+    kind: Literal["EfuseCryptCount"] = "EfuseCryptCount"
+    name: str
+    bits_set: int
+
+    @property
+    def encryption_on(self) -> bool:
+        """The counter turns flash encryption on with an odd number of its bits set (esptool
+        espefuse/efuse_defs/esp32.yaml FLASH_CRYPT_CNT, esp32s3.yaml SPI_BOOT_CRYPT_CNT: "Enables flash
+        encryption when 1 or 3 bits are set and disabled otherwise")."""
+        return self.bits_set % 2 == 1
 
 
 class ToolHashVerified(ToolEvent):
