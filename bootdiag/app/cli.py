@@ -252,12 +252,16 @@ def cmd_tail(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_events(args: argparse.Namespace, env: Environment) -> int:
+    from bootdiag.core.engine import messages_read_by
     from bootdiag.core.lines import iter_blocks, iter_lines
     from bootdiag.core.parse import LineParser
+    from bootdiag.core.pipeline import default_rules
     from bootdiag.core.sources import iter_chunks, open_capture
 
+    # The rules' own catalogue lines are read as explain reads them (a benign line a rule names).
+    messages = messages_read_by(default_rules(args.rules))
     stream, _ = open_capture(_capture_arg(args, env), stdin=env.stdin)
-    parser = LineParser()
+    parser = LineParser(messages=messages)
     chunks = iter_chunks(stream)
     items = parser.all_lines(iter_lines(chunks)) if args.all else parser.events(iter_blocks(chunks, apart=parser.rows_apart))
     out = env.stdout
@@ -496,10 +500,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if wanted("events"):
         p = command("events", cmd_events, "Print the typed events read from a capture, as JSON lines.", """
             Print the typed events read from a capture, one JSON object per line: for writing grammars
-            and rules.
+            and rules. The lines read are those explain reads with the same rules (a catalogued line
+            that only some rule names is read because it does).
             """, epilog=_PLAIN_STATUSES)
         _capture(p)
         p.add_argument("--all", action="store_true", help="Also print lines no grammar claims, as Unparsed.")
+        _rules(p)
 
     if wanted("rules"):
         p = command("rules", cmd_rules, "List the root causes bootdiag knows, or show one.", """
