@@ -66,3 +66,19 @@ def test_a_reset_without_a_verified_write_is_no_completed_write() -> None:
     lines = ["esptool v5.3.1", "Serial port /dev/ttyACM0:", "Connecting....", "Hard resetting via RTS pin...", "", *PORT_GONE]
     assert _top(lines)[0] != "esp.port_lost_after_reset"
 
+
+RANGE = ("A fatal error occurred: bootloader/bootloader.bin requires chip revision in range [v0.0 - v0.99] "
+         "(this chip is revision v{}). Use --force to flash anyway.")
+
+
+def test_a_revision_esptool_4_3_to_4_5_dev0_misread_is_told_with_little_certainty() -> None:
+    report = explain(RANGE.format("2.8") + "\n")
+    assert (report.top.id, report.top.confidence) == ("esp.chip_mismatch", "low")
+    assert "vX.8" in report.top.explanation and report.top.fix[0].startswith("Read the chip's revision with a current esptool")
+
+
+@pytest.mark.parametrize("revision", ["1.0", "1.1", "3.1"])
+def test_a_newer_chip_than_the_range_is_told_with_certainty(revision: str) -> None:
+    report = explain(RANGE.format(revision) + "\n")
+    assert (report.top.id, report.top.confidence) == ("esp.chip_mismatch", "high")
+    assert "predates this chip revision" in report.top.explanation
