@@ -82,3 +82,15 @@ def test_a_newer_chip_than_the_range_is_told_with_certainty(revision: str) -> No
     report = explain(RANGE.format(revision) + "\n")
     assert (report.top.id, report.top.confidence) == ("esp.chip_mismatch", "high")
     assert "predates this chip revision" in report.top.explanation
+
+
+def test_the_end_of_a_write_glued_on_one_line_is_read_line_by_line() -> None:
+    lines = ["Hash of data verified. Leaving... Hard resetting with a watchdog...", PORT_GONE[0]]
+    assert _top(lines)[0] == "esp.port_lost_after_reset"
+
+
+def test_a_fatal_line_with_the_next_command_glued_after_it_stays_the_fatal_error() -> None:
+    line = (RANGE.format("1.1") + " `Executing task: C:\\esp\\esp-idf\\components\\esptool_py\\esptool\\esptool.py"
+            " -p COM6 --chip esp32c3 write_flash 0x0 bootloader/bootloader.bin`")
+    report = explain(line + "\n")
+    assert (report.top.id, report.top.confidence) == ("esp.chip_mismatch", "high")
