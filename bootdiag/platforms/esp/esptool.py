@@ -67,6 +67,12 @@ _BROWSER_FATAL = re.compile(
 )
 
 
+# A line that begins with esptool's fatal wrapper is that error, whatever it names later (a path to
+# esptool.py, or the next command line a paste glued after it): "A fatal error occurred: " (v2-v5), after
+# "ERROR: " past v5.3.1 (esp-pylib's EspLog.err, see the grammar).
+_FATAL_FIRST = re.compile(r"(?:ERROR: )?A fatal error occurred:")
+
+
 def _program(token: Token) -> str:
     """``esptool.py`` / ``esptool.exe`` / a quoted path's ``esptool.exe"`` -> ``esptool``."""
     return str(token).removesuffix('"').removesuffix(".py").removesuffix(".exe")
@@ -228,6 +234,8 @@ class EsptoolFamily(Stateless, ClaimsByTrigger):
         if port:
             return ev.ToolSerialPort.trusted(line=no, text=text, port=port.group(1).removesuffix(":"))
         program = _PROGRAM_START.search(text)
+        if program and _FATAL_FIRST.match(text.lstrip()):
+            program = None  # the fatal line, with a path or the next command glued after it, is the fatal error
         subject = text[program.start():] if program else text
         parsed = parse_tool_text(subject)
         if parsed is None:

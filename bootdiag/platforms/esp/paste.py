@@ -28,7 +28,11 @@ LINE_STARTS = (
     r"SPIWP:0x", r"Saved PC:0x", r"Guru Meditation Error", r"Backtrace: ?0x", r"Rebooting\.\.\.",
     r"A fatal error occurred:", r"esptool(?:\.py)? v\d", r"Serial port \S", r"Connecting\.\.", r"Chip is ESP",
     r"Uploading stub", r"Stub running", r"Changing baud rate", r"Wrote \d+ bytes", r"Hash of data verified",
-    r"Hard resetting via",
+    # esptool's reset after a run: "Hard resetting via RTS pin...", on the USB ports of later chips "Hard resetting
+    # with a watchdog..." (espressif/esptool@v5.3.1 loader.py:2086, targets/esp32s3.py:336; "with RTC WDT..." in
+    # the v4.9 development releases), after "Leaving..."; and pyserial's errors esptool passes on
+    # ("A serial exception error occurred: ", v4+, messages/esptool.toml)
+    r"Hard resetting (?:via|with)", r"Leaving\.\.\.(?=\s|$)", r"A serial exception error occurred:",
     # ROM refusals and the panic handler's bare lines (esp-rom strings; esp_system/panic.c, port/panic_handler.c)
     r"csum err:", r"wrong chip id", r"[Ss]ecure boot check fail", r"Sig block \d", r"Signature Check Failed",
     r"abort\(\) was called", r"assert failed:", r"Core +\d register dump:", r"ELF file SHA256:", r"Rebooting in \d",
