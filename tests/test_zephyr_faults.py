@@ -86,3 +86,24 @@ def test_other_fatal_errors_are_not_a_stack_overflow(fault: str) -> None:
     report = explain(JUMP + fault)
     assert report.status != "healthy"
     assert "mcuboot.zephyr_stack_overflow" not in [f.id for f in report.findings]
+
+
+def test_an_application_that_calls_abort_after_the_jump_is_no_healthy_boot() -> None:
+    # Zephyr's libc abort() prints "abort()" and panics at once; with the fatal-error log off nothing follows.
+    report = explain(JUMP + "abort()\n")
+    assert report.status != "healthy" and report.exit_code != 0
+    assert [(e.line, e.meaning.startswith("Code in this image called the C library's abort()")) for e in report.unexplained] == [(5, True)]
+
+
+def test_abort_in_the_bootloader_is_an_unexplained_failure_with_its_meaning() -> None:
+    text = "I: Starting bootloader\nD: context_boot_go\nabort()\n"
+    report = explain(text)
+    assert report.status == "unexplained" and report.exit_code != 0
+    assert [e.line for e in report.unexplained] == [3]
+    assert "panics the kernel" in report.unexplained[0].meaning
+
+
+def test_esp_idf_abort_line_keeps_its_own_reading() -> None:
+    from bootdiag.core.parse import parse_text
+
+    assert [e.kind for e in parse_text("abort() was called at PC 0x40081e4b on core 0\n")] == ["Panic"]
