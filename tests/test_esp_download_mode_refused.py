@@ -55,3 +55,27 @@ def test_usb_boot_after_a_usb_serial_jtag_reset_stays_a_high_reading() -> None:
     report = explain(C3 + "rst:0x15 (USB_UART_CHIP_RESET),boot:0x0 (USB_BOOT)\nwait usb download\n")
     assert report.top is not None and report.top.id == "esp.boot_strapped_to_download"
     assert report.top.confidence == "high"
+
+
+ESP32_LOOP = "ets Jul 29 2019 12:21:46\n\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\n" + "invalid header: 0xffffffff\n" * 4
+BOOT_HELD = "ets Jul 29 2019 12:21:46\n\nrst:0x10 (RTCWDT_RTC_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\nwaiting for download\n"
+
+
+def test_a_download_wait_after_a_failed_flash_boot_ranks_below_that_failure() -> None:
+    # BOOT held after the loop, to flash again: the loop is what the capture asks about.
+    report = explain(ESP32_LOOP * 2 + BOOT_HELD)
+    assert report.top is not None and report.top.id == "esp.bootloader_wrong_offset"
+    assert "esp.boot_strapped_to_download" in [f.id for f in report.findings]
+
+
+def test_a_download_wait_alone_is_still_the_cause() -> None:
+    report = explain(BOOT_HELD)
+    assert report.top is not None and report.top.id == "esp.boot_strapped_to_download"
+
+
+def test_a_download_mode_nobody_asks_for_stays_first_after_a_failed_flash_boot() -> None:
+    c6 = "ESP-ROM:esp32c6-20220919\nBuild:Sep 19 2022\n"
+    loop = c6 + "rst:0x7 (TG0WDT_HPSYS),boot:0xc (SPI_FAST_FLASH_BOOT)\n" + "invalid header: 0xffffffff\n" * 4
+    report = explain(loop * 2 + c6 + "rst:0x1 (POWERON),boot:0x0 (USB_BOOT)\nwait usb download\n")
+    assert report.top is not None and report.top.id == "esp.boot_strapped_to_download"
+    assert "USB_BOOT" in report.top.explanation

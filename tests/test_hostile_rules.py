@@ -167,3 +167,13 @@ def test_mutated_rules_load_as_listed_mistakes_or_as_rules_that_run(which: int, 
         analyzer = Analyzer("<capture>", loaded)
         analyzer.feed_bytes((ROOT / "corpus" / "esp-idf" / "rom-csum-err.log").read_bytes())
         analyzer.finish().to_json_dict()
+
+
+def test_waits_nobody_asks_for_name_conditions_of_a_rule_that_waits(tmp_path: Path) -> None:
+    rules = tmp_path / "r.toml"
+    rules.write_text(rule_text("w") + 'not_asked_for = ["nowhere"]\n')
+    err = clean_error(bootdiag("rules", "--rules", str(rules)))
+    assert "not_asked_for: no condition is named 'nowhere'" in err
+    assert "only a rule that waits_for_user" in err
+    rules.write_text(rule_text("w") + 'waits_for_user = true\nnot_asked_for = ["m"]\n')
+    assert bootdiag("rules", "--rules", str(rules)).code == 0

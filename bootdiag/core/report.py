@@ -454,7 +454,20 @@ class ReportBuilder:
             if not (completed and (_rests_on_quotes(self._best[rule_id]) or first.rule.waits_for_user)) and not (self.output_after_last and first.rule.read_from_silence and self._last[rule_id].session == self._last_session)
             and not (first.rule.waits_for_user and progress > self._last[rule_id].session)
         ]
-        ranked = sorted(kept, key=self._rank)
+        # A wait the user may have asked for (BOOT held to flash again) that comes after a run of the
+        # same capture that failed does not explain that failure: the failure ranks first. A wait
+        # nobody asks for (the rule's ``not_asked_for``) still does.
+        failed_at = min((self._first[r].session for r in kept if not self._first[r].rule.waits_for_user), default=None)
+
+        def asked_after_failure(rule_id: str) -> bool:
+            first, rule = self._first[rule_id], self._first[rule_id].rule
+            return (rule.waits_for_user and failed_at is not None and first.session > failed_at
+                    and not any(name in self._best[rule_id].captures for name in rule.not_asked_for))
+
+        def rank(rule_id: str) -> tuple[bool, int, int, int]:
+            return (asked_after_failure(rule_id), *self._rank(rule_id))
+
+        ranked = sorted(kept, key=rank)
         findings = [self.finding(rule_id) for rule_id in ranked]
         unexplained = list(self._unexplained)
         if not unexplained and not completed:

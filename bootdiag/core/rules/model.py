@@ -97,6 +97,9 @@ class Rule(Record, extra="forbid", check=_cause_needs_a_fix):
     # later run that got past the wait (it handed over to the next stage), the wait ended and the
     # finding does not stand.
     waits_for_user: bool = False
+    # Conditions (named with ``as``) that show a wait nobody asks for (a download mode only an invalid
+    # strapping gives): where one holds, the wait is the failure even after another one.
+    not_asked_for: list[str] = field(default_factory=list)
     # The chips the cause can happen on, as the platform names them (its ``chips``; the ``chip`` a
     # capture shows is compared with them): a strapping pin or an eFuse only some chips have. Empty:
     # any chip of the platform. A capture that shows another chip is never near this rule.

@@ -240,6 +240,11 @@ def _check_templates(rule: Rule, errors: list[str]) -> None:
             errors.append(f"notes.{key}: no condition is named {key!r}")
         else:
             check(note, f"notes.{key}", required | {key})
+    for key in rule.not_asked_for:
+        if key not in kinds_by_name:
+            errors.append(f"not_asked_for: no condition is named {key!r}")
+    if rule.not_asked_for and not rule.waits_for_user:
+        errors.append("not_asked_for: only a rule that waits_for_user names the waits nobody asks for")
     for key, lines in rule.fix_if.items():
         if key not in kinds_by_name:
             errors.append(f"fix_if.{key}: no condition is named {key!r}")
