@@ -25,7 +25,8 @@ LINE_STARTS = (
     # the ROM's own line, not a host tool's sentence ending in the same words ("not found waiting for download");
     # ROMs that wait on USB print "wait usb download" (grammars/esp_rom.lark waiting)
     r"(?<![A-Za-z] )(?:waiting for|wait usb) download",
-    r"SPIWP:0x", r"Saved PC:0x", r"Guru Meditation Error", r"Backtrace: ?0x", r"Rebooting\.\.\.",
+    # (the later ROMs' own "SPIWP:0xee" line, not the second half of the ESP32's "configsip: 0, SPIWP:0xee")
+    r"(?<!, )SPIWP:0x", r"Saved PC:0x", r"Guru Meditation Error", r"Backtrace: ?0x", r"Rebooting\.\.\.",
     r"A fatal error occurred:", r"esptool(?:\.py)? v\d", r"Serial port \S", r"Connecting\.\.", r"Chip is ESP",
     r"Uploading stub", r"Stub running", r"Changing baud rate", r"Wrote \d+ bytes", r"Hash of data verified",
     # esptool's reset after a run: "Hard resetting via RTS pin...", on the USB ports of later chips "Hard resetting
