@@ -3,7 +3,7 @@ stage's output; the lines glued after a failure, a prompt's user and host, a bau
 are read as the lines they were."""
 from __future__ import annotations
 
-from bootdiag.core.parse import LineParser
+from bootdiag.core.parse import LineParser, parse_text
 from bootdiag.core.pipeline import explain
 
 _ESP32C3_ROM = (
@@ -211,3 +211,22 @@ def test_a_note_that_the_paste_repeats_is_no_output_after_the_hand_over():
         assert not is_repeat_note(line), line
     # the application's own first line after the hand-over is output: the boot went on
     assert explain(_ESP32_ROM_TO_ENTRY + "\nHello from the sketch\n").status == "healthy"
+
+
+_ESP32_ROM_GLUED = (
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT) configsip: 0, SPIWP:0xee mode:DIO, clock div:2\n"
+    "load:0x3fff0030,len:1184 load:0x40078000,len:13132 load:0x40080400,len:3036 entry 0x400805e4 {app}\n"
+)
+
+
+def _restart_banner(line: str) -> bool:
+    return next(e for e in parse_text(line) if type(e).__name__ == "RomBanner").restarted_after_entry
+
+
+def test_a_restart_after_the_sketchs_output_glued_on_the_jump_is_no_restart_right_after_it() -> None:
+    # The sketch printed after the ROM's jump, on the line the paste glued it to: the restart the
+    # next banner shows ended a run of the sketch, not a boot that died at the jump.
+    capture = _ESP32_ROM_GLUED.format(app="00:00:00.002 HDW: ESP32-D0WD-V3 00:00:00.059 CFG: Loaded, Count 2 ets Jul 29 2019 12:21:46")
+    assert not _restart_banner(capture)
+    # near-miss: the next banner glued right after the jump: the chip restarted with nothing run between
+    assert _restart_banner(_ESP32_ROM_GLUED.format(app="ets Jul 29 2019 12:21:46"))

@@ -83,3 +83,29 @@ def test_a_download_wait_a_later_flash_boot_got_past_does_not_explain_that_boot(
     # Near-miss: the wait comes after the flash boot, and the capture ends there.
     last = explain(_ESP32_ROM + _ESP32_ROM_LOADS + _ESP32_DOWNLOAD_WAIT)
     assert last.findings[0].id == "esp.boot_strapped_to_download"
+
+
+# An Arduino-style boot: the ROM hands over and a sketch prints, with no second-stage bootloader
+# or ESP-IDF line that shows the app running.
+_SKETCH = "00:00:00.002 HDW: ESP32-D0WD-V3\n00:00:00.040 CFG: Loaded from File, Count 2\n"
+
+
+def _restart(reason: str) -> str:
+    return _ESP32_ROM.replace("rst:0x1 (POWERON_RESET)", reason)
+
+
+def test_output_after_a_hand_over_is_no_run_that_lasted_when_an_earlier_one_restarted_itself() -> None:
+    # The first boot handed over and printed, then the firmware reset the chip (a software reset,
+    # no panic): the second boot printing as much shows no more that it lasts.
+    first = _ESP32_ROM + _ESP32_ROM_LOADS + _SKETCH
+    assert explain(first).status == "healthy"
+    for reason in ("rst:0xc (SW_CPU_RESET)", "rst:0x3 (SW_RESET)"):
+        capture = first + _restart(reason) + _ESP32_ROM_LOADS + _SKETCH
+        report = explain(capture)
+        assert report.status == "incomplete", reason
+
+
+def test_a_power_cycle_between_boots_that_hand_over_keeps_the_capture_healthy() -> None:
+    # Near-miss: a power-on reset (a power cycle, or EN pressed on an ESP32) is someone's doing.
+    first = _ESP32_ROM + _ESP32_ROM_LOADS + _SKETCH
+    assert explain(first + _ESP32_ROM + _ESP32_ROM_LOADS + _SKETCH).status == "healthy"

@@ -109,6 +109,11 @@ class Event(Record, frozen=True, extra="forbid"):
         """Whether this line shows a boot or tool run that reached its end."""
         return type(self).completion
 
+    def restarts_unasked(self) -> bool:
+        """Whether this line shows the device restarting by its own doing (a software reset), not
+        by someone's hand or a power cycle: the run before it ended though it had handed over."""
+        return False
+
     def hands_over(self) -> bool:
         """Whether the boot hands over to the next stage at this line (see ``handoff``)."""
         return type(self).handoff

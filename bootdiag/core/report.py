@@ -252,6 +252,12 @@ class ReportBuilder:
         # progress session before it, and the family of the event that handed over.
         self._handing_over: tuple[int, str] | None = None
         self._last_session_from = 0  # the line of the last session's first event
+        # A boot of the capture handed over to its next stage and the device then restarted itself
+        # (Event.restarts_unasked): output after a hand-over did not show that boot lasting, so it
+        # shows no more of the last one.
+        self._restarted_after_handover = False
+        self._handed_over_before = False  # the event before the last one handed over
+        self._session_after_handover = -1  # a session that began right after a hand-over
         # Output follows the capture's last event (lines no grammar reads): None while undecided.
         self.output_after_last: bool | None = None
         # That output is the capture's last line alone, in the form of the last event's stage (its
@@ -281,12 +287,17 @@ class ReportBuilder:
             self._last_event = event
             # A warning the catalogue knows, printed after the hand-over, is the next stage's own
             # output (a kernel's EFI stub going on without an initrd): the stage it handed to runs.
+            self._handed_over_before = self._last_handoff
             self._last_handoff = event.hands_over() or (
                 self._last_handoff and session == self._last_session and getattr(event, "severity", None) == "warning"
             )
             self._last_waits = event.waits()
             if session != self._last_session or self.log_events == 1:
                 self._last_session_from = event.line
+                if self.log_events > 1 and self._handed_over_before:
+                    self._session_after_handover = session
+            if session == self._session_after_handover and event.restarts_unasked():
+                self._restarted_after_handover = True
             self._last_session = session
             self._note_progress(event, session, completes)
             self.output_after_last = None
@@ -431,7 +442,8 @@ class ReportBuilder:
             self._best.setdefault(match.rule.id, match)
             self._count.setdefault(match.rule.id, 1)
         # After a hand-over, lines no grammar reads are the next stage's own output: it runs.
-        handed_over = self._last_handoff and bool(self.output_after_last) and not self.output_cut_short
+        handed_over = (self._last_handoff and bool(self.output_after_last) and not self.output_cut_short
+                       and not self._restarted_after_handover)
         # A capture that ends waiting (nothing after the wait ran) shows no run that completed.
         stalled = self._last_waits and not self.output_after_last
         erase_only = self._write_after_erase and not self._completed_other

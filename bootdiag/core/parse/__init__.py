@@ -149,6 +149,9 @@ class LineParser:
         self._learning = [f.learn for f in families if reuse_repeats and hasattr(f, "learn")]
         # Families told, in line order, of every event the others read (see Family.other_event).
         self._noticing = [f.other_event for f in families if hasattr(f, "other_event")]
+        # Those told of output glued after a hand-over on its line (see Family.output_after_handover).
+        self._output_noticing = [f.output_after_handover for f in families if hasattr(f, "output_after_handover")]
+        self._handover_rest = ""  # what the last hand-over's piece held after it
         noise = tuple(n for f in families if (n := getattr(f, "noise", None)))
         glued = tuple(g for f in families if getattr(f, "noise", None) and (g := getattr(f, "noise_glued", None)))
         self.screen = trigger_screen(
@@ -231,6 +234,7 @@ class LineParser:
         read each log line it holds."""
         found: list[Event] = []
         trailing: bool | None = None  # what this line shows after its last event (output_follows)
+        handed_over = False  # its last event hands over to the next stage
         # (text, which of the lines a terminal showed the line ends of, as pasted: not normalised yet)
         pieces = [
             (piece, n, True)
@@ -287,18 +291,30 @@ class LineParser:
                         found_here += 1
                         self._notice(said, no)
                 trailing = None
-                if not quoted and event.hands_over():
+                handed_over = not quoted and event.hands_over()
+                if handed_over:
                     # what the line holds after the hand-over's own words is the next stage's output,
                     # which a paste that lost the newline glued on ("*** Booting Zephyr OS ... *** Hello World!")
                     trailing = self._after_handover(piece, event)
+                    self._output_after_handover(trailing, self._handover_rest, no)
             elif not found_here and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
             elif found and trailing is None:
                 # a paste that lost its newlines: the next stage's output may follow on this line
                 trailing = output_follows(piece)
+                if handed_over:
+                    self._output_after_handover(trailing, piece, no)
         if found:
             self.output_on_line = (no, trailing)
         return found
+
+    def _output_after_handover(self, shows: bool | None, text: str, no: int) -> None:
+        """Tell the families that output (``text``) followed a hand-over on line ``no``, as soon as it
+        is read: a later piece of the line may be the next boot's banner. A writer's elision ("...",
+        "[...]") holds no word of output."""
+        if shows and any(c.isalnum() for c in text):
+            for notice in self._output_noticing:
+                notice(no)
 
     def _after_handover(self, piece: str, event: Event) -> bool | None:
         """Whether output follows the event that hands over within its own ``piece`` (None: nothing
@@ -310,6 +326,7 @@ class LineParser:
             # a family that read the whole line as the message: its catalogued text says where it ends
             m = self.catalogue.by_id[event.message].pattern.search(piece)
             rest = piece[m.end() :].strip() if m is not None and m.end() < len(piece) and piece[m.end()] in " \t" else ""
+        self._handover_rest = rest
         if not rest or rest.startswith(_ANNOTATION):
             return None
         return output_follows(rest)

@@ -39,6 +39,8 @@ class Family(Protocol):
     # Optional, for a family made at start (one that reads repeats): ``other_event(event, no)``, told
     # of every event read, its own included, in the order of the capture (a paste that glued lines
     # together keeps that order on one line): what another stage printed in between.
+    # Optional with it, ``output_after_handover(no)``: line ``no`` holds, after an event that hands
+    # over, output no family reads (a paste that lost the newline after the ROM's "entry 0x...").
 
     # For repeated boot sessions (a session that repeats an earlier one is counted without reading
     # its lines; a family without these two stops that for the whole capture):

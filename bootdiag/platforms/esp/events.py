@@ -88,6 +88,11 @@ def _reset_reason_ids() -> dict[str, str]:
 # ROM prints its rtc.h name, CHIP_LP_WDT_RESET (espressif/esp-idf@v6.0.2:
 # components/esp_rom/esp32p4/include/esp32p4/rom/rtc.h:102).
 WHOLE_CHIP_WATCHDOG_RESETS = frozenset({"RTCWDT_RTC_RESET", "RTCWDT_RTC_RST", "LP_WDT_SYS", "CHIP_LP_WDT_RESET"})
+# Software resets, as the ROM names them: codes 3 and 12 (esp-idf v5.1 components/esp_rom/include/
+# esp32/rom/rtc.h SW_RESET, SW_CPU_RESET; esp32s3/rom/rtc.h and esp32c3/rom/rtc.h RTC_SW_SYS_RESET,
+# RTC_SW_CPU_RESET, which those ROMs print as RTC_SW_SYS_RST and RTC_SW_CPU_RST). The firmware asked
+# for the restart (esp_restart(), ESP.restart(), the panic handler), nobody pressed a button.
+SOFTWARE_RESETS = frozenset({"SW_RESET", "SW_CPU_RESET", "RTC_SW_SYS_RST", "RTC_SW_CPU_RST"})
 
 
 class RomReset(RomRetry):
@@ -150,6 +155,9 @@ class RomReset(RomRetry):
 
     def completes(self) -> bool:
         return self.woke_after_boot
+
+    def restarts_unasked(self) -> bool:
+        return not self.retry and (self.reason or "") in SOFTWARE_RESETS
 
     @property
     def message_id(self) -> str | None:

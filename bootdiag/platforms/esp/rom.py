@@ -335,6 +335,11 @@ class EspRomFamily(ClaimsByTrigger):
             if self._app_at is None:
                 self._app_at = no
 
+    def output_after_handover(self, no: int) -> None:
+        """Output glued after the ROM's "entry 0x..." on its line (a paste that lost the newline): the
+        next stage printed, so a restart later in the capture is no restart right after the jump."""
+        self._entry_at = None
+
     def _ends_alike(self, reason: str, no: int) -> bool:
         """Whether the boot this reset (of ``reason``, at line ``no``) ends stopped where the first
         boot that reached its application and ended with the same reset did: as many lines of output
