@@ -12,6 +12,9 @@ A capture is right when:
 
 A false alarm is a healthy capture reported with a failure (diagnosed or unexplained).
 
+"settled" is top-1 over the captures whose thread established a cause (all but "other:cause_not_found",
+where no answer but unexplained or a low finding can be checked as right).
+
 Targets: top-1 accuracy >= 90%, no healthy capture flagged, no failing capture called healthy.
 """
 from __future__ import annotations
@@ -28,6 +31,7 @@ from checkout import ROOT, use_checkout  # noqa: E402
 
 use_checkout()
 REAL = ROOT / "corpus" / "real"
+UNSETTLED = "other:cause_not_found"  # a thread that settled no cause
 FLAGGED = {"diagnosed", "unexplained"}
 
 
@@ -88,10 +92,12 @@ def outcomes() -> list[Outcome]:
 def figures(results: list[Outcome]) -> dict[str, float | int]:
     failing = [r for r in results if not r.healthy_case]
     healthy = [r for r in results if r.healthy_case]
+    settled = [r for r in results if r.cause != UNSETTLED]
     return {
         "captures": len(results),
         "right": sum(r.right for r in results),
         "accuracy": sum(r.right for r in results) / len(results) if results else 0.0,
+        "settled": sum(r.right for r in settled) / len(settled) if settled else 0.0,
         "healthy_over_failure": sum(r.healthy_over_failure for r in failing),
         "failing": len(failing),
         "false_alarms": sum(r.false_alarm for r in healthy),
@@ -107,10 +113,10 @@ def main() -> int:
     by_platform: dict[str, list[Outcome]] = defaultdict(list)
     for r in results:
         by_platform[r.platform].append(r)
-    print(f"{'platform':<10} {'captures':>8} {'top-1':>7} {'healthy over failure':>21} {'false alarms':>13}")
+    print(f"{'platform':<10} {'captures':>8} {'top-1':>7} {'settled':>8} {'healthy over failure':>21} {'false alarms':>13}")
     for name, group in [*sorted(by_platform.items()), ("all", results)]:
         f = figures(group)
-        print(f"{name:<10} {f['captures']:>8} {f['accuracy']:>7.1%} {f['healthy_over_failure']:>12} of {f['failing']:<6} {f['false_alarms']:>5} of {f['healthy']:<5}")
+        print(f"{name:<10} {f['captures']:>8} {f['accuracy']:>7.1%} {f['settled']:>8.1%} {f['healthy_over_failure']:>12} of {f['failing']:<6} {f['false_alarms']:>5} of {f['healthy']:<5}")
     total = figures(results)
     print(f"targets: top-1 >= 90% ({'MET' if total['accuracy'] >= 0.9 else 'NOT MET'}), "
           f"healthy over failure = 0 ({'MET' if not total['healthy_over_failure'] else 'NOT MET'}), "

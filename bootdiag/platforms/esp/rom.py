@@ -191,6 +191,12 @@ def _is_host_tool(event: Event) -> bool:
     return isinstance(message, str) and message.startswith(_HOST_TOOL_MESSAGES)
 
 
+def _is_rom_message(event: Event) -> bool:
+    """A line of the ROM's own that the catalogue read (messages/esp-rom.toml, ids "rom."), such as
+    "configsip: 0, SPIWP:0xee" where a rule reads it: the ROM still runs, no later stage printed."""
+    return type(event) is CatalogueMessage and event.message.startswith("rom.")
+
+
 class EspRomFamily(ClaimsByTrigger):
     name = "esp-rom"
     trigger = compile_trigger(
@@ -321,7 +327,7 @@ class EspRomFamily(ClaimsByTrigger):
         """A line the bootloader or the app printed after the hand-over: whatever restarts the chip
         later does not restart it right after the ROM's jump (counted by events, not only by lines:
         a paste that lost its newlines puts the hand-over and what follows it on one line)."""
-        if type(event).family != self.name and not event.quoted:
+        if type(event).family != self.name and not event.quoted and not _is_rom_message(event):
             self._entry_at = None
             # The host's flashing tool took the chip over: the reset that follows is the tool's, and
             # ends no boot of the chip's own.
