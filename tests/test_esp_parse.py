@@ -904,15 +904,13 @@ def test_an_all_zero_bootloader_header_is_a_low_confidence_offset_finding() -> N
 
 def test_configsip_and_its_spiwp_are_one_esp32_rom_line() -> None:
     # "SPIWP:0x.." opens a line of the later ROMs, but on the ESP32 it ends the configsip line: not cut
-    # there, the line is the ROM's configsip message (what a rule reading rom.configsip sees).
+    # there, the line is the ROM's, with the header's WP pin.
     from bootdiag.core.lines import TextBlock
-    from bootdiag.core.parse import LineParser
 
     text = "rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\nconfigsip: 0, SPIWP:0xee\nmode:DIO, clock div:2"
-    events = list(LineParser(messages=["rom.configsip"]).events([TextBlock(1, text)]))
-    config = [e for e in events if e.line == 2]
-    assert [(type(e).__name__, getattr(e, "message", None), e.text) for e in config] == [
-        ("CatalogueMessage", "rom.configsip", "configsip: 0, SPIWP:0xee")]
+    config = [e for e in LineParser().events([TextBlock(1, text)]) if e.line == 2]
+    assert [(type(e), e.text, e.flash_pin_config, e.wp_pin) for e in config] == [
+        (ev.RomSpiConfig, "configsip: 0, SPIWP:0xee", 0, 0xEE)]
     glued = "rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)SPIWP:0xee"  # an S3 paste that lost its newline
-    events = list(LineParser(messages=["rom.spiwp"]).events([TextBlock(1, glued)]))
+    events = list(LineParser(messages=["rom.spiwp"]).events([TextBlock(1, glued)]))  # (read where a rule names it)
     assert any(getattr(e, "message", None) == "rom.spiwp" for e in events)

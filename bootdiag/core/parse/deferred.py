@@ -26,7 +26,8 @@ from bootdiag.core.value import Frozen, set_fields
 class Outline(Frozen):
     """What the parser needs of a family before it is made."""
 
-    _fields = ("trigger", "noise", "noise_glued", "repeats", "by_trigger", "remembers", "volatile", "claim_start")
+    _fields = ("trigger", "noise", "noise_glued", "repeats", "by_trigger", "remembers", "volatile", "claim_start",
+               "fresh_claims")
 
     trigger: str
     noise: str | None
@@ -36,11 +37,13 @@ class Outline(Frozen):
     remembers: bool  # it can say what it remembers (``state``/``restore``)
     volatile: str | None  # its pattern for the parts of a line that change between printings
     claim_start: str | None  # a regex that matches the start of every line it claims (``claim_start``)
+    fresh_claims: str | None  # a regex that finds what every line it claims before any line reached it holds
 
     def __init__(self, trigger: str, noise: str | None, noise_glued: str | None, repeats: bool, by_trigger: bool,
-                 remembers: bool, volatile: str | None, claim_start: str | None = None) -> None:
+                 remembers: bool, volatile: str | None, claim_start: str | None = None,
+                 fresh_claims: str | None = None) -> None:
         set_fields(self, trigger=trigger, noise=noise, noise_glued=noise_glued, repeats=repeats, by_trigger=by_trigger,
-                   remembers=remembers, volatile=volatile, claim_start=claim_start)
+                   remembers=remembers, volatile=volatile, claim_start=claim_start, fresh_claims=fresh_claims)
 
 
 UNMADE = ("family not made",)  # the state of a family no line has reached yet
@@ -56,7 +59,7 @@ def outlines(key: tuple[str, ...]) -> tuple[tuple[Outline, ...], ...]:
             tuple(Outline(f.trigger, getattr(f, "noise", None), getattr(f, "noise_glued", None), hasattr(f, "repeat"),
                           isinstance(f, ClaimsByTrigger),
                           hasattr(f, "state") and hasattr(f, "restore"), getattr(f, "volatile", None),
-                          getattr(f, "claim_start", None))
+                          getattr(f, "claim_start", None), getattr(f, "fresh_claims", None))
                   for f in platform.families())
             for platform in registry.reading_order()
         )
@@ -77,6 +80,7 @@ class DeferredFamily:
         self._by_trigger = re.compile(outline.trigger) if outline.by_trigger else None
         # A family that claims no line this pattern does not open is not made for such a line.
         self._claim_start = re.compile(outline.claim_start) if outline.claim_start else None
+        self._fresh_claims = re.compile(outline.fresh_claims) if outline.fresh_claims else None
         self._make = make
         self._platform_families, self._position = platform_families, position
 
@@ -94,6 +98,8 @@ class DeferredFamily:
         if self._by_trigger is not None and self._by_trigger.search(text) is None:
             return False
         if self._claim_start is not None and self._claim_start.match(text) is None:
+            return False
+        if self._fresh_claims is not None and self._fresh_claims.search(text) is None:
             return False
         return self.made().claims(text)
 

@@ -53,6 +53,9 @@ class Family(Protocol):
     # finds it. Asked after every line the screen hands over, so it must be cheap.
     # Optional, ``claim_start``: a regex (as a string) that matches the start of every line the
     # family claims: a family not yet made is not made for a line it does not open.
+    # Optional, ``fresh_claims``: a regex (as a string) that finds, anywhere, what every line a family
+    # no line has reached yet claims holds (one whose claims go past its trigger only in a state a
+    # line put it in): a family not yet made is not made for a line without it.
     # Optional, ``volatile``: a regex (multiline) for a part of this family's lines, as a block
     # holds them (colour codes, CR), that changes between two printings of the same message and
     # that nothing but the event's time depends on (a timestamp: the screen, the family's state and

@@ -195,6 +195,16 @@ class RomWaitingForDownload(RomEvent):
     boundary = ("tool", 0)
 
 
+class RomSpiConfig(RomEvent):
+    """``configsip: 0, SPIWP:0xee`` (ESP32): the flash pins (0: the default ones) and the WP pin the
+    bootloader's header names. The ROM prints it only after it read that header: a read that fails
+    prints ``flash read err, 1000`` instead, before it."""
+
+    kind: Literal["RomSpiConfig"] = "RomSpiConfig"
+    flash_pin_config: int
+    wp_pin: int
+
+
 class RomFlashMode(RomEvent):
     """``mode:DIO, clock div:2`` — the flash mode in the bootloader header as the ROM read it."""
 

@@ -81,6 +81,9 @@ class _RomTransformer(Transformer):
     def waiting(self, _: list[Token]) -> Parsed:
         return ev.RomWaitingForDownload, {}
 
+    def spi_config(self, items: list[Token]) -> Parsed:
+        return ev.RomSpiConfig, {"flash_pin_config": parse_int(items[0]), "wp_pin": hex_int(items[1])}
+
     def flash_mode(self, items: list[Token]) -> Parsed:
         return ev.RomFlashMode, {"mode": str(items[0]), "clock_div": parse_int(items[1])}
 
@@ -163,7 +166,7 @@ def parse_rom_text(text: str) -> Parsed | None:
 
 
 # Lines whose event depends on nothing but their text (the others read the chip or the retry state).
-_CONTEXT_FREE = (ev.RomLoad, ev.RomFlashMode, ev.Esp8266Reset)
+_CONTEXT_FREE = (ev.RomLoad, ev.RomSpiConfig, ev.RomFlashMode, ev.Esp8266Reset)
 # esptool bin_image.py: an image starts with a 24-byte header (ESPLoader/ImageHeader 8 bytes plus the
 # 16-byte extended header), and each segment with an 8-byte header (load address, length).
 IMAGE_HEADER_SIZE = 24
@@ -200,7 +203,7 @@ def _is_rom_message(event: Event) -> bool:
 class EspRomFamily(ClaimsByTrigger):
     name = "esp-rom"
     trigger = compile_trigger(
-        r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"mode:\w+, clock div",
+        r"rst:0x", r"\bets J(?:an|u[nl]) ", r"ESP-ROM:", r"wait(ing for| usb) download", r"configsip: \d", r"mode:\w+, clock div",
         r"invalid header:", r"flash read err,", r"csum err:0x", r"ets_\w+\.c \d", r"Sig block \d", r"Signature Check Failed",
         r"[Ss]ecure boot (verification|check|v2 enabled)", r"No signature block magic", r"Valid secure boot key",
         r"SHA-256 comparison failed", r"Invalid image block", r"load:0x", r"entry 0x", r"ets Jan\s+8 2013",

@@ -42,11 +42,18 @@ _VALUE_WITHIN = 2
 TRIGGER = r"/esrt/entries/entry[0-9]|last_attempt_status|\bESRT (?:fw_version|last_attempt_version|lowest_supported_fw_version)\b"
 
 
+# What every line it claims holds while no name waits for its value (all an ESP or MCUboot capture
+# ever shows it): only such a line makes the family, and the Jetson platform with it.
+FRESH_CLAIMS = r"esrt/entries/entry|last_attempt_status|ESRT "
+_FRESH_CLAIMS = re.compile(FRESH_CLAIMS)
+
+
 class EsrtFamily:
     """Reads ESRT fields; remembers a field whose name was shown without its value, for the next line."""
 
     name = "tegra"
     trigger = TRIGGER
+    fresh_claims = FRESH_CLAIMS
     noise = None
     noise_glued = None
 
@@ -73,7 +80,7 @@ class EsrtFamily:
                 return True
             if text.strip():  # another line came between the name and any value: no value shown
                 self._field = self._at = None
-        return "esrt/entries/entry" in text or "last_attempt_status" in text or "ESRT " in text
+        return _FRESH_CLAIMS.search(text) is not None
 
     def parse(self, text: str, no: int) -> ev.TegraEsrt | None:
         pending, at = self._field, self._at
