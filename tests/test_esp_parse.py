@@ -931,3 +931,8 @@ def test_a_failure_with_numbers_beside_it_stays_a_failure(line: str) -> None:
 def test_esptool_flash_id_unknown_size_is_read() -> None:
     (event,) = [e for e in parse_text("Manufacturer: 00\nDevice: 0000\nDetected flash size: Unknown\n") if e.kind == "CatalogueMessage"]
     assert event.message == "esptool.flash_size_unknown"
+
+
+def test_tallies_glued_among_other_lines_are_no_failure() -> None:
+    line = "SDK version 2.2.0-dev(9422289) attempts 7, fails 6, retry 0 appState 1"
+    assert "UnreadFailure" not in [e.kind for e in parse_text(line + "\n")]
