@@ -914,3 +914,23 @@ def test_configsip_and_its_spiwp_are_one_esp32_rom_line() -> None:
     glued = "rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)SPIWP:0xee"  # an S3 paste that lost its newline
     events = list(LineParser(messages=["rom.spiwp"]).events([TextBlock(1, glued)]))  # (read where a rule names it)
     assert any(getattr(e, "message", None) == "rom.spiwp" for e in events)
+
+
+@pytest.mark.parametrize("line", ["attempts 7, fails 6, retry 0", "sent: 12, errors: 0"])
+def test_a_line_of_tallies_is_no_failure(line: str) -> None:
+    assert "UnreadFailure" not in [e.kind for e in parse_text(line + "\n")]
+
+
+@pytest.mark.parametrize("line", ["flash write failed, error 5", "fails 6 times, giving up"])
+def test_a_failure_with_numbers_beside_it_stays_a_failure(line: str) -> None:
+    assert [e.kind for e in parse_text(line + "\n")] == ["UnreadFailure"]
+
+
+def test_esptool_flash_id_unknown_size_is_read() -> None:
+    (event,) = [e for e in parse_text("Manufacturer: 00\nDevice: 0000\nDetected flash size: Unknown\n") if e.kind == "CatalogueMessage"]
+    assert event.message == "esptool.flash_size_unknown"
+
+
+def test_tallies_glued_among_other_lines_are_no_failure() -> None:
+    line = "SDK version 2.2.0-dev(9422289) attempts 7, fails 6, retry 0 appState 1"
+    assert "UnreadFailure" not in [e.kind for e in parse_text(line + "\n")]

@@ -46,6 +46,10 @@ _MIETTE_MARK = "\u00d7"
 # case, cut to four letters ("INFO", "DEBU", "TRAC"), then the seconds since start as "[%04d]" or the
 # time as "[%s]"; without a terminal it prints key=value pairs (appendKeyValue): "time=\"...\" level=info
 # msg=...". Warnings, errors and fatal lines (WARN, ERRO, FATA, PANI) keep counting.
+# Tallies: a run of two or more comma-separated name-number pairs ("attempts 7, fails 6, retry 0", "sent: 12,
+# errors: 0"), alone or glued among other lines: a failure word there names a counter, and the run
+# reports counts, not a failure.
+_TALLIES = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z_]{0,30}+[:=]? ?\d{1,12}+(?:, ?[A-Za-z][A-Za-z_]{0,30}+[:=]? ?\d{1,12}+(?![\w.])){1,12}+")
 _CALM_LEVEL = re.compile(r"(?:INFO|DEBU|TRAC)\[[^\]\n]{1,40}\] |(?:time=\"[^\"\n]{1,40}\" )?level=(?:info|debug|trace) ")
 # a log level's label that ends what comes before a message ("ERROR:   Error initializing runtime service
 # trusty_fast", TF-A's level for a message that tells of nothing failing): the level, not a failure glued on
@@ -512,7 +516,8 @@ class LineParser:
             said = self._quoted_cut(text, no)  # a sentence quoting the first words of a message
             if said is not None:
                 return said
-            if not quoted and FAILURE_SAID.search(text) and _CALM_LEVEL.match(text) is None and not is_caption(text):
+            if (not quoted and FAILURE_SAID.search(text) and _CALM_LEVEL.match(text) is None and not is_caption(text)
+                    and FAILURE_SAID.search(_TALLIES.sub(" ", text))):
                 if _ERROR_LEAD.match(text) or not is_sentence(text):
                     return UnreadFailure.trusted(line=no, text=text)
                 shown = _shown_after_colon(text)
