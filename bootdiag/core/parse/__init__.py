@@ -155,7 +155,6 @@ class LineParser:
         self._noticing = [f.other_event for f in families if hasattr(f, "other_event")]
         # Those told of output glued after a hand-over on its line (see Family.output_after_handover).
         self._output_noticing = [f.output_after_handover for f in families if hasattr(f, "output_after_handover")]
-        self._handover_rest = ""  # what the last hand-over's piece held after it
         noise = tuple(n for f in families if (n := getattr(f, "noise", None)))
         glued = tuple(g for f in families if getattr(f, "noise", None) and (g := getattr(f, "noise_glued", None)))
         self.screen = trigger_screen(
@@ -299,8 +298,8 @@ class LineParser:
                 if handed_over:
                     # what the line holds after the hand-over's own words is the next stage's output,
                     # which a paste that lost the newline glued on ("*** Booting Zephyr OS ... *** Hello World!")
-                    trailing = self._after_handover(piece, event)
-                    self._output_after_handover(trailing, self._handover_rest, no)
+                    trailing, rest = self._after_handover(piece, event)
+                    self._output_after_handover(trailing, rest, no)
             elif not found_here and is_prose(piece) and not self.unwrapper.opens_log_line(piece):
                 after_prose, quote_opened = True, piece.rstrip()[-1:] in _QUOTE_MARKS
             elif found and trailing is None:
@@ -320,9 +319,10 @@ class LineParser:
             for notice in self._output_noticing:
                 notice(no)
 
-    def _after_handover(self, piece: str, event: Event) -> bool | None:
+    def _after_handover(self, piece: str, event: Event) -> tuple[bool | None, str]:
         """Whether output follows the event that hands over within its own ``piece`` (None: nothing
-        does, or the line's writer annotates it: "<-- hangs here", "// stops")."""
+        does, or the line's writer annotates it: "<-- hangs here", "// stops"), and what of the piece
+        follows it."""
         said = event.text
         at = piece.find(said) if said else -1
         rest = piece[at + len(said) :].strip() if at >= 0 else ""
@@ -330,10 +330,9 @@ class LineParser:
             # a family that read the whole line as the message: its catalogued text says where it ends
             m = self.catalogue.by_id[event.message].pattern.search(piece)
             rest = piece[m.end() :].strip() if m is not None and m.end() < len(piece) and piece[m.end()] in " \t" else ""
-        self._handover_rest = rest
         if not rest or rest.startswith(_ANNOTATION):
-            return None
-        return output_follows(rest)
+            return None, rest
+        return output_follows(rest), rest
 
     def _notice(self, event: Event, no: int) -> None:
         for notice in self._noticing:
